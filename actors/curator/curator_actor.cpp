@@ -1,0 +1,254 @@
+#include "actors/curator/curator_actor.hpp"
+
+#include "memory/store.hpp"
+#include "runtime/error.hpp"
+#include "runtime/hash.hpp"
+#include "runtime/log.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_response_promise.hpp>
+
+#include <chrono>
+#include <map>
+#include <variant>
+
+namespace kforge::actors {
+
+namespace {
+
+int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+struct pending_event {
+  std::variant<experience, memory::task_record> event;
+  caf::typed_response_promise<int64_t> promise;
+};
+
+struct curator_state {
+  memory::store* store = nullptr;
+  retriever_actor retriever;
+  curator_config cfg;
+  std::vector<pending_event> pending;
+  bool flush_scheduled = false;
+  log::logger log{"kforge.curator"};
+  static inline const char* name = "kforge.curator";
+};
+
+using curator_pointer = curator_actor::stateful_pointer<curator_state>;
+
+// Loads an item for update: the batch's newer copy first, then the store.
+caf::expected<memory::memory_item*> item_for_update(memory::write_txn& tx,
+                                                    std::map<std::string, memory::memory_item>& touched,
+                                                    const std::string& id) {
+  auto it = touched.find(id);
+  if (it != touched.end()) return &it->second;
+  auto stored = memory::get_memory(tx, id);
+  if (!stored) {
+    if (code_of(stored.error()) == errc::not_found) return static_cast<memory::memory_item*>(nullptr);
+    return stored.error();
+  }
+  auto [pos, inserted] = touched.emplace(id, std::move(*stored));
+  return &pos->second;
+}
+
+// Writes one experience into `tx`: candidate, task record, campaign count, value
+// updates and derived items. Returns false if the candidate was already stored.
+caf::expected<bool> write_experience(memory::write_txn& tx, const experience& e, const value_config& values,
+                                     std::map<std::string, memory::memory_item>& touched) {
+  const auto& cand = e.candidate;
+  auto exists = memory::has_candidate(tx, cand.hash);
+  if (!exists) return exists.error();
+  if (*exists) return false;
+  if (auto err = memory::put_candidate(tx, cand)) return err;
+  if (auto err = memory::put_task(tx, e.task)) return err;
+  auto campaign = memory::get_campaign(tx, cand.campaign);
+  if (!campaign) return campaign.error();
+  campaign->evaluations += 1;
+  campaign->updated_ms = now_ms();
+  if (auto err = memory::put_campaign(tx, *campaign)) return err;
+
+  // Monte-Carlo update of every item that was in the step's context.
+  for (const auto& id : cand.context_ids) {
+    auto item = item_for_update(tx, touched, id);
+    if (!item) return item.error();
+    if (*item == nullptr) continue;  // retired since the step began
+    update_value(**item, cand.stage, cand.reward, values.alpha);
+    (*item)->updated_ms = cand.created_ms;
+  }
+
+  // New evidence: seeds, optimizations, trajectory steps.
+  std::optional<memory::candidate_record> parent;
+  if (!cand.parents.empty()) {
+    auto p = memory::get_candidate(tx, cand.parents.front());
+    if (p) parent = std::move(*p);
+  }
+  for (auto& fresh : derive_items(cand, e.task, parent, cand.created_ms)) {
+    auto item = item_for_update(tx, touched, fresh.id);
+    if (!item) return item.error();
+    if (*item == nullptr) {
+      auto id = fresh.id;
+      touched.emplace(std::move(id), std::move(fresh));
+      continue;
+    }
+    bool in_context = std::find(cand.context_ids.begin(), cand.context_ids.end(), fresh.id) != cand.context_ids.end();
+    merge_item(**item, fresh);
+    if (!in_context) update_value(**item, cand.stage, cand.reward, values.alpha);
+  }
+  return true;
+}
+
+caf::error write_batch(memory::store& store, const std::vector<pending_event>& batch, const value_config& values,
+                       std::vector<memory::memory_item>& changed, int64_t& evaluations) {
+  auto tx = store.write();
+  if (!tx) return tx.error();
+  std::map<std::string, memory::memory_item> touched;
+  std::string campaign_id;
+  for (const auto& p : batch) {
+    if (const auto* e = std::get_if<experience>(&p.event)) {
+      auto wrote = write_experience(*tx, *e, values, touched);
+      if (!wrote) return wrote.error();
+      campaign_id = e->candidate.campaign;
+    } else {
+      const auto& rec = std::get<memory::task_record>(p.event);
+      if (auto err = memory::put_task(*tx, rec)) return err;
+      campaign_id = rec.campaign;
+    }
+  }
+  for (const auto& [id, item] : touched)
+    if (auto err = memory::put_memory(*tx, item)) return err;
+  if (!campaign_id.empty()) {
+    auto campaign = memory::get_campaign(*tx, campaign_id);
+    if (campaign) evaluations = campaign->evaluations;
+  }
+  if (auto err = tx->commit()) return err;
+  for (auto& [id, item] : touched) changed.push_back(std::move(item));
+  return caf::none;
+}
+
+void flush(curator_pointer self) {
+  auto& st = self->state;
+  st.flush_scheduled = false;
+  while (!st.pending.empty()) {
+    auto take = std::min(st.pending.size(), static_cast<size_t>(std::max(1, st.cfg.max_batch)));
+    std::vector<pending_event> batch(std::make_move_iterator(st.pending.begin()),
+                                     std::make_move_iterator(st.pending.begin() + static_cast<std::ptrdiff_t>(take)));
+    st.pending.erase(st.pending.begin(), st.pending.begin() + static_cast<std::ptrdiff_t>(take));
+    std::vector<memory::memory_item> changed;
+    int64_t evaluations = 0;
+    caf::error err = write_batch(*st.store, batch, st.cfg.values, changed, evaluations);
+    for (int32_t i = 0; code_of(err) == errc::store_map_full && i < st.cfg.map_grow_tries; ++i) {
+      st.log.warning("store map full; growing it", {{"path", st.store->path().string()}});
+      if (auto grow = st.store->grow_map(2.0)) {
+        err = grow;
+        break;
+      }
+      changed.clear();
+      err = write_batch(*st.store, batch, st.cfg.values, changed, evaluations);
+    }
+    if (err) {
+      st.log.error("commit failed", {{"events", batch.size()}, {"error", describe(err)}});
+      for (auto& p : batch) p.promise.deliver(err);
+      continue;
+    }
+    st.log.debug("committed", {{"events", batch.size()}, {"items", changed.size()}});
+    if (!changed.empty()) self->send(st.retriever, items_atom_v, std::move(changed));
+    for (auto& p : batch) p.promise.deliver(evaluations);
+  }
+}
+
+void enqueue(curator_pointer self, pending_event ev) {
+  auto& st = self->state;
+  st.pending.push_back(std::move(ev));
+  // Group commit: everything already in the mailbox is handled before this
+  // flush message, so it commits together in one transaction.
+  if (!st.flush_scheduled) {
+    st.flush_scheduled = true;
+    self->send(self, caf::flush_atom_v);
+  }
+}
+
+curator_actor::behavior_type curator_behavior(curator_pointer self, memory::store* store, retriever_actor retriever,
+                                              curator_config cfg) {
+  self->state.store = store;
+  self->state.retriever = std::move(retriever);
+  self->state.cfg = cfg;
+  return {
+      [self](campaign_atom, memory::campaign_record& proposal)
+          -> caf::result<memory::campaign_record, std::vector<memory::task_record>> {
+        auto& st = self->state;
+        auto tx = st.store->write();
+        if (!tx) return tx.error();
+        auto existing = memory::get_campaign(*tx, proposal.id);
+        memory::campaign_record rec;
+        if (existing) {
+          rec = std::move(*existing);
+          if (rec.status == "stopped") rec.status = "running";
+          rec.config_text = proposal.config_text;
+          rec.config_hash = proposal.config_hash;
+          rec.config_path = proposal.config_path;
+        } else if (code_of(existing.error()) == errc::not_found) {
+          rec = std::move(proposal);
+          rec.created_ms = now_ms();
+          rec.status = "running";
+        } else {
+          return existing.error();
+        }
+        rec.updated_ms = now_ms();
+        if (rec.status != "finished")
+          if (auto err = memory::put_campaign(*tx, rec)) return err;
+        auto tasks = memory::list_tasks(*tx, rec.id);
+        if (!tasks) return tasks.error();
+        if (auto err = tx->commit()) return err;
+        st.log.info(existing ? "campaign resumed" : "campaign created",
+                    {{"campaign", rec.id}, {"evaluations", rec.evaluations}, {"status", rec.status}});
+        return caf::make_message(std::move(rec), std::move(*tasks));
+      },
+      [self](campaign_atom, const std::string& id, const std::string& status,
+             double wall_ms) -> caf::result<memory::campaign_record> {
+        flush(self);  // the campaign's last events go first
+        auto tx = self->state.store->write();
+        if (!tx) return tx.error();
+        auto rec = memory::get_campaign(*tx, id);
+        if (!rec) return rec.error();
+        rec->status = status;
+        rec->wall_ms += wall_ms;
+        rec->updated_ms = now_ms();
+        if (auto err = memory::put_campaign(*tx, *rec)) return err;
+        if (auto err = tx->commit()) return err;
+        return std::move(*rec);
+      },
+      [self](load_atom, const std::string& campaign,
+             const std::string& task) -> caf::result<std::vector<memory::candidate_record>> {
+        auto tx = self->state.store->read();
+        if (!tx) return tx.error();
+        auto list = memory::list_candidates(*tx, campaign, task);
+        if (!list) return list.error();
+        return std::move(*list);
+      },
+      [self](record_atom, experience& e) -> caf::result<int64_t> {
+        auto promise = self->make_response_promise<int64_t>();
+        enqueue(self, pending_event{std::move(e), promise});
+        return promise;
+      },
+      [self](record_atom, memory::task_record& rec) -> caf::result<int64_t> {
+        auto promise = self->make_response_promise<int64_t>();
+        enqueue(self, pending_event{std::move(rec), promise});
+        return promise;
+      },
+      [self](caf::flush_atom) { flush(self); },
+  };
+}
+
+}  // namespace
+
+curator_actor spawn_curator(caf::actor_system& sys, memory::store& store, retriever_actor retriever,
+                            curator_config cfg, bool detached) {
+  if (detached) return sys.spawn<caf::detached>(curator_behavior, &store, std::move(retriever), cfg);
+  return sys.spawn(curator_behavior, &store, std::move(retriever), cfg);
+}
+
+}  // namespace kforge::actors

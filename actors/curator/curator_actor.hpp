@@ -1,0 +1,57 @@
+#pragma once
+
+#include "actors/curator/memory_rules.hpp"
+#include "actors/messages.hpp"
+#include "actors/retriever/retriever_actor.hpp"
+#include "memory/records.hpp"
+#include "runtime/type_ids.hpp"
+
+#include <caf/typed_actor.hpp>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace kforge::memory {
+class store;
+}
+
+namespace kforge::actors {
+
+/// The only writer of the store. Group-commits experiences (one write
+/// transaction per batch of whatever arrived together; each experience is
+/// one logical event), applies Q-value updates, derives memory items and
+/// tells the retriever what changed.
+using curator_actor = caf::typed_actor<
+    // supervisor -> curator: open the campaign `rec.id`, creating it from `rec` if absent.
+    // Replies with the stored record and its tasks' records. Errors: errc::store_*.
+    caf::replies_to<campaign_atom, memory::campaign_record>::with<memory::campaign_record,
+                                                                  std::vector<memory::task_record>>,
+    // supervisor -> curator: set a campaign's status and add run wall time (ms).
+    // Replies with the stored record. Errors: errc::not_found, errc::store_*.
+    caf::replies_to<campaign_atom, std::string, std::string, double>::with<memory::campaign_record>,
+    // task actor -> curator: the committed candidates of (campaign, task), in order.
+    caf::replies_to<load_atom, std::string, std::string>::with<std::vector<memory::candidate_record>>,
+    // task actor -> curator: commit one experience; replies after its group commit with the
+    // campaign's committed evaluation count. A candidate already stored is not written again
+    // (the reply still comes). Errors: errc::store_*.
+    caf::replies_to<record_atom, experience>::with<int64_t>,
+    // task actor -> curator: commit a task's record alone (a phase change with no
+    // candidate, e.g. stopped by the campaign budget). Replies like the above.
+    caf::replies_to<record_atom, memory::task_record>::with<int64_t>,
+    // curator -> itself: commit what has accumulated.
+    caf::reacts_to<caf::flush_atom>>;
+
+/// Settings of the curator.
+struct curator_config {
+  value_config values;
+  int32_t max_batch = 256;   ///< experiences per write transaction at most
+  int32_t map_grow_tries = 4;  ///< MDB_MAP_FULL: double the map and retry this often
+};
+
+/// Spawns the curator over `store`, which must outlive it. `detached` runs it on
+/// its own thread (production: commits block on fsync); tests pass false.
+[[nodiscard]] curator_actor spawn_curator(caf::actor_system& sys, memory::store& store, retriever_actor retriever,
+                                          curator_config cfg, bool detached);
+
+}  // namespace kforge::actors

@@ -1,0 +1,161 @@
+#include "actors/llm_proxy/offline_policy.hpp"
+
+#include "actors/curator/memory_rules.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <random>
+
+namespace kforge::actors {
+
+namespace {
+
+using settings = std::vector<hardware::knob_setting>;
+
+const hardware::knob* find_knob(const hardware::task_def& task, const std::string& name) {
+  for (const auto& k : task.knobs)
+    if (k.name == name) return &k;
+  return nullptr;
+}
+
+bool allows(const hardware::knob& k, int64_t value) {
+  return std::find(k.values.begin(), k.values.end(), value) != k.values.end();
+}
+
+int64_t random_value(const hardware::knob& k, std::mt19937_64& rng) {
+  std::uniform_int_distribution<size_t> pick{0, k.values.size() - 1};
+  return k.values[pick(rng)];
+}
+
+settings random_settings(const hardware::task_def& task, std::mt19937_64& rng) {
+  settings out;
+  for (const auto& k : task.knobs) out.push_back({k.name, random_value(k, rng)});
+  return out;
+}
+
+// Sets knob `name` to `value` in `s`, returning the old value.
+int64_t set_knob(settings& s, const std::string& name, int64_t value) {
+  for (auto& x : s) {
+    if (x.name == name) {
+      auto old = x.value;
+      x.value = value;
+      return old;
+    }
+  }
+  s.push_back({name, value});
+  return value;
+}
+
+// Changes one random knob that has an alternative to a different value; returns its description.
+std::string random_change(const hardware::task_def& task, settings& s, std::mt19937_64& rng) {
+  std::vector<const hardware::knob*> movable;
+  for (const auto& k : task.knobs)
+    if (k.values.size() > 1) movable.push_back(&k);
+  if (movable.empty()) return {};
+  std::uniform_int_distribution<size_t> pick{0, movable.size() - 1};
+  const auto& k = *movable[pick(rng)];
+  int64_t current = 0;
+  for (const auto& x : s)
+    if (x.name == k.name) current = x.value;
+  int64_t next = current;
+  while (next == current) next = random_value(k, rng);
+  set_knob(s, k.name, next);
+  return k.name + " " + std::to_string(current) + "->" + std::to_string(next);
+}
+
+bool contains(const std::vector<settings>& list, const settings& s) {
+  return std::find(list.begin(), list.end(), s) != list.end();
+}
+
+}  // namespace
+
+settings seed_settings(const memory::memory_item& item, const hardware::task_def& task) {
+  settings out;
+  auto payload = nlohmann::json::parse(item.payload, nullptr, false);
+  if (payload.is_discarded() || !payload.is_object() || !payload.contains("knobs")) return out;
+  const auto& knobs = payload["knobs"];
+  if (!knobs.is_object()) return out;
+  for (const auto& k : task.knobs) {
+    auto it = knobs.find(k.name);
+    if (it != knobs.end() && it->is_number_integer() && allows(k, it->get<int64_t>()))
+      out.push_back({k.name, it->get<int64_t>()});
+  }
+  return out;
+}
+
+settings optimization_changes(const memory::memory_item& item, const hardware::task_def& task) {
+  settings out;
+  auto payload = nlohmann::json::parse(item.payload, nullptr, false);
+  if (payload.is_discarded() || !payload.is_object() || !payload.contains("changes")) return out;
+  const auto& changes = payload["changes"];
+  if (!changes.is_array()) return out;
+  for (const auto& c : changes) {
+    if (!c.is_object() || !c.contains("knob") || !c.contains("value")) continue;
+    if (!c["knob"].is_string() || !c["value"].is_number_integer()) continue;
+    const auto* k = find_knob(task, c["knob"].get<std::string>());
+    if (k != nullptr && allows(*k, c["value"].get<int64_t>())) out.push_back({k->name, c["value"].get<int64_t>()});
+  }
+  return out;
+}
+
+std::vector<proposal> offline_policy::propose(const hardware::task_def& task, const policy_request& request) const {
+  std::vector<proposal> out;
+  std::mt19937_64 rng{request.seed};
+  std::uniform_real_distribution<double> coin{0.0, 1.0};
+  std::vector<settings> seen = request.tried;
+  bool refine = request.stage == "refine" && !request.parent.empty();
+  size_t next_item = 0;  // context items are best first; use them in order
+  for (int32_t i = 0; i < request.k; ++i) {
+    proposal best_effort;
+    for (int32_t attempt = 0; attempt < cfg_.max_tries; ++attempt) {
+      proposal p;
+      settings s;
+      bool use_memory = next_item < request.context.size() && coin(rng) >= cfg_.explore;
+      if (!refine) {
+        s = random_settings(task, rng);
+        p.optimization = "draft";
+        if (use_memory) {
+          const auto& item = request.context[next_item++];
+          for (const auto& x : seed_settings(item, task)) set_knob(s, x.name, x.value);
+          p.context_ids.push_back(item.id);
+          p.optimization = "draft from seed";
+        }
+      } else {
+        s = request.parent.front().knobs;
+        for (const auto& k : task.knobs)  // a parent from an older template may lack a knob
+          if (std::none_of(s.begin(), s.end(), [&](const auto& x) { return x.name == k.name; }))
+            s.push_back({k.name, k.values.front()});
+        std::string name;
+        if (use_memory) {
+          const auto& item = request.context[next_item++];
+          auto changes = optimization_changes(item, task);
+          auto before = s;
+          for (const auto& c : changes) set_knob(s, c.name, c.value);
+          auto applied = knob_changes(before, s);
+          if (!applied.empty()) {
+            p.context_ids.push_back(item.id);
+            name = format_settings(applied);
+          }
+        }
+        if (name.empty() || coin(rng) < cfg_.second_change) {
+          auto extra = random_change(task, s, rng);
+          name = name.empty() ? extra : name + ", " + extra;
+        }
+        p.optimization = name;
+      }
+      p.knobs = s;
+      p.source = hardware::render_template(task, s);
+      if (attempt == 0) best_effort = p;
+      if (!contains(seen, s)) {
+        best_effort = std::move(p);
+        break;
+      }
+    }
+    seen.push_back(best_effort.knobs);
+    out.push_back(std::move(best_effort));
+  }
+  return out;
+}
+
+}  // namespace kforge::actors

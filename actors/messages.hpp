@@ -1,0 +1,180 @@
+#pragma once
+
+#include "hardware/task.hpp"
+#include "hardware/verdict.hpp"
+#include "memory/records.hpp"
+
+#include <caf/meta/type_name.hpp>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace kforge::actors {
+
+/// Task actor -> retriever: which memory items should go into a step's context.
+struct context_query {
+  std::string campaign;
+  std::string task_id;
+  std::string family;
+  std::string stage;  ///< draft | refine
+  std::string state;  ///< performance-state signature of the parent; empty in draft
+  int32_t n = 4;      ///< items wanted
+  uint64_t seed = 0;  ///< drives the epsilon-greedy choice; part of the task's RNG stream
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, context_query& x) {
+  return f(caf::meta::type_name("context_query"), x.campaign, x.task_id, x.family, x.stage, x.state, x.n, x.seed);
+}
+
+/// Retriever -> task actor: the chosen items, best first.
+struct context_reply {
+  std::vector<memory::memory_item> items;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, context_reply& x) {
+  return f(caf::meta::type_name("context_reply"), x.items);
+}
+
+/// The kernel a refinement starts from.
+struct parent_info {
+  std::string hash;
+  std::string source;
+  std::vector<hardware::knob_setting> knobs;
+  double latency_ns = 0;
+  std::string perf_state;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, parent_info& x) {
+  return f(caf::meta::type_name("parent_info"), x.hash, x.source, x.knobs, x.latency_ns, x.perf_state);
+}
+
+/// Task actor -> LLM proxy: ask the policy for k candidates of one step.
+struct policy_request {
+  std::string campaign;
+  std::string task_id;
+  std::string stage;  ///< draft | refine
+  int32_t k = 1;
+  uint64_t seed = 0;
+  std::vector<memory::memory_item> context;
+  std::vector<parent_info> parent;            ///< exactly one in refine, none in draft
+  std::vector<std::string> feedback;          ///< recent verifier feedback, newest last
+  std::vector<std::vector<hardware::knob_setting>> tried;  ///< settings this task already evaluated
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, policy_request& x) {
+  return f(caf::meta::type_name("policy_request"), x.campaign, x.task_id, x.stage, x.k, x.seed, x.context,
+           x.parent, x.feedback, x.tried);
+}
+
+/// One candidate kernel proposed by a policy.
+struct proposal {
+  std::string source;
+  std::vector<hardware::knob_setting> knobs;  ///< empty for free-form (LLM) kernels
+  std::string optimization;                   ///< named change from the parent, or "draft"
+  std::vector<std::string> context_ids;       ///< memory items that shaped this proposal
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, proposal& x) {
+  return f(caf::meta::type_name("proposal"), x.source, x.knobs, x.optimization, x.context_ids);
+}
+
+/// LLM proxy -> task actor: the proposals of one step.
+struct policy_reply {
+  std::vector<proposal> proposals;
+  std::string policy;  ///< backend name: offline | openai
+  std::string model;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, policy_reply& x) {
+  return f(caf::meta::type_name("policy_reply"), x.proposals, x.policy, x.model);
+}
+
+/// Task actor -> verifier pool: run the gates on one candidate.
+struct verify_request {
+  std::string task_id;
+  std::string cand_hash;
+  std::string source;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, verify_request& x) {
+  return f(caf::meta::type_name("verify_request"), x.task_id, x.cand_hash, x.source);
+}
+
+/// Task actor -> curator: one logical event, committed atomically: the
+/// candidate with its verdict, and the task's record after it.
+struct experience {
+  memory::candidate_record candidate;
+  memory::task_record task;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, experience& x) {
+  return f(caf::meta::type_name("experience"), x.candidate, x.task);
+}
+
+/// Verifier pool -> anyone: load and utilisation of one device's pool.
+struct verifier_stats {
+  std::string device;
+  int32_t queued = 0;     ///< waiting for a compile slot
+  int32_t compiling = 0;  ///< in the compile stage
+  int32_t waiting_run = 0;  ///< compiled, waiting for the run stage
+  int32_t running = 0;    ///< in the run stage (0 or 1)
+  int64_t completed = 0;  ///< verdicts delivered
+  double run_busy_ms = 0;  ///< time the run stage spent running
+  double uptime_ms = 0;    ///< time since the pool started
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, verifier_stats& x) {
+  return f(caf::meta::type_name("verifier_stats"), x.device, x.queued, x.compiling, x.waiting_run, x.running,
+           x.completed, x.run_busy_ms, x.uptime_ms);
+}
+
+/// Task actor -> supervisor: where one task stands, after every commit.
+struct task_progress {
+  std::string task_id;
+  std::string family;
+  std::string phase;
+  std::string stop_reason;
+  int64_t evaluations = 0;
+  int64_t feasible = 0;
+  int64_t budget = 0;
+  double reference_latency_ns = 0;
+  double best_latency_ns = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, task_progress& x) {
+  return f(caf::meta::type_name("task_progress"), x.task_id, x.family, x.phase, x.stop_reason, x.evaluations,
+           x.feasible, x.budget, x.reference_latency_ns, x.best_latency_ns);
+}
+
+/// Supervisor -> listener (the CLI, the API): a snapshot of the whole campaign.
+struct campaign_progress {
+  std::string campaign;
+  std::string status;  ///< running | finished | stopped
+  std::string store_path;
+  std::vector<task_progress> tasks;
+  int64_t evaluations = 0;       ///< committed, all runs of the campaign
+  int64_t session_evaluations = 0;  ///< committed in this run
+  int64_t budget = 0;            ///< overall evaluation budget
+  double elapsed_ms = 0;         ///< this run
+  verifier_stats verifier;
+  std::string note;  ///< why it stopped, if it did
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, campaign_progress& x) {
+  return f(caf::meta::type_name("campaign_progress"), x.campaign, x.status, x.store_path, x.tasks,
+           x.evaluations, x.session_evaluations, x.budget, x.elapsed_ms, x.verifier, x.note);
+}
+
+}  // namespace kforge::actors

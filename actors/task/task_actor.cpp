@@ -1,0 +1,380 @@
+#include "actors/task/task_actor.hpp"
+
+#include "runtime/error.hpp"
+#include "runtime/hash.hpp"
+#include "runtime/log.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/stateful_actor.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <deque>
+#include <set>
+
+namespace kforge::actors {
+
+namespace {
+
+using settings = std::vector<hardware::knob_setting>;
+
+struct task_state {
+  std::shared_ptr<const hardware::task_map> tasks;
+  const hardware::task_def* task = nullptr;
+  task_config cfg;
+  task_peers peers;
+  memory::task_record rec;
+  std::vector<memory::candidate_record> history;  // committed candidates of this task, in order
+  std::set<std::string> hashes;
+  std::vector<settings> tried;
+  std::deque<std::string> feedback;
+  int32_t in_flight = 0;         // verifications and commits of the current step
+  int32_t duplicate_steps = 0;   // consecutive steps that proposed nothing new
+  bool stopping = false;
+  bool finished = false;
+  log::logger log{"kforge.task"};
+  static inline const char* name = "kforge.task";
+};
+
+using task_pointer = task_actor::stateful_pointer<task_state>;
+
+int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// splitmix64: derives the step's RNG seed from (campaign seed, task, step).
+uint64_t mix(uint64_t x) {
+  x += 0x9e3779b97f4a7c15ULL;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+
+uint64_t step_seed(const task_state& st) {
+  uint64_t h = st.cfg.seed;
+  for (char c : st.rec.task_id) h = mix(h ^ static_cast<unsigned char>(c));
+  return mix(h ^ static_cast<uint64_t>(st.rec.step));
+}
+
+task_progress progress_of(const task_state& st) {
+  task_progress p;
+  p.task_id = st.rec.task_id;
+  p.family = st.rec.family;
+  p.phase = st.rec.phase;
+  p.stop_reason = st.rec.stop_reason;
+  p.evaluations = st.rec.evaluations;
+  p.feasible = st.rec.feasible;
+  p.budget = st.cfg.steps.evaluations;
+  p.reference_latency_ns = st.rec.reference_latency_ns;
+  p.best_latency_ns = st.rec.best_latency_ns;
+  return p;
+}
+
+const memory::candidate_record* find_candidate(const task_state& st, const std::string& hash) {
+  for (const auto& c : st.history)
+    if (c.hash == hash) return &c;
+  return nullptr;
+}
+
+std::string feedback_line(const memory::candidate_record& c) {
+  const auto& v = c.verdict;
+  std::string line = c.optimization.empty() ? "candidate" : c.optimization;
+  if (v.is_timed()) {
+    line += ": ok, " + std::to_string(v.timing.median_ns / 1e3) + " us";
+  } else {
+    line += ": failed " + v.failed_gate;
+    for (const auto& g : v.gates)
+      if (!g.passed) line += " (" + g.detail.substr(0, 160) + ")";
+  }
+  return line;
+}
+
+void step(task_pointer self);
+
+void finish(task_pointer self) {
+  auto& st = self->state;
+  if (st.finished) return;
+  st.finished = true;
+  self->send(st.peers.owner, progress_atom_v, progress_of(st));
+  self->quit();
+}
+
+// Persists a record-only change (phase/stop reason), then finishes.
+void end_task(task_pointer self, const std::string& reason) {
+  auto& st = self->state;
+  if (st.rec.phase != "done") {
+    st.rec.phase = "done";
+    st.rec.stop_reason = reason;
+  }
+  st.rec.updated_ms = now_ms();
+  ++st.in_flight;
+  self->request(st.peers.curator, caf::infinite, record_atom_v, st.rec)
+      .then(
+          [self](int64_t) {
+            --self->state.in_flight;
+            finish(self);
+          },
+          [self](caf::error& err) {
+            --self->state.in_flight;
+            self->state.log.error("cannot commit task end", {{"task", self->state.rec.task_id},
+                                                             {"error", describe(err)}});
+            finish(self);
+          });
+}
+
+void on_committed(task_pointer self) {
+  auto& st = self->state;
+  --st.in_flight;
+  self->send(st.peers.owner, progress_atom_v, progress_of(st));
+  if (st.in_flight > 0) return;
+  if (st.stopping || is_done(st.rec)) {
+    finish(self);
+    return;
+  }
+  step(self);
+}
+
+void on_verdict(task_pointer self, const proposal& p, const std::string& hash, const std::string& stage,
+                const std::vector<parent_info>& parent, const std::string& policy, const std::string& model,
+                hardware::verdict v) {
+  auto& st = self->state;
+  memory::candidate_record c;
+  c.hash = hash;
+  c.campaign = st.cfg.campaign;
+  c.task_id = st.rec.task_id;
+  c.seq = st.rec.evaluations;
+  c.source = p.source;
+  c.stage = stage;
+  c.policy = policy;
+  c.model = model;
+  c.context_ids = p.context_ids;
+  c.knobs = p.knobs;
+  c.optimization = p.optimization;
+  c.device = v.device.empty() ? st.cfg.device : v.device;
+  c.created_ms = now_ms();
+  if (!parent.empty()) {
+    c.parents = {parent.front().hash};
+    if (v.is_timed() && parent.front().latency_ns > 0)
+      c.speedup_vs_parent = parent.front().latency_ns / v.timing.median_ns;
+  }
+  if (v.is_timed())
+    c.perf_state = perf_state(*st.task, v.timing.median_ns, st.cfg.peak_gflops, st.cfg.peak_gbps, st.cfg.peaks_source);
+  c.verdict = std::move(v);
+  apply_verdict(st.rec, c, st.cfg.steps);
+  if (c.speedup_vs_ref > st.cfg.steps.flag_speedup)
+    st.log.warning("implausible speedup flagged for review",
+                   {{"task", c.task_id}, {"cand", short_id(c.hash)}, {"speedup", c.speedup_vs_ref}});
+  st.rec.updated_ms = c.created_ms;
+  st.feedback.push_back(feedback_line(c));
+  while (st.feedback.size() > static_cast<size_t>(std::max(0, st.cfg.feedback_items))) st.feedback.pop_front();
+  st.log.info("candidate verified", {{"campaign", c.campaign},
+                                      {"task", c.task_id},
+                                      {"cand", short_id(c.hash)},
+                                      {"stage", c.stage},
+                                      {"gate", c.verdict.failed_gate.empty() ? "all" : c.verdict.failed_gate},
+                                      {"speedup", c.speedup_vs_ref}});
+  st.history.push_back(c);
+  experience e{std::move(c), st.rec};
+  self->request(st.peers.curator, caf::infinite, record_atom_v, std::move(e))
+      .then([self](int64_t) { on_committed(self); },
+            [self](caf::error& err) {
+              // The event is lost to the store; the task stops rather than diverge from it.
+              self->state.log.error("commit failed; stopping task",
+                                    {{"task", self->state.rec.task_id}, {"error", describe(err)}});
+              self->state.stopping = true;
+              on_committed(self);
+            });
+}
+
+void verify_all(task_pointer self, std::vector<proposal> fresh, std::string stage, std::vector<parent_info> parent,
+                std::string policy, std::string model, int32_t granted) {
+  auto& st = self->state;
+  fresh.resize(std::min(fresh.size(), static_cast<size_t>(std::max(0, granted))));
+  for (auto& p : fresh) {
+    auto hash = candidate_hash(st.cfg.campaign, st.rec.task_id, p.source);
+    st.hashes.insert(hash);
+    st.tried.push_back(p.knobs);
+    ++st.in_flight;
+    self->request(st.peers.verifier, caf::infinite, verify_atom_v, verify_request{st.rec.task_id, hash, p.source})
+        .then(
+            [=](hardware::verdict& v) { on_verdict(self, p, hash, stage, parent, policy, model, std::move(v)); },
+            [=](caf::error& err) {
+              auto& s = self->state;
+              s.log.error("verification failed", {{"task", s.rec.task_id}, {"cand", short_id(hash)},
+                                                  {"error", describe(err)}});
+              if (code_of(err) == errc::reference_failed || code_of(err) == errc::bad_request) {
+                s.rec.stop_reason = "verifier: " + describe(err);
+                s.stopping = true;
+              }
+              on_committed(self);
+            });
+  }
+}
+
+void on_proposals(task_pointer self, policy_reply reply, std::string stage, std::vector<parent_info> parent) {
+  auto& st = self->state;
+  std::vector<proposal> fresh;
+  std::set<std::string> batch;
+  for (auto& p : reply.proposals) {
+    auto hash = candidate_hash(st.cfg.campaign, st.rec.task_id, p.source);
+    if (st.hashes.count(hash) > 0 || !batch.insert(hash).second) continue;
+    fresh.push_back(std::move(p));
+  }
+  st.rec.step += 1;
+  if (fresh.empty()) {
+    if (++st.duplicate_steps >= st.cfg.max_duplicate_steps) {
+      end_task(self, "exhausted");
+      return;
+    }
+    step(self);
+    return;
+  }
+  st.duplicate_steps = 0;
+  auto n = static_cast<int32_t>(fresh.size());
+  self->request(st.peers.owner, caf::infinite, grant_atom_v, st.rec.task_id, n)
+      .then(
+          [=](int32_t granted) mutable {
+            if (granted <= 0) {
+              end_task(self, self->state.stopping ? "stopped" : "campaign budget");
+              return;
+            }
+            if (self->state.stopping) {
+              finish(self);
+              return;
+            }
+            verify_all(self, std::move(fresh), stage, parent, reply.policy, reply.model, granted);
+          },
+          [self](caf::error&) { finish(self); });
+}
+
+void step(task_pointer self) {
+  auto& st = self->state;
+  if (st.stopping) {
+    finish(self);
+    return;
+  }
+  if (is_done(st.rec) || st.rec.evaluations >= st.cfg.steps.evaluations) {
+    end_task(self, st.rec.stop_reason.empty() ? "budget" : st.rec.stop_reason);
+    return;
+  }
+  std::string stage = st.rec.phase == "refine" ? "refine" : "draft";
+  std::vector<parent_info> parent;
+  if (stage == "refine") {
+    const auto* best = find_candidate(st, st.rec.best_hash);
+    if (best == nullptr) {
+      stage = "draft";
+    } else {
+      parent.push_back({best->hash, best->source, best->knobs, best->verdict.timing.median_ns, best->perf_state});
+    }
+  }
+  auto seed = step_seed(st);
+  context_query q{st.cfg.campaign, st.rec.task_id, st.task->family, stage,
+                  parent.empty() ? std::string{} : parent.front().perf_state, st.cfg.context_items, seed};
+  self->request(st.peers.retriever, caf::infinite, retrieve_atom_v, std::move(q))
+      .then(
+          [=](context_reply& ctx) {
+            auto& s = self->state;
+            auto remaining = s.cfg.steps.evaluations - s.rec.evaluations;
+            policy_request req;
+            req.campaign = s.cfg.campaign;
+            req.task_id = s.rec.task_id;
+            req.stage = stage;
+            req.k = static_cast<int32_t>(std::min<int64_t>(s.cfg.candidates_per_step, remaining));
+            req.seed = mix(seed);
+            req.context = std::move(ctx.items);
+            req.parent = parent;
+            req.feedback.assign(s.feedback.begin(), s.feedback.end());
+            req.tried = s.tried;
+            self->request(s.peers.llm, caf::infinite, propose_atom_v, std::move(req))
+                .then([=](policy_reply& reply) { on_proposals(self, std::move(reply), stage, parent); },
+                      [self](caf::error& err) {
+                        self->state.log.error("policy failed", {{"task", self->state.rec.task_id},
+                                                                {"error", describe(err)}});
+                        end_task(self, "policy failed");
+                      });
+          },
+          [self](caf::error& err) {
+            self->state.log.error("retrieval failed", {{"task", self->state.rec.task_id},
+                                                       {"error", describe(err)}});
+            end_task(self, "retrieval failed");
+          });
+}
+
+void begin(task_pointer self) {
+  auto& st = self->state;
+  self->request(st.peers.curator, caf::infinite, load_atom_v, st.cfg.campaign, st.rec.task_id)
+      .then(
+          [self](std::vector<memory::candidate_record>& committed) {
+            auto& s = self->state;
+            for (auto& c : committed) {
+              s.hashes.insert(c.hash);
+              s.tried.push_back(c.knobs);
+              s.feedback.push_back(feedback_line(c));
+            }
+            while (s.feedback.size() > static_cast<size_t>(std::max(0, s.cfg.feedback_items))) s.feedback.pop_front();
+            s.history = std::move(committed);
+            if (s.rec.reference_latency_ns > 0) {
+              step(self);
+              return;
+            }
+            self->request(s.peers.verifier, caf::infinite, reference_atom_v, s.rec.task_id)
+                .then(
+                    [self](hardware::timing_stats& t) {
+                      self->state.rec.reference_latency_ns = t.median_ns;
+                      step(self);
+                    },
+                    [self](caf::error& err) {
+                      self->state.log.error("reference failed", {{"task", self->state.rec.task_id},
+                                                                 {"error", describe(err)}});
+                      end_task(self, "reference failed");
+                    });
+          },
+          [self](caf::error& err) {
+            self->state.log.error("cannot load task history", {{"task", self->state.rec.task_id},
+                                                               {"error", describe(err)}});
+            finish(self);
+          });
+}
+
+task_actor::behavior_type task_behavior(task_pointer self, std::shared_ptr<const hardware::task_map> tasks,
+                                        std::string task_id, memory::task_record record, task_config cfg,
+                                        task_peers peers) {
+  auto& st = self->state;
+  st.tasks = std::move(tasks);
+  st.task = &st.tasks->at(task_id);
+  st.rec = std::move(record);
+  st.cfg = std::move(cfg);
+  st.peers = std::move(peers);
+  return {
+      [self](start_atom) {
+        if (is_done(self->state.rec)) {
+          finish(self);
+          return;
+        }
+        begin(self);
+      },
+      [self](stop_atom) {
+        auto& s = self->state;
+        s.stopping = true;
+        if (s.in_flight == 0) finish(self);
+      },
+  };
+}
+
+}  // namespace
+
+std::string candidate_hash(const std::string& campaign, const std::string& task_id, const std::string& source) {
+  content_hasher h;
+  h.add(campaign).add(task_id).add(source);
+  return h.finish();
+}
+
+task_actor spawn_task(caf::actor_system& sys, std::shared_ptr<const hardware::task_map> tasks, std::string task_id,
+                      memory::task_record record, task_config cfg, task_peers peers) {
+  return sys.spawn(task_behavior, std::move(tasks), std::move(task_id), std::move(record), std::move(cfg),
+                   std::move(peers));
+}
+
+}  // namespace kforge::actors

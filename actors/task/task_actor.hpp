@@ -1,0 +1,78 @@
+#pragma once
+
+// One task actor per operator runs its draft -> refine state machine:
+//
+//   start: load committed candidates (resume) -> reference timing
+//   step:  grant? -> retrieve context -> propose k -> verify each -> record each
+//          (phase rules in step_rules.hpp)          \-> next step once all are committed
+//   done:  budget, plateau, exhausted search space, campaign stop
+//
+// It owns its task_record; every change travels to the curator inside an
+// experience, so a resumed task continues from the last commit.
+
+#include "actors/curator/curator_actor.hpp"
+#include "actors/llm_proxy/llm_proxy_actor.hpp"
+#include "actors/messages.hpp"
+#include "actors/retriever/retriever_actor.hpp"
+#include "actors/task/step_rules.hpp"
+#include "actors/verifier/verifier_actor.hpp"
+#include "hardware/task.hpp"
+#include "memory/records.hpp"
+#include "runtime/type_ids.hpp"
+
+#include <caf/typed_actor.hpp>
+
+#include <memory>
+#include <string>
+
+namespace kforge::actors {
+
+/// The part of the campaign supervisor a task actor talks to.
+using task_owner_actor = caf::typed_actor<
+    // task -> supervisor: ask for up to n evaluations of the campaign budget; replies with
+    // how many were granted (0 = the campaign budget is spent or the campaign stops).
+    caf::replies_to<grant_atom, std::string, int32_t>::with<int32_t>,
+    // task -> supervisor: where the task stands, after every commit and when it ends.
+    caf::reacts_to<progress_atom, task_progress>>;
+
+/// A task actor's interface. It quits when the task is done or stopped; owners monitor it.
+using task_actor = caf::typed_actor<
+    // supervisor -> task: begin (or resume) the search.
+    caf::reacts_to<start_atom>,
+    // supervisor -> task: finish what is in flight, commit it, and quit.
+    caf::reacts_to<stop_atom>>;
+
+/// Everything a task actor needs; from the campaign config.
+struct task_config {
+  std::string campaign;
+  uint64_t seed = 0;
+  step_config steps;
+  int32_t candidates_per_step = 2;
+  int32_t context_items = 4;
+  int32_t feedback_items = 3;
+  int32_t max_duplicate_steps = 8;  ///< steps in a row that propose nothing new before "exhausted"
+  double peak_gflops = 0;           ///< roofline peaks for the performance state
+  double peak_gbps = 0;
+  std::string peaks_source = "nominal";
+  std::string device = "cpu";
+};
+
+/// The actors a task talks to.
+struct task_peers {
+  task_owner_actor owner;
+  retriever_actor retriever;
+  llm_proxy_actor llm;
+  verifier_actor verifier;
+  curator_actor curator;
+};
+
+/// Spawns the task actor for `task`, continuing from `record` (a fresh record for a new task).
+[[nodiscard]] task_actor spawn_task(caf::actor_system& sys, std::shared_ptr<const hardware::task_map> tasks,
+                                    std::string task_id, memory::task_record record, task_config cfg,
+                                    task_peers peers);
+
+/// Candidate id: SHA-256 over (campaign, task, source).
+[[nodiscard]] std::string candidate_hash(const std::string& campaign, const std::string& task_id,
+                                         const std::string& source);
+
+}  // namespace kforge::actors

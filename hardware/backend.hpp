@@ -1,0 +1,55 @@
+#pragma once
+
+#include "hardware/task.hpp"
+#include "hardware/verdict.hpp"
+#include "runtime/error.hpp"
+
+#include <caf/meta/type_name.hpp>
+
+#include <string>
+
+namespace kforge::hardware {
+
+/// A compiled candidate, ready for the run stage.
+struct compile_result {
+  bool ok = false;
+  std::string binary;  ///< path of the executable; empty if !ok
+  std::string output;  ///< compiler output, truncated
+  double wall_ms = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, compile_result& x) {
+  return f(caf::meta::type_name("compile_result"), x.ok, x.binary, x.output, x.wall_ms);
+}
+
+/// A device's compile, run and profile steps, as the verifier pool drives them.
+/// Threading contract: hack_check and compile may run concurrently on any
+/// threads; prepare, run and discard are called by the pool's single run stage
+/// only; a task is prepared before any of its candidates is compiled.
+class backend {
+ public:
+  virtual ~backend() = default;
+
+  /// The device this backend runs on, e.g. "cpu" or "cuda:0".
+  [[nodiscard]] virtual std::string device() const = 0;
+
+  /// Gate 1: static checks on the source, before anything is compiled.
+  [[nodiscard]] virtual gate_result hack_check(const task_def& task, const std::string& source) const = 0;
+
+  /// Builds the task's harness and reference, computes and keeps the reference
+  /// outputs, and times the reference. Errors: errc::compile_failed, errc::reference_failed.
+  [[nodiscard]] virtual caf::expected<timing_stats> prepare(const task_def& task) = 0;
+
+  /// Gate 2: compiles a candidate in the sandbox.
+  [[nodiscard]] virtual compile_result compile(const task_def& task, const std::string& source,
+                                               const std::string& cand_id) const = 0;
+
+  /// Gates 3 and 4: runs a compiled candidate, checks it against the reference, times it.
+  [[nodiscard]] virtual verdict run(const task_def& task, const compile_result& compiled) = 0;
+
+  /// Removes a candidate's build products.
+  virtual void discard(const compile_result& compiled) const = 0;
+};
+
+}  // namespace kforge::hardware

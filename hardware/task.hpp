@@ -1,0 +1,88 @@
+#pragma once
+
+#include "runtime/error.hpp"
+
+#include <caf/meta/type_name.hpp>
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace kforge::hardware {
+
+/// One float32 input or output tensor of a task, row-major.
+struct tensor_spec {
+  std::string name;
+  std::vector<int64_t> shape;
+  std::string init = "uniform";  ///< inputs only: "normal" (mean 0, sd 1) or "uniform" in [lo, hi]
+  double lo = -1.0;
+  double hi = 1.0;
+
+  /// Number of elements (product of the shape).
+  [[nodiscard]] int64_t elements() const noexcept;
+};
+
+/// One template knob and the integer values it may take.
+struct knob {
+  std::string name;
+  std::vector<int64_t> values;
+};
+
+/// One knob set to a value in a rendered candidate.
+struct knob_setting {
+  std::string name;
+  int64_t value = 0;
+  friend bool operator==(const knob_setting& a, const knob_setting& b) {
+    return a.name == b.name && a.value == b.value;
+  }
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, knob_setting& x) {
+  return f(caf::meta::type_name("knob_setting"), x.name, x.value);
+}
+
+/// An operator to evolve kernels for, loaded from a task file (docs/task-format.md).
+/// Immutable after loading; shared read-only between actors.
+struct task_def {
+  std::string id;
+  std::string family;
+  std::string backend;
+  std::string description;
+  std::string signature;  ///< C++ declaration every kernel must define
+  std::string call;       ///< call expression the harness makes, over input/output names
+  double flops = 0;       ///< floating-point operations per call
+  double bytes = 0;       ///< minimum bytes moved per call
+  double atol = 1e-5;
+  double rtol = 1e-5;
+  std::vector<tensor_spec> inputs;
+  std::vector<tensor_spec> outputs;
+  std::vector<knob> knobs;
+  std::string reference_source;
+  std::string template_source;
+  std::filesystem::path file;  ///< the task file it came from
+  std::string definition_hash;  ///< SHA-256 over everything that defines the task's semantics
+};
+
+/// Tasks of a campaign by id; built once at start and shared read-only (std::shared_ptr<const task_map>).
+using task_map = std::map<std::string, task_def>;
+
+/// Loads and validates one task file. Errors: errc::bad_task naming file:line
+/// and the problem (missing key, wrong type, unknown init, empty shape, unreadable source).
+[[nodiscard]] caf::expected<task_def> load_task(const std::filesystem::path& file);
+
+/// Loads every task file matching any of `globs` (shell wildcards over paths
+/// relative to `base`, e.g. "configs/tasks/cpu/*.toml"), sorted by id.
+/// Errors: errc::bad_task for a bad file or duplicate id; errc::bad_config
+/// when a glob matches nothing.
+[[nodiscard]] caf::expected<std::vector<task_def>> load_tasks(const std::filesystem::path& base,
+                                                              const std::vector<std::string>& globs);
+
+/// Renders a candidate from the task's template: one "#define NAME value" line
+/// per setting, then the template text.
+[[nodiscard]] std::string render_template(const task_def& task, const std::vector<knob_setting>& settings);
+
+}  // namespace kforge::hardware

@@ -1,0 +1,145 @@
+#pragma once
+
+#include "hardware/task.hpp"
+#include "hardware/verdict.hpp"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace kforge::memory {
+
+/// Schema version written at the start of every value. Bump it with a migration.
+inline constexpr uint8_t schema_version = 1;
+
+/// A campaign: its config and where it stands. Table `campaigns`, key = id.
+struct campaign_record {
+  std::string id;
+  std::string config_path;
+  std::string config_hash;  ///< SHA-256 of the config text
+  std::string config_text;
+  std::string status = "running";  ///< running | finished | stopped
+  uint64_t seed = 0;
+  int64_t evaluations = 0;  ///< committed evaluations over all tasks
+  int64_t created_ms = 0;   ///< unix epoch milliseconds
+  int64_t updated_ms = 0;
+  double wall_ms = 0;  ///< wall time spent running, summed over runs (for the wall-time budget)
+};
+
+/// One operator's progress in one campaign. Table `tasks`, key = campaign, task id.
+struct task_record {
+  std::string campaign;
+  std::string task_id;
+  std::string definition_hash;
+  std::string family;
+  std::string backend;
+  std::string phase = "draft";  ///< draft | refine | done
+  std::string stop_reason;      ///< why it is done: budget, plateau, stopped
+  std::string best_hash;        ///< best feasible, timed candidate; empty if none yet
+  double best_latency_ns = 0;
+  double reference_latency_ns = 0;  ///< measured by the verifier, once
+  int64_t evaluations = 0;          ///< committed candidates (feasible or not)
+  int64_t feasible = 0;
+  int64_t step = 0;               ///< policy steps taken; seeds the task's RNG
+  int64_t since_improvement = 0;  ///< refine evaluations since the best improved (plateau)
+  int64_t reward_count = 0;       ///< running statistics of raw refine rewards (normalisation)
+  double reward_mean = 0;
+  double reward_m2 = 0;
+  int64_t updated_ms = 0;
+};
+
+/// One evaluated kernel. Table `candidates`, key = hash (SHA-256 of campaign, task, source).
+/// Index `task_candidates`: campaign, task, seq -> hash.
+struct candidate_record {
+  std::string hash;
+  std::string campaign;
+  std::string task_id;
+  int64_t seq = 0;  ///< 0-based evaluation index within the task
+  std::string source;
+  std::vector<std::string> parents;
+  std::string stage;  ///< draft | refine
+  std::string policy;
+  std::string model;
+  std::vector<std::string> context_ids;  ///< memory items in the policy's context
+  std::vector<hardware::knob_setting> knobs;
+  std::string optimization;  ///< named change from the parent, e.g. "VEC 4->8"
+  hardware::verdict verdict;
+  double speedup_vs_ref = 0;     ///< reference latency / candidate latency; 0 if not timed
+  double speedup_vs_parent = 0;  ///< parent latency / candidate latency; 0 if unknown
+  double reward = 0;             ///< the stage reward that updated the context's values
+  std::string perf_state;        ///< performance state signature, e.g. "softmax|memory|eff2"
+  std::string device;
+  int64_t created_ms = 0;
+};
+
+/// A memory item shared across tasks. Table `memory`, key = id.
+struct memory_item {
+  std::string id;
+  std::string kind;  ///< seed | trajectory | optimization | insight
+  std::string family;
+  std::string state;  ///< performance-state signature it applies to; empty for any
+  std::vector<std::string> tags;
+  std::string text;     ///< human- and LLM-readable statement
+  std::string payload;  ///< machine-readable JSON (e.g. knob settings, optimization)
+  double q1 = 0;        ///< drafting value
+  double q2 = 0;        ///< refining value
+  int64_t visits1 = 0;
+  int64_t visits2 = 0;
+  std::vector<std::string> source_tasks;
+  int64_t created_ms = 0;
+  int64_t updated_ms = 0;
+};
+
+/// One policy call. Table `llm_calls`, key = request hash (the response cache).
+struct llm_call_record {
+  std::string request_hash;
+  std::string campaign;
+  std::string task_id;
+  std::string endpoint;
+  std::string model;
+  int64_t tokens_in = 0;
+  int64_t tokens_out = 0;
+  double latency_ms = 0;
+  double cost = 0;
+  std::string outcome;  ///< ok | error text
+  int32_t attempts = 1;
+  std::string response;
+  int64_t created_ms = 0;
+};
+
+// CAF inspect overloads: records travel in messages (verifier pools and
+// curators may be remote), so every field serializes.
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, campaign_record& x) {
+  return f(caf::meta::type_name("campaign_record"), x.id, x.config_path, x.config_hash, x.config_text, x.status,
+           x.seed, x.evaluations, x.created_ms, x.updated_ms, x.wall_ms);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, task_record& x) {
+  return f(caf::meta::type_name("task_record"), x.campaign, x.task_id, x.definition_hash, x.family, x.backend,
+           x.phase, x.stop_reason, x.best_hash, x.best_latency_ns, x.reference_latency_ns, x.evaluations,
+           x.feasible, x.step, x.since_improvement, x.reward_count, x.reward_mean, x.reward_m2, x.updated_ms);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, candidate_record& x) {
+  return f(caf::meta::type_name("candidate_record"), x.hash, x.campaign, x.task_id, x.seq, x.source, x.parents,
+           x.stage, x.policy, x.model, x.context_ids, x.knobs, x.optimization, x.verdict, x.speedup_vs_ref,
+           x.speedup_vs_parent, x.reward, x.perf_state, x.device, x.created_ms);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, memory_item& x) {
+  return f(caf::meta::type_name("memory_item"), x.id, x.kind, x.family, x.state, x.tags, x.text, x.payload, x.q1,
+           x.q2, x.visits1, x.visits2, x.source_tasks, x.created_ms, x.updated_ms);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, llm_call_record& x) {
+  return f(caf::meta::type_name("llm_call_record"), x.request_hash, x.campaign, x.task_id, x.endpoint, x.model,
+           x.tokens_in, x.tokens_out, x.latency_ms, x.cost, x.outcome, x.attempts, x.response, x.created_ms);
+}
+
+}  // namespace kforge::memory

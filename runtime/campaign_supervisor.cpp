@@ -1,0 +1,267 @@
+#include "runtime/campaign_supervisor.hpp"
+
+#include "runtime/error.hpp"
+#include "runtime/hash.hpp"
+#include "runtime/log.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/stateful_actor.hpp>
+
+#include <map>
+#include <set>
+
+namespace kforge::runtime {
+
+namespace {
+
+using clock_type = std::chrono::steady_clock;
+
+struct supervisor_state {
+  supervisor_setup setup;
+  memory::campaign_record campaign;
+  std::map<std::string, actors::task_progress> tasks;  // by task id
+  std::map<caf::actor_addr, std::string> live;          // task actors still running
+  std::vector<actors::task_actor> handles;              // keeps task actors reachable
+  int64_t budget = 0;
+  int64_t granted = 0;         // evaluations granted in this run
+  int64_t start_evaluations = 0;
+  clock_type::time_point started = clock_type::now();
+  actors::verifier_stats verifier;
+  std::string status = "running";
+  std::string note;
+  bool stopping = false;
+  bool user_stop = false;
+  bool closing = false;
+  log::logger log{"kforge.supervisor"};
+  static inline const char* name = "kforge.supervisor";
+};
+
+using supervisor_pointer = supervisor_actor::stateful_pointer<supervisor_state>;
+
+double elapsed_ms(const supervisor_state& st) {
+  return std::chrono::duration<double, std::milli>(clock_type::now() - st.started).count();
+}
+
+int64_t committed(const supervisor_state& st) {
+  int64_t total = 0;
+  for (const auto& [id, p] : st.tasks) total += p.evaluations;
+  return total;
+}
+
+actors::campaign_progress snapshot(const supervisor_state& st) {
+  actors::campaign_progress p;
+  p.campaign = st.setup.config.name;
+  p.status = st.status;
+  p.store_path = st.setup.config.store_path.string();
+  for (const auto& [id, t] : st.tasks) p.tasks.push_back(t);
+  p.evaluations = committed(st);
+  p.session_evaluations = p.evaluations - st.start_evaluations;
+  p.budget = st.budget;
+  p.elapsed_ms = elapsed_ms(st);
+  p.verifier = st.verifier;
+  p.note = st.note;
+  return p;
+}
+
+void stop_tasks(supervisor_pointer self, const std::string& note) {
+  auto& st = self->state;
+  if (st.stopping) return;
+  st.stopping = true;
+  if (st.note.empty()) st.note = note;
+  st.log.info("stopping campaign", {{"campaign", st.setup.config.name}, {"reason", note}});
+  for (const auto& h : st.handles) self->send(h, stop_atom_v);
+}
+
+void close_campaign(supervisor_pointer self) {
+  auto& st = self->state;
+  if (st.closing) return;
+  st.closing = true;
+  bool all_done = true;
+  for (const auto& [id, t] : st.tasks)
+    if (t.phase != "done") all_done = false;
+  st.status = all_done ? "finished" : "stopped";
+  if (!st.user_stop && st.stopping && st.note.find("wall-time") != std::string::npos) st.status = "finished";
+  self->request(st.setup.curator, caf::infinite, campaign_atom_v, st.setup.config.name, st.status, elapsed_ms(st))
+      .then(
+          [self](memory::campaign_record&) {
+            auto& s = self->state;
+            s.log.info("campaign ended", {{"campaign", s.setup.config.name}, {"status", s.status}});
+            self->send(s.setup.listener, done_atom_v, snapshot(s));
+            self->quit();
+          },
+          [self](caf::error& err) {
+            auto& s = self->state;
+            s.log.error("cannot record campaign end", {{"campaign", s.setup.config.name}, {"error", describe(err)}});
+            s.note = "could not record the campaign's end: " + describe(err);
+            self->send(s.setup.listener, done_atom_v, snapshot(s));
+            self->quit();
+          });
+}
+
+void start_tasks(supervisor_pointer self, std::vector<memory::task_record> stored) {
+  auto& st = self->state;
+  const auto& cfg = st.setup.config;
+  std::map<std::string, memory::task_record> by_id;
+  for (auto& r : stored) {
+    auto id = r.task_id;
+    by_id.emplace(std::move(id), std::move(r));
+  }
+  actors::task_config tc;
+  tc.campaign = cfg.name;
+  tc.seed = cfg.seed;
+  tc.steps.evaluations = cfg.evaluations_per_task;
+  tc.steps.plateau = cfg.plateau;
+  tc.candidates_per_step = cfg.candidates_per_step;
+  tc.context_items = cfg.memory_enabled ? cfg.context_items : 0;
+  tc.peak_gflops = cfg.peak_gflops;
+  tc.peak_gbps = cfg.peak_gbps;
+  tc.peaks_source = "nominal";
+  tc.device = cfg.verifier.device;
+  actors::task_peers peers{self, st.setup.retriever, st.setup.llm, st.setup.verifier, st.setup.curator};
+  for (const auto& [id, def] : *st.setup.tasks) {
+    memory::task_record rec;
+    auto it = by_id.find(id);
+    if (it != by_id.end()) {
+      rec = it->second;
+      if (rec.definition_hash != def.definition_hash)
+        st.log.warning("task definition changed since the campaign began; continuing",
+                       {{"campaign", cfg.name}, {"task", id}});
+    } else {
+      rec.campaign = cfg.name;
+      rec.task_id = id;
+      rec.definition_hash = def.definition_hash;
+      rec.family = def.family;
+      rec.backend = def.backend;
+    }
+    actors::task_progress p;
+    p.task_id = id;
+    p.family = rec.family;
+    p.phase = rec.phase;
+    p.stop_reason = rec.stop_reason;
+    p.evaluations = rec.evaluations;
+    p.feasible = rec.feasible;
+    p.budget = cfg.evaluations_per_task;
+    p.reference_latency_ns = rec.reference_latency_ns;
+    p.best_latency_ns = rec.best_latency_ns;
+    st.tasks[id] = p;
+    if (rec.phase == "done") continue;
+    auto h = actors::spawn_task(self->system(), st.setup.tasks, id, std::move(rec), tc, peers);
+    self->monitor(h);
+    st.live.emplace(h.address(), id);
+    st.handles.push_back(h);
+  }
+  st.start_evaluations = committed(st);
+  st.log.info("campaign running", {{"campaign", cfg.name},
+                                   {"tasks", st.tasks.size()},
+                                   {"live", st.live.size()},
+                                   {"committed", st.start_evaluations},
+                                   {"budget", st.budget}});
+  if (st.live.empty()) {
+    close_campaign(self);
+    return;
+  }
+  for (const auto& h : st.handles) self->send(h, start_atom_v);
+}
+
+supervisor_actor::behavior_type supervisor_behavior(supervisor_pointer self, supervisor_setup setup) {
+  auto& st = self->state;
+  st.setup = std::move(setup);
+  const auto& cfg = st.setup.config;
+  st.budget = cfg.evaluation_budget(st.setup.tasks->size());
+  self->set_down_handler([self](caf::down_msg& dm) {
+    auto& s = self->state;
+    s.live.erase(dm.source);
+    if (s.live.empty()) close_campaign(self);
+  });
+
+  memory::campaign_record proposal;
+  proposal.id = cfg.name;
+  proposal.config_path = cfg.file.string();
+  proposal.config_text = cfg.text;
+  proposal.config_hash = sha256_hex(cfg.text);
+  proposal.seed = cfg.seed;
+  self->request(st.setup.curator, caf::infinite, campaign_atom_v, proposal)
+      .then(
+          [self](memory::campaign_record& rec, std::vector<memory::task_record>& stored) {
+            auto& s = self->state;
+            if (rec.config_hash != sha256_hex(s.setup.config.text))
+              s.log.warning("campaign config changed since it began; continuing with the new one",
+                            {{"campaign", rec.id}});
+            s.campaign = rec;
+            if (rec.status == "finished") {
+              s.status = "finished";
+              s.note = "the campaign had already finished";
+              for (const auto& r : stored) {
+                actors::task_progress p;
+                p.task_id = r.task_id;
+                p.family = r.family;
+                p.phase = r.phase;
+                p.stop_reason = r.stop_reason;
+                p.evaluations = r.evaluations;
+                p.feasible = r.feasible;
+                p.budget = s.setup.config.evaluations_per_task;
+                p.reference_latency_ns = r.reference_latency_ns;
+                p.best_latency_ns = r.best_latency_ns;
+                s.tasks[r.task_id] = p;
+              }
+              s.start_evaluations = committed(s);
+              self->send(s.setup.listener, done_atom_v, snapshot(s));
+              self->quit();
+              return;
+            }
+            start_tasks(self, std::move(stored));
+            self->send(self, caf::tick_atom_v);
+          },
+          [self](caf::error& err) {
+            auto& s = self->state;
+            s.status = "failed";
+            s.note = "cannot open the campaign: " + describe(err);
+            s.log.error("cannot open campaign", {{"campaign", s.setup.config.name}, {"error", describe(err)}});
+            self->send(s.setup.listener, done_atom_v, snapshot(s));
+            self->quit();
+          });
+
+  return {
+      [self](grant_atom, const std::string&, int32_t wanted) -> int32_t {
+        auto& s = self->state;
+        if (s.stopping || wanted <= 0) return 0;
+        int64_t left = s.budget - s.start_evaluations - s.granted;
+        auto grant = static_cast<int32_t>(std::max<int64_t>(0, std::min<int64_t>(wanted, left)));
+        s.granted += grant;
+        if (grant == 0 && s.note.empty()) s.note = "evaluation budget spent";
+        return grant;
+      },
+      [self](progress_atom, actors::task_progress& p) {
+        auto id = p.task_id;
+        self->state.tasks[id] = std::move(p);
+      },
+      [self](progress_atom) -> actors::campaign_progress { return snapshot(self->state); },
+      [self](stop_atom) {
+        self->state.user_stop = true;
+        stop_tasks(self, "stopped on request");
+      },
+      [self](caf::tick_atom) {
+        auto& s = self->state;
+        if (s.closing) return;
+        double wall_limit_ms = s.setup.config.wall_minutes * 60000.0;
+        if (wall_limit_ms > 0 && s.campaign.wall_ms + elapsed_ms(s) >= wall_limit_ms)
+          stop_tasks(self, "wall-time budget spent");
+        self->request(s.setup.verifier, s.setup.tick * 4, stats_atom_v)
+            .then(
+                [self](actors::verifier_stats& vs) {
+                  self->state.verifier = std::move(vs);
+                  self->send(self->state.setup.listener, progress_atom_v, snapshot(self->state));
+                },
+                [self](caf::error&) { self->send(self->state.setup.listener, progress_atom_v, snapshot(self->state)); });
+        self->delayed_send(self, s.setup.tick, caf::tick_atom_v);
+      },
+  };
+}
+
+}  // namespace
+
+supervisor_actor spawn_supervisor(caf::actor_system& sys, supervisor_setup setup) {
+  return sys.spawn(supervisor_behavior, std::move(setup));
+}
+
+}  // namespace kforge::runtime

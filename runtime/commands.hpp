@@ -1,0 +1,32 @@
+#pragma once
+
+// The kforge subcommands, each a function from options to an exit code.
+// Output goes to stdout (results) and stderr (errors); logging is separate.
+
+#include <filesystem>
+#include <optional>
+#include <string>
+
+namespace kforge::runtime {
+
+/// Options of `kforge run` / `kforge resume`.
+struct run_options {
+  std::filesystem::path config;                ///< run: the campaign file
+  std::optional<std::filesystem::path> store;  ///< overrides the config's store path; resume: required
+  std::string campaign;                        ///< resume: which unfinished campaign (default: the only one)
+  bool progress = true;                        ///< live progress on stdout
+  size_t threads = 0;                          ///< scheduler threads (0 = cores, at least 2)
+};
+
+/// `kforge run CONFIG`: runs (or continues) the campaign in the foreground.
+/// Exit codes: 0 finished or stopped cleanly, 2 bad input, 1 runtime failure.
+[[nodiscard]] int run_command(const run_options& opts);
+
+/// `kforge resume --store PATH`: continues an unfinished campaign from the
+/// config stored with it; nothing but the store is needed.
+[[nodiscard]] int resume_command(const run_options& opts);
+
+/// `kforge status --store PATH`: where the store's campaigns stand, without running anything.
+[[nodiscard]] int status_command(const std::filesystem::path& store, const std::string& campaign);
+
+}  // namespace kforge::runtime

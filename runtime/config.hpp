@@ -1,0 +1,83 @@
+#pragma once
+
+// The campaign config: one TOML file (docs in README, "Campaign config").
+// Relative paths in it are relative to the directory of the config file.
+
+#include "runtime/error.hpp"
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace kforge::runtime {
+
+/// The [verifier] table: how candidates are compiled, run and timed.
+struct verifier_settings {
+  std::string device = "cpu";
+  int32_t compile_jobs = 0;  ///< 0 = cores - 1 (at least 1)
+  std::string cxx = "g++";
+  std::vector<std::string> cxx_flags = {"-O3", "-march=native"};
+  int32_t seeds = 2;
+  int32_t warmup = 3;
+  int32_t min_runs = 10;
+  int32_t max_runs = 100;
+  double target_ms = 200;
+  int32_t flush_kib = 4096;
+  double compile_timeout_s = 60;
+  double run_timeout_s = 20;
+  int64_t run_memory_mib = 2048;
+  int64_t compile_memory_mib = 4096;
+  std::string work_dir;  ///< scratch for builds; empty = <store>/work
+};
+
+/// A whole campaign config.
+struct campaign_config {
+  std::filesystem::path file;  ///< where it was loaded from
+  std::string text;            ///< its text (stored with the campaign)
+  std::string name;            ///< campaign id, [a-z0-9_-]+
+  uint64_t seed = 1;
+  std::vector<std::string> tasks;  ///< globs, relative to the config file
+  // [budget]
+  int64_t evaluations_per_task = 20;
+  int64_t evaluations = 0;  ///< overall; 0 = tasks x per-task
+  double wall_minutes = 0;  ///< 0 = unlimited
+  int64_t plateau = 8;
+  // [policy]
+  std::string policy = "offline";
+  int32_t candidates_per_step = 2;
+  double explore = 0.25;
+  double second_change = 0.3;
+  // [memory]
+  int32_t context_items = 4;
+  int32_t lambda = 5;
+  double epsilon = 0.1;
+  double alpha = 0.2;
+  bool cross_task = true;
+  bool use_values = true;
+  bool memory_enabled = true;
+  // [verifier]
+  verifier_settings verifier;
+  // [store]
+  std::filesystem::path store_path;
+  int64_t store_map_mib = 1024;
+  // [machine] roofline peaks used for the performance state
+  double peak_gflops = 100;
+  double peak_gbps = 20;
+
+  /// The overall evaluation budget: `evaluations`, or tasks x per-task when 0.
+  [[nodiscard]] int64_t evaluation_budget(size_t task_count) const noexcept {
+    return evaluations > 0 ? evaluations : static_cast<int64_t>(task_count) * evaluations_per_task;
+  }
+};
+
+/// Loads and validates a campaign config. Errors: errc::bad_config with
+/// "file:line: what is wrong" (syntax error, unknown key, wrong type, value
+/// out of range, missing required key). Nothing is started on error.
+[[nodiscard]] caf::expected<campaign_config> load_campaign_config(const std::filesystem::path& file);
+
+/// Same, from text (tests); `name` is used as the file name in messages.
+[[nodiscard]] caf::expected<campaign_config> parse_campaign_config(const std::string& text,
+                                                                   const std::filesystem::path& name);
+
+}  // namespace kforge::runtime

@@ -1,0 +1,56 @@
+#include "runtime/hash.hpp"
+
+#include <openssl/evp.h>
+
+#include <cstdint>
+
+namespace kforge {
+
+namespace {
+
+std::string to_hex(const unsigned char* bytes, unsigned int n) {
+  static const char* digits = "0123456789abcdef";
+  std::string out;
+  out.reserve(n * 2);
+  for (unsigned int i = 0; i < n; ++i) {
+    out += digits[bytes[i] >> 4];
+    out += digits[bytes[i] & 0x0f];
+  }
+  return out;
+}
+
+}  // namespace
+
+void content_hasher::ctx_deleter::operator()(evp_md_ctx_st* ctx) const noexcept { EVP_MD_CTX_free(ctx); }
+
+content_hasher::content_hasher() : ctx_(EVP_MD_CTX_new()) { EVP_DigestInit_ex(ctx_.get(), EVP_sha256(), nullptr); }
+
+content_hasher::~content_hasher() = default;
+
+content_hasher& content_hasher::add(std::string_view part) {
+  unsigned char len[8];
+  auto n = static_cast<uint64_t>(part.size());
+  for (int i = 7; i >= 0; --i) {
+    len[i] = static_cast<unsigned char>(n & 0xff);
+    n >>= 8;
+  }
+  EVP_DigestUpdate(ctx_.get(), len, sizeof(len));
+  EVP_DigestUpdate(ctx_.get(), part.data(), part.size());
+  return *this;
+}
+
+std::string content_hasher::finish() {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int n = 0;
+  EVP_DigestFinal_ex(ctx_.get(), digest, &n);
+  return to_hex(digest, n);
+}
+
+std::string sha256_hex(std::string_view data) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int n = 0;
+  EVP_Digest(data.data(), data.size(), digest, &n, EVP_sha256(), nullptr);
+  return to_hex(digest, n);
+}
+
+}  // namespace kforge

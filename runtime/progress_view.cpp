@@ -1,0 +1,110 @@
+#include "runtime/progress_view.hpp"
+
+#include <cmath>
+#include <cstdio>
+#include <map>
+
+namespace kforge::runtime {
+
+namespace {
+
+std::string fmt(const char* format, double x) {
+  char buf[64];
+  std::snprintf(buf, sizeof(buf), format, x);
+  return buf;
+}
+
+std::string pad(std::string s, size_t width, bool left = true) {
+  if (s.size() >= width) return s.substr(0, width);
+  std::string space(width - s.size(), ' ');
+  return left ? s + space : space + s;
+}
+
+double speedup(const actors::task_progress& t) {
+  return t.best_latency_ns > 0 && t.reference_latency_ns > 0 ? t.reference_latency_ns / t.best_latency_ns : 0.0;
+}
+
+double evals_per_second(const actors::campaign_progress& p) {
+  return p.elapsed_ms > 0 ? static_cast<double>(p.session_evaluations) * 1000.0 / p.elapsed_ms : 0.0;
+}
+
+double busy_share(const actors::campaign_progress& p) {
+  return p.verifier.uptime_ms > 0 ? 100.0 * p.verifier.run_busy_ms / p.verifier.uptime_ms : 0.0;
+}
+
+std::string header_line(const actors::campaign_progress& p) {
+  return "campaign " + p.campaign + " [" + p.status + "]  " + std::to_string(p.evaluations) + "/" +
+         std::to_string(p.budget) + " evaluations  " + fmt("%.2f", evals_per_second(p)) + " eval/s  verifier busy " +
+         fmt("%.0f", busy_share(p)) + "%  queue " + std::to_string(p.verifier.queued + p.verifier.waiting_run) +
+         "  " + fmt("%.0f", p.elapsed_ms / 1000.0) + " s";
+}
+
+}  // namespace
+
+std::string format_latency(double ns) {
+  if (ns <= 0) return "-";
+  if (ns < 1e3) return fmt("%.0f ns", ns);
+  if (ns < 1e6) return fmt("%.1f us", ns / 1e3);
+  return fmt("%.3f ms", ns / 1e6);
+}
+
+double geomean_speedup(const actors::campaign_progress& p) noexcept {
+  if (p.tasks.empty()) return 0.0;
+  double log_sum = 0;
+  for (const auto& t : p.tasks) {
+    double s = speedup(t);
+    log_sum += std::log(s > 0 ? s : 1.0);
+  }
+  return std::exp(log_sum / static_cast<double>(p.tasks.size()));
+}
+
+std::string render_live(const actors::campaign_progress& p, int width) {
+  auto w = static_cast<size_t>(std::max(40, width));
+  std::string out = header_line(p).substr(0, w) + "\n";
+  out += pad("task", 30) + pad("phase", 8) + pad("evals", 8, false) + pad("best", 10, false) + "\n";
+  for (const auto& t : p.tasks) {
+    double s = speedup(t);
+    std::string line = pad(t.task_id, 30) + pad(t.phase, 8) +
+                       pad(std::to_string(t.evaluations) + "/" + std::to_string(t.budget), 8, false) +
+                       pad(s > 0 ? fmt("%.2fx", s) : "-", 10, false);
+    out += line.substr(0, w) + "\n";
+  }
+  return out;
+}
+
+std::string render_line(const actors::campaign_progress& p) {
+  std::map<std::string, int> phases;
+  for (const auto& t : p.tasks) phases[t.phase] += 1;
+  std::string line = header_line(p) + "  tasks:";
+  for (const auto& [phase, n] : phases) line += " " + phase + "=" + std::to_string(n);
+  line += fmt("  geomean %.2fx", geomean_speedup(p));
+  return line;
+}
+
+std::string render_summary(const actors::campaign_progress& p) {
+  std::string out;
+  out += "\ncampaign " + p.campaign + ": " + p.status;
+  if (!p.note.empty()) out += " (" + p.note + ")";
+  out += "\n\n";
+  out += pad("task", 30) + pad("reference", 12, false) + pad("best", 12, false) + pad("speedup", 9, false) +
+         pad("evals", 7, false) + "  " + "ended\n";
+  int without = 0;
+  for (const auto& t : p.tasks) {
+    double s = speedup(t);
+    if (s <= 0) ++without;
+    out += pad(t.task_id, 30) + pad(format_latency(t.reference_latency_ns), 12, false) +
+           pad(format_latency(t.best_latency_ns), 12, false) + pad(s > 0 ? fmt("%.2fx", s) : "-", 9, false) +
+           pad(std::to_string(t.evaluations), 7, false) + "  " +
+           (t.phase == "done" ? t.stop_reason : t.phase) + "\n";
+  }
+  out += "\n" + fmt("geomean speedup over the references: %.3fx", geomean_speedup(p));
+  if (without > 0) out += " (" + std::to_string(without) + " task(s) without a feasible kernel count as 1.0x)";
+  out += "\n";
+  out += std::to_string(p.evaluations) + " evaluations in total, " + std::to_string(p.session_evaluations) +
+         " in this run (" + fmt("%.1f", p.elapsed_ms / 1000.0) + " s, " + fmt("%.2f", evals_per_second(p)) +
+         " eval/s, verifier busy " + fmt("%.0f", busy_share(p)) + "%)\n";
+  out += "store: " + p.store_path + "\n";
+  return out;
+}
+
+}  // namespace kforge::runtime

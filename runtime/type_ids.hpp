@@ -1,0 +1,61 @@
+#pragma once
+
+// The one CAF type-ID block of kforge: every message type and atom. Register it
+// on every node with cfg.add_message_types<caf::id_block::kforge>() (see
+// runtime/actor_system.hpp), or types fail when they cross caf::io.
+
+#include "actors/messages.hpp"
+#include "hardware/backend.hpp"
+
+#include <caf/type_id.hpp>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+CAF_BEGIN_TYPE_ID_BLOCK(kforge, caf::first_custom_type_id)
+
+  CAF_ADD_TYPE_ID(kforge, (kforge::hardware::knob_setting))
+  CAF_ADD_TYPE_ID(kforge, (kforge::hardware::gate_result))
+  CAF_ADD_TYPE_ID(kforge, (kforge::hardware::timing_stats))
+  CAF_ADD_TYPE_ID(kforge, (kforge::hardware::verdict))
+  CAF_ADD_TYPE_ID(kforge, (kforge::hardware::compile_result))
+  CAF_ADD_TYPE_ID(kforge, (kforge::memory::campaign_record))
+  CAF_ADD_TYPE_ID(kforge, (kforge::memory::task_record))
+  CAF_ADD_TYPE_ID(kforge, (kforge::memory::candidate_record))
+  CAF_ADD_TYPE_ID(kforge, (kforge::memory::memory_item))
+  CAF_ADD_TYPE_ID(kforge, (kforge::memory::llm_call_record))
+  CAF_ADD_TYPE_ID(kforge, (std::vector<kforge::memory::task_record>))
+  CAF_ADD_TYPE_ID(kforge, (std::vector<kforge::memory::memory_item>))
+  CAF_ADD_TYPE_ID(kforge, (std::vector<kforge::memory::candidate_record>))
+  CAF_ADD_TYPE_ID(kforge, (kforge::actors::context_query))
+  CAF_ADD_TYPE_ID(kforge, (kforge::actors::context_reply))
+  CAF_ADD_TYPE_ID(kforge, (kforge::actors::parent_info))
+  CAF_ADD_TYPE_ID(kforge, (kforge::actors::policy_request))
+  CAF_ADD_TYPE_ID(kforge, (kforge::actors::proposal))
+  CAF_ADD_TYPE_ID(kforge, (kforge::actors::policy_reply))
+  CAF_ADD_TYPE_ID(kforge, (kforge::actors::verify_request))
+  CAF_ADD_TYPE_ID(kforge, (kforge::actors::experience))
+  CAF_ADD_TYPE_ID(kforge, (kforge::actors::verifier_stats))
+  CAF_ADD_TYPE_ID(kforge, (kforge::actors::task_progress))
+  CAF_ADD_TYPE_ID(kforge, (kforge::actors::campaign_progress))
+
+  CAF_ADD_ATOM(kforge, kforge, verify_atom, "verify")
+  CAF_ADD_ATOM(kforge, kforge, retrieve_atom, "retrieve")
+  CAF_ADD_ATOM(kforge, kforge, propose_atom, "propose")
+  CAF_ADD_ATOM(kforge, kforge, record_atom, "record")
+  CAF_ADD_ATOM(kforge, kforge, progress_atom, "progress")
+  CAF_ADD_ATOM(kforge, kforge, grant_atom, "grant")
+  CAF_ADD_ATOM(kforge, kforge, stats_atom, "stats")
+  CAF_ADD_ATOM(kforge, kforge, reference_atom, "reference")
+  CAF_ADD_ATOM(kforge, kforge, start_atom, "start")
+  CAF_ADD_ATOM(kforge, kforge, stop_atom, "stop")
+  CAF_ADD_ATOM(kforge, kforge, done_atom, "done")
+  CAF_ADD_ATOM(kforge, kforge, items_atom, "items")
+  CAF_ADD_ATOM(kforge, kforge, load_atom, "load")
+  CAF_ADD_ATOM(kforge, kforge, campaign_atom, "campaign")
+  CAF_ADD_ATOM(kforge, kforge, drain_atom, "drain")
+  CAF_ADD_ATOM(kforge, kforge, compiled_atom, "compiled")
+  CAF_ADD_ATOM(kforge, kforge, ran_atom, "ran")
+
+CAF_END_TYPE_ID_BLOCK(kforge)
