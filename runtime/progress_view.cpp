@@ -8,9 +8,10 @@ namespace kforge::runtime {
 
 namespace {
 
-std::string fmt(const char* format, double x) {
+// Fixed-point formatting with `digits` decimals and a suffix ("1.25x", "3.1 us").
+std::string fixed(double x, int digits, const char* suffix = "") {
   char buf[64];
-  std::snprintf(buf, sizeof(buf), format, x);
+  std::snprintf(buf, sizeof(buf), "%.*f%s", digits, x, suffix);
   return buf;
 }
 
@@ -34,18 +35,18 @@ double busy_share(const actors::campaign_progress& p) {
 
 std::string header_line(const actors::campaign_progress& p) {
   return "campaign " + p.campaign + " [" + p.status + "]  " + std::to_string(p.evaluations) + "/" +
-         std::to_string(p.budget) + " evaluations  " + fmt("%.2f", evals_per_second(p)) + " eval/s  verifier busy " +
-         fmt("%.0f", busy_share(p)) + "%  queue " + std::to_string(p.verifier.queued + p.verifier.waiting_run) +
-         "  " + fmt("%.0f", p.elapsed_ms / 1000.0) + " s";
+         std::to_string(p.budget) + " evaluations  " + fixed(evals_per_second(p), 2) + " eval/s  verifier busy " +
+         fixed(busy_share(p), 0) + "%  queue " + std::to_string(p.verifier.queued + p.verifier.waiting_run) +
+         "  " + fixed(p.elapsed_ms / 1000.0, 0) + " s";
 }
 
 }  // namespace
 
 std::string format_latency(double ns) {
   if (ns <= 0) return "-";
-  if (ns < 1e3) return fmt("%.0f ns", ns);
-  if (ns < 1e6) return fmt("%.1f us", ns / 1e3);
-  return fmt("%.3f ms", ns / 1e6);
+  if (ns < 1e3) return fixed(ns, 0, " ns");
+  if (ns < 1e6) return fixed(ns / 1e3, 1, " us");
+  return fixed(ns / 1e6, 3, " ms");
 }
 
 double geomean_speedup(const actors::campaign_progress& p) noexcept {
@@ -66,7 +67,7 @@ std::string render_live(const actors::campaign_progress& p, int width) {
     double s = speedup(t);
     std::string line = pad(t.task_id, 30) + pad(t.phase, 8) +
                        pad(std::to_string(t.evaluations) + "/" + std::to_string(t.budget), 8, false) +
-                       pad(s > 0 ? fmt("%.2fx", s) : "-", 10, false);
+                       pad(s > 0 ? fixed(s, 2, "x") : "-", 10, false);
     out += line.substr(0, w) + "\n";
   }
   return out;
@@ -77,7 +78,7 @@ std::string render_line(const actors::campaign_progress& p) {
   for (const auto& t : p.tasks) phases[t.phase] += 1;
   std::string line = header_line(p) + "  tasks:";
   for (const auto& [phase, n] : phases) line += " " + phase + "=" + std::to_string(n);
-  line += fmt("  geomean %.2fx", geomean_speedup(p));
+  line += "  geomean " + fixed(geomean_speedup(p), 2, "x");
   return line;
 }
 
@@ -93,16 +94,16 @@ std::string render_summary(const actors::campaign_progress& p) {
     double s = speedup(t);
     if (s <= 0) ++without;
     out += pad(t.task_id, 30) + pad(format_latency(t.reference_latency_ns), 12, false) +
-           pad(format_latency(t.best_latency_ns), 12, false) + pad(s > 0 ? fmt("%.2fx", s) : "-", 9, false) +
+           pad(format_latency(t.best_latency_ns), 12, false) + pad(s > 0 ? fixed(s, 2, "x") : "-", 9, false) +
            pad(std::to_string(t.evaluations), 7, false) + "  " +
            (t.phase == "done" ? t.stop_reason : t.phase) + "\n";
   }
-  out += "\n" + fmt("geomean speedup over the references: %.3fx", geomean_speedup(p));
+  out += std::string{"\n"} + "geomean speedup over the references: " + fixed(geomean_speedup(p), 3, "x");
   if (without > 0) out += " (" + std::to_string(without) + " task(s) without a feasible kernel count as 1.0x)";
   out += "\n";
   out += std::to_string(p.evaluations) + " evaluations in total, " + std::to_string(p.session_evaluations) +
-         " in this run (" + fmt("%.1f", p.elapsed_ms / 1000.0) + " s, " + fmt("%.2f", evals_per_second(p)) +
-         " eval/s, verifier busy " + fmt("%.0f", busy_share(p)) + "%)\n";
+         " in this run (" + fixed(p.elapsed_ms / 1000.0, 1) + " s, " + fixed(evals_per_second(p), 2) +
+         " eval/s, verifier busy " + fixed(busy_share(p), 0) + "%)\n";
   out += "store: " + p.store_path + "\n";
   return out;
 }

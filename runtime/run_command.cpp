@@ -88,7 +88,7 @@ int run_campaign(const campaign_config& cfg, const run_options& opts) {
     tasks->emplace(std::move(id), std::move(t));
   }
   memory::env_options env_opts;
-  env_opts.map_size = static_cast<size_t>(cfg.store_map_mib) * 1024 * 1024;
+  env_opts.map_size_bytes = static_cast<size_t>(cfg.store_map_mib) * 1024 * 1024;
   auto store = memory::store::open(cfg.store_path, env_opts);
   if (!store) {
     std::cerr << "kforge: cannot open the store at " << cfg.store_path << ": " << describe(store.error()) << '\n';

@@ -7,6 +7,7 @@
 
 #include <caf/actor_system.hpp>
 #include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
 #include <caf/typed_response_promise.hpp>
 
 #include <chrono>
@@ -205,7 +206,7 @@ curator_actor::behavior_type curator_behavior(curator_pointer self, memory::stor
         if (auto err = tx->commit()) return err;
         st.log.info(existing ? "campaign resumed" : "campaign created",
                     {{"campaign", rec.id}, {"evaluations", rec.evaluations}, {"status", rec.status}});
-        return caf::make_message(std::move(rec), std::move(*tasks));
+        return caf::result<memory::campaign_record, std::vector<memory::task_record>>(std::move(rec), std::move(*tasks));
       },
       [self](campaign_atom, const std::string& id, const std::string& status,
              double wall_ms) -> caf::result<memory::campaign_record> {

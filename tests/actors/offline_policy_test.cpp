@@ -1,0 +1,110 @@
+#include "actors/llm_proxy/offline_policy.hpp"
+
+#include "tests/support/fixtures.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <nlohmann/json.hpp>
+
+using namespace kforge;
+using namespace kforge::actors;
+
+namespace {
+
+int64_t knob(const proposal& p, const std::string& name) {
+  for (const auto& k : p.knobs)
+    if (k.name == name) return k.value;
+  return -1;
+}
+
+}  // namespace
+
+TEST_CASE("offline drafts render the template with one define per knob", "[actors]") {
+  auto task = test::knob_task();
+  offline_policy policy{{}};
+  policy_request req;
+  req.task_id = task.id;
+  req.stage = "draft";
+  req.k = 3;
+  req.seed = 11;
+  auto out = policy.propose(task, req);
+  REQUIRE(out.size() == 3);
+  for (const auto& p : out) {
+    REQUIRE(p.knobs.size() == 2);
+    CHECK(p.source.find("#define VEC " + std::to_string(knob(p, "VEC"))) != std::string::npos);
+    CHECK(p.source.find("#define UNROLL " + std::to_string(knob(p, "UNROLL"))) != std::string::npos);
+    CHECK(p.source.find(task.template_source) != std::string::npos);
+  }
+  SECTION("the same seed gives the same proposals") {
+    auto again = policy.propose(task, req);
+    for (size_t i = 0; i < out.size(); ++i) CHECK(again[i].source == out[i].source);
+  }
+  SECTION("settings already tried are avoided while new ones exist") {
+    req.k = 6;  // the whole space
+    auto all = policy.propose(task, req);
+    std::set<std::string> distinct;
+    for (const auto& p : all) distinct.insert(p.source);
+    CHECK(distinct.size() == 6);
+  }
+}
+
+TEST_CASE("offline drafts follow seed items from the context", "[actors]") {
+  auto task = test::knob_task();
+  memory::memory_item seed;
+  seed.id = "seed-1";
+  seed.kind = "seed";
+  seed.payload = nlohmann::json{{"knobs", {{"VEC", 8}, {"UNROLL", 2}}}}.dump();
+  offline_policy_config cfg;
+  cfg.explore = 0.0;
+  offline_policy policy{cfg};
+  policy_request req;
+  req.stage = "draft";
+  req.k = 1;
+  req.seed = 3;
+  req.context = {seed};
+  auto out = policy.propose(task, req);
+  REQUIRE(out.size() == 1);
+  CHECK(knob(out[0], "VEC") == 8);
+  CHECK(knob(out[0], "UNROLL") == 2);
+  CHECK(out[0].context_ids == std::vector<std::string>{"seed-1"});
+  SECTION("a value the task does not allow is ignored") {
+    req.context[0].payload = nlohmann::json{{"knobs", {{"VEC", 3}}}}.dump();
+    auto p = policy.propose(task, req);
+    CHECK(knob(p[0], "VEC") != 3);
+  }
+}
+
+TEST_CASE("offline refines change one or two knobs of the parent and name the change", "[actors]") {
+  auto task = test::knob_task();
+  offline_policy_config cfg;
+  cfg.second_change = 0.0;
+  offline_policy policy{cfg};
+  policy_request req;
+  req.stage = "refine";
+  req.k = 2;
+  req.seed = 5;
+  parent_info parent;
+  parent.hash = "p";
+  parent.knobs = {{"VEC", 1}, {"UNROLL", 1}};
+  req.parent = {parent};
+  req.tried = {parent.knobs};
+  for (const auto& p : policy.propose(task, req)) {
+    int changed = (knob(p, "VEC") != 1) + (knob(p, "UNROLL") != 1);
+    CHECK(changed == 1);
+    CHECK(p.optimization.find("->") != std::string::npos);
+  }
+  SECTION("an optimization item from the context is applied") {
+    memory::memory_item opt;
+    opt.id = "opt-1";
+    opt.kind = "optimization";
+    opt.payload = nlohmann::json{{"changes", {{{"knob", "VEC"}, {"value", 8}}}}}.dump();
+    cfg.explore = 0.0;
+    offline_policy greedy{cfg};
+    req.k = 1;
+    req.context = {opt};
+    auto p = greedy.propose(task, req);
+    CHECK(knob(p[0], "VEC") == 8);
+    CHECK(p[0].context_ids == std::vector<std::string>{"opt-1"});
+    CHECK(p[0].optimization == "VEC=8");
+  }
+}

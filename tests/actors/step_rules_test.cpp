@@ -1,0 +1,107 @@
+#include "actors/task/step_rules.hpp"
+
+#include "tests/support/fixtures.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <cmath>
+
+using namespace kforge;
+using namespace kforge::actors;
+
+TEST_CASE("draft rewards are +1 for feasible and -1 otherwise", "[actors]") {
+  CHECK(draft_reward(test::timed_verdict(100), 0.0) == 1.0);
+  CHECK(draft_reward(test::failed("compile"), 0.0) == -1.0);
+  CHECK(draft_reward(test::failed("correctness"), 0.0) == -1.0);
+  SECTION("partial credit for compiled-but-wrong is an option") {
+    CHECK(draft_reward(test::failed("correctness"), 0.25) == 0.25);
+    CHECK(draft_reward(test::failed("compile"), 0.25) == -1.0);
+  }
+}
+
+TEST_CASE("refine rewards follow tanh of the log latency ratio to the best", "[actors]") {
+  CHECK(refine_raw_reward(test::failed("correctness"), 100) == -1.0);
+  CHECK(refine_raw_reward(test::timed_verdict(50), 100) == Approx(std::tanh(std::log(2.0))));
+  CHECK(refine_raw_reward(test::timed_verdict(200), 100) == Approx(-std::tanh(std::log(2.0))));
+  CHECK(refine_raw_reward(test::timed_verdict(200), 0) == 1.0);
+}
+
+TEST_CASE("refine rewards are normalised by the task's running statistics", "[actors]") {
+  memory::task_record task;
+  CHECK(normalise_refine_reward(0.5, true, task, 0.05) == Approx(0.5));  // first sample: raw
+  CHECK(task.reward_count == 1);
+  double second = normalise_refine_reward(-0.5, true, task, 0.05);
+  CHECK(second < 0);
+  CHECK(second >= -1.0);
+  CHECK(task.reward_count == 2);
+  CHECK(task.reward_mean == Approx(0.0));
+  SECTION("an infeasible candidate is -1 and leaves the statistics alone") {
+    CHECK(normalise_refine_reward(0.9, false, task, 0.05) == -1.0);
+    CHECK(task.reward_count == 2);
+  }
+}
+
+TEST_CASE("a task moves from draft to refine on its first timed candidate and stops on plateau or budget",
+          "[actors]") {
+  step_config cfg;
+  cfg.evaluations = 6;
+  cfg.plateau = 2;
+  memory::task_record task;
+  task.reference_latency_ns = 1000;
+
+  memory::candidate_record c;
+  c.stage = "draft";
+  c.hash = "a";
+  c.verdict = test::failed("correctness");
+  CHECK(apply_verdict(task, c, cfg) == -1.0);
+  CHECK(task.phase == "draft");
+  CHECK(task.evaluations == 1);
+
+  c.hash = "b";
+  c.verdict = test::timed_verdict(500);
+  CHECK(apply_verdict(task, c, cfg) == 1.0);
+  CHECK(task.phase == "refine");
+  CHECK(task.best_hash == "b");
+  CHECK(c.speedup_vs_ref == Approx(2.0));
+
+  c.stage = "refine";
+  c.hash = "c";
+  c.verdict = test::timed_verdict(400);
+  CHECK(apply_verdict(task, c, cfg) > 0);
+  CHECK(task.best_hash == "c");
+  CHECK(task.since_improvement == 0);
+
+  c.hash = "d";
+  c.verdict = test::timed_verdict(450);
+  apply_verdict(task, c, cfg);
+  CHECK(task.phase == "refine");
+  c.hash = "e";
+  c.verdict = test::failed("compile");
+  apply_verdict(task, c, cfg);
+  CHECK(task.phase == "done");
+  CHECK(task.stop_reason == "plateau");
+  CHECK(task.best_latency_ns == 400);
+
+  SECTION("the budget ends a task that is still drafting") {
+    memory::task_record t2;
+    step_config tight;
+    tight.evaluations = 1;
+    memory::candidate_record d;
+    d.stage = "draft";
+    d.verdict = test::failed("compile");
+    apply_verdict(t2, d, tight);
+    CHECK(t2.phase == "done");
+    CHECK(t2.stop_reason == "budget");
+  }
+}
+
+TEST_CASE("the performance state names family, bound and efficiency bucket", "[actors]") {
+  auto task = test::knob_task();
+  task.flops = 1e6;
+  task.bytes = 4e6;  // 0.25 FLOP/byte: memory-bound against a ridge of 5
+  // Roofline floor: 4e6 bytes / 20 GB/s = 200000 ns; at 400000 ns that is 50 %.
+  CHECK(perf_state(task, 400000, 100, 20, "nominal") == "fam|memory|eff5|nominal");
+  task.flops = 1e9;
+  CHECK(perf_state(task, 1e8, 100, 20, "measured").rfind("fam|compute|eff", 0) == 0);
+  CHECK(perf_state(task, 0, 100, 20, "nominal") == "fam|unknown");
+}

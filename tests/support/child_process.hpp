@@ -1,0 +1,41 @@
+#pragma once
+
+// Runs the kforge binary as a child process for end-to-end tests, with its
+// stderr readable line by line (to synchronise on log lines, never on time).
+
+#include <sys/types.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace kforge::test {
+
+/// A child process with stdout discarded to a file and stderr on a pipe.
+class child_process {
+ public:
+  /// Starts `argv` (argv[0] is a path); stdout goes to `stdout_file`, or with stderr to the pipe if "-".
+  explicit child_process(const std::vector<std::string>& argv, const std::string& stdout_file = "/dev/null");
+  ~child_process();
+  child_process(const child_process&) = delete;
+  child_process& operator=(const child_process&) = delete;
+
+  /// Next stderr line, or nullopt at end of file.
+  [[nodiscard]] std::optional<std::string> read_line();
+
+  /// Sends `sig` to the child.
+  void kill(int sig);
+
+  /// Waits for the child; returns its exit code, or 128 + signal.
+  int wait();
+
+ private:
+  pid_t pid_ = -1;
+  int err_fd_ = -1;
+  std::string buffer_;
+};
+
+/// Runs `argv` to completion; returns the exit code and everything it printed on stdout and stderr.
+[[nodiscard]] int run_to_end(const std::vector<std::string>& argv, std::string& output);
+
+}  // namespace kforge::test
