@@ -112,8 +112,8 @@ struct llm_call_record {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, campaign_record& x) {
-  return f(caf::meta::type_name("campaign_record"), x.id, x.config_path, x.config_hash, x.config_text, x.status,
-           x.seed, x.evaluations, x.created_ms, x.updated_ms, x.wall_ms);
+  return f(caf::meta::type_name("campaign_record"), x.id, x.config_path, x.config_hash, x.config_text,
+           x.status, x.seed, x.evaluations, x.created_ms, x.updated_ms, x.wall_ms);
 }
 
 template <class Inspector>
@@ -125,21 +125,22 @@ typename Inspector::result_type inspect(Inspector& f, task_record& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, candidate_record& x) {
-  return f(caf::meta::type_name("candidate_record"), x.hash, x.campaign, x.task_id, x.seq, x.source, x.parents,
-           x.stage, x.policy, x.model, x.context_ids, x.knobs, x.optimization, x.verdict, x.speedup_vs_ref,
-           x.speedup_vs_parent, x.reward, x.perf_state, x.device, x.created_ms);
+  return f(caf::meta::type_name("candidate_record"), x.hash, x.campaign, x.task_id, x.seq, x.source,
+           x.parents, x.stage, x.policy, x.model, x.context_ids, x.knobs, x.optimization, x.verdict,
+           x.speedup_vs_ref, x.speedup_vs_parent, x.reward, x.perf_state, x.device, x.created_ms);
 }
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, memory_item& x) {
-  return f(caf::meta::type_name("memory_item"), x.id, x.kind, x.family, x.state, x.tags, x.text, x.payload, x.q1,
-           x.q2, x.visits1, x.visits2, x.source_tasks, x.created_ms, x.updated_ms);
+  return f(caf::meta::type_name("memory_item"), x.id, x.kind, x.family, x.state, x.tags, x.text, x.payload,
+           x.q1, x.q2, x.visits1, x.visits2, x.source_tasks, x.created_ms, x.updated_ms);
 }
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, llm_call_record& x) {
-  return f(caf::meta::type_name("llm_call_record"), x.request_hash, x.campaign, x.task_id, x.endpoint, x.model,
-           x.tokens_in, x.tokens_out, x.latency_ms, x.cost, x.outcome, x.attempts, x.response, x.created_ms);
+  return f(caf::meta::type_name("llm_call_record"), x.request_hash, x.campaign, x.task_id, x.endpoint,
+           x.model, x.tokens_in, x.tokens_out, x.latency_ms, x.cost, x.outcome, x.attempts, x.response,
+           x.created_ms);
 }
 
 }  // namespace kforge::memory

@@ -1,0 +1,392 @@
+#include "memory/env.hpp"
+
+#include "runtime/error.hpp"
+#include "runtime/log.hpp"
+
+#include <lmdb.h>
+
+#include <array>
+#include <cmath>
+#include <condition_variable>
+#include <mutex>
+#include <system_error>
+#include <utility>
+
+namespace kforge::memory {
+
+namespace detail {
+
+struct env_state {
+  struct env_closer {
+    void operator()(MDB_env* handle) const noexcept { mdb_env_close(handle); }
+  };
+
+  std::unique_ptr<MDB_env, env_closer> handle;
+  std::array<MDB_dbi, table_count> dbis{};
+  std::filesystem::path path;
+  log::logger log{"kforge.memory"};
+  // Guard open_txns and growing. LMDB may only remap while no transaction of this
+  // process is open: grow_map sets `growing`, which holds back new transactions,
+  // and waits for the open ones to end.
+  std::mutex mutex;
+  std::condition_variable changed;
+  std::size_t open_txns = 0;
+  bool growing = false;
+
+  void acquire() {
+    std::unique_lock<std::mutex> lock{mutex};
+    changed.wait(lock, [this] { return !growing; });
+    ++open_txns;
+  }
+
+  void release() noexcept {
+    {
+      const std::lock_guard<std::mutex> lock{mutex};
+      KFORGE_ASSERT(open_txns > 0);
+      --open_txns;
+    }
+    changed.notify_all();
+  }
+};
+
+void txn_closer::operator()(MDB_txn* handle) const noexcept {
+  mdb_txn_abort(handle);
+  if (env != nullptr)
+    env->release();
+}
+
+}  // namespace detail
+
+namespace {
+
+/// Counts an operation as an open transaction for as long as it lives.
+class txn_slot {
+ public:
+  explicit txn_slot(detail::env_state* state) : state_(state) { state_->acquire(); }
+  ~txn_slot() {
+    if (state_ != nullptr)
+      state_->release();
+  }
+  txn_slot(const txn_slot&) = delete;
+  txn_slot& operator=(const txn_slot&) = delete;
+
+  /// Hands the count over to a transaction object, which releases it when it closes.
+  void keep() noexcept { state_ = nullptr; }
+
+ private:
+  detail::env_state* state_;
+};
+
+struct cursor_closer {
+  void operator()(MDB_cursor* cursor) const noexcept { mdb_cursor_close(cursor); }
+};
+
+MDB_val to_val(std::string_view bytes) noexcept {
+  // LMDB takes non-const pointers but only reads keys and values it is given.
+  return MDB_val{bytes.size(), const_cast<char*>(bytes.data())};
+}
+
+std::string_view to_view(const MDB_val& val) noexcept {
+  return {static_cast<const char*>(val.mv_data), val.mv_size};
+}
+
+std::string where(table t, std::string_view key) {
+  return std::string{"table="} + table_name(t) + " key=" + printable_key(key);
+}
+
+caf::error lmdb_error(int rc, const std::string& context) {
+  const errc code = rc == MDB_MAP_FULL ? errc::store_map_full : errc::store_failed;
+  return make_error(code, context + ": " + mdb_strerror(rc));
+}
+
+caf::error closed_error(const char* operation, table t) {
+  return make_error(errc::store_failed,
+                    std::string{operation} + " table=" + table_name(t) + ": transaction is not open");
+}
+
+/// Begins an LMDB transaction for a caller that holds a txn_slot.
+caf::expected<MDB_txn*> begin_txn(detail::env_state& st, unsigned flags) {
+  MDB_txn* raw = nullptr;
+  int rc = mdb_txn_begin(st.handle.get(), nullptr, flags, &raw);
+  if (rc == MDB_MAP_RESIZED) {
+    // Another process grew the map. Adopt its size, which LMDB allows while no other
+    // transaction of this process is open (ours is counted already), then retry once.
+    {
+      const std::lock_guard<std::mutex> lock{st.mutex};
+      rc = st.open_txns == 1 ? mdb_env_set_mapsize(st.handle.get(), 0) : MDB_MAP_RESIZED;
+    }
+    if (rc == 0)
+      rc = mdb_txn_begin(st.handle.get(), nullptr, flags, &raw);
+  }
+  const char* kind = (flags & MDB_RDONLY) != 0 ? "read" : "write";
+  if (rc != 0)
+    return lmdb_error(rc, std::string{"mdb_txn_begin ("} + kind + ") path=" + st.path.string());
+  return raw;
+}
+
+}  // namespace
+
+// ---- txn -------------------------------------------------------------------------------
+
+caf::expected<std::string> txn::get(table t, std::string_view key) const {
+  if (!handle_)
+    return closed_error("get", t);
+  MDB_val k = to_val(key);
+  MDB_val v{};
+  const int rc = mdb_get(handle_.get(), state()->dbis[static_cast<std::size_t>(t)], &k, &v);
+  if (rc == MDB_NOTFOUND)
+    return make_error(errc::not_found, "get " + where(t, key) + ": absent");
+  if (rc != 0)
+    return lmdb_error(rc, "mdb_get " + where(t, key));
+  return std::string{to_view(v)};
+}
+
+caf::expected<bool> txn::contains(table t, std::string_view key) const {
+  if (!handle_)
+    return closed_error("contains", t);
+  MDB_val k = to_val(key);
+  MDB_val v{};
+  const int rc = mdb_get(handle_.get(), state()->dbis[static_cast<std::size_t>(t)], &k, &v);
+  if (rc == MDB_NOTFOUND)
+    return false;
+  if (rc != 0)
+    return lmdb_error(rc, "mdb_get " + where(t, key));
+  return true;
+}
+
+caf::error txn::for_each(table t, std::string_view prefix, const entry_visitor& visit) const {
+  if (!handle_)
+    return closed_error("for_each", t);
+  MDB_cursor* raw = nullptr;
+  int rc = mdb_cursor_open(handle_.get(), state()->dbis[static_cast<std::size_t>(t)], &raw);
+  if (rc != 0)
+    return lmdb_error(rc, "mdb_cursor_open " + where(t, prefix));
+  const std::unique_ptr<MDB_cursor, cursor_closer> cursor{raw};
+  MDB_val k = to_val(prefix);
+  MDB_val v{};
+  // An empty key is invalid for MDB_SET_RANGE, so a scan of everything starts at the first entry.
+  rc = mdb_cursor_get(cursor.get(), &k, &v, prefix.empty() ? MDB_FIRST : MDB_SET_RANGE);
+  while (rc == 0) {
+    const std::string_view key = to_view(k);
+    if (key.substr(0, prefix.size()) != prefix)
+      return caf::none;
+    if (auto err = visit(key, to_view(v)))
+      return err;
+    rc = mdb_cursor_get(cursor.get(), &k, &v, MDB_NEXT);
+  }
+  if (rc != MDB_NOTFOUND)
+    return lmdb_error(rc, "mdb_cursor_get " + where(t, prefix));
+  return caf::none;
+}
+
+caf::expected<std::size_t> txn::entries(table t) const {
+  if (!handle_)
+    return closed_error("entries", t);
+  MDB_stat stat{};
+  const int rc = mdb_stat(handle_.get(), state()->dbis[static_cast<std::size_t>(t)], &stat);
+  if (rc != 0)
+    return lmdb_error(rc, std::string{"mdb_stat table="} + table_name(t));
+  return stat.ms_entries;
+}
+
+// ---- write_txn -------------------------------------------------------------------------
+
+caf::error write_txn::put(table t, std::string_view key, std::string_view value) {
+  if (!handle_)
+    return closed_error("put", t);
+  MDB_val k = to_val(key);
+  MDB_val v = to_val(value);
+  const int rc = mdb_put(handle_.get(), state()->dbis[static_cast<std::size_t>(t)], &k, &v, 0);
+  if (rc != 0) {
+    // A failed put may leave the LMDB transaction unusable; abort so that the caller
+    // redoes the whole event and grow_map is not blocked by this transaction.
+    handle_.reset();
+    return lmdb_error(rc, "mdb_put " + where(t, key) + " bytes=" + std::to_string(value.size()));
+  }
+  return caf::none;
+}
+
+caf::error write_txn::erase(table t, std::string_view key) {
+  if (!handle_)
+    return closed_error("erase", t);
+  MDB_val k = to_val(key);
+  const int rc = mdb_del(handle_.get(), state()->dbis[static_cast<std::size_t>(t)], &k, nullptr);
+  if (rc == MDB_NOTFOUND)
+    return caf::none;
+  if (rc != 0) {
+    handle_.reset();
+    return lmdb_error(rc, "mdb_del " + where(t, key));
+  }
+  return caf::none;
+}
+
+caf::error write_txn::commit() {
+  if (!handle_)
+    return make_error(errc::store_failed, "commit: transaction is not open");
+  detail::env_state* state = this->state();
+  // mdb_txn_commit frees the transaction also when it fails.
+  const int rc = mdb_txn_commit(handle_.release());
+  state->release();
+  if (rc != 0)
+    return lmdb_error(rc, "mdb_txn_commit");
+  return caf::none;
+}
+
+// ---- env -------------------------------------------------------------------------------
+
+env::env() noexcept = default;
+env::env(std::unique_ptr<detail::env_state> state) noexcept : state_(std::move(state)) {}
+env::env(env&&) noexcept = default;
+env& env::operator=(env&&) noexcept = default;
+
+env::~env() {
+  if (state_)
+    KFORGE_ASSERT(state_->open_txns == 0);
+}
+
+caf::expected<env> env::open(const std::filesystem::path& dir, const env_options& opts) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec)
+    return make_error(errc::io_failed, "create store directory " + dir.string() + ": " + ec.message());
+  MDB_env* raw = nullptr;
+  int rc = mdb_env_create(&raw);
+  if (rc != 0)
+    return lmdb_error(rc, "mdb_env_create " + dir.string());
+  auto state = std::make_unique<detail::env_state>();
+  state->handle.reset(raw);
+  state->path = dir;
+  const std::string at = " path=" + dir.string();
+  // Named tables need maxdbs before mdb_env_open; leave room for tables of later versions.
+  rc = mdb_env_set_maxdbs(raw, static_cast<MDB_dbi>(table_count + 8));
+  if (rc != 0)
+    return lmdb_error(rc, "mdb_env_set_maxdbs" + at);
+  rc = mdb_env_set_maxreaders(raw, opts.max_readers);
+  if (rc != 0)
+    return lmdb_error(rc, "mdb_env_set_maxreaders" + at);
+  rc = mdb_env_set_mapsize(raw, opts.map_size_bytes);
+  if (rc != 0)
+    return lmdb_error(rc, "mdb_env_set_mapsize" + at);
+  const unsigned flags = MDB_NOTLS | (opts.no_sync ? MDB_NOSYNC : 0U);
+  rc = mdb_env_open(raw, dir.c_str(), flags, 0644);
+  if (rc != 0)
+    return lmdb_error(rc, "mdb_env_open" + at);
+  MDB_txn* txn = nullptr;
+  rc = mdb_txn_begin(raw, nullptr, 0, &txn);
+  if (rc != 0)
+    return lmdb_error(rc, "mdb_txn_begin" + at);
+  for (std::size_t i = 0; i < table_count; ++i) {
+    rc = mdb_dbi_open(txn, table_names[i], MDB_CREATE, &state->dbis[i]);
+    if (rc != 0) {
+      mdb_txn_abort(txn);
+      return lmdb_error(rc, std::string{"mdb_dbi_open table="} + table_names[i] + at);
+    }
+  }
+  rc = mdb_txn_commit(txn);
+  if (rc != 0)
+    return lmdb_error(rc, "mdb_txn_commit (open tables)" + at);
+  env result{std::move(state)};
+  result.state_->log.debug("store env opened", {{"path", dir.string()}, {"map_size", result.map_size()}});
+  return result;
+}
+
+caf::expected<read_txn> env::begin_read() const {
+  if (!state_)
+    return make_error(errc::store_failed, "begin_read: environment is closed");
+  txn_slot slot{state_.get()};
+  auto raw = begin_txn(*state_, MDB_RDONLY);
+  if (!raw)
+    return std::move(raw.error());
+  slot.keep();
+  return read_txn{state_.get(), *raw};
+}
+
+caf::expected<write_txn> env::begin_write() {
+  if (!state_)
+    return make_error(errc::store_failed, "begin_write: environment is closed");
+  txn_slot slot{state_.get()};
+  auto raw = begin_txn(*state_, 0);
+  if (!raw)
+    return std::move(raw.error());
+  slot.keep();
+  return write_txn{state_.get(), *raw};
+}
+
+caf::error env::grow_map(double factor, std::chrono::milliseconds wait) {
+  if (!state_)
+    return make_error(errc::store_failed, "grow_map: environment is closed");
+  if (!(factor > 1.0) || !std::isfinite(factor)) {
+    return make_error(errc::store_failed, "grow_map: factor " + std::to_string(factor) + " is not > 1");
+  }
+  auto& st = *state_;
+  std::unique_lock<std::mutex> lock{st.mutex};
+  st.changed.wait(lock, [&st] { return !st.growing; });
+  st.growing = true;
+  const bool idle = st.changed.wait_for(lock, wait, [&st] { return st.open_txns == 0; });
+  const auto result = [&]() -> caf::error {
+    if (!idle) {
+      return make_error(errc::store_failed, "grow_map path=" + st.path.string() + ": " +
+                                                std::to_string(st.open_txns) +
+                                                " transactions or snapshots still open after " +
+                                                std::to_string(wait.count()) + " ms");
+    }
+    MDB_envinfo info{};
+    MDB_stat stat{};
+    int rc = mdb_env_info(st.handle.get(), &info);
+    if (rc == 0)
+      rc = mdb_env_stat(st.handle.get(), &stat);
+    if (rc != 0)
+      return lmdb_error(rc, "mdb_env_info path=" + st.path.string());
+    const std::size_t page = stat.ms_psize;
+    const auto wanted = static_cast<std::size_t>(std::ceil(static_cast<double>(info.me_mapsize) * factor));
+    const std::size_t size = (wanted + page - 1) / page * page;
+    rc = mdb_env_set_mapsize(st.handle.get(), size);
+    if (rc != 0)
+      return lmdb_error(rc, "mdb_env_set_mapsize size=" + std::to_string(size));
+    st.log.info("store map grown",
+                {{"path", st.path.string()}, {"from_bytes", info.me_mapsize}, {"to_bytes", size}});
+    return caf::none;
+  }();
+  st.growing = false;
+  lock.unlock();
+  st.changed.notify_all();
+  return result;
+}
+
+std::size_t env::map_size() const noexcept {
+  if (!state_)
+    return 0;
+  MDB_envinfo info{};
+  if (mdb_env_info(state_->handle.get(), &info) != 0)
+    return 0;
+  return info.me_mapsize;
+}
+
+caf::error env::snapshot_to(const std::filesystem::path& dir) const {
+  if (!state_)
+    return make_error(errc::store_failed, "snapshot: environment is closed");
+  std::error_code ec;
+  if (std::filesystem::exists(dir, ec)) {
+    if (!std::filesystem::is_directory(dir, ec) || !std::filesystem::is_empty(dir, ec)) {
+      return make_error(errc::io_failed,
+                        "snapshot: " + dir.string() + " exists and is not an empty directory");
+    }
+  } else if (!std::filesystem::create_directories(dir, ec) || ec) {
+    return make_error(errc::io_failed, "snapshot: create " + dir.string() + ": " + ec.message());
+  }
+  // The compacting copy reads through its own read transaction: count it, so that
+  // grow_map does not remap under it.
+  const txn_slot slot{state_.get()};
+  const int rc = mdb_env_copy2(state_->handle.get(), dir.c_str(), MDB_CP_COMPACT);
+  if (rc != 0)
+    return lmdb_error(rc, "mdb_env_copy2 " + state_->path.string() + " -> " + dir.string());
+  state_->log.info("store snapshot written", {{"path", state_->path.string()}, {"to", dir.string()}});
+  return caf::none;
+}
+
+const std::filesystem::path& env::path() const noexcept {
+  static const std::filesystem::path none;
+  return state_ ? state_->path : none;
+}
+
+}  // namespace kforge::memory

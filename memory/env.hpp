@@ -1,0 +1,195 @@
+#pragma once
+
+#include "memory/schema.hpp"
+
+#include <caf/error.hpp>
+#include <caf/expected.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+struct MDB_env;
+struct MDB_txn;
+
+namespace kforge::memory {
+
+namespace detail {
+
+/// Shared state of an open environment: the LMDB handle, the table handles and the
+/// count of live transactions. Lives on the heap so that it keeps its address when
+/// `env` moves; transactions point at it. Defined in env.cpp.
+struct env_state;
+
+/// Aborts a transaction and tells its environment that it closed.
+struct txn_closer {
+  env_state* env = nullptr;  ///< non-owning; the environment outlives its transactions
+  void operator()(MDB_txn* handle) const noexcept;
+};
+
+}  // namespace detail
+
+/// Settings of `env::open`.
+struct env_options {
+  std::size_t map_size_bytes = std::size_t{1} << 30U;  ///< initial map size in bytes; grows with grow_map
+  unsigned max_readers = 126;                          ///< reader slots: concurrent read transactions
+  bool no_sync = false;  ///< MDB_NOSYNC: faster commits, a crash may lose the last ones (tests only)
+};
+
+/// Called for each entry of a prefix scan with the key and the value. Both views point
+/// into the map and are valid only during the call: copy or decode what you keep.
+/// A returned error stops the scan and is returned by it.
+using entry_visitor = std::function<caf::error(std::string_view key, std::string_view value)>;
+
+/// Read operations of an open transaction, shared by `read_txn` and `write_txn`.
+/// Owns the LMDB transaction and aborts it on destruction. Not thread-safe: one
+/// thread at a time uses a transaction (with MDB_NOTLS, a read transaction may
+/// change threads between uses).
+class txn {
+ public:
+  /// True while the transaction can be used; false after commit, abort, a failed
+  /// write or a move.
+  [[nodiscard]] bool is_open() const noexcept { return handle_ != nullptr; }
+
+  /// Returns a copy of the value at `key` in `t`. Errors: errc::not_found when absent,
+  /// errc::store_failed on an LMDB failure or a closed transaction.
+  [[nodiscard]] caf::expected<std::string> get(table t, std::string_view key) const;
+
+  /// True if `key` is present in `t`. Errors: errc::store_failed.
+  [[nodiscard]] caf::expected<bool> contains(table t, std::string_view key) const;
+
+  /// Visits every entry of `t` whose key starts with `prefix`, in key order (an empty
+  /// prefix visits the whole table). Errors: the visitor's error, or errc::store_failed.
+  [[nodiscard]] caf::error for_each(table t, std::string_view prefix, const entry_visitor& visit) const;
+
+  /// Number of entries in `t` (mdb_stat). Errors: errc::store_failed.
+  [[nodiscard]] caf::expected<std::size_t> entries(table t) const;
+
+ protected:
+  /// Takes ownership of `handle`, an open transaction of `state`.
+  txn(detail::env_state* state, MDB_txn* handle) noexcept : handle_(handle, detail::txn_closer{state}) {}
+  /// Aborts an open transaction (through txn_closer). Protected: txn is only a base.
+  ~txn() = default;
+  txn(txn&&) noexcept = default;
+  txn& operator=(txn&&) noexcept = default;
+  txn(const txn&) = delete;
+  txn& operator=(const txn&) = delete;
+
+  /// The environment state; valid while open.
+  [[nodiscard]] detail::env_state* state() const noexcept { return handle_.get_deleter().env; }
+
+  std::unique_ptr<MDB_txn, detail::txn_closer> handle_;  ///< the transaction; null when closed
+};
+
+/// A read-only snapshot of the store. Keep it short: a long reader pins old pages and
+/// makes the map grow. Any thread may use it (MDB_NOTLS), one at a time.
+class read_txn : public txn {
+ public:
+  /// An empty, closed transaction.
+  read_txn() noexcept : txn(nullptr, nullptr) {}
+  /// Aborts the transaction if it is still open. Move-only.
+  ~read_txn() = default;
+  read_txn(read_txn&&) noexcept = default;
+  read_txn& operator=(read_txn&&) noexcept = default;
+  read_txn(const read_txn&) = delete;
+  read_txn& operator=(const read_txn&) = delete;
+
+  /// Ends the transaction now instead of at destruction.
+  void close() noexcept { handle_.reset(); }
+
+ private:
+  friend class env;
+  read_txn(detail::env_state* state, MDB_txn* handle) noexcept : txn(state, handle) {}
+};
+
+/// The one write transaction of the store; LMDB serialises writers, so a second
+/// `env::begin_write` blocks until this one ends. Only the curator writes. The
+/// destructor aborts: nothing is visible to readers before `commit()` succeeds.
+class write_txn : public txn {
+ public:
+  /// An empty, closed transaction.
+  write_txn() noexcept : txn(nullptr, nullptr) {}
+  /// Aborts the transaction if it is still open. Move-only.
+  ~write_txn() = default;
+  write_txn(write_txn&&) noexcept = default;
+  write_txn& operator=(write_txn&&) noexcept = default;
+  write_txn(const write_txn&) = delete;
+  write_txn& operator=(const write_txn&) = delete;
+
+  /// Stores `value` at `key` in `t`, replacing any value there. On an LMDB failure the
+  /// transaction is aborted (a write event is all or nothing). Errors:
+  /// errc::store_map_full (the transaction is gone: call env::grow_map, then redo the
+  /// whole event), errc::store_failed (with mdb_strerror; also for a closed transaction).
+  [[nodiscard]] caf::error put(table t, std::string_view key, std::string_view value);
+
+  /// Removes `key` from `t`; an absent key is no error. On an LMDB failure the
+  /// transaction is aborted. Errors: errc::store_failed.
+  [[nodiscard]] caf::error erase(table t, std::string_view key);
+
+  /// Makes every write of the transaction durable and visible. Always leaves the
+  /// object closed, also on failure. Errors: errc::store_map_full, errc::store_failed.
+  [[nodiscard]] caf::error commit();
+
+  /// Drops every write of the transaction.
+  void abort() noexcept { handle_.reset(); }
+
+ private:
+  friend class env;
+  write_txn(detail::env_state* state, MDB_txn* handle) noexcept : txn(state, handle) {}
+};
+
+/// One LMDB environment (a directory holding data.mdb and lock.mdb) with the tables of
+/// schema.hpp. One per process, opened with MDB_NOTLS and handed out by reference.
+/// Move-only; closes the environment on destruction, after every transaction ended.
+/// Thread-safe: any thread may begin transactions.
+class env {
+ public:
+  /// Opens (creating the directory and the tables if needed) the environment at `dir`.
+  /// Errors: errc::io_failed (directory), errc::store_failed (LMDB, with mdb_strerror).
+  [[nodiscard]] static caf::expected<env> open(const std::filesystem::path& dir, const env_options& opts);
+
+  /// A closed environment; only assignment and destruction are valid.
+  env() noexcept;
+  /// Closes the environment; every transaction must have ended (asserted).
+  ~env();
+  env(env&&) noexcept;
+  env& operator=(env&&) noexcept;
+  env(const env&) = delete;
+  env& operator=(const env&) = delete;
+
+  /// Begins a read transaction. Errors: errc::store_failed (e.g. MDB_READERS_FULL).
+  [[nodiscard]] caf::expected<read_txn> begin_read() const;
+
+  /// Begins the write transaction, blocking while another one is open. Only the
+  /// curator calls this. Errors: errc::store_failed.
+  [[nodiscard]] caf::expected<write_txn> begin_write();
+
+  /// Multiplies the map size by `factor` (> 1), after MDB_MAP_FULL. LMDB remaps only
+  /// while no transaction of this process is open, so this holds back new transactions
+  /// and waits up to `wait` for the open ones (and snapshots) to end. The caller must
+  /// hold none itself. Errors: errc::store_failed (still busy after `wait`, bad factor,
+  /// or LMDB refused).
+  [[nodiscard]] caf::error grow_map(double factor, std::chrono::milliseconds wait = std::chrono::seconds{10});
+
+  /// Current map size in bytes; 0 if closed.
+  [[nodiscard]] std::size_t map_size() const noexcept;
+
+  /// Writes a compacted copy of the committed state to `dir`, which must be absent or
+  /// empty (it is created). Consistent while writers are active: it copies one read
+  /// snapshot. Blocks for the copy. Errors: errc::io_failed (directory exists and is
+  /// not empty, cannot be created), errc::store_failed (mdb_env_copy2).
+  [[nodiscard]] caf::error snapshot_to(const std::filesystem::path& dir) const;
+
+  /// The directory of the environment.
+  [[nodiscard]] const std::filesystem::path& path() const noexcept;
+
+ private:
+  explicit env(std::unique_ptr<detail::env_state> state) noexcept;
+  std::unique_ptr<detail::env_state> state_;
+};
+
+}  // namespace kforge::memory

@@ -1,0 +1,317 @@
+#include "memory/store.hpp"
+
+#include "memory/codec.hpp"
+#include "memory/schema.hpp"
+#include "runtime/error.hpp"
+#include "runtime/log.hpp"
+
+#include <charconv>
+#include <utility>
+
+namespace kforge::memory {
+
+namespace {
+
+caf::error check_id(const char* what, std::string_view id) {
+  if (is_valid_id(id))
+    return caf::none;
+  return make_error(errc::bad_request,
+                    std::string{what} + " '" + printable_key(id) + "' is empty or contains a zero byte");
+}
+
+template <class Record>
+caf::error put_record(write_txn& tx, table t, std::string_view key, const Record& rec) {
+  auto bytes = encode(rec);
+  if (!bytes)
+    return std::move(bytes.error());
+  return tx.put(t, key, *bytes);
+}
+
+template <class Record>
+caf::expected<Record> get_record(const txn& tx, table t, std::string_view key) {
+  auto bytes = tx.get(t, key);
+  if (!bytes)
+    return std::move(bytes.error());
+  return decode_as<Record>(*bytes, t, key);
+}
+
+template <class Record>
+caf::expected<std::vector<Record>> list_records(const txn& tx, table t, std::string_view prefix) {
+  std::vector<Record> out;
+  auto err = tx.for_each(t, prefix, [&](std::string_view key, std::string_view value) -> caf::error {
+    Record rec;
+    if (auto decode_err = decode(value, t, key, rec))
+      return decode_err;
+    out.push_back(std::move(rec));
+    return caf::none;
+  });
+  if (err)
+    return err;
+  return out;
+}
+
+}  // namespace
+
+// ---- store -----------------------------------------------------------------------------
+
+caf::expected<store> store::open(const std::filesystem::path& dir, const env_options& opts) {
+  auto opened = env::open(dir, opts);
+  if (!opened)
+    return std::move(opened.error());
+  store result{std::move(*opened)};
+  if (auto err = result.check_schema())
+    return err;
+  log::logger{"kforge.memory"}.info("store opened", {{"path", dir.string()},
+                                                     {"schema_version", static_cast<int>(schema_version)},
+                                                     {"map_size", result.env_.map_size()}});
+  return result;
+}
+
+caf::error store::check_schema() {
+  const std::string at = "meta schema_version path=" + env_.path().string();
+  auto read_version = [&](const txn& tx) -> caf::expected<std::string> {
+    return tx.get(table::meta, meta_schema_version);
+  };
+  auto raw = [&]() -> caf::expected<std::string> {
+    auto rtx = env_.begin_read();
+    if (!rtx)
+      return std::move(rtx.error());
+    return read_version(*rtx);
+  }();
+  if (!raw && code_of(raw.error()) == errc::not_found) {
+    // A new store: record the version. Recheck inside the write transaction, since
+    // another process may have opened the store meanwhile.
+    auto wtx = env_.begin_write();
+    if (!wtx)
+      return std::move(wtx.error());
+    raw = read_version(*wtx);
+    if (!raw && code_of(raw.error()) == errc::not_found) {
+      if (auto err = put_meta(*wtx, meta_schema_version, std::to_string(schema_version)))
+        return err;
+      return wtx->commit();
+    }
+  }
+  if (!raw)
+    return std::move(raw.error());
+  // Compare before decoding: a newer writer may have changed the value format too.
+  if (!raw->empty() && static_cast<unsigned char>(raw->front()) > schema_version) {
+    return make_error(errc::store_corrupt, at + ": value has schema version " +
+                                               std::to_string(static_cast<unsigned char>(raw->front())) +
+                                               ", newer than this build's " + std::to_string(schema_version));
+  }
+  std::string text;
+  if (auto err = decode(*raw, table::meta, meta_schema_version, text))
+    return err;
+  unsigned version = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), version);
+  if (ec != std::errc{} || end != text.data() + text.size() || version == 0) {
+    return make_error(errc::store_corrupt, at + ": '" + text + "' is not a schema version");
+  }
+  if (version > schema_version) {
+    return make_error(errc::store_corrupt, at + ": store has schema version " + text +
+                                               ", newer than this build's " + std::to_string(schema_version) +
+                                               "; refusing to open");
+  }
+  // Older versions would be migrated here, in one write transaction; 1 is the first.
+  return caf::none;
+}
+
+// ---- campaigns -------------------------------------------------------------------------
+
+caf::error put_campaign(write_txn& tx, const campaign_record& rec) {
+  if (auto err = check_id("campaign id", rec.id))
+    return err;
+  return put_record(tx, table::campaigns, rec.id, rec);
+}
+
+caf::expected<campaign_record> get_campaign(const txn& tx, std::string_view id) {
+  if (auto err = check_id("campaign id", id))
+    return err;
+  return get_record<campaign_record>(tx, table::campaigns, id);
+}
+
+caf::expected<std::vector<campaign_record>> list_campaigns(const txn& tx) {
+  return list_records<campaign_record>(tx, table::campaigns, {});
+}
+
+// ---- tasks -----------------------------------------------------------------------------
+
+caf::error put_task(write_txn& tx, const task_record& rec) {
+  if (auto err = check_id("campaign id", rec.campaign))
+    return err;
+  if (auto err = check_id("task id", rec.task_id))
+    return err;
+  return put_record(tx, table::tasks, task_key(rec.campaign, rec.task_id), rec);
+}
+
+caf::expected<task_record> get_task(const txn& tx, std::string_view campaign, std::string_view task_id) {
+  if (auto err = check_id("campaign id", campaign))
+    return err;
+  if (auto err = check_id("task id", task_id))
+    return err;
+  return get_record<task_record>(tx, table::tasks, task_key(campaign, task_id));
+}
+
+caf::expected<std::vector<task_record>> list_tasks(const txn& tx, std::string_view campaign) {
+  if (auto err = check_id("campaign id", campaign))
+    return err;
+  return list_records<task_record>(tx, table::tasks, campaign_prefix(campaign));
+}
+
+// ---- candidates ------------------------------------------------------------------------
+
+caf::error put_candidate(write_txn& tx, const candidate_record& rec) {
+  if (auto err = check_id("candidate hash", rec.hash))
+    return err;
+  if (auto err = check_id("campaign id", rec.campaign))
+    return err;
+  if (auto err = check_id("task id", rec.task_id))
+    return err;
+  if (rec.seq < 0) {
+    return make_error(errc::bad_request,
+                      "candidate " + rec.hash + ": seq " + std::to_string(rec.seq) + " < 0");
+  }
+  const std::string index_key = task_candidate_key(rec.campaign, rec.task_id, rec.seq);
+  auto taken = tx.get(table::task_candidates, index_key);
+  if (taken) {
+    std::string holder;
+    if (auto err = decode(*taken, table::task_candidates, index_key, holder))
+      return err;
+    if (holder != rec.hash) {
+      return make_error(errc::bad_request, "candidate " + rec.hash + ": seq " + std::to_string(rec.seq) +
+                                               " of task " + rec.campaign + "/" + rec.task_id +
+                                               " is taken by " + holder);
+    }
+  } else if (code_of(taken.error()) != errc::not_found) {
+    return std::move(taken.error());
+  }
+  // A rewrite that changes campaign, task or seq must not leave the old index entry behind.
+  auto previous = get_record<candidate_record>(tx, table::candidates, rec.hash);
+  if (previous) {
+    const std::string old_key = task_candidate_key(previous->campaign, previous->task_id, previous->seq);
+    if (old_key != index_key) {
+      if (auto err = tx.erase(table::task_candidates, old_key))
+        return err;
+    }
+  } else if (code_of(previous.error()) != errc::not_found) {
+    return std::move(previous.error());
+  }
+  auto hash_value = encode_string(rec.hash);
+  if (!hash_value)
+    return std::move(hash_value.error());
+  if (auto err = put_record(tx, table::candidates, rec.hash, rec))
+    return err;
+  return tx.put(table::task_candidates, index_key, *hash_value);
+}
+
+caf::expected<candidate_record> get_candidate(const txn& tx, std::string_view hash) {
+  if (auto err = check_id("candidate hash", hash))
+    return err;
+  return get_record<candidate_record>(tx, table::candidates, hash);
+}
+
+caf::expected<bool> has_candidate(const txn& tx, std::string_view hash) {
+  if (auto err = check_id("candidate hash", hash))
+    return err;
+  return tx.contains(table::candidates, hash);
+}
+
+caf::expected<std::vector<candidate_record>> list_candidates(const txn& tx, std::string_view campaign,
+                                                             std::string_view task_id) {
+  if (auto err = check_id("campaign id", campaign))
+    return err;
+  if (auto err = check_id("task id", task_id))
+    return err;
+  std::vector<candidate_record> out;
+  const std::string prefix = task_candidates_prefix(campaign, task_id);
+  auto err = tx.for_each(
+      table::task_candidates, prefix, [&](std::string_view key, std::string_view value) -> caf::error {
+        std::string hash;
+        if (auto decode_err = decode(value, table::task_candidates, key, hash))
+          return decode_err;
+        auto rec = get_record<candidate_record>(tx, table::candidates, hash);
+        if (!rec) {
+          if (code_of(rec.error()) != errc::not_found)
+            return std::move(rec.error());
+          return make_error(errc::store_corrupt, "table=task_candidates key=" + printable_key(key) +
+                                                     ": points at absent candidate " + hash);
+        }
+        out.push_back(std::move(*rec));
+        return caf::none;
+      });
+  if (err)
+    return err;
+  return out;
+}
+
+caf::expected<int64_t> count_candidates(const txn& tx, std::string_view campaign) {
+  if (auto err = check_id("campaign id", campaign))
+    return err;
+  int64_t count = 0;
+  auto err = tx.for_each(table::task_candidates, campaign_prefix(campaign),
+                         [&](std::string_view, std::string_view) -> caf::error {
+                           ++count;
+                           return caf::none;
+                         });
+  if (err)
+    return err;
+  return count;
+}
+
+// ---- memory items ----------------------------------------------------------------------
+
+caf::error put_memory(write_txn& tx, const memory_item& item) {
+  if (auto err = check_id("memory item id", item.id))
+    return err;
+  return put_record(tx, table::memory, item.id, item);
+}
+
+caf::expected<memory_item> get_memory(const txn& tx, std::string_view id) {
+  if (auto err = check_id("memory item id", id))
+    return err;
+  return get_record<memory_item>(tx, table::memory, id);
+}
+
+caf::expected<std::vector<memory_item>> list_memory(const txn& tx) {
+  return list_records<memory_item>(tx, table::memory, {});
+}
+
+caf::error for_each_memory(const txn& tx, const memory_visitor& visit) {
+  return tx.for_each(table::memory, {}, [&](std::string_view key, std::string_view value) -> caf::error {
+    memory_item item;
+    if (auto err = decode(value, table::memory, key, item))
+      return err;
+    return visit(std::move(item));
+  });
+}
+
+// ---- llm calls and meta ----------------------------------------------------------------
+
+caf::error put_llm_call(write_txn& tx, const llm_call_record& rec) {
+  if (auto err = check_id("request hash", rec.request_hash))
+    return err;
+  return put_record(tx, table::llm_calls, rec.request_hash, rec);
+}
+
+caf::expected<llm_call_record> get_llm_call(const txn& tx, std::string_view request_hash) {
+  if (auto err = check_id("request hash", request_hash))
+    return err;
+  return get_record<llm_call_record>(tx, table::llm_calls, request_hash);
+}
+
+caf::error put_meta(write_txn& tx, std::string_view key, std::string_view value) {
+  if (auto err = check_id("meta key", key))
+    return err;
+  auto bytes = encode_string(value);
+  if (!bytes)
+    return std::move(bytes.error());
+  return tx.put(table::meta, key, *bytes);
+}
+
+caf::expected<std::string> get_meta(const txn& tx, std::string_view key) {
+  if (auto err = check_id("meta key", key))
+    return err;
+  return get_record<std::string>(tx, table::meta, key);
+}
+
+}  // namespace kforge::memory

@@ -1,0 +1,143 @@
+#pragma once
+
+#include "memory/env.hpp"
+#include "memory/records.hpp"
+
+#include <caf/error.hpp>
+#include <caf/expected.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace kforge::memory {
+
+/// The kforge store: the LMDB environment with the tables of schema.hpp, checked for a
+/// schema version this build can read. One per process, owned by the runtime and
+/// handed out by reference. Readers (retriever, API server, task actors on resume)
+/// call read(); only the curator calls write(), one logical event per transaction.
+/// Thread-safe as `env` is. Move-only.
+class store {
+ public:
+  /// Opens or creates the store in `dir`. A new store gets meta "schema_version".
+  /// Errors: errc::io_failed, errc::store_failed, errc::store_corrupt (the store was
+  /// written by a newer schema version, or its version entry is unreadable).
+  [[nodiscard]] static caf::expected<store> open(const std::filesystem::path& dir,
+                                                 const env_options& opts = {});
+
+  /// A closed store; only assignment and destruction are valid.
+  store() noexcept = default;
+
+  /// Begins a short read transaction. Any thread. Errors: errc::store_failed.
+  [[nodiscard]] caf::expected<read_txn> read() const { return env_.begin_read(); }
+
+  /// Begins the write transaction; blocks while another is open. Only the curator
+  /// calls this. Errors: errc::store_failed.
+  [[nodiscard]] caf::expected<write_txn> write() { return env_.begin_write(); }
+
+  /// Grows the map by `factor` after errc::store_map_full; waits up to `wait` for open
+  /// transactions of other threads to end (the caller holds none), then redo the event.
+  /// Errors: errc::store_failed.
+  [[nodiscard]] caf::error grow_map(double factor = 2.0,
+                                    std::chrono::milliseconds wait = std::chrono::seconds{10}) {
+    return env_.grow_map(factor, wait);
+  }
+
+  /// Writes a compacted, consistent copy of the committed state into `dir` (absent or
+  /// empty), which store::open can open. Safe while the curator writes.
+  /// Errors: errc::io_failed, errc::store_failed.
+  [[nodiscard]] caf::error snapshot(const std::filesystem::path& dir) const { return env_.snapshot_to(dir); }
+
+  /// The underlying environment, for raw access (tests, tools).
+  [[nodiscard]] memory::env& environment() noexcept { return env_; }
+
+  /// The store's directory.
+  [[nodiscard]] const std::filesystem::path& path() const noexcept { return env_.path(); }
+
+ private:
+  explicit store(memory::env e) noexcept : env_(std::move(e)) {}
+
+  /// Writes meta "schema_version" into a new store, or checks that of an existing one.
+  [[nodiscard]] caf::error check_schema();
+
+  memory::env env_;
+};
+
+// Typed access. Readers take any transaction (`txn` is the base of read_txn and
+// write_txn); writers take the curator's write_txn. Ids are non-empty and contain no
+// zero byte, else errc::bad_request. A put replaces the record with the same key.
+// Errors common to all: errc::store_failed (LMDB), errc::store_corrupt (a record does
+// not decode; names table and key), errc::store_map_full (puts; grow and redo the event).
+
+/// Called with each decoded memory item; a returned error stops the scan and is returned.
+using memory_visitor = std::function<caf::error(memory_item&& item)>;
+
+/// Stores a campaign under its id.
+[[nodiscard]] caf::error put_campaign(write_txn& tx, const campaign_record& rec);
+
+/// Reads a campaign. Errors: errc::not_found.
+[[nodiscard]] caf::expected<campaign_record> get_campaign(const txn& tx, std::string_view id);
+
+/// Every campaign, ordered by id.
+[[nodiscard]] caf::expected<std::vector<campaign_record>> list_campaigns(const txn& tx);
+
+/// Stores a task under (campaign, task_id).
+[[nodiscard]] caf::error put_task(write_txn& tx, const task_record& rec);
+
+/// Reads one task of a campaign. Errors: errc::not_found.
+[[nodiscard]] caf::expected<task_record> get_task(const txn& tx, std::string_view campaign,
+                                                  std::string_view task_id);
+
+/// Every task of `campaign`, ordered by task id.
+[[nodiscard]] caf::expected<std::vector<task_record>> list_tasks(const txn& tx, std::string_view campaign);
+
+/// Stores a candidate under its hash and the index entry (campaign, task_id, seq) -> hash.
+/// Rewriting a candidate with a new seq moves its index entry. Errors: errc::bad_request
+/// when seq < 0 or seq is already taken by another candidate of the task (nothing is written).
+[[nodiscard]] caf::error put_candidate(write_txn& tx, const candidate_record& rec);
+
+/// Reads a candidate by hash. Errors: errc::not_found.
+[[nodiscard]] caf::expected<candidate_record> get_candidate(const txn& tx, std::string_view hash);
+
+/// True if a candidate with `hash` is stored (the duplicate check before verifying).
+[[nodiscard]] caf::expected<bool> has_candidate(const txn& tx, std::string_view hash);
+
+/// The candidates of one task in seq order. Errors: errc::store_corrupt also when an
+/// index entry points at an absent candidate.
+[[nodiscard]] caf::expected<std::vector<candidate_record>> list_candidates(const txn& tx,
+                                                                           std::string_view campaign,
+                                                                           std::string_view task_id);
+
+/// Number of candidates of `campaign` over all its tasks (counts index entries).
+[[nodiscard]] caf::expected<int64_t> count_candidates(const txn& tx, std::string_view campaign);
+
+/// Stores a memory item under its id.
+[[nodiscard]] caf::error put_memory(write_txn& tx, const memory_item& item);
+
+/// Reads a memory item. Errors: errc::not_found.
+[[nodiscard]] caf::expected<memory_item> get_memory(const txn& tx, std::string_view id);
+
+/// Every memory item, ordered by id.
+[[nodiscard]] caf::expected<std::vector<memory_item>> list_memory(const txn& tx);
+
+/// Visits every memory item in id order without holding all of them at once.
+[[nodiscard]] caf::error for_each_memory(const txn& tx, const memory_visitor& visit);
+
+/// Stores a policy call under its request hash (the response cache).
+[[nodiscard]] caf::error put_llm_call(write_txn& tx, const llm_call_record& rec);
+
+/// Reads a cached policy call. Errors: errc::not_found.
+[[nodiscard]] caf::expected<llm_call_record> get_llm_call(const txn& tx, std::string_view request_hash);
+
+/// Stores a meta string (machine peaks, config hashes; keys in schema.hpp).
+[[nodiscard]] caf::error put_meta(write_txn& tx, std::string_view key, std::string_view value);
+
+/// Reads a meta string. Errors: errc::not_found.
+[[nodiscard]] caf::expected<std::string> get_meta(const txn& tx, std::string_view key);
+
+}  // namespace kforge::memory
