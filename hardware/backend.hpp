@@ -10,17 +10,18 @@
 
 namespace kforge::hardware {
 
-/// A compiled candidate, ready for the run stage.
-struct compile_result {
+/// A compiled candidate, ready for the run stage (serializable: it crosses actors).
+struct build_result {
   bool ok = false;
   std::string binary;  ///< path of the executable; empty if !ok
+  std::string dir;     ///< the candidate's build directory, removed by discard()
   std::string output;  ///< compiler output, truncated
   double wall_ms = 0;
 };
 
 template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, compile_result& x) {
-  return f(caf::meta::type_name("compile_result"), x.ok, x.binary, x.output, x.wall_ms);
+typename Inspector::result_type inspect(Inspector& f, build_result& x) {
+  return f(caf::meta::type_name("build_result"), x.ok, x.binary, x.dir, x.output, x.wall_ms);
 }
 
 /// A device's compile, run and profile steps, as the verifier pool drives them.
@@ -41,15 +42,17 @@ class backend {
   /// outputs, and times the reference. Errors: errc::compile_failed, errc::reference_failed.
   [[nodiscard]] virtual caf::expected<timing_stats> prepare(const task_def& task) = 0;
 
-  /// Gate 2: compiles a candidate in the sandbox.
-  [[nodiscard]] virtual compile_result compile(const task_def& task, const std::string& source,
-                                               const std::string& cand_id) const = 0;
+  /// Gate 2: compiles a candidate in the sandbox. A compile error is a result with
+  /// ok == false. Errors (kforge's own failures only): errc::sandbox_failed, errc::io_failed.
+  [[nodiscard]] virtual caf::expected<build_result> compile(const task_def& task, const std::string& source,
+                                                            const std::string& cand_id) const = 0;
 
   /// Gates 3 and 4: runs a compiled candidate, checks it against the reference, times it.
-  [[nodiscard]] virtual verdict run(const task_def& task, const compile_result& compiled) = 0;
+  /// A failing kernel is a verdict. Errors: errc::sandbox_failed, errc::io_failed, errc::not_found.
+  [[nodiscard]] virtual caf::expected<verdict> run(const task_def& task, const build_result& compiled) = 0;
 
   /// Removes a candidate's build products.
-  virtual void discard(const compile_result& compiled) const = 0;
+  virtual void discard(const build_result& compiled) const = 0;
 };
 
 }  // namespace kforge::hardware

@@ -9,6 +9,7 @@
 #include <caf/typed_event_based_actor.hpp>
 #include <caf/typed_response_promise.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <deque>
 #include <map>
@@ -21,9 +22,9 @@ using clock_type = std::chrono::steady_clock;
 
 // Internal stages of the pool; local actors, never published.
 using compile_worker = caf::typed_actor<
-    caf::replies_to<compiled_atom, std::string, std::string, std::string>::with<hardware::compile_result>>;
+    caf::replies_to<compiled_atom, std::string, std::string, std::string>::with<hardware::build_result>>;
 using run_worker = caf::typed_actor<caf::replies_to<reference_atom, std::string>::with<hardware::timing_stats>,
-                                    caf::replies_to<ran_atom, std::string, hardware::compile_result>::with<
+                                    caf::replies_to<ran_atom, std::string, hardware::build_result>::with<
                                         hardware::verdict>>;
 
 struct worker_state {
@@ -39,9 +40,11 @@ compile_worker::behavior_type compile_worker_behavior(compile_worker::stateful_p
   self->state.tasks = std::move(tasks);
   return {
       [self](compiled_atom, const std::string& task_id, const std::string& cand_id,
-             const std::string& source) -> hardware::compile_result {
+             const std::string& source) -> caf::result<hardware::build_result> {
         const auto& task = self->state.tasks->at(task_id);
-        return self->state.backend->compile(task, source, cand_id);
+        auto built = self->state.backend->compile(task, source, cand_id);
+        if (!built) return built.error();
+        return std::move(*built);
       },
   };
 }
@@ -57,10 +60,12 @@ run_worker::behavior_type run_worker_behavior(run_worker::stateful_pointer<worke
         if (!prepared) return prepared.error();
         return *prepared;
       },
-      [self](ran_atom, const std::string& task_id, const hardware::compile_result& compiled) -> hardware::verdict {
+      [self](ran_atom, const std::string& task_id,
+             const hardware::build_result& compiled) -> caf::result<hardware::verdict> {
         auto v = self->state.backend->run(self->state.tasks->at(task_id), compiled);
         self->state.backend->discard(compiled);
-        return v;
+        if (!v) return v.error();
+        return std::move(*v);
       },
   };
 }
@@ -70,7 +75,7 @@ enum class prep_status { none, preparing, ready, failed };
 struct job {
   verify_request request;
   caf::typed_response_promise<hardware::verdict> promise;
-  hardware::compile_result compiled;
+  hardware::build_result compiled;
   double compile_ms = 0;
 };
 
@@ -224,7 +229,7 @@ void start_compiles(verifier_pointer self) {
     self->request(st.compilers[w], caf::infinite, compiled_atom_v, j->request.task_id, j->request.cand_hash,
                   j->request.source)
         .then(
-            [=](hardware::compile_result& c) {
+            [=](hardware::build_result& c) {
               auto& s = self->state;
               s.compiler_busy[w] = false;
               s.compiling -= 1;

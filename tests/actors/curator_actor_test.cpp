@@ -131,6 +131,7 @@ TEST_CASE_METHOD(curator_fixture, "the curator grows a full map and commits the 
   // 1 MiB map; each source is 64 KiB, so the map fills within a few dozen events.
   for (int i = 0; i < 40; ++i) {
     auto e = make("big" + std::to_string(i), "t1", "refine", 0.0);
+    e.candidate.seq = i;
     e.candidate.source.assign(64 * 1024, static_cast<char>('a' + i % 26));
     REQUIRE(record(std::move(e)) == i + 1);
   }

@@ -31,7 +31,7 @@ TEST_CASE("retrieval keeps the most valuable of the most similar items", "[actor
   std::vector<memory::memory_item> pool = {
       item("s-low", "seed", "softmax", 0.1, 0), item("s-high", "seed", "softmax", 0.9, 0),
       item("s-mid", "seed", "softmax", 0.5, 0), item("o-1", "optimization", "softmax", 0, 0.8),
-      item("s-other", "seed", "gemm", 1.0, 0),
+      item("s-other", "seed", "gemm", 0.3, 0),
   };
   context_query q;
   q.task_id = "t1";
@@ -49,6 +49,11 @@ TEST_CASE("retrieval keeps the most valuable of the most similar items", "[actor
   SECTION("the over-fetch bounds what values can pick") {
     // lambda*N = 2 most similar softmax seeds by id order: s-high, s-low.
     CHECK(ids(rank_items(pool, q, cfg)) == std::vector<std::string>{"s-high", "s-low"});
+  }
+  SECTION("a valuable item of another family is over-fetched when few similar ones exist") {
+    cfg.lambda = 3;
+    pool[4].q1 = 1.0;
+    CHECK(ids(rank_items(pool, q, cfg)) == std::vector<std::string>{"s-other", "s-high"});
   }
   SECTION("refine retrieves optimizations by Q2") {
     q.stage = "refine";

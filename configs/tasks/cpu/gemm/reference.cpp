@@ -1,0 +1,10 @@
+// GEMM reference: C[M][N] = A[M][K] * B[K][N], row-major, i-j-k loops with a
+// float dot product per output.
+void gemm(const float* A, const float* B, float* C, int M, int N, int K) {
+  for (int i = 0; i < M; ++i)
+    for (int j = 0; j < N; ++j) {
+      float s = 0.0f;
+      for (int k = 0; k < K; ++k) s += A[(long)i * K + k] * B[(long)k * N + j];
+      C[(long)i * N + j] = s;
+    }
+}

@@ -1,0 +1,11 @@
+// Row-wise inclusive prefix sum: y[r][j] = x[r][0] + ... + x[r][j], one running
+// float sum per row.
+void cumsum_rows(const float* x, float* y, int rows, int cols) {
+  for (int r = 0; r < rows; ++r) {
+    float s = 0.0f;
+    for (int j = 0; j < cols; ++j) {
+      s += x[(long)r * cols + j];
+      y[(long)r * cols + j] = s;
+    }
+  }
+}

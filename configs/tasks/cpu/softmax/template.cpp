@@ -1,0 +1,101 @@
+// Row-wise softmax template (GCC vector extensions, VEC float lanes per vector).
+// Knobs:
+//   VEC        lanes per vector (1, 4, 8, 16).
+//   ACC        independent vectors per step (1, 2, 4): breaks the max / sum
+//              dependency chains. Every row loop steps by VEC*ACC with NO
+//              remainder loop: wrong when cols % (VEC*ACC) != 0.
+//   APPROX_EXP 0: std::exp per lane (libm, scalar calls);
+//              1: range reduction + degree-6 polynomial (about 2 ulp);
+//              2: range reduction + degree-3 Taylor polynomial (rel. error
+//                 ~4e-4: too coarse for tight tolerances).
+//   RECIP      0: divide by the row sum; 1: multiply by its reciprocal.
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+
+// kf_vf: VEC float lanes (a plain float when VEC == 1).
+#if VEC == 1
+typedef float kf_vf;
+static inline float kf_lane(kf_vf v, int) { return v; }
+#else
+typedef float kf_vf __attribute__((vector_size(VEC * sizeof(float))));
+static inline float kf_lane(kf_vf v, int i) { return v[i]; }
+#endif
+static inline kf_vf kf_load(const float* p) { kf_vf v; std::memcpy(&v, p, sizeof v); return v; }
+static inline void kf_store(float* p, kf_vf v) { std::memcpy(p, &v, sizeof v); }
+static inline kf_vf kf_splat(float s) { kf_vf v = {}; return v + s; }
+
+static inline kf_vf kf_exp(kf_vf x) {
+#if APPROX_EXP == 0
+  float* l = reinterpret_cast<float*>(&x);
+  for (int i = 0; i < VEC; ++i) l[i] = std::exp(l[i]);
+  return x;
+#else
+  const kf_vf lo = kf_splat(-87.0f);
+  x = x < lo ? lo : x;                         // inputs here are <= 0 (x - max)
+  kf_vf t = x * 1.44269504088896341f;
+  kf_vf n = (t + 12582912.0f) - 12582912.0f;   // round to nearest integer
+  kf_vf f = x - n * 0.693359375f;              // Cody-Waite: ln2 = hi + lo
+  f = f - n * -2.12194440e-4f;
+#if APPROX_EXP == 1
+  kf_vf p = f * 1.9875691500e-4f + 1.3981999507e-3f;
+  p = p * f + 8.3334519073e-3f;
+  p = p * f + 4.1665795894e-2f;
+  p = p * f + 1.6666665459e-1f;
+  p = p * f + 5.0000001201e-1f;
+  p = p * (f * f) + f + 1.0f;
+#else
+  kf_vf p = ((f * 0.16666667f + 0.5f) * f + 1.0f) * f + 1.0f;
+#endif
+#if VEC == 1
+  int32_t e = ((int32_t)n + 127) << 23;
+  float sc;
+  std::memcpy(&sc, &e, sizeof sc);
+  return p * sc;
+#else
+  typedef int32_t kf_vi __attribute__((vector_size(VEC * sizeof(float))));
+  kf_vi e = (__builtin_convertvector(n, kf_vi) + 127) << 23;
+  return p * (kf_vf)e;
+#endif
+#endif
+}
+
+void softmax_rows(const float* __restrict x, float* __restrict y, int rows, int cols) {
+  constexpr int W = VEC * ACC;
+  for (int r = 0; r < rows; ++r) {
+    const float* __restrict xr = x + (long)r * cols;
+    float* __restrict yr = y + (long)r * cols;
+
+    kf_vf mv[ACC];
+    for (int a = 0; a < ACC; ++a) mv[a] = kf_splat(-INFINITY);
+    for (int j = 0; j + W <= cols; j += W)
+      for (int a = 0; a < ACC; ++a) {
+        kf_vf v = kf_load(xr + j + a * VEC);
+        mv[a] = v > mv[a] ? v : mv[a];
+      }
+    float m = -INFINITY;
+    for (int a = 0; a < ACC; ++a)
+      for (int i = 0; i < VEC; ++i) m = kf_lane(mv[a], i) > m ? kf_lane(mv[a], i) : m;
+
+    kf_vf sv[ACC];
+    for (int a = 0; a < ACC; ++a) sv[a] = kf_splat(0.0f);
+    for (int j = 0; j + W <= cols; j += W)
+      for (int a = 0; a < ACC; ++a) {
+        kf_vf e = kf_exp(kf_load(xr + j + a * VEC) - m);
+        kf_store(yr + j + a * VEC, e);
+        sv[a] += e;
+      }
+    float s = 0.0f;
+    for (int a = 0; a < ACC; ++a)
+      for (int i = 0; i < VEC; ++i) s += kf_lane(sv[a], i);
+
+#if RECIP
+    const float inv = 1.0f / s;
+    for (int j = 0; j + W <= cols; j += W)
+      for (int a = 0; a < ACC; ++a) kf_store(yr + j + a * VEC, kf_load(yr + j + a * VEC) * inv);
+#else
+    for (int j = 0; j + W <= cols; j += W)
+      for (int a = 0; a < ACC; ++a) kf_store(yr + j + a * VEC, kf_load(yr + j + a * VEC) / s);
+#endif
+  }
+}

@@ -1,0 +1,33 @@
+#pragma once
+
+#include "hardware/task.hpp"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace kforge::hardware {
+
+/// The result of comparing one output tensor of a candidate with the reference.
+struct comparison {
+  bool passed = true;
+  int64_t mismatches = 0;    ///< elements outside the tolerance (non-finite ones included)
+  int64_t non_finite = 0;    ///< mismatches where the candidate gave NaN or Inf
+  double max_abs_error = 0;  ///< largest |got - expected| over elements where both are finite
+  std::string detail;        ///< empty if passed; else count, first position with values, max error
+};
+
+/// Compares `got` with `expected` element by element: an element passes if
+/// |got - expected| <= atol + rtol * |expected|; NaN or Inf in `got` where the
+/// reference is finite fails; a non-finite reference value must be matched
+/// exactly (NaN by NaN, Inf by the same Inf). The sizes must both equal
+/// `spec.elements()`. The detail reads "output c: 3 of 1000 elements differ
+/// (atol 1e-06, rtol 1e-06); first at [1, 17]: got 0.5, expected 0.25; max
+/// abs error 0.25". Pure; runs in the trusted process.
+[[nodiscard]] comparison compare_tensor(const tensor_spec& spec, const std::vector<float>& got,
+                                        const std::vector<float>& expected, double atol, double rtol);
+
+/// Formats the row-major position `flat` of `shape` as "[i, j, k]".
+[[nodiscard]] std::string format_index(const std::vector<int64_t>& shape, int64_t flat);
+
+}  // namespace kforge::hardware

@@ -1,0 +1,61 @@
+#include "hardware/cpu_device.hpp"
+
+#include "runtime/log.hpp"
+
+namespace kforge::hardware {
+
+namespace {
+
+compile_result to_compile_result(const build_result& b) {
+  compile_result c;
+  c.ok = b.ok;
+  c.binary = b.binary;
+  c.dir = b.dir;
+  c.output = b.output;
+  c.wall_ms = b.wall_ms;
+  return c;
+}
+
+}  // namespace
+
+gate_result cpu_device::hack_check(const task_def& task, const std::string& source) const {
+  return impl_.hack_check(task, source);
+}
+
+caf::expected<timing_stats> cpu_device::prepare(const task_def& task) {
+  auto it = references_.find(task.id);
+  if (it != references_.end() && it->second.definition_hash == task.definition_hash) return it->second.timing;
+  auto ref = impl_.prepare_task(task);
+  if (!ref) return ref.error();
+  auto timing = ref->timing;
+  references_[task.id] = std::move(*ref);
+  return timing;
+}
+
+caf::expected<build_result> cpu_device::compile(const task_def& task, const std::string& source,
+                                                const std::string& cand_id) const {
+  auto c = impl_.compile(task, source, cand_id);
+  if (!c) return c.error();
+  build_result b;
+  b.ok = c->ok;
+  b.binary = c->binary.string();
+  b.dir = c->dir.string();
+  b.output = std::move(c->output);
+  b.wall_ms = c->wall_ms;
+  return b;
+}
+
+caf::expected<verdict> cpu_device::run(const task_def& task, const build_result& compiled) {
+  auto it = references_.find(task.id);
+  if (it == references_.end()) return make_error(errc::not_found, "task " + task.id + " is not prepared");
+  return impl_.run(task, to_compile_result(compiled), it->second);
+}
+
+void cpu_device::discard(const build_result& compiled) const {
+  auto c = to_compile_result(compiled);
+  if (auto err = impl_.discard(c))
+    log::logger{"kforge.verifier"}.warning("cannot remove a candidate's build", {{"dir", compiled.dir},
+                                                                                  {"error", describe(err)}});
+}
+
+}  // namespace kforge::hardware

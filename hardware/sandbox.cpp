@@ -1,0 +1,83 @@
+#include "hardware/sandbox.hpp"
+
+#include "hardware/scratch_dir.hpp"
+
+#include <signal.h>
+#include <string.h>
+
+#include <cstdio>
+
+namespace kforge::hardware {
+
+std::vector<std::string> scrubbed_environment(const std::filesystem::path& scratch) {
+  return {"PATH=/usr/bin:/bin", "HOME=" + scratch.string(), "TMPDIR=" + scratch.string(), "LANG=C"};
+}
+
+caf::expected<exit_report> run_sandboxed(const sandbox_request& req) {
+  scratch_dir scratch;
+  auto cwd = req.cwd;
+  if (cwd.empty()) {
+    auto parent = req.scratch_parent.empty() ? std::filesystem::temp_directory_path() : req.scratch_parent;
+    auto made = scratch_dir::create(parent, "kforge-sandbox-");
+    if (!made)
+      return std::move(made.error());
+    scratch = std::move(*made);
+    cwd = scratch.path();
+  }
+  spawn_options opts;
+  opts.argv = req.argv;
+  opts.env = scrubbed_environment(cwd);
+  opts.cwd = cwd;
+  opts.limits = req.limits;
+  auto proc = subprocess::spawn(opts);
+  if (!proc)
+    return std::move(proc.error());
+  return proc->wait();
+}
+
+std::string signal_name(int sig) {
+  const char* abbrev = ::sigabbrev_np(sig);
+  const char* text = ::sigdescr_np(sig);
+  std::string out = abbrev != nullptr ? std::string{"SIG"} + abbrev : "signal " + std::to_string(sig);
+  if (text != nullptr)
+    out += std::string{" ("} + text + ")";
+  return out;
+}
+
+std::string describe_exit(const exit_report& report, const process_limits& limits) {
+  if (!report.started)
+    return "could not start: " + report.output;
+  char buf[64];
+  if (report.timed_out) {
+    std::snprintf(buf, sizeof buf, "timed out after %g s", static_cast<double>(limits.wall_ms) / 1000.0);
+    return buf;
+  }
+  auto cpu_limit_ms = static_cast<double>(limits.cpu_seconds) * 1000.0;
+  if (report.term_signal == SIGXCPU ||
+      (report.term_signal == SIGKILL && limits.cpu_seconds > 0 && report.cpu_ms >= cpu_limit_ms * 0.98)) {
+    std::snprintf(buf, sizeof buf, "exceeded the CPU limit of %lld s",
+                  static_cast<long long>(limits.cpu_seconds));
+    return buf;
+  }
+  if (report.term_signal == SIGXFSZ)
+    return "exceeded the file size limit";
+  if (report.term_signal != 0)
+    return "killed by signal " + signal_name(report.term_signal);
+  return "exit code " + std::to_string(report.exit_code);
+}
+
+std::string truncate_text(std::string text, std::size_t cap) {
+  static constexpr const char* marker = "\n[... truncated]";
+  if (text.size() <= cap)
+    return text;
+  std::string_view mark{marker};
+  auto keep = cap > mark.size() ? cap - mark.size() : 0;
+  // Back off over UTF-8 continuation bytes so that the cut is between characters.
+  while (keep > 0 && (static_cast<unsigned char>(text[keep]) & 0xC0) == 0x80)
+    --keep;
+  text.resize(keep);
+  text += mark.substr(0, cap - keep);
+  return text;
+}
+
+}  // namespace kforge::hardware

@@ -1,0 +1,56 @@
+#pragma once
+
+#include "runtime/error.hpp"
+
+#include <filesystem>
+#include <string>
+
+namespace kforge::hardware {
+
+/// A private directory that is removed, with everything in it, when the object
+/// is destroyed. Move-only; used for per-candidate and per-run work.
+class scratch_dir {
+ public:
+  /// Creates a fresh directory "<parent>/<prefix>XXXXXX" (mkdtemp, mode 0700),
+  /// creating `parent` first if needed. Errors: errc::io_failed naming the path.
+  [[nodiscard]] static caf::expected<scratch_dir> create(const std::filesystem::path& parent,
+                                                         const std::string& prefix);
+
+  /// Makes an empty object that owns no directory.
+  scratch_dir() noexcept = default;
+
+  /// Removes the directory recursively (errors are logged, not thrown).
+  ~scratch_dir();
+
+  scratch_dir(const scratch_dir&) = delete;
+  scratch_dir& operator=(const scratch_dir&) = delete;
+
+  /// Takes the directory of `other`, which is left empty.
+  scratch_dir(scratch_dir&& other) noexcept;
+
+  /// Removes the held directory, then takes the one of `other`.
+  scratch_dir& operator=(scratch_dir&& other) noexcept;
+
+  /// The directory (absolute), or an empty path.
+  [[nodiscard]] const std::filesystem::path& path() const noexcept { return path_; }
+
+  /// True if no directory is held.
+  [[nodiscard]] bool empty() const noexcept { return path_.empty(); }
+
+  /// Removes the held directory now; the object is left empty.
+  void remove() noexcept;
+
+  /// Gives up ownership: the directory stays on disk and its path is returned.
+  [[nodiscard]] std::filesystem::path release() noexcept;
+
+ private:
+  explicit scratch_dir(std::filesystem::path path) noexcept : path_(std::move(path)) {}
+
+  std::filesystem::path path_;
+};
+
+/// Removes `dir` recursively; a missing directory is not an error.
+/// Errors: errc::io_failed naming the path.
+[[nodiscard]] caf::error remove_tree(const std::filesystem::path& dir);
+
+}  // namespace kforge::hardware

@@ -1,0 +1,116 @@
+#pragma once
+
+#include "hardware/unique_fd.hpp"
+#include "runtime/error.hpp"
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace kforge::hardware {
+
+/// Resource limits of one sandboxed process. A value of 0 leaves that limit as inherited.
+struct process_limits {
+  int64_t wall_ms = 10'000;            ///< wall-clock limit (ms); SIGTERM to the group at the deadline
+  int64_t grace_ms = 250;              ///< SIGKILL follows SIGTERM after this many ms
+  int64_t cpu_seconds = 0;             ///< RLIMIT_CPU (s); the kernel kills the process past it
+  int64_t address_space_bytes = 0;     ///< RLIMIT_AS (bytes)
+  int64_t file_size_bytes = 0;         ///< RLIMIT_FSIZE (bytes): largest file the process may write
+  int64_t open_files = 64;             ///< RLIMIT_NOFILE
+  int64_t processes = 64;              ///< RLIMIT_NPROC; the kernel does not apply it to uid 0
+  std::size_t output_cap = 16 * 1024;  ///< bytes of stdout+stderr kept; the rest is read and dropped
+};
+
+/// What to start: the program, its whole environment, directory, limits.
+struct spawn_options {
+  std::vector<std::string> argv;  ///< argv[0] is a path or a name searched in the PATH of `env`
+  std::vector<std::string> env;   ///< the complete environment ("KEY=value"); nothing is inherited
+  std::filesystem::path cwd;      ///< working directory; must exist
+  process_limits limits;
+  bool isolate = true;  ///< run in new PID and network namespaces where the kernel allows it
+};
+
+/// How a process ended, with its captured output and resource use.
+struct exit_report {
+  bool started = false;           ///< execve succeeded; if false, `output` says why not
+  int exit_code = -1;             ///< exit status when it exited normally, else -1
+  int term_signal = 0;            ///< the signal that ended it, else 0
+  bool timed_out = false;         ///< it ran past the wall-clock limit and was killed
+  std::string output;             ///< stdout and stderr interleaved, at most output_cap bytes
+  bool output_truncated = false;  ///< more output was produced than kept
+  double wall_ms = 0;             ///< from start to reaping (ms)
+  double cpu_ms = 0;              ///< user + system CPU of it and its reaped descendants (ms)
+  int64_t max_rss_kib = 0;        ///< peak resident set of the largest process (KiB)
+  bool isolated = false;          ///< it ran in its own PID and network namespaces
+
+  /// True if it started, exited with status 0 and was not killed.
+  [[nodiscard]] bool is_success() const noexcept {
+    return started && exit_code == 0 && term_signal == 0 && !timed_out;
+  }
+};
+
+/// One child process: its pid, process group and output pipe. Move-only.
+///
+/// The child is the first process (PID 1) of new PID and network namespaces:
+/// a minimal init that runs the program as PID 2, reaps orphans and reports
+/// the program's status. When it dies the kernel kills everything inside,
+/// even processes that called setsid. Where namespaces cannot be made, the
+/// program runs as a plain child in its own process group and a warning is
+/// logged once. The
+/// destructor kills the group (SIGTERM, grace, SIGKILL) and reaps, so no
+/// process or zombie outlives the object. Not thread-safe; blocking.
+class subprocess {
+ public:
+  /// Starts `opts.argv` and returns once execve has succeeded or failed (a
+  /// failed exec is a started process whose report has started == false).
+  /// Errors: errc::sandbox_failed when pipes or the clone fail or the program
+  /// is not found.
+  [[nodiscard]] static caf::expected<subprocess> spawn(const spawn_options& opts);
+
+  /// Makes an empty object with no process.
+  subprocess() noexcept = default;
+
+  /// Kills the process group if it still runs and reaps the child.
+  ~subprocess();
+
+  subprocess(const subprocess&) = delete;
+  subprocess& operator=(const subprocess&) = delete;
+
+  /// Takes the process of `other`, which is left empty.
+  subprocess(subprocess&& other) noexcept;
+
+  /// Kills and reaps the held process, then takes the one of `other`.
+  subprocess& operator=(subprocess&& other) noexcept;
+
+  /// Reads output until the child exits or the wall-clock limit passes (then
+  /// SIGTERM, grace, SIGKILL), reaps it and returns the report. Blocks; call once.
+  [[nodiscard]] exit_report wait();
+
+  /// The child's pid in this process's PID namespace, or -1.
+  [[nodiscard]] pid_t pid() const noexcept { return pid_; }
+
+  /// True if the child runs in its own PID and network namespaces.
+  [[nodiscard]] bool is_isolated() const noexcept { return isolated_; }
+
+ private:
+  void kill_and_reap() noexcept;
+  void reap(exit_report& report, bool block) noexcept;
+  [[nodiscard]] bool has_exited() noexcept;
+
+  pid_t pid_ = -1;
+  unique_fd output_;
+  unique_fd pidfd_;
+  unique_fd status_;  ///< init's report of the program's wait status (namespaced runs)
+  process_limits limits_;
+  bool isolated_ = false;
+  bool exec_failed_ = false;
+  std::string exec_error_;
+  std::chrono::steady_clock::time_point start_{};
+};
+
+}  // namespace kforge::hardware

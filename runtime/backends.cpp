@@ -1,0 +1,35 @@
+#include "runtime/backends.hpp"
+
+#include "hardware/cpu_device.hpp"
+
+#include <cmath>
+
+namespace kforge::runtime {
+
+caf::expected<std::shared_ptr<hardware::backend>> make_backend(const campaign_config& cfg,
+                                                               const std::filesystem::path& work_dir) {
+  const auto& v = cfg.verifier;
+  if (v.device != "cpu") return make_error(errc::bad_config, cfg.file.string() + ": unknown device " + v.device);
+  hardware::cpu_backend_config c;
+  c.cxx = v.cxx;
+  c.cxx_flags = v.cxx_flags;
+  c.work_dir = work_dir;
+  c.compile_limits.wall_ms = static_cast<int64_t>(std::llround(v.compile_timeout_s * 1000));
+  c.compile_limits.address_space_bytes = v.compile_memory_mib * 1024 * 1024;
+  c.run_limits.wall_ms = static_cast<int64_t>(std::llround(v.run_timeout_s * 1000));
+  c.run_limits.cpu_seconds = static_cast<int64_t>(std::ceil(v.run_timeout_s));
+  c.run_limits.address_space_bytes = v.run_memory_mib * 1024 * 1024;
+  c.seeds = v.seeds;
+  c.warmup = v.warmup;
+  c.min_runs = v.min_runs;
+  c.max_runs = v.max_runs;
+  c.target_ms = v.target_ms;
+  c.flush_kib = v.flush_kib;
+  c.device = v.device;
+  std::error_code ec;
+  std::filesystem::create_directories(work_dir, ec);
+  if (ec) return make_error(errc::io_failed, "cannot create " + work_dir.string() + ": " + ec.message());
+  return std::shared_ptr<hardware::backend>{std::make_shared<hardware::cpu_device>(std::move(c))};
+}
+
+}  // namespace kforge::runtime

@@ -1,0 +1,29 @@
+#include "tests/support/fake_verifier.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+namespace kforge::test {
+
+actors::verifier_actor spawn_fake_verifier(caf::actor_system& sys, judge_fn judge, double reference_ns,
+                                           std::shared_ptr<fake_verifier_log> log) {
+  return sys.spawn([=](actors::verifier_actor::pointer self) -> actors::verifier_actor::behavior_type {
+    return {
+        [=](verify_atom, const actors::verify_request& req) -> hardware::verdict {
+          log->requests.push_back(req);
+          return judge(req.source);
+        },
+        [=](reference_atom, const std::string&) -> hardware::timing_stats {
+          log->references += 1;
+          hardware::timing_stats t;
+          t.median_ns = reference_ns;
+          t.count = 10;
+          return t;
+        },
+        [](stats_atom) -> actors::verifier_stats { return actors::verifier_stats{}; },
+        [self](drain_atom) { self->quit(); },
+    };
+  });
+}
+
+}  // namespace kforge::test
