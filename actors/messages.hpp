@@ -167,6 +167,7 @@ struct campaign_progress {
   int64_t session_evaluations = 0;  ///< committed in this run
   int64_t budget = 0;            ///< overall evaluation budget
   double elapsed_ms = 0;         ///< this run
+  double flag_speedup = 10.0;    ///< speedups above this are marked for review
   verifier_stats verifier;
   std::string note;  ///< why it stopped, if it did
 };
@@ -174,7 +175,7 @@ struct campaign_progress {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, campaign_progress& x) {
   return f(caf::meta::type_name("campaign_progress"), x.campaign, x.status, x.store_path, x.tasks,
-           x.evaluations, x.session_evaluations, x.budget, x.elapsed_ms, x.verifier, x.note);
+           x.evaluations, x.session_evaluations, x.budget, x.elapsed_ms, x.flag_speedup, x.verifier, x.note);
 }
 
 }  // namespace kforge::actors

@@ -61,6 +61,7 @@ actors::campaign_progress snapshot(const supervisor_state& st) {
   p.elapsed_ms = elapsed_ms(st);
   p.verifier = st.verifier;
   p.note = st.note;
+  p.flag_speedup = st.setup.config.verifier.flag_speedup;
   return p;
 }
 
@@ -112,6 +113,7 @@ void start_tasks(supervisor_pointer self, std::vector<memory::task_record> store
   tc.seed = cfg.seed;
   tc.steps.evaluations = cfg.evaluations_per_task;
   tc.steps.plateau = cfg.plateau;
+  tc.steps.flag_speedup = cfg.verifier.flag_speedup;
   tc.candidates_per_step = cfg.candidates_per_step;
   tc.context_items = cfg.memory_enabled ? cfg.context_items : 0;
   tc.peak_gflops = cfg.peak_gflops;

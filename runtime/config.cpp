@@ -147,7 +147,7 @@ campaign_config parse(const toml::value& root, const std::filesystem::path& file
   const auto& ver = table_or_empty(root, "verifier");
   r.only(ver, "verifier", {"device", "compile_jobs", "cxx", "cxx_flags", "seeds", "warmup", "min_runs", "max_runs",
                            "target_ms", "flush_kib", "compile_timeout_s", "run_timeout_s", "run_memory_mib",
-                           "compile_memory_mib", "work_dir"});
+                           "compile_memory_mib", "work_dir", "flag_speedup"});
   r.get(ver, "device", vs.device);
   if (vs.device != "cpu") r.fail(ver.at("device"), "unknown device '" + vs.device + "' (this build knows: cpu)");
   r.positive(ver, "compile_jobs", vs.compile_jobs, true);
@@ -167,6 +167,8 @@ campaign_config parse(const toml::value& root, const std::filesystem::path& file
   r.positive(ver, "run_memory_mib", vs.run_memory_mib);
   r.positive(ver, "compile_memory_mib", vs.compile_memory_mib);
   r.get(ver, "work_dir", vs.work_dir);
+  get_number(r, ver, "flag_speedup", vs.flag_speedup);
+  if (vs.flag_speedup <= 1) r.fail(ver.at("flag_speedup"), "key 'flag_speedup' must be above 1");
   if (vs.compile_jobs == 0) {
     auto cores = static_cast<int32_t>(std::thread::hardware_concurrency());
     vs.compile_jobs = std::max(1, cores - 1);

@@ -29,6 +29,7 @@ struct verifier_settings {
   int64_t run_memory_mib = 2048;
   int64_t compile_memory_mib = 4096;
   std::string work_dir;  ///< scratch for builds; empty = <store>/work
+  double flag_speedup = 10;  ///< speedups above this are marked for review
 };
 
 /// A whole campaign config.

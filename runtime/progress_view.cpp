@@ -90,17 +90,23 @@ std::string render_summary(const actors::campaign_progress& p) {
   out += pad("task", 30) + pad("reference", 12, false) + pad("best", 12, false) + pad("speedup", 9, false) +
          pad("evals", 7, false) + "  " + "ended\n";
   int without = 0;
+  int flagged = 0;
   for (const auto& t : p.tasks) {
     double s = speedup(t);
     if (s <= 0) ++without;
+    bool review = p.flag_speedup > 0 && s > p.flag_speedup;
+    if (review) ++flagged;
     out += pad(t.task_id, 30) + pad(format_latency(t.reference_latency_ns), 12, false) +
            pad(format_latency(t.best_latency_ns), 12, false) + pad(s > 0 ? fixed(s, 2, "x") : "-", 9, false) +
            pad(std::to_string(t.evaluations), 7, false) + "  " +
-           (t.phase == "done" ? t.stop_reason : t.phase) + "\n";
+           (t.phase == "done" ? t.stop_reason : t.phase) + (review ? ", review" : "") + "\n";
   }
   out += std::string{"\n"} + "geomean speedup over the references: " + fixed(geomean_speedup(p), 3, "x");
   if (without > 0) out += " (" + std::to_string(without) + " task(s) without a feasible kernel count as 1.0x)";
   out += "\n";
+  if (flagged > 0)
+    out += std::to_string(flagged) + " task(s) marked 'review': speedups above " + fixed(p.flag_speedup, 0, "x") +
+           " are worth a look (they are the usual sign of a reward hack; these passed every gate)\n";
   out += std::to_string(p.evaluations) + " evaluations in total, " + std::to_string(p.session_evaluations) +
          " in this run (" + fixed(p.elapsed_ms / 1000.0, 1) + " s, " + fixed(evals_per_second(p), 2) +
          " eval/s, verifier busy " + fixed(busy_share(p), 0) + "%)\n";

@@ -165,7 +165,7 @@ void on_verdict(task_pointer self, const proposal& p, const std::string& hash, c
   c.verdict = std::move(v);
   apply_verdict(st.rec, c, st.cfg.steps);
   if (c.speedup_vs_ref > st.cfg.steps.flag_speedup)
-    st.log.warning("implausible speedup flagged for review",
+    st.log.info("speedup above the review threshold",
                    {{"task", c.task_id}, {"cand", short_id(c.hash)}, {"speedup", c.speedup_vs_ref}});
   st.rec.updated_ms = c.created_ms;
   st.feedback.push_back(feedback_line(c));

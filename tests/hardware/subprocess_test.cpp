@@ -11,7 +11,6 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <iterator>
 #include <string>
 #include <thread>
 #include <vector>
@@ -49,7 +48,9 @@ std::vector<pid_t> processes_with(const std::string& marker) {
     if (name.find_first_not_of("0123456789") != std::string::npos)
       continue;
     std::ifstream in{entry.path() / "cmdline", std::ios::binary};
-    std::string cmdline{std::istreambuf_iterator<char>{in}, std::istreambuf_iterator<char>{}};
+    std::string cmdline(4096, '\0');
+    in.read(cmdline.data(), static_cast<std::streamsize>(cmdline.size()));
+    cmdline.resize(static_cast<std::size_t>(in.gcount()));
     if (cmdline.find(marker) != std::string::npos)
       found.push_back(static_cast<pid_t>(std::stol(name)));
   }
