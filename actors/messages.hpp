@@ -25,7 +25,8 @@ struct context_query {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, context_query& x) {
-  return f(caf::meta::type_name("context_query"), x.campaign, x.task_id, x.family, x.stage, x.state, x.n, x.seed);
+  return f(caf::meta::type_name("context_query"), x.campaign, x.task_id, x.family, x.stage, x.state, x.n,
+           x.seed);
 }
 
 /// Retriever -> task actor: the chosen items, best first.
@@ -60,8 +61,8 @@ struct policy_request {
   int32_t k = 1;
   uint64_t seed = 0;
   std::vector<memory::memory_item> context;
-  std::vector<parent_info> parent;            ///< exactly one in refine, none in draft
-  std::vector<std::string> feedback;          ///< recent verifier feedback, newest last
+  std::vector<parent_info> parent;                         ///< exactly one in refine, none in draft
+  std::vector<std::string> feedback;                       ///< recent verifier feedback, newest last
   std::vector<std::vector<hardware::knob_setting>> tried;  ///< settings this task already evaluated
 };
 
@@ -123,13 +124,13 @@ typename Inspector::result_type inspect(Inspector& f, experience& x) {
 /// Verifier pool -> anyone: load and utilisation of one device's pool.
 struct verifier_stats {
   std::string device;
-  int32_t queued = 0;     ///< waiting for a compile slot
-  int32_t compiling = 0;  ///< in the compile stage
+  int32_t queued = 0;       ///< waiting for a compile slot
+  int32_t compiling = 0;    ///< in the compile stage
   int32_t waiting_run = 0;  ///< compiled, waiting for the run stage
-  int32_t running = 0;    ///< in the run stage (0 or 1)
-  int64_t completed = 0;  ///< verdicts delivered
-  double run_busy_ms = 0;  ///< time the run stage spent running
-  double uptime_ms = 0;    ///< time since the pool started
+  int32_t running = 0;      ///< in the run stage (0 or 1)
+  int64_t completed = 0;    ///< verdicts delivered
+  double run_busy_ms = 0;   ///< time the run stage spent running
+  double uptime_ms = 0;     ///< time since the pool started
 };
 
 template <class Inspector>
@@ -163,11 +164,11 @@ struct campaign_progress {
   std::string status;  ///< running | finished | stopped
   std::string store_path;
   std::vector<task_progress> tasks;
-  int64_t evaluations = 0;       ///< committed, all runs of the campaign
+  int64_t evaluations = 0;          ///< committed, all runs of the campaign
   int64_t session_evaluations = 0;  ///< committed in this run
-  int64_t budget = 0;            ///< overall evaluation budget
-  double elapsed_ms = 0;         ///< this run
-  double flag_speedup = 10.0;    ///< speedups above this are marked for review
+  int64_t budget = 0;               ///< overall evaluation budget
+  double elapsed_ms = 0;            ///< this run
+  double flag_speedup = 10.0;       ///< speedups above this are marked for review
   verifier_stats verifier;
   std::string note;  ///< why it stopped, if it did
 };

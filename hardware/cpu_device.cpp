@@ -24,9 +24,11 @@ gate_result cpu_device::hack_check(const task_def& task, const std::string& sour
 
 caf::expected<timing_stats> cpu_device::prepare(const task_def& task) {
   auto it = references_.find(task.id);
-  if (it != references_.end() && it->second.definition_hash == task.definition_hash) return it->second.timing;
+  if (it != references_.end() && it->second.definition_hash == task.definition_hash)
+    return it->second.timing;
   auto ref = impl_.prepare_task(task);
-  if (!ref) return ref.error();
+  if (!ref)
+    return ref.error();
   auto timing = ref->timing;
   references_[task.id] = std::move(*ref);
   return timing;
@@ -35,7 +37,8 @@ caf::expected<timing_stats> cpu_device::prepare(const task_def& task) {
 caf::expected<build_result> cpu_device::compile(const task_def& task, const std::string& source,
                                                 const std::string& cand_id) const {
   auto c = impl_.compile(task, source, cand_id);
-  if (!c) return c.error();
+  if (!c)
+    return c.error();
   build_result b;
   b.ok = c->ok;
   b.binary = c->binary.string();
@@ -47,15 +50,16 @@ caf::expected<build_result> cpu_device::compile(const task_def& task, const std:
 
 caf::expected<verdict> cpu_device::run(const task_def& task, const build_result& compiled) {
   auto it = references_.find(task.id);
-  if (it == references_.end()) return make_error(errc::not_found, "task " + task.id + " is not prepared");
+  if (it == references_.end())
+    return make_error(errc::not_found, "task " + task.id + " is not prepared");
   return impl_.run(task, to_compile_result(compiled), it->second);
 }
 
 void cpu_device::discard(const build_result& compiled) const {
   auto c = to_compile_result(compiled);
   if (auto err = impl_.discard(c))
-    log::logger{"kforge.verifier"}.warning("cannot remove a candidate's build", {{"dir", compiled.dir},
-                                                                                  {"error", describe(err)}});
+    log::logger{"kforge.verifier"}.warning("cannot remove a candidate's build",
+                                           {{"dir", compiled.dir}, {"error", describe(err)}});
 }
 
 }  // namespace kforge::hardware

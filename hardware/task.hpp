@@ -63,7 +63,7 @@ struct task_def {
   std::vector<knob> knobs;
   std::string reference_source;
   std::string template_source;
-  std::filesystem::path file;  ///< the task file it came from
+  std::filesystem::path file;   ///< the task file it came from
   std::string definition_hash;  ///< SHA-256 over everything that defines the task's semantics
 };
 

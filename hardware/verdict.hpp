@@ -47,11 +47,11 @@ struct verdict {
   bool feasible = false;    ///< passed hack, compile and correctness
   std::string failed_gate;  ///< first failing gate; empty if every gate passed
   std::vector<gate_result> gates;
-  timing_stats timing;         ///< valid when the latency gate passed
-  double max_abs_error = 0;    ///< largest |out - ref| over all seeds (correctness gate)
-  double compile_ms = 0;       ///< wall time of the compile stage
-  double run_ms = 0;           ///< wall time of the run stage
-  std::string device;          ///< e.g. "cpu"
+  timing_stats timing;       ///< valid when the latency gate passed
+  double max_abs_error = 0;  ///< largest |out - ref| over all seeds (correctness gate)
+  double compile_ms = 0;     ///< wall time of the compile stage
+  double run_ms = 0;         ///< wall time of the run stage
+  std::string device;        ///< e.g. "cpu"
 
   /// True if every gate, latency included, passed.
   [[nodiscard]] bool is_timed() const noexcept { return feasible && failed_gate.empty() && timing.count > 0; }

@@ -9,7 +9,8 @@ namespace kforge::runtime {
 caf::expected<std::shared_ptr<hardware::backend>> make_backend(const campaign_config& cfg,
                                                                const std::filesystem::path& work_dir) {
   const auto& v = cfg.verifier;
-  if (v.device != "cpu") return make_error(errc::bad_config, cfg.file.string() + ": unknown device " + v.device);
+  if (v.device != "cpu")
+    return make_error(errc::bad_config, cfg.file.string() + ": unknown device " + v.device);
   hardware::cpu_backend_config c;
   c.cxx = v.cxx;
   c.cxx_flags = v.cxx_flags;
@@ -28,7 +29,8 @@ caf::expected<std::shared_ptr<hardware::backend>> make_backend(const campaign_co
   c.device = v.device;
   std::error_code ec;
   std::filesystem::create_directories(work_dir, ec);
-  if (ec) return make_error(errc::io_failed, "cannot create " + work_dir.string() + ": " + ec.message());
+  if (ec)
+    return make_error(errc::io_failed, "cannot create " + work_dir.string() + ": " + ec.message());
   return std::shared_ptr<hardware::backend>{std::make_shared<hardware::cpu_device>(std::move(c))};
 }
 

@@ -21,10 +21,10 @@ struct supervisor_state {
   supervisor_setup setup;
   memory::campaign_record campaign;
   std::map<std::string, actors::task_progress> tasks;  // by task id
-  std::map<caf::actor_addr, std::string> live;          // task actors still running
-  std::vector<actors::task_actor> handles;              // keeps task actors reachable
+  std::map<caf::actor_addr, std::string> live;         // task actors still running
+  std::vector<actors::task_actor> handles;             // keeps task actors reachable
   int64_t budget = 0;
-  int64_t granted = 0;         // evaluations granted in this run
+  int64_t granted = 0;  // evaluations granted in this run
   int64_t start_evaluations = 0;
   clock_type::time_point started = clock_type::now();
   actors::verifier_stats verifier;
@@ -45,7 +45,8 @@ double elapsed_ms(const supervisor_state& st) {
 
 int64_t committed(const supervisor_state& st) {
   int64_t total = 0;
-  for (const auto& [id, p] : st.tasks) total += p.evaluations;
+  for (const auto& [id, p] : st.tasks)
+    total += p.evaluations;
   return total;
 }
 
@@ -54,7 +55,8 @@ actors::campaign_progress snapshot(const supervisor_state& st) {
   p.campaign = st.setup.config.name;
   p.status = st.status;
   p.store_path = st.setup.config.store_path.string();
-  for (const auto& [id, t] : st.tasks) p.tasks.push_back(t);
+  for (const auto& [id, t] : st.tasks)
+    p.tasks.push_back(t);
   p.evaluations = committed(st);
   p.session_evaluations = p.evaluations - st.start_evaluations;
   p.budget = st.budget;
@@ -67,23 +69,30 @@ actors::campaign_progress snapshot(const supervisor_state& st) {
 
 void stop_tasks(supervisor_pointer self, const std::string& note) {
   auto& st = self->state;
-  if (st.stopping) return;
+  if (st.stopping)
+    return;
   st.stopping = true;
-  if (st.note.empty()) st.note = note;
+  if (st.note.empty())
+    st.note = note;
   st.log.info("stopping campaign", {{"campaign", st.setup.config.name}, {"reason", note}});
-  for (const auto& h : st.handles) self->send(h, stop_atom_v);
+  for (const auto& h : st.handles)
+    self->send(h, stop_atom_v);
 }
 
 void close_campaign(supervisor_pointer self) {
   auto& st = self->state;
-  if (st.closing) return;
+  if (st.closing)
+    return;
   st.closing = true;
   bool all_done = true;
   for (const auto& [id, t] : st.tasks)
-    if (t.phase != "done") all_done = false;
+    if (t.phase != "done")
+      all_done = false;
   st.status = all_done ? "finished" : "stopped";
-  if (!st.user_stop && st.stopping && st.note.find("wall-time") != std::string::npos) st.status = "finished";
-  self->request(st.setup.curator, caf::infinite, campaign_atom_v, st.setup.config.name, st.status, elapsed_ms(st))
+  if (!st.user_stop && st.stopping && st.note.find("wall-time") != std::string::npos)
+    st.status = "finished";
+  self->request(st.setup.curator, caf::infinite, campaign_atom_v, st.setup.config.name, st.status,
+                elapsed_ms(st))
       .then(
           [self](memory::campaign_record&) {
             auto& s = self->state;
@@ -93,7 +102,8 @@ void close_campaign(supervisor_pointer self) {
           },
           [self](caf::error& err) {
             auto& s = self->state;
-            s.log.error("cannot record campaign end", {{"campaign", s.setup.config.name}, {"error", describe(err)}});
+            s.log.error("cannot record campaign end",
+                        {{"campaign", s.setup.config.name}, {"error", describe(err)}});
             s.note = "could not record the campaign's end: " + describe(err);
             self->send(s.setup.listener, done_atom_v, snapshot(s));
             self->quit();
@@ -147,7 +157,8 @@ void start_tasks(supervisor_pointer self, std::vector<memory::task_record> store
     p.reference_latency_ns = rec.reference_latency_ns;
     p.best_latency_ns = rec.best_latency_ns;
     st.tasks[id] = p;
-    if (rec.phase == "done") continue;
+    if (rec.phase == "done")
+      continue;
     auto h = actors::spawn_task(self->system(), st.setup.tasks, id, std::move(rec), tc, peers);
     self->monitor(h);
     st.live.emplace(h.address(), id);
@@ -163,7 +174,8 @@ void start_tasks(supervisor_pointer self, std::vector<memory::task_record> store
     close_campaign(self);
     return;
   }
-  for (const auto& h : st.handles) self->send(h, start_atom_v);
+  for (const auto& h : st.handles)
+    self->send(h, start_atom_v);
 }
 
 supervisor_actor::behavior_type supervisor_behavior(supervisor_pointer self, supervisor_setup setup) {
@@ -174,7 +186,8 @@ supervisor_actor::behavior_type supervisor_behavior(supervisor_pointer self, sup
   self->set_down_handler([self](caf::down_msg& dm) {
     auto& s = self->state;
     s.live.erase(dm.source);
-    if (s.live.empty()) close_campaign(self);
+    if (s.live.empty())
+      close_campaign(self);
   });
 
   memory::campaign_record proposal;
@@ -219,7 +232,8 @@ supervisor_actor::behavior_type supervisor_behavior(supervisor_pointer self, sup
             auto& s = self->state;
             s.status = "failed";
             s.note = "cannot open the campaign: " + describe(err);
-            s.log.error("cannot open campaign", {{"campaign", s.setup.config.name}, {"error", describe(err)}});
+            s.log.error("cannot open campaign",
+                        {{"campaign", s.setup.config.name}, {"error", describe(err)}});
             self->send(s.setup.listener, done_atom_v, snapshot(s));
             self->quit();
           });
@@ -227,11 +241,13 @@ supervisor_actor::behavior_type supervisor_behavior(supervisor_pointer self, sup
   return {
       [self](grant_atom, const std::string&, int32_t wanted) -> int32_t {
         auto& s = self->state;
-        if (s.stopping || wanted <= 0) return 0;
+        if (s.stopping || wanted <= 0)
+          return 0;
         int64_t left = s.budget - s.start_evaluations - s.granted;
         auto grant = static_cast<int32_t>(std::max<int64_t>(0, std::min<int64_t>(wanted, left)));
         s.granted += grant;
-        if (grant == 0 && s.note.empty()) s.note = "evaluation budget spent";
+        if (grant == 0 && s.note.empty())
+          s.note = "evaluation budget spent";
         return grant;
       },
       [self](progress_atom, actors::task_progress& p) {
@@ -245,7 +261,8 @@ supervisor_actor::behavior_type supervisor_behavior(supervisor_pointer self, sup
       },
       [self](caf::tick_atom) {
         auto& s = self->state;
-        if (s.closing) return;
+        if (s.closing)
+          return;
         double wall_limit_ms = s.setup.config.wall_minutes * 60000.0;
         if (wall_limit_ms > 0 && s.campaign.wall_ms + elapsed_ms(s) >= wall_limit_ms)
           stop_tasks(self, "wall-time budget spent");
@@ -255,7 +272,9 @@ supervisor_actor::behavior_type supervisor_behavior(supervisor_pointer self, sup
                   self->state.verifier = std::move(vs);
                   self->send(self->state.setup.listener, progress_atom_v, snapshot(self->state));
                 },
-                [self](caf::error&) { self->send(self->state.setup.listener, progress_atom_v, snapshot(self->state)); });
+                [self](caf::error&) {
+                  self->send(self->state.setup.listener, progress_atom_v, snapshot(self->state));
+                });
         self->delayed_send(self, s.setup.tick, caf::tick_atom_v);
       },
   };

@@ -24,23 +24,28 @@ class reader {
   [[noreturn]] void fail(const toml::value& at, const std::string& what) const {
     auto loc = at.location();
     std::string where = file_;
-    if (loc.line() > 0 && loc.file_name() != "unknown file") where += ":" + std::to_string(loc.line());
+    if (loc.line() > 0 && loc.file_name() != "unknown file")
+      where += ":" + std::to_string(loc.line());
     throw config_error{where + ": " + what};
   }
 
   [[noreturn]] void fail(const std::string& what) const { throw config_error{file_ + ": " + what}; }
 
   // Rejects keys of `table` not in `known`, naming the line of the first one.
-  void only(const toml::value& table, const std::string& name, std::initializer_list<const char*> known) const {
-    if (!table.is_table()) fail(table, "'" + name + "' must be a table");
+  void only(const toml::value& table, const std::string& name,
+            std::initializer_list<const char*> known) const {
+    if (!table.is_table())
+      fail(table, "'" + name + "' must be a table");
     std::set<std::string> ok(known.begin(), known.end());
     for (const auto& [key, value] : table.as_table())
-      if (ok.count(key) == 0) fail(value, "unknown key '" + key + "' in [" + name + "]");
+      if (ok.count(key) == 0)
+        fail(value, "unknown key '" + key + "' in [" + name + "]");
   }
 
   template <class T>
   void get(const toml::value& table, const char* key, T& out) const {
-    if (!table.is_table() || !table.contains(key)) return;
+    if (!table.is_table() || !table.contains(key))
+      return;
     const auto& v = table.at(key);
     try {
       out = toml::get<T>(v);
@@ -53,7 +58,8 @@ class reader {
   void positive(const toml::value& table, const char* key, T& out, bool allow_zero = false) const {
     get(table, key, out);
     if (table.is_table() && table.contains(key) && (out < 0 || (!allow_zero && out == 0)))
-      fail(table.at(key), "key '" + std::string{key} + "' must be " + (allow_zero ? "zero or more" : "positive"));
+      fail(table.at(key),
+           "key '" + std::string{key} + "' must be " + (allow_zero ? "zero or more" : "positive"));
   }
 
   void fraction(const toml::value& table, const char* key, double& out) const {
@@ -65,11 +71,16 @@ class reader {
  private:
   template <class T>
   static std::string type_name() {
-    if constexpr (std::is_same_v<T, bool>) return "true or false";
-    else if constexpr (std::is_integral_v<T>) return "an integer";
-    else if constexpr (std::is_floating_point_v<T>) return "a number";
-    else if constexpr (std::is_same_v<T, std::string>) return "a string";
-    else return "a list of strings";
+    if constexpr (std::is_same_v<T, bool>)
+      return "true or false";
+    else if constexpr (std::is_integral_v<T>)
+      return "an integer";
+    else if constexpr (std::is_floating_point_v<T>)
+      return "a number";
+    else if constexpr (std::is_same_v<T, std::string>)
+      return "a string";
+    else
+      return "a list of strings";
   }
 
   std::string file_;
@@ -77,10 +88,13 @@ class reader {
 
 // toml11 reads integers as floats only on request: accept 5 where a number is wanted.
 void get_number(const reader& r, const toml::value& table, const char* key, double& out) {
-  if (!table.is_table() || !table.contains(key)) return;
+  if (!table.is_table() || !table.contains(key))
+    return;
   const auto& v = table.at(key);
-  if (v.is_integer()) out = static_cast<double>(v.as_integer());
-  else r.get(table, key, out);
+  if (v.is_integer())
+    out = static_cast<double>(v.as_integer());
+  else
+    r.get(table, key, out);
 }
 
 const toml::value& table_or_empty(const toml::value& root, const char* name) {
@@ -94,30 +108,36 @@ campaign_config parse(const toml::value& root, const std::filesystem::path& file
   c.file = file;
   c.text = text;
   r.only(root, "top level", {"campaign", "budget", "policy", "memory", "verifier", "store", "machine"});
-  if (!root.contains("campaign")) r.fail("missing required table [campaign]");
+  if (!root.contains("campaign"))
+    r.fail("missing required table [campaign]");
 
   const auto& camp = root.at("campaign");
   r.only(camp, "campaign", {"name", "seed", "tasks"});
-  if (!camp.contains("name")) r.fail(camp, "missing required key 'name' in [campaign]");
+  if (!camp.contains("name"))
+    r.fail(camp, "missing required key 'name' in [campaign]");
   r.get(camp, "name", c.name);
   for (char ch : c.name)
-    if (!(std::islower(static_cast<unsigned char>(ch)) || std::isdigit(static_cast<unsigned char>(ch)) || ch == '_' ||
-          ch == '-'))
+    if (!(std::islower(static_cast<unsigned char>(ch)) || std::isdigit(static_cast<unsigned char>(ch)) ||
+          ch == '_' || ch == '-'))
       r.fail(camp.at("name"), "campaign name '" + c.name + "' may hold only a-z, 0-9, '_' and '-'");
-  if (c.name.empty()) r.fail(camp.at("name"), "campaign name is empty");
+  if (c.name.empty())
+    r.fail(camp.at("name"), "campaign name is empty");
   int64_t seed = 1;
   r.positive(camp, "seed", seed, true);
   c.seed = static_cast<uint64_t>(seed);
-  if (!camp.contains("tasks")) r.fail(camp, "missing required key 'tasks' in [campaign]");
+  if (!camp.contains("tasks"))
+    r.fail(camp, "missing required key 'tasks' in [campaign]");
   r.get(camp, "tasks", c.tasks);
-  if (c.tasks.empty()) r.fail(camp.at("tasks"), "'tasks' names no task files");
+  if (c.tasks.empty())
+    r.fail(camp.at("tasks"), "'tasks' names no task files");
 
   const auto& budget = table_or_empty(root, "budget");
   r.only(budget, "budget", {"evaluations_per_task", "evaluations", "wall_minutes", "plateau"});
   r.positive(budget, "evaluations_per_task", c.evaluations_per_task);
   r.positive(budget, "evaluations", c.evaluations, true);
   get_number(r, budget, "wall_minutes", c.wall_minutes);
-  if (c.wall_minutes < 0) r.fail(budget.at("wall_minutes"), "key 'wall_minutes' must be zero or more");
+  if (c.wall_minutes < 0)
+    r.fail(budget.at("wall_minutes"), "key 'wall_minutes' must be zero or more");
   r.positive(budget, "plateau", c.plateau, true);
 
   const auto& policy = table_or_empty(root, "policy");
@@ -132,7 +152,8 @@ campaign_config parse(const toml::value& root, const std::filesystem::path& file
   r.fraction(policy, "second_change", c.second_change);
 
   const auto& mem = table_or_empty(root, "memory");
-  r.only(mem, "memory", {"enabled", "context_items", "lambda", "epsilon", "alpha", "cross_task", "use_values"});
+  r.only(mem, "memory",
+         {"enabled", "context_items", "lambda", "epsilon", "alpha", "cross_task", "use_values"});
   r.get(mem, "enabled", c.memory_enabled);
   r.positive(mem, "context_items", c.context_items, true);
   r.positive(mem, "lambda", c.lambda);
@@ -145,11 +166,13 @@ campaign_config parse(const toml::value& root, const std::filesystem::path& file
 
   auto& vs = c.verifier;
   const auto& ver = table_or_empty(root, "verifier");
-  r.only(ver, "verifier", {"device", "compile_jobs", "cxx", "cxx_flags", "seeds", "warmup", "min_runs", "max_runs",
-                           "target_ms", "flush_kib", "compile_timeout_s", "run_timeout_s", "run_memory_mib",
-                           "compile_memory_mib", "work_dir", "flag_speedup"});
+  r.only(ver, "verifier",
+         {"device", "compile_jobs", "cxx", "cxx_flags", "seeds", "warmup", "min_runs", "max_runs",
+          "target_ms", "flush_kib", "compile_timeout_s", "run_timeout_s", "run_memory_mib",
+          "compile_memory_mib", "work_dir", "flag_speedup"});
   r.get(ver, "device", vs.device);
-  if (vs.device != "cpu") r.fail(ver.at("device"), "unknown device '" + vs.device + "' (this build knows: cpu)");
+  if (vs.device != "cpu")
+    r.fail(ver.at("device"), "unknown device '" + vs.device + "' (this build knows: cpu)");
   r.positive(ver, "compile_jobs", vs.compile_jobs, true);
   r.get(ver, "cxx", vs.cxx);
   r.get(ver, "cxx_flags", vs.cxx_flags);
@@ -157,18 +180,22 @@ campaign_config parse(const toml::value& root, const std::filesystem::path& file
   r.positive(ver, "warmup", vs.warmup, true);
   r.positive(ver, "min_runs", vs.min_runs);
   r.positive(ver, "max_runs", vs.max_runs);
-  if (vs.max_runs < vs.min_runs) r.fail(ver, "'max_runs' must be at least 'min_runs'");
+  if (vs.max_runs < vs.min_runs)
+    r.fail(ver, "'max_runs' must be at least 'min_runs'");
   get_number(r, ver, "target_ms", vs.target_ms);
   r.positive(ver, "flush_kib", vs.flush_kib, true);
   get_number(r, ver, "compile_timeout_s", vs.compile_timeout_s);
   get_number(r, ver, "run_timeout_s", vs.run_timeout_s);
-  if (vs.compile_timeout_s <= 0) r.fail(ver.at("compile_timeout_s"), "key 'compile_timeout_s' must be positive");
-  if (vs.run_timeout_s <= 0) r.fail(ver.at("run_timeout_s"), "key 'run_timeout_s' must be positive");
+  if (vs.compile_timeout_s <= 0)
+    r.fail(ver.at("compile_timeout_s"), "key 'compile_timeout_s' must be positive");
+  if (vs.run_timeout_s <= 0)
+    r.fail(ver.at("run_timeout_s"), "key 'run_timeout_s' must be positive");
   r.positive(ver, "run_memory_mib", vs.run_memory_mib);
   r.positive(ver, "compile_memory_mib", vs.compile_memory_mib);
   r.get(ver, "work_dir", vs.work_dir);
   get_number(r, ver, "flag_speedup", vs.flag_speedup);
-  if (vs.flag_speedup <= 1) r.fail(ver.at("flag_speedup"), "key 'flag_speedup' must be above 1");
+  if (vs.flag_speedup <= 1)
+    r.fail(ver.at("flag_speedup"), "key 'flag_speedup' must be above 1");
   if (vs.compile_jobs == 0) {
     auto cores = static_cast<int32_t>(std::thread::hardware_concurrency());
     vs.compile_jobs = std::max(1, cores - 1);
@@ -185,11 +212,13 @@ campaign_config parse(const toml::value& root, const std::filesystem::path& file
   r.only(machine, "machine", {"peak_gflops", "peak_gbps"});
   get_number(r, machine, "peak_gflops", c.peak_gflops);
   get_number(r, machine, "peak_gbps", c.peak_gbps);
-  if (c.peak_gflops <= 0 || c.peak_gbps <= 0) r.fail(machine, "machine peaks must be positive");
+  if (c.peak_gflops <= 0 || c.peak_gbps <= 0)
+    r.fail(machine, "machine peaks must be positive");
 
   // Relative paths are relative to the config file's directory.
   auto base = file.parent_path();
-  if (c.store_path.is_relative()) c.store_path = (base / c.store_path).lexically_normal();
+  if (c.store_path.is_relative())
+    c.store_path = (base / c.store_path).lexically_normal();
   if (!vs.work_dir.empty() && std::filesystem::path{vs.work_dir}.is_relative())
     vs.work_dir = (base / vs.work_dir).lexically_normal().string();
   return c;
@@ -197,7 +226,8 @@ campaign_config parse(const toml::value& root, const std::filesystem::path& file
 
 }  // namespace
 
-caf::expected<campaign_config> parse_campaign_config(const std::string& text, const std::filesystem::path& name) {
+caf::expected<campaign_config> parse_campaign_config(const std::string& text,
+                                                     const std::filesystem::path& name) {
   try {
     std::istringstream in{text};
     auto root = toml::parse(in, name.string());
@@ -209,9 +239,10 @@ caf::expected<campaign_config> parse_campaign_config(const std::string& text, co
     std::string first = e.what();
     // toml11 prints a multi-line excerpt; keep the message and the position.
     auto nl = first.find('\n');
-    return make_error(errc::bad_config, name.string() + ":" + std::to_string(loc.line()) + ": syntax error: " +
-                                            first.substr(0, nl) + (nl == std::string::npos ? "" : " (" +
-                                            std::string{first.substr(nl + 1)} + ")"));
+    return make_error(errc::bad_config,
+                      name.string() + ":" + std::to_string(loc.line()) +
+                          ": syntax error: " + first.substr(0, nl) +
+                          (nl == std::string::npos ? "" : " (" + std::string{first.substr(nl + 1)} + ")"));
   } catch (const std::exception& e) {
     return make_error(errc::bad_config, name.string() + ": " + e.what());
   }
@@ -219,7 +250,8 @@ caf::expected<campaign_config> parse_campaign_config(const std::string& text, co
 
 caf::expected<campaign_config> load_campaign_config(const std::filesystem::path& file) {
   std::ifstream in{file};
-  if (!in) return make_error(errc::bad_config, file.string() + ": cannot open the config file");
+  if (!in)
+    return make_error(errc::bad_config, file.string() + ": cannot open the config file");
   std::stringstream buf;
   buf << in.rdbuf();
   return parse_campaign_config(buf.str(), std::filesystem::absolute(file).lexically_normal());

@@ -28,7 +28,7 @@ struct verifier_settings {
   double run_timeout_s = 20;
   int64_t run_memory_mib = 2048;
   int64_t compile_memory_mib = 4096;
-  std::string work_dir;  ///< scratch for builds; empty = <store>/work
+  std::string work_dir;      ///< scratch for builds; empty = <store>/work
   double flag_speedup = 10;  ///< speedups above this are marked for review
 };
 

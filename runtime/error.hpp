@@ -14,22 +14,22 @@ namespace kforge {
 /// these are failures of kforge itself or of its inputs.
 enum class errc : uint8_t {
   none = 0,
-  bad_config,       ///< a campaign config is malformed; context names file:line
-  bad_task,         ///< a task file is malformed; context names file:line
-  io_failed,        ///< a file or directory operation failed
-  store_failed,     ///< an LMDB call failed (context has mdb_strerror)
-  store_map_full,   ///< MDB_MAP_FULL
-  store_corrupt,    ///< a record failed to decode or has an unknown schema version
-  not_found,        ///< an id was looked up and is absent
-  sandbox_failed,   ///< the sandbox could not start a process (fork, pipes, exec)
-  compile_failed,   ///< a trusted compile (harness, reference) failed
-  reference_failed, ///< the reference implementation crashed or timed out
-  queue_full,       ///< back-pressure: try again later
-  budget_exhausted, ///< a campaign budget is spent
-  llm_failed,       ///< the policy backend failed after its retries
-  bad_request,      ///< a malformed message or HTTP request
-  cancelled,        ///< work abandoned because the campaign stops
-  internal,         ///< a bug in kforge
+  bad_config,        ///< a campaign config is malformed; context names file:line
+  bad_task,          ///< a task file is malformed; context names file:line
+  io_failed,         ///< a file or directory operation failed
+  store_failed,      ///< an LMDB call failed (context has mdb_strerror)
+  store_map_full,    ///< MDB_MAP_FULL
+  store_corrupt,     ///< a record failed to decode or has an unknown schema version
+  not_found,         ///< an id was looked up and is absent
+  sandbox_failed,    ///< the sandbox could not start a process (fork, pipes, exec)
+  compile_failed,    ///< a trusted compile (harness, reference) failed
+  reference_failed,  ///< the reference implementation crashed or timed out
+  queue_full,        ///< back-pressure: try again later
+  budget_exhausted,  ///< a campaign budget is spent
+  llm_failed,        ///< the policy backend failed after its retries
+  bad_request,       ///< a malformed message or HTTP request
+  cancelled,         ///< work abandoned because the campaign stops
+  internal,          ///< a bug in kforge
 };
 
 /// The CAF error category atom of kforge errors.
@@ -57,12 +57,12 @@ constexpr caf::atom_value error_category = caf::atom("kforge");
 #include <cstdio>
 #include <cstdlib>
 /// Checks an invariant of kforge's own code; on in debug, sanitizer and CI builds.
-#define KFORGE_ASSERT(cond)                                                                   \
-  do {                                                                                        \
-    if (!(cond)) {                                                                            \
+#define KFORGE_ASSERT(cond)                                                                 \
+  do {                                                                                      \
+    if (!(cond)) {                                                                          \
       std::fprintf(stderr, "%s:%d: KFORGE_ASSERT failed: %s\n", __FILE__, __LINE__, #cond); \
-      std::abort();                                                                           \
-    }                                                                                         \
+      std::abort();                                                                         \
+    }                                                                                       \
   } while (false)
 #else
 #define KFORGE_ASSERT(cond) static_cast<void>(sizeof(cond))

@@ -21,9 +21,13 @@ std::string to_hex(const unsigned char* bytes, unsigned int n) {
 
 }  // namespace
 
-void content_hasher::ctx_deleter::operator()(evp_md_ctx_st* ctx) const noexcept { EVP_MD_CTX_free(ctx); }
+void content_hasher::ctx_deleter::operator()(evp_md_ctx_st* ctx) const noexcept {
+  EVP_MD_CTX_free(ctx);
+}
 
-content_hasher::content_hasher() : ctx_(EVP_MD_CTX_new()) { EVP_DigestInit_ex(ctx_.get(), EVP_sha256(), nullptr); }
+content_hasher::content_hasher() : ctx_(EVP_MD_CTX_new()) {
+  EVP_DigestInit_ex(ctx_.get(), EVP_sha256(), nullptr);
+}
 
 content_hasher::~content_hasher() = default;
 

@@ -26,50 +26,70 @@ sink& the_sink() {
 
 const char* name_of(level lvl) {
   switch (lvl) {
-    case level::debug: return "DEBUG";
-    case level::info: return "INFO";
-    case level::warning: return "WARN";
-    case level::error: return "ERROR";
-    case level::off: return "OFF";
+    case level::debug:
+      return "DEBUG";
+    case level::info:
+      return "INFO";
+    case level::warning:
+      return "WARN";
+    case level::error:
+      return "ERROR";
+    case level::off:
+      return "OFF";
   }
   return "?";
 }
 
 bool needs_quotes(const std::string& v) {
-  if (v.empty()) return true;
+  if (v.empty())
+    return true;
   for (char c : v)
-    if (c == ' ' || c == '"' || c == '=' || c == '\n' || c == '\t') return true;
+    if (c == ' ' || c == '"' || c == '=' || c == '\n' || c == '\t')
+      return true;
   return false;
 }
 
 }  // namespace
 
 bool parse_level(std::string_view text, level& out) noexcept {
-  if (text == "debug") out = level::debug;
-  else if (text == "info") out = level::info;
-  else if (text == "warning" || text == "warn") out = level::warning;
-  else if (text == "error") out = level::error;
-  else if (text == "off") out = level::off;
-  else return false;
+  if (text == "debug")
+    out = level::debug;
+  else if (text == "info")
+    out = level::info;
+  else if (text == "warning" || text == "warn")
+    out = level::warning;
+  else if (text == "error")
+    out = level::error;
+  else if (text == "off")
+    out = level::off;
+  else
+    return false;
   return true;
 }
 
-void set_level(level lvl) noexcept { the_sink().threshold = static_cast<int>(lvl); }
+void set_level(level lvl) noexcept {
+  the_sink().threshold = static_cast<int>(lvl);
+}
 
 bool set_file(const std::string& path) {
   std::FILE* f = std::fopen(path.c_str(), "a");
-  if (f == nullptr) return false;
+  if (f == nullptr)
+    return false;
   auto& s = the_sink();
   std::lock_guard<std::mutex> guard{s.mutex};
-  if (s.file != stderr) std::fclose(s.file);
+  if (s.file != stderr)
+    std::fclose(s.file);
   s.file = f;
   return true;
 }
 
-bool logger::enabled(level lvl) noexcept { return static_cast<int>(lvl) >= the_sink().threshold.load(); }
+bool logger::enabled(level lvl) noexcept {
+  return static_cast<int>(lvl) >= the_sink().threshold.load();
+}
 
 void logger::write(level lvl, std::string_view message, std::initializer_list<field> fields) const {
-  if (!enabled(lvl)) return;
+  if (!enabled(lvl))
+    return;
   auto now = std::chrono::system_clock::now();
   auto secs = std::chrono::system_clock::to_time_t(now);
   auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
@@ -97,7 +117,8 @@ void logger::write(level lvl, std::string_view message, std::initializer_list<fi
     if (needs_quotes(f.value)) {
       line += '"';
       for (char c : f.value) {
-        if (c == '"' || c == '\\') line += '\\';
+        if (c == '"' || c == '\\')
+          line += '\\';
         line += c == '\n' ? ' ' : c;
       }
       line += '"';

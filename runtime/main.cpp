@@ -19,7 +19,8 @@ int main(int argc, char** argv) {
 
   runtime::run_options run_opts;
   std::string store_path;
-  auto* run = app.add_subcommand("run", "run a campaign in the foreground (continues it if the store has it)");
+  auto* run =
+      app.add_subcommand("run", "run a campaign in the foreground (continues it if the store has it)");
   run->add_option("config", run_opts.config, "campaign config (TOML)")->required()->check(CLI::ExistingFile);
   run->add_option("--store", store_path, "store directory (overrides [store] path)");
   run->add_flag("--no-progress", "print plain progress lines instead of the live table");
@@ -32,7 +33,8 @@ int main(int argc, char** argv) {
   resume->add_flag("--no-progress", "print plain progress lines instead of the live table");
 
   std::string status_campaign;
-  auto* status = app.add_subcommand("status", "show where the store's campaigns stand, without running anything");
+  auto* status =
+      app.add_subcommand("status", "show where the store's campaigns stand, without running anything");
   status->add_option("--store", store_path, "store directory")->required();
   status->add_option("--campaign", status_campaign, "only this campaign");
 
@@ -50,7 +52,8 @@ int main(int argc, char** argv) {
   }
 
   if (run->parsed()) {
-    if (!store_path.empty()) run_opts.store = store_path;
+    if (!store_path.empty())
+      run_opts.store = store_path;
     run_opts.progress = run->count("--no-progress") == 0;
     return runtime::run_command(run_opts);
   }

@@ -16,13 +16,15 @@ std::string fixed(double x, int digits, const char* suffix = "") {
 }
 
 std::string pad(std::string s, size_t width, bool left = true) {
-  if (s.size() >= width) return s.substr(0, width);
+  if (s.size() >= width)
+    return s.substr(0, width);
   std::string space(width - s.size(), ' ');
   return left ? s + space : space + s;
 }
 
 double speedup(const actors::task_progress& t) {
-  return t.best_latency_ns > 0 && t.reference_latency_ns > 0 ? t.reference_latency_ns / t.best_latency_ns : 0.0;
+  return t.best_latency_ns > 0 && t.reference_latency_ns > 0 ? t.reference_latency_ns / t.best_latency_ns
+                                                             : 0.0;
 }
 
 double evals_per_second(const actors::campaign_progress& p) {
@@ -35,22 +37,27 @@ double busy_share(const actors::campaign_progress& p) {
 
 std::string header_line(const actors::campaign_progress& p) {
   return "campaign " + p.campaign + " [" + p.status + "]  " + std::to_string(p.evaluations) + "/" +
-         std::to_string(p.budget) + " evaluations  " + fixed(evals_per_second(p), 2) + " eval/s  verifier busy " +
-         fixed(busy_share(p), 0) + "%  queue " + std::to_string(p.verifier.queued + p.verifier.waiting_run) +
-         "  " + fixed(p.elapsed_ms / 1000.0, 0) + " s";
+         std::to_string(p.budget) + " evaluations  " + fixed(evals_per_second(p), 2) +
+         " eval/s  verifier busy " + fixed(busy_share(p), 0) + "%  queue " +
+         std::to_string(p.verifier.queued + p.verifier.waiting_run) + "  " + fixed(p.elapsed_ms / 1000.0, 0) +
+         " s";
 }
 
 }  // namespace
 
 std::string format_latency(double ns) {
-  if (ns <= 0) return "-";
-  if (ns < 1e3) return fixed(ns, 0, " ns");
-  if (ns < 1e6) return fixed(ns / 1e3, 1, " us");
+  if (ns <= 0)
+    return "-";
+  if (ns < 1e3)
+    return fixed(ns, 0, " ns");
+  if (ns < 1e6)
+    return fixed(ns / 1e3, 1, " us");
   return fixed(ns / 1e6, 3, " ms");
 }
 
 double geomean_speedup(const actors::campaign_progress& p) noexcept {
-  if (p.tasks.empty()) return 0.0;
+  if (p.tasks.empty())
+    return 0.0;
   double log_sum = 0;
   for (const auto& t : p.tasks) {
     double s = speedup(t);
@@ -75,9 +82,11 @@ std::string render_live(const actors::campaign_progress& p, int width) {
 
 std::string render_line(const actors::campaign_progress& p) {
   std::map<std::string, int> phases;
-  for (const auto& t : p.tasks) phases[t.phase] += 1;
+  for (const auto& t : p.tasks)
+    phases[t.phase] += 1;
   std::string line = header_line(p) + "  tasks:";
-  for (const auto& [phase, n] : phases) line += " " + phase + "=" + std::to_string(n);
+  for (const auto& [phase, n] : phases)
+    line += " " + phase + "=" + std::to_string(n);
   line += "  geomean " + fixed(geomean_speedup(p), 2, "x");
   return line;
 }
@@ -85,7 +94,8 @@ std::string render_line(const actors::campaign_progress& p) {
 std::string render_summary(const actors::campaign_progress& p) {
   std::string out;
   out += "\ncampaign " + p.campaign + ": " + p.status;
-  if (!p.note.empty()) out += " (" + p.note + ")";
+  if (!p.note.empty())
+    out += " (" + p.note + ")";
   out += "\n\n";
   out += pad("task", 30) + pad("reference", 12, false) + pad("best", 12, false) + pad("speedup", 9, false) +
          pad("evals", 7, false) + "  " + "ended\n";
@@ -93,19 +103,23 @@ std::string render_summary(const actors::campaign_progress& p) {
   int flagged = 0;
   for (const auto& t : p.tasks) {
     double s = speedup(t);
-    if (s <= 0) ++without;
+    if (s <= 0)
+      ++without;
     bool review = p.flag_speedup > 0 && s > p.flag_speedup;
-    if (review) ++flagged;
+    if (review)
+      ++flagged;
     out += pad(t.task_id, 30) + pad(format_latency(t.reference_latency_ns), 12, false) +
            pad(format_latency(t.best_latency_ns), 12, false) + pad(s > 0 ? fixed(s, 2, "x") : "-", 9, false) +
            pad(std::to_string(t.evaluations), 7, false) + "  " +
            (t.phase == "done" ? t.stop_reason : t.phase) + (review ? ", review" : "") + "\n";
   }
   out += std::string{"\n"} + "geomean speedup over the references: " + fixed(geomean_speedup(p), 3, "x");
-  if (without > 0) out += " (" + std::to_string(without) + " task(s) without a feasible kernel count as 1.0x)";
+  if (without > 0)
+    out += " (" + std::to_string(without) + " task(s) without a feasible kernel count as 1.0x)";
   out += "\n";
   if (flagged > 0)
-    out += std::to_string(flagged) + " task(s) marked 'review': speedups above " + fixed(p.flag_speedup, 0, "x") +
+    out += std::to_string(flagged) + " task(s) marked 'review': speedups above " +
+           fixed(p.flag_speedup, 0, "x") +
            " are worth a look (they are the usual sign of a reward hack; these passed every gate)\n";
   out += std::to_string(p.evaluations) + " evaluations in total, " + std::to_string(p.session_evaluations) +
          " in this run (" + fixed(p.elapsed_ms / 1000.0, 1) + " s, " + fixed(evals_per_second(p), 2) +

@@ -1,5 +1,5 @@
-#include "runtime/campaign_supervisor.hpp"
 #include "runtime/backends.hpp"
+#include "runtime/campaign_supervisor.hpp"
 #include "runtime/commands.hpp"
 #include "runtime/log.hpp"
 #include "runtime/progress_view.hpp"
@@ -36,7 +36,8 @@ void on_signal(int) {
 
 int terminal_width() {
   winsize ws{};
-  if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0) return ws.ws_col;
+  if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+    return ws.ws_col;
   return 100;
 }
 
@@ -48,7 +49,8 @@ class progress_printer {
   void show(const actors::campaign_progress& p) {
     if (live_) {
       auto text = render_live(p, terminal_width());
-      if (lines_ > 0) std::cout << "\x1b[" << lines_ << "F\x1b[J";
+      if (lines_ > 0)
+        std::cout << "\x1b[" << lines_ << "F\x1b[J";
       std::cout << text << std::flush;
       lines_ = static_cast<int>(std::count(text.begin(), text.end(), '\n'));
       return;
@@ -91,18 +93,20 @@ int run_campaign(const campaign_config& cfg, const run_options& opts) {
   env_opts.map_size_bytes = static_cast<size_t>(cfg.store_map_mib) * 1024 * 1024;
   auto store = memory::store::open(cfg.store_path, env_opts);
   if (!store) {
-    std::cerr << "kforge: cannot open the store at " << cfg.store_path << ": " << describe(store.error()) << '\n';
+    std::cerr << "kforge: cannot open the store at " << cfg.store_path << ": " << describe(store.error())
+              << '\n';
     return 1;
   }
-  auto work_dir = cfg.verifier.work_dir.empty() ? cfg.store_path / "work" : std::filesystem::path{cfg.verifier.work_dir};
+  auto work_dir =
+      cfg.verifier.work_dir.empty() ? cfg.store_path / "work" : std::filesystem::path{cfg.verifier.work_dir};
   auto backend = make_backend(cfg, work_dir);
   if (!backend) {
     std::cerr << "kforge: " << describe(backend.error()) << '\n';
     return 2;
   }
 
-  std::cout << "kforge: campaign " << cfg.name << ", " << tasks->size() << " tasks, store " << cfg.store_path.string()
-            << '\n'
+  std::cout << "kforge: campaign " << cfg.name << ", " << tasks->size() << " tasks, store "
+            << cfg.store_path.string() << '\n'
             << std::flush;
   interrupted = 0;
   std::signal(SIGINT, on_signal);
@@ -126,25 +130,33 @@ int run_campaign(const campaign_config& cfg, const run_options& opts) {
     auto verifier = actors::spawn_verifier(sys, *backend, tasks, vcfg);
 
     caf::scoped_actor self{sys};
-    supervisor_setup setup{cfg, tasks, retriever, llm, verifier, curator,
-                           caf::actor_cast<progress_listener>(caf::actor{self}), std::chrono::milliseconds{500}};
+    supervisor_setup setup{cfg,
+                           tasks,
+                           retriever,
+                           llm,
+                           verifier,
+                           curator,
+                           caf::actor_cast<progress_listener>(caf::actor{self}),
+                           std::chrono::milliseconds{500}};
     auto supervisor = spawn_supervisor(sys, std::move(setup));
     progress_printer printer{opts.progress};
     bool done = false;
     bool stop_sent = false;
     while (!done) {
-      self->receive([&](progress_atom, actors::campaign_progress& p) { printer.show(p); },
-                    [&](done_atom, actors::campaign_progress& p) {
-                      final_progress = std::move(p);
-                      done = true;
-                    },
-                    caf::after(std::chrono::milliseconds{200}) >> [&] {
-                      if (interrupted != 0 && !stop_sent) {
-                        std::cerr << "\nkforge: stopping; finishing in-flight evaluations (Ctrl-C again to kill)\n";
-                        self->send(supervisor, stop_atom_v);
-                        stop_sent = true;
-                      }
-                    });
+      self->receive(
+          [&](progress_atom, actors::campaign_progress& p) { printer.show(p); },
+          [&](done_atom, actors::campaign_progress& p) {
+            final_progress = std::move(p);
+            done = true;
+          },
+          caf::after(std::chrono::milliseconds{200}) >>
+              [&] {
+                if (interrupted != 0 && !stop_sent) {
+                  std::cerr << "\nkforge: stopping; finishing in-flight evaluations (Ctrl-C again to kill)\n";
+                  self->send(supervisor, stop_atom_v);
+                  stop_sent = true;
+                }
+              });
     }
     self->send(verifier, drain_atom_v);
     self->send_exit(retriever, caf::exit_reason::user_shutdown);
@@ -154,7 +166,8 @@ int run_campaign(const campaign_config& cfg, const run_options& opts) {
   std::signal(SIGINT, SIG_DFL);
   std::signal(SIGTERM, SIG_DFL);
   std::cout << render_summary(final_progress) << std::flush;
-  if (final_progress.status == "failed") return 1;
+  if (final_progress.status == "failed")
+    return 1;
   if (final_progress.status == "stopped")
     std::cout << "resume with: kforge resume --store " << cfg.store_path.string() << '\n';
   return 0;
@@ -168,7 +181,8 @@ int run_command(const run_options& opts) {
     std::cerr << "kforge: " << describe(cfg.error()) << '\n';
     return 2;
   }
-  if (opts.store) cfg->store_path = std::filesystem::absolute(*opts.store);
+  if (opts.store)
+    cfg->store_path = std::filesystem::absolute(*opts.store);
   return run_campaign(*cfg, opts);
 }
 
@@ -185,22 +199,25 @@ int resume_command(const run_options& opts) {
       return 1;
     }
     auto tx = store->read();
-    auto campaigns = tx ? memory::list_campaigns(*tx) : caf::expected<std::vector<memory::campaign_record>>{tx.error()};
+    auto campaigns =
+        tx ? memory::list_campaigns(*tx) : caf::expected<std::vector<memory::campaign_record>>{tx.error()};
     if (!campaigns) {
       std::cerr << "kforge: " << describe(campaigns.error()) << '\n';
       return 1;
     }
     std::vector<memory::campaign_record> open;
     for (auto& c : *campaigns)
-      if (c.status != "finished" && (opts.campaign.empty() || c.id == opts.campaign)) open.push_back(std::move(c));
+      if (c.status != "finished" && (opts.campaign.empty() || c.id == opts.campaign))
+        open.push_back(std::move(c));
     if (open.empty()) {
-      std::cerr << "kforge: the store holds no unfinished campaign" << (opts.campaign.empty() ? "" : " named " + opts.campaign)
-                << '\n';
+      std::cerr << "kforge: the store holds no unfinished campaign"
+                << (opts.campaign.empty() ? "" : " named " + opts.campaign) << '\n';
       return 2;
     }
     if (open.size() > 1) {
       std::cerr << "kforge: several unfinished campaigns; name one with --campaign:";
-      for (const auto& c : open) std::cerr << ' ' << c.id;
+      for (const auto& c : open)
+        std::cerr << ' ' << c.id;
       std::cerr << '\n';
       return 2;
     }

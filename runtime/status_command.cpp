@@ -58,19 +58,21 @@ int status_command(const std::filesystem::path& store_path, const std::string& c
   }
   int shown = 0;
   for (const auto& c : *campaigns) {
-    if (!campaign.empty() && c.id != campaign) continue;
+    if (!campaign.empty() && c.id != campaign)
+      continue;
     auto tasks = memory::list_tasks(*tx, c.id);
     if (!tasks) {
       std::cerr << "kforge: " << describe(tasks.error()) << '\n';
       return 1;
     }
     std::cout << render_summary(progress_from_store(c, *tasks, store_path));
-    if (c.status != "finished") std::cout << "resume with: kforge resume --store " << store_path.string() << '\n';
+    if (c.status != "finished")
+      std::cout << "resume with: kforge resume --store " << store_path.string() << '\n';
     ++shown;
   }
   if (shown == 0) {
-    std::cerr << "kforge: no campaign" << (campaign.empty() ? "" : " named " + campaign) << " in " << store_path.string()
-              << '\n';
+    std::cerr << "kforge: no campaign" << (campaign.empty() ? "" : " named " + campaign) << " in "
+              << store_path.string() << '\n';
     return 2;
   }
   return 0;

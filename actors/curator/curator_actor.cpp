@@ -46,10 +46,12 @@ caf::expected<memory::memory_item*> item_for_update(memory::write_txn& tx,
                                                     std::map<std::string, memory::memory_item>& touched,
                                                     const std::string& id) {
   auto it = touched.find(id);
-  if (it != touched.end()) return &it->second;
+  if (it != touched.end())
+    return &it->second;
   auto stored = memory::get_memory(tx, id);
   if (!stored) {
-    if (code_of(stored.error()) == errc::not_found) return static_cast<memory::memory_item*>(nullptr);
+    if (code_of(stored.error()) == errc::not_found)
+      return static_cast<memory::memory_item*>(nullptr);
     return stored.error();
   }
   auto [pos, inserted] = touched.emplace(id, std::move(*stored));
@@ -62,21 +64,29 @@ caf::expected<bool> write_experience(memory::write_txn& tx, const experience& e,
                                      std::map<std::string, memory::memory_item>& touched) {
   const auto& cand = e.candidate;
   auto exists = memory::has_candidate(tx, cand.hash);
-  if (!exists) return exists.error();
-  if (*exists) return false;
-  if (auto err = memory::put_candidate(tx, cand)) return err;
-  if (auto err = memory::put_task(tx, e.task)) return err;
+  if (!exists)
+    return exists.error();
+  if (*exists)
+    return false;
+  if (auto err = memory::put_candidate(tx, cand))
+    return err;
+  if (auto err = memory::put_task(tx, e.task))
+    return err;
   auto campaign = memory::get_campaign(tx, cand.campaign);
-  if (!campaign) return campaign.error();
+  if (!campaign)
+    return campaign.error();
   campaign->evaluations += 1;
   campaign->updated_ms = now_ms();
-  if (auto err = memory::put_campaign(tx, *campaign)) return err;
+  if (auto err = memory::put_campaign(tx, *campaign))
+    return err;
 
   // Monte-Carlo update of every item that was in the step's context.
   for (const auto& id : cand.context_ids) {
     auto item = item_for_update(tx, touched, id);
-    if (!item) return item.error();
-    if (*item == nullptr) continue;  // retired since the step began
+    if (!item)
+      return item.error();
+    if (*item == nullptr)
+      continue;  // retired since the step began
     update_value(**item, cand.stage, cand.reward, values.alpha);
     (*item)->updated_ms = cand.created_ms;
   }
@@ -85,48 +95,60 @@ caf::expected<bool> write_experience(memory::write_txn& tx, const experience& e,
   std::optional<memory::candidate_record> parent;
   if (!cand.parents.empty()) {
     auto p = memory::get_candidate(tx, cand.parents.front());
-    if (p) parent = std::move(*p);
+    if (p)
+      parent = std::move(*p);
   }
   for (auto& fresh : derive_items(cand, e.task, parent, cand.created_ms)) {
     auto item = item_for_update(tx, touched, fresh.id);
-    if (!item) return item.error();
+    if (!item)
+      return item.error();
     if (*item == nullptr) {
       auto id = fresh.id;
       touched.emplace(std::move(id), std::move(fresh));
       continue;
     }
-    bool in_context = std::find(cand.context_ids.begin(), cand.context_ids.end(), fresh.id) != cand.context_ids.end();
+    bool in_context =
+        std::find(cand.context_ids.begin(), cand.context_ids.end(), fresh.id) != cand.context_ids.end();
     merge_item(**item, fresh);
-    if (!in_context) update_value(**item, cand.stage, cand.reward, values.alpha);
+    if (!in_context)
+      update_value(**item, cand.stage, cand.reward, values.alpha);
   }
   return true;
 }
 
-caf::error write_batch(memory::store& store, const std::vector<pending_event>& batch, const value_config& values,
-                       std::vector<memory::memory_item>& changed, int64_t& evaluations) {
+caf::error write_batch(memory::store& store, const std::vector<pending_event>& batch,
+                       const value_config& values, std::vector<memory::memory_item>& changed,
+                       int64_t& evaluations) {
   auto tx = store.write();
-  if (!tx) return tx.error();
+  if (!tx)
+    return tx.error();
   std::map<std::string, memory::memory_item> touched;
   std::string campaign_id;
   for (const auto& p : batch) {
     if (const auto* e = std::get_if<experience>(&p.event)) {
       auto wrote = write_experience(*tx, *e, values, touched);
-      if (!wrote) return wrote.error();
+      if (!wrote)
+        return wrote.error();
       campaign_id = e->candidate.campaign;
     } else {
       const auto& rec = std::get<memory::task_record>(p.event);
-      if (auto err = memory::put_task(*tx, rec)) return err;
+      if (auto err = memory::put_task(*tx, rec))
+        return err;
       campaign_id = rec.campaign;
     }
   }
   for (const auto& [id, item] : touched)
-    if (auto err = memory::put_memory(*tx, item)) return err;
+    if (auto err = memory::put_memory(*tx, item))
+      return err;
   if (!campaign_id.empty()) {
     auto campaign = memory::get_campaign(*tx, campaign_id);
-    if (campaign) evaluations = campaign->evaluations;
+    if (campaign)
+      evaluations = campaign->evaluations;
   }
-  if (auto err = tx->commit()) return err;
-  for (auto& [id, item] : touched) changed.push_back(std::move(item));
+  if (auto err = tx->commit())
+    return err;
+  for (auto& [id, item] : touched)
+    changed.push_back(std::move(item));
   return caf::none;
 }
 
@@ -135,8 +157,9 @@ void flush(curator_pointer self) {
   st.flush_scheduled = false;
   while (!st.pending.empty()) {
     auto take = std::min(st.pending.size(), static_cast<size_t>(std::max(1, st.cfg.max_batch)));
-    std::vector<pending_event> batch(std::make_move_iterator(st.pending.begin()),
-                                     std::make_move_iterator(st.pending.begin() + static_cast<std::ptrdiff_t>(take)));
+    std::vector<pending_event> batch(
+        std::make_move_iterator(st.pending.begin()),
+        std::make_move_iterator(st.pending.begin() + static_cast<std::ptrdiff_t>(take)));
     st.pending.erase(st.pending.begin(), st.pending.begin() + static_cast<std::ptrdiff_t>(take));
     std::vector<memory::memory_item> changed;
     int64_t evaluations = 0;
@@ -152,12 +175,15 @@ void flush(curator_pointer self) {
     }
     if (err) {
       st.log.error("commit failed", {{"events", batch.size()}, {"error", describe(err)}});
-      for (auto& p : batch) p.promise.deliver(err);
+      for (auto& p : batch)
+        p.promise.deliver(err);
       continue;
     }
     st.log.debug("committed", {{"events", batch.size()}, {"items", changed.size()}});
-    if (!changed.empty()) self->send(st.retriever, items_atom_v, std::move(changed));
-    for (auto& p : batch) p.promise.deliver(evaluations);
+    if (!changed.empty())
+      self->send(st.retriever, items_atom_v, std::move(changed));
+    for (auto& p : batch)
+      p.promise.deliver(evaluations);
   }
 }
 
@@ -172,8 +198,8 @@ void enqueue(curator_pointer self, pending_event ev) {
   }
 }
 
-curator_actor::behavior_type curator_behavior(curator_pointer self, memory::store* store, retriever_actor retriever,
-                                              curator_config cfg) {
+curator_actor::behavior_type curator_behavior(curator_pointer self, memory::store* store,
+                                              retriever_actor retriever, curator_config cfg) {
   self->state.store = store;
   self->state.retriever = std::move(retriever);
   self->state.cfg = cfg;
@@ -182,12 +208,14 @@ curator_actor::behavior_type curator_behavior(curator_pointer self, memory::stor
           -> caf::result<memory::campaign_record, std::vector<memory::task_record>> {
         auto& st = self->state;
         auto tx = st.store->write();
-        if (!tx) return tx.error();
+        if (!tx)
+          return tx.error();
         auto existing = memory::get_campaign(*tx, proposal.id);
         memory::campaign_record rec;
         if (existing) {
           rec = std::move(*existing);
-          if (rec.status == "stopped") rec.status = "running";
+          if (rec.status == "stopped")
+            rec.status = "running";
           rec.config_text = proposal.config_text;
           rec.config_hash = proposal.config_hash;
           rec.config_path = proposal.config_path;
@@ -200,34 +228,44 @@ curator_actor::behavior_type curator_behavior(curator_pointer self, memory::stor
         }
         rec.updated_ms = now_ms();
         if (rec.status != "finished")
-          if (auto err = memory::put_campaign(*tx, rec)) return err;
+          if (auto err = memory::put_campaign(*tx, rec))
+            return err;
         auto tasks = memory::list_tasks(*tx, rec.id);
-        if (!tasks) return tasks.error();
-        if (auto err = tx->commit()) return err;
+        if (!tasks)
+          return tasks.error();
+        if (auto err = tx->commit())
+          return err;
         st.log.info(existing ? "campaign resumed" : "campaign created",
                     {{"campaign", rec.id}, {"evaluations", rec.evaluations}, {"status", rec.status}});
-        return caf::result<memory::campaign_record, std::vector<memory::task_record>>(std::move(rec), std::move(*tasks));
+        return caf::result<memory::campaign_record, std::vector<memory::task_record>>(std::move(rec),
+                                                                                      std::move(*tasks));
       },
       [self](campaign_atom, const std::string& id, const std::string& status,
              double wall_ms) -> caf::result<memory::campaign_record> {
         flush(self);  // the campaign's last events go first
         auto tx = self->state.store->write();
-        if (!tx) return tx.error();
+        if (!tx)
+          return tx.error();
         auto rec = memory::get_campaign(*tx, id);
-        if (!rec) return rec.error();
+        if (!rec)
+          return rec.error();
         rec->status = status;
         rec->wall_ms += wall_ms;
         rec->updated_ms = now_ms();
-        if (auto err = memory::put_campaign(*tx, *rec)) return err;
-        if (auto err = tx->commit()) return err;
+        if (auto err = memory::put_campaign(*tx, *rec))
+          return err;
+        if (auto err = tx->commit())
+          return err;
         return std::move(*rec);
       },
       [self](load_atom, const std::string& campaign,
              const std::string& task) -> caf::result<std::vector<memory::candidate_record>> {
         auto tx = self->state.store->read();
-        if (!tx) return tx.error();
+        if (!tx)
+          return tx.error();
         auto list = memory::list_candidates(*tx, campaign, task);
-        if (!list) return list.error();
+        if (!list)
+          return list.error();
         return std::move(*list);
       },
       [self](record_atom, experience& e) -> caf::result<int64_t> {
@@ -248,7 +286,8 @@ curator_actor::behavior_type curator_behavior(curator_pointer self, memory::stor
 
 curator_actor spawn_curator(caf::actor_system& sys, memory::store& store, retriever_actor retriever,
                             curator_config cfg, bool detached) {
-  if (detached) return sys.spawn<caf::detached>(curator_behavior, &store, std::move(retriever), cfg);
+  if (detached)
+    return sys.spawn<caf::detached>(curator_behavior, &store, std::move(retriever), cfg);
   return sys.spawn(curator_behavior, &store, std::move(retriever), cfg);
 }
 

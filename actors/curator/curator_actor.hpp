@@ -45,13 +45,13 @@ using curator_actor = caf::typed_actor<
 /// Settings of the curator.
 struct curator_config {
   value_config values;
-  int32_t max_batch = 256;   ///< experiences per write transaction at most
+  int32_t max_batch = 256;     ///< experiences per write transaction at most
   int32_t map_grow_tries = 4;  ///< MDB_MAP_FULL: double the map and retry this often
 };
 
 /// Spawns the curator over `store`, which must outlive it. `detached` runs it on
 /// its own thread (production: commits block on fsync); tests pass false.
-[[nodiscard]] curator_actor spawn_curator(caf::actor_system& sys, memory::store& store, retriever_actor retriever,
-                                          curator_config cfg, bool detached);
+[[nodiscard]] curator_actor spawn_curator(caf::actor_system& sys, memory::store& store,
+                                          retriever_actor retriever, curator_config cfg, bool detached);
 
 }  // namespace kforge::actors

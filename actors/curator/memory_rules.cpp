@@ -13,7 +13,8 @@ namespace {
 
 nlohmann::json settings_json(const std::vector<hardware::knob_setting>& settings) {
   auto out = nlohmann::json::object();
-  for (const auto& s : settings) out[s.name] = s.value;
+  for (const auto& s : settings)
+    out[s.name] = s.value;
   return out;
 }
 
@@ -58,7 +59,8 @@ std::vector<hardware::knob_setting> knob_changes(const std::vector<hardware::kno
   std::vector<hardware::knob_setting> out;
   for (const auto& c : child) {
     auto it = std::find_if(parent.begin(), parent.end(), [&](const auto& p) { return p.name == c.name; });
-    if (it == parent.end() || it->value != c.value) out.push_back(c);
+    if (it == parent.end() || it->value != c.value)
+      out.push_back(c);
   }
   return out;
 }
@@ -66,47 +68,57 @@ std::vector<hardware::knob_setting> knob_changes(const std::vector<hardware::kno
 std::string format_settings(const std::vector<hardware::knob_setting>& settings) {
   std::string out;
   for (const auto& s : settings) {
-    if (!out.empty()) out += ' ';
+    if (!out.empty())
+      out += ' ';
     out += s.name + "=" + std::to_string(s.value);
   }
   return out;
 }
 
-std::vector<memory::memory_item> derive_items(const memory::candidate_record& cand, const memory::task_record& task,
+std::vector<memory::memory_item> derive_items(const memory::candidate_record& cand,
+                                              const memory::task_record& task,
                                               const std::optional<memory::candidate_record>& parent,
                                               int64_t now_ms) {
   std::vector<memory::memory_item> out;
-  if (cand.knobs.empty()) return out;  // free-form kernels carry no knob evidence
+  if (cand.knobs.empty())
+    return out;  // free-form kernels carry no knob evidence
   const auto& v = cand.verdict;
   if (cand.stage == "draft") {
-    if (!v.feasible) return out;
+    if (!v.feasible)
+      return out;
     content_hasher h;
     h.add("seed").add(task.family).add(format_settings(cand.knobs));
     auto item = make_item(h.finish(), "seed", task, now_ms);
     item.state = cand.perf_state;
     item.text = task.family + ": feasible setting " + format_settings(cand.knobs) + " (task " + task.task_id +
-                (cand.speedup_vs_ref > 0 ? ", " + format_ratio(cand.speedup_vs_ref) + " vs reference" : "") + ")";
-    item.payload = nlohmann::json{{"knobs", settings_json(cand.knobs)}, {"task", task.task_id},
-                                  {"speedup", cand.speedup_vs_ref}}
-                       .dump();
+                (cand.speedup_vs_ref > 0 ? ", " + format_ratio(cand.speedup_vs_ref) + " vs reference" : "") +
+                ")";
+    item.payload =
+        nlohmann::json{
+            {"knobs", settings_json(cand.knobs)}, {"task", task.task_id}, {"speedup", cand.speedup_vs_ref}}
+            .dump();
     item.tags = {"draft", task.task_id};
     item.q1 = cand.reward;
     item.visits1 = 1;
     out.push_back(std::move(item));
     return out;
   }
-  if (!parent) return out;
+  if (!parent)
+    return out;
   auto changes = knob_changes(parent->knobs, cand.knobs);
-  if (changes.empty()) return out;
-  double effect = v.is_timed() && parent->verdict.is_timed() ? parent->verdict.timing.median_ns / v.timing.median_ns
-                                                              : 0.0;
+  if (changes.empty())
+    return out;
+  double effect = v.is_timed() && parent->verdict.is_timed()
+                      ? parent->verdict.timing.median_ns / v.timing.median_ns
+                      : 0.0;
   content_hasher h;
   h.add("opt").add(task.family).add(format_settings(changes));
   auto opt = make_item(h.finish(), "optimization", task, now_ms);
   opt.state = parent->perf_state;
   opt.text = task.family + ": set " + format_settings(changes);
   auto changes_json = nlohmann::json::array();
-  for (const auto& c : changes) changes_json.push_back({{"knob", c.name}, {"value", c.value}});
+  for (const auto& c : changes)
+    changes_json.push_back({{"knob", c.name}, {"value", c.value}});
   opt.payload = nlohmann::json{{"changes", changes_json}}.dump();
   opt.tags = {"refine", task.task_id};
   opt.q2 = cand.reward;
@@ -116,11 +128,15 @@ std::vector<memory::memory_item> derive_items(const memory::candidate_record& ca
   if (v.is_timed() && effect > 0) {
     auto traj = make_item(sha256_hex("traj" + cand.hash), "trajectory", task, now_ms);
     traj.state = parent->perf_state;
-    traj.text = task.task_id + ": " + cand.optimization + " gave " + format_ratio(effect) + " over the parent (" +
-                format_ms(parent->verdict.timing.median_ns) + " -> " + format_ms(v.timing.median_ns) + ")";
-    traj.payload = nlohmann::json{{"parent", parent->hash}, {"child", cand.hash}, {"changes", changes_json},
-                                  {"speedup_vs_parent", effect}}
-                       .dump();
+    traj.text = task.task_id + ": " + cand.optimization + " gave " + format_ratio(effect) +
+                " over the parent (" + format_ms(parent->verdict.timing.median_ns) + " -> " +
+                format_ms(v.timing.median_ns) + ")";
+    traj.payload = nlohmann::json{
+        {"parent", parent->hash},
+        {"child", cand.hash},
+        {"changes", changes_json},
+        {"speedup_vs_parent",
+         effect}}.dump();
     traj.tags = {"refine", task.task_id};
     traj.q2 = cand.reward;
     traj.visits2 = 1;
@@ -134,10 +150,12 @@ void merge_item(memory::memory_item& stored, const memory::memory_item& fresh) {
     if (std::find(stored.source_tasks.begin(), stored.source_tasks.end(), t) == stored.source_tasks.end())
       stored.source_tasks.push_back(t);
   for (const auto& t : fresh.tags)
-    if (std::find(stored.tags.begin(), stored.tags.end(), t) == stored.tags.end()) stored.tags.push_back(t);
+    if (std::find(stored.tags.begin(), stored.tags.end(), t) == stored.tags.end())
+      stored.tags.push_back(t);
   stored.text = fresh.text;
   stored.payload = fresh.payload;
-  if (stored.state.empty()) stored.state = fresh.state;
+  if (stored.state.empty())
+    stored.state = fresh.state;
   stored.updated_ms = fresh.updated_ms;
 }
 

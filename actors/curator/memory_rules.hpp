@@ -28,8 +28,8 @@ struct value_config {
 void update_value(memory::memory_item& item, const std::string& stage, double reward, double alpha) noexcept;
 
 /// The knob changes from `parent` to `child`: settings of the child that differ, in the child's order.
-[[nodiscard]] std::vector<hardware::knob_setting> knob_changes(const std::vector<hardware::knob_setting>& parent,
-                                                               const std::vector<hardware::knob_setting>& child);
+[[nodiscard]] std::vector<hardware::knob_setting> knob_changes(
+    const std::vector<hardware::knob_setting>& parent, const std::vector<hardware::knob_setting>& child);
 
 /// Formats settings as "A=1 B=2".
 [[nodiscard]] std::string format_settings(const std::vector<hardware::knob_setting>& settings);
@@ -39,10 +39,9 @@ void update_value(memory::memory_item& item, const std::string& stage, double re
 /// kind, family, state, text, payload and this task as source; the caller
 /// merges it with a stored item of the same id (values, visits, sources).
 /// `reward` is the candidate's reward; a new item starts with its stage value at it.
-[[nodiscard]] std::vector<memory::memory_item> derive_items(const memory::candidate_record& cand,
-                                                            const memory::task_record& task,
-                                                            const std::optional<memory::candidate_record>& parent,
-                                                            int64_t now_ms);
+[[nodiscard]] std::vector<memory::memory_item> derive_items(
+    const memory::candidate_record& cand, const memory::task_record& task,
+    const std::optional<memory::candidate_record>& parent, int64_t now_ms);
 
 /// Merges freshly derived `fresh` into `stored` (same id): adds the source
 /// task, refreshes text and payload, keeps the learned values.

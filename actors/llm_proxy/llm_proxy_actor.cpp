@@ -25,8 +25,10 @@ llm_proxy_actor::behavior_type llm_proxy_behavior(llm_proxy_actor::stateful_poin
       [self](propose_atom, const policy_request& request) -> caf::result<policy_reply> {
         const auto& st = self->state;
         auto it = st.tasks->find(request.task_id);
-        if (it == st.tasks->end()) return make_error(errc::bad_request, "unknown task " + request.task_id);
-        if (st.cfg.policy != "offline") return make_error(errc::bad_request, "unknown policy " + st.cfg.policy);
+        if (it == st.tasks->end())
+          return make_error(errc::bad_request, "unknown task " + request.task_id);
+        if (st.cfg.policy != "offline")
+          return make_error(errc::bad_request, "unknown policy " + st.cfg.policy);
         offline_policy policy{st.cfg.offline};
         return policy_reply{policy.propose(it->second, request), "offline", "knob-search"};
       },

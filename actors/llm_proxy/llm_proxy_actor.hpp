@@ -25,7 +25,8 @@ struct llm_proxy_config {
 };
 
 /// Spawns the proxy for the tasks in `tasks`.
-[[nodiscard]] llm_proxy_actor spawn_llm_proxy(caf::actor_system& sys, std::shared_ptr<const hardware::task_map> tasks,
+[[nodiscard]] llm_proxy_actor spawn_llm_proxy(caf::actor_system& sys,
+                                              std::shared_ptr<const hardware::task_map> tasks,
                                               llm_proxy_config cfg);
 
 }  // namespace kforge::actors

@@ -15,7 +15,8 @@ using settings = std::vector<hardware::knob_setting>;
 
 const hardware::knob* find_knob(const hardware::task_def& task, const std::string& name) {
   for (const auto& k : task.knobs)
-    if (k.name == name) return &k;
+    if (k.name == name)
+      return &k;
   return nullptr;
 }
 
@@ -30,7 +31,8 @@ int64_t random_value(const hardware::knob& k, std::mt19937_64& rng) {
 
 settings random_settings(const hardware::task_def& task, std::mt19937_64& rng) {
   settings out;
-  for (const auto& k : task.knobs) out.push_back({k.name, random_value(k, rng)});
+  for (const auto& k : task.knobs)
+    out.push_back({k.name, random_value(k, rng)});
   return out;
 }
 
@@ -51,15 +53,19 @@ int64_t set_knob(settings& s, const std::string& name, int64_t value) {
 std::string random_change(const hardware::task_def& task, settings& s, std::mt19937_64& rng) {
   std::vector<const hardware::knob*> movable;
   for (const auto& k : task.knobs)
-    if (k.values.size() > 1) movable.push_back(&k);
-  if (movable.empty()) return {};
+    if (k.values.size() > 1)
+      movable.push_back(&k);
+  if (movable.empty())
+    return {};
   std::uniform_int_distribution<size_t> pick{0, movable.size() - 1};
   const auto& k = *movable[pick(rng)];
   int64_t current = 0;
   for (const auto& x : s)
-    if (x.name == k.name) current = x.value;
+    if (x.name == k.name)
+      current = x.value;
   int64_t next = current;
-  while (next == current) next = random_value(k, rng);
+  while (next == current)
+    next = random_value(k, rng);
   set_knob(s, k.name, next);
   return k.name + " " + std::to_string(current) + "->" + std::to_string(next);
 }
@@ -73,9 +79,11 @@ bool contains(const std::vector<settings>& list, const settings& s) {
 settings seed_settings(const memory::memory_item& item, const hardware::task_def& task) {
   settings out;
   auto payload = nlohmann::json::parse(item.payload, nullptr, false);
-  if (payload.is_discarded() || !payload.is_object() || !payload.contains("knobs")) return out;
+  if (payload.is_discarded() || !payload.is_object() || !payload.contains("knobs"))
+    return out;
   const auto& knobs = payload["knobs"];
-  if (!knobs.is_object()) return out;
+  if (!knobs.is_object())
+    return out;
   for (const auto& k : task.knobs) {
     auto it = knobs.find(k.name);
     if (it != knobs.end() && it->is_number_integer() && allows(k, it->get<int64_t>()))
@@ -87,19 +95,25 @@ settings seed_settings(const memory::memory_item& item, const hardware::task_def
 settings optimization_changes(const memory::memory_item& item, const hardware::task_def& task) {
   settings out;
   auto payload = nlohmann::json::parse(item.payload, nullptr, false);
-  if (payload.is_discarded() || !payload.is_object() || !payload.contains("changes")) return out;
+  if (payload.is_discarded() || !payload.is_object() || !payload.contains("changes"))
+    return out;
   const auto& changes = payload["changes"];
-  if (!changes.is_array()) return out;
+  if (!changes.is_array())
+    return out;
   for (const auto& c : changes) {
-    if (!c.is_object() || !c.contains("knob") || !c.contains("value")) continue;
-    if (!c["knob"].is_string() || !c["value"].is_number_integer()) continue;
+    if (!c.is_object() || !c.contains("knob") || !c.contains("value"))
+      continue;
+    if (!c["knob"].is_string() || !c["value"].is_number_integer())
+      continue;
     const auto* k = find_knob(task, c["knob"].get<std::string>());
-    if (k != nullptr && allows(*k, c["value"].get<int64_t>())) out.push_back({k->name, c["value"].get<int64_t>()});
+    if (k != nullptr && allows(*k, c["value"].get<int64_t>()))
+      out.push_back({k->name, c["value"].get<int64_t>()});
   }
   return out;
 }
 
-std::vector<proposal> offline_policy::propose(const hardware::task_def& task, const policy_request& request) const {
+std::vector<proposal> offline_policy::propose(const hardware::task_def& task,
+                                              const policy_request& request) const {
   std::vector<proposal> out;
   std::mt19937_64 rng{request.seed};
   std::uniform_real_distribution<double> coin{0.0, 1.0};
@@ -117,7 +131,8 @@ std::vector<proposal> offline_policy::propose(const hardware::task_def& task, co
         p.optimization = "draft";
         if (use_memory) {
           const auto& item = request.context[next_item++];
-          for (const auto& x : seed_settings(item, task)) set_knob(s, x.name, x.value);
+          for (const auto& x : seed_settings(item, task))
+            set_knob(s, x.name, x.value);
           p.context_ids.push_back(item.id);
           p.optimization = "draft from seed";
         }
@@ -131,7 +146,8 @@ std::vector<proposal> offline_policy::propose(const hardware::task_def& task, co
           const auto& item = request.context[next_item++];
           auto changes = optimization_changes(item, task);
           auto before = s;
-          for (const auto& c : changes) set_knob(s, c.name, c.value);
+          for (const auto& c : changes)
+            set_knob(s, c.name, c.value);
           auto applied = knob_changes(before, s);
           if (!applied.empty()) {
             p.context_ids.push_back(item.id);
@@ -146,7 +162,8 @@ std::vector<proposal> offline_policy::propose(const hardware::task_def& task, co
       }
       p.knobs = s;
       p.source = hardware::render_template(task, s);
-      if (attempt == 0) best_effort = p;
+      if (attempt == 0)
+        best_effort = p;
       if (!contains(seen, s)) {
         best_effort = std::move(p);
         break;

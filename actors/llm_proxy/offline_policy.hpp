@@ -16,9 +16,9 @@ namespace kforge::actors {
 
 /// Exploration constants of the offline policy; from the campaign config.
 struct offline_policy_config {
-  double explore = 0.25;     ///< probability of ignoring the context for a random setting or change
+  double explore = 0.25;       ///< probability of ignoring the context for a random setting or change
   double second_change = 0.3;  ///< probability that a refine changes a second knob
-  int32_t max_tries = 32;    ///< draws per proposal before accepting an already-tried setting
+  int32_t max_tries = 32;      ///< draws per proposal before accepting an already-tried setting
 };
 
 /// Stateless, deterministic for a given (task, request): all randomness comes from request.seed.
@@ -29,7 +29,8 @@ class offline_policy {
 
   /// Proposes up to request.k candidates for `task`. Never proposes a setting in
   /// request.tried or twice in one reply unless max_tries draws found nothing new.
-  [[nodiscard]] std::vector<proposal> propose(const hardware::task_def& task, const policy_request& request) const;
+  [[nodiscard]] std::vector<proposal> propose(const hardware::task_def& task,
+                                              const policy_request& request) const;
 
  private:
   offline_policy_config cfg_;

@@ -9,8 +9,10 @@ namespace kforge::actors {
 namespace {
 
 bool usable_in(const std::string& kind, const std::string& stage) {
-  if (kind == "insight") return true;
-  if (stage == "draft") return kind == "seed";
+  if (kind == "insight")
+    return true;
+  if (stage == "draft")
+    return kind == "seed";
   return kind == "optimization";
 }
 
@@ -21,33 +23,40 @@ bool from_task(const memory::memory_item& item, const std::string& task_id) {
 }  // namespace
 
 double similarity(const memory::memory_item& item, const context_query& query) noexcept {
-  if (!usable_in(item.kind, query.stage)) return 0.0;
+  if (!usable_in(item.kind, query.stage))
+    return 0.0;
   double score = item.family == query.family ? 1.0 : 0.2;
-  if (!query.state.empty() && item.state == query.state) score += 0.5;
-  if (from_task(item, query.task_id)) score += 0.25;
+  if (!query.state.empty() && item.state == query.state)
+    score += 0.5;
+  if (from_task(item, query.task_id))
+    score += 0.25;
   return score;
 }
 
 std::vector<memory::memory_item> rank_items(const std::vector<memory::memory_item>& pool,
                                             const context_query& query, const ranking_config& cfg) {
   std::vector<memory::memory_item> out;
-  if (!cfg.enabled || query.n <= 0) return out;
+  if (!cfg.enabled || query.n <= 0)
+    return out;
   struct scored {
     const memory::memory_item* item;
     double sim;
   };
   std::vector<scored> candidates;
   for (const auto& item : pool) {
-    if (!cfg.cross_task && !from_task(item, query.task_id)) continue;
+    if (!cfg.cross_task && !from_task(item, query.task_id))
+      continue;
     double sim = similarity(item, query);
-    if (sim > 0) candidates.push_back({&item, sim});
+    if (sim > 0)
+      candidates.push_back({&item, sim});
   }
   // Over-fetch lambda*N by similarity; ties broken by id so the order is stable.
   std::sort(candidates.begin(), candidates.end(), [](const scored& a, const scored& b) {
     return a.sim != b.sim ? a.sim > b.sim : a.item->id < b.item->id;
   });
   auto fetch = static_cast<size_t>(std::max(1, cfg.lambda) * query.n);
-  if (candidates.size() > fetch) candidates.resize(fetch);
+  if (candidates.size() > fetch)
+    candidates.resize(fetch);
   if (!cfg.use_values) {
     for (size_t i = 0; i < candidates.size() && out.size() < static_cast<size_t>(query.n); ++i)
       out.push_back(*candidates[i].item);

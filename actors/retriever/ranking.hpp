@@ -13,11 +13,11 @@ namespace kforge::actors {
 
 /// Retrieval constants and ablation switches; from the campaign config.
 struct ranking_config {
-  int32_t lambda = 5;        ///< over-fetch factor
-  double epsilon = 0.1;      ///< share of slots filled at random from the over-fetched set
-  bool use_values = true;    ///< false: similarity only (ablation)
-  bool cross_task = true;    ///< false: only items that came from the querying task (ablation)
-  bool enabled = true;       ///< false: no memory at all (ablation)
+  int32_t lambda = 5;      ///< over-fetch factor
+  double epsilon = 0.1;    ///< share of slots filled at random from the over-fetched set
+  bool use_values = true;  ///< false: similarity only (ablation)
+  bool cross_task = true;  ///< false: only items that came from the querying task (ablation)
+  bool enabled = true;     ///< false: no memory at all (ablation)
 };
 
 /// Similarity of an item to a query in [0, 2]: same family weighs most, then
@@ -29,6 +29,7 @@ struct ranking_config {
 /// Chooses up to query.n items from `pool`, best first. Deterministic for a
 /// given pool, query and query.seed.
 [[nodiscard]] std::vector<memory::memory_item> rank_items(const std::vector<memory::memory_item>& pool,
-                                                          const context_query& query, const ranking_config& cfg);
+                                                          const context_query& query,
+                                                          const ranking_config& cfg);
 
 }  // namespace kforge::actors

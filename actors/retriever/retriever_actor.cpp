@@ -22,7 +22,8 @@ struct retriever_state {
 };
 
 retriever_actor::behavior_type retriever_behavior(retriever_actor::stateful_pointer<retriever_state> self,
-                                                  std::vector<memory::memory_item> items, ranking_config cfg) {
+                                                  std::vector<memory::memory_item> items,
+                                                  ranking_config cfg) {
   self->state.cfg = cfg;
   for (auto& item : items) {
     auto id = item.id;
@@ -34,7 +35,8 @@ retriever_actor::behavior_type retriever_behavior(retriever_actor::stateful_poin
         if (st.pool_stale) {
           st.pool.clear();
           st.pool.reserve(st.index.size());
-          for (const auto& [id, item] : st.index) st.pool.push_back(item);
+          for (const auto& [id, item] : st.index)
+            st.pool.push_back(item);
           st.pool_stale = false;
         }
         return context_reply{rank_items(st.pool, query, st.cfg)};
@@ -51,7 +53,8 @@ retriever_actor::behavior_type retriever_behavior(retriever_actor::stateful_poin
 
 }  // namespace
 
-retriever_actor spawn_retriever(caf::actor_system& sys, std::vector<memory::memory_item> items, ranking_config cfg) {
+retriever_actor spawn_retriever(caf::actor_system& sys, std::vector<memory::memory_item> items,
+                                ranking_config cfg) {
   return sys.spawn(retriever_behavior, std::move(items), cfg);
 }
 

@@ -25,7 +25,8 @@ using retriever_actor = caf::typed_actor<
 
 /// Spawns a retriever whose index starts with every item in `store` (one read
 /// transaction at spawn). `store` must outlive the call only.
-[[nodiscard]] retriever_actor spawn_retriever(caf::actor_system& sys, memory::store& store, ranking_config cfg);
+[[nodiscard]] retriever_actor spawn_retriever(caf::actor_system& sys, memory::store& store,
+                                              ranking_config cfg);
 
 /// Spawns a retriever over `items` (tests, warm starts).
 [[nodiscard]] retriever_actor spawn_retriever(caf::actor_system& sys, std::vector<memory::memory_item> items,

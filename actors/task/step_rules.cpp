@@ -6,32 +6,39 @@
 namespace kforge::actors {
 
 double draft_reward(const hardware::verdict& v, double partial) noexcept {
-  if (v.feasible) return 1.0;
-  if (partial != 0.0 && v.failed_gate == hardware::gate_correctness) return partial;
+  if (v.feasible)
+    return 1.0;
+  if (partial != 0.0 && v.failed_gate == hardware::gate_correctness)
+    return partial;
   return -1.0;
 }
 
 double refine_raw_reward(const hardware::verdict& v, double best_ns) noexcept {
-  if (!v.is_timed()) return -1.0;
-  if (best_ns <= 0) return 1.0;
+  if (!v.is_timed())
+    return -1.0;
+  if (best_ns <= 0)
+    return 1.0;
   return std::tanh(std::log(best_ns) - std::log(v.timing.median_ns));
 }
 
 double normalise_refine_reward(double raw, bool timed, memory::task_record& task, double min_sd) {
-  if (!timed) return -1.0;
+  if (!timed)
+    return -1.0;
   // Welford's running mean and M2 over the task's raw feasible refine rewards.
   task.reward_count += 1;
   double delta = raw - task.reward_mean;
   task.reward_mean += delta / static_cast<double>(task.reward_count);
   task.reward_m2 += delta * (raw - task.reward_mean);
-  if (task.reward_count < 2) return std::clamp(raw, -1.0, 1.0);
+  if (task.reward_count < 2)
+    return std::clamp(raw, -1.0, 1.0);
   double sd = std::sqrt(task.reward_m2 / static_cast<double>(task.reward_count - 1));
   return std::clamp((raw - task.reward_mean) / std::max(sd, min_sd), -1.0, 1.0);
 }
 
-std::string perf_state(const hardware::task_def& task, double latency_ns, double peak_gflops, double peak_gbps,
-                       const std::string& peaks_source) {
-  if (latency_ns <= 0 || peak_gflops <= 0 || peak_gbps <= 0) return task.family + "|unknown";
+std::string perf_state(const hardware::task_def& task, double latency_ns, double peak_gflops,
+                       double peak_gbps, const std::string& peaks_source) {
+  if (latency_ns <= 0 || peak_gflops <= 0 || peak_gbps <= 0)
+    return task.family + "|unknown";
   double intensity = task.bytes > 0 ? task.flops / task.bytes : 0.0;  // FLOP per byte
   double ridge = peak_gflops / peak_gbps;
   bool memory_bound = intensity < ridge;
@@ -48,8 +55,10 @@ double apply_verdict(memory::task_record& task, memory::candidate_record& cand, 
   bool timed = v.is_timed();
   double best_before = task.best_latency_ns;
   task.evaluations += 1;
-  if (v.feasible) task.feasible += 1;
-  cand.speedup_vs_ref = timed && task.reference_latency_ns > 0 ? task.reference_latency_ns / v.timing.median_ns : 0;
+  if (v.feasible)
+    task.feasible += 1;
+  cand.speedup_vs_ref =
+      timed && task.reference_latency_ns > 0 ? task.reference_latency_ns / v.timing.median_ns : 0;
 
   double reward = 0;
   if (cand.stage == "draft") {

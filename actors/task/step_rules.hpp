@@ -36,7 +36,8 @@ struct step_config {
 
 /// Normalises a raw feasible refine reward by the task's running statistics
 /// (Welford, updated in place) and clamps to [-1, 1]; infeasible stays -1.
-[[nodiscard]] double normalise_refine_reward(double raw, bool timed, memory::task_record& task, double min_sd);
+[[nodiscard]] double normalise_refine_reward(double raw, bool timed, memory::task_record& task,
+                                             double min_sd);
 
 /// Performance state of a timed candidate from a roofline with the given peaks:
 /// "family|bound|effN|source" with bound memory/compute by arithmetic
@@ -51,6 +52,8 @@ struct step_config {
 double apply_verdict(memory::task_record& task, memory::candidate_record& cand, const step_config& cfg);
 
 /// True once the task has nothing more to do.
-[[nodiscard]] inline bool is_done(const memory::task_record& task) noexcept { return task.phase == "done"; }
+[[nodiscard]] inline bool is_done(const memory::task_record& task) noexcept {
+  return task.phase == "done";
+}
 
 }  // namespace kforge::actors

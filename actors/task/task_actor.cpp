@@ -29,8 +29,8 @@ struct task_state {
   std::set<std::string> hashes;
   std::vector<settings> tried;
   std::deque<std::string> feedback;
-  int32_t in_flight = 0;         // verifications and commits of the current step
-  int32_t duplicate_steps = 0;   // consecutive steps that proposed nothing new
+  int32_t in_flight = 0;        // verifications and commits of the current step
+  int32_t duplicate_steps = 0;  // consecutive steps that proposed nothing new
   bool stopping = false;
   bool finished = false;
   log::logger log{"kforge.task"};
@@ -55,7 +55,8 @@ uint64_t mix(uint64_t x) {
 
 uint64_t step_seed(const task_state& st) {
   uint64_t h = st.cfg.seed;
-  for (char c : st.rec.task_id) h = mix(h ^ static_cast<unsigned char>(c));
+  for (char c : st.rec.task_id)
+    h = mix(h ^ static_cast<unsigned char>(c));
   return mix(h ^ static_cast<uint64_t>(st.rec.step));
 }
 
@@ -75,7 +76,8 @@ task_progress progress_of(const task_state& st) {
 
 const memory::candidate_record* find_candidate(const task_state& st, const std::string& hash) {
   for (const auto& c : st.history)
-    if (c.hash == hash) return &c;
+    if (c.hash == hash)
+      return &c;
   return nullptr;
 }
 
@@ -87,7 +89,8 @@ std::string feedback_line(const memory::candidate_record& c) {
   } else {
     line += ": failed " + v.failed_gate;
     for (const auto& g : v.gates)
-      if (!g.passed) line += " (" + g.detail.substr(0, 160) + ")";
+      if (!g.passed)
+        line += " (" + g.detail.substr(0, 160) + ")";
   }
   return line;
 }
@@ -96,7 +99,8 @@ void step(task_pointer self);
 
 void finish(task_pointer self) {
   auto& st = self->state;
-  if (st.finished) return;
+  if (st.finished)
+    return;
   st.finished = true;
   self->send(st.peers.owner, progress_atom_v, progress_of(st));
   self->quit();
@@ -119,8 +123,8 @@ void end_task(task_pointer self, const std::string& reason) {
           },
           [self](caf::error& err) {
             --self->state.in_flight;
-            self->state.log.error("cannot commit task end", {{"task", self->state.rec.task_id},
-                                                             {"error", describe(err)}});
+            self->state.log.error("cannot commit task end",
+                                  {{"task", self->state.rec.task_id}, {"error", describe(err)}});
             finish(self);
           });
 }
@@ -129,7 +133,8 @@ void on_committed(task_pointer self) {
   auto& st = self->state;
   --st.in_flight;
   self->send(st.peers.owner, progress_atom_v, progress_of(st));
-  if (st.in_flight > 0) return;
+  if (st.in_flight > 0)
+    return;
   if (st.stopping || is_done(st.rec)) {
     finish(self);
     return;
@@ -161,21 +166,23 @@ void on_verdict(task_pointer self, const proposal& p, const std::string& hash, c
       c.speedup_vs_parent = parent.front().latency_ns / v.timing.median_ns;
   }
   if (v.is_timed())
-    c.perf_state = perf_state(*st.task, v.timing.median_ns, st.cfg.peak_gflops, st.cfg.peak_gbps, st.cfg.peaks_source);
+    c.perf_state =
+        perf_state(*st.task, v.timing.median_ns, st.cfg.peak_gflops, st.cfg.peak_gbps, st.cfg.peaks_source);
   c.verdict = std::move(v);
   apply_verdict(st.rec, c, st.cfg.steps);
   if (c.speedup_vs_ref > st.cfg.steps.flag_speedup)
     st.log.info("speedup above the review threshold",
-                   {{"task", c.task_id}, {"cand", short_id(c.hash)}, {"speedup", c.speedup_vs_ref}});
+                {{"task", c.task_id}, {"cand", short_id(c.hash)}, {"speedup", c.speedup_vs_ref}});
   st.rec.updated_ms = c.created_ms;
   st.feedback.push_back(feedback_line(c));
-  while (st.feedback.size() > static_cast<size_t>(std::max(0, st.cfg.feedback_items))) st.feedback.pop_front();
+  while (st.feedback.size() > static_cast<size_t>(std::max(0, st.cfg.feedback_items)))
+    st.feedback.pop_front();
   st.log.info("candidate verified", {{"campaign", c.campaign},
-                                      {"task", c.task_id},
-                                      {"cand", short_id(c.hash)},
-                                      {"stage", c.stage},
-                                      {"gate", c.verdict.failed_gate.empty() ? "all" : c.verdict.failed_gate},
-                                      {"speedup", c.speedup_vs_ref}});
+                                     {"task", c.task_id},
+                                     {"cand", short_id(c.hash)},
+                                     {"stage", c.stage},
+                                     {"gate", c.verdict.failed_gate.empty() ? "all" : c.verdict.failed_gate},
+                                     {"speedup", c.speedup_vs_ref}});
   st.history.push_back(c);
   experience e{std::move(c), st.rec};
   self->request(st.peers.curator, caf::infinite, record_atom_v, std::move(e))
@@ -189,8 +196,8 @@ void on_verdict(task_pointer self, const proposal& p, const std::string& hash, c
             });
 }
 
-void verify_all(task_pointer self, std::vector<proposal> fresh, std::string stage, std::vector<parent_info> parent,
-                std::string policy, std::string model, int32_t granted) {
+void verify_all(task_pointer self, std::vector<proposal> fresh, std::string stage,
+                std::vector<parent_info> parent, std::string policy, std::string model, int32_t granted) {
   auto& st = self->state;
   fresh.resize(std::min(fresh.size(), static_cast<size_t>(std::max(0, granted))));
   for (auto& p : fresh) {
@@ -198,13 +205,16 @@ void verify_all(task_pointer self, std::vector<proposal> fresh, std::string stag
     st.hashes.insert(hash);
     st.tried.push_back(p.knobs);
     ++st.in_flight;
-    self->request(st.peers.verifier, caf::infinite, verify_atom_v, verify_request{st.rec.task_id, hash, p.source})
+    self->request(st.peers.verifier, caf::infinite, verify_atom_v,
+                  verify_request{st.rec.task_id, hash, p.source})
         .then(
-            [=](hardware::verdict& v) { on_verdict(self, p, hash, stage, parent, policy, model, std::move(v)); },
+            [=](hardware::verdict& v) {
+              on_verdict(self, p, hash, stage, parent, policy, model, std::move(v));
+            },
             [=](caf::error& err) {
               auto& s = self->state;
-              s.log.error("verification failed", {{"task", s.rec.task_id}, {"cand", short_id(hash)},
-                                                  {"error", describe(err)}});
+              s.log.error("verification failed",
+                          {{"task", s.rec.task_id}, {"cand", short_id(hash)}, {"error", describe(err)}});
               if (code_of(err) == errc::reference_failed || code_of(err) == errc::bad_request) {
                 s.rec.stop_reason = "verifier: " + describe(err);
                 s.stopping = true;
@@ -220,7 +230,8 @@ void on_proposals(task_pointer self, policy_reply reply, std::string stage, std:
   std::set<std::string> batch;
   for (auto& p : reply.proposals) {
     auto hash = candidate_hash(st.cfg.campaign, st.rec.task_id, p.source);
-    if (st.hashes.count(hash) > 0 || !batch.insert(hash).second) continue;
+    if (st.hashes.count(hash) > 0 || !batch.insert(hash).second)
+      continue;
     fresh.push_back(std::move(p));
   }
   st.rec.step += 1;
@@ -267,12 +278,18 @@ void step(task_pointer self) {
     if (best == nullptr) {
       stage = "draft";
     } else {
-      parent.push_back({best->hash, best->source, best->knobs, best->verdict.timing.median_ns, best->perf_state});
+      parent.push_back(
+          {best->hash, best->source, best->knobs, best->verdict.timing.median_ns, best->perf_state});
     }
   }
   auto seed = step_seed(st);
-  context_query q{st.cfg.campaign, st.rec.task_id, st.task->family, stage,
-                  parent.empty() ? std::string{} : parent.front().perf_state, st.cfg.context_items, seed};
+  context_query q{st.cfg.campaign,
+                  st.rec.task_id,
+                  st.task->family,
+                  stage,
+                  parent.empty() ? std::string{} : parent.front().perf_state,
+                  st.cfg.context_items,
+                  seed};
   self->request(st.peers.retriever, caf::infinite, retrieve_atom_v, std::move(q))
       .then(
           [=](context_reply& ctx) {
@@ -291,14 +308,14 @@ void step(task_pointer self) {
             self->request(s.peers.llm, caf::infinite, propose_atom_v, std::move(req))
                 .then([=](policy_reply& reply) { on_proposals(self, std::move(reply), stage, parent); },
                       [self](caf::error& err) {
-                        self->state.log.error("policy failed", {{"task", self->state.rec.task_id},
-                                                                {"error", describe(err)}});
+                        self->state.log.error("policy failed",
+                                              {{"task", self->state.rec.task_id}, {"error", describe(err)}});
                         end_task(self, "policy failed");
                       });
           },
           [self](caf::error& err) {
-            self->state.log.error("retrieval failed", {{"task", self->state.rec.task_id},
-                                                       {"error", describe(err)}});
+            self->state.log.error("retrieval failed",
+                                  {{"task", self->state.rec.task_id}, {"error", describe(err)}});
             end_task(self, "retrieval failed");
           });
 }
@@ -314,7 +331,8 @@ void begin(task_pointer self) {
               s.tried.push_back(c.knobs);
               s.feedback.push_back(feedback_line(c));
             }
-            while (s.feedback.size() > static_cast<size_t>(std::max(0, s.cfg.feedback_items))) s.feedback.pop_front();
+            while (s.feedback.size() > static_cast<size_t>(std::max(0, s.cfg.feedback_items)))
+              s.feedback.pop_front();
             s.history = std::move(committed);
             if (s.rec.reference_latency_ns > 0) {
               step(self);
@@ -327,14 +345,14 @@ void begin(task_pointer self) {
                       step(self);
                     },
                     [self](caf::error& err) {
-                      self->state.log.error("reference failed", {{"task", self->state.rec.task_id},
-                                                                 {"error", describe(err)}});
+                      self->state.log.error("reference failed",
+                                            {{"task", self->state.rec.task_id}, {"error", describe(err)}});
                       end_task(self, "reference failed");
                     });
           },
           [self](caf::error& err) {
-            self->state.log.error("cannot load task history", {{"task", self->state.rec.task_id},
-                                                               {"error", describe(err)}});
+            self->state.log.error("cannot load task history",
+                                  {{"task", self->state.rec.task_id}, {"error", describe(err)}});
             finish(self);
           });
 }
@@ -359,21 +377,23 @@ task_actor::behavior_type task_behavior(task_pointer self, std::shared_ptr<const
       [self](stop_atom) {
         auto& s = self->state;
         s.stopping = true;
-        if (s.in_flight == 0) finish(self);
+        if (s.in_flight == 0)
+          finish(self);
       },
   };
 }
 
 }  // namespace
 
-std::string candidate_hash(const std::string& campaign, const std::string& task_id, const std::string& source) {
+std::string candidate_hash(const std::string& campaign, const std::string& task_id,
+                           const std::string& source) {
   content_hasher h;
   h.add(campaign).add(task_id).add(source);
   return h.finish();
 }
 
-task_actor spawn_task(caf::actor_system& sys, std::shared_ptr<const hardware::task_map> tasks, std::string task_id,
-                      memory::task_record record, task_config cfg, task_peers peers) {
+task_actor spawn_task(caf::actor_system& sys, std::shared_ptr<const hardware::task_map> tasks,
+                      std::string task_id, memory::task_record record, task_config cfg, task_peers peers) {
   return sys.spawn(task_behavior, std::move(tasks), std::move(task_id), std::move(record), std::move(cfg),
                    std::move(peers));
 }

@@ -23,9 +23,9 @@ using clock_type = std::chrono::steady_clock;
 // Internal stages of the pool; local actors, never published.
 using compile_worker = caf::typed_actor<
     caf::replies_to<compiled_atom, std::string, std::string, std::string>::with<hardware::build_result>>;
-using run_worker = caf::typed_actor<caf::replies_to<reference_atom, std::string>::with<hardware::timing_stats>,
-                                    caf::replies_to<ran_atom, std::string, hardware::build_result>::with<
-                                        hardware::verdict>>;
+using run_worker =
+    caf::typed_actor<caf::replies_to<reference_atom, std::string>::with<hardware::timing_stats>,
+                     caf::replies_to<ran_atom, std::string, hardware::build_result>::with<hardware::verdict>>;
 
 struct worker_state {
   std::shared_ptr<hardware::backend> backend;
@@ -43,7 +43,8 @@ compile_worker::behavior_type compile_worker_behavior(compile_worker::stateful_p
              const std::string& source) -> caf::result<hardware::build_result> {
         const auto& task = self->state.tasks->at(task_id);
         auto built = self->state.backend->compile(task, source, cand_id);
-        if (!built) return built.error();
+        if (!built)
+          return built.error();
         return std::move(*built);
       },
   };
@@ -57,14 +58,16 @@ run_worker::behavior_type run_worker_behavior(run_worker::stateful_pointer<worke
   return {
       [self](reference_atom, const std::string& task_id) -> caf::result<hardware::timing_stats> {
         auto prepared = self->state.backend->prepare(self->state.tasks->at(task_id));
-        if (!prepared) return prepared.error();
+        if (!prepared)
+          return prepared.error();
         return *prepared;
       },
       [self](ran_atom, const std::string& task_id,
              const hardware::build_result& compiled) -> caf::result<hardware::verdict> {
         auto v = self->state.backend->run(self->state.tasks->at(task_id), compiled);
         self->state.backend->discard(compiled);
-        if (!v) return v.error();
+        if (!v)
+          return v.error();
         return std::move(*v);
       },
   };
@@ -125,31 +128,36 @@ void maybe_quit(verifier_pointer self) {
   if (!st.draining || st.run_busy || st.compiling > 0 || !st.compile_queue.empty() || !st.run_queue.empty() ||
       !st.prep_queue.empty())
     return;
-  for (const auto& c : st.compilers) self->send_exit(c, caf::exit_reason::user_shutdown);
+  for (const auto& c : st.compilers)
+    self->send_exit(c, caf::exit_reason::user_shutdown);
   self->send_exit(st.runner, caf::exit_reason::user_shutdown);
   self->quit();
 }
 
 void ensure_prepared(verifier_pointer self, const std::string& task_id) {
   auto& p = self->state.prep[task_id];
-  if (p.status != prep_status::none) return;
+  if (p.status != prep_status::none)
+    return;
   p.status = prep_status::preparing;
   self->state.prep_queue.push_back(task_id);
 }
 
-void on_prepared(verifier_pointer self, const std::string& task_id, caf::expected<hardware::timing_stats> result) {
+void on_prepared(verifier_pointer self, const std::string& task_id,
+                 caf::expected<hardware::timing_stats> result) {
   auto& st = self->state;
   auto& p = st.prep[task_id];
   if (result) {
     p.status = prep_status::ready;
     p.timing = *result;
     st.log.info("reference ready", {{"task", task_id}, {"median_ns", p.timing.median_ns}});
-    for (auto& w : p.waiting) w.deliver(p.timing);
+    for (auto& w : p.waiting)
+      w.deliver(p.timing);
   } else {
     p.status = prep_status::failed;
     p.failure = result.error();
     st.log.error("reference failed", {{"task", task_id}, {"error", describe(p.failure)}});
-    for (auto& w : p.waiting) w.deliver(p.failure);
+    for (auto& w : p.waiting)
+      w.deliver(p.failure);
     // Candidates of a task without a reference cannot be judged.
     for (auto it = st.compile_queue.begin(); it != st.compile_queue.end();) {
       if (it->request.task_id == task_id) {
@@ -165,7 +173,8 @@ void on_prepared(verifier_pointer self, const std::string& task_id, caf::expecte
 
 void start_run_stage(verifier_pointer self) {
   auto& st = self->state;
-  if (st.run_busy) return;
+  if (st.run_busy)
+    return;
   if (!st.prep_queue.empty()) {
     auto task_id = st.prep_queue.front();
     st.prep_queue.pop_front();
@@ -187,7 +196,8 @@ void start_run_stage(verifier_pointer self) {
             });
     return;
   }
-  if (st.run_queue.empty()) return;
+  if (st.run_queue.empty())
+    return;
   auto j = std::make_shared<job>(std::move(st.run_queue.front()));
   st.run_queue.pop_front();
   st.run_busy = true;
@@ -199,7 +209,8 @@ void start_run_stage(verifier_pointer self) {
             double ms = ms_since(started);
             self->state.run_busy_ms += ms;
             v.compile_ms = j->compile_ms;
-            if (v.run_ms <= 0) v.run_ms = ms;
+            if (v.run_ms <= 0)
+              v.run_ms = ms;
             deliver(self, *j, std::move(v));
             pump(self);
           },
@@ -217,11 +228,13 @@ void start_run_stage(verifier_pointer self) {
 void start_compiles(verifier_pointer self) {
   auto& st = self->state;
   for (size_t w = 0; w < st.compilers.size(); ++w) {
-    if (st.compiler_busy[w]) continue;
+    if (st.compiler_busy[w])
+      continue;
     auto it = std::find_if(st.compile_queue.begin(), st.compile_queue.end(), [&](const job& j) {
       return st.prep[j.request.task_id].status == prep_status::ready;
     });
-    if (it == st.compile_queue.end()) return;
+    if (it == st.compile_queue.end())
+      return;
     auto j = std::make_shared<job>(std::move(*it));
     st.compile_queue.erase(it);
     st.compiler_busy[w] = true;
@@ -260,7 +273,8 @@ void pump(verifier_pointer self) {
   maybe_quit(self);
 }
 
-verifier_actor::behavior_type verifier_behavior(verifier_pointer self, std::shared_ptr<hardware::backend> backend,
+verifier_actor::behavior_type verifier_behavior(verifier_pointer self,
+                                                std::shared_ptr<hardware::backend> backend,
                                                 std::shared_ptr<const hardware::task_map> tasks,
                                                 verifier_config cfg) {
   auto& st = self->state;
@@ -269,19 +283,22 @@ verifier_actor::behavior_type verifier_behavior(verifier_pointer self, std::shar
   st.cfg = cfg;
   auto jobs = static_cast<size_t>(std::max(1, cfg.compile_jobs));
   for (size_t i = 0; i < jobs; ++i) {
-    st.compilers.push_back(cfg.detached
-                               ? self->spawn<caf::detached + caf::linked>(compile_worker_behavior, st.backend, st.tasks)
-                               : self->spawn<caf::linked>(compile_worker_behavior, st.backend, st.tasks));
+    st.compilers.push_back(
+        cfg.detached ? self->spawn<caf::detached + caf::linked>(compile_worker_behavior, st.backend, st.tasks)
+                     : self->spawn<caf::linked>(compile_worker_behavior, st.backend, st.tasks));
     st.compiler_busy.push_back(false);
   }
-  st.runner = cfg.detached ? self->spawn<caf::detached + caf::linked>(run_worker_behavior, st.backend, st.tasks)
-                           : self->spawn<caf::linked>(run_worker_behavior, st.backend, st.tasks);
+  st.runner = cfg.detached
+                  ? self->spawn<caf::detached + caf::linked>(run_worker_behavior, st.backend, st.tasks)
+                  : self->spawn<caf::linked>(run_worker_behavior, st.backend, st.tasks);
   return {
       [self](verify_atom, verify_request& req) -> caf::result<hardware::verdict> {
         auto& s = self->state;
         auto it = s.tasks->find(req.task_id);
-        if (it == s.tasks->end()) return make_error(errc::bad_request, "unknown task " + req.task_id);
-        if (s.draining) return make_error(errc::cancelled, "verifier is draining");
+        if (it == s.tasks->end())
+          return make_error(errc::bad_request, "unknown task " + req.task_id);
+        if (s.draining)
+          return make_error(errc::cancelled, "verifier is draining");
         auto hack = s.backend->hack_check(it->second, req.source);
         if (!hack.passed) {
           s.completed += 1;
@@ -290,7 +307,8 @@ verifier_actor::behavior_type verifier_behavior(verifier_pointer self, std::shar
         if (s.compile_queue.size() + s.run_queue.size() >= static_cast<size_t>(s.cfg.max_queue))
           return make_error(errc::queue_full, "verifier queue holds " + std::to_string(s.cfg.max_queue));
         auto& p = s.prep[req.task_id];
-        if (p.status == prep_status::failed) return p.failure;
+        if (p.status == prep_status::failed)
+          return p.failure;
         ensure_prepared(self, req.task_id);
         auto promise = self->make_response_promise<hardware::verdict>();
         s.compile_queue.push_back(job{std::move(req), promise, {}, 0});
@@ -299,10 +317,13 @@ verifier_actor::behavior_type verifier_behavior(verifier_pointer self, std::shar
       },
       [self](reference_atom, const std::string& task_id) -> caf::result<hardware::timing_stats> {
         auto& s = self->state;
-        if (s.tasks->count(task_id) == 0) return make_error(errc::bad_request, "unknown task " + task_id);
+        if (s.tasks->count(task_id) == 0)
+          return make_error(errc::bad_request, "unknown task " + task_id);
         auto& p = s.prep[task_id];
-        if (p.status == prep_status::ready) return p.timing;
-        if (p.status == prep_status::failed) return p.failure;
+        if (p.status == prep_status::ready)
+          return p.timing;
+        if (p.status == prep_status::failed)
+          return p.failure;
         auto promise = self->make_response_promise<hardware::timing_stats>();
         p.waiting.push_back(promise);
         ensure_prepared(self, task_id);

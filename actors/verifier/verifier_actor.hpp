@@ -29,13 +29,15 @@ using verifier_actor = caf::typed_actor<
 
 /// Settings of one verifier pool.
 struct verifier_config {
-  int32_t compile_jobs = 1;   ///< parallel compile workers
-  int32_t max_queue = 4096;   ///< pending verifications before errc::queue_full
-  bool detached = true;       ///< workers on their own threads (tests: false)
+  int32_t compile_jobs = 1;  ///< parallel compile workers
+  int32_t max_queue = 4096;  ///< pending verifications before errc::queue_full
+  bool detached = true;      ///< workers on their own threads (tests: false)
 };
 
 /// Spawns the pool for `backend`'s device over `tasks`.
-[[nodiscard]] verifier_actor spawn_verifier(caf::actor_system& sys, std::shared_ptr<hardware::backend> backend,
-                                            std::shared_ptr<const hardware::task_map> tasks, verifier_config cfg);
+[[nodiscard]] verifier_actor spawn_verifier(caf::actor_system& sys,
+                                            std::shared_ptr<hardware::backend> backend,
+                                            std::shared_ptr<const hardware::task_map> tasks,
+                                            verifier_config cfg);
 
 }  // namespace kforge::actors

@@ -22,11 +22,12 @@ struct curator_fixture : test::actor_fixture {
     rec.config_text = "x";
     auto rh = self->request(curator, caf::infinite, campaign_atom_v, rec);
     run();
-    rh.receive([](memory::campaign_record& got, std::vector<memory::task_record>& tasks) {
-      CHECK(got.status == "running");
-      CHECK(tasks.empty());
-    },
-               [](caf::error& err) { FAIL(describe(err)); });
+    rh.receive(
+        [](memory::campaign_record& got, std::vector<memory::task_record>& tasks) {
+          CHECK(got.status == "running");
+          CHECK(tasks.empty());
+        },
+        [](caf::error& err) { FAIL(describe(err)); });
   }
 
   ~curator_fixture() {

@@ -13,7 +13,8 @@ namespace {
 
 int64_t knob(const proposal& p, const std::string& name) {
   for (const auto& k : p.knobs)
-    if (k.name == name) return k.value;
+    if (k.name == name)
+      return k.value;
   return -1;
 }
 
@@ -37,13 +38,15 @@ TEST_CASE("offline drafts render the template with one define per knob", "[actor
   }
   SECTION("the same seed gives the same proposals") {
     auto again = policy.propose(task, req);
-    for (size_t i = 0; i < out.size(); ++i) CHECK(again[i].source == out[i].source);
+    for (size_t i = 0; i < out.size(); ++i)
+      CHECK(again[i].source == out[i].source);
   }
   SECTION("settings already tried are avoided while new ones exist") {
     req.k = 6;  // the whole space
     auto all = policy.propose(task, req);
     std::set<std::string> distinct;
-    for (const auto& p : all) distinct.insert(p.source);
+    for (const auto& p : all)
+      distinct.insert(p.source);
     CHECK(distinct.size() == 6);
   }
 }

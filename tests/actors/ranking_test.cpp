@@ -21,7 +21,8 @@ memory::memory_item item(const std::string& id, const std::string& kind, const s
 
 std::vector<std::string> ids(const std::vector<memory::memory_item>& items) {
   std::vector<std::string> out;
-  for (const auto& i : items) out.push_back(i.id);
+  for (const auto& i : items)
+    out.push_back(i.id);
   return out;
 }
 
@@ -80,7 +81,8 @@ TEST_CASE("retrieval keeps the most valuable of the most similar items", "[actor
 
 TEST_CASE("epsilon-greedy retrieval is deterministic for a seed and explores", "[actors]") {
   std::vector<memory::memory_item> pool;
-  for (int i = 0; i < 20; ++i) pool.push_back(item("s" + std::to_string(i), "seed", "f", i / 20.0, 0));
+  for (int i = 0; i < 20; ++i)
+    pool.push_back(item("s" + std::to_string(i), "seed", "f", i / 20.0, 0));
   context_query q;
   q.family = "f";
   q.stage = "draft";

@@ -20,7 +20,8 @@ hardware::verdict judge(const std::string& source) {
     auto at = source.find("#define " + knob + " ");
     return at == std::string::npos ? 1 : std::stoi(source.substr(at + knob.size() + 9));
   };
-  if (value("VEC") == 8) return test::failed("correctness");
+  if (value("VEC") == 8)
+    return test::failed("correctness");
   return test::timed_verdict(1000.0 / (value("VEC") * value("UNROLL")));
 }
 
@@ -40,8 +41,9 @@ struct campaign_fixture : test::actor_fixture {
   }
 
   ~campaign_fixture() {
-    for (const auto& h : std::vector<caf::actor>{caf::actor_cast<caf::actor>(retriever), caf::actor_cast<caf::actor>(curator),
-                                                  caf::actor_cast<caf::actor>(llm), caf::actor_cast<caf::actor>(verifier)})
+    for (const auto& h :
+         std::vector<caf::actor>{caf::actor_cast<caf::actor>(retriever), caf::actor_cast<caf::actor>(curator),
+                                 caf::actor_cast<caf::actor>(llm), caf::actor_cast<caf::actor>(verifier)})
       self->send_exit(h, caf::exit_reason::user_shutdown);
     run();
   }
@@ -60,7 +62,12 @@ struct campaign_fixture : test::actor_fixture {
 
   // Runs a campaign to its end; returns the final snapshot.
   campaign_progress run_campaign(runtime::campaign_config camp) {
-    runtime::supervisor_setup setup{std::move(camp), tasks, retriever, llm, verifier, curator,
+    runtime::supervisor_setup setup{std::move(camp),
+                                    tasks,
+                                    retriever,
+                                    llm,
+                                    verifier,
+                                    curator,
                                     caf::actor_cast<runtime::progress_listener>(caf::actor{self}),
                                     std::chrono::milliseconds{500}};
     auto sup = runtime::spawn_supervisor(sys, std::move(setup));
@@ -90,7 +97,8 @@ struct campaign_fixture : test::actor_fixture {
 
 }  // namespace
 
-TEST_CASE_METHOD(campaign_fixture, "a campaign drafts, refines and ends every task on its budget", "[runtime]") {
+TEST_CASE_METHOD(campaign_fixture, "a campaign drafts, refines and ends every task on its budget",
+                 "[runtime]") {
   auto p = run_campaign(config(6));
   CHECK(p.status == "finished");
   REQUIRE(p.tasks.size() == 2);
@@ -106,7 +114,8 @@ TEST_CASE_METHOD(campaign_fixture, "a campaign drafts, refines and ends every ta
     for (const auto& c : list) {
       sources.insert(c.source);
       refined = refined || c.stage == "refine";
-      if (c.source.find("#define VEC 8") != std::string::npos) CHECK(c.verdict.failed_gate == "correctness");
+      if (c.source.find("#define VEC 8") != std::string::npos)
+        CHECK(c.verdict.failed_gate == "correctness");
     }
     CHECK(sources.size() == 6);  // nothing verified twice
     CHECK(refined);

@@ -21,7 +21,8 @@ std::string write(const test::temp_dir& dir, const std::string& name, const std:
 
 TEST_CASE("a bad config stops kforge before anything starts, naming file and line", "[runtime]") {
   test::temp_dir dir{"cli"};
-  auto cfg = write(dir, "bad.toml", "[campaign]\nname = \"x\"\ntasks = [\"*.toml\"]\n[budget]\nevaluation = 3\n");
+  auto cfg =
+      write(dir, "bad.toml", "[campaign]\nname = \"x\"\ntasks = [\"*.toml\"]\n[budget]\nevaluation = 3\n");
   std::string out;
   CHECK(test::run_to_end({KFORGE_BINARY, "run", cfg}, out) == 2);
   CHECK_THAT(out, Catch::Contains(cfg + ":5: unknown key 'evaluation' in [budget]"));

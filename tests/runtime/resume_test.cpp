@@ -74,7 +74,8 @@ TEST_CASE("a campaign killed with SIGKILL resumes without losing or repeating ca
     // Synchronise on the log: kill once five candidates have been verified.
     int seen = 0;
     while (auto line = child.read_line()) {
-      if (line->find("candidate verified") != std::string::npos && ++seen == 5) break;
+      if (line->find("candidate verified") != std::string::npos && ++seen == 5)
+        break;
     }
     REQUIRE(seen == 5);
     child.kill(SIGKILL);
@@ -90,11 +91,13 @@ TEST_CASE("a campaign killed with SIGKILL resumes without losing or repeating ca
     while (auto line = child.read_line()) {
       log += *line + "\n";
       auto at = line->find("candidate verified");
-      if (at == std::string::npos) continue;
+      if (at == std::string::npos)
+        continue;
       auto cand = line->find("cand=");
       REQUIRE(cand != std::string::npos);
       auto id = line->substr(cand + 5, 12);
-      for (const auto& [hash, c] : before.candidates) CHECK(hash.rfind(id, 0) != 0);  // not verified again
+      for (const auto& [hash, c] : before.candidates)
+        CHECK(hash.rfind(id, 0) != 0);  // not verified again
     }
     CHECK(child.wait() == 0);
   }
@@ -116,7 +119,8 @@ TEST_CASE("a campaign killed with SIGKILL resumes without losing or repeating ca
     CHECK(distinct.size() == hashes.size());
     CHECK(static_cast<int64_t>(hashes.size()) == t.evaluations);
     CHECK(t.evaluations <= per_task);
-    for (size_t i = 0; i < hashes.size(); ++i) CHECK(after.candidates[hashes[i]].seq == static_cast<int64_t>(i));
+    for (size_t i = 0; i < hashes.size(); ++i)
+      CHECK(after.candidates[hashes[i]].seq == static_cast<int64_t>(i));
     CHECK(t.phase == "done");
     total += t.evaluations;
   }

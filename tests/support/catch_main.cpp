@@ -10,7 +10,8 @@
 int main(int argc, char* argv[]) {
   kforge::log::level lvl = kforge::log::level::warning;
   if (const char* env = std::getenv("KFORGE_TEST_LOG"))
-    if (!kforge::log::parse_level(env, lvl)) lvl = kforge::log::level::warning;
+    if (!kforge::log::parse_level(env, lvl))
+      lvl = kforge::log::level::warning;
   kforge::log::set_level(lvl);
   return Catch::Session().run(argc, argv);
 }

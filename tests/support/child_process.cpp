@@ -12,18 +12,22 @@ namespace kforge::test {
 
 child_process::child_process(const std::vector<std::string>& argv, const std::string& stdout_file) {
   int fds[2];
-  if (pipe2(fds, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
+  if (pipe2(fds, O_CLOEXEC) != 0)
+    throw std::runtime_error("pipe failed");
   std::vector<char*> args;
-  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));  // NOLINT: execv wants char*
+  for (const auto& a : argv)
+    args.push_back(const_cast<char*>(a.c_str()));  // NOLINT: execv wants char*
   args.push_back(nullptr);
   pid_ = fork();
-  if (pid_ < 0) throw std::runtime_error("fork failed");
+  if (pid_ < 0)
+    throw std::runtime_error("fork failed");
   if (pid_ == 0) {
     if (stdout_file == "-") {
       dup2(fds[1], STDOUT_FILENO);
     } else {
       int out = open(stdout_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      if (out >= 0) dup2(out, STDOUT_FILENO);
+      if (out >= 0)
+        dup2(out, STDOUT_FILENO);
     }
     dup2(fds[1], STDERR_FILENO);
     execv(args[0], args.data());
@@ -38,7 +42,8 @@ child_process::~child_process() {
     ::kill(pid_, SIGKILL);
     waitpid(pid_, nullptr, 0);
   }
-  if (err_fd_ >= 0) close(err_fd_);
+  if (err_fd_ >= 0)
+    close(err_fd_);
 }
 
 std::optional<std::string> child_process::read_line() {
@@ -51,9 +56,11 @@ std::optional<std::string> child_process::read_line() {
     }
     char chunk[4096];
     auto n = read(err_fd_, chunk, sizeof(chunk));
-    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno == EINTR)
+      continue;
     if (n <= 0) {
-      if (buffer_.empty()) return std::nullopt;
+      if (buffer_.empty())
+        return std::nullopt;
       auto line = buffer_;
       buffer_.clear();
       return line;
@@ -63,24 +70,29 @@ std::optional<std::string> child_process::read_line() {
 }
 
 void child_process::kill(int sig) {
-  if (pid_ > 0) ::kill(pid_, sig);
+  if (pid_ > 0)
+    ::kill(pid_, sig);
 }
 
 int child_process::wait() {
   int status = 0;
-  if (pid_ <= 0) return -1;
+  if (pid_ <= 0)
+    return -1;
   while (waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
   }
   pid_ = -1;
-  if (WIFEXITED(status)) return WEXITSTATUS(status);
-  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+  if (WIFEXITED(status))
+    return WEXITSTATUS(status);
+  if (WIFSIGNALED(status))
+    return 128 + WTERMSIG(status);
   return -1;
 }
 
 int run_to_end(const std::vector<std::string>& argv, std::string& output) {
   child_process child{argv, "-"};
   output.clear();
-  while (auto line = child.read_line()) output += *line + "\n";
+  while (auto line = child.read_line())
+    output += *line + "\n";
   return child.wait();
 }
 

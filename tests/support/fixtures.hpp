@@ -45,7 +45,8 @@ inline hardware::task_def knob_task(const std::string& id = "t1", const std::str
   t.inputs = {{"x", {16}, "uniform", -1, 1}};
   t.outputs = {{"y", {16}, "uniform", -1, 1}};
   t.knobs = {{"VEC", {1, 4, 8}}, {"UNROLL", {1, 2}}};
-  t.template_source = "void k(const float* x, float* y, int n) { for (int i = 0; i < n; ++i) y[i] = x[i]; }\n";
+  t.template_source =
+      "void k(const float* x, float* y, int n) { for (int i = 0; i < n; ++i) y[i] = x[i]; }\n";
   t.definition_hash = "def-" + id;
   return t;
 }

@@ -11,7 +11,8 @@ temp_dir::temp_dir(const std::string& prefix) {
   auto pattern = (std::filesystem::temp_directory_path() / ("kforge-test-" + prefix + "-XXXXXX")).string();
   std::vector<char> buf(pattern.begin(), pattern.end());
   buf.push_back('\0');
-  if (mkdtemp(buf.data()) == nullptr) throw std::runtime_error("mkdtemp failed for " + pattern);
+  if (mkdtemp(buf.data()) == nullptr)
+    throw std::runtime_error("mkdtemp failed for " + pattern);
   path_ = buf.data();
 }
 
