@@ -10,7 +10,7 @@ namespace kforge::hardware {
 
 /// The result of comparing one output tensor of a candidate with the reference.
 struct comparison {
-  bool passed = true;
+  bool passed = true;        ///< every element within tolerance
   int64_t mismatches = 0;    ///< elements outside the tolerance (non-finite ones included)
   int64_t non_finite = 0;    ///< mismatches where the candidate gave NaN or Inf
   double max_abs_error = 0;  ///< largest |got - expected| over elements where both are finite

@@ -28,12 +28,12 @@ struct cpu_backend_config {
   std::vector<std::string> cxx_flags = {"-O3", "-march=native"};  ///< for kernels and the reference
   std::vector<std::string> harness_flags = {"-O2"};               ///< for the trusted harness object
   std::filesystem::path work_dir;                                 ///< holds tasks/, candidates/, runs/
-  process_limits compile_limits = default_compile_limits();
-  process_limits run_limits = default_run_limits();
-  int seeds = 2;                       ///< input seeds checked for correctness (>= 1)
-  int warmup = 3;                      ///< untimed calls before timing
-  int min_runs = 10;                   ///< timed calls at least
-  int max_runs = 100;                  ///< timed calls at most
+  process_limits compile_limits = default_compile_limits();       ///< for the harness, reference and kernels
+  process_limits run_limits = default_run_limits();  ///< for one harness run (all seeds and timing)
+  int seeds = 2;                                     ///< input seeds checked for correctness (>= 1)
+  int warmup = 3;                                    ///< untimed calls before timing
+  int min_runs = 10;                                 ///< timed calls at least
+  int max_runs = 100;                                ///< timed calls at most
   double target_ms = 200;              ///< stop timing after this much timed time once min_runs are done (ms)
   int64_t flush_kib = 4096;            ///< KiB written between timed calls to evict caches; 0 = off
   std::size_t output_cap = 16 * 1024;  ///< bytes of compiler or program output kept (overrides the limits')
@@ -45,7 +45,7 @@ struct cpu_backend_config {
 /// outputs for every seed, and the reference's latency. Kept in memory by the
 /// verifier; read-only afterwards, so it may be shared between threads.
 struct reference_data {
-  std::string task_id;
+  std::string task_id;                   ///< the task it was made for
   std::string definition_hash;           ///< of the task it was made for
   std::vector<tensor_set> inputs;        ///< per seed; [0] is seed 1
   std::vector<tensor_set> outputs;       ///< the reference's outputs per seed
@@ -55,7 +55,7 @@ struct reference_data {
 
 /// The outcome of the compile gate for one candidate.
 struct compile_result {
-  bool ok = false;
+  bool ok = false;               ///< compiled and linked
   std::filesystem::path binary;  ///< the linked program when ok; lives until discard()
   std::filesystem::path dir;     ///< the candidate directory holding it (empty when not ok)
   std::string output;            ///< compiler output (errors, warnings), capped at output_cap
@@ -119,7 +119,7 @@ class cpu_backend {
  private:
   /// Raw results of one harness run.
   struct execution {
-    exit_report report;
+    exit_report report;               ///< how the harness process ended
     std::string problem;              ///< why the run gave no usable outputs; empty if it did
     std::vector<tensor_set> outputs;  ///< per seed
     tensor_set post_outputs;          ///< seed 1 again, after timing
@@ -127,13 +127,17 @@ class cpu_backend {
     std::string timing_problem;       ///< why there are no timings
   };
 
+  /// Runs `binary` (a harness-linked program) on `inputs` in a fresh run directory and reads what it wrote.
   [[nodiscard]] caf::expected<execution> execute(const task_def& task, const std::filesystem::path& binary,
                                                  const std::vector<tensor_set>& inputs) const;
+  /// Compiles the task's harness object unless it exists; returns its path.
   [[nodiscard]] caf::expected<std::filesystem::path> build_harness(const task_def& task) const;
+  /// work_dir/tasks/<id>/harness-<definition hash prefix>.o
   [[nodiscard]] std::filesystem::path harness_object_path(const task_def& task) const;
+  /// The harness parameters from the configuration.
   [[nodiscard]] harness_params params() const;
 
-  cpu_backend_config config_;
+  cpu_backend_config config_;  ///< immutable after construction
 };
 
 }  // namespace kforge::hardware

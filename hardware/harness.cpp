@@ -31,13 +31,28 @@ namespace {
 
 using kforge_tensors = std::vector<std::vector<float>>;
 @DECLS@
+// The harness avoids libc functions a kernel could define with C linkage and
+// so interpose (memset, memcmp, atoi, ...): the names it does use from libc
+// are ones the hack gate forbids (fopen, fread, clock_gettime, ...).
+bool kforge_same(const char* a, const char* b, int n) {
+  for (int i = 0; i < n; ++i)
+    if (a[i] != b[i]) return false;
+  return true;
+}
+
+long long kforge_parse(const char* text) {
+  long long value = 0;
+  for (; *text >= '0' && *text <= '9'; ++text) value = value * 10 + (*text - '0');
+  return value;
+}
+
 bool kforge_read(const char* path, const std::vector<uint64_t>& sizes, kforge_tensors& out) {
   std::FILE* f = std::fopen(path, "rb");
   if (f == nullptr) return false;
   char magic[8];
   uint32_t version = 0;
   uint32_t count = 0;
-  bool ok = std::fread(magic, 1, 8, f) == 8 && std::memcmp(magic, "KFTENSOR", 8) == 0 &&
+  bool ok = std::fread(magic, 1, 8, f) == 8 && kforge_same(magic, "KFTENSOR", 8) &&
             std::fread(&version, 4, 1, f) == 1 && version == 1 && std::fread(&count, 4, 1, f) == 1 &&
             count == sizes.size();
   std::vector<uint64_t> elements(sizes.size());
@@ -78,6 +93,15 @@ void kforge_call(kforge_tensors& kforge_in, kforge_tensors& kforge_out) {
 @BIND@  static_cast<void>(@CALL@);
 }
 
+// "in_3.bin" and the like; seeds are 1 to 9.
+void kforge_name(char* out, const char* prefix, int seed) {
+  int n = 0;
+  for (; prefix[n] != 0; ++n) out[n] = prefix[n];
+  const char* tail = ".bin";
+  out[n++] = static_cast<char>('0' + seed);
+  for (int i = 0; i < 5; ++i) out[n + i] = tail[i];
+}
+
 int kforge_fail(int code, const char* what, const char* path) {
   std::fprintf(stderr, "kforge harness: %s %s\n", what, path);
   return code;
@@ -87,21 +111,21 @@ int kforge_fail(int code, const char* what, const char* path) {
 
 int main(int argc, char** argv) {
   if (argc != 7) return kforge_fail(2, "usage:", "SEEDS WARMUP MIN_RUNS MAX_RUNS TARGET_NS FLUSH_BYTES");
-  const int seeds = std::atoi(argv[1]);
-  const int warmup = std::atoi(argv[2]);
-  const int min_runs = std::atoi(argv[3]);
-  const int max_runs = std::atoi(argv[4]);
-  const long long target_ns = std::atoll(argv[5]);
-  const long long flush_bytes = std::atoll(argv[6]);
+  const int seeds = static_cast<int>(kforge_parse(argv[1]));
+  const int warmup = static_cast<int>(kforge_parse(argv[2]));
+  const int min_runs = static_cast<int>(kforge_parse(argv[3]));
+  const int max_runs = static_cast<int>(kforge_parse(argv[4]));
+  const long long target_ns = kforge_parse(argv[5]);
+  const long long flush_bytes = kforge_parse(argv[6]);
   kforge_tensors in;
   kforge_tensors out;
-  char path[64];
-  for (int s = 1; s <= seeds; ++s) {
-    std::snprintf(path, sizeof path, "in_%d.bin", s);
+  char path[32];
+  for (int s = 1; s <= seeds && s <= 9; ++s) {
+    kforge_name(path, "in_", s);
     if (!kforge_read(path, kforge_input_sizes, in)) return kforge_fail(3, "cannot read", path);
     kforge_sentinel(out);
     kforge_call(in, out);
-    std::snprintf(path, sizeof path, "out_%d.bin", s);
+    kforge_name(path, "out_", s);
     if (!kforge_write(path, out)) return kforge_fail(4, "cannot write", path);
   }
 
@@ -113,10 +137,10 @@ int main(int argc, char** argv) {
   std::vector<uint64_t> times;
   long long timed = 0;
   for (int r = 0; r < max_runs && (r < min_runs || timed < target_ns); ++r) {
-    if (!flush.empty()) {
-      std::memset(flush.data(), r & 0xff, flush.size());
-      kforge_sink = kforge_sink + flush[static_cast<std::size_t>(r) % flush.size()];
-    }
+    // One store per cache line through a volatile pointer: the lines are written, and evict the kernel's data.
+    volatile unsigned char* lines = flush.data();
+    for (std::size_t k = 0; k < flush.size(); k += 64) lines[k] = static_cast<unsigned char>(r);
+    if (!flush.empty()) kforge_sink = kforge_sink + lines[static_cast<std::size_t>(r) % flush.size()];
     timespec t0;
     timespec t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);

@@ -31,18 +31,24 @@ namespace kforge::hardware {
 
 /// How the harness runs: passed on its command line.
 struct harness_params {
-  int seeds = 2;
-  int warmup = 3;
-  int min_runs = 10;
-  int max_runs = 100;
+  int seeds = 2;                      ///< input files in_1.bin .. in_<seeds>.bin
+  int warmup = 3;                     ///< untimed calls before timing
+  int min_runs = 10;                  ///< timed calls at least
+  int max_runs = 100;                 ///< timed calls at most
   int64_t target_ns = 200'000'000;    ///< stop timing after this much timed time once min_runs are done
   int64_t flush_bytes = 4096 * 1024;  ///< written between timed calls to evict caches; 0 = off
 };
 
-/// File names the harness reads and writes in its working directory.
+/// The input file of `seed`: "in_<seed>.bin".
 [[nodiscard]] std::string input_file_name(int seed);
+
+/// The output file of `seed`: "out_<seed>.bin".
 [[nodiscard]] std::string output_file_name(int seed);
+
+/// The output of the call after timing (seed 1's inputs).
 inline constexpr const char* post_output_file = "out_post.bin";
+
+/// The per-call durations of the timed calls.
 inline constexpr const char* timing_file = "timing.bin";
 
 /// The C++17 source of the harness for `task`: declares the kernel from

@@ -14,7 +14,7 @@ struct sandbox_request {
   std::vector<std::string> argv;         ///< argv[0]: a path, or a name looked up in /usr/bin:/bin
   std::filesystem::path cwd;             ///< working directory owned by the caller; empty: a fresh one
   std::filesystem::path scratch_parent;  ///< where a fresh directory is made; empty: the system temp dir
-  process_limits limits;
+  process_limits limits;                 ///< wall clock, rlimits, output cap
 };
 
 /// The whole environment a sandboxed program gets: PATH=/usr/bin:/bin,

@@ -22,6 +22,7 @@ class scratch_dir {
   /// Removes the directory recursively (errors are logged, not thrown).
   ~scratch_dir();
 
+  /// Not copyable: one owner removes the directory.
   scratch_dir(const scratch_dir&) = delete;
   scratch_dir& operator=(const scratch_dir&) = delete;
 
@@ -46,7 +47,7 @@ class scratch_dir {
  private:
   explicit scratch_dir(std::filesystem::path path) noexcept : path_(std::move(path)) {}
 
-  std::filesystem::path path_;
+  std::filesystem::path path_;  ///< absolute; empty when nothing is owned
 };
 
 /// Removes `dir` recursively; a missing directory is not an error.

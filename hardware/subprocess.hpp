@@ -31,8 +31,8 @@ struct spawn_options {
   std::vector<std::string> argv;  ///< argv[0] is a path or a name searched in the PATH of `env`
   std::vector<std::string> env;   ///< the complete environment ("KEY=value"); nothing is inherited
   std::filesystem::path cwd;      ///< working directory; must exist
-  process_limits limits;
-  bool isolate = true;  ///< run in new PID and network namespaces where the kernel allows it
+  process_limits limits;          ///< wall clock, rlimits, output cap
+  bool isolate = true;            ///< run in new PID and network namespaces where the kernel allows it
 };
 
 /// How a process ended, with its captured output and resource use.
@@ -61,9 +61,11 @@ struct exit_report {
 /// the program's status. When it dies the kernel kills everything inside,
 /// even processes that called setsid. Where namespaces cannot be made, the
 /// program runs as a plain child in its own process group and a warning is
-/// logged once. The
-/// destructor kills the group (SIGTERM, grace, SIGKILL) and reaps, so no
-/// process or zombie outlives the object. Not thread-safe; blocking.
+/// logged once. The destructor kills the group (SIGTERM, grace, SIGKILL) and
+/// reaps, so no process or zombie outlives the object. Blocking; not
+/// thread-safe. Spawn and wait on the same thread: the child gets SIGKILL when
+/// the thread that spawned it exits (PR_SET_PDEATHSIG). SIGCHLD must not be
+/// ignored (SIG_IGN would reap children before wait() sees them).
 class subprocess {
  public:
   /// Starts `opts.argv` and returns once execve has succeeded or failed (a
@@ -78,6 +80,7 @@ class subprocess {
   /// Kills the process group if it still runs and reaps the child.
   ~subprocess();
 
+  /// Not copyable: one owner kills and reaps the process.
   subprocess(const subprocess&) = delete;
   subprocess& operator=(const subprocess&) = delete;
 
@@ -98,19 +101,22 @@ class subprocess {
   [[nodiscard]] bool is_isolated() const noexcept { return isolated_; }
 
  private:
+  /// SIGTERM to the group if it still runs, the grace period, SIGKILL, then reaps.
   void kill_and_reap() noexcept;
+  /// Reaps the child (waiting if `block`) and fills the status and resource use of `report`.
   void reap(exit_report& report, bool block) noexcept;
+  /// True once the child has exited; it stays a zombie (its group id stays valid) until reaped.
   [[nodiscard]] bool has_exited() noexcept;
 
-  pid_t pid_ = -1;
-  unique_fd output_;
-  unique_fd pidfd_;
-  unique_fd status_;  ///< init's report of the program's wait status (namespaced runs)
-  process_limits limits_;
-  bool isolated_ = false;
-  bool exec_failed_ = false;
-  std::string exec_error_;
-  std::chrono::steady_clock::time_point start_{};
+  pid_t pid_ = -1;            ///< the child, -1 once reaped
+  unique_fd output_;          ///< read end of the stdout+stderr pipe (non-blocking)
+  unique_fd pidfd_;           ///< readable when the child exits; may be absent (old kernels)
+  unique_fd status_;          ///< init's report of the program's wait status (namespaced runs)
+  process_limits limits_;     ///< wall-clock limit, grace and output cap
+  bool isolated_ = false;     ///< runs in its own PID and network namespaces
+  bool exec_failed_ = false;  ///< the program could not be started
+  std::string exec_error_;    ///< why not
+  std::chrono::steady_clock::time_point start_{};  ///< just before clone
 };
 
 }  // namespace kforge::hardware

@@ -19,6 +19,7 @@ class unique_fd {
   /// Closes the descriptor if one is held.
   ~unique_fd() { reset(); }
 
+  /// Not copyable: one owner closes the descriptor.
   unique_fd(const unique_fd&) = delete;
   unique_fd& operator=(const unique_fd&) = delete;
 
@@ -49,7 +50,7 @@ class unique_fd {
   }
 
  private:
-  int fd_ = -1;
+  int fd_ = -1;  ///< the owned descriptor or -1
 };
 
 }  // namespace kforge::hardware

@@ -1,0 +1,103 @@
+#include "actors/verifier/verifier_actor.hpp"
+
+#include "hardware/cpu_device.hpp"
+#include "tests/support/actor_fixture.hpp"
+#include "tests/support/temp_dir.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace kforge;
+using namespace kforge::actors;
+
+namespace {
+
+struct verifier_fixture : test::actor_fixture {
+  test::temp_dir work{"verifier"};
+  std::shared_ptr<hardware::task_map> tasks = std::make_shared<hardware::task_map>();
+  verifier_actor verifier;
+  hardware::task_def task;
+
+  verifier_fixture() {
+    auto loaded =
+        hardware::load_task(std::string{KFORGE_SOURCE_DIR} + "/configs/tasks/cpu/row_sum_256x2048.toml");
+    REQUIRE(loaded);
+    task = *loaded;
+    (*tasks)[task.id] = task;
+    hardware::cpu_backend_config bcfg;
+    bcfg.work_dir = work.path();
+    bcfg.min_runs = 3;
+    bcfg.max_runs = 5;
+    bcfg.target_ms = 5;
+    verifier_config vcfg;
+    vcfg.detached = false;  // the testing scheduler runs the workers too
+    verifier = spawn_verifier(sys, std::make_shared<hardware::cpu_device>(bcfg), tasks, vcfg);
+  }
+
+  ~verifier_fixture() {
+    self->send(verifier, drain_atom_v);
+    run();
+  }
+
+  hardware::verdict verify(const std::string& source) {
+    hardware::verdict out;
+    auto rh = self->request(verifier, caf::infinite, verify_atom_v, verify_request{task.id, "c", source});
+    run();
+    rh.receive([&](hardware::verdict& v) { out = std::move(v); },
+               [](caf::error& err) { FAIL(describe(err)); });
+    return out;
+  }
+};
+
+const char* correct = R"(
+void row_sum(const float* x, float* y, int rows, int cols) {
+  for (int r = 0; r < rows; ++r) {
+    double s = 0;
+    for (int c = 0; c < cols; ++c) s += x[r * cols + c];
+    y[r] = static_cast<float>(s);
+  }
+}
+)";
+
+}  // namespace
+
+TEST_CASE_METHOD(verifier_fixture, "the verifier pool prepares the reference, then compiles and runs",
+                 "[actors]") {
+  REQUIRE(task.signature.find("row_sum") != std::string::npos);
+  auto rh = self->request(verifier, caf::infinite, reference_atom_v, task.id);
+  run();
+  rh.receive([](hardware::timing_stats& t) { CHECK(t.median_ns > 0); },
+             [](caf::error& err) { FAIL(describe(err)); });
+
+  auto ok = verify(correct);
+  CHECK(ok.feasible);
+  CHECK(ok.is_timed());
+  CHECK(ok.device == "cpu");
+
+  SECTION("a compile error comes back from the compile stage") {
+    auto v = verify("void row_sum(const float* x, float* y, int rows, int cols) { oops }");
+    CHECK(v.failed_gate == "compile");
+  }
+  SECTION("a forbidden call is stopped at the hack gate without compiling") {
+    auto v = verify(std::string{"#include <cstdlib>\n"} + correct + "void f() { system(\"ls\"); }\n");
+    CHECK(v.failed_gate == "hack");
+    CHECK(v.compile_ms == 0);
+  }
+  SECTION("stats count the verdicts") {
+    auto sh = self->request(verifier, caf::infinite, stats_atom_v);
+    run();
+    sh.receive(
+        [](verifier_stats& s) {
+          CHECK(s.completed == 1);
+          CHECK(s.queued == 0);
+          CHECK(s.run_busy_ms > 0);
+        },
+        [](caf::error& err) { FAIL(describe(err)); });
+  }
+}
+
+TEST_CASE_METHOD(verifier_fixture, "an unknown task is a bad request", "[actors]") {
+  auto rh = self->request(verifier, caf::infinite, verify_atom_v, verify_request{"nope", "c", correct});
+  run();
+  rh.receive([](hardware::verdict&) { FAIL("expected an error"); },
+             [](caf::error& err) { CHECK(code_of(err) == errc::bad_request); });
+}
