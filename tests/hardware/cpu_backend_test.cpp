@@ -172,9 +172,10 @@ TEST_CASE("A kernel that crashes fails at correctness with the signal", "[hardwa
 
 TEST_CASE("A kernel that allocates past the address-space limit fails at correctness", "[hardware]") {
   // The volatile pointer keeps the compiler from eliding the allocation.
-  auto v = evaluate(kernel("  static float* volatile keep = nullptr;\n"
-                           "  keep = new float[static_cast<unsigned long>(rows) << 32];\n"
-                           "  for (int i = 0; i < rows * cols; ++i) c[i] = a[i] + b[i];"));
+  auto v =
+      evaluate(kernel("  static float* volatile keep = nullptr;\n"
+                      "  keep = new float[static_cast<unsigned long>(rows) << 32];\n"
+                      "  for (int i = 0; i < rows * cols; ++i) c[i] = a[i] + b[i];"));
   CHECK(v.failed_gate == gate_correctness);
   CHECK_THAT(gate(v, gate_correctness).detail,
              Catch::StartsWith("killed by signal SIGABRT (Aborted)") && Catch::Contains("bad_alloc"));
