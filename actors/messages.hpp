@@ -109,34 +109,53 @@ typename Inspector::result_type inspect(Inspector& f, verify_request& x) {
   return f(caf::meta::type_name("verify_request"), x.task_id, x.cand_hash, x.source);
 }
 
+/// Verifier pool -> task actor: the verdict of one candidate.
+struct verification {
+  hardware::verdict verdict;
+  std::string cache_key;  ///< SHA-256 of (backend build signature, task definition, source)
+  bool cached = false;    ///< answered from the verdict cache: nothing was compiled or run
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, verification& x) {
+  return f(caf::meta::type_name("verification"), x.verdict, x.cache_key, x.cached);
+}
+
 /// Task actor -> curator: one logical event, committed atomically: the
 /// candidate with its verdict, and the task's record after it.
 struct experience {
   memory::candidate_record candidate;
   memory::task_record task;
+  std::string verdict_key;  ///< where the verifier may find this verdict again; empty = not cacheable
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, experience& x) {
-  return f(caf::meta::type_name("experience"), x.candidate, x.task);
+  return f(caf::meta::type_name("experience"), x.candidate, x.task, x.verdict_key);
 }
 
 /// Verifier pool -> anyone: load and utilisation of one device's pool.
 struct verifier_stats {
   std::string device;
-  int32_t queued = 0;       ///< waiting for a compile slot
-  int32_t compiling = 0;    ///< in the compile stage
-  int32_t waiting_run = 0;  ///< compiled, waiting for the run stage
-  int32_t running = 0;      ///< in the run stage (0 or 1)
-  int64_t completed = 0;    ///< verdicts delivered
-  double run_busy_ms = 0;   ///< time the run stage spent running
-  double uptime_ms = 0;     ///< time since the pool started
+  int32_t queued = 0;              ///< waiting for a compile slot
+  int32_t compiling = 0;           ///< in the compile stage
+  int32_t waiting_run = 0;         ///< compiled, waiting for the run stage
+  int32_t running = 0;             ///< in the run stage (0 or 1)
+  int64_t completed = 0;           ///< verdicts delivered
+  int64_t cache_hits = 0;          ///< verdicts answered from the verdict cache (memory or store)
+  int64_t coalesced = 0;           ///< requests that joined an identical one already in flight
+  int64_t compile_cache_hits = 0;  ///< compiles skipped because the binary was still built
+  double run_busy_ms = 0;          ///< time the run stage spent running
+  double uptime_ms = 0;            ///< time since the pool started
+  double backlog_ms = 0;           ///< time during which compiles or runs were queued
+  double busy_in_backlog_ms = 0;   ///< run-stage busy time within backlog_ms
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, verifier_stats& x) {
   return f(caf::meta::type_name("verifier_stats"), x.device, x.queued, x.compiling, x.waiting_run, x.running,
-           x.completed, x.run_busy_ms, x.uptime_ms);
+           x.completed, x.cache_hits, x.coalesced, x.compile_cache_hits, x.run_busy_ms, x.uptime_ms,
+           x.backlog_ms, x.busy_in_backlog_ms);
 }
 
 /// Task actor -> supervisor: where one task stands, after every commit.

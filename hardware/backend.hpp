@@ -25,15 +25,20 @@ typename Inspector::result_type inspect(Inspector& f, build_result& x) {
 }
 
 /// A device's compile, run and profile steps, as the verifier pool drives them.
-/// Threading contract: hack_check and compile may run concurrently on any
-/// threads; prepare, run and discard are called by the pool's single run stage
-/// only; a task is prepared before any of its candidates is compiled.
+/// Threading contract: hack_check, compile and discard may run concurrently on
+/// any threads; prepare and run are called by the pool's single run stage only;
+/// a task is prepared before any of its candidates is compiled.
 class backend {
  public:
   virtual ~backend() = default;
 
   /// The device this backend runs on, e.g. "cpu" or "cuda:0".
   [[nodiscard]] virtual std::string device() const = 0;
+
+  /// Everything besides the task and the source that decides a verdict: device,
+  /// compiler and its version, flags, correctness and timing settings. Part of
+  /// the verdict-cache key, so that changing any of them invalidates the cache.
+  [[nodiscard]] virtual std::string build_signature() const = 0;
 
   /// Gate 1: static checks on the source, before anything is compiled.
   [[nodiscard]] virtual gate_result hack_check(const task_def& task, const std::string& source) const = 0;

@@ -1,5 +1,6 @@
 #include "hardware/cpu_device.hpp"
 
+#include "runtime/hash.hpp"
 #include "runtime/log.hpp"
 
 namespace kforge::hardware {
@@ -17,6 +18,21 @@ compile_result to_compile_result(const build_result& b) {
 }
 
 }  // namespace
+
+cpu_device::cpu_device(cpu_backend_config config, std::string compiler_version) : impl_(std::move(config)) {
+  const auto& c = impl_.config();
+  content_hasher h;
+  h.add("cpu-v1").add(c.device).add(c.cxx).add(compiler_version);
+  for (const auto& f : c.cxx_flags)
+    h.add(f);
+  for (const auto& f : c.harness_flags)
+    h.add(f);
+  for (auto n : {static_cast<int64_t>(c.seeds), static_cast<int64_t>(c.warmup),
+                 static_cast<int64_t>(c.min_runs), static_cast<int64_t>(c.max_runs), c.flush_kib})
+    h.add(std::to_string(n));
+  h.add(std::to_string(c.target_ms));
+  signature_ = h.finish();
+}
 
 gate_result cpu_device::hack_check(const task_def& task, const std::string& source) const {
   return impl_.hack_check(task, source);

@@ -13,10 +13,12 @@ namespace kforge::hardware {
 /// per the `backend` threading contract).
 class cpu_device final : public backend {
  public:
-  /// Makes the device over a backend with `config`.
-  explicit cpu_device(cpu_backend_config config) : impl_(std::move(config)) {}
+  /// Makes the device over a backend with `config`; `compiler_version` is what
+  /// `cxx --version` printed (part of the build signature).
+  explicit cpu_device(cpu_backend_config config, std::string compiler_version = {});
 
   [[nodiscard]] std::string device() const override { return impl_.config().device; }
+  [[nodiscard]] std::string build_signature() const override { return signature_; }
   [[nodiscard]] gate_result hack_check(const task_def& task, const std::string& source) const override;
   [[nodiscard]] caf::expected<timing_stats> prepare(const task_def& task) override;
   [[nodiscard]] caf::expected<build_result> compile(const task_def& task, const std::string& source,
@@ -26,6 +28,7 @@ class cpu_device final : public backend {
 
  private:
   cpu_backend impl_;
+  std::string signature_;
   std::map<std::string, reference_data> references_;  // by task id
 };
 

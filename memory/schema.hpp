@@ -17,6 +17,9 @@
 //   memory           item-id                               memory_item
 //   llm_calls        request-hash                          llm_call_record
 //   meta             meta-key (text)                       a JSON string
+//   verdicts         verdict-key (64 lowercase hex)        candidate-hash as a JSON string
+//                    (verdict-key = SHA-256 of backend build signature, task definition hash
+//                     and source: the verifier's persistent verdict cache)
 //
 //   meta-key         = "schema_version"                    ; decimal schema version of the store
 //                    | "peak/" device "/" metric           ; measured machine peak, e.g. "peak/cpu/gflops"
@@ -70,14 +73,15 @@ enum class table : uint8_t {
   memory,
   llm_calls,
   meta,
+  verdicts,
 };
 
 /// Number of tables in `table`.
-inline constexpr std::size_t table_count = 7;
+inline constexpr std::size_t table_count = 8;
 
 /// LMDB database names, indexed by `table`.
 inline constexpr std::array<const char*, table_count> table_names = {
-    "campaigns", "tasks", "candidates", "task_candidates", "memory", "llm_calls", "meta",
+    "campaigns", "tasks", "candidates", "task_candidates", "memory", "llm_calls", "meta", "verdicts",
 };
 
 /// Returns the LMDB name of `t`, e.g. "task_candidates".

@@ -314,4 +314,21 @@ caf::expected<std::string> get_meta(const txn& tx, std::string_view key) {
   return get_record<std::string>(tx, table::meta, key);
 }
 
+caf::error put_verdict_ref(write_txn& tx, std::string_view verdict_key, std::string_view candidate_hash) {
+  if (auto err = check_id("verdict key", verdict_key))
+    return err;
+  if (auto err = check_id("candidate hash", candidate_hash))
+    return err;
+  auto bytes = encode_string(candidate_hash);
+  if (!bytes)
+    return std::move(bytes.error());
+  return tx.put(table::verdicts, verdict_key, *bytes);
+}
+
+caf::expected<std::string> get_verdict_ref(const txn& tx, std::string_view verdict_key) {
+  if (auto err = check_id("verdict key", verdict_key))
+    return err;
+  return get_record<std::string>(tx, table::verdicts, verdict_key);
+}
+
 }  // namespace kforge::memory

@@ -140,4 +140,11 @@ using memory_visitor = std::function<caf::error(memory_item&& item)>;
 /// Reads a meta string. Errors: errc::not_found.
 [[nodiscard]] caf::expected<std::string> get_meta(const txn& tx, std::string_view key);
 
+/// Records that the verdict with `verdict_key` is stored in candidate `candidate_hash`.
+[[nodiscard]] caf::error put_verdict_ref(write_txn& tx, std::string_view verdict_key,
+                                         std::string_view candidate_hash);
+
+/// The candidate holding the verdict with `verdict_key`; errc::not_found if none.
+[[nodiscard]] caf::expected<std::string> get_verdict_ref(const txn& tx, std::string_view verdict_key);
+
 }  // namespace kforge::memory

@@ -2,9 +2,32 @@
 
 #include "hardware/cpu_device.hpp"
 
+#include <array>
 #include <cmath>
+#include <cstdio>
+#include <memory>
 
 namespace kforge::runtime {
+
+namespace {
+
+// First line of `cxx --version`: part of the verdict-cache key, so a compiler
+// upgrade re-verifies everything. Trusted: the compiler comes from the config.
+std::string compiler_version(const std::string& cxx) {
+  std::string cmd = "'" + cxx + "' --version 2>/dev/null";
+  std::unique_ptr<FILE, int (*)(FILE*)> pipe{popen(cmd.c_str(), "r"), pclose};
+  if (!pipe)
+    return "unknown";
+  std::array<char, 256> line{};
+  if (std::fgets(line.data(), static_cast<int>(line.size()), pipe.get()) == nullptr)
+    return "unknown";
+  std::string out{line.data()};
+  while (!out.empty() && (out.back() == '\n' || out.back() == '\r'))
+    out.pop_back();
+  return out;
+}
+
+}  // namespace
 
 caf::expected<std::shared_ptr<hardware::backend>> make_backend(const campaign_config& cfg,
                                                                const std::filesystem::path& work_dir) {
@@ -31,7 +54,8 @@ caf::expected<std::shared_ptr<hardware::backend>> make_backend(const campaign_co
   std::filesystem::create_directories(work_dir, ec);
   if (ec)
     return make_error(errc::io_failed, "cannot create " + work_dir.string() + ": " + ec.message());
-  return std::shared_ptr<hardware::backend>{std::make_shared<hardware::cpu_device>(std::move(c))};
+  return std::shared_ptr<hardware::backend>{
+      std::make_shared<hardware::cpu_device>(std::move(c), compiler_version(v.cxx))};
 }
 
 }  // namespace kforge::runtime

@@ -28,8 +28,11 @@ struct verifier_settings {
   double run_timeout_s = 20;
   int64_t run_memory_mib = 2048;
   int64_t compile_memory_mib = 4096;
-  std::string work_dir;      ///< scratch for builds; empty = <store>/work
-  double flag_speedup = 10;  ///< speedups above this are marked for review
+  std::string work_dir;       ///< scratch for builds; empty = <store>/work
+  double flag_speedup = 10;   ///< speedups above this are marked for review
+  int32_t max_queue = 256;    ///< verifications waiting before task actors are told to back off
+  bool verdict_cache = true;  ///< answer a duplicate candidate from its earlier verdict (store-backed)
+  int32_t compile_cache_entries = 16;  ///< built binaries kept for re-runs
 };
 
 /// A whole campaign config.

@@ -127,7 +127,10 @@ int run_campaign(const campaign_config& cfg, const run_options& opts) {
     auto llm = actors::spawn_llm_proxy(sys, tasks, lcfg);
     actors::verifier_config vcfg;
     vcfg.compile_jobs = cfg.verifier.compile_jobs;
-    auto verifier = actors::spawn_verifier(sys, *backend, tasks, vcfg);
+    vcfg.max_queue = cfg.verifier.max_queue;
+    vcfg.verdict_cache = cfg.verifier.verdict_cache;
+    vcfg.compile_cache_entries = cfg.verifier.compile_cache_entries;
+    auto verifier = actors::spawn_verifier(sys, *backend, tasks, vcfg, &*store);
 
     caf::scoped_actor self{sys};
     supervisor_setup setup{cfg,

@@ -72,6 +72,9 @@ caf::expected<bool> write_experience(memory::write_txn& tx, const experience& e,
     return err;
   if (auto err = memory::put_task(tx, e.task))
     return err;
+  if (!e.verdict_key.empty())
+    if (auto err = memory::put_verdict_ref(tx, e.verdict_key, cand.hash))
+      return err;
   auto campaign = memory::get_campaign(tx, cand.campaign);
   if (!campaign)
     return campaign.error();

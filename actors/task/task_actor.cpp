@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <chrono>
 #include <deque>
+#include <functional>
 #include <set>
 
 namespace kforge::actors {
@@ -29,7 +30,9 @@ struct task_state {
   std::set<std::string> hashes;
   std::vector<settings> tried;
   std::deque<std::string> feedback;
-  int32_t in_flight = 0;        // verifications and commits of the current step
+  int32_t in_flight = 0;                       // verifications and commits of the current step
+  std::vector<std::function<void()>> refused;  // verifications to resend after errc::queue_full
+  std::chrono::milliseconds backoff{0};
   int32_t duplicate_steps = 0;  // consecutive steps that proposed nothing new
   bool stopping = false;
   bool finished = false;
@@ -144,7 +147,8 @@ void on_committed(task_pointer self) {
 
 void on_verdict(task_pointer self, const proposal& p, const std::string& hash, const std::string& stage,
                 const std::vector<parent_info>& parent, const std::string& policy, const std::string& model,
-                hardware::verdict v) {
+                verification result) {
+  auto& v = result.verdict;
   auto& st = self->state;
   memory::candidate_record c;
   c.hash = hash;
@@ -182,9 +186,10 @@ void on_verdict(task_pointer self, const proposal& p, const std::string& hash, c
                                      {"cand", short_id(c.hash)},
                                      {"stage", c.stage},
                                      {"gate", c.verdict.failed_gate.empty() ? "all" : c.verdict.failed_gate},
-                                     {"speedup", c.speedup_vs_ref}});
+                                     {"speedup", c.speedup_vs_ref},
+                                     {"cached", result.cached}});
   st.history.push_back(c);
-  experience e{std::move(c), st.rec};
+  experience e{std::move(c), st.rec, result.cache_key};
   self->request(st.peers.curator, caf::infinite, record_atom_v, std::move(e))
       .then([self](int64_t) { on_committed(self); },
             [self](caf::error& err) {
@@ -196,8 +201,41 @@ void on_verdict(task_pointer self, const proposal& p, const std::string& hash, c
             });
 }
 
-void verify_all(task_pointer self, std::vector<proposal> fresh, std::string stage,
-                std::vector<parent_info> parent, std::string policy, std::string model, int32_t granted) {
+void verify_one(task_pointer self, proposal p, std::string hash, std::string stage,
+                std::vector<parent_info> parent, std::string policy, std::string model) {
+  auto& st = self->state;
+  self->request(st.peers.verifier, caf::infinite, verify_atom_v,
+                verify_request{st.rec.task_id, hash, p.source})
+      .then(
+          [=](verification& v) {
+            self->state.backoff = std::chrono::milliseconds{0};
+            on_verdict(self, p, hash, stage, parent, policy, model, std::move(v));
+          },
+          [=](caf::error& err) {
+            auto& s = self->state;
+            if (code_of(err) == errc::queue_full && !s.stopping) {
+              // Back-pressure: wait, then ask again; the evaluation stays in flight.
+              s.refused.push_back([=] { verify_one(self, p, hash, stage, parent, policy, model); });
+              if (s.refused.size() == 1) {
+                s.backoff =
+                    std::min(std::chrono::milliseconds{5000}, std::max(s.cfg.retry_backoff, s.backoff * 2));
+                self->delayed_send(self, s.backoff, retry_atom_v);
+              }
+              return;
+            }
+            s.log.error("verification failed",
+                        {{"task", s.rec.task_id}, {"cand", short_id(hash)}, {"error", describe(err)}});
+            if (code_of(err) == errc::reference_failed || code_of(err) == errc::bad_request) {
+              s.rec.stop_reason = "verifier: " + describe(err);
+              s.stopping = true;
+            }
+            on_committed(self);
+          });
+}
+
+void verify_all(task_pointer self, std::vector<proposal> fresh, const std::string& stage,
+                const std::vector<parent_info>& parent, const std::string& policy, const std::string& model,
+                int32_t granted) {
   auto& st = self->state;
   fresh.resize(std::min(fresh.size(), static_cast<size_t>(std::max(0, granted))));
   for (auto& p : fresh) {
@@ -205,22 +243,7 @@ void verify_all(task_pointer self, std::vector<proposal> fresh, std::string stag
     st.hashes.insert(hash);
     st.tried.push_back(p.knobs);
     ++st.in_flight;
-    self->request(st.peers.verifier, caf::infinite, verify_atom_v,
-                  verify_request{st.rec.task_id, hash, p.source})
-        .then(
-            [=](hardware::verdict& v) {
-              on_verdict(self, p, hash, stage, parent, policy, model, std::move(v));
-            },
-            [=](caf::error& err) {
-              auto& s = self->state;
-              s.log.error("verification failed",
-                          {{"task", s.rec.task_id}, {"cand", short_id(hash)}, {"error", describe(err)}});
-              if (code_of(err) == errc::reference_failed || code_of(err) == errc::bad_request) {
-                s.rec.stop_reason = "verifier: " + describe(err);
-                s.stopping = true;
-              }
-              on_committed(self);
-            });
+    verify_one(self, std::move(p), hash, stage, parent, policy, model);
   }
 }
 
@@ -377,8 +400,17 @@ task_actor::behavior_type task_behavior(task_pointer self, std::shared_ptr<const
       [self](stop_atom) {
         auto& s = self->state;
         s.stopping = true;
+        // Refused verifications never started: drop them.
+        s.in_flight -= static_cast<int32_t>(s.refused.size());
+        s.refused.clear();
         if (s.in_flight == 0)
           finish(self);
+      },
+      [self](retry_atom) {
+        auto retries = std::move(self->state.refused);
+        self->state.refused.clear();
+        for (auto& retry : retries)
+          retry();
       },
   };
 }

@@ -22,6 +22,7 @@
 
 #include <caf/typed_actor.hpp>
 
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -40,7 +41,9 @@ using task_actor = caf::typed_actor<
     // supervisor -> task: begin (or resume) the search.
     caf::reacts_to<start_atom>,
     // supervisor -> task: finish what is in flight, commit it, and quit.
-    caf::reacts_to<stop_atom>>;
+    caf::reacts_to<stop_atom>,
+    // task -> itself: retry the verifications the verifier refused with errc::queue_full.
+    caf::reacts_to<retry_atom>>;
 
 /// Everything a task actor needs; from the campaign config.
 struct task_config {
@@ -51,7 +54,9 @@ struct task_config {
   int32_t context_items = 4;
   int32_t feedback_items = 3;
   int32_t max_duplicate_steps = 8;  ///< steps in a row that propose nothing new before "exhausted"
-  double peak_gflops = 0;           ///< roofline peaks for the performance state
+  std::chrono::milliseconds retry_backoff{
+      200};                ///< first wait after errc::queue_full; doubles, capped at 5 s
+  double peak_gflops = 0;  ///< roofline peaks for the performance state
   double peak_gbps = 0;
   std::string peaks_source = "nominal";
   std::string device = "cpu";

@@ -1,5 +1,7 @@
 #include "actors/verifier/verifier_actor.hpp"
 
+#include "actors/verifier/lru_cache.hpp"
+#include "memory/store.hpp"
 #include "runtime/error.hpp"
 #include "runtime/hash.hpp"
 #include "runtime/log.hpp"
@@ -25,7 +27,8 @@ using compile_worker = caf::typed_actor<
     caf::replies_to<compiled_atom, std::string, std::string, std::string>::with<hardware::build_result>>;
 using run_worker =
     caf::typed_actor<caf::replies_to<reference_atom, std::string>::with<hardware::timing_stats>,
-                     caf::replies_to<ran_atom, std::string, hardware::build_result>::with<hardware::verdict>>;
+                     caf::replies_to<ran_atom, std::string, hardware::build_result>::with<hardware::verdict>,
+                     caf::reacts_to<caf::delete_atom, hardware::build_result>>;
 
 struct worker_state {
   std::shared_ptr<hardware::backend> backend;
@@ -41,8 +44,7 @@ compile_worker::behavior_type compile_worker_behavior(compile_worker::stateful_p
   return {
       [self](compiled_atom, const std::string& task_id, const std::string& cand_id,
              const std::string& source) -> caf::result<hardware::build_result> {
-        const auto& task = self->state.tasks->at(task_id);
-        auto built = self->state.backend->compile(task, source, cand_id);
+        auto built = self->state.backend->compile(self->state.tasks->at(task_id), source, cand_id);
         if (!built)
           return built.error();
         return std::move(*built);
@@ -63,24 +65,28 @@ run_worker::behavior_type run_worker_behavior(run_worker::stateful_pointer<worke
         return *prepared;
       },
       [self](ran_atom, const std::string& task_id,
-             const hardware::build_result& compiled) -> caf::result<hardware::verdict> {
-        auto v = self->state.backend->run(self->state.tasks->at(task_id), compiled);
-        self->state.backend->discard(compiled);
+             const hardware::build_result& built) -> caf::result<hardware::verdict> {
+        auto v = self->state.backend->run(self->state.tasks->at(task_id), built);
         if (!v)
           return v.error();
         return std::move(*v);
       },
+      [self](caf::delete_atom, const hardware::build_result& built) { self->state.backend->discard(built); },
   };
 }
 
 enum class prep_status { none, preparing, ready, failed };
 
+// One distinct candidate in flight; identical requests share it.
 struct job {
   verify_request request;
-  caf::typed_response_promise<hardware::verdict> promise;
-  hardware::build_result compiled;
+  std::string key;
+  std::vector<caf::typed_response_promise<verification>> promises;
+  hardware::build_result built;
   double compile_ms = 0;
 };
+
+using job_ptr = std::shared_ptr<job>;
 
 struct task_prep {
   prep_status status = prep_status::none;
@@ -93,17 +99,22 @@ struct verifier_state {
   std::shared_ptr<hardware::backend> backend;
   std::shared_ptr<const hardware::task_map> tasks;
   verifier_config cfg;
+  const memory::store* store = nullptr;
+  std::string signature;
   std::vector<compile_worker> compilers;
   std::vector<bool> compiler_busy;
   run_worker runner;
   bool run_busy = false;
   std::map<std::string, task_prep> prep;
   std::deque<std::string> prep_queue;
-  std::deque<job> compile_queue;
-  std::deque<job> run_queue;
+  std::deque<job_ptr> compile_queue;
+  std::deque<job_ptr> run_queue;
+  std::map<std::string, job_ptr> in_flight;  // by verdict key
+  lru_cache<hardware::verdict> verdicts{0};
+  lru_cache<hardware::build_result> builds{0};
   clock_type::time_point started = clock_type::now();
-  double run_busy_ms = 0;
-  int64_t completed = 0;
+  clock_type::time_point accounted = clock_type::now();
+  verifier_stats stats;
   int32_t compiling = 0;
   bool draining = false;
   log::logger log{"kforge.verifier"};
@@ -116,11 +127,41 @@ double ms_since(clock_type::time_point t) {
   return std::chrono::duration<double, std::milli>(clock_type::now() - t).count();
 }
 
+// Adds the time since the last call to the backlog figures, by the state that
+// held during it. Called before every change of queue or run-stage state.
+void account(verifier_state& st) {
+  auto now = clock_type::now();
+  double dt = std::chrono::duration<double, std::milli>(now - st.accounted).count();
+  st.accounted = now;
+  if (st.compile_queue.empty() && st.run_queue.empty())
+    return;
+  st.stats.backlog_ms += dt;
+  if (st.run_busy)
+    st.stats.busy_in_backlog_ms += dt;
+}
+
 void pump(verifier_pointer self);
 
-void deliver(verifier_pointer self, job& j, hardware::verdict v) {
-  self->state.completed += 1;
-  j.promise.deliver(std::move(v));
+void release_build(verifier_pointer self, hardware::build_result built) {
+  if (!built.ok)
+    return;
+  self->send(self->state.runner, caf::delete_atom_v, std::move(built));
+}
+
+void finish_job(verifier_pointer self, const job_ptr& j, caf::expected<hardware::verdict> result) {
+  auto& st = self->state;
+  st.in_flight.erase(j->key);
+  if (!result) {
+    for (auto& p : j->promises)
+      p.deliver(result.error());
+    return;
+  }
+  result->compile_ms = j->compile_ms;
+  if (st.cfg.verdict_cache)
+    st.verdicts.put(j->key, *result);
+  st.stats.completed += static_cast<int64_t>(j->promises.size());
+  for (auto& p : j->promises)
+    p.deliver(verification{*result, j->key, false});
 }
 
 void maybe_quit(verifier_pointer self) {
@@ -128,6 +169,8 @@ void maybe_quit(verifier_pointer self) {
   if (!st.draining || st.run_busy || st.compiling > 0 || !st.compile_queue.empty() || !st.run_queue.empty() ||
       !st.prep_queue.empty())
     return;
+  for (auto& [key, built] : st.builds.clear())
+    st.backend->discard(built);  // the workers are stopping
   for (const auto& c : st.compilers)
     self->send_exit(c, caf::exit_reason::user_shutdown);
   self->send_exit(st.runner, caf::exit_reason::user_shutdown);
@@ -160,8 +203,8 @@ void on_prepared(verifier_pointer self, const std::string& task_id,
       w.deliver(p.failure);
     // Candidates of a task without a reference cannot be judged.
     for (auto it = st.compile_queue.begin(); it != st.compile_queue.end();) {
-      if (it->request.task_id == task_id) {
-        it->promise.deliver(p.failure);
+      if ((*it)->request.task_id == task_id) {
+        finish_job(self, *it, p.failure);
         it = st.compile_queue.erase(it);
       } else {
         ++it;
@@ -183,14 +226,16 @@ void start_run_stage(verifier_pointer self) {
     self->request(st.runner, caf::infinite, reference_atom_v, task_id)
         .then(
             [=](hardware::timing_stats& t) {
+              account(self->state);
               self->state.run_busy = false;
-              self->state.run_busy_ms += ms_since(started);
+              self->state.stats.run_busy_ms += ms_since(started);
               on_prepared(self, task_id, t);
               pump(self);
             },
             [=](caf::error& err) {
+              account(self->state);
               self->state.run_busy = false;
-              self->state.run_busy_ms += ms_since(started);
+              self->state.stats.run_busy_ms += ms_since(started);
               on_prepared(self, task_id, err);
               pump(self);
             });
@@ -198,31 +243,29 @@ void start_run_stage(verifier_pointer self) {
   }
   if (st.run_queue.empty())
     return;
-  auto j = std::make_shared<job>(std::move(st.run_queue.front()));
+  auto j = st.run_queue.front();
   st.run_queue.pop_front();
   st.run_busy = true;
   auto started = clock_type::now();
-  self->request(st.runner, caf::infinite, ran_atom_v, j->request.task_id, j->compiled)
-      .then(
-          [=](hardware::verdict& v) {
-            self->state.run_busy = false;
-            double ms = ms_since(started);
-            self->state.run_busy_ms += ms;
-            v.compile_ms = j->compile_ms;
-            if (v.run_ms <= 0)
-              v.run_ms = ms;
-            deliver(self, *j, std::move(v));
-            pump(self);
-          },
-          [=](caf::error& err) {
-            self->state.run_busy = false;
-            self->state.run_busy_ms += ms_since(started);
-            self->state.log.error("run stage failed", {{"task", j->request.task_id},
-                                                       {"cand", short_id(j->request.cand_hash)},
-                                                       {"error", describe(err)}});
-            j->promise.deliver(err);
-            pump(self);
-          });
+  auto done = [=](caf::expected<hardware::verdict> result) {
+    auto& s = self->state;
+    account(s);
+    s.run_busy = false;
+    s.stats.run_busy_ms += ms_since(started);
+    if (!result)
+      s.log.error("run stage failed", {{"task", j->request.task_id},
+                                       {"cand", short_id(j->request.cand_hash)},
+                                       {"error", describe(result.error())}});
+    else if (result->run_ms <= 0)
+      result->run_ms = ms_since(started);
+    // Keep the binary for a re-run while the compile cache has room.
+    for (auto& [key, old] : s.builds.put(j->key, j->built))
+      release_build(self, std::move(old));
+    finish_job(self, j, std::move(result));
+    pump(self);
+  };
+  self->request(st.runner, caf::infinite, ran_atom_v, j->request.task_id, j->built)
+      .then([=](hardware::verdict& v) { done(std::move(v)); }, [=](caf::error& err) { done(err); });
 }
 
 void start_compiles(verifier_pointer self) {
@@ -230,40 +273,43 @@ void start_compiles(verifier_pointer self) {
   for (size_t w = 0; w < st.compilers.size(); ++w) {
     if (st.compiler_busy[w])
       continue;
-    auto it = std::find_if(st.compile_queue.begin(), st.compile_queue.end(), [&](const job& j) {
-      return st.prep[j.request.task_id].status == prep_status::ready;
+    auto it = std::find_if(st.compile_queue.begin(), st.compile_queue.end(), [&](const job_ptr& j) {
+      return st.prep[j->request.task_id].status == prep_status::ready;
     });
     if (it == st.compile_queue.end())
       return;
-    auto j = std::make_shared<job>(std::move(*it));
+    auto j = *it;
     st.compile_queue.erase(it);
+    if (auto built = st.builds.take(j->key)) {
+      // Built before and kept: straight to the run stage; the job owns the binary now.
+      j->built = std::move(*built);
+      st.stats.compile_cache_hits += 1;
+      st.run_queue.push_back(j);
+      continue;
+    }
     st.compiler_busy[w] = true;
     st.compiling += 1;
+    auto done = [=](caf::expected<hardware::build_result> result) {
+      auto& s = self->state;
+      account(s);
+      s.compiler_busy[w] = false;
+      s.compiling -= 1;
+      if (!result) {
+        finish_job(self, j, result.error());
+      } else if (!result->ok) {
+        j->compile_ms = result->wall_ms;
+        finish_job(self, j,
+                   hardware::failed_verdict(hardware::gate_compile, result->output, s.backend->device()));
+      } else {
+        j->compile_ms = result->wall_ms;
+        j->built = std::move(*result);
+        s.run_queue.push_back(j);
+      }
+      pump(self);
+    };
     self->request(st.compilers[w], caf::infinite, compiled_atom_v, j->request.task_id, j->request.cand_hash,
                   j->request.source)
-        .then(
-            [=](hardware::build_result& c) {
-              auto& s = self->state;
-              s.compiler_busy[w] = false;
-              s.compiling -= 1;
-              j->compile_ms = c.wall_ms;
-              if (!c.ok) {
-                auto v = hardware::failed_verdict(hardware::gate_compile, c.output, s.backend->device());
-                v.compile_ms = c.wall_ms;
-                deliver(self, *j, std::move(v));
-              } else {
-                j->compiled = std::move(c);
-                s.run_queue.push_back(std::move(*j));
-              }
-              pump(self);
-            },
-            [=](caf::error& err) {
-              auto& s = self->state;
-              s.compiler_busy[w] = false;
-              s.compiling -= 1;
-              j->promise.deliver(err);
-              pump(self);
-            });
+        .then([=](hardware::build_result& b) { done(std::move(b)); }, [=](caf::error& err) { done(err); });
   }
 }
 
@@ -273,14 +319,85 @@ void pump(verifier_pointer self) {
   maybe_quit(self);
 }
 
+// The verdict of `key` from the memory cache or the store, if there is one.
+std::optional<hardware::verdict> cached_verdict(verifier_state& st, const std::string& key) {
+  if (!st.cfg.verdict_cache)
+    return std::nullopt;
+  if (const auto* v = st.verdicts.find(key))
+    return *v;
+  if (st.store == nullptr)
+    return std::nullopt;
+  auto tx = st.store->read();
+  if (!tx)
+    return std::nullopt;
+  auto hash = memory::get_verdict_ref(*tx, key);
+  if (!hash)
+    return std::nullopt;
+  auto cand = memory::get_candidate(*tx, *hash);
+  if (!cand)
+    return std::nullopt;
+  st.verdicts.put(key, cand->verdict);
+  return cand->verdict;
+}
+
+caf::result<verification> on_verify(verifier_pointer self, verify_request& req) {
+  auto& st = self->state;
+  account(st);
+  auto it = st.tasks->find(req.task_id);
+  if (it == st.tasks->end())
+    return make_error(errc::bad_request, "unknown task " + req.task_id);
+  if (st.draining)
+    return make_error(errc::cancelled, "the verifier is draining");
+  auto key = verdict_key(st.signature, it->second.definition_hash, req.source);
+  if (auto v = cached_verdict(st, key)) {
+    st.stats.cache_hits += 1;
+    st.stats.completed += 1;
+    return verification{std::move(*v), key, true};
+  }
+  auto hack = st.backend->hack_check(it->second, req.source);
+  if (!hack.passed) {
+    auto v = hardware::failed_verdict(hardware::gate_hack, hack.detail, st.backend->device());
+    if (st.cfg.verdict_cache)
+      st.verdicts.put(key, v);
+    st.stats.completed += 1;
+    return verification{std::move(v), key, false};
+  }
+  auto promise = self->make_response_promise<verification>();
+  auto joined = st.in_flight.find(key);
+  if (joined != st.in_flight.end()) {
+    joined->second->promises.push_back(promise);
+    st.stats.coalesced += 1;
+    return promise;
+  }
+  if (st.compile_queue.size() + st.run_queue.size() >= static_cast<size_t>(std::max(1, st.cfg.max_queue)))
+    return make_error(errc::queue_full, "the verifier queue holds " + std::to_string(st.cfg.max_queue));
+  auto& p = st.prep[req.task_id];
+  if (p.status == prep_status::failed)
+    return p.failure;
+  ensure_prepared(self, req.task_id);
+  auto j = std::make_shared<job>();
+  j->request = std::move(req);
+  j->key = key;
+  j->promises.push_back(promise);
+  st.in_flight[key] = j;
+  st.compile_queue.push_back(j);
+  pump(self);
+  return promise;
+}
+
 verifier_actor::behavior_type verifier_behavior(verifier_pointer self,
                                                 std::shared_ptr<hardware::backend> backend,
                                                 std::shared_ptr<const hardware::task_map> tasks,
-                                                verifier_config cfg) {
+                                                verifier_config cfg, const memory::store* store) {
   auto& st = self->state;
   st.backend = std::move(backend);
   st.tasks = std::move(tasks);
   st.cfg = cfg;
+  st.store = store;
+  st.signature = st.backend->build_signature();
+  st.verdicts = lru_cache<hardware::verdict>{static_cast<size_t>(std::max(0, cfg.verdict_cache_entries))};
+  st.builds = lru_cache<hardware::build_result>{static_cast<size_t>(std::max(0, cfg.compile_cache_entries))};
+  st.stats.device = st.backend->device();
   auto jobs = static_cast<size_t>(std::max(1, cfg.compile_jobs));
   for (size_t i = 0; i < jobs; ++i) {
     st.compilers.push_back(
@@ -292,31 +409,10 @@ verifier_actor::behavior_type verifier_behavior(verifier_pointer self,
                   ? self->spawn<caf::detached + caf::linked>(run_worker_behavior, st.backend, st.tasks)
                   : self->spawn<caf::linked>(run_worker_behavior, st.backend, st.tasks);
   return {
-      [self](verify_atom, verify_request& req) -> caf::result<hardware::verdict> {
-        auto& s = self->state;
-        auto it = s.tasks->find(req.task_id);
-        if (it == s.tasks->end())
-          return make_error(errc::bad_request, "unknown task " + req.task_id);
-        if (s.draining)
-          return make_error(errc::cancelled, "verifier is draining");
-        auto hack = s.backend->hack_check(it->second, req.source);
-        if (!hack.passed) {
-          s.completed += 1;
-          return hardware::failed_verdict(hardware::gate_hack, hack.detail, s.backend->device());
-        }
-        if (s.compile_queue.size() + s.run_queue.size() >= static_cast<size_t>(s.cfg.max_queue))
-          return make_error(errc::queue_full, "verifier queue holds " + std::to_string(s.cfg.max_queue));
-        auto& p = s.prep[req.task_id];
-        if (p.status == prep_status::failed)
-          return p.failure;
-        ensure_prepared(self, req.task_id);
-        auto promise = self->make_response_promise<hardware::verdict>();
-        s.compile_queue.push_back(job{std::move(req), promise, {}, 0});
-        pump(self);
-        return promise;
-      },
+      [self](verify_atom, verify_request& req) -> caf::result<verification> { return on_verify(self, req); },
       [self](reference_atom, const std::string& task_id) -> caf::result<hardware::timing_stats> {
         auto& s = self->state;
+        account(s);
         if (s.tasks->count(task_id) == 0)
           return make_error(errc::bad_request, "unknown task " + task_id);
         auto& p = s.prep[task_id];
@@ -332,14 +428,12 @@ verifier_actor::behavior_type verifier_behavior(verifier_pointer self,
       },
       [self](stats_atom) -> verifier_stats {
         auto& s = self->state;
-        verifier_stats out;
-        out.device = s.backend->device();
+        account(s);
+        auto out = s.stats;
         out.queued = static_cast<int32_t>(s.compile_queue.size());
         out.compiling = s.compiling;
         out.waiting_run = static_cast<int32_t>(s.run_queue.size());
         out.running = s.run_busy ? 1 : 0;
-        out.completed = s.completed;
-        out.run_busy_ms = s.run_busy_ms;
         out.uptime_ms = ms_since(s.started);
         return out;
       },
@@ -352,9 +446,17 @@ verifier_actor::behavior_type verifier_behavior(verifier_pointer self,
 
 }  // namespace
 
+std::string verdict_key(const std::string& build_signature, const std::string& definition_hash,
+                        const std::string& source) {
+  content_hasher h;
+  h.add(build_signature).add(definition_hash).add(source);
+  return h.finish();
+}
+
 verifier_actor spawn_verifier(caf::actor_system& sys, std::shared_ptr<hardware::backend> backend,
-                              std::shared_ptr<const hardware::task_map> tasks, verifier_config cfg) {
-  return sys.spawn(verifier_behavior, std::move(backend), std::move(tasks), cfg);
+                              std::shared_ptr<const hardware::task_map> tasks, verifier_config cfg,
+                              const memory::store* store) {
+  return sys.spawn(verifier_behavior, std::move(backend), std::move(tasks), cfg, store);
 }
 
 }  // namespace kforge::actors

@@ -10,6 +10,10 @@
 #include <memory>
 #include <string>
 
+namespace kforge::memory {
+class store;
+}
+
 namespace kforge::actors {
 
 /// Runs the gates for candidates of one device. The hack gate runs inline,
@@ -17,8 +21,10 @@ namespace kforge::actors {
 /// detached run worker holds the device alone for correctness and timing.
 using verifier_actor = caf::typed_actor<
     // task actor -> verifier: evaluate one candidate. A failing kernel is a verdict,
-    // not an error. Errors: errc::queue_full, errc::reference_failed, errc::bad_request.
-    caf::replies_to<verify_atom, verify_request>::with<hardware::verdict>,
+    // not an error; a duplicate is answered from the verdict cache or joins the
+    // identical request in flight. Errors: errc::queue_full (back-pressure: retry
+    // later), errc::reference_failed, errc::bad_request, errc::cancelled (draining).
+    caf::replies_to<verify_atom, verify_request>::with<verification>,
     // task actor -> verifier: the reference's timing for a task (prepares the task
     // first if needed). Errors: errc::reference_failed, errc::bad_request.
     caf::replies_to<reference_atom, std::string>::with<hardware::timing_stats>,
@@ -29,15 +35,24 @@ using verifier_actor = caf::typed_actor<
 
 /// Settings of one verifier pool.
 struct verifier_config {
-  int32_t compile_jobs = 1;  ///< parallel compile workers
-  int32_t max_queue = 4096;  ///< pending verifications before errc::queue_full
-  bool detached = true;      ///< workers on their own threads (tests: false)
+  int32_t compile_jobs = 1;              ///< parallel compile workers
+  int32_t max_queue = 256;               ///< waiting verifications before errc::queue_full
+  bool verdict_cache = true;             ///< answer duplicates from earlier verdicts
+  int32_t verdict_cache_entries = 4096;  ///< in-memory verdicts kept (the store keeps all)
+  int32_t compile_cache_entries = 16;    ///< built binaries kept for re-runs (0 = off)
+  bool detached = true;                  ///< workers on their own threads (tests: false)
 };
 
-/// Spawns the pool for `backend`'s device over `tasks`.
+/// Spawns the pool for `backend`'s device over `tasks`. With `store` (may be
+/// null; must outlive the pool), verdicts committed by the curator, in this or
+/// an earlier campaign, answer duplicates without compiling or running.
 [[nodiscard]] verifier_actor spawn_verifier(caf::actor_system& sys,
                                             std::shared_ptr<hardware::backend> backend,
                                             std::shared_ptr<const hardware::task_map> tasks,
-                                            verifier_config cfg);
+                                            verifier_config cfg, const memory::store* store = nullptr);
+
+/// The verdict-cache key of a candidate: SHA-256 of (build signature, task definition hash, source).
+[[nodiscard]] std::string verdict_key(const std::string& build_signature, const std::string& definition_hash,
+                                      const std::string& source);
 
 }  // namespace kforge::actors

@@ -38,12 +38,21 @@ struct verifier_fixture : test::actor_fixture {
     run();
   }
 
-  hardware::verdict verify(const std::string& source) {
-    hardware::verdict out;
+  verification verify_full(const std::string& source) {
+    verification out;
     auto rh = self->request(verifier, caf::infinite, verify_atom_v, verify_request{task.id, "c", source});
     run();
-    rh.receive([&](hardware::verdict& v) { out = std::move(v); },
-               [](caf::error& err) { FAIL(describe(err)); });
+    rh.receive([&](verification& v) { out = std::move(v); }, [](caf::error& err) { FAIL(describe(err)); });
+    return out;
+  }
+
+  hardware::verdict verify(const std::string& source) { return verify_full(source).verdict; }
+
+  verifier_stats stats() {
+    verifier_stats out;
+    auto sh = self->request(verifier, caf::infinite, stats_atom_v);
+    run();
+    sh.receive([&](verifier_stats& s) { out = s; }, [](caf::error& err) { FAIL(describe(err)); });
     return out;
   }
 };
@@ -83,21 +92,41 @@ TEST_CASE_METHOD(verifier_fixture, "the verifier pool prepares the reference, th
     CHECK(v.compile_ms == 0);
   }
   SECTION("stats count the verdicts") {
-    auto sh = self->request(verifier, caf::infinite, stats_atom_v);
-    run();
-    sh.receive(
-        [](verifier_stats& s) {
-          CHECK(s.completed == 1);
-          CHECK(s.queued == 0);
-          CHECK(s.run_busy_ms > 0);
-        },
-        [](caf::error& err) { FAIL(describe(err)); });
+    auto s = stats();
+    CHECK(s.completed == 1);
+    CHECK(s.queued == 0);
+    CHECK(s.run_busy_ms > 0);
   }
+}
+
+TEST_CASE_METHOD(verifier_fixture, "a duplicate candidate is answered from the verdict cache", "[actors]") {
+  auto first = verify_full(correct);
+  REQUIRE(first.verdict.feasible);
+  CHECK_FALSE(first.cached);
+  CHECK(first.cache_key.size() == 64);
+  auto again = verify_full(correct);
+  CHECK(again.cached);
+  CHECK(again.cache_key == first.cache_key);
+  CHECK(again.verdict.timing.median_ns == first.verdict.timing.median_ns);
+  auto s = stats();
+  CHECK(s.cache_hits == 1);
+  CHECK(s.completed == 2);
+}
+
+TEST_CASE_METHOD(verifier_fixture, "identical requests in flight share one evaluation", "[actors]") {
+  auto a = self->request(verifier, caf::infinite, verify_atom_v, verify_request{task.id, "c1", correct});
+  auto b = self->request(verifier, caf::infinite, verify_atom_v, verify_request{task.id, "c2", correct});
+  run();
+  a.receive([](verification& v) { CHECK(v.verdict.feasible); }, [](caf::error& err) { FAIL(describe(err)); });
+  b.receive([](verification& v) { CHECK(v.verdict.feasible); }, [](caf::error& err) { FAIL(describe(err)); });
+  auto s = stats();
+  CHECK(s.coalesced == 1);
+  CHECK(s.completed == 2);
 }
 
 TEST_CASE_METHOD(verifier_fixture, "an unknown task is a bad request", "[actors]") {
   auto rh = self->request(verifier, caf::infinite, verify_atom_v, verify_request{"nope", "c", correct});
   run();
-  rh.receive([](hardware::verdict&) { FAIL("expected an error"); },
+  rh.receive([](verification&) { FAIL("expected an error"); },
              [](caf::error& err) { CHECK(code_of(err) == errc::bad_request); });
 }

@@ -9,9 +9,9 @@ actors::verifier_actor spawn_fake_verifier(caf::actor_system& sys, judge_fn judg
                                            std::shared_ptr<fake_verifier_log> log) {
   return sys.spawn([=](actors::verifier_actor::pointer self) -> actors::verifier_actor::behavior_type {
     return {
-        [=](verify_atom, const actors::verify_request& req) -> hardware::verdict {
+        [=](verify_atom, const actors::verify_request& req) -> actors::verification {
           log->requests.push_back(req);
-          return judge(req.source);
+          return actors::verification{judge(req.source), "", false};
         },
         [=](reference_atom, const std::string&) -> hardware::timing_stats {
           log->references += 1;
