@@ -79,6 +79,22 @@ void stop_tasks(supervisor_pointer self, const std::string& note) {
     self->send(h, stop_atom_v);
 }
 
+// Sends the final snapshot, with fresh verifier figures, and quits.
+void report_done(supervisor_pointer self) {
+  auto& st = self->state;
+  self->request(st.setup.verifier, st.setup.tick * 4, stats_atom_v)
+      .then(
+          [self](actors::verifier_stats& vs) {
+            self->state.verifier = std::move(vs);
+            self->send(self->state.setup.listener, done_atom_v, snapshot(self->state));
+            self->quit();
+          },
+          [self](caf::error&) {
+            self->send(self->state.setup.listener, done_atom_v, snapshot(self->state));
+            self->quit();
+          });
+}
+
 void close_campaign(supervisor_pointer self) {
   auto& st = self->state;
   if (st.closing)
@@ -97,16 +113,14 @@ void close_campaign(supervisor_pointer self) {
           [self](memory::campaign_record&) {
             auto& s = self->state;
             s.log.info("campaign ended", {{"campaign", s.setup.config.name}, {"status", s.status}});
-            self->send(s.setup.listener, done_atom_v, snapshot(s));
-            self->quit();
+            report_done(self);
           },
           [self](caf::error& err) {
             auto& s = self->state;
             s.log.error("cannot record campaign end",
                         {{"campaign", s.setup.config.name}, {"error", describe(err)}});
             s.note = "could not record the campaign's end: " + describe(err);
-            self->send(s.setup.listener, done_atom_v, snapshot(s));
-            self->quit();
+            report_done(self);
           });
 }
 
