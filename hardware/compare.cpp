@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 
 namespace kforge::hardware {
 
@@ -75,6 +76,37 @@ comparison compare_tensor(const tensor_spec& spec, const std::vector<float>& got
     result.detail += ", " + std::to_string(result.non_finite) + " of them NaN or Inf";
   result.detail += "; first at " + format_index(spec.shape, first) + ": got " + number(got[at]) +
                    ", expected " + number(expected[at]) + "; max abs error " + number(result.max_abs_error);
+  return result;
+}
+
+comparison compare_input(const tensor_spec& spec, const std::vector<float>& got,
+                         const std::vector<float>& expected) {
+  comparison result;
+  if (got.size() != expected.size()) {
+    result.passed = false;
+    result.detail = "input " + spec.name + ": " + std::to_string(got.size()) + " elements, generated " +
+                    std::to_string(expected.size());
+    return result;
+  }
+  int64_t first = -1;
+  for (std::size_t i = 0; i < got.size(); ++i) {
+    // Bit for bit: writing the same value back is harmless, but -0 over 0 or another NaN is a change.
+    if (std::memcmp(&got[i], &expected[i], sizeof(float)) == 0)
+      continue;
+    ++result.mismatches;
+    if (!std::isfinite(got[i]))
+      ++result.non_finite;
+    if (first < 0)
+      first = static_cast<int64_t>(i);
+  }
+  if (result.mismatches == 0)
+    return result;
+  result.passed = false;
+  auto at = static_cast<std::size_t>(first);
+  result.detail = "input " + spec.name + ": " + std::to_string(result.mismatches) + " of " +
+                  std::to_string(got.size()) + " elements changed; first at " +
+                  format_index(spec.shape, first) + ": " + number(got[at]) + ", generated " +
+                  number(expected[at]);
   return result;
 }
 

@@ -27,6 +27,13 @@ struct comparison {
 [[nodiscard]] comparison compare_tensor(const tensor_spec& spec, const std::vector<float>& got,
                                         const std::vector<float>& expected, double atol, double rtol);
 
+/// Checks that a kernel left input `got` exactly as the verifier generated it
+/// (`expected`), bit for bit. The detail reads "input a: 3 of 1000 elements
+/// changed; first at [0, 17]: 0.5, generated 0.25" (mismatches counts the
+/// changed elements; max_abs_error is not used). Pure; runs in the trusted process.
+[[nodiscard]] comparison compare_input(const tensor_spec& spec, const std::vector<float>& got,
+                                       const std::vector<float>& expected);
+
 /// Formats the row-major position `flat` of `shape` as "[i, j, k]".
 [[nodiscard]] std::string format_index(const std::vector<int64_t>& shape, int64_t flat);
 

@@ -28,14 +28,23 @@ struct cpu_backend_config {
   std::vector<std::string> cxx_flags = {"-O3", "-march=native"};  ///< for kernels and the reference
   std::vector<std::string> harness_flags = {"-O2"};               ///< for the trusted harness object
   std::filesystem::path work_dir;                                 ///< holds tasks/, candidates/, runs/
-  process_limits compile_limits = default_compile_limits();       ///< for the harness, reference and kernels
-  process_limits run_limits = default_run_limits();  ///< for one harness run (all seeds and timing)
-  int seeds = 2;                                     ///< input seeds checked for correctness (>= 1)
-  int warmup = 3;                                    ///< untimed calls before timing
-  int min_runs = 10;                                 ///< timed calls at least
-  int max_runs = 100;                                ///< timed calls at most
-  double target_ms = 200;              ///< stop timing after this much timed time once min_runs are done (ms)
-  int64_t flush_kib = 4096;            ///< KiB written between timed calls to evict caches; 0 = off
+  std::vector<std::filesystem::path>
+      hidden_paths;  ///< covered by an empty tmpfs in every sandbox (the store)
+  process_limits compile_limits = default_compile_limits();  ///< for the harness, reference and kernels
+  process_limits run_limits = default_run_limits();          ///< for one harness run (all seeds and timing)
+  int seeds = 2;       ///< input seeds checked for correctness; raised to 2 (timing alternates seeds 1 and 2)
+  int warmup = 3;      ///< untimed calls before timing
+  int min_runs = 10;   ///< timed calls at least (raised to 2: one per timing seed)
+  int max_runs = 100;  ///< timed calls at most (raised to min_runs)
+  double target_ms =
+      200;  ///< wall-clock cap of one timing loop (ms, flushes included) once min_runs are done
+  double ci_width = 0.02;        ///< timing stops once the median's 95 % CI half-width is below this x median
+  int64_t flush_kib = 4096;      ///< KiB written between timed calls to evict caches; 0 = off
+  double flag_speedup = 10;      ///< a candidate this many times faster than the reference is re-measured
+                                 ///< and flagged; 0 = never
+  double noise_threshold = 0.1;  ///< two measurements whose medians differ by more (relative) disagree
+  int timing_cpu = -1;  ///< core the run stage pins every harness run to (sets run_limits.cpu_affinity);
+                        ///< -1 = leave run_limits.cpu_affinity as it is
   std::size_t output_cap = 16 * 1024;  ///< bytes of compiler or program output kept (overrides the limits')
   std::size_t detail_cap = 2 * 1024;   ///< bytes of each gate's detail in a verdict
   std::string device = "cpu";          ///< the verdicts' device name
@@ -47,9 +56,10 @@ struct cpu_backend_config {
 struct reference_data {
   std::string task_id;                   ///< the task it was made for
   std::string definition_hash;           ///< of the task it was made for
-  std::vector<tensor_set> inputs;        ///< per seed; [0] is seed 1
+  std::vector<tensor_set> inputs;        ///< per seed (at least 2); [0] is seed 1
   std::vector<tensor_set> outputs;       ///< the reference's outputs per seed
-  timing_stats timing;                   ///< the reference's latency under the same harness
+  timing_stats timing;                   ///< the reference's latency under the same harness (re-measured once
+                                         ///< when its CI did not converge)
   std::filesystem::path harness_object;  ///< the compiled harness every kernel is linked with
 };
 
@@ -81,10 +91,13 @@ class cpu_backend {
   /// work_dir/tasks/<id>/ and compiles it to an object (once per definition
   /// hash), then compiles the reference like a candidate and runs it through
   /// the same sandbox and harness to get its outputs per seed and its timing.
+  /// A reference timing whose CI did not converge is measured once more
+  /// (then `timing.noisy` says whether it is still wide).
   /// Errors: errc::compile_failed (harness or reference does not compile, with
   /// the compiler output), errc::reference_failed (the reference crashes,
-  /// times out, writes no or malformed output, leaves outputs NaN or changes
-  /// its result between calls), errc::sandbox_failed, errc::io_failed.
+  /// times out, reports no or a malformed result, leaves outputs NaN, changes
+  /// its inputs or changes its result in the timing loop), errc::sandbox_failed,
+  /// errc::io_failed.
   [[nodiscard]] caf::expected<reference_data> prepare_task(const task_def& task) const;
 
   /// Gate 2: writes `source` into a fresh directory work_dir/candidates/<cand_id>-XXXXXX,
@@ -96,13 +109,21 @@ class cpu_backend {
   [[nodiscard]] caf::expected<compile_result> compile(const task_def& task, std::string_view source,
                                                       const std::string& cand_id) const;
 
-  /// Gates 3 and 4: runs a compiled candidate once in a fresh sandboxed
-  /// directory under the run limits, compares every output of every seed and
-  /// the output after timing with the reference (in this process), and
-  /// summarises the timed calls. Hack and compile are recorded as passed. A
-  /// crash, non-zero exit, timeout, missing or malformed output or mismatch
-  /// is a verdict failed at correctness; no timings one failed at latency.
-  /// Errors (kforge's own failures only): errc::sandbox_failed, errc::io_failed.
+  /// Gates 3 and 4: runs a compiled candidate in a fresh sandboxed directory
+  /// under the run limits and checks, in this process, what its harness
+  /// reported on the result channel (harness.hpp): the channel must be intact
+  /// (this run's nonce on every record, the end record last), the outputs of
+  /// every seed must match the reference, the inputs must come back as they
+  /// were generated, and the outputs of the last timed call on seed 1 and on
+  /// seed 2 (timing alternates them) must match too. A crash, non-zero exit,
+  /// timeout, early exit, forged or corrupted channel, mutated input or
+  /// mismatch is a verdict failed at correctness. A measurement whose median
+  /// CI did not converge, or that is more than `flag_speedup` times faster
+  /// than `reference.timing`, is measured once more by a second full run
+  /// (checked the same way): the verdict then holds both (`first_timing`,
+  /// `timing`), `flagged`, `timings_disagree` and `timing.noisy`. Hack and
+  /// compile are recorded as passed.
+  /// Errors (kforge's own failures only): errc::sandbox_failed, errc::io_failed, errc::bad_request.
   [[nodiscard]] caf::expected<verdict> run(const task_def& task, const compile_result& compiled,
                                            const reference_data& reference) const;
 
@@ -119,20 +140,33 @@ class cpu_backend {
  private:
   /// Raw results of one harness run.
   struct execution {
-    exit_report report;               ///< how the harness process ended
-    std::string problem;              ///< why the run gave no usable outputs; empty if it did
-    std::vector<tensor_set> outputs;  ///< per seed
-    tensor_set post_outputs;          ///< seed 1 again, after timing
-    std::vector<uint64_t> times_ns;   ///< per timed call; empty if missing
-    std::string timing_problem;       ///< why there are no timings
+    exit_report report;     ///< how the harness process ended
+    std::string problem;    ///< why the run gave no usable report (exit, channel); empty if it did
+    harness_report result;  ///< what the harness reported on the result channel
+    harness_params params;  ///< how it ran
   };
 
-  /// Runs `binary` (a harness-linked program) on `inputs` in a fresh run directory and reads what it wrote.
+  /// One checked run of a candidate.
+  struct measurement {
+    std::string failure;       ///< the correctness detail; empty if every check passed
+    double max_abs_error = 0;  ///< over every compared output
+    timing_stats timing;       ///< of the timed calls
+    double run_ms = 0;         ///< wall time of the run
+    int pinned_cpu = -1;       ///< the core the harness ran on
+  };
+
+  /// Runs `binary` (a harness-linked program) on `inputs` in a fresh run
+  /// directory with a fresh nonce and parses its result channel.
   [[nodiscard]] caf::expected<execution> execute(const task_def& task, const std::filesystem::path& binary,
                                                  const std::vector<tensor_set>& inputs) const;
+  /// execute() and every check of a candidate against `reference`.
+  [[nodiscard]] caf::expected<measurement> measure(const task_def& task, const std::filesystem::path& binary,
+                                                   const reference_data& reference) const;
+  /// True if `timing` is more than flag_speedup times faster than `reference_ns`.
+  [[nodiscard]] bool is_implausible(const timing_stats& timing, double reference_ns) const noexcept;
   /// Compiles the task's harness object unless it exists; returns its path.
   [[nodiscard]] caf::expected<std::filesystem::path> build_harness(const task_def& task) const;
-  /// work_dir/tasks/<id>/harness-<definition hash prefix>.o
+  /// work_dir/tasks/<id>/harness-<hash>.o, the hash over the definition, the generated text and its flags.
   [[nodiscard]] std::filesystem::path harness_object_path(const task_def& task) const;
   /// The harness parameters from the configuration.
   [[nodiscard]] harness_params params() const;

@@ -30,7 +30,9 @@ cpu_device::cpu_device(cpu_backend_config config, std::string compiler_version) 
   for (auto n : {static_cast<int64_t>(c.seeds), static_cast<int64_t>(c.warmup),
                  static_cast<int64_t>(c.min_runs), static_cast<int64_t>(c.max_runs), c.flush_kib})
     h.add(std::to_string(n));
-  h.add(std::to_string(c.target_ms));
+  for (double x : {c.target_ms, c.ci_width, c.flag_speedup, c.noise_threshold})
+    h.add(std::to_string(x));
+  h.add(std::to_string(c.timing_cpu));
   signature_ = h.finish();
 }
 

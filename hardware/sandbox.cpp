@@ -4,14 +4,48 @@
 
 #include <signal.h>
 #include <string.h>
+#include <sys/stat.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <system_error>
 
 namespace kforge::hardware {
 
 std::vector<std::string> scrubbed_environment(const std::filesystem::path& scratch) {
   return {"PATH=/usr/bin:/bin", "HOME=" + scratch.string(), "TMPDIR=" + scratch.string(), "LANG=C"};
 }
+
+namespace {
+
+// The paths the program reads besides its working directory: the explicit
+// ones and every absolute path in argv that is a regular file (kforge names
+// its own files there: the program, a source, the harness object).
+std::vector<std::filesystem::path> read_only_paths(const sandbox_request& req) {
+  auto paths = req.read_only_paths;
+  std::error_code ec;
+  for (const auto& arg : req.argv) {
+    if (!arg.empty() && arg.front() == '/' && std::filesystem::is_regular_file(arg, ec))
+      paths.emplace_back(arg);
+  }
+  return paths;
+}
+
+caf::expected<exit_report> spawn_and_wait(const sandbox_request& req, const std::filesystem::path& cwd) {
+  spawn_options opts;
+  opts.argv = req.argv;
+  opts.env = scrubbed_environment(cwd);
+  opts.cwd = cwd;
+  opts.limits = req.limits;
+  opts.read_only_paths = read_only_paths(req);
+  opts.hidden_paths = req.hidden_paths;
+  auto proc = subprocess::spawn(opts);
+  if (!proc)
+    return std::move(proc.error());
+  return proc->wait();
+}
+
+}  // namespace
 
 caf::expected<exit_report> run_sandboxed(const sandbox_request& req) {
   scratch_dir scratch;
@@ -24,15 +58,23 @@ caf::expected<exit_report> run_sandboxed(const sandbox_request& req) {
     scratch = std::move(*made);
     cwd = scratch.path();
   }
-  spawn_options opts;
-  opts.argv = req.argv;
-  opts.env = scrubbed_environment(cwd);
-  opts.cwd = cwd;
-  opts.limits = req.limits;
-  auto proc = subprocess::spawn(opts);
-  if (!proc)
-    return std::move(proc.error());
-  return proc->wait();
+  auto user = sandbox_identity();
+  if (!user)
+    return spawn_and_wait(req, cwd);
+  struct stat owner {};
+  if (::stat(cwd.c_str(), &owner) != 0)
+    return make_error(errc::io_failed, "sandbox: cannot stat " + cwd.string() + ": " + ::strerror(errno));
+  if (auto err = change_owner_tree(cwd, user->uid, user->gid))
+    return err;
+  auto report = spawn_and_wait(req, cwd);
+  // A fresh directory is removed right away; a caller's one goes back to its owner.
+  if (scratch.empty()) {
+    if (auto err = change_owner_tree(cwd, owner.st_uid, owner.st_gid))
+      return err;
+    if (::chmod(cwd.c_str(), 0711) != 0)
+      return make_error(errc::io_failed, "sandbox: cannot chmod " + cwd.string() + ": " + ::strerror(errno));
+  }
+  return report;
 }
 
 std::string signal_name(int sig) {

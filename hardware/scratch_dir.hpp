@@ -2,6 +2,8 @@
 
 #include "runtime/error.hpp"
 
+#include <sys/types.h>
+
 #include <filesystem>
 #include <string>
 
@@ -12,7 +14,9 @@ namespace kforge::hardware {
 class scratch_dir {
  public:
   /// Creates a fresh directory "<parent>/<prefix>XXXXXX" (mkdtemp, mode 0700),
-  /// creating `parent` first if needed. Errors: errc::io_failed naming the path.
+  /// creating `parent` first if needed: each missing directory gets mode 0711
+  /// (a sandboxed user may pass through to a directory lent to it, but cannot
+  /// list the others). Errors: errc::io_failed naming the path.
   [[nodiscard]] static caf::expected<scratch_dir> create(const std::filesystem::path& parent,
                                                          const std::string& prefix);
 
@@ -53,5 +57,12 @@ class scratch_dir {
 /// Removes `dir` recursively; a missing directory is not an error.
 /// Errors: errc::io_failed naming the path.
 [[nodiscard]] caf::error remove_tree(const std::filesystem::path& dir);
+
+/// Gives `dir` and everything below it to `uid`:`gid`, the top first. Never
+/// follows a symbolic link (links themselves change owner), so a tree written
+/// by a sandboxed program cannot redirect it; stops 64 levels down (deeper
+/// entries stay as they are, behind directories that changed owner).
+/// Errors: errc::io_failed naming the path.
+[[nodiscard]] caf::error change_owner_tree(const std::filesystem::path& dir, uid_t uid, gid_t gid);
 
 }  // namespace kforge::hardware

@@ -1,11 +1,10 @@
 #include "hardware/subprocess.hpp"
 
 #include "hardware/sandbox_child.hpp"
-#include "runtime/log.hpp"
+#include "hardware/sandbox_launch.hpp"
 
 #include <fcntl.h>
 #include <poll.h>
-#include <sched.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -14,52 +13,21 @@
 
 #include <algorithm>
 #include <array>
-#include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <string>
+#include <system_error>
 #include <thread>
 #include <utility>
+#include <vector>
 
 namespace kforge::hardware {
 
 namespace {
 
-using detail::child_failure;
 using detail::child_plan;
 using detail::rlimit_setting;
 using clock_type = std::chrono::steady_clock;
-
-// Clone flag sets, most isolated first. Root gets PID + network namespaces;
-// an unprivileged user can often still get them inside a new user namespace.
-constexpr std::array<unsigned long, 3> clone_modes = {
-    CLONE_NEWPID | CLONE_NEWNET,
-    CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET,
-    0,
-};
-constexpr std::size_t no_namespaces = clone_modes.size() - 1;
-
-// Which clone mode works is a fixed property of the kernel and of our
-// privileges: it is probed once and remembered process-wide, as is the fact
-// that the one loud warning about missing namespaces has been logged.
-std::atomic<std::size_t>& first_mode_to_try() {
-  static std::atomic<std::size_t> mode{0};
-  return mode;
-}
-
-std::atomic<bool>& warned_once() {
-  static std::atomic<bool> flag{false};
-  return flag;
-}
-
-// Errors of clone that mean "this kind of namespace is not available here".
-bool is_namespace_error(int err) {
-  return err == EPERM || err == EINVAL || err == ENOSYS || err == EUSERS || err == ENOSPC;
-}
-
-// Errors that will not change while the process runs, so the probe can be cached.
-bool is_permanent_namespace_error(int err) {
-  return err == EPERM || err == EINVAL || err == ENOSYS;
-}
 
 // Resolves argv[0] against the child's PATH, in the parent (execvpe is not async-signal-safe).
 std::string resolve_program(const std::string& name, const std::vector<std::string>& env) {
@@ -110,24 +78,6 @@ std::vector<char*> to_pointers(std::vector<std::string>& strings) {
   return out;
 }
 
-bool make_pipe(unique_fd& read_end, unique_fd& write_end) {
-  int fds[2];
-  if (::pipe2(fds, O_CLOEXEC) != 0)
-    return false;
-  read_end.reset(fds[0]);
-  write_end.reset(fds[1]);
-  return true;
-}
-
-void warn_no_namespaces(int err) {
-  if (warned_once().exchange(true))
-    return;
-  log::logger{"kforge.sandbox"}.warning(
-      "SANDBOX DEGRADED: cannot create PID and network namespaces; children run without them, so "
-      "processes that leave their group can outlive a run and the network is reachable",
-      {{"errno", std::strerror(err)}});
-}
-
 double ms_between(clock_type::time_point a, clock_type::time_point b) {
   return std::chrono::duration<double, std::milli>(b - a).count();
 }
@@ -164,98 +114,67 @@ caf::expected<subprocess> subprocess::spawn(const spawn_options& opts) {
     return make_error(errc::sandbox_failed,
                       "spawn: program '" + opts.argv.front() + "' not found in the sandbox PATH");
   }
+  std::error_code ec;
+  if (!std::filesystem::is_directory(opts.cwd, ec))
+    return make_error(errc::sandbox_failed,
+                      "spawn: working directory " + opts.cwd.string() + " does not exist");
+  const auto& lim = opts.limits;
+  constexpr auto max_cpu = static_cast<int>(detail::cpu_mask_words * 64);
+  if (lim.cpu_affinity >= max_cpu || lim.cpu_affinity < -1) {
+    return make_error(errc::sandbox_failed, "spawn: cpu_affinity " + std::to_string(lim.cpu_affinity) +
+                                                " is out of range (-1 or 0.." + std::to_string(max_cpu - 1) +
+                                                ")");
+  }
+  auto start = clock_type::now();
   // Everything the child touches is built here, before clone.
   auto argv_strings = opts.argv;
   auto env_strings = opts.env;
   auto argv_ptrs = to_pointers(argv_strings);
   auto env_ptrs = to_pointers(env_strings);
-  auto cwd = opts.cwd.string();
-  unique_fd out_r;
-  unique_fd out_w;
-  unique_fd err_r;
-  unique_fd err_w;
-  unique_fd status_r;
-  unique_fd status_w;
-  if (!make_pipe(out_r, out_w) || !make_pipe(err_r, err_w) || !make_pipe(status_r, status_w)) {
-    return make_error(errc::sandbox_failed, std::string{"spawn: pipe2: "} + std::strerror(errno));
-  }
-  unique_fd devnull{::open("/dev/null", O_RDONLY | O_CLOEXEC)};
-  if (!devnull.is_open())
+  detail::spawn_setup setup;
+  setup.cwd = opts.cwd.string();
+  setup.devnull.reset(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+  if (!setup.devnull.is_open())
     return make_error(errc::sandbox_failed, std::string{"spawn: /dev/null: "} + std::strerror(errno));
-  child_plan plan;
+  child_plan& plan = setup.base;
   plan.path = program.c_str();
   plan.argv = argv_ptrs.data();
   plan.envp = env_ptrs.data();
-  plan.cwd = cwd.c_str();
-  plan.devnull = devnull.get();
-  plan.out_w = out_w.get();
-  plan.err_w = err_w.get();
-  plan.status_w = status_w.get();
+  plan.devnull = setup.devnull.get();
   rlimit nofile{};
   if (::getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur != RLIM_INFINITY) {
     plan.max_fd = static_cast<int>(std::min<rlim_t>(nofile.rlim_cur, 65536));
   }
-  const auto& lim = opts.limits;
   add_limit(plan, RLIMIT_CORE, 0);
   add_limit(plan, RLIMIT_CPU, lim.cpu_seconds);
   add_limit(plan, RLIMIT_AS, lim.address_space_bytes);
   add_limit(plan, RLIMIT_FSIZE, lim.file_size_bytes);
   add_limit(plan, RLIMIT_NOFILE, lim.open_files);
   add_limit(plan, RLIMIT_NPROC, lim.processes);
+  if (lim.cpu_affinity >= 0) {
+    auto cpu = static_cast<std::size_t>(lim.cpu_affinity);
+    plan.pin_cpu = true;
+    plan.cpu_mask[cpu / 64] |= 1UL << (cpu % 64);
+  }
 
+  auto launched = detail::launch_child(opts, setup);
+  if (launched.what == detail::launch_result::kind::error)
+    return make_error(errc::sandbox_failed, launched.message);
   subprocess proc;
   proc.limits_ = lim;
-  proc.start_ = clock_type::now();
-  long pid = -1;
-  int last_error = 0;
-  auto first = opts.isolate ? first_mode_to_try().load() : no_namespaces;
-  for (auto mode = first; mode < clone_modes.size(); ++mode) {
-    pid = ::syscall(SYS_clone, clone_modes[mode] | SIGCHLD, 0, 0, 0, 0);
-    if (pid == 0)
-      detail::child_main(plan);
-    if (pid > 0) {
-      proc.isolated_ = mode != no_namespaces;
-      break;
-    }
-    last_error = errno;
-    if (mode == no_namespaces || !is_namespace_error(last_error)) {
-      return make_error(errc::sandbox_failed, std::string{"spawn: clone: "} + std::strerror(last_error));
-    }
-    if (is_permanent_namespace_error(last_error))
-      first_mode_to_try().store(mode + 1);
-  }
-  if (opts.isolate && !proc.isolated_)
-    warn_no_namespaces(last_error);
-  proc.pid_ = static_cast<pid_t>(pid);
-  out_w.reset();
-  err_w.reset();
-  status_w.reset();
-  // Non-blocking: the status is written before init exits, or never.
-  ::fcntl(status_r.get(), F_SETFL, ::fcntl(status_r.get(), F_GETFL) | O_NONBLOCK);
-  proc.status_ = std::move(status_r);
-
-  // The exec-error pipe closes on a successful execve; otherwise it carries the failed step.
-  child_failure failure;
-  std::size_t got = 0;
-  while (got < sizeof failure) {
-    auto n = ::read(err_r.get(), reinterpret_cast<char*>(&failure) + got, sizeof failure - got);
-    if (n > 0) {
-      got += static_cast<std::size_t>(n);
-    } else if (n == 0 || errno != EINTR) {
-      break;
-    }
-  }
-  if (got == sizeof failure) {
-    exit_report ignored;
-    proc.reap(ignored, true);
+  proc.start_ = start;
+  proc.isolation_ = launched.isolation;
+  if (launched.what == detail::launch_result::kind::exec_failed) {
     proc.exec_failed_ = true;
-    proc.exec_error_ = "cannot start " + program + ": " + detail::step_text(failure.step) + ": " +
-                       std::strerror(failure.error);
+    proc.exec_error_ = std::move(launched.message);
     return proc;
   }
-  int flags = ::fcntl(out_r.get(), F_GETFL);
-  ::fcntl(out_r.get(), F_SETFL, flags | O_NONBLOCK);
-  proc.output_ = std::move(out_r);
+  proc.pid_ = launched.pid;
+  // Non-blocking: the status is written before init exits, or never.
+  ::fcntl(launched.status.get(), F_SETFL, ::fcntl(launched.status.get(), F_GETFL) | O_NONBLOCK);
+  proc.status_ = std::move(launched.status);
+  ::fcntl(launched.output.get(), F_SETFL, ::fcntl(launched.output.get(), F_GETFL) | O_NONBLOCK);
+  proc.output_ = std::move(launched.output);
   proc.pidfd_.reset(static_cast<int>(::syscall(SYS_pidfd_open, proc.pid_, 0U)));
   return proc;
 }
@@ -270,7 +189,7 @@ subprocess::subprocess(subprocess&& other) noexcept
       pidfd_(std::move(other.pidfd_)),
       status_(std::move(other.status_)),
       limits_(other.limits_),
-      isolated_(other.isolated_),
+      isolation_(other.isolation_),
       exec_failed_(other.exec_failed_),
       exec_error_(std::move(other.exec_error_)),
       start_(other.start_) {}
@@ -283,7 +202,7 @@ subprocess& subprocess::operator=(subprocess&& other) noexcept {
     pidfd_ = std::move(other.pidfd_);
     status_ = std::move(other.status_);
     limits_ = other.limits_;
-    isolated_ = other.isolated_;
+    isolation_ = other.isolation_;
     exec_failed_ = other.exec_failed_;
     exec_error_ = std::move(other.exec_error_);
     start_ = other.start_;
@@ -355,7 +274,8 @@ void subprocess::kill_and_reap() noexcept {
 
 exit_report subprocess::wait() {
   exit_report report;
-  report.isolated = isolated_;
+  report.isolated = isolation_.pid_net;
+  report.isolation = isolation_;
   if (exec_failed_) {
     report.output = exec_error_;
     return report;

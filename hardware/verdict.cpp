@@ -1,6 +1,8 @@
 #include "hardware/verdict.hpp"
 
+#include <algorithm>
 #include <array>
+#include <cmath>
 
 namespace kforge::hardware {
 
@@ -24,6 +26,54 @@ verdict failed_verdict(const std::string& gate, std::string detail, std::string 
   // Feasible means hack, compile and correctness passed: only a latency failure keeps it.
   v.feasible = gate == gate_latency;
   return v;
+}
+
+median_ci_ranks median_ci(int64_t n) noexcept {
+  if (n <= 0)
+    return {};
+  auto half = static_cast<double>(n) / 2.0;
+  auto spread = 1.96 * std::sqrt(static_cast<double>(n)) / 2.0;
+  auto lo = static_cast<int64_t>(std::floor(half - spread));
+  auto hi = static_cast<int64_t>(std::ceil(half + spread));
+  return {std::clamp<int64_t>(lo, 1, n), std::clamp<int64_t>(hi, 1, n)};
+}
+
+timing_stats summarize_timing(std::vector<uint64_t> ns, double ci_width) {
+  timing_stats stats;
+  if (ns.empty())
+    return stats;
+  std::sort(ns.begin(), ns.end());
+  auto n = ns.size();
+  stats.count = static_cast<int32_t>(n);
+  stats.min_ns = static_cast<double>(ns.front());
+  stats.median_ns = n % 2 == 1 ? static_cast<double>(ns[n / 2])
+                               : (static_cast<double>(ns[n / 2 - 1]) + static_cast<double>(ns[n / 2])) / 2.0;
+  double sum = 0;
+  for (auto x : ns)
+    sum += static_cast<double>(x);
+  stats.mean_ns = sum / static_cast<double>(n);
+  if (n > 1) {
+    double sq = 0;
+    for (auto x : ns)
+      sq += (static_cast<double>(x) - stats.mean_ns) * (static_cast<double>(x) - stats.mean_ns);
+    stats.stddev_ns = std::sqrt(sq / static_cast<double>(n - 1));
+  }
+  auto ranks = median_ci(static_cast<int64_t>(n));
+  stats.ci_half_ns = (static_cast<double>(ns[static_cast<std::size_t>(ranks.hi - 1)]) -
+                      static_cast<double>(ns[static_cast<std::size_t>(ranks.lo - 1)])) /
+                     2.0;
+  stats.converged = stats.ci_half_ns < ci_width * stats.median_ns;
+  return stats;
+}
+
+bool timings_disagree(const timing_stats& a, const timing_stats& b, double threshold) noexcept {
+  if (a.count == 0 || b.count == 0)
+    return false;
+  auto low = std::min(a.median_ns, b.median_ns);
+  auto high = std::max(a.median_ns, b.median_ns);
+  if (low <= 0)
+    return high > 0;
+  return (high - low) / low > threshold;
 }
 
 }  // namespace kforge::hardware

@@ -45,11 +45,9 @@ json to_value(const hardware::gate_result& g) {
 }
 
 json to_value(const hardware::timing_stats& t) {
-  return json{{"median_ns", f64(t.median_ns)},
-              {"min_ns", f64(t.min_ns)},
-              {"mean_ns", f64(t.mean_ns)},
-              {"stddev_ns", f64(t.stddev_ns)},
-              {"count", t.count}};
+  return json{{"median_ns", f64(t.median_ns)}, {"min_ns", f64(t.min_ns)}, {"mean_ns", f64(t.mean_ns)},
+              {"stddev_ns", f64(t.stddev_ns)}, {"count", t.count},        {"ci_half_ns", f64(t.ci_half_ns)},
+              {"converged", t.converged},      {"noisy", t.noisy}};
 }
 
 json to_value(const hardware::verdict& v) {
@@ -63,7 +61,11 @@ json to_value(const hardware::verdict& v) {
               {"max_abs_error", f64(v.max_abs_error)},
               {"compile_ms", f64(v.compile_ms)},
               {"run_ms", f64(v.run_ms)},
-              {"device", v.device}};
+              {"device", v.device},
+              {"reference_ns", f64(v.reference_ns)},
+              {"flagged", v.flagged},
+              {"first_timing", to_value(v.first_timing)},
+              {"timings_disagree", v.timings_disagree}};
 }
 
 json to_value(const campaign_record& r) {
@@ -320,7 +322,10 @@ void convert(const json& j, const std::string& path, hardware::timing_stats& out
       .optional("min_ns", out.min_ns)
       .optional("mean_ns", out.mean_ns)
       .optional("stddev_ns", out.stddev_ns)
-      .optional("count", out.count);
+      .optional("count", out.count)
+      .optional("ci_half_ns", out.ci_half_ns)
+      .optional("converged", out.converged)
+      .optional("noisy", out.noisy);
 }
 
 void convert(const json& j, const std::string& path, hardware::verdict& out, std::string& problem) {
@@ -332,7 +337,11 @@ void convert(const json& j, const std::string& path, hardware::verdict& out, std
       .optional("max_abs_error", out.max_abs_error)
       .optional("compile_ms", out.compile_ms)
       .optional("run_ms", out.run_ms)
-      .optional("device", out.device);
+      .optional("device", out.device)
+      .optional("reference_ns", out.reference_ns)
+      .optional("flagged", out.flagged)
+      .optional("first_timing", out.first_timing)
+      .optional("timings_disagree", out.timings_disagree);
 }
 
 void convert(const json& j, const std::string& path, hardware::knob_setting& out, std::string& problem) {

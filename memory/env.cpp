@@ -249,6 +249,10 @@ caf::expected<env> env::open(const std::filesystem::path& dir, const env_options
   std::filesystem::create_directories(dir, ec);
   if (ec)
     return make_error(errc::io_failed, "create store directory " + dir.string() + ": " + ec.message());
+  // Only kforge's own user may enter the store (sandboxed programs run as another one).
+  std::filesystem::permissions(dir, std::filesystem::perms::owner_all, ec);
+  if (ec)
+    return make_error(errc::io_failed, "chmod 0700 store directory " + dir.string() + ": " + ec.message());
   MDB_env* raw = nullptr;
   int rc = mdb_env_create(&raw);
   if (rc != 0)
@@ -268,7 +272,7 @@ caf::expected<env> env::open(const std::filesystem::path& dir, const env_options
   if (rc != 0)
     return lmdb_error(rc, "mdb_env_set_mapsize" + at);
   const unsigned flags = MDB_NOTLS | (opts.no_sync ? MDB_NOSYNC : 0U);
-  rc = mdb_env_open(raw, dir.c_str(), flags, 0644);
+  rc = mdb_env_open(raw, dir.c_str(), flags, 0600);
   if (rc != 0)
     return lmdb_error(rc, "mdb_env_open" + at);
   MDB_txn* txn = nullptr;
@@ -374,6 +378,9 @@ caf::error env::snapshot_to(const std::filesystem::path& dir) const {
   } else if (!std::filesystem::create_directories(dir, ec) || ec) {
     return make_error(errc::io_failed, "snapshot: create " + dir.string() + ": " + ec.message());
   }
+  std::filesystem::permissions(dir, std::filesystem::perms::owner_all, ec);
+  if (ec)
+    return make_error(errc::io_failed, "snapshot: chmod 0700 " + dir.string() + ": " + ec.message());
   // The compacting copy reads through its own read transaction: count it, so that
   // grow_map does not remap under it.
   const txn_slot slot{state_.get()};

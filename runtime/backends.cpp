@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdio>
 #include <memory>
+#include <thread>
 
 namespace kforge::runtime {
 
@@ -38,6 +39,8 @@ caf::expected<std::shared_ptr<hardware::backend>> make_backend(const campaign_co
   c.cxx = v.cxx;
   c.cxx_flags = v.cxx_flags;
   c.work_dir = work_dir;
+  // Candidates and compilers never see the store (past candidates, verdicts, memory).
+  c.hidden_paths = {std::filesystem::absolute(cfg.store_path)};
   c.compile_limits.wall_ms = static_cast<int64_t>(std::llround(v.compile_timeout_s * 1000));
   c.compile_limits.address_space_bytes = v.compile_memory_mib * 1024 * 1024;
   c.run_limits.wall_ms = static_cast<int64_t>(std::llround(v.run_timeout_s * 1000));
@@ -49,6 +52,11 @@ caf::expected<std::shared_ptr<hardware::backend>> make_backend(const campaign_co
   c.max_runs = v.max_runs;
   c.target_ms = v.target_ms;
   c.flush_kib = v.flush_kib;
+  c.flag_speedup = v.flag_speedup;
+  c.ci_width = v.ci_width;
+  c.noise_threshold = v.noise_threshold;
+  auto cores = static_cast<int>(std::thread::hardware_concurrency());
+  c.timing_cpu = v.pin_timing && cores >= 2 ? cores - 1 : -1;
   c.device = v.device;
   std::error_code ec;
   std::filesystem::create_directories(work_dir, ec);

@@ -166,11 +166,29 @@ campaign_config parse(const toml::value& root, const std::filesystem::path& file
 
   auto& vs = c.verifier;
   const auto& ver = table_or_empty(root, "verifier");
-  r.only(
-      ver, "verifier",
-      {"device", "compile_jobs", "cxx", "cxx_flags", "seeds", "warmup", "min_runs", "max_runs", "target_ms",
-       "flush_kib", "compile_timeout_s", "run_timeout_s", "run_memory_mib", "compile_memory_mib", "work_dir",
-       "flag_speedup", "max_queue", "verdict_cache", "compile_cache_entries"});
+  r.only(ver, "verifier",
+         {"device",
+          "compile_jobs",
+          "cxx",
+          "cxx_flags",
+          "seeds",
+          "warmup",
+          "min_runs",
+          "max_runs",
+          "target_ms",
+          "flush_kib",
+          "compile_timeout_s",
+          "run_timeout_s",
+          "run_memory_mib",
+          "compile_memory_mib",
+          "work_dir",
+          "flag_speedup",
+          "max_queue",
+          "verdict_cache",
+          "compile_cache_entries",
+          "ci_width",
+          "noise_threshold",
+          "pin_timing"});
   r.get(ver, "device", vs.device);
   if (vs.device != "cpu")
     r.fail(ver.at("device"), "unknown device '" + vs.device + "' (this build knows: cpu)");
@@ -200,6 +218,11 @@ campaign_config parse(const toml::value& root, const std::filesystem::path& file
   r.positive(ver, "max_queue", vs.max_queue);
   r.get(ver, "verdict_cache", vs.verdict_cache);
   r.positive(ver, "compile_cache_entries", vs.compile_cache_entries, true);
+  get_number(r, ver, "ci_width", vs.ci_width);
+  r.fraction(ver, "ci_width", vs.ci_width);
+  get_number(r, ver, "noise_threshold", vs.noise_threshold);
+  r.fraction(ver, "noise_threshold", vs.noise_threshold);
+  r.get(ver, "pin_timing", vs.pin_timing);
   if (vs.compile_jobs == 0) {
     auto cores = static_cast<int32_t>(std::thread::hardware_concurrency());
     vs.compile_jobs = std::max(1, cores - 1);

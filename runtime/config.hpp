@@ -33,6 +33,9 @@ struct verifier_settings {
   int32_t max_queue = 256;    ///< verifications waiting before task actors are told to back off
   bool verdict_cache = true;  ///< answer a duplicate candidate from its earlier verdict (store-backed)
   int32_t compile_cache_entries = 16;  ///< built binaries kept for re-runs
+  double ci_width = 0.02;         ///< timing stops once the median's 95 % CI half-width is below this share
+  double noise_threshold = 0.10;  ///< two measurements of one kernel further apart than this disagree
+  bool pin_timing = true;         ///< pin timing runs to the last core (when there are at least 2)
 };
 
 /// A whole campaign config.

@@ -4,6 +4,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <sched.h>
+
 #include <filesystem>
 #include <string>
 
@@ -105,6 +107,66 @@ TEST_CASE("A correct kernel passes every gate and is timed", "[hardware]") {
   CHECK(v.compile_ms > 0);
   CHECK(v.run_ms > 0);
   CHECK(v.device == "cpu");
+  // As fast as the reference: not flagged; re-measured only if the first CI did not converge.
+  CHECK_FALSE(v.flagged);
+  CHECK(v.reference_ns == fixture().reference.timing.median_ns);
+  CHECK(v.timing.ci_half_ns >= 0);
+  CHECK((v.timing.converged || v.timing.noisy));
+  if (!v.is_remeasured())
+    CHECK(v.timing.converged);
+  CHECK_THAT(v.gates[3].detail, Catch::Contains("95 % CI of the median +-"));
+}
+
+TEST_CASE("A candidate far faster than the reference is re-measured and flagged for review", "[hardware]") {
+  auto config = small_config(fixture().work.path());
+  config.flag_speedup = 0.001;  // every candidate is then "implausibly" fast
+  cpu_backend flagging{config};
+  auto v = evaluate(fixture().task.reference_source, flagging);
+  CHECK(v.feasible);
+  CHECK(v.is_timed());
+  CHECK(v.flagged);
+  REQUIRE(v.is_remeasured());
+  CHECK(v.first_timing.count >= config.min_runs);
+  CHECK(v.timing.count >= config.min_runs);
+  CHECK(v.reference_ns == fixture().reference.timing.median_ns);
+  CHECK(v.timings_disagree == timings_disagree(v.first_timing, v.timing, config.noise_threshold));
+  CHECK_THAT(v.gates[3].detail, Catch::Contains("; re-measured (first: median ") &&
+                                    Catch::Contains("FLAGGED for review: ") &&
+                                    Catch::Contains("faster than the reference"));
+}
+
+TEST_CASE("A measurement whose confidence interval stays wide is re-measured once and marked noisy",
+          "[hardware]") {
+  auto config = small_config(fixture().work.path());
+  config.ci_width = 0;  // no interval is narrower than zero
+  cpu_backend strict{config};
+  auto v = evaluate(fixture().task.reference_source, strict);
+  CHECK(v.feasible);
+  CHECK(v.is_timed());
+  REQUIRE(v.is_remeasured());
+  CHECK_FALSE(v.first_timing.converged);
+  CHECK_FALSE(v.timing.converged);
+  CHECK(v.timing.noisy);
+  CHECK_FALSE(v.flagged);
+  CHECK_THAT(v.gates[3].detail, Catch::Contains("; noisy: the CI stayed wider than +-0.0 %"));
+}
+
+TEST_CASE("The run stage pins the harness to timing_cpu", "[hardware]") {
+  cpu_set_t allowed;
+  CPU_ZERO(&allowed);
+  REQUIRE(sched_getaffinity(0, sizeof allowed, &allowed) == 0);
+  int cpu = -1;
+  for (std::size_t i = 0; i < CPU_SETSIZE; ++i)
+    if (CPU_ISSET(i, &allowed))
+      cpu = static_cast<int>(i);
+  REQUIRE(cpu >= 0);
+  auto config = small_config(fixture().work.path());
+  config.timing_cpu = cpu;
+  cpu_backend pinned{config};
+  CHECK(pinned.config().run_limits.cpu_affinity == cpu);
+  auto v = evaluate(fixture().task.reference_source, pinned);
+  CHECK(v.is_timed());
+  CHECK_THAT(v.gates[3].detail, Catch::Contains(" runs on cpu " + std::to_string(cpu)));
 }
 
 TEST_CASE("The rendered template of the test task passes with good knobs and fails with bad ones",

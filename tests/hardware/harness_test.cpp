@@ -72,6 +72,48 @@ TEST_CASE("Timing statistics give the median, minimum, mean and spread", "[hardw
   CHECK(stats.stddev_ns == Approx(std::sqrt(500.0 / 3.0)));
   CHECK(summarize_timing({7}).median_ns == 7);
   CHECK(summarize_timing({}).count == 0);
+  // n = 4: the CI runs from rank 1 to rank 4, half of 40 - 10.
+  CHECK(stats.ci_half_ns == 15);
+  CHECK_FALSE(stats.converged);
+  CHECK(stats.relative_ci() == Approx(0.6));
+  CHECK(summarize_timing({40, 10, 30, 20}, 0.7).converged);
+  // Identical times converge at any positive width, never at width 0.
+  std::vector<uint64_t> flat(30, 100);
+  CHECK(summarize_timing(flat).converged);
+  CHECK(summarize_timing(flat).ci_half_ns == 0);
+  CHECK_FALSE(summarize_timing(flat, 0).converged);
+}
+
+TEST_CASE("The median's confidence interval uses ranks n/2 -+ 1.96 sqrt(n)/2", "[hardware]") {
+  CHECK(median_ci(0).lo == 0);
+  CHECK(median_ci(1).lo == 1);
+  CHECK(median_ci(1).hi == 1);
+  CHECK(median_ci(10).lo == 1);
+  CHECK(median_ci(10).hi == 9);
+  CHECK(median_ci(100).lo == 40);
+  CHECK(median_ci(100).hi == 60);
+  // Ranks 40..60 of 1..100: a spread of 20 around a median of 50.5.
+  std::vector<uint64_t> ramp;
+  for (uint64_t i = 1; i <= 100; ++i)
+    ramp.push_back(i);
+  auto stats = summarize_timing(ramp, 0.25);
+  CHECK(stats.ci_half_ns == 10);
+  CHECK(stats.converged);
+  CHECK_FALSE(summarize_timing(ramp, 0.15).converged);
+}
+
+TEST_CASE("Two measurements disagree when their medians differ by more than the threshold", "[hardware]") {
+  timing_stats a;
+  a.median_ns = 100;
+  a.count = 10;
+  auto b = a;
+  b.median_ns = 109;
+  CHECK_FALSE(timings_disagree(a, b, 0.1));
+  b.median_ns = 111;
+  CHECK(timings_disagree(a, b, 0.1));
+  CHECK(timings_disagree(b, a, 0.1));
+  b.count = 0;
+  CHECK_FALSE(timings_disagree(a, b, 0.1));
 }
 
 TEST_CASE("The harness source binds inputs and outputs by name and makes the task's call", "[hardware]") {
@@ -89,9 +131,22 @@ TEST_CASE("The harness source binds inputs and outputs by name and makes the tas
   CHECK_THAT(source, Catch::Contains("float* x = kforge_in[0].data();"));
   CHECK_THAT(source, Catch::Contains("float* y = kforge_out[0].data();"));
   CHECK_THAT(source, Catch::Contains("static_cast<void>(k(x, y, 8));"));
-  CHECK_THAT(source, Catch::Contains("kforge_input_sizes = {6u}"));
-  CHECK(harness_args({2, 3, 10, 100, 5000, 0}) ==
-        std::vector<std::string>{"2", "3", "10", "100", "5000", "0"});
+  CHECK_THAT(source, Catch::Contains("kforge_input_sizes[] = {6u, 0u}"));
+  CHECK_THAT(source, Catch::Contains("__attribute__((constructor(101)))"));
+  run_nonce nonce{};
+  nonce[0] = 0xab;
+  nonce[15] = 0x01;
+  CHECK(to_hex(nonce) == "ab000000000000000000000000000001");
+  CHECK(harness_args({2, 3, 10, 100, 5000, 0, 0.02}, nonce) ==
+        std::vector<std::string>{"2", "3", "10", "100", "5000", "0", "20000", to_hex(nonce)});
+}
+
+TEST_CASE("Nonces are fresh for every run", "[hardware]") {
+  auto a = make_nonce();
+  auto b = make_nonce();
+  REQUIRE(a);
+  REQUIRE(b);
+  CHECK(*a != *b);
 }
 
 TEST_CASE("Inputs are the same for a task and seed and differ across seeds and tensors", "[hardware]") {
@@ -110,6 +165,21 @@ TEST_CASE("Inputs are the same for a task and seed and differ across seeds and t
   CHECK(one[0].size() == 6);
   for (float x : one[1])
     CHECK((x >= 5.0f && x <= 6.0f));
+}
+
+TEST_CASE("An input is unchanged only if every bit is", "[hardware]") {
+  tensor_spec spec;
+  spec.name = "x";
+  spec.shape = {2, 3};
+  std::vector<float> want = {0, 1, 2, 3, 4, 5};
+  CHECK(compare_input(spec, want, want).passed);
+  auto got = want;
+  got[0] = -0.0f;
+  got[4] = 4.5f;
+  auto c = compare_input(spec, got, want);
+  CHECK_FALSE(c.passed);
+  CHECK(c.mismatches == 2);
+  CHECK(c.detail == "input x: 2 of 6 elements changed; first at [0, 0]: -0, generated 0");
 }
 
 TEST_CASE("Comparison reports the first mismatch by position, NaN included", "[hardware]") {
@@ -141,4 +211,109 @@ TEST_CASE("Comparison reports the first mismatch by position, NaN included", "[h
   CHECK(compare_tensor(spec, got, want, 1e-3, 1e-3).passed);
   got[1] = 0;
   CHECK_FALSE(compare_tensor(spec, got, want, 1e-3, 1e-3).passed);
+}
+
+namespace {
+
+// A task with two inputs of 6 and 4 elements and one output of 6, and a well-formed channel for it.
+struct channel_case {
+  task_def task;
+  harness_params params{2, 0, 2, 4, 1000, 0, 0.02};
+  run_nonce nonce{};
+  tensor_set out1 = {{1, 2, 3, 4, 5, 6}};
+  tensor_set out2 = {{6, 5, 4, 3, 2, 1}};
+  tensor_set in1 = {{1, 1, 1, 1, 1, 1}, {2, 2, 2, 2}};
+  tensor_set in2 = {{3, 3, 3, 3, 3, 3}, {4, 4, 4, 4}};
+
+  channel_case() {
+    task.inputs = two_specs();
+    task.outputs = two_specs();
+    task.outputs.pop_back();
+    task.outputs[0].name = "y";
+    nonce[3] = 7;
+  }
+
+  std::string record(record_type type, uint32_t index, const std::string& payload) const {
+    return encode_record(type, index, nonce, payload);
+  }
+
+  // The records of a finished run; `end_count` records came before the end record.
+  std::string body() const {
+    return record(record_type::outputs, 1, encode_tensors(out1)) +
+           record(record_type::inputs, 1, encode_tensors(in1)) +
+           record(record_type::outputs, 2, encode_tensors(out2)) +
+           record(record_type::inputs, 2, encode_tensors(in2)) +
+           record(record_type::timing, 0, encode_times({30, 10, 20})) +
+           record(record_type::timed_outputs, 1, encode_tensors(out1)) +
+           record(record_type::timed_outputs, 2, encode_tensors(out2));
+  }
+
+  std::string end(uint64_t records = 7) const { return record(record_type::end, 0, encode_end(records, 3)); }
+
+  std::string problem(const std::string& bytes) const {
+    auto parsed = parse_channel(bytes, nonce, task, params);
+    REQUIRE_FALSE(parsed);
+    return reason(parsed.error());
+  }
+};
+
+}  // namespace
+
+TEST_CASE("A complete result channel with the run's nonce parses into the harness report", "[hardware]") {
+  channel_case c;
+  auto bytes = c.body() + c.end();
+  CHECK(bytes.size() <= max_channel_bytes(c.task, c.params));
+  auto parsed = parse_channel(bytes, c.nonce, c.task, c.params);
+  REQUIRE(parsed);
+  CHECK(parsed->outputs == std::vector<tensor_set>{c.out1, c.out2});
+  CHECK(parsed->inputs_after == std::vector<tensor_set>{c.in1, c.in2});
+  CHECK(parsed->timed_outputs == std::vector<tensor_set>{c.out1, c.out2});
+  CHECK(parsed->times_ns == std::vector<uint64_t>{30, 10, 20});
+  CHECK(parsed->pinned_cpu == 3);
+}
+
+TEST_CASE("A result channel that is empty, forged, corrupted or unfinished is rejected with a reason",
+          "[hardware]") {
+  channel_case c;
+  SECTION("empty") {
+    CHECK(c.problem("") == "io_failed: is empty: the harness reported nothing");
+  }
+  SECTION("a wrong nonce") {
+    auto forged = c;
+    forged.nonce[3] = 8;
+    CHECK_THAT(c.problem(forged.body() + forged.end()),
+               Catch::StartsWith("io_failed: holds a record with a wrong nonce at byte 0") &&
+                   Catch::Contains("forged"));
+  }
+  SECTION("a forged record before the real ones") {
+    auto forged = c;
+    forged.nonce = {};
+    CHECK_THAT(c.problem(forged.end() + c.body() + c.end()),
+               Catch::StartsWith("io_failed: holds a record with a wrong nonce at byte 0"));
+  }
+  SECTION("junk before, between or after the records") {
+    CHECK_THAT(c.problem("junk" + c.body() + c.end()),
+               Catch::StartsWith("io_failed: holds bytes that are not a harness record at byte 0"));
+    auto first = c.record(record_type::outputs, 1, encode_tensors(c.out1));
+    CHECK_THAT(c.problem(first + "KFREC" + c.body().substr(first.size()) + c.end()),
+               Catch::StartsWith("io_failed: holds bytes that are not a harness record at byte " +
+                                 std::to_string(first.size())));
+    CHECK_THAT(c.problem(c.body() + c.end() + "x"),
+               Catch::StartsWith("io_failed: holds bytes after the end record"));
+  }
+  SECTION("no end record, or one that comes too early or counts wrong") {
+    CHECK(c.problem(c.body()) == "io_failed: has no end record: the harness did not finish");
+    CHECK_THAT(c.problem(c.body().substr(0, c.body().size() - 3)),
+               Catch::StartsWith("io_failed: is cut short inside a record at byte"));
+    CHECK_THAT(c.problem(c.end(0)), Catch::Contains("comes before every result was reported"));
+    CHECK_THAT(c.problem(c.body() + c.end(6)), Catch::Contains("counts 6 records, but 7 came before it"));
+  }
+  SECTION("a record twice, or of the wrong size") {
+    auto twice = c.record(record_type::timing, 0, encode_times({1}));
+    CHECK_THAT(c.problem(c.body() + twice + c.end(8)), Catch::Contains("a second timing record"));
+    auto small = c.record(record_type::outputs, 1, encode_tensors({{1, 2}}));
+    CHECK_THAT(c.problem(small), Catch::Contains("bad outputs record at byte 0: seed 1 holds"));
+    auto far = c.record(record_type::outputs, 3, encode_tensors(c.out1));
+    CHECK_THAT(c.problem(far), Catch::Contains("seed 3 is out of range"));
+  }
 }

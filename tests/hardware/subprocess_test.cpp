@@ -202,7 +202,9 @@ TEST_CASE("Processes that leave the group die with the sandboxed program", "[har
         "i=0; while [ $i -lt 100 ]; do setsid sleep " + marker + " & i=$((i+1)); done; wait", limits);
     auto left = processes_with(marker);
     kill_all(left);
-    CHECK(report.timed_out);
+    // Where the program does not run as root, RLIMIT_NPROC makes fork fail and
+    // the shell gives up; root is not limited by it, the wall clock stops it.
+    CHECK((report.timed_out || report.output.find("fork") != std::string::npos));
     if (report.isolated)
       CHECK(left.empty());
   }

@@ -1,0 +1,6 @@
+// Hostile: calls abort(). Expected: killed by SIGABRT.
+#include <cstdlib>
+
+int main() {
+  std::abort();
+}

@@ -1,0 +1,264 @@
+// Benchmark of the verifier pool on the CPU suite (issue 3):
+//   1. pipeline (parallel compiles, exclusive run stage) against a serial
+//      compile-then-run baseline over the same candidates: evaluations/hour;
+//   2. the run stage's busy share while compiles are queued;
+//   3. the caches on a stream with a realistic duplicate rate;
+//   4. stability: one kernel measured N times, median to median.
+// Prints a Markdown report on stdout. Usage: see --help.
+
+#include "actors/llm_proxy/offline_policy.hpp"
+#include "actors/verifier/verifier_actor.hpp"
+#include "runtime/backends.hpp"
+#include "runtime/config.hpp"
+#include "runtime/log.hpp"
+#include "runtime/system_config.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/scoped_actor.hpp>
+
+#include <CLI/CLI.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <iostream>
+#include <random>
+#include <thread>
+
+using namespace kforge;
+
+namespace {
+
+using clock_type = std::chrono::steady_clock;
+
+struct candidate {
+  std::string task_id;
+  std::string source;
+};
+
+double seconds_since(clock_type::time_point t) {
+  return std::chrono::duration<double>(clock_type::now() - t).count();
+}
+
+std::string fixed(double x, int digits) {
+  char buf[64];
+  std::snprintf(buf, sizeof(buf), "%.*f", digits, x);
+  return buf;
+}
+
+// Draft candidates across the suite: random knob settings of each task's template, in task order.
+std::vector<candidate> make_candidates(const hardware::task_map& tasks, int count, uint64_t seed) {
+  std::vector<candidate> out;
+  actors::offline_policy policy{{}};
+  uint64_t step = 0;
+  while (static_cast<int>(out.size()) < count) {
+    for (const auto& [id, task] : tasks) {
+      actors::policy_request req;
+      req.task_id = id;
+      req.stage = "draft";
+      req.k = 1;
+      req.seed = seed + step++;
+      for (auto& p : policy.propose(task, req)) out.push_back({id, std::move(p.source)});
+      if (static_cast<int>(out.size()) == count) break;
+    }
+  }
+  return out;
+}
+
+// Replaces a share `rate` of the stream with repeats of earlier candidates.
+std::vector<candidate> with_duplicates(std::vector<candidate> stream, double rate, uint64_t seed) {
+  std::mt19937_64 rng{seed};
+  std::uniform_real_distribution<double> coin{0, 1};
+  for (size_t i = 1; i < stream.size(); ++i) {
+    if (coin(rng) >= rate) continue;
+    std::uniform_int_distribution<size_t> earlier{0, i - 1};
+    stream[i] = stream[earlier(rng)];
+  }
+  return stream;
+}
+
+struct pool_run {
+  double seconds = 0;
+  actors::verifier_stats stats;
+  std::vector<hardware::verdict> verdicts;
+};
+
+// Runs `stream` through a fresh verifier pool; tasks are prepared first. With
+// `one_by_one`, each candidate is sent after the previous verdict (no overlap,
+// no coalescing); otherwise all are submitted at once. Verdicts are in stream order.
+pool_run run_pool(const runtime::campaign_config& cfg, std::shared_ptr<const hardware::task_map> tasks,
+                  const std::vector<candidate>& stream, bool verdict_cache, int compile_jobs,
+                  bool one_by_one = false) {
+  auto backend = runtime::make_backend(cfg, cfg.verifier.work_dir);
+  if (!backend) throw std::runtime_error(describe(backend.error()));
+  runtime::system_config sys_cfg{0};
+  caf::actor_system sys{sys_cfg};
+  actors::verifier_config vcfg;
+  vcfg.compile_jobs = compile_jobs;
+  vcfg.verdict_cache = verdict_cache;
+  vcfg.max_queue = static_cast<int32_t>(stream.size()) + 1;
+  auto pool = actors::spawn_verifier(sys, *backend, tasks, vcfg);
+  caf::scoped_actor self{sys};
+  auto fail = [](caf::error& err) { throw std::runtime_error(describe(err)); };
+  for (const auto& [id, task] : *tasks) {
+    std::cerr << "preparing " << id << "\n";
+    self->request(pool, caf::infinite, reference_atom_v, id).receive([](hardware::timing_stats&) {}, fail);
+  }
+  // The clock starts now: only candidates are measured, as in the serial run.
+  actors::verifier_stats base;
+  self->request(pool, caf::infinite, stats_atom_v).receive([&](actors::verifier_stats& s) { base = s; }, fail);
+  pool_run out;
+  out.verdicts.resize(stream.size());
+  auto started = clock_type::now();
+  auto ask = [&](size_t i) {
+    return self->request(pool, caf::infinite, verify_atom_v,
+                         actors::verify_request{stream[i].task_id, "bench-" + std::to_string(i), stream[i].source});
+  };
+  if (one_by_one) {
+    for (size_t i = 0; i < stream.size(); ++i)
+      ask(i).receive([&](actors::verification& v) { out.verdicts[i] = std::move(v.verdict); }, fail);
+  } else {
+    std::vector<decltype(ask(0))> handles;
+    for (size_t i = 0; i < stream.size(); ++i) handles.push_back(ask(i));
+    for (size_t i = 0; i < stream.size(); ++i) {
+      handles[i].receive([&](actors::verification& v) { out.verdicts[i] = std::move(v.verdict); }, fail);
+      std::cerr << "verdict " << i << "\n";
+    }
+  }
+  out.seconds = seconds_since(started);
+  self->request(pool, caf::infinite, stats_atom_v).receive([&](actors::verifier_stats& s) { out.stats = s; }, fail);
+  out.stats.backlog_ms -= base.backlog_ms;
+  out.stats.busy_in_backlog_ms -= base.busy_in_backlog_ms;
+  out.stats.run_busy_ms -= base.run_busy_ms;
+  self->send(pool, drain_atom_v);
+  return out;
+}
+
+// The same candidates one at a time: hack check, compile, run, discard.
+double run_serial(const runtime::campaign_config& cfg, const hardware::task_map& tasks,
+                  const std::vector<candidate>& stream) {
+  auto backend = runtime::make_backend(cfg, cfg.verifier.work_dir);
+  if (!backend) throw std::runtime_error(describe(backend.error()));
+  for (const auto& [id, task] : tasks)
+    if (auto t = (*backend)->prepare(task); !t) throw std::runtime_error(describe(t.error()));
+  auto started = clock_type::now();
+  for (size_t i = 0; i < stream.size(); ++i) {
+    const auto& task = tasks.at(stream[i].task_id);
+    if (!(*backend)->hack_check(task, stream[i].source).passed) continue;
+    auto built = (*backend)->compile(task, stream[i].source, "serial-" + std::to_string(i));
+    if (!built) throw std::runtime_error(describe(built.error()));
+    if (built->ok) {
+      auto v = (*backend)->run(task, *built);
+      if (!v) throw std::runtime_error(describe(v.error()));
+    }
+    (*backend)->discard(*built);
+  }
+  return seconds_since(started);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"kforge verifier benchmark: pipeline vs serial, busy share, caches, stability"};
+  std::string config_path = "configs/quickstart.toml";
+  int count = 60;
+  double duplicate_rate = 0.3;
+  int repeats = 10;
+  std::string stable_task = "gemm_128x128x64";
+  std::string work_dir = "/tmp/kforge-bench-verifier";
+  uint64_t seed = 7;
+  app.add_option("--config", config_path, "campaign config whose tasks and [verifier] settings are used");
+  app.add_option("--candidates", count, "candidates in the pipeline/serial comparison");
+  app.add_option("--duplicates", duplicate_rate, "share of repeated candidates in the cache run");
+  app.add_option("--repeats", repeats, "measurements of one kernel in the stability run");
+  app.add_option("--stable-task", stable_task, "task whose kernel the stability run measures");
+  app.add_option("--work-dir", work_dir, "build scratch");
+  app.add_option("--seed", seed, "candidate sampling seed");
+  CLI11_PARSE(app, argc, argv);
+  log::set_level(log::level::error);
+
+  auto cfg = runtime::load_campaign_config(config_path);
+  if (!cfg) {
+    std::cerr << describe(cfg.error()) << '\n';
+    return 2;
+  }
+  cfg->verifier.work_dir = work_dir;
+  auto list = hardware::load_tasks(cfg->file.parent_path(), cfg->tasks);
+  if (!list) {
+    std::cerr << describe(list.error()) << '\n';
+    return 2;
+  }
+  auto tasks = std::make_shared<hardware::task_map>();
+  for (auto& t : *list) tasks->emplace(t.id, t);
+  auto jobs = std::max(1, static_cast<int>(std::thread::hardware_concurrency()) - 1);
+
+  try {
+    auto stream = make_candidates(*tasks, count, seed);
+    std::cout << "# Verifier benchmark\n\n"
+              << count << " draft candidates over " << tasks->size() << " CPU tasks (" << config_path
+              << " [verifier] settings), " << std::thread::hardware_concurrency() << " cores, " << jobs
+              << " compile worker(s) + 1 run stage.\n\n";
+
+    auto serial_s = run_serial(*cfg, *tasks, stream);
+    auto piped = run_pool(*cfg, tasks, stream, false, jobs);
+    double serial_rate = count / serial_s * 3600;
+    double pipe_rate = count / piped.seconds * 3600;
+    double busy = piped.stats.backlog_ms > 0 ? 100 * piped.stats.busy_in_backlog_ms / piped.stats.backlog_ms : 0;
+    std::cout << "## Pipeline against serial\n\n"
+              << "| run | wall s | evaluations/hour |\n| --- | --- | --- |\n"
+              << "| serial compile-then-run | " << fixed(serial_s, 1) << " | " << fixed(serial_rate, 0) << " |\n"
+              << "| pipeline | " << fixed(piped.seconds, 1) << " | " << fixed(pipe_rate, 0) << " |\n\n"
+              << "pipeline/serial: **" << fixed(pipe_rate / serial_rate, 2) << "x**; run stage busy while work was "
+              << "queued: **" << fixed(busy, 1) << " %** (" << fixed(piped.stats.busy_in_backlog_ms / 1000, 1)
+              << " s of " << fixed(piped.stats.backlog_ms / 1000, 1) << " s).\n\n";
+
+    auto dup_stream = with_duplicates(stream, duplicate_rate, seed + 1);
+    auto cold = run_pool(*cfg, tasks, dup_stream, false, jobs);
+    auto warm = run_pool(*cfg, tasks, dup_stream, true, jobs);
+    // Both runs judged the same candidates: the caches must not change a verdict.
+    for (size_t i = 0; i < dup_stream.size(); ++i)
+      if (cold.verdicts[i].failed_gate != warm.verdicts[i].failed_gate)
+        throw std::runtime_error("a cached verdict differs from a fresh one at candidate " + std::to_string(i));
+    std::cout << "## Caches at a " << fixed(duplicate_rate * 100, 0) << " % duplicate rate\n\n"
+              << "| caches | wall s | evaluations/hour | cache hits | coalesced |\n| --- | --- | --- | --- | --- |\n"
+              << "| off | " << fixed(cold.seconds, 1) << " | " << fixed(count / cold.seconds * 3600, 0) << " | "
+              << cold.stats.cache_hits << " | " << cold.stats.coalesced << " |\n"
+              << "| on | " << fixed(warm.seconds, 1) << " | " << fixed(count / warm.seconds * 3600, 0) << " | "
+              << warm.stats.cache_hits << " | " << warm.stats.coalesced << " |\n\n"
+              << "caches on/off: **" << fixed(cold.seconds / warm.seconds, 2) << "x** throughput.\n\n";
+
+    // Stability: the fastest feasible kernel of one task among fresh drafts,
+    // then measured `repeats` times in one pool, one after another (verdict
+    // cache off, so every repeat is a full latency gate on the kept binary).
+    std::string source;
+    double best = 0;
+    std::vector<candidate> mine;
+    for (auto& c : make_candidates(*tasks, static_cast<int>(tasks->size()) * 8, seed + 100))
+      if (c.task_id == stable_task) mine.push_back(std::move(c));
+    if (mine.empty()) throw std::runtime_error("no task named " + stable_task);
+    auto judged = run_pool(*cfg, tasks, mine, false, jobs);
+    for (size_t i = 0; i < mine.size(); ++i) {
+      const auto& v = judged.verdicts[i];
+      if (v.is_timed() && (best == 0 || v.timing.median_ns < best)) {
+        best = v.timing.median_ns;
+        source = mine[i].source;
+      }
+    }
+    if (source.empty()) throw std::runtime_error("no feasible kernel found for " + stable_task);
+    std::vector<candidate> same(static_cast<size_t>(repeats), candidate{stable_task, source});
+    auto repeated = run_pool(*cfg, tasks, same, false, jobs, true);
+    std::vector<double> medians;
+    for (const auto& v : repeated.verdicts) medians.push_back(v.timing.median_ns);
+    auto [lo, hi] = std::minmax_element(medians.begin(), medians.end());
+    std::cout << "## Stability\n\nThe fastest feasible kernel among " << mine.size() << " drafts of `"
+              << stable_task << "`, measured " << repeats
+              << " times in one pool (each a full latency gate; compiled once). Medians (us):";
+    for (double m : medians) std::cout << ' ' << fixed(m / 1000, 2);
+    std::cout << "\n\nspread (max - min) / min: **" << fixed(100 * (*hi - *lo) / *lo, 2) << " %**; compile-cache hits: "
+              << repeated.stats.compile_cache_hits << "\n";
+  } catch (const std::exception& e) {
+    std::cerr << "bench failed: " << e.what() << '\n';
+    return 1;
+  }
+  return 0;
+}
