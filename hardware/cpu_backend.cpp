@@ -63,6 +63,8 @@ process_limits default_compile_limits() {
   limits.file_size_bytes = 256 * mib;
   limits.open_files = 256;
   limits.processes = 1024;
+  // Compiles may share the timing core; at niceness 10 they yield it to the timed run.
+  limits.nice = 10;
   return limits;
 }
 

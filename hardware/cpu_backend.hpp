@@ -16,7 +16,7 @@
 
 namespace kforge::hardware {
 
-/// Default limits of the compile stage: 60 s wall, 4 GiB address space.
+/// Default limits of the compile stage: 60 s wall, 4 GiB address space, niceness 10.
 [[nodiscard]] process_limits default_compile_limits();
 
 /// Default limits of the run stage: 20 s wall, 20 s CPU, 2 GiB address space.

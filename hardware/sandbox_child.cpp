@@ -252,6 +252,9 @@ KFORGE_CHILD_CODE [[noreturn]] void child_main(const child_plan& p) noexcept {
     child_fail(p.err_w, child_step::chdir);
   if (p.pin_cpu && ::syscall(SYS_sched_setaffinity, 0, sizeof p.cpu_mask, p.cpu_mask.data()) != 0)
     child_fail(p.err_w, child_step::affinity);
+  // Niceness is inherited by every process the program starts (cc1plus, as, ld).
+  if (p.nice != 0 && ::syscall(SYS_setpriority, PRIO_PROCESS, 0, p.nice) != 0)
+    child_fail(p.err_w, child_step::affinity);
   for (std::size_t i = 0; i < p.limit_count; ++i) {
     rlimit64 lim{p.limits[i].soft, p.limits[i].hard};
     if (::syscall(SYS_prlimit64, 0, p.limits[i].resource, &lim, nullptr) != 0)

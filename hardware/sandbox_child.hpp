@@ -93,6 +93,7 @@ struct child_plan {
   bool drop_identity = false;                  ///< switch to `uid`/`gid` with no groups before execve
   uid_t uid = 0;                               ///< the sandbox user
   gid_t gid = 0;                               ///< its group
+  int nice = 0;                                ///< setpriority(PRIO_PROCESS) value when non-zero
   bool pin_cpu = false;                        ///< apply `cpu_mask` with sched_setaffinity
   std::array<unsigned long, cpu_mask_words> cpu_mask{};  ///< the CPUs allowed when pin_cpu
 };

@@ -151,6 +151,7 @@ caf::expected<subprocess> subprocess::spawn(const spawn_options& opts) {
   add_limit(plan, RLIMIT_FSIZE, lim.file_size_bytes);
   add_limit(plan, RLIMIT_NOFILE, lim.open_files);
   add_limit(plan, RLIMIT_NPROC, lim.processes);
+  plan.nice = std::clamp(lim.nice, 0, 19);
   if (lim.cpu_affinity >= 0) {
     auto cpu = static_cast<std::size_t>(lim.cpu_affinity);
     plan.pin_cpu = true;

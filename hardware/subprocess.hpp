@@ -27,6 +27,7 @@ struct process_limits {
                                        ///< runs as (all sandboxes share nobody's count); not applied to uid 0
   std::size_t output_cap = 16 * 1024;  ///< bytes of stdout+stderr kept; the rest is read and dropped
   int cpu_affinity = -1;  ///< pin the process and its children to this CPU (0-based); -1 = no pinning
+  int nice = 0;           ///< scheduling niceness (0..19): compiles yield the CPU to the timing run
   int64_t tmpfs_bytes = 16 << 20;  ///< size of each private tmpfs (/tmp, /var/tmp, /dev/shm) in bytes
 };
 

@@ -2,6 +2,7 @@
 
 #include "hardware/cpu_device.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstdio>
@@ -51,7 +52,7 @@ caf::expected<std::shared_ptr<hardware::backend>> make_backend(const campaign_co
   c.min_runs = v.min_runs;
   c.max_runs = v.max_runs;
   c.target_ms = v.target_ms;
-  c.flush_kib = v.flush_kib;
+  c.flush_kib = v.cold_cache ? std::max<int64_t>(1, v.flush_kib) : 0;
   c.flag_speedup = v.flag_speedup;
   c.ci_width = v.ci_width;
   c.noise_threshold = v.noise_threshold;

@@ -188,7 +188,8 @@ campaign_config parse(const toml::value& root, const std::filesystem::path& file
           "compile_cache_entries",
           "ci_width",
           "noise_threshold",
-          "pin_timing"});
+          "pin_timing",
+          "cold_cache"});
   r.get(ver, "device", vs.device);
   if (vs.device != "cpu")
     r.fail(ver.at("device"), "unknown device '" + vs.device + "' (this build knows: cpu)");
@@ -223,9 +224,10 @@ campaign_config parse(const toml::value& root, const std::filesystem::path& file
   get_number(r, ver, "noise_threshold", vs.noise_threshold);
   r.fraction(ver, "noise_threshold", vs.noise_threshold);
   r.get(ver, "pin_timing", vs.pin_timing);
+  r.get(ver, "cold_cache", vs.cold_cache);
   if (vs.compile_jobs == 0) {
     auto cores = static_cast<int32_t>(std::thread::hardware_concurrency());
-    vs.compile_jobs = std::max(1, cores - 1);
+    vs.compile_jobs = std::max(1, cores);
   }
 
   const auto& store = table_or_empty(root, "store");

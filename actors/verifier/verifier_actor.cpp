@@ -150,7 +150,9 @@ void release_build(verifier_pointer self, hardware::build_result built) {
 
 void finish_job(verifier_pointer self, const job_ptr& j, caf::expected<hardware::verdict> result) {
   auto& st = self->state;
-  st.in_flight.erase(j->key);
+  auto it = st.in_flight.find(j->key);
+  if (it != st.in_flight.end() && it->second == j)
+    st.in_flight.erase(it);
   if (!result) {
     for (auto& p : j->promises)
       p.deliver(result.error());
@@ -316,6 +318,8 @@ void start_compiles(verifier_pointer self) {
 void pump(verifier_pointer self) {
   start_run_stage(self);
   start_compiles(self);
+  // A compile-cache hit goes straight to the run queue: start it if the stage is free.
+  start_run_stage(self);
   maybe_quit(self);
 }
 
@@ -362,9 +366,10 @@ caf::result<verification> on_verify(verifier_pointer self, verify_request& req) 
     st.stats.completed += 1;
     return verification{std::move(v), key, false};
   }
-  auto promise = self->make_response_promise<verification>();
-  auto joined = st.in_flight.find(key);
+  // A response promise takes over the reply: make it only once the request is accepted.
+  auto joined = st.cfg.coalesce ? st.in_flight.find(key) : st.in_flight.end();
   if (joined != st.in_flight.end()) {
+    auto promise = self->make_response_promise<verification>();
     joined->second->promises.push_back(promise);
     st.stats.coalesced += 1;
     return promise;
@@ -375,11 +380,13 @@ caf::result<verification> on_verify(verifier_pointer self, verify_request& req) 
   if (p.status == prep_status::failed)
     return p.failure;
   ensure_prepared(self, req.task_id);
+  auto promise = self->make_response_promise<verification>();
   auto j = std::make_shared<job>();
   j->request = std::move(req);
   j->key = key;
   j->promises.push_back(promise);
-  st.in_flight[key] = j;
+  if (st.cfg.coalesce)
+    st.in_flight[key] = j;
   st.compile_queue.push_back(j);
   pump(self);
   return promise;

@@ -38,6 +38,7 @@ struct verifier_config {
   int32_t compile_jobs = 1;              ///< parallel compile workers
   int32_t max_queue = 256;               ///< waiting verifications before errc::queue_full
   bool verdict_cache = true;             ///< answer duplicates from earlier verdicts
+  bool coalesce = true;                  ///< identical requests in flight share one evaluation
   int32_t verdict_cache_entries = 4096;  ///< in-memory verdicts kept (the store keeps all)
   int32_t compile_cache_entries = 16;    ///< built binaries kept for re-runs (0 = off)
   bool detached = true;                  ///< workers on their own threads (tests: false)

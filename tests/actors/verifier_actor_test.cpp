@@ -17,7 +17,7 @@ struct verifier_fixture : test::actor_fixture {
   verifier_actor verifier;
   hardware::task_def task;
 
-  verifier_fixture() {
+  explicit verifier_fixture(bool verdict_cache = true) {
     auto loaded =
         hardware::load_task(std::string{KFORGE_SOURCE_DIR} + "/configs/tasks/cpu/row_sum_256x2048.toml");
     REQUIRE(loaded);
@@ -30,6 +30,7 @@ struct verifier_fixture : test::actor_fixture {
     bcfg.target_ms = 5;
     verifier_config vcfg;
     vcfg.detached = false;  // the testing scheduler runs the workers too
+    vcfg.verdict_cache = verdict_cache;
     verifier = spawn_verifier(sys, std::make_shared<hardware::cpu_device>(bcfg), tasks, vcfg);
   }
 
@@ -122,6 +123,17 @@ TEST_CASE_METHOD(verifier_fixture, "identical requests in flight share one evalu
   auto s = stats();
   CHECK(s.coalesced == 1);
   CHECK(s.completed == 2);
+}
+
+TEST_CASE("a re-run from the compile cache reaches the run stage", "[actors]") {
+  // Regression: a compile-cache hit queued a run that nothing started.
+  verifier_fixture f{false};
+  auto first = f.verify_full(correct);
+  REQUIRE(first.verdict.feasible);
+  auto second = f.verify_full(correct);
+  CHECK(second.verdict.feasible);
+  CHECK_FALSE(second.cached);
+  CHECK(f.stats().compile_cache_hits == 1);
 }
 
 TEST_CASE_METHOD(verifier_fixture, "an unknown task is a bad request", "[actors]") {

@@ -58,8 +58,10 @@ std::vector<candidate> make_candidates(const hardware::task_map& tasks, int coun
       req.stage = "draft";
       req.k = 1;
       req.seed = seed + step++;
-      for (auto& p : policy.propose(task, req)) out.push_back({id, std::move(p.source)});
-      if (static_cast<int>(out.size()) == count) break;
+      for (auto& p : policy.propose(task, req))
+        out.push_back({id, std::move(p.source)});
+      if (static_cast<int>(out.size()) == count)
+        break;
     }
   }
   return out;
@@ -70,7 +72,8 @@ std::vector<candidate> with_duplicates(std::vector<candidate> stream, double rat
   std::mt19937_64 rng{seed};
   std::uniform_real_distribution<double> coin{0, 1};
   for (size_t i = 1; i < stream.size(); ++i) {
-    if (coin(rng) >= rate) continue;
+    if (coin(rng) >= rate)
+      continue;
     std::uniform_int_distribution<size_t> earlier{0, i - 1};
     stream[i] = stream[earlier(rng)];
   }
@@ -86,47 +89,70 @@ struct pool_run {
 // Runs `stream` through a fresh verifier pool; tasks are prepared first. With
 // `one_by_one`, each candidate is sent after the previous verdict (no overlap,
 // no coalescing); otherwise all are submitted at once. Verdicts are in stream order.
+struct pool_options {
+  bool verdict_cache = false;
+  bool coalesce = false;
+  int32_t compile_cache = 0;
+  size_t wave = 0;  ///< candidates submitted together; 0 = all at once
+};
+
 pool_run run_pool(const runtime::campaign_config& cfg, std::shared_ptr<const hardware::task_map> tasks,
-                  const std::vector<candidate>& stream, bool verdict_cache, int compile_jobs,
-                  bool one_by_one = false) {
+                  const std::vector<candidate>& stream, int compile_jobs, pool_options opts) {
   auto backend = runtime::make_backend(cfg, cfg.verifier.work_dir);
-  if (!backend) throw std::runtime_error(describe(backend.error()));
+  if (!backend)
+    throw std::runtime_error(describe(backend.error()));
   runtime::system_config sys_cfg{0};
   caf::actor_system sys{sys_cfg};
   actors::verifier_config vcfg;
   vcfg.compile_jobs = compile_jobs;
-  vcfg.verdict_cache = verdict_cache;
+  vcfg.verdict_cache = opts.verdict_cache;
+  vcfg.coalesce = opts.coalesce;
+  vcfg.compile_cache_entries = opts.compile_cache;
   vcfg.max_queue = static_cast<int32_t>(stream.size()) + 1;
   auto pool = actors::spawn_verifier(sys, *backend, tasks, vcfg);
   caf::scoped_actor self{sys};
-  auto fail = [](caf::error& err) { throw std::runtime_error(describe(err)); };
+  // Handlers must not throw inside CAF's receive: record the error and throw after it.
+  caf::error failure;
+  auto fail = [&](caf::error& err) { failure = std::move(err); };
+  auto check = [&] {
+    if (failure)
+      throw std::runtime_error(describe(failure));
+  };
   for (const auto& [id, task] : *tasks) {
-    std::cerr << "preparing " << id << "\n";
     self->request(pool, caf::infinite, reference_atom_v, id).receive([](hardware::timing_stats&) {}, fail);
+    check();
   }
   // The clock starts now: only candidates are measured, as in the serial run.
   actors::verifier_stats base;
-  self->request(pool, caf::infinite, stats_atom_v).receive([&](actors::verifier_stats& s) { base = s; }, fail);
+  self->request(pool, caf::infinite, stats_atom_v)
+      .receive([&](actors::verifier_stats& s) { base = s; }, fail);
+  check();
   pool_run out;
   out.verdicts.resize(stream.size());
   auto started = clock_type::now();
   auto ask = [&](size_t i) {
-    return self->request(pool, caf::infinite, verify_atom_v,
-                         actors::verify_request{stream[i].task_id, "bench-" + std::to_string(i), stream[i].source});
+    return self->request(
+        pool, caf::infinite, verify_atom_v,
+        actors::verify_request{stream[i].task_id, "bench-" + std::to_string(i), stream[i].source});
   };
-  if (one_by_one) {
-    for (size_t i = 0; i < stream.size(); ++i)
-      ask(i).receive([&](actors::verification& v) { out.verdicts[i] = std::move(v.verdict); }, fail);
-  } else {
+  // Submit in waves of `wave` (0 = everything at once); a wave waits for the previous one,
+  // as a campaign's next steps wait for their verdicts.
+  auto wave = opts.wave == 0 ? stream.size() : opts.wave;
+  for (size_t first = 0; first < stream.size(); first += wave) {
+    auto last = std::min(stream.size(), first + wave);
     std::vector<decltype(ask(0))> handles;
-    for (size_t i = 0; i < stream.size(); ++i) handles.push_back(ask(i));
-    for (size_t i = 0; i < stream.size(); ++i) {
-      handles[i].receive([&](actors::verification& v) { out.verdicts[i] = std::move(v.verdict); }, fail);
-      std::cerr << "verdict " << i << "\n";
+    for (size_t i = first; i < last; ++i)
+      handles.push_back(ask(i));
+    for (size_t i = first; i < last; ++i) {
+      handles[i - first].receive([&](actors::verification& v) { out.verdicts[i] = std::move(v.verdict); },
+                                 fail);
+      check();
     }
   }
   out.seconds = seconds_since(started);
-  self->request(pool, caf::infinite, stats_atom_v).receive([&](actors::verifier_stats& s) { out.stats = s; }, fail);
+  self->request(pool, caf::infinite, stats_atom_v)
+      .receive([&](actors::verifier_stats& s) { out.stats = s; }, fail);
+  check();
   out.stats.backlog_ms -= base.backlog_ms;
   out.stats.busy_in_backlog_ms -= base.busy_in_backlog_ms;
   out.stats.run_busy_ms -= base.run_busy_ms;
@@ -138,18 +164,23 @@ pool_run run_pool(const runtime::campaign_config& cfg, std::shared_ptr<const har
 double run_serial(const runtime::campaign_config& cfg, const hardware::task_map& tasks,
                   const std::vector<candidate>& stream) {
   auto backend = runtime::make_backend(cfg, cfg.verifier.work_dir);
-  if (!backend) throw std::runtime_error(describe(backend.error()));
+  if (!backend)
+    throw std::runtime_error(describe(backend.error()));
   for (const auto& [id, task] : tasks)
-    if (auto t = (*backend)->prepare(task); !t) throw std::runtime_error(describe(t.error()));
+    if (auto t = (*backend)->prepare(task); !t)
+      throw std::runtime_error(describe(t.error()));
   auto started = clock_type::now();
   for (size_t i = 0; i < stream.size(); ++i) {
     const auto& task = tasks.at(stream[i].task_id);
-    if (!(*backend)->hack_check(task, stream[i].source).passed) continue;
+    if (!(*backend)->hack_check(task, stream[i].source).passed)
+      continue;
     auto built = (*backend)->compile(task, stream[i].source, "serial-" + std::to_string(i));
-    if (!built) throw std::runtime_error(describe(built.error()));
+    if (!built)
+      throw std::runtime_error(describe(built.error()));
     if (built->ok) {
       auto v = (*backend)->run(task, *built);
-      if (!v) throw std::runtime_error(describe(v.error()));
+      if (!v)
+        throw std::runtime_error(describe(v.error()));
     }
     (*backend)->discard(*built);
   }
@@ -189,8 +220,9 @@ int main(int argc, char** argv) {
     return 2;
   }
   auto tasks = std::make_shared<hardware::task_map>();
-  for (auto& t : *list) tasks->emplace(t.id, t);
-  auto jobs = std::max(1, static_cast<int>(std::thread::hardware_concurrency()) - 1);
+  for (auto& t : *list)
+    tasks->emplace(t.id, t);
+  auto jobs = cfg->verifier.compile_jobs;
 
   try {
     auto stream = make_candidates(*tasks, count, seed);
@@ -200,31 +232,37 @@ int main(int argc, char** argv) {
               << " compile worker(s) + 1 run stage.\n\n";
 
     auto serial_s = run_serial(*cfg, *tasks, stream);
-    auto piped = run_pool(*cfg, tasks, stream, false, jobs);
+    auto piped = run_pool(*cfg, tasks, stream, jobs, {});
     double serial_rate = count / serial_s * 3600;
     double pipe_rate = count / piped.seconds * 3600;
-    double busy = piped.stats.backlog_ms > 0 ? 100 * piped.stats.busy_in_backlog_ms / piped.stats.backlog_ms : 0;
+    double busy =
+        piped.stats.backlog_ms > 0 ? 100 * piped.stats.busy_in_backlog_ms / piped.stats.backlog_ms : 0;
     std::cout << "## Pipeline against serial\n\n"
               << "| run | wall s | evaluations/hour |\n| --- | --- | --- |\n"
-              << "| serial compile-then-run | " << fixed(serial_s, 1) << " | " << fixed(serial_rate, 0) << " |\n"
+              << "| serial compile-then-run | " << fixed(serial_s, 1) << " | " << fixed(serial_rate, 0)
+              << " |\n"
               << "| pipeline | " << fixed(piped.seconds, 1) << " | " << fixed(pipe_rate, 0) << " |\n\n"
-              << "pipeline/serial: **" << fixed(pipe_rate / serial_rate, 2) << "x**; run stage busy while work was "
+              << "pipeline/serial: **" << fixed(pipe_rate / serial_rate, 2)
+              << "x**; run stage busy while work was "
               << "queued: **" << fixed(busy, 1) << " %** (" << fixed(piped.stats.busy_in_backlog_ms / 1000, 1)
               << " s of " << fixed(piped.stats.backlog_ms / 1000, 1) << " s).\n\n";
 
     auto dup_stream = with_duplicates(stream, duplicate_rate, seed + 1);
-    auto cold = run_pool(*cfg, tasks, dup_stream, false, jobs);
-    auto warm = run_pool(*cfg, tasks, dup_stream, true, jobs);
+    // Waves of as many candidates as there are tasks: one step of every task at a time.
+    auto cold = run_pool(*cfg, tasks, dup_stream, jobs, {false, false, 0, tasks->size()});
+    auto warm = run_pool(*cfg, tasks, dup_stream, jobs, {true, true, 16, tasks->size()});
     // Both runs judged the same candidates: the caches must not change a verdict.
     for (size_t i = 0; i < dup_stream.size(); ++i)
       if (cold.verdicts[i].failed_gate != warm.verdicts[i].failed_gate)
-        throw std::runtime_error("a cached verdict differs from a fresh one at candidate " + std::to_string(i));
+        throw std::runtime_error("a cached verdict differs from a fresh one at candidate " +
+                                 std::to_string(i));
     std::cout << "## Caches at a " << fixed(duplicate_rate * 100, 0) << " % duplicate rate\n\n"
-              << "| caches | wall s | evaluations/hour | cache hits | coalesced |\n| --- | --- | --- | --- | --- |\n"
-              << "| off | " << fixed(cold.seconds, 1) << " | " << fixed(count / cold.seconds * 3600, 0) << " | "
-              << cold.stats.cache_hits << " | " << cold.stats.coalesced << " |\n"
-              << "| on | " << fixed(warm.seconds, 1) << " | " << fixed(count / warm.seconds * 3600, 0) << " | "
-              << warm.stats.cache_hits << " | " << warm.stats.coalesced << " |\n\n"
+              << "| caches | wall s | evaluations/hour | cache hits | coalesced |\n| --- | --- | --- | --- | "
+                 "--- |\n"
+              << "| off | " << fixed(cold.seconds, 1) << " | " << fixed(count / cold.seconds * 3600, 0)
+              << " | " << cold.stats.cache_hits << " | " << cold.stats.coalesced << " |\n"
+              << "| on | " << fixed(warm.seconds, 1) << " | " << fixed(count / warm.seconds * 3600, 0)
+              << " | " << warm.stats.cache_hits << " | " << warm.stats.coalesced << " |\n\n"
               << "caches on/off: **" << fixed(cold.seconds / warm.seconds, 2) << "x** throughput.\n\n";
 
     // Stability: the fastest feasible kernel of one task among fresh drafts,
@@ -234,9 +272,11 @@ int main(int argc, char** argv) {
     double best = 0;
     std::vector<candidate> mine;
     for (auto& c : make_candidates(*tasks, static_cast<int>(tasks->size()) * 8, seed + 100))
-      if (c.task_id == stable_task) mine.push_back(std::move(c));
-    if (mine.empty()) throw std::runtime_error("no task named " + stable_task);
-    auto judged = run_pool(*cfg, tasks, mine, false, jobs);
+      if (c.task_id == stable_task)
+        mine.push_back(std::move(c));
+    if (mine.empty())
+      throw std::runtime_error("no task named " + stable_task);
+    auto judged = run_pool(*cfg, tasks, mine, jobs, {});
     for (size_t i = 0; i < mine.size(); ++i) {
       const auto& v = judged.verdicts[i];
       if (v.is_timed() && (best == 0 || v.timing.median_ns < best)) {
@@ -244,18 +284,23 @@ int main(int argc, char** argv) {
         source = mine[i].source;
       }
     }
-    if (source.empty()) throw std::runtime_error("no feasible kernel found for " + stable_task);
+    if (source.empty())
+      throw std::runtime_error("no feasible kernel found for " + stable_task);
     std::vector<candidate> same(static_cast<size_t>(repeats), candidate{stable_task, source});
-    auto repeated = run_pool(*cfg, tasks, same, false, jobs, true);
+    // One at a time, verdict cache off: every repeat is a full latency gate; the binary is
+    // built once (compile cache).
+    auto repeated = run_pool(*cfg, tasks, same, jobs, {false, false, 16, 1});
     std::vector<double> medians;
-    for (const auto& v : repeated.verdicts) medians.push_back(v.timing.median_ns);
+    for (const auto& v : repeated.verdicts)
+      medians.push_back(v.timing.median_ns);
     auto [lo, hi] = std::minmax_element(medians.begin(), medians.end());
     std::cout << "## Stability\n\nThe fastest feasible kernel among " << mine.size() << " drafts of `"
               << stable_task << "`, measured " << repeats
               << " times in one pool (each a full latency gate; compiled once). Medians (us):";
-    for (double m : medians) std::cout << ' ' << fixed(m / 1000, 2);
-    std::cout << "\n\nspread (max - min) / min: **" << fixed(100 * (*hi - *lo) / *lo, 2) << " %**; compile-cache hits: "
-              << repeated.stats.compile_cache_hits << "\n";
+    for (double m : medians)
+      std::cout << ' ' << fixed(m / 1000, 2);
+    std::cout << "\n\nspread (max - min) / min: **" << fixed(100 * (*hi - *lo) / *lo, 2)
+              << " %**; compile-cache hits: " << repeated.stats.compile_cache_hits << "\n";
   } catch (const std::exception& e) {
     std::cerr << "bench failed: " << e.what() << '\n';
     return 1;
