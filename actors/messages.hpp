@@ -177,6 +177,21 @@ typename Inspector::result_type inspect(Inspector& f, task_progress& x) {
            x.feasible, x.budget, x.reference_latency_ns, x.best_latency_ns);
 }
 
+/// Where a task stands according to its stored record; `budget` is its evaluation budget (0 = unknown).
+[[nodiscard]] inline task_progress progress_of(const memory::task_record& r, int64_t budget) {
+  task_progress p;
+  p.task_id = r.task_id;
+  p.family = r.family;
+  p.phase = r.phase;
+  p.stop_reason = r.stop_reason;
+  p.evaluations = r.evaluations;
+  p.feasible = r.feasible;
+  p.budget = budget;
+  p.reference_latency_ns = r.reference_latency_ns;
+  p.best_latency_ns = r.best_latency_ns;
+  return p;
+}
+
 /// Supervisor -> listener (the CLI, the API): a snapshot of the whole campaign.
 struct campaign_progress {
   std::string campaign;

@@ -160,17 +160,7 @@ void start_tasks(supervisor_pointer self, std::vector<memory::task_record> store
       rec.family = def.family;
       rec.backend = def.backend;
     }
-    actors::task_progress p;
-    p.task_id = id;
-    p.family = rec.family;
-    p.phase = rec.phase;
-    p.stop_reason = rec.stop_reason;
-    p.evaluations = rec.evaluations;
-    p.feasible = rec.feasible;
-    p.budget = cfg.evaluations_per_task;
-    p.reference_latency_ns = rec.reference_latency_ns;
-    p.best_latency_ns = rec.best_latency_ns;
-    st.tasks[id] = p;
+    st.tasks[id] = actors::progress_of(rec, cfg.evaluations_per_task);
     if (rec.phase == "done")
       continue;
     auto h = actors::spawn_task(self->system(), st.setup.tasks, id, std::move(rec), tc, peers);
@@ -222,17 +212,7 @@ supervisor_actor::behavior_type supervisor_behavior(supervisor_pointer self, sup
               s.status = "finished";
               s.note = "the campaign had already finished";
               for (const auto& r : stored) {
-                actors::task_progress p;
-                p.task_id = r.task_id;
-                p.family = r.family;
-                p.phase = r.phase;
-                p.stop_reason = r.stop_reason;
-                p.evaluations = r.evaluations;
-                p.feasible = r.feasible;
-                p.budget = s.setup.config.evaluations_per_task;
-                p.reference_latency_ns = r.reference_latency_ns;
-                p.best_latency_ns = r.best_latency_ns;
-                s.tasks[r.task_id] = p;
+                s.tasks[r.task_id] = actors::progress_of(r, s.setup.config.evaluations_per_task);
               }
               s.start_evaluations = committed(s);
               self->send(s.setup.listener, done_atom_v, snapshot(s));

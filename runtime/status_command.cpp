@@ -19,18 +19,8 @@ actors::campaign_progress progress_from_store(const memory::campaign_record& c,
   p.evaluations = c.evaluations;
   p.session_evaluations = c.evaluations;
   p.elapsed_ms = c.wall_ms;
-  for (const auto& r : tasks) {
-    actors::task_progress t;
-    t.task_id = r.task_id;
-    t.family = r.family;
-    t.phase = r.phase;
-    t.stop_reason = r.stop_reason;
-    t.evaluations = r.evaluations;
-    t.feasible = r.feasible;
-    t.reference_latency_ns = r.reference_latency_ns;
-    t.best_latency_ns = r.best_latency_ns;
-    p.tasks.push_back(std::move(t));
-  }
+  for (const auto& r : tasks)
+    p.tasks.push_back(actors::progress_of(r, 0));
   return p;
 }
 

@@ -63,18 +63,8 @@ uint64_t step_seed(const task_state& st) {
   return mix(h ^ static_cast<uint64_t>(st.rec.step));
 }
 
-task_progress progress_of(const task_state& st) {
-  task_progress p;
-  p.task_id = st.rec.task_id;
-  p.family = st.rec.family;
-  p.phase = st.rec.phase;
-  p.stop_reason = st.rec.stop_reason;
-  p.evaluations = st.rec.evaluations;
-  p.feasible = st.rec.feasible;
-  p.budget = st.cfg.steps.evaluations;
-  p.reference_latency_ns = st.rec.reference_latency_ns;
-  p.best_latency_ns = st.rec.best_latency_ns;
-  return p;
+task_progress current_progress(const task_state& st) {
+  return progress_of(st.rec, st.cfg.steps.evaluations);
 }
 
 const memory::candidate_record* find_candidate(const task_state& st, const std::string& hash) {
@@ -105,7 +95,7 @@ void finish(task_pointer self) {
   if (st.finished)
     return;
   st.finished = true;
-  self->send(st.peers.owner, progress_atom_v, progress_of(st));
+  self->send(st.peers.owner, progress_atom_v, current_progress(st));
   self->quit();
 }
 
@@ -135,7 +125,7 @@ void end_task(task_pointer self, const std::string& reason) {
 void on_committed(task_pointer self) {
   auto& st = self->state;
   --st.in_flight;
-  self->send(st.peers.owner, progress_atom_v, progress_of(st));
+  self->send(st.peers.owner, progress_atom_v, current_progress(st));
   if (st.in_flight > 0)
     return;
   if (st.stopping || is_done(st.rec)) {
