@@ -1,5 +1,6 @@
 #include "hardware/cpu_backend.hpp"
 
+#include "tests/support/prepared_task.hpp"
 #include "tests/support/temp_dir.hpp"
 
 #include <catch2/catch.hpp>
@@ -14,8 +15,6 @@ using namespace kforge::hardware;
 
 namespace {
 
-const std::filesystem::path data_dir = std::filesystem::path{KFORGE_SOURCE_DIR} / "tests/hardware/data";
-
 cpu_backend_config small_config(const std::filesystem::path& work_dir) {
   cpu_backend_config config;
   config.work_dir = work_dir;
@@ -27,27 +26,8 @@ cpu_backend_config small_config(const std::filesystem::path& work_dir) {
   return config;
 }
 
-// One prepared task shared by the tests of this file (preparing compiles the
-// harness and the reference, which takes a second). Read-only after creation.
-struct prepared {
-  test::temp_dir work{"cpu-backend"};
-  cpu_backend backend{small_config(work.path())};
-  task_def task;
-  reference_data reference;
-
-  prepared() {
-    auto loaded = load_task(data_dir / "add_4x250.toml");
-    REQUIRE(loaded);
-    task = std::move(*loaded);
-    auto ref = backend.prepare_task(task);
-    if (!ref)
-      FAIL(describe(ref.error()));
-    reference = std::move(*ref);
-  }
-};
-
-const prepared& fixture() {
-  static const prepared instance;
+const test::prepared_task& fixture() {
+  static const test::prepared_task instance{"cpu-backend", small_config};
   return instance;
 }
 

@@ -3,6 +3,7 @@
 // it (compile and run directly), so that the dynamic defences are tested on their own.
 #include "hardware/cpu_backend.hpp"
 
+#include "tests/support/prepared_task.hpp"
 #include "tests/support/temp_dir.hpp"
 
 #include <catch2/catch.hpp>
@@ -33,26 +34,8 @@ cpu_backend_config hostile_config(const std::filesystem::path& work_dir) {
   return config;
 }
 
-// One prepared add_4x250 task shared by the tests of this file; read-only after creation.
-struct prepared {
-  test::temp_dir work{"hostile"};
-  cpu_backend backend{hostile_config(work.path())};
-  task_def task;
-  reference_data reference;
-
-  prepared() {
-    auto loaded = load_task(source_dir / "tests/hardware/data/add_4x250.toml");
-    REQUIRE(loaded);
-    task = std::move(*loaded);
-    auto ref = backend.prepare_task(task);
-    if (!ref)
-      FAIL(describe(ref.error()));
-    reference = std::move(*ref);
-  }
-};
-
-const prepared& fixture() {
-  static const prepared instance;
+const test::prepared_task& fixture() {
+  static const test::prepared_task instance{"hostile", hostile_config};
   return instance;
 }
 
