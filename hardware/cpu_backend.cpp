@@ -1,6 +1,7 @@
 #include "hardware/cpu_backend.hpp"
 
 #include "hardware/hack_check.hpp"
+#include "hardware/precompiled_header.hpp"
 #include "hardware/sandbox.hpp"
 #include "hardware/scratch_dir.hpp"
 #include "runtime/hash.hpp"
@@ -119,6 +120,57 @@ std::filesystem::path cpu_backend::harness_object_path(const task_def& task) con
   return config_.work_dir / "tasks" / task.id / ("harness-" + short_id(h.finish()) + ".o");
 }
 
+std::filesystem::path cpu_backend::header_set_path(std::size_t i) const {
+  content_hasher h;
+  h.add(header_set_text(config_.header_sets.at(i))).add(config_.cxx);
+  for (const auto& flag : config_.cxx_flags)
+    h.add(flag);
+  return config_.work_dir / "pch" / short_id(h.finish()) / "set.hpp";
+}
+
+caf::error cpu_backend::build_header_sets() const {
+  std::error_code ec;
+  for (std::size_t i = 0; i < config_.header_sets.size(); ++i) {
+    auto header = header_set_path(i);
+    auto gch = header;
+    gch += ".gch";
+    if (std::filesystem::is_regular_file(gch, ec))
+      continue;
+    std::filesystem::create_directories(header.parent_path().parent_path(), ec);
+    auto build = scratch_dir::create(header.parent_path().parent_path(), "pch-build-");
+    if (!build)
+      return std::move(build.error());
+    if (auto err = write_text(build->path() / "set.hpp", header_set_text(config_.header_sets[i])))
+      return err;
+    sandbox_request req;
+    req.hidden_paths = config_.hidden_paths;
+    req.argv = {config_.cxx, "-std=c++17"};
+    req.argv.insert(req.argv.end(), config_.cxx_flags.begin(), config_.cxx_flags.end());
+    req.argv.insert(req.argv.end(), {"-x", "c++-header", "set.hpp", "-o", "set.hpp.gch"});
+    req.cwd = build->path();
+    req.limits = config_.compile_limits;
+    auto report = run_sandboxed(req);
+    if (!report)
+      return std::move(report.error());
+    if (!report->is_success()) {
+      // Not fatal: candidates are then compiled without it, only slower.
+      log::logger{"kforge.verifier"}.warning(
+          "cannot precompile a header set; compiling without it",
+          {{"headers", header_set_text(config_.header_sets[i])},
+           {"output", truncate_text(program_output(*report, req.limits, "compiler"), config_.detail_cap)}});
+      continue;
+    }
+    // Publish the directory by rename: a compile never sees a half-written set. A concurrent builder
+    // (another process on the same work dir) may have won; its copy is as good.
+    std::filesystem::rename(build->path(), header.parent_path(), ec);
+    if (!ec)
+      (void) build->release();
+    else if (!std::filesystem::is_regular_file(gch, ec))
+      return make_error(errc::io_failed, "cannot place " + header.parent_path().string());
+  }
+  return {};
+}
+
 caf::expected<std::filesystem::path> cpu_backend::build_harness(const task_def& task) const {
   auto object = harness_object_path(task);
   std::error_code ec;
@@ -157,6 +209,23 @@ caf::expected<std::filesystem::path> cpu_backend::build_harness(const task_def& 
   return object;
 }
 
+std::vector<std::string> cpu_backend::compile_argv(const task_def& task, std::string_view source) const {
+  std::vector<std::string> argv = {config_.cxx, "-std=c++17"};
+  argv.insert(argv.end(), config_.cxx_flags.begin(), config_.cxx_flags.end());
+  int set = pick_header_set(config_.header_sets, included_headers(source));
+  if (set >= 0) {
+    auto header = header_set_path(static_cast<std::size_t>(set));
+    auto gch = header;
+    gch += ".gch";
+    std::error_code ec;
+    if (std::filesystem::is_regular_file(gch, ec))
+      argv.insert(argv.end(), {"-include", header.string()});
+  }
+  argv.insert(argv.end(), config_.link_flags.begin(), config_.link_flags.end());
+  argv.insert(argv.end(), {"-o", "kernel", "kernel.cpp", harness_object_path(task).string(), "-lm"});
+  return argv;
+}
+
 caf::expected<compile_result> cpu_backend::compile(const task_def& task, std::string_view source,
                                                    const std::string& cand_id) const {
   auto object = harness_object_path(task);
@@ -171,9 +240,7 @@ caf::expected<compile_result> cpu_backend::compile(const task_def& task, std::st
     return err;
   sandbox_request req;
   req.hidden_paths = config_.hidden_paths;
-  req.argv = {config_.cxx, "-std=c++17"};
-  req.argv.insert(req.argv.end(), config_.cxx_flags.begin(), config_.cxx_flags.end());
-  req.argv.insert(req.argv.end(), {"-o", "kernel", "kernel.cpp", object.string(), "-lm"});
+  req.argv = compile_argv(task, source);
   req.cwd = dir->path();
   req.limits = config_.compile_limits;
   auto report = run_sandboxed(req);

@@ -27,6 +27,10 @@ struct cpu_backend_config {
   std::string cxx = "g++";  ///< compiler: a path or a name in /usr/bin:/bin
   std::vector<std::string> cxx_flags = {"-O3", "-march=native"};  ///< for kernels and the reference
   std::vector<std::string> harness_flags = {"-O2"};               ///< for the trusted harness object
+  std::vector<std::string> link_flags;  ///< when linking a kernel with the harness (e.g. -fuse-ld=gold)
+  /// Header sets precompiled once with cxx_flags; a source that includes any of their headers is
+  /// compiled with the smallest set that covers them (precompiled_header.hpp). Empty = none.
+  std::vector<std::vector<std::string>> header_sets;
   std::filesystem::path work_dir;                                 ///< holds tasks/, candidates/, runs/
   std::vector<std::filesystem::path>
       hidden_paths;  ///< covered by an empty tmpfs in every sandbox (the store)
@@ -87,7 +91,7 @@ class cpu_backend {
   /// Gate 1, the static hack check (see hack_check.hpp).
   [[nodiscard]] gate_result hack_check(const task_def& task, std::string_view source) const;
 
-  /// Prepares a task: writes the generated harness under
+  /// Prepares a task: precompiles the header sets (once per backend), writes the generated harness under
   /// work_dir/tasks/<id>/ and compiles it to an object (once per definition
   /// hash), then compiles the reference like a candidate and runs it through
   /// the same sandbox and harness to get its outputs per seed and its timing.
@@ -101,13 +105,17 @@ class cpu_backend {
   [[nodiscard]] caf::expected<reference_data> prepare_task(const task_def& task) const;
 
   /// Gate 2: writes `source` into a fresh directory work_dir/candidates/<cand_id>-XXXXXX,
-  /// compiles it with `cxx -std=c++17 <cxx_flags>` and links it with the task's
-  /// harness object and -lm, sandboxed under the compile limits. A compile error
+  /// compiles it with `cxx -std=c++17 <cxx_flags>` (plus `-include` of a precompiled header set when
+  /// the source includes a header of one) and links it with the task's
+  /// harness object, <link_flags> and -lm, sandboxed under the compile limits. A compile error
   /// is a result with ok == false (its directory is already removed); when ok,
   /// the binary stays until discard(). Errors: errc::not_found (task not
   /// prepared), errc::sandbox_failed, errc::io_failed.
   [[nodiscard]] caf::expected<compile_result> compile(const task_def& task, std::string_view source,
                                                       const std::string& cand_id) const;
+
+  /// The compiler command line that compile() runs in the candidate's directory for `source`.
+  [[nodiscard]] std::vector<std::string> compile_argv(const task_def& task, std::string_view source) const;
 
   /// Gates 3 and 4: runs a compiled candidate in a fresh sandboxed directory
   /// under the run limits and checks, in this process, what its harness
@@ -168,6 +176,10 @@ class cpu_backend {
   [[nodiscard]] caf::expected<std::filesystem::path> build_harness(const task_def& task) const;
   /// work_dir/tasks/<id>/harness-<hash>.o, the hash over the definition, the generated text and its flags.
   [[nodiscard]] std::filesystem::path harness_object_path(const task_def& task) const;
+  /// Precompiles every header set that is not yet built (once per compiler and flags; shared by tasks).
+  [[nodiscard]] caf::error build_header_sets() const;
+  /// work_dir/pch/<hash>/set.hpp for header set `i`, the hash over the compiler, flags and text.
+  [[nodiscard]] std::filesystem::path header_set_path(std::size_t i) const;
   /// The harness parameters from the configuration.
   [[nodiscard]] harness_params params() const;
 

@@ -291,6 +291,8 @@ caf::expected<verdict> cpu_backend::run(const task_def& task, const compile_resu
 }
 
 caf::expected<reference_data> cpu_backend::prepare_task(const task_def& task) const {
+  if (auto err = build_header_sets())
+    return err;
   auto object = build_harness(task);
   if (!object)
     return std::move(object.error());

@@ -1,5 +1,7 @@
 #include "hardware/cpu_device.hpp"
 
+#include "hardware/precompiled_header.hpp"
+
 #include "runtime/hash.hpp"
 #include "runtime/log.hpp"
 
@@ -27,6 +29,10 @@ cpu_device::cpu_device(cpu_backend_config config, std::string compiler_version) 
     h.add(f);
   for (const auto& f : c.harness_flags)
     h.add(f);
+  for (const auto& f : c.link_flags)
+    h.add(f);
+  for (const auto& set : c.header_sets)
+    h.add(header_set_text(set));
   for (auto n : {static_cast<int64_t>(c.seeds), static_cast<int64_t>(c.warmup),
                  static_cast<int64_t>(c.min_runs), static_cast<int64_t>(c.max_runs), c.flush_kib})
     h.add(std::to_string(n));

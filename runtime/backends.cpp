@@ -1,6 +1,7 @@
 #include "runtime/backends.hpp"
 
 #include "hardware/cpu_device.hpp"
+#include "runtime/log.hpp"
 
 #include <algorithm>
 #include <array>
@@ -39,6 +40,17 @@ caf::expected<std::shared_ptr<hardware::backend>> make_backend(const campaign_co
   hardware::cpu_backend_config c;
   c.cxx = v.cxx;
   c.cxx_flags = v.cxx_flags;
+  c.header_sets = v.precompiled_headers;
+  if (v.linker != "default") {
+    std::error_code ec;
+    bool found = std::filesystem::exists("/usr/bin/ld." + v.linker, ec) ||
+                 std::filesystem::exists("/bin/ld." + v.linker, ec);
+    if (found)
+      c.link_flags = {"-fuse-ld=" + v.linker};
+    else
+      log::logger{"kforge.verifier"}.warning("linker not found; kernels are linked by the default one",
+                                             {{"linker", "ld." + v.linker}});
+  }
   c.work_dir = work_dir;
   // Candidates and compilers never see the store (past candidates, verdicts, memory).
   c.hidden_paths = {std::filesystem::absolute(cfg.store_path)};

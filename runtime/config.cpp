@@ -171,6 +171,8 @@ campaign_config parse(const toml::value& root, const std::filesystem::path& file
           "compile_jobs",
           "cxx",
           "cxx_flags",
+          "linker",
+          "precompiled_headers",
           "seeds",
           "warmup",
           "min_runs",
@@ -196,6 +198,23 @@ campaign_config parse(const toml::value& root, const std::filesystem::path& file
   r.positive(ver, "compile_jobs", vs.compile_jobs, true);
   r.get(ver, "cxx", vs.cxx);
   r.get(ver, "cxx_flags", vs.cxx_flags);
+  r.get(ver, "linker", vs.linker);
+  static const std::set<std::string> linkers = {"gold", "bfd", "lld", "mold", "default"};
+  if (linkers.count(vs.linker) == 0)
+    r.fail(ver.at("linker"), "unknown linker '" + vs.linker + "' (gold, bfd, lld, mold or default)");
+  r.get(ver, "precompiled_headers", vs.precompiled_headers);
+  for (const auto& set : vs.precompiled_headers) {
+    bool bad = set.empty();
+    for (const auto& h : set)
+      bad = bad || h.empty() || h.find("..") != std::string::npos ||
+            h.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_./") !=
+                std::string::npos;
+    if (bad) {
+      r.fail(ver.at("precompiled_headers"),
+             "'precompiled_headers' must be a list of non-empty lists of header names like \"cmath\"");
+      break;
+    }
+  }
   r.positive(ver, "seeds", vs.seeds);
   r.positive(ver, "warmup", vs.warmup, true);
   r.positive(ver, "min_runs", vs.min_runs);

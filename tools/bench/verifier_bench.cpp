@@ -160,31 +160,57 @@ pool_run run_pool(const runtime::campaign_config& cfg, std::shared_ptr<const har
   return out;
 }
 
+struct serial_run {
+  double seconds = 0;
+  std::vector<double> compile_ms;  ///< per candidate that passed the hack gate
+  std::vector<double> run_ms;      ///< per candidate that compiled
+};
+
+double median_of(std::vector<double> xs) {
+  if (xs.empty())
+    return 0;
+  std::nth_element(xs.begin(), xs.begin() + static_cast<std::ptrdiff_t>(xs.size() / 2), xs.end());
+  return xs[xs.size() / 2];
+}
+
+double sum_of(const std::vector<double>& xs) {
+  double s = 0;
+  for (double x : xs)
+    s += x;
+  return s;
+}
+
 // The same candidates one at a time: hack check, compile, run, discard.
-double run_serial(const runtime::campaign_config& cfg, const hardware::task_map& tasks,
-                  const std::vector<candidate>& stream) {
+serial_run run_serial(const runtime::campaign_config& cfg, const hardware::task_map& tasks,
+                      const std::vector<candidate>& stream) {
   auto backend = runtime::make_backend(cfg, cfg.verifier.work_dir);
   if (!backend)
     throw std::runtime_error(describe(backend.error()));
   for (const auto& [id, task] : tasks)
     if (auto t = (*backend)->prepare(task); !t)
       throw std::runtime_error(describe(t.error()));
+  serial_run out;
   auto started = clock_type::now();
   for (size_t i = 0; i < stream.size(); ++i) {
     const auto& task = tasks.at(stream[i].task_id);
     if (!(*backend)->hack_check(task, stream[i].source).passed)
       continue;
+    auto t0 = clock_type::now();
     auto built = (*backend)->compile(task, stream[i].source, "serial-" + std::to_string(i));
     if (!built)
       throw std::runtime_error(describe(built.error()));
+    out.compile_ms.push_back(seconds_since(t0) * 1000);
     if (built->ok) {
+      auto t1 = clock_type::now();
       auto v = (*backend)->run(task, *built);
       if (!v)
         throw std::runtime_error(describe(v.error()));
+      out.run_ms.push_back(seconds_since(t1) * 1000);
     }
     (*backend)->discard(*built);
   }
-  return seconds_since(started);
+  out.seconds = seconds_since(started);
+  return out;
 }
 
 }  // namespace
@@ -231,7 +257,25 @@ int main(int argc, char** argv) {
               << " [verifier] settings), " << std::thread::hardware_concurrency() << " cores, " << jobs
               << " compile worker(s) + 1 run stage.\n\n";
 
-    auto serial_s = run_serial(*cfg, *tasks, stream);
+    // The compile stage with and without its two speed-ups (precompiled header sets, gold), one
+    // candidate at a time: the per-stage costs bound the run stage's busy share.
+    auto plain_cfg = *cfg;
+    plain_cfg.verifier.precompiled_headers.clear();
+    plain_cfg.verifier.linker = "default";
+    plain_cfg.verifier.work_dir = work_dir + "-plain";
+    auto plain = run_serial(plain_cfg, *tasks, stream);
+    auto serial = run_serial(*cfg, *tasks, stream);
+    auto serial_s = serial.seconds;
+    std::cout << "## Stage costs (serial, one candidate at a time)\n\n"
+              << "| compile setup | compile ms (median) | compile s (all) | run ms (median) | run s (all) |\n"
+              << "| --- | --- | --- | --- | --- |\n"
+              << "| no precompiled headers, default linker | " << fixed(median_of(plain.compile_ms), 1) << " | "
+              << fixed(sum_of(plain.compile_ms) / 1000, 2) << " | " << fixed(median_of(plain.run_ms), 1)
+              << " | " << fixed(sum_of(plain.run_ms) / 1000, 2) << " |\n"
+              << "| configured (`precompiled_headers`, `linker`) | " << fixed(median_of(serial.compile_ms), 1)
+              << " | " << fixed(sum_of(serial.compile_ms) / 1000, 2) << " | "
+              << fixed(median_of(serial.run_ms), 1) << " | " << fixed(sum_of(serial.run_ms) / 1000, 2)
+              << " |\n\n";
     auto piped = run_pool(*cfg, tasks, stream, jobs, {});
     double serial_rate = count / serial_s * 3600;
     double pipe_rate = count / piped.seconds * 3600;
