@@ -164,7 +164,7 @@ caf::error cpu_backend::build_header_sets() const {
     // (another process on the same work dir) may have won; its copy is as good.
     std::filesystem::rename(build->path(), header.parent_path(), ec);
     if (!ec)
-      (void) build->release();
+      (void)build->release();
     else if (!std::filesystem::is_regular_file(gch, ec))
       return make_error(errc::io_failed, "cannot place " + header.parent_path().string());
   }

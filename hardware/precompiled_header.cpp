@@ -20,7 +20,8 @@ std::vector<std::string> included_headers(std::string_view source) {
   return out;
 }
 
-int pick_header_set(const std::vector<std::vector<std::string>>& sets, const std::vector<std::string>& includes) {
+int pick_header_set(const std::vector<std::vector<std::string>>& sets,
+                    const std::vector<std::string>& includes) {
   auto contains = [](const std::vector<std::string>& set, const std::string& h) {
     return std::find(set.begin(), set.end(), h) != set.end();
   };

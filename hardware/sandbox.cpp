@@ -31,8 +31,10 @@ std::vector<std::filesystem::path> read_only_paths(const sandbox_request& req) {
   return paths;
 }
 
-caf::expected<exit_report> spawn_and_wait(const sandbox_request& req, const std::filesystem::path& cwd) {
+caf::expected<exit_report> spawn_and_wait(const sandbox_request& req, const std::filesystem::path& cwd,
+                                          const std::optional<sandbox_user>& identity) {
   spawn_options opts;
+  opts.identity = identity;
   opts.argv = req.argv;
   opts.env = scrubbed_environment(cwd);
   opts.cwd = cwd;
@@ -58,15 +60,17 @@ caf::expected<exit_report> run_sandboxed(const sandbox_request& req) {
     scratch = std::move(*made);
     cwd = scratch.path();
   }
-  auto user = sandbox_identity();
+  // A uid of its own: a fork bomb here cannot use up the process limit of a compile running beside it.
+  auto lease = sandbox_user_lease::acquire();
+  const auto& user = lease.user();
   if (!user)
-    return spawn_and_wait(req, cwd);
+    return spawn_and_wait(req, cwd, std::nullopt);
   struct stat owner {};
   if (::stat(cwd.c_str(), &owner) != 0)
     return make_error(errc::io_failed, "sandbox: cannot stat " + cwd.string() + ": " + ::strerror(errno));
   if (auto err = change_owner_tree(cwd, user->uid, user->gid))
     return err;
-  auto report = spawn_and_wait(req, cwd);
+  auto report = spawn_and_wait(req, cwd, user);
   // A fresh directory is removed right away; a caller's one goes back to its owner.
   if (scratch.empty()) {
     if (auto err = change_owner_tree(cwd, owner.st_uid, owner.st_gid))

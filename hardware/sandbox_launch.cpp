@@ -17,7 +17,9 @@
 #include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <deque>
 #include <fstream>
+#include <mutex>
 #include <optional>
 #include <utility>
 #include <vector>
@@ -342,7 +344,9 @@ launch_result launch_child(const spawn_options& opts, const spawn_setup& setup) 
     if (probes().unavailable[mode].load() || (is_root && !m.for_root))
       continue;
     // A user namespace without maps cannot switch to another uid.
-    auto user = opts.drop_privileges && (m.flags & CLONE_NEWUSER) == 0 ? sandbox_identity() : std::nullopt;
+    std::optional<sandbox_user> user;
+    if (opts.drop_privileges && (m.flags & CLONE_NEWUSER) == 0)
+      user = opts.identity && sandbox_identity() ? opts.identity : sandbox_identity();
     auto result = attempt(opts, setup, mode, user);
     if (result.what == attempt_result::kind::without_drop) {
       user = std::nullopt;
@@ -378,6 +382,78 @@ launch_result launch_child(const spawn_options& opts, const spawn_setup& setup) 
 
 }  // namespace detail
 
+namespace {
+
+constexpr uid_t pool_first_uid = 0x70000000;
+constexpr uid_t pool_size = 512;
+
+// The uids no account owns, mapped in this user namespace; empty if kforge is not root.
+struct uid_pool {
+  std::mutex mutex;
+  std::deque<uid_t> free;  // least recently returned first
+
+  uid_pool() {
+    if (::geteuid() != 0 || !is_mapped("/proc/self/uid_map", pool_first_uid) ||
+        !is_mapped("/proc/self/uid_map", pool_first_uid + pool_size - 1))
+      return;
+    auto size = ::sysconf(_SC_GETPW_R_SIZE_MAX);
+    std::vector<char> buf(static_cast<std::size_t>(size > 0 ? std::max<long>(size, 16384) : 16384));
+    for (uid_t uid = pool_first_uid; uid < pool_first_uid + pool_size; ++uid) {
+      passwd pw{};
+      passwd* found = nullptr;
+      if (::getpwuid_r(uid, &pw, buf.data(), buf.size(), &found) == 0 && found == nullptr)
+        free.push_back(uid);
+    }
+  }
+};
+
+uid_pool& pool() {
+  static uid_pool instance;
+  return instance;
+}
+
+}  // namespace
+
+sandbox_user_lease sandbox_user_lease::acquire() {
+  sandbox_user_lease lease;
+  lease.user_ = sandbox_identity();
+  if (!lease.user_)
+    return lease;
+  auto& p = pool();
+  std::lock_guard<std::mutex> guard{p.mutex};
+  if (p.free.empty())
+    return lease;
+  lease.user_->uid = p.free.front();
+  p.free.pop_front();
+  lease.pooled_ = true;
+  return lease;
+}
+
+sandbox_user_lease::sandbox_user_lease(sandbox_user_lease&& other) noexcept
+    : user_(std::move(other.user_)), pooled_(std::exchange(other.pooled_, false)) {}
+
+sandbox_user_lease& sandbox_user_lease::operator=(sandbox_user_lease&& other) noexcept {
+  if (this != &other) {
+    give_back();
+    user_ = std::move(other.user_);
+    pooled_ = std::exchange(other.pooled_, false);
+  }
+  return *this;
+}
+
+sandbox_user_lease::~sandbox_user_lease() {
+  give_back();
+}
+
+void sandbox_user_lease::give_back() noexcept {
+  if (!pooled_ || !user_)
+    return;
+  auto& p = pool();
+  std::lock_guard<std::mutex> guard{p.mutex};
+  p.free.push_back(user_->uid);
+  pooled_ = false;
+}
+
 std::optional<sandbox_user> sandbox_identity() {
   if (::geteuid() != 0 || probes().drop_failed.load())
     return std::nullopt;
@@ -395,7 +471,11 @@ std::string describe_isolation(const isolation_info& info) {
     text += " in a user namespace";
   if (info.unprivileged) {
     auto user = sandbox_identity();
-    text += "; uid " + std::to_string(user ? user->uid : 65534);
+    auto pooled = sandbox_user_lease::acquire();
+    if (pooled.user() && user && pooled.user()->uid != user->uid)
+      text += "; a uid of its own per program (from " + std::to_string(pool_first_uid) + ")";
+    else
+      text += "; uid " + std::to_string(user ? user->uid : 65534);
   } else {
     text += "; kforge's uid " + std::to_string(::geteuid());
   }

@@ -43,6 +43,36 @@ struct sandbox_user {
 /// (then programs run as kforge's own user). Thread-safe.
 [[nodiscard]] std::optional<sandbox_user> sandbox_identity();
 
+/// A uid of its own for one sandboxed program, so that the processes of one
+/// (a fork bomb at its RLIMIT_NPROC, which counts per real uid) never count
+/// against another running beside it. Leased from a pool of uids that no
+/// account in the user database owns and that kforge's user namespace maps
+/// (512 from 0x70000000), least recently used first; the group stays that of
+/// sandbox_identity(). Where the pool is unusable (kforge is not root, the
+/// uids are not mapped) or empty, the lease holds sandbox_identity(). Move-only;
+/// the uid goes back to the pool on destruction. Thread-safe.
+class sandbox_user_lease {
+ public:
+  sandbox_user_lease() = default;
+  sandbox_user_lease(const sandbox_user_lease&) = delete;
+  sandbox_user_lease& operator=(const sandbox_user_lease&) = delete;
+  sandbox_user_lease(sandbox_user_lease&& other) noexcept;
+  sandbox_user_lease& operator=(sandbox_user_lease&& other) noexcept;
+  ~sandbox_user_lease();
+
+  /// Leases a uid (or falls back as described above).
+  [[nodiscard]] static sandbox_user_lease acquire();
+
+  /// The account to run as; nullopt where privileges are not dropped at all.
+  [[nodiscard]] const std::optional<sandbox_user>& user() const noexcept { return user_; }
+
+ private:
+  void give_back() noexcept;
+
+  std::optional<sandbox_user> user_;
+  bool pooled_ = false;  ///< user_->uid came from the pool and goes back to it
+};
+
 /// What to start: the program, its whole environment, directory, limits.
 struct spawn_options {
   std::vector<std::string> argv;  ///< argv[0] is a path or a name searched in the PATH of `env`
@@ -51,6 +81,9 @@ struct spawn_options {
   process_limits limits;          ///< wall clock, rlimits, output cap
   bool isolate = true;  ///< run in new PID, network, IPC and mount namespaces where the kernel allows it
   bool drop_privileges = true;  ///< when kforge is root, run as sandbox_identity() (see there)
+  /// With drop_privileges: the account to run as instead of sandbox_identity() (a leased one, see
+  /// sandbox_user_lease); ignored where privileges cannot be dropped.
+  std::optional<sandbox_user> identity;
   /// Files or directories (absolute, existing) the program must be able to read
   /// although they lie in a hidden or unsearchable place; bound read-only at their
   /// own path in the mount namespace. Paths that do not exist, "/" and paths

@@ -20,11 +20,13 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 using namespace kforge;
@@ -166,6 +168,41 @@ TEST_CASE("A fork bomb is capped by the process limit, stopped, and leaves nothi
   auto made = std::stoi(report.output.substr(at + 19));
   CHECK(made >= 1);
   CHECK(made < limits.processes);
+}
+
+TEST_CASE("A fork bomb at its process limit does not starve a compile running beside it",
+          "[hardware][hostile]") {
+  hostile_program bomb{"fork_bomb"};
+  auto limits = run_limits();
+  limits.processes = compile_limits().processes;  // as many as the compile may have
+  limits.wall_ms = 20'000;
+  exit_report bomb_report;
+  std::thread running{[&] { bomb_report = bomb.run({}, limits); }};
+  // Wait (bounded) until the bomb holds its whole process allowance.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (processes_with(bomb.marker()).size() + 4 < static_cast<std::size_t>(limits.processes) &&
+         std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  auto held = processes_with(bomb.marker()).size();
+  // g++ forks cc1plus, as, collect2 and ld: with one uid for every sandbox this fails with EAGAIN.
+  sandbox_request req;
+  req.argv = {"g++", "-std=c++17", "-O1", "-o", "program", (corpus_dir() / "abort.cpp").string()};
+  req.limits = compile_limits();
+  auto compiled = run_sandboxed(req);
+  // End the bomb now rather than at its wall-clock limit: it is in its own PID namespace, so
+  // killing the processes of its marker (its init is not among them) ends the run.
+  deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  for (auto left = processes_with(bomb.marker());
+       !left.empty() && std::chrono::steady_clock::now() < deadline; left = processes_with(bomb.marker()))
+    for (auto pid : left)
+      ::kill(pid, SIGKILL);
+  running.join();
+  REQUIRE(compiled);
+  INFO("the bomb held " << held << " processes; compile output: " << compiled->output);
+  if (!fully_isolated(*compiled))
+    return;
+  CHECK(held + 4 >= static_cast<std::size_t>(limits.processes));
+  CHECK(compiled->is_success());
 }
 
 TEST_CASE("An endless loop is killed at the wall-clock limit", "[hardware][hostile]") {
@@ -412,7 +449,13 @@ TEST_CASE("A candidate runs unprivileged with no_new_privs and sees only its own
     return;
   auto user = sandbox_identity();
   REQUIRE(user);
-  CHECK(has_line(report.output, "uid=" + std::to_string(user->uid) + " gid=" + std::to_string(user->gid)));
+  // A uid of its own from the pool (or nobody's where there is none), never kforge's.
+  auto at = report.output.find("uid=");
+  REQUIRE(at != std::string::npos);
+  auto uid = std::stoul(report.output.substr(at + 4));
+  CHECK(uid != ::geteuid());
+  CHECK((uid == user->uid || uid >= 0x70000000UL));
+  CHECK(has_line(report.output, "uid=" + std::to_string(uid) + " gid=" + std::to_string(user->gid)));
   CHECK(has_line(report.output, "groups=0"));
   CHECK(has_line(report.output, "no_new_privs=1"));
   CHECK(has_line(report.output, "pids=2"));  // kforge's init and itself

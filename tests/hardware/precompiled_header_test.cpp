@@ -23,13 +23,14 @@ bool has_include(const std::vector<std::string>& argv) {
 }  // namespace
 
 TEST_CASE("A source's included headers are read from its directives only", "[hardware]") {
-  auto headers = included_headers("// #include <vector>\n"
-                                   "#include <cmath>\n"
-                                   "  #  include <cstring> // spaces are fine\n"
-                                   "const char* s = \"#include <map>\";\n"
-                                   "#include <cmath>\n"
-                                   "int x; /* #include <set> */\n"
-                                   "#include <immintrin.h>\n");
+  auto headers = included_headers(
+      "// #include <vector>\n"
+      "#include <cmath>\n"
+      "  #  include <cstring> // spaces are fine\n"
+      "const char* s = \"#include <map>\";\n"
+      "#include <cmath>\n"
+      "int x; /* #include <set> */\n"
+      "#include <immintrin.h>\n");
   CHECK(headers == names{"cmath", "cstring", "immintrin.h"});
   CHECK(included_headers("int main;").empty());
 }
@@ -60,14 +61,17 @@ TEST_CASE("Kernels that include a precompiled header compile with it and keep th
                             c.link_flags = {"-fuse-ld=gold"};
                           return c;
                         }};
-  std::string with_cmath = "#include <cmath>\n"
-                           "void add_rows(const float* a, const float* b, float* c, int rows, int cols) {\n"
-                           "  for (int i = 0; i < rows * cols; ++i) c[i] = std::fma(a[i], 1.0f, b[i]);\n}\n";
-  std::string wrong = "#include <algorithm>\n"
-                      "void add_rows(const float* a, const float* b, float* c, int rows, int cols) {\n"
-                      "  for (int i = 0; i < rows * cols; ++i) c[i] = std::max(a[i], b[i]);\n}\n";
-  std::string plain = "void add_rows(const float* a, const float* b, float* c, int rows, int cols) {\n"
-                      "  for (int i = 0; i < rows * cols; ++i) c[i] = a[i] + b[i];\n}\n";
+  std::string with_cmath =
+      "#include <cmath>\n"
+      "void add_rows(const float* a, const float* b, float* c, int rows, int cols) {\n"
+      "  for (int i = 0; i < rows * cols; ++i) c[i] = std::fma(a[i], 1.0f, b[i]);\n}\n";
+  std::string wrong =
+      "#include <algorithm>\n"
+      "void add_rows(const float* a, const float* b, float* c, int rows, int cols) {\n"
+      "  for (int i = 0; i < rows * cols; ++i) c[i] = std::max(a[i], b[i]);\n}\n";
+  std::string plain =
+      "void add_rows(const float* a, const float* b, float* c, int rows, int cols) {\n"
+      "  for (int i = 0; i < rows * cols; ++i) c[i] = a[i] + b[i];\n}\n";
 
   CHECK(has_include(f.backend.compile_argv(f.task, with_cmath)));
   CHECK(has_include(f.backend.compile_argv(f.task, wrong)));

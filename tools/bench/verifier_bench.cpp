@@ -269,9 +269,9 @@ int main(int argc, char** argv) {
     std::cout << "## Stage costs (serial, one candidate at a time)\n\n"
               << "| compile setup | compile ms (median) | compile s (all) | run ms (median) | run s (all) |\n"
               << "| --- | --- | --- | --- | --- |\n"
-              << "| no precompiled headers, default linker | " << fixed(median_of(plain.compile_ms), 1) << " | "
-              << fixed(sum_of(plain.compile_ms) / 1000, 2) << " | " << fixed(median_of(plain.run_ms), 1)
-              << " | " << fixed(sum_of(plain.run_ms) / 1000, 2) << " |\n"
+              << "| no precompiled headers, default linker | " << fixed(median_of(plain.compile_ms), 1)
+              << " | " << fixed(sum_of(plain.compile_ms) / 1000, 2) << " | "
+              << fixed(median_of(plain.run_ms), 1) << " | " << fixed(sum_of(plain.run_ms) / 1000, 2) << " |\n"
               << "| configured (`precompiled_headers`, `linker`) | " << fixed(median_of(serial.compile_ms), 1)
               << " | " << fixed(sum_of(serial.compile_ms) / 1000, 2) << " | "
               << fixed(median_of(serial.run_ms), 1) << " | " << fixed(sum_of(serial.run_ms) / 1000, 2)
