@@ -8,6 +8,7 @@
 #include "hardware/scratch_dir.hpp"
 #include "hardware/subprocess.hpp"
 #include "memory/env.hpp"
+#include "tests/support/processes.hpp"
 #include "tests/support/temp_dir.hpp"
 
 #include <catch2/catch.hpp>
@@ -31,6 +32,7 @@
 
 using namespace kforge;
 using namespace kforge::hardware;
+using kforge::test::processes_with;
 
 namespace {
 
@@ -43,24 +45,6 @@ fs::path corpus_dir() {
 // The prefix of every marker of this test process.
 std::string suite_marker() {
   return "kforge-hostile-" + std::to_string(::getpid()) + "-";
-}
-
-// Pids of live processes whose command line contains `marker`.
-std::vector<pid_t> processes_with(const std::string& marker) {
-  std::vector<pid_t> found;
-  std::error_code ec;
-  for (const auto& entry : fs::directory_iterator{"/proc", ec}) {
-    auto name = entry.path().filename().string();
-    if (name.find_first_not_of("0123456789") != std::string::npos)
-      continue;
-    std::ifstream in{entry.path() / "cmdline", std::ios::binary};
-    std::string cmdline(4096, '\0');
-    in.read(cmdline.data(), static_cast<std::streamsize>(cmdline.size()));
-    cmdline.resize(static_cast<std::size_t>(in.gcount()));
-    if (cmdline.find(marker) != std::string::npos)
-      found.push_back(static_cast<pid_t>(std::stol(name)));
-  }
-  return found;
 }
 
 process_limits run_limits() {
