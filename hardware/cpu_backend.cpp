@@ -92,9 +92,14 @@ cpu_backend::cpu_backend(cpu_backend_config config) : config_(std::move(config))
 }
 
 gate_result cpu_backend::hack_check(const task_def& task, std::string_view source) const {
-  auto result = hardware::hack_check(task, source);
+  auto result = config_.language == "cuda" ? hardware::hack_check_cuda(task, source)
+                                            : hardware::hack_check(task, source);
   result.detail = truncate_text(std::move(result.detail), config_.detail_cap);
   return result;
+}
+
+std::string cpu_backend::generated_harness(const task_def& task) const {
+  return config_.language == "cuda" ? harness_source_cuda(task) : harness_source(task);
 }
 
 harness_params cpu_backend::params() const {
@@ -113,7 +118,7 @@ std::filesystem::path cpu_backend::harness_object_path(const task_def& task) con
   // Keyed by the generated text and its flags too: a work directory kept across kforge versions must
   // never link a candidate with a harness that speaks an older result protocol.
   content_hasher h;
-  h.add(task.definition_hash).add(harness_source(task)).add(config_.cxx);
+  h.add(task.definition_hash).add(generated_harness(task)).add(config_.cxx);
   for (const auto& flag : config_.harness_flags)
     h.add(flag);
   return config_.work_dir / "tasks" / task.id / ("harness-" + short_id(h.finish()) + ".o");
@@ -127,14 +132,16 @@ caf::expected<std::filesystem::path> cpu_backend::build_harness(const task_def& 
   auto build = scratch_dir::create(object.parent_path(), "harness-build-");
   if (!build)
     return std::move(build.error());
-  auto source = harness_source(task);
-  if (auto err = write_text(build->path() / "harness.cpp", source))
+  auto source = generated_harness(task);
+  const std::string source_name = config_.language == "cuda" ? "harness.cu" : "harness.cpp";
+  if (auto err = write_text(build->path() / source_name, source))
     return err;
   sandbox_request req;
   req.hidden_paths = config_.hidden_paths;
+  req.extra_env = config_.extra_env;
   req.argv = {config_.cxx, "-std=c++17"};
   req.argv.insert(req.argv.end(), config_.harness_flags.begin(), config_.harness_flags.end());
-  req.argv.insert(req.argv.end(), {"-c", "harness.cpp", "-o", "harness.o"});
+  req.argv.insert(req.argv.end(), {"-c", source_name, "-o", "harness.o"});
   req.cwd = build->path();
   req.limits = config_.compile_limits;
   auto report = run_sandboxed(req);
@@ -149,7 +156,7 @@ caf::expected<std::filesystem::path> cpu_backend::build_harness(const task_def& 
   // file.
   auto source_copy = object;
   source_copy.replace_extension(".cpp");
-  std::filesystem::rename(build->path() / "harness.cpp", source_copy, ec);
+  std::filesystem::rename(build->path() / source_name, source_copy, ec);
   if (!ec)
     std::filesystem::rename(build->path() / "harness.o", object, ec);
   if (ec)
@@ -167,13 +174,15 @@ caf::expected<compile_result> cpu_backend::compile(const task_def& task, std::st
   auto dir = scratch_dir::create(config_.work_dir / "candidates", safe_name(cand_id) + "-");
   if (!dir)
     return std::move(dir.error());
-  if (auto err = write_text(dir->path() / "kernel.cpp", source))
+  const std::string kernel_name = config_.language == "cuda" ? "kernel.cu" : "kernel.cpp";
+  if (auto err = write_text(dir->path() / kernel_name, source))
     return err;
   sandbox_request req;
   req.hidden_paths = config_.hidden_paths;
+  req.extra_env = config_.extra_env;
   req.argv = {config_.cxx, "-std=c++17"};
   req.argv.insert(req.argv.end(), config_.cxx_flags.begin(), config_.cxx_flags.end());
-  req.argv.insert(req.argv.end(), {"-o", "kernel", "kernel.cpp", object.string(), "-lm"});
+  req.argv.insert(req.argv.end(), {"-o", "kernel", kernel_name, object.string(), "-lm"});
   req.cwd = dir->path();
   req.limits = config_.compile_limits;
   auto report = run_sandboxed(req);

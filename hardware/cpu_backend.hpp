@@ -48,6 +48,11 @@ struct cpu_backend_config {
   std::size_t output_cap = 16 * 1024;  ///< bytes of compiler or program output kept (overrides the limits')
   std::size_t detail_cap = 2 * 1024;   ///< bytes of each gate's detail in a verdict
   std::string device = "cpu";          ///< the verdicts' device name
+  /// "cpp": C++ kernels built with `cxx` against harness_source(); "cuda": CUDA
+  /// kernels (kernel.cu) built with `cxx` = nvcc against harness_source_cuda()
+  /// (issue 7: the CUDA backend is this backend with the CUDA toolchain).
+  std::string language = "cpp";
+  std::vector<std::string> extra_env;  ///< added to every sandbox's environment (CUDA's library path)
 };
 
 /// What prepare_task computes once per task: the inputs and the reference's
@@ -168,6 +173,8 @@ class cpu_backend {
   [[nodiscard]] caf::expected<std::filesystem::path> build_harness(const task_def& task) const;
   /// work_dir/tasks/<id>/harness-<hash>.o, the hash over the definition, the generated text and its flags.
   [[nodiscard]] std::filesystem::path harness_object_path(const task_def& task) const;
+  /// The generated harness text for the configured language.
+  [[nodiscard]] std::string generated_harness(const task_def& task) const;
   /// The harness parameters from the configuration.
   [[nodiscard]] harness_params params() const;
 

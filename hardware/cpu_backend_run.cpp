@@ -142,6 +142,7 @@ caf::expected<cpu_backend::execution> cpu_backend::execute(const task_def& task,
   exec.params.seeds = static_cast<int>(inputs.size());
   sandbox_request req;
   req.hidden_paths = config_.hidden_paths;
+  req.extra_env = config_.extra_env;
   req.argv = {binary.string()};
   for (auto& arg : harness_args(exec.params, *nonce))
     req.argv.push_back(std::move(arg));
