@@ -136,6 +136,11 @@ class cpu_backend {
   /// the run is over. Errors: errc::io_failed.
   [[nodiscard]] caf::error discard(compile_result& compiled) const;
 
+  /// Compiles the task's harness object unless it exists; returns its path
+  /// (prepare_task does this first; public so that the compile gate can be
+  /// exercised where the reference cannot run, e.g. CUDA without a GPU).
+  [[nodiscard]] caf::expected<std::filesystem::path> build_harness(const task_def& task) const;
+
   /// All gates in order for one candidate: hack, compile, run, discard.
   /// Errors as compile() and run().
   [[nodiscard]] caf::expected<verdict> evaluate(const task_def& task, std::string_view source,
@@ -169,8 +174,6 @@ class cpu_backend {
                                                    const reference_data& reference) const;
   /// True if `timing` is more than flag_speedup times faster than `reference_ns`.
   [[nodiscard]] bool is_implausible(const timing_stats& timing, double reference_ns) const noexcept;
-  /// Compiles the task's harness object unless it exists; returns its path.
-  [[nodiscard]] caf::expected<std::filesystem::path> build_harness(const task_def& task) const;
   /// work_dir/tasks/<id>/harness-<hash>.o, the hash over the definition, the generated text and its flags.
   [[nodiscard]] std::filesystem::path harness_object_path(const task_def& task) const;
   /// The generated harness text for the configured language.

@@ -28,6 +28,36 @@ cpu_backend_config cuda_native_config(cpu_backend_config base, const std::string
   return c;
 }
 
+kernelbench_config make_kernelbench_config(const std::string& python, const std::string& nvcc, int gpu_index,
+                                           const std::string& arch, const std::filesystem::path& work_dir,
+                                           const std::vector<std::string>& passthrough, double compile_timeout_s,
+                                           double run_timeout_s) {
+  kernelbench_config kb;
+  kb.python = python;
+  kb.work_dir = work_dir;
+  auto cuda_bin = std::filesystem::path{nvcc}.parent_path();
+  auto python_dir = std::filesystem::path{python}.parent_path();
+  kb.extra_env = passthrough;
+  kb.extra_env.push_back("PATH=" + python_dir.string() + ":" + cuda_bin.string() + ":/usr/bin:/bin");
+  kb.extra_env.push_back("CUDA_HOME=" + cuda_bin.parent_path().string());
+  kb.cuda_visible = std::to_string(gpu_index);
+  auto digits = arch.size() > 3 ? arch.substr(3) : std::string{"90"};
+  kb.arch_list = digits.size() >= 2 ? digits.substr(0, digits.size() - 1) + "." + digits.substr(digits.size() - 1)
+                                    : digits;
+  kb.compile_limits = default_compile_limits();
+  kb.compile_limits.wall_ms = static_cast<int64_t>(compile_timeout_s * 1000);
+  kb.compile_limits.cpu_seconds = 0;
+  kb.compile_limits.address_space_bytes = 0;
+  kb.compile_limits.processes = 4096;
+  kb.compile_limits.open_files = 1024;
+  kb.compile_limits.file_size_bytes = int64_t{1} << 30;
+  kb.run_limits = kb.compile_limits;
+  kb.run_limits.nice = 0;
+  kb.run_limits.wall_ms = static_cast<int64_t>(run_timeout_s * 1000);
+  kb.device = "cuda:" + std::to_string(gpu_index);
+  return kb;
+}
+
 std::shared_ptr<backend> make_cuda_kernels(cpu_backend_config config, const std::string& toolchain) {
   return std::make_shared<cpu_device>(std::move(config), toolchain);
 }

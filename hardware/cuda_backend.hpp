@@ -11,6 +11,7 @@
 #include "hardware/backend.hpp"
 #include "hardware/cpu_backend.hpp"
 #include "hardware/cuda_discovery.hpp"
+#include "hardware/kernelbench.hpp"
 
 #include <memory>
 #include <string>
@@ -30,6 +31,18 @@ namespace kforge::hardware {
 /// Makes the CUDA-kernel backend for one GPU (a cpu_device with the CUDA
 /// toolchain); `toolchain` (nvcc's version, the GPU's name) enters the build signature.
 [[nodiscard]] std::shared_ptr<backend> make_cuda_kernels(cpu_backend_config config, const std::string& toolchain);
+
+/// The kernelbench backend's settings for GPU `gpu_index`: `python` (an
+/// absolute path), PATH = python's folder, nvcc's folder, /usr/bin, /bin;
+/// CUDA_HOME = nvcc's installation; TORCH_CUDA_ARCH_LIST from `arch`
+/// ("sm_90" -> "9.0"); `passthrough` ("KEY=value", e.g. LD_LIBRARY_PATH)
+/// added; no address-space or CPU-time limit (torch and the CUDA driver map
+/// far more than they use), 4096 processes (load_inline runs ninja and nvcc).
+[[nodiscard]] kernelbench_config make_kernelbench_config(const std::string& python, const std::string& nvcc,
+                                                         int gpu_index, const std::string& arch,
+                                                         const std::filesystem::path& work_dir,
+                                                         const std::vector<std::string>& passthrough,
+                                                         double compile_timeout_s = 600, double run_timeout_s = 600);
 
 /// One GPU's backend: tasks of backend "cuda" go to `cuda`, tasks of backend
 /// "kernelbench" to `kernelbench`; either may be null (then its tasks fail

@@ -381,16 +381,24 @@ std::string strip_spaces(std::string_view s) {
   return out;
 }
 
-// The expression `forward` returns (its first `return`), without spaces.
+// The expression `forward` returns (the first line after `def forward` that starts with `return`), without spaces.
 std::string forward_return(std::string_view source) {
   auto at = source.find("def forward");
   if (at == std::string_view::npos)
     return {};
-  auto ret = source.find("return ", at);
-  if (ret == std::string_view::npos)
-    return {};
-  auto end = source.find('\n', ret);
-  return strip_spaces(source.substr(ret + 7, end == std::string_view::npos ? std::string_view::npos : end - ret - 7));
+  auto pos = source.find('\n', at);
+  while (pos != std::string_view::npos) {
+    auto start = pos + 1;
+    auto end = source.find('\n', start);
+    auto line = source.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start);
+    auto first = line.find_first_not_of(" \t");
+    if (first != std::string_view::npos && line.substr(first, 7) == "return ")
+      return strip_spaces(line.substr(first + 7));
+    if (first != std::string_view::npos && line.substr(first, 4) == "def ")
+      return {};
+    pos = end;
+  }
+  return {};
 }
 
 // A float literal as a CUDA/Python number ("-1." -> "-1.0").

@@ -87,30 +87,10 @@ caf::expected<std::shared_ptr<hardware::backend>> make_gpu_backend(const campaig
     native.extra_env.push_back(e);
   auto cuda = hardware::make_cuda_kernels(std::move(native), hardware::nvcc_version(nvcc) + " " + gpu.name);
 
-  hardware::kernelbench_config kb;
   const auto& k = cfg.kernelbench;
-  kb.python = on_path(k.python);
-  kb.work_dir = work_dir;
+  auto kb = hardware::make_kernelbench_config(on_path(k.python), nvcc, index, arch, work_dir, passthrough,
+                                              k.compile_timeout_s, k.run_timeout_s);
   kb.hidden_paths = {std::filesystem::absolute(cfg.store_path)};
-  auto cuda_bin = std::filesystem::path{nvcc}.parent_path();
-  auto python_dir = std::filesystem::path{kb.python}.parent_path();
-  kb.extra_env = passthrough;
-  kb.extra_env.push_back("PATH=" + python_dir.string() + ":" + cuda_bin.string() + ":/usr/bin:/bin");
-  kb.extra_env.push_back("CUDA_HOME=" + cuda_bin.parent_path().string());
-  kb.cuda_visible = std::to_string(index);
-  auto digits = arch.substr(3);
-  kb.arch_list = digits.size() >= 2 ? digits.substr(0, digits.size() - 1) + "." + digits.substr(digits.size() - 1)
-                                    : digits;
-  kb.compile_limits = hardware::default_compile_limits();
-  kb.compile_limits.wall_ms = static_cast<int64_t>(std::llround(k.compile_timeout_s * 1000));
-  kb.compile_limits.cpu_seconds = 0;
-  kb.compile_limits.address_space_bytes = 0;
-  kb.compile_limits.processes = 4096;
-  kb.compile_limits.open_files = 1024;
-  kb.compile_limits.file_size_bytes = int64_t{1} << 30;
-  kb.run_limits = kb.compile_limits;
-  kb.run_limits.nice = 0;
-  kb.run_limits.wall_ms = static_cast<int64_t>(std::llround(k.run_timeout_s * 1000));
   kb.trials = k.trials;
   kb.warmup = k.warmup;
   kb.runs = k.runs;
@@ -119,7 +99,6 @@ caf::expected<std::shared_ptr<hardware::backend>> make_gpu_backend(const campaig
   kb.keep_on_gpu_mib = k.keep_on_gpu_mib;
   kb.ci_width = v.ci_width;
   kb.flag_speedup = v.flag_speedup;
-  kb.device = "cuda:" + std::to_string(index);
   auto kernelbench = std::make_shared<hardware::kernelbench_device>(std::move(kb));
   return std::shared_ptr<hardware::backend>{
       std::make_shared<hardware::gpu_device>("cuda:" + std::to_string(index), std::move(cuda), std::move(kernelbench))};
