@@ -53,7 +53,34 @@ struct cpu_backend_config {
   /// (issue 7: the CUDA backend is this backend with the CUDA toolchain).
   std::string language = "cpp";
   std::vector<std::string> extra_env;  ///< added to every sandbox's environment (CUDA's library path)
+  /// Issue 7: Nsight Compute for the profile of timed CUDA kernels (empty: no ncu run, roofline only).
+  std::string ncu;
+  bool profile = false;      ///< profile every timed candidate and add the profile to the latency gate's detail
+  double peak_gbps = 0;      ///< the device's memory bandwidth for the roofline (GB/s); 0 = unknown
+  double peak_gflops = 0;    ///< the device's FP32 rate for the roofline (GFLOP/s); 0 = unknown
 };
+
+/// Issue 7: the performance profile of one kernel: Nsight Compute's metrics
+/// where ncu works, otherwise a roofline from the measured time; `source` says which.
+struct kernel_profile {
+  std::string source;          ///< "ncu" or "roofline from time"
+  double memory_pct = -1;      ///< ncu: gpu__compute_memory_throughput, % of peak
+  double compute_pct = -1;     ///< ncu: sm__throughput, % of peak
+  double occupancy_pct = -1;   ///< ncu: sm__warps_active (achieved occupancy), % of peak
+  double kernel_ns = -1;       ///< ncu: gpu__time_duration of the profiled launch
+  std::string kernel;          ///< ncu: the profiled kernel's name
+  double achieved_gbps = 0;    ///< task bytes / median time
+  double achieved_gflops = 0;  ///< task flops / median time
+  double roofline_pct = 0;     ///< the roofline floor over the median time, % (0 when peaks are unknown)
+  std::string note;            ///< why ncu gave nothing, when it did not
+};
+
+/// One line: "ncu: memory 85.1 %, compute 20.3 %, occupancy 71.0 % (kf_kernel); 2950 GB/s, 60 % of the roofline".
+[[nodiscard]] std::string describe_profile(const kernel_profile& p);
+
+/// Parses `ncu --csv` output: the first launch's value of each metric named in
+/// kernel_profile (values may carry thousands separators). Pure.
+[[nodiscard]] kernel_profile parse_ncu_csv(const std::string& csv);
 
 /// What prepare_task computes once per task: the inputs and the reference's
 /// outputs for every seed, and the reference's latency. Kept in memory by the
@@ -132,6 +159,14 @@ class cpu_backend {
   [[nodiscard]] caf::expected<verdict> run(const task_def& task, const compile_result& compiled,
                                            const reference_data& reference) const;
 
+  /// Issue 7: the profile of a compiled, timed kernel: one more harness run
+  /// under `config().ncu` (the first launch of the kernel profiled, in the
+  /// sandbox like every run); when ncu is not configured, fails or reports no
+  /// metric, the roofline from `median_ns` alone, with the reason in `note`.
+  /// Errors: those of run().
+  [[nodiscard]] caf::expected<kernel_profile> profile(const task_def& task, const compile_result& compiled,
+                                                      const reference_data& reference, double median_ns) const;
+
   /// Removes the candidate directory of `compiled` and clears it; call once
   /// the run is over. Errors: errc::io_failed.
   [[nodiscard]] caf::error discard(compile_result& compiled) const;
@@ -168,7 +203,8 @@ class cpu_backend {
   /// Runs `binary` (a harness-linked program) on `inputs` in a fresh run
   /// directory with a fresh nonce and parses its result channel.
   [[nodiscard]] caf::expected<execution> execute(const task_def& task, const std::filesystem::path& binary,
-                                                 const std::vector<tensor_set>& inputs) const;
+                                                 const std::vector<tensor_set>& inputs,
+                                                 const std::vector<std::string>& prefix = {}) const;
   /// execute() and every check of a candidate against `reference`.
   [[nodiscard]] caf::expected<measurement> measure(const task_def& task, const std::filesystem::path& binary,
                                                    const reference_data& reference) const;

@@ -127,6 +127,23 @@ std::string find_nvcc(const std::string& configured) {
   return {};
 }
 
+std::string find_ncu(const std::string& nvcc) {
+  if (!nvcc.empty()) {
+    auto beside = std::filesystem::path{nvcc}.parent_path() / "ncu";
+    if (executable(beside.string()))
+      return beside.string();
+  }
+  if (const char* path = std::getenv("PATH")) {
+    std::stringstream dirs{path};
+    std::string dir;
+    while (std::getline(dirs, dir, ':')) {
+      if (!dir.empty() && executable(dir + "/ncu"))
+        return dir + "/ncu";
+    }
+  }
+  return {};
+}
+
 std::string nvcc_version(const std::string& nvcc) {
   if (!executable(nvcc))
     return {};

@@ -25,6 +25,8 @@ struct cuda_gpu {
 
   /// "sm_90" for compute capability 9.0.
   [[nodiscard]] std::string arch() const { return "sm_" + std::to_string(major) + std::to_string(minor); }
+  /// Peak FP32 rate without tensor cores (GFLOP/s): SMs x 128 lanes x 2 (FMA) x clock.
+  [[nodiscard]] double peak_fp32_gflops() const { return sm_count * 128.0 * 2.0 * clock_khz * 1e3 / 1e9; }
   /// Peak memory bandwidth from the clocks and bus width (GB/s; DDR: 2 transfers a clock).
   [[nodiscard]] double peak_gbps() const {
     return 2.0 * memory_clock_khz * 1e3 * (bus_width_bits / 8.0) / 1e9;
@@ -52,6 +54,9 @@ struct cuda_environment {
 /// $CUDA_HOME/bin/nvcc, $CUDA_PATH/bin/nvcc, /usr/local/cuda/bin/nvcc, then
 /// `nvcc` on $PATH. Empty when none exists.
 [[nodiscard]] std::string find_nvcc(const std::string& configured = {});
+
+/// Nsight Compute: `ncu` beside `nvcc`, then on $PATH; empty when none exists.
+[[nodiscard]] std::string find_ncu(const std::string& nvcc);
 
 /// The last line of `nvcc --version` ("Build cuda_13.0.r13.0/compiler..."), or "" when it does not run.
 [[nodiscard]] std::string nvcc_version(const std::string& nvcc);

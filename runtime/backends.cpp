@@ -85,6 +85,10 @@ caf::expected<std::shared_ptr<hardware::backend>> make_gpu_backend(const campaig
   auto native = hardware::cuda_native_config(std::move(base), nvcc, cfg.cuda.nvcc_flags, arch, index);
   for (const auto& e : passthrough)
     native.extra_env.push_back(e);
+  native.profile = cfg.cuda.profile;
+  native.ncu = cfg.cuda.ncu.empty() ? hardware::find_ncu(nvcc) : cfg.cuda.ncu;
+  native.peak_gbps = gpu.peak_gbps();
+  native.peak_gflops = gpu.peak_fp32_gflops();
   auto cuda = hardware::make_cuda_kernels(std::move(native), hardware::nvcc_version(nvcc) + " " + gpu.name);
 
   const auto& k = cfg.kernelbench;

@@ -282,3 +282,34 @@ TEST_CASE("Every CUDA task's harness, reference and template at the first and la
     }
   }
 }
+
+TEST_CASE("Nsight Compute CSV gives the profile of the first launch", "[hardware][cuda]") {
+  const std::string head =
+      R"("ID","Process ID","Process Name","Host Name","Kernel Name","Context","Stream","Block Size","Grid Size","Device","CC","Section Name","Metric Name","Metric Unit","Metric Value")";
+  auto row = [](const char* id, const char* metric, const char* value) {
+    return std::string{"\""} + id + R"CSV(","42","kernel","h","kf_kernel(const float *, float *, int)","1","7","(256, 1, 1)","(4096, 1, 1)","0","9.0","Command line profiler metrics",")CSV" +
+           metric + R"CSV(","%",")CSV" + value + "\"\n";
+  };
+  auto csv = std::string{"==PROF== Connected to process 42\nprogram output\n"} + head + "\n" +
+             row("0", "gpu__compute_memory_throughput.avg.pct_of_peak_sustained_elapsed", "85.12") +
+             row("0", "sm__throughput.avg.pct_of_peak_sustained_elapsed", "20.5") +
+             row("0", "sm__warps_active.avg.pct_of_peak_sustained_active", "71") +
+             row("0", "gpu__time_duration.sum", "12,345") +
+             row("1", "sm__throughput.avg.pct_of_peak_sustained_elapsed", "99");
+  auto p = parse_ncu_csv(csv);
+  CHECK(p.source == "ncu");
+  CHECK(p.memory_pct == Approx(85.12));
+  CHECK(p.compute_pct == Approx(20.5));
+  CHECK(p.occupancy_pct == Approx(71));
+  CHECK(p.kernel_ns == Approx(12345));
+  CHECK(p.kernel.rfind("kf_kernel", 0) == 0);
+  CHECK(describe_profile(p).find("ncu: memory throughput 85.1 %") == 0);
+  auto none = parse_ncu_csv("==ERROR== ERR_NVGPUCTRPERM - The user does not have permission\n");
+  CHECK(none.source.empty());
+  kernel_profile roof;
+  roof.source = "roofline from time";
+  roof.note = "ncu not configured";
+  roof.achieved_gbps = 2900;
+  roof.roofline_pct = 60;
+  CHECK(describe_profile(roof) == "roofline from time (no ncu: ncu not configured); 2900 GB/s, 0 GFLOP/s, 60 % of the roofline");
+}
