@@ -59,9 +59,11 @@ std::string on_path(const std::string& name) {
 // issue 7: the backend of one GPU: CUDA kernels and KernelBench problems.
 caf::expected<std::shared_ptr<hardware::backend>> make_gpu_backend(const campaign_config& cfg,
                                                                    const std::filesystem::path& work_dir,
-                                                                   hardware::cpu_backend_config base) {
+                                                                   hardware::cpu_backend_config base,
+                                                                   int index = -1) {
   const auto& v = cfg.verifier;
-  int index = v.device == "cuda" ? 0 : std::atoi(v.device.c_str() + 5);
+  if (index < 0)
+    index = v.device == "cuda" ? 0 : std::atoi(v.device.c_str() + 5);
   auto env = hardware::discover_cuda();
   if (!env.usable())
     return make_error(errc::bad_config, cfg.file.string() + ": device " + v.device + ": " + env.problem);
@@ -77,7 +79,7 @@ caf::expected<std::shared_ptr<hardware::backend>> make_gpu_backend(const campaig
   }
   auto arch = cfg.cuda.arch.empty() ? gpu.arch() : cfg.cuda.arch;
   log::logger{"kforge.verifier"}.info("CUDA device",
-                                      {{"device", v.device}, {"gpu", gpu.name}, {"arch", arch}, {"nvcc", nvcc},
+                                      {{"device", "cuda:" + std::to_string(index)}, {"gpu", gpu.name}, {"arch", arch}, {"nvcc", nvcc},
                                        {"driver", env.driver_version}});
   std::vector<std::string> passthrough;
   if (const char* ld = std::getenv("LD_LIBRARY_PATH"))
@@ -143,10 +145,37 @@ caf::expected<std::shared_ptr<hardware::backend>> make_backend(const campaign_co
   std::filesystem::create_directories(work_dir, ec);
   if (ec)
     return make_error(errc::io_failed, "cannot create " + work_dir.string() + ": " + ec.message());
-  if (gpu)
+  if (gpu) {
+    if (v.device == "cuda:all")  // several pools: make_backends
+      return make_gpu_backend(cfg, work_dir, std::move(c), 0);
     return make_gpu_backend(cfg, work_dir, std::move(c));
+  }
   return std::shared_ptr<hardware::backend>{
       std::make_shared<hardware::cpu_device>(std::move(c), compiler_version(v.cxx))};
+}
+
+caf::expected<std::vector<std::shared_ptr<hardware::backend>>> make_backends(const campaign_config& cfg,
+                                                                              const std::filesystem::path& work_dir) {
+  std::vector<std::shared_ptr<hardware::backend>> out;
+  if (cfg.verifier.device != "cuda:all") {
+    auto one = make_backend(cfg, work_dir);
+    if (!one)
+      return std::move(one.error());
+    out.push_back(std::move(*one));
+    return out;
+  }
+  auto env = hardware::discover_cuda();
+  if (!env.usable())
+    return make_error(errc::bad_config, cfg.file.string() + ": device cuda:all: " + env.problem);
+  for (const auto& gpu : env.gpus) {
+    auto c = campaign_config{cfg};
+    c.verifier.device = "cuda:" + std::to_string(gpu.index);
+    auto one = make_backend(c, work_dir / ("cuda" + std::to_string(gpu.index)));
+    if (!one)
+      return std::move(one.error());
+    out.push_back(std::move(*one));
+  }
+  return out;
 }
 
 }  // namespace kforge::runtime

@@ -106,7 +106,7 @@ const toml::value& table_or_empty(const toml::value& root, const char* name) {
 
 // issue 7: "cpu", "cuda" or "cuda:N".
 bool is_known_device(const std::string& device) {
-  if (device == "cpu" || device == "cuda")
+  if (device == "cpu" || device == "cuda" || device == "cuda:all")
     return true;
   if (device.rfind("cuda:", 0) != 0 || device.size() == 5)
     return false;
@@ -233,7 +233,7 @@ campaign_config parse(const toml::value& root, const std::filesystem::path& file
           "cold_cache"});
   r.get(ver, "device", vs.device);
   if (!is_known_device(vs.device))
-    r.fail(ver.at("device"), "unknown device '" + vs.device + "' (this build knows: cpu, cuda, cuda:N)");
+    r.fail(ver.at("device"), "unknown device '" + vs.device + "' (this build knows: cpu, cuda, cuda:N, cuda:all)");
   r.positive(ver, "compile_jobs", vs.compile_jobs, true);
   r.get(ver, "cxx", vs.cxx);
   r.get(ver, "cxx_flags", vs.cxx_flags);
