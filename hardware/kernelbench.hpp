@@ -59,8 +59,11 @@ struct kernelbench_op {
 /// sys, gc, inspect, ctypes, subprocess, importlib, builtins, threading,
 /// signal, time, socket, pickle, exec, eval, compile, open, __import__,
 /// globals, locals, vars, getattr, setattr, delattr, dunder attributes such as
-/// __dict__ or __class__, _getframe, f_back); streams (Stream, stream,
-/// ExternalStream, set_stream); loading other code (load, load_library); and
+/// __dict__ or __class__, _getframe, f_back); streams of its own, events and
+/// graphs (Stream, stream, ExternalStream, set_stream, Event, CUDAGraph;
+/// synchronizing the current stream is allowed); the random state
+/// (manual_seed, seed, Generator); loading other code (load, load_library,
+/// ops, _C); and
 /// assignments to attributes of anything but `self` (monkey-patching). In the
 /// whole text (the CUDA sources too): everything hack_check_cuda forbids by
 /// name (streams, events, graphs, clocks, the driver API, device state) and

@@ -204,7 +204,8 @@ TEST_CASE("The KernelBench gate rejects escapes, side streams, timing and monkey
                         bad_case{"src = '''long long t = clock64();'''\n", "clock64"},
                         bad_case{"y = f'{1}'\n", "f-strings"},
                         bad_case{"from torch.utils.cpp_extension import load\n", "load"},
-                        bad_case{"torch.cuda.synchronize()\n", "synchronize"}}) {
+                        bad_case{"e = torch.cuda.Event(enable_timing=True)\n", "Event"},
+                        bad_case{"torch.manual_seed(0)\n", "manual_seed"}}) {
     auto r = hack_check_python(relu, head + b.code + model);
     INFO(b.code << " -> " << r.detail);
     CHECK_FALSE(r.passed);
@@ -212,6 +213,8 @@ TEST_CASE("The KernelBench gate rejects escapes, side streams, timing and monkey
   }
   // Words in strings and comments are prose, except CUDA names; self may be assigned.
   CHECK(hack_check_python(relu, head + "# import os\ndoc = 'open the stream'\n" + model).passed);
+  // Synchronizing the current stream is not a hack (it only costs time).
+  CHECK(hack_check_python(relu, head + "torch.cuda.synchronize()\n" + model).passed);
   CHECK_FALSE(hack_check_python(relu, head).passed);  // no ModelNew
 }
 
@@ -234,6 +237,12 @@ TEST_CASE("The KernelBench result channel must carry the run's nonce and end pro
 }
 
 TEST_CASE("Campaign configs accept cuda devices and the kernelbench table", "[runtime][cuda]") {
+  auto all = runtime::parse_campaign_config(
+      "[campaign]\nname = \"g\"\ntasks = [\"t/*.toml\"]\n[verifier]\ndevice = \"cuda:all\"\n", "g.toml");
+  REQUIRE(all);
+  CHECK(all->verifier.device == "cuda:all");
+  CHECK_FALSE(runtime::parse_campaign_config(
+      "[campaign]\nname = \"g\"\ntasks = [\"t/*.toml\"]\n[verifier]\ndevice = \"cuda:x\"\n", "g.toml"));
   auto ok = runtime::parse_campaign_config(
       "[campaign]\nname = \"g\"\ntasks = [\"t/*.toml\"]\n[verifier]\ndevice = \"cuda:1\"\n"
       "[cuda]\narch = \"sm_90\"\n[kernelbench]\ntrials = 5\nruns = 100\npython = \"/usr/bin/python3\"\n",
