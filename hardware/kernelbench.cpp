@@ -924,8 +924,8 @@ caf::expected<kernelbench_device::outcome> kernelbench_device::execute(const std
 }
 
 caf::expected<timing_stats> kernelbench_device::prepare(const task_def& task) {
-  if (auto it = references_.find(task.id); it != references_.end())
-    return it->second;
+  if (auto it = references_.find(task.id); it != references_.end() && it->second.first == task.definition_hash)
+    return it->second.second;
   auto dir = scratch_dir::create(config_.work_dir / "runs", "kbref-");
   if (!dir)
     return std::move(dir.error());
@@ -953,7 +953,7 @@ caf::expected<timing_stats> kernelbench_device::prepare(const task_def& task) {
                                       {{"task", task.id}, {"median_us", timing.median_ns / 1e3},
                                        {"mean_us", timing.mean_ns / 1e3},
                                        {"gpu", j.value("device_name", std::string{})}});
-  references_[task.id] = timing;
+  references_[task.id] = {task.definition_hash, timing};
   return timing;
 }
 
@@ -992,16 +992,17 @@ caf::expected<verdict> kernelbench_device::run(const task_def& task, const build
     v.compile_ms = compiled.wall_ms;
     return v;
   }
-  auto ref = references_.find(task.id);
-  if (ref == references_.end())
+  auto found = references_.find(task.id);
+  if (found == references_.end() || found->second.first != task.definition_hash)
     return make_error(errc::not_found, "task " + task.id + " is not prepared");
+  const timing_stats& reference = found->second.second;
   auto out = execute("candidate", task, compiled.dir, false);
   if (!out)
     return std::move(out.error());
   auto finish = [&](verdict v) {
     v.compile_ms = compiled.wall_ms;
     v.run_ms = out->report.wall_ms;
-    v.reference_ns = ref->second.median_ns;
+    v.reference_ns = reference.median_ns;
     return v;
   };
   auto wrong = [&](const std::string& detail, double max_error) {
@@ -1034,7 +1035,7 @@ caf::expected<verdict> kernelbench_device::run(const task_def& task, const build
     return finish(std::move(failed));
   }
   v.timing.noisy = !v.timing.converged;
-  const auto& r = ref->second;
+  const auto& r = reference;
   v.flagged = config_.flag_speedup > 0 && v.timing.median_ns * config_.flag_speedup < r.median_ns;
   char buf[256];
   std::snprintf(buf, sizeof buf, "KernelBench protocol: %s; %d runs, median %s, mean %s; speedup over eager %.3fx (mean), %.3fx (median)",

@@ -24,6 +24,7 @@
 #include <filesystem>
 #include <map>
 #include <optional>
+#include <utility>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -126,7 +127,8 @@ class kernelbench_device final : public backend {
 
   kernelbench_config config_;
   std::string signature_;
-  std::map<std::string, timing_stats> references_;  ///< by task id (the run stage only)
+  std::map<std::string, std::pair<std::string, timing_stats>> references_;  ///< by task id: definition hash,
+                                                                           ///< timing (the run stage only)
 };
 
 /// Parses a kernelbench harness channel: exactly one result record (type 10)
