@@ -93,9 +93,14 @@ cpu_backend::cpu_backend(cpu_backend_config config) : config_(std::move(config))
 }
 
 gate_result cpu_backend::hack_check(const task_def& task, std::string_view source) const {
-  auto result = hardware::hack_check(task, source);
+  auto result = config_.language == "cuda" ? hardware::hack_check_cuda(task, source)
+                                           : hardware::hack_check(task, source);
   result.detail = truncate_text(std::move(result.detail), config_.detail_cap);
   return result;
+}
+
+std::string cpu_backend::generated_harness(const task_def& task) const {
+  return config_.language == "cuda" ? harness_source_cuda(task) : harness_source(task);
 }
 
 harness_params cpu_backend::params() const {
@@ -114,7 +119,7 @@ std::filesystem::path cpu_backend::harness_object_path(const task_def& task) con
   // Keyed by the generated text and its flags too: a work directory kept across kforge versions must
   // never link a candidate with a harness that speaks an older result protocol.
   content_hasher h;
-  h.add(task.definition_hash).add(harness_source(task)).add(config_.cxx);
+  h.add(task.definition_hash).add(generated_harness(task)).add(config_.cxx);
   for (const auto& flag : config_.harness_flags)
     h.add(flag);
   return config_.work_dir / "tasks" / task.id / ("harness-" + short_id(h.finish()) + ".o");
@@ -129,6 +134,8 @@ std::filesystem::path cpu_backend::header_set_path(std::size_t i) const {
 }
 
 caf::error cpu_backend::build_header_sets() const {
+  if (config_.language == "cuda")
+    return {};  // nvcc: no precompiled headers
   std::error_code ec;
   for (std::size_t i = 0; i < config_.header_sets.size(); ++i) {
     auto header = header_set_path(i);
@@ -179,14 +186,16 @@ caf::expected<std::filesystem::path> cpu_backend::build_harness(const task_def& 
   auto build = scratch_dir::create(object.parent_path(), "harness-build-");
   if (!build)
     return std::move(build.error());
-  auto source = harness_source(task);
-  if (auto err = write_text(build->path() / "harness.cpp", source))
+  auto source = generated_harness(task);
+  const std::string source_name = config_.language == "cuda" ? "harness.cu" : "harness.cpp";
+  if (auto err = write_text(build->path() / source_name, source))
     return err;
   sandbox_request req;
   req.hidden_paths = config_.hidden_paths;
+  req.extra_env = config_.extra_env;
   req.argv = {config_.cxx, "-std=c++17"};
   req.argv.insert(req.argv.end(), config_.harness_flags.begin(), config_.harness_flags.end());
-  req.argv.insert(req.argv.end(), {"-c", "harness.cpp", "-o", "harness.o"});
+  req.argv.insert(req.argv.end(), {"-c", source_name, "-o", "harness.o"});
   req.cwd = build->path();
   req.limits = config_.compile_limits;
   auto report = run_sandboxed(req);
@@ -201,7 +210,7 @@ caf::expected<std::filesystem::path> cpu_backend::build_harness(const task_def& 
   // file.
   auto source_copy = object;
   source_copy.replace_extension(".cpp");
-  std::filesystem::rename(build->path() / "harness.cpp", source_copy, ec);
+  std::filesystem::rename(build->path() / source_name, source_copy, ec);
   if (!ec)
     std::filesystem::rename(build->path() / "harness.o", object, ec);
   if (ec)
@@ -210,9 +219,11 @@ caf::expected<std::filesystem::path> cpu_backend::build_harness(const task_def& 
 }
 
 std::vector<std::string> cpu_backend::compile_argv(const task_def& task, std::string_view source) const {
+  const bool cuda = config_.language == "cuda";
   std::vector<std::string> argv = {config_.cxx, "-std=c++17"};
   argv.insert(argv.end(), config_.cxx_flags.begin(), config_.cxx_flags.end());
-  int set = pick_header_set(config_.header_sets, included_headers(source));
+  // Precompiled headers and the linker choice are g++'s: nvcc gets neither.
+  int set = cuda ? -1 : pick_header_set(config_.header_sets, included_headers(source));
   if (set >= 0) {
     auto header = header_set_path(static_cast<std::size_t>(set));
     auto gch = header;
@@ -221,8 +232,10 @@ std::vector<std::string> cpu_backend::compile_argv(const task_def& task, std::st
     if (std::filesystem::is_regular_file(gch, ec))
       argv.insert(argv.end(), {"-include", header.string()});
   }
-  argv.insert(argv.end(), config_.link_flags.begin(), config_.link_flags.end());
-  argv.insert(argv.end(), {"-o", "kernel", "kernel.cpp", harness_object_path(task).string(), "-lm"});
+  if (!cuda)
+    argv.insert(argv.end(), config_.link_flags.begin(), config_.link_flags.end());
+  argv.insert(argv.end(),
+              {"-o", "kernel", cuda ? "kernel.cu" : "kernel.cpp", harness_object_path(task).string(), "-lm"});
   return argv;
 }
 
@@ -236,10 +249,12 @@ caf::expected<compile_result> cpu_backend::compile(const task_def& task, std::st
   auto dir = scratch_dir::create(config_.work_dir / "candidates", safe_name(cand_id) + "-");
   if (!dir)
     return std::move(dir.error());
-  if (auto err = write_text(dir->path() / "kernel.cpp", source))
+  const std::string kernel_name = config_.language == "cuda" ? "kernel.cu" : "kernel.cpp";
+  if (auto err = write_text(dir->path() / kernel_name, source))
     return err;
   sandbox_request req;
   req.hidden_paths = config_.hidden_paths;
+  req.extra_env = config_.extra_env;
   req.argv = compile_argv(task, source);
   req.cwd = dir->path();
   req.limits = config_.compile_limits;

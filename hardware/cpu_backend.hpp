@@ -31,7 +31,7 @@ struct cpu_backend_config {
   /// Header sets precompiled once with cxx_flags; a source that includes any of their headers is
   /// compiled with the smallest set that covers them (precompiled_header.hpp). Empty = none.
   std::vector<std::vector<std::string>> header_sets;
-  std::filesystem::path work_dir;                                 ///< holds tasks/, candidates/, runs/
+  std::filesystem::path work_dir;  ///< holds tasks/, candidates/, runs/
   std::vector<std::filesystem::path>
       hidden_paths;  ///< covered by an empty tmpfs in every sandbox (the store)
   process_limits compile_limits = default_compile_limits();  ///< for the harness, reference and kernels
@@ -52,7 +52,40 @@ struct cpu_backend_config {
   std::size_t output_cap = 16 * 1024;  ///< bytes of compiler or program output kept (overrides the limits')
   std::size_t detail_cap = 2 * 1024;   ///< bytes of each gate's detail in a verdict
   std::string device = "cpu";          ///< the verdicts' device name
+  /// "cpp": C++ kernels built with `cxx` against harness_source(); "cuda": CUDA
+  /// kernels (kernel.cu) built with `cxx` = nvcc against harness_source_cuda()
+  /// (issue 7: the CUDA backend is this backend with the CUDA toolchain).
+  std::string language = "cpp";
+  std::vector<std::string> extra_env;  ///< added to every sandbox's environment (CUDA's library path)
+  /// Issue 7: Nsight Compute for the profile of timed CUDA kernels (empty: no ncu run, roofline only).
+  std::string ncu;
+  bool profile = false;    ///< profile every timed candidate and add the profile to the latency gate's detail
+  double peak_gbps = 0;    ///< the device's memory bandwidth for the roofline (GB/s); 0 = unknown
+  double peak_gflops = 0;  ///< the device's FP32 rate for the roofline (GFLOP/s); 0 = unknown
 };
+
+/// Issue 7: the performance profile of one kernel: Nsight Compute's metrics
+/// where ncu works, otherwise a roofline from the measured time; `source` says which.
+struct kernel_profile {
+  std::string source;          ///< "ncu" or "roofline from time"
+  double memory_pct = -1;      ///< ncu: gpu__compute_memory_throughput, % of peak
+  double compute_pct = -1;     ///< ncu: sm__throughput, % of peak
+  double occupancy_pct = -1;   ///< ncu: sm__warps_active (achieved occupancy), % of peak
+  double kernel_ns = -1;       ///< ncu: gpu__time_duration of the profiled launch
+  std::string kernel;          ///< ncu: the profiled kernel's name
+  double achieved_gbps = 0;    ///< task bytes / median time
+  double achieved_gflops = 0;  ///< task flops / median time
+  double roofline_pct = 0;     ///< the roofline floor over the median time, % (0 when peaks are unknown)
+  std::string note;            ///< why ncu gave nothing, when it did not
+};
+
+/// One line: "ncu: memory 85.1 %, compute 20.3 %, occupancy 71.0 % (kf_kernel); 2950 GB/s, 60 % of the
+/// roofline".
+[[nodiscard]] std::string describe_profile(const kernel_profile& p);
+
+/// Parses `ncu --csv` output: the first launch's value of each metric named in
+/// kernel_profile (values may carry thousands separators). Pure.
+[[nodiscard]] kernel_profile parse_ncu_csv(const std::string& csv);
 
 /// What prepare_task computes once per task: the inputs and the reference's
 /// outputs for every seed, and the reference's latency. Kept in memory by the
@@ -135,9 +168,23 @@ class cpu_backend {
   [[nodiscard]] caf::expected<verdict> run(const task_def& task, const compile_result& compiled,
                                            const reference_data& reference) const;
 
+  /// Issue 7: the profile of a compiled, timed kernel: one more harness run
+  /// under `config().ncu` (the first launch of the kernel profiled, in the
+  /// sandbox like every run); when ncu is not configured, fails or reports no
+  /// metric, the roofline from `median_ns` alone, with the reason in `note`.
+  /// Errors: those of run().
+  [[nodiscard]] caf::expected<kernel_profile> profile(const task_def& task, const compile_result& compiled,
+                                                      const reference_data& reference,
+                                                      double median_ns) const;
+
   /// Removes the candidate directory of `compiled` and clears it; call once
   /// the run is over. Errors: errc::io_failed.
   [[nodiscard]] caf::error discard(compile_result& compiled) const;
+
+  /// Compiles the task's harness object unless it exists; returns its path
+  /// (prepare_task does this first; public so that the compile gate can be
+  /// exercised where the reference cannot run, e.g. CUDA without a GPU).
+  [[nodiscard]] caf::expected<std::filesystem::path> build_harness(const task_def& task) const;
 
   /// All gates in order for one candidate: hack, compile, run, discard.
   /// Errors as compile() and run().
@@ -166,20 +213,21 @@ class cpu_backend {
   /// Runs `binary` (a harness-linked program) on `inputs` in a fresh run
   /// directory with a fresh nonce and parses its result channel.
   [[nodiscard]] caf::expected<execution> execute(const task_def& task, const std::filesystem::path& binary,
-                                                 const std::vector<tensor_set>& inputs) const;
+                                                 const std::vector<tensor_set>& inputs,
+                                                 const std::vector<std::string>& prefix = {}) const;
   /// execute() and every check of a candidate against `reference`.
   [[nodiscard]] caf::expected<measurement> measure(const task_def& task, const std::filesystem::path& binary,
                                                    const reference_data& reference) const;
   /// True if `timing` is more than flag_speedup times faster than `reference_ns`.
   [[nodiscard]] bool is_implausible(const timing_stats& timing, double reference_ns) const noexcept;
-  /// Compiles the task's harness object unless it exists; returns its path.
-  [[nodiscard]] caf::expected<std::filesystem::path> build_harness(const task_def& task) const;
   /// work_dir/tasks/<id>/harness-<hash>.o, the hash over the definition, the generated text and its flags.
   [[nodiscard]] std::filesystem::path harness_object_path(const task_def& task) const;
   /// Precompiles every header set that is not yet built (once per compiler and flags; shared by tasks).
   [[nodiscard]] caf::error build_header_sets() const;
   /// work_dir/pch/<hash>/set.hpp for header set `i`, the hash over the compiler, flags and text.
   [[nodiscard]] std::filesystem::path header_set_path(std::size_t i) const;
+  /// The generated harness text for the configured language.
+  [[nodiscard]] std::string generated_harness(const task_def& task) const;
   /// The harness parameters from the configuration.
   [[nodiscard]] harness_params params() const;
 

@@ -17,6 +17,7 @@
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <utility>
 
@@ -123,7 +124,8 @@ bool cpu_backend::is_implausible(const timing_stats& timing, double reference_ns
 
 caf::expected<cpu_backend::execution> cpu_backend::execute(const task_def& task,
                                                            const std::filesystem::path& binary,
-                                                           const std::vector<tensor_set>& inputs) const {
+                                                           const std::vector<tensor_set>& inputs,
+                                                           const std::vector<std::string>& prefix) const {
   auto dir = scratch_dir::create(config_.work_dir / "runs", "run-");
   if (!dir)
     return std::move(dir.error());
@@ -142,7 +144,9 @@ caf::expected<cpu_backend::execution> cpu_backend::execute(const task_def& task,
   exec.params.seeds = static_cast<int>(inputs.size());
   sandbox_request req;
   req.hidden_paths = config_.hidden_paths;
-  req.argv = {binary.string()};
+  req.extra_env = config_.extra_env;
+  req.argv = prefix;
+  req.argv.push_back(binary.string());
   for (auto& arg : harness_args(exec.params, *nonce))
     req.argv.push_back(std::move(arg));
   req.cwd = dir->path();
@@ -282,6 +286,11 @@ caf::expected<verdict> cpu_backend::run(const task_def& task, const compile_resu
     detail += "; the two measurements disagree by more than " + percent(config_.noise_threshold);
   if (v.timing.noisy)
     detail += "; noisy: the CI stayed wider than +-" + percent(config_.ci_width);
+  if (config_.profile) {
+    auto prof = profile(task, compiled, reference, v.timing.median_ns);
+    if (prof)
+      detail += "; profile: " + describe_profile(*prof);
+  }
   v.device = config_.device;
   v.feasible = true;
   v.gates = {gate_result{gate_hack, true, {}}, gate_result{gate_compile, true, {}},
@@ -365,6 +374,155 @@ caf::expected<reference_data> cpu_backend::prepare_task(const task_def& task) co
     return fail("was not timed");
   ref.timing = *timing;
   return ref;
+}
+
+// Issue 7: profiles (Nsight Compute where it works, else the roofline from time).
+
+namespace {
+
+// Splits one CSV line with quoted fields.
+std::vector<std::string> csv_fields(const std::string& line) {
+  std::vector<std::string> out;
+  std::string cur;
+  bool quoted = false;
+  for (char c : line) {
+    if (c == '"') {
+      quoted = !quoted;
+    } else if (c == ',' && !quoted) {
+      out.push_back(cur);
+      cur.clear();
+    } else {
+      cur += c;
+    }
+  }
+  out.push_back(cur);
+  return out;
+}
+
+double number_of(std::string s) {
+  s.erase(std::remove(s.begin(), s.end(), ','), s.end());
+  char* end = nullptr;
+  double v = std::strtod(s.c_str(), &end);
+  return end == s.c_str() ? -1 : v;
+}
+
+}  // namespace
+
+kernel_profile parse_ncu_csv(const std::string& csv) {
+  kernel_profile p;
+  std::size_t name_col = std::string::npos;
+  std::size_t value_col = std::string::npos;
+  std::size_t kernel_col = std::string::npos;
+  std::size_t id_col = std::string::npos;
+  std::string first_id;
+  std::size_t start = 0;
+  while (start < csv.size()) {
+    auto end = csv.find('\n', start);
+    auto line = csv.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    start = end == std::string::npos ? csv.size() : end + 1;
+    if (!line.empty() && line.back() == '\r')
+      line.pop_back();
+    if (line.empty() || line.front() != '"')
+      continue;  // ncu's own "==PROF==" lines and the program's output
+    auto f = csv_fields(line);
+    if (name_col == std::string::npos) {
+      for (std::size_t i = 0; i < f.size(); ++i) {
+        if (f[i] == "Metric Name")
+          name_col = i;
+        if (f[i] == "Metric Value")
+          value_col = i;
+        if (f[i] == "Kernel Name")
+          kernel_col = i;
+        if (f[i] == "ID")
+          id_col = i;
+      }
+      continue;
+    }
+    if (name_col >= f.size() || value_col >= f.size())
+      continue;
+    if (id_col < f.size()) {
+      if (first_id.empty())
+        first_id = f[id_col];
+      else if (f[id_col] != first_id)
+        continue;  // only the first profiled launch
+    }
+    if (kernel_col < f.size() && p.kernel.empty())
+      p.kernel = f[kernel_col].substr(0, 80);
+    const auto& name = f[name_col];
+    double v = number_of(f[value_col]);
+    if (name == "gpu__compute_memory_throughput.avg.pct_of_peak_sustained_elapsed")
+      p.memory_pct = v;
+    else if (name == "sm__throughput.avg.pct_of_peak_sustained_elapsed")
+      p.compute_pct = v;
+    else if (name == "sm__warps_active.avg.pct_of_peak_sustained_active")
+      p.occupancy_pct = v;
+    else if (name == "gpu__time_duration.sum")
+      p.kernel_ns = v;
+  }
+  if (p.memory_pct >= 0 || p.compute_pct >= 0 || p.occupancy_pct >= 0)
+    p.source = "ncu";
+  return p;
+}
+
+std::string describe_profile(const kernel_profile& p) {
+  char buf[512];
+  std::string out;
+  if (p.source == "ncu") {
+    std::snprintf(buf, sizeof buf, "ncu: memory throughput %.1f %%, compute throughput %.1f %%, occupancy %.1f %%",
+                  p.memory_pct, p.compute_pct, p.occupancy_pct);
+    out = buf;
+    if (!p.kernel.empty())
+      out += " (" + p.kernel + ")";
+  } else {
+    out = "roofline from time";
+    if (!p.note.empty())
+      out += " (no ncu: " + p.note + ")";
+  }
+  std::snprintf(buf, sizeof buf, "; %.0f GB/s, %.0f GFLOP/s", p.achieved_gbps, p.achieved_gflops);
+  out += buf;
+  if (p.roofline_pct > 0) {
+    std::snprintf(buf, sizeof buf, ", %.0f %% of the roofline", p.roofline_pct);
+    out += buf;
+  }
+  return out;
+}
+
+caf::expected<kernel_profile> cpu_backend::profile(const task_def& task, const compile_result& compiled,
+                                                   const reference_data& reference, double median_ns) const {
+  kernel_profile p;
+  if (median_ns > 0) {
+    p.achieved_gbps = task.bytes / median_ns;
+    p.achieved_gflops = task.flops / median_ns;
+    if (config_.peak_gbps > 0 && config_.peak_gflops > 0) {
+      double floor_ns = std::max(task.bytes / config_.peak_gbps, task.flops / config_.peak_gflops);
+      p.roofline_pct = 100.0 * floor_ns / median_ns;
+    }
+  }
+  p.source = "roofline from time";
+  if (config_.ncu.empty()) {
+    p.note = "ncu not configured";
+    return p;
+  }
+  std::vector<std::string> prefix = {
+      config_.ncu, "--csv", "--target-processes", "all", "--launch-count", "1", "--metrics",
+      "gpu__compute_memory_throughput.avg.pct_of_peak_sustained_elapsed,sm__throughput.avg.pct_of_peak_sustained_"
+      "elapsed,sm__warps_active.avg.pct_of_peak_sustained_active,gpu__time_duration.sum"};
+  auto exec = execute(task, compiled.binary, reference.inputs, prefix);
+  if (!exec)
+    return std::move(exec.error());
+  auto parsed = parse_ncu_csv(exec->report.output);
+  if (parsed.source != "ncu") {
+    auto out = exec->report.output;
+    auto err = out.find("==ERROR==");
+    p.note = err != std::string::npos ? out.substr(err, out.find('\n', err) - err)
+                                      : (exec->problem.empty() ? "no metrics in its output" : exec->problem);
+    p.note = truncate_text(p.note, 300);
+    return p;
+  }
+  parsed.achieved_gbps = p.achieved_gbps;
+  parsed.achieved_gflops = p.achieved_gflops;
+  parsed.roofline_pct = p.roofline_pct;
+  return parsed;
 }
 
 }  // namespace kforge::hardware

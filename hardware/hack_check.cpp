@@ -180,9 +180,45 @@ std::size_t matching_paren(const std::vector<token>& tokens, std::size_t open) {
   return tokens.size();
 }
 
+// CUDA headers a CUDA kernel may include besides the C++ ones.
+const std::set<std::string>& cuda_headers() {
+  static const std::set<std::string> headers = {"cuda_runtime.h", "cuda_fp16.h",        "cuda_bf16.h",
+                                                "mma.h",          "cooperative_groups.h", "cuda_pipeline.h",
+                                                "device_launch_parameters.h", "cooperative_groups/reduce.h"};
+  return headers;
+}
+
+// Why a CUDA kernel may not name `name`, or "" if it may: work outside the harness's stream and
+// events, timing, device state the harness owns, the driver API, managed memory.
+std::string cuda_forbidden_reason(const std::string& name) {
+  static const std::map<std::string, std::string> names = {
+      {"cudaDeviceReset", "device state"},      {"cudaSetDevice", "device state"},
+      {"cudaDeviceSetLimit", "device state"},   {"cudaSetDeviceFlags", "device state"},
+      {"cudaLaunchHostFunc", "host callbacks"}, {"cudaMallocManaged", "managed memory"},
+      {"cudaHostRegister", "host memory mapping"}, {"cudaHostAlloc", "host memory mapping"},
+      {"cudaThreadSynchronize", "device state"}, {"cudaThreadExit", "device state"},
+      {"__nanosleep", "time"},                   {"globaltimer", "time"},
+      {"cudaDeviceScheduleSpin", "device state"}, {"cudaMemcpyPeer", "other devices"},
+      {"cudaMemcpyPeerAsync", "other devices"},  {"cudaDeviceEnablePeerAccess", "other devices"},
+      {"cudaStreamPerThread", "streams other than the default one"},
+      {"cudaStreamLegacy", "streams other than the default one"}};
+  if (auto it = names.find(name); it != names.end())
+    return it->second;
+  if (starts_with(name, "cudaStream") || starts_with(name, "cudaGraph") || starts_with(name, "cudaExternal"))
+    return "streams and graphs other than the default stream (work the harness's events would not time)";
+  if (starts_with(name, "cudaEvent"))
+    return "events (timing belongs to the harness)";
+  if (starts_with(name, "cudaProfiler") || starts_with(name, "cudaIpc") || starts_with(name, "cudaCtx"))
+    return "device state";
+  // The driver API (cuInit, cuCtxCreate, cuLaunchKernel, cuStreamCreate, ...).
+  if (name.size() > 2 && name[0] == 'c' && name[1] == 'u' && std::isupper(static_cast<unsigned char>(name[2])) != 0)
+    return "the CUDA driver API";
+  return {};
+}
+
 class checker {
  public:
-  explicit checker(const std::vector<token>& tokens) : tokens_(tokens) {}
+  explicit checker(const std::vector<token>& tokens, bool cuda = false) : tokens_(tokens), cuda_(cuda) {}
 
   std::vector<std::string> run() {
     std::size_t i = 0;
@@ -229,10 +265,14 @@ class checker {
       if (header == nullptr || header->kind != token_kind::header) {
         flag(name.line, "'#include'",
              "must name an allowed header in <...> (no quoted or computed includes)");
-      } else if (allowed_headers().count(header->text) == 0) {
+      } else if (allowed_headers().count(header->text) == 0 &&
+                 !(cuda_ && cuda_headers().count(header->text) != 0)) {
         std::string allowed;
         for (const auto& h : allowed_headers())
           allowed += (allowed.empty() ? "<" : " <") + h + ">";
+        if (cuda_)
+          for (const auto& h : cuda_headers())
+            allowed += " <" + h + ">";
         flag(name.line, "'#include <" + header->text + ">'", "is not allowed (allowed: " + allowed + ")");
       }
       return end;
@@ -258,7 +298,7 @@ class checker {
     static const std::set<std::string> gcc_ok = {"unroll", "ivdep",        "optimize",
                                                  "target", "push_options", "pop_options"};
     bool ok = first == "once" || first == "STDC" || (first == "omp" && second == "simd") ||
-              (first == "GCC" && gcc_ok.count(second) != 0);
+              (first == "GCC" && gcc_ok.count(second) != 0) || (cuda_ && first == "unroll");
     if (!ok) {
       flag(line, "'#pragma " + first + (second.empty() ? "" : " " + second) + "'",
            "is not allowed (allowed: GCC unroll/ivdep/optimize/target/push_options/pop_options, omp simd, "
@@ -335,12 +375,17 @@ class checker {
         flag(t.line, "'" + t.text + "'", "may not be called (I/O and process functions)");
       return;
     }
+    if (cuda_ && t.text == "extern" && next == "__shared__")
+      return;  // dynamic shared memory: `extern __shared__ float tile[];`
     auto reason = forbidden_reason(t.text);
+    if (reason.empty() && cuda_)
+      reason = cuda_forbidden_reason(t.text);
     if (!reason.empty())
       flag_name(t, reason);
   }
 
   const std::vector<token>& tokens_;
+  bool cuda_ = false;
   std::vector<std::string> violations_;
 };
 
@@ -360,11 +405,13 @@ std::string kernel_name(const std::string& signature) {
 
 }  // namespace
 
-gate_result hack_check(const task_def& task, std::string_view source) {
+namespace {
+
+gate_result check_source(const task_def& task, std::string_view source, bool cuda) {
   constexpr std::size_t max_listed = 8;
   auto lexed_source = lex_source(source);
   auto violations = std::move(lexed_source.problems);
-  for (auto& v : checker{lexed_source.tokens}.run())
+  for (auto& v : checker{lexed_source.tokens, cuda}.run())
     violations.push_back(std::move(v));
   auto name = kernel_name(task.signature);
   if (!name.empty() &&
@@ -382,6 +429,23 @@ gate_result hack_check(const task_def& task, std::string_view source) {
     result.detail += "\n... and " + std::to_string(violations.size() - max_listed) + " more";
   }
   return result;
+}
+
+}  // namespace
+
+gate_result hack_check(const task_def& task, std::string_view source) {
+  return check_source(task, source, false);
+}
+
+std::string cuda_name_reason(const std::string& name) {
+  auto why = cuda_forbidden_reason(name);
+  if (why.empty() && starts_with(name, "clock"))
+    why = "time";
+  return why;
+}
+
+gate_result hack_check_cuda(const task_def& task, std::string_view source) {
+  return check_source(task, source, true);
 }
 
 }  // namespace kforge::hardware

@@ -33,4 +33,23 @@ namespace kforge::hardware {
 /// The detail lists each violation as "line N: 'token' ... (reason)". Pure; thread-safe.
 [[nodiscard]] gate_result hack_check(const task_def& task, std::string_view source);
 
+/// Gate 1 for CUDA kernels (the cuda backend): everything hack_check forbids,
+/// except that the CUDA headers <cuda_runtime.h>, <cuda_fp16.h>, <cuda_bf16.h>,
+/// <mma.h>, <cooperative_groups.h>, <cooperative_groups/reduce.h>,
+/// <cuda_pipeline.h>, <device_launch_parameters.h> and `#pragma unroll` are
+/// allowed; and besides: streams, graphs and events of their own
+/// (`cudaStream*`, `cudaGraph*`, `cudaEvent*`: work the harness's events on
+/// the default stream would not time, or timing of their own), the driver API
+/// (`cu[A-Z]*`), device state the harness owns (`cudaDeviceReset`,
+/// `cudaSetDevice`, `cudaDeviceSetLimit`, `cudaCtx*`, `cudaIpc*`,
+/// `cudaProfiler*`), peer copies, host callbacks, managed and registered host
+/// memory, and device clocks (`clock`, `clock64` as all `clock*` names,
+/// `__nanosleep`, `globaltimer`). `extern` is allowed before `__shared__` only.
+/// Why CUDA code may not name `name` (the CUDA-only names hack_check_cuda
+/// forbids, and clocks: `clock*`), or "" if it may. For sources embedded in
+/// other languages (the kernelbench gate).
+[[nodiscard]] std::string cuda_name_reason(const std::string& name);
+
+[[nodiscard]] gate_result hack_check_cuda(const task_def& task, std::string_view source);
+
 }  // namespace kforge::hardware

@@ -104,6 +104,16 @@ struct harness_report {
 /// the inputs and outputs. Its own names start with `kforge_`.
 [[nodiscard]] std::string harness_source(const task_def& task);
 
+/// The CUDA variant of the harness (compiled with nvcc): the same arguments,
+/// setup and result channel, but `task.signature` is a host function over
+/// device pointers. Every call gets fresh device copies of its inputs and
+/// outputs whose bytes are all 0xff (NaN); a timed call is preceded by an L2
+/// flush (twice the device's L2 size written) when flush_bytes > 0, and timed
+/// by two CUDA events on the default stream around it; the device is
+/// synchronized before outputs are read. A CUDA error ends the run with exit
+/// code 6 and the error's name on stderr.
+[[nodiscard]] std::string harness_source_cuda(const task_def& task);
+
 /// The harness's arguments after the program name; the nonce comes last.
 [[nodiscard]] std::vector<std::string> harness_args(const harness_params& params, const run_nonce& nonce);
 

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <system_error>
@@ -37,6 +38,12 @@ caf::expected<exit_report> spawn_and_wait(const sandbox_request& req, const std:
   opts.identity = identity;
   opts.argv = req.argv;
   opts.env = scrubbed_environment(cwd);
+  for (const auto& kv : req.extra_env) {
+    auto key = kv.substr(0, kv.find('=') + 1);
+    auto same = [&](const std::string& e) { return e.compare(0, key.size(), key) == 0; };
+    opts.env.erase(std::remove_if(opts.env.begin(), opts.env.end(), same), opts.env.end());
+    opts.env.push_back(kv);
+  }
   opts.cwd = cwd;
   opts.limits = req.limits;
   opts.read_only_paths = read_only_paths(req);

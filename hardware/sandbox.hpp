@@ -20,6 +20,10 @@ struct sandbox_request {
   std::vector<std::filesystem::path> read_only_paths;
   /// Directories the program must not see at all (the store, for example).
   std::vector<std::filesystem::path> hidden_paths;
+  /// Added to the scrubbed environment ("KEY=value"; a key already there is
+  /// replaced). Trusted: set by backends (CUDA's library path, the torch
+  /// extension directory), never by candidates.
+  std::vector<std::string> extra_env;
 };
 
 /// The whole environment a sandboxed program gets: PATH=/usr/bin:/bin,

@@ -2,6 +2,7 @@
 // inside load_task's boundary, which turns exceptions into errc::bad_task.
 #include "hardware/task.hpp"
 
+#include "hardware/kernelbench.hpp"
 #include "runtime/hash.hpp"
 
 #include <glob.h>
@@ -416,7 +417,8 @@ caf::expected<std::vector<task_def>> load_tasks(const std::filesystem::path& bas
   std::vector<task_def> tasks;
   std::map<std::string, std::filesystem::path> ids;
   for (const auto& file : files) {
-    auto task = load_task(file);
+    // A KernelBench problem file (issue 7) or a kforge task file.
+    auto task = file.extension() == ".py" ? load_kernelbench_problem(file) : load_task(file);
     if (!task)
       return std::move(task.error());
     auto [it, fresh] = ids.emplace(task->id, file);
@@ -432,8 +434,10 @@ caf::expected<std::vector<task_def>> load_tasks(const std::filesystem::path& bas
 
 std::string render_template(const task_def& task, const std::vector<knob_setting>& settings) {
   std::string out;
+  // KernelBench candidates are Python: the knobs become assignments.
+  const bool python = task.backend == "kernelbench";
   for (const auto& s : settings)
-    out += "#define " + s.name + " " + std::to_string(s.value) + "\n";
+    out += (python ? s.name + " = " : "#define " + s.name + " ") + std::to_string(s.value) + "\n";
   out += task.template_source;
   return out;
 }

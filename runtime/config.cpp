@@ -2,6 +2,8 @@
 
 #include <toml.hpp>
 
+#include <algorithm>
+#include <cctype>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -102,12 +104,51 @@ const toml::value& table_or_empty(const toml::value& root, const char* name) {
   return root.contains(name) ? root.at(name) : empty;
 }
 
+// issue 7: "cpu", "cuda" or "cuda:N".
+bool is_known_device(const std::string& device) {
+  if (device == "cpu" || device == "cuda" || device == "cuda:all")
+    return true;
+  if (device.rfind("cuda:", 0) != 0 || device.size() == 5)
+    return false;
+  return std::all_of(device.begin() + 5, device.end(), [](char ch) { return std::isdigit(static_cast<unsigned char>(ch)) != 0; });
+}
+
+// issue 7: the [cuda] and [kernelbench] tables.
+void parse_gpu_tables(const reader& r, const toml::value& root, campaign_config& c) {
+  const auto& cuda = table_or_empty(root, "cuda");
+  r.only(cuda, "cuda", {"nvcc", "nvcc_flags", "arch", "profile", "ncu"});
+  r.get(cuda, "nvcc", c.cuda.nvcc);
+  r.get(cuda, "nvcc_flags", c.cuda.nvcc_flags);
+  r.get(cuda, "arch", c.cuda.arch);
+  r.get(cuda, "profile", c.cuda.profile);
+  r.get(cuda, "ncu", c.cuda.ncu);
+  if (!c.cuda.arch.empty() && c.cuda.arch.rfind("sm_", 0) != 0)
+    r.fail(cuda.at("arch"), "key 'arch' must look like sm_90");
+  const auto& kb = table_or_empty(root, "kernelbench");
+  r.only(kb, "kernelbench",
+         {"python", "trials", "warmup", "runs", "seed", "flush_mib", "keep_on_gpu_mib", "compile_timeout_s",
+          "run_timeout_s"});
+  auto& k = c.kernelbench;
+  r.get(kb, "python", k.python);
+  r.positive(kb, "trials", k.trials);
+  r.positive(kb, "warmup", k.warmup, true);
+  r.positive(kb, "runs", k.runs);
+  r.positive(kb, "seed", k.seed, true);
+  r.positive(kb, "flush_mib", k.flush_mib, true);
+  r.positive(kb, "keep_on_gpu_mib", k.keep_on_gpu_mib, true);
+  get_number(r, kb, "compile_timeout_s", k.compile_timeout_s);
+  get_number(r, kb, "run_timeout_s", k.run_timeout_s);
+  if (k.compile_timeout_s <= 0 || k.run_timeout_s <= 0)
+    r.fail(kb, "kernelbench timeouts must be positive");
+}
+
 campaign_config parse(const toml::value& root, const std::filesystem::path& file, const std::string& text) {
   reader r{file.string()};
   campaign_config c;
   c.file = file;
   c.text = text;
-  r.only(root, "top level", {"campaign", "budget", "policy", "memory", "verifier", "store", "machine"});
+  r.only(root, "top level",
+         {"campaign", "budget", "policy", "memory", "verifier", "store", "machine", "cuda", "kernelbench"});
   if (!root.contains("campaign"))
     r.fail("missing required table [campaign]");
 
@@ -193,8 +234,8 @@ campaign_config parse(const toml::value& root, const std::filesystem::path& file
           "pin_timing",
           "cold_cache"});
   r.get(ver, "device", vs.device);
-  if (vs.device != "cpu")
-    r.fail(ver.at("device"), "unknown device '" + vs.device + "' (this build knows: cpu)");
+  if (!is_known_device(vs.device))
+    r.fail(ver.at("device"), "unknown device '" + vs.device + "' (this build knows: cpu, cuda, cuda:N, cuda:all)");
   r.positive(ver, "compile_jobs", vs.compile_jobs, true);
   r.get(ver, "cxx", vs.cxx);
   r.get(ver, "cxx_flags", vs.cxx_flags);
@@ -248,6 +289,8 @@ campaign_config parse(const toml::value& root, const std::filesystem::path& file
     auto cores = static_cast<int32_t>(std::thread::hardware_concurrency());
     vs.compile_jobs = std::max(1, cores);
   }
+
+  parse_gpu_tables(r, root, c);
 
   const auto& store = table_or_empty(root, "store");
   r.only(store, "store", {"path", "map_mib"});

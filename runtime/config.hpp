@@ -49,6 +49,29 @@ struct verifier_settings {
   bool pin_timing = true;         ///< pin timing runs to the last core (when there are at least 2)
 };
 
+// issue 7
+/// The [cuda] table: the CUDA toolchain of devices "cuda" and "cuda:N".
+struct cuda_settings {
+  std::string nvcc;                                  ///< empty: found at run time (CUDA_HOME, /usr/local/cuda, PATH)
+  std::vector<std::string> nvcc_flags = {"-O3"};     ///< for kernels and references (the arch flag is added)
+  std::string arch;                                  ///< "sm_90"; empty: the GPU's own, sm_90 without a GPU
+  bool profile = false;                              ///< run Nsight Compute on each task's best kernel at the end
+  std::string ncu;                                   ///< empty: found at run time
+};
+
+/// The [kernelbench] table: how KernelBench problems are run (device "cuda" or "cuda:N").
+struct kernelbench_settings {
+  std::string python = "python3";  ///< a path, or a name looked up on PATH (the interpreter with torch)
+  int32_t trials = 5;              ///< correctness trials with fresh inputs
+  int32_t warmup = 3;
+  int32_t runs = 100;              ///< timed runs
+  int64_t seed = 42;
+  int32_t flush_mib = 256;         ///< written before every timed run (cold L2)
+  int32_t keep_on_gpu_mib = 24576; ///< reference outputs above this are kept in host memory
+  double compile_timeout_s = 600;  ///< one load_inline build
+  double run_timeout_s = 600;      ///< one candidate's correctness trials and timing
+};
+
 /// A whole campaign config.
 struct campaign_config {
   std::filesystem::path file;  ///< where it was loaded from
@@ -76,6 +99,9 @@ struct campaign_config {
   bool memory_enabled = true;
   // [verifier]
   verifier_settings verifier;
+  // [cuda], [kernelbench] (issue 7)
+  cuda_settings cuda;
+  kernelbench_settings kernelbench;
   // [store]
   std::filesystem::path store_path;
   int64_t store_map_mib = 1024;

@@ -117,6 +117,28 @@ std::string render_summary(const actors::campaign_progress& p) {
   if (without > 0)
     out += " (" + std::to_string(without) + " task(s) without a feasible kernel count as 1.0x)";
   out += "\n";
+  // issue 7: KernelBench's figures (from kforge's median-based speedups): fast_p = share of tasks with a
+  // correct kernel more than p times faster than the reference; the geomean over the correct ones.
+  int correct = 0;
+  int fast1 = 0;
+  int fast2 = 0;
+  double log_correct = 0;
+  for (const auto& t : p.tasks) {
+    double s = speedup(t);
+    if (s <= 0)
+      continue;
+    ++correct;
+    fast1 += s > 1.0 ? 1 : 0;
+    fast2 += s > 2.0 ? 1 : 0;
+    log_correct += std::log(s);
+  }
+  if (!p.tasks.empty()) {
+    auto n = static_cast<double>(p.tasks.size());
+    out += "fast_0 (correct) " + fixed(correct / n, 3) + ", fast_1 " + fixed(fast1 / n, 3) + ", fast_2 " +
+           fixed(fast2 / n, 3) + " (" + std::to_string(correct) + ", " + std::to_string(fast1) + ", " +
+           std::to_string(fast2) + " of " + std::to_string(p.tasks.size()) + " tasks); geomean over the correct: " +
+           (correct > 0 ? fixed(std::exp(log_correct / correct), 3, "x") : std::string{"-"}) + "\n";
+  }
   if (flagged > 0)
     out += std::to_string(flagged) + " task(s) marked 'review': speedups above " +
            fixed(p.flag_speedup, 0, "x") +

@@ -9,6 +9,7 @@
 #include "actors/llm_proxy/llm_proxy_actor.hpp"
 #include "actors/retriever/retriever_actor.hpp"
 #include "actors/verifier/verifier_actor.hpp"
+#include "actors/verifier/verifier_router.hpp"
 #include "memory/store.hpp"
 
 #include <caf/actor_system.hpp>
@@ -99,9 +100,9 @@ int run_campaign(const campaign_config& cfg, const run_options& opts) {
   }
   auto work_dir =
       cfg.verifier.work_dir.empty() ? cfg.store_path / "work" : std::filesystem::path{cfg.verifier.work_dir};
-  auto backend = make_backend(cfg, work_dir);
-  if (!backend) {
-    std::cerr << "kforge: " << describe(backend.error()) << '\n';
+  auto backends = make_backends(cfg, work_dir);  // issue 7: one per GPU with device "cuda:all"
+  if (!backends) {
+    std::cerr << "kforge: " << describe(backends.error()) << '\n';
     return 2;
   }
 
@@ -130,7 +131,11 @@ int run_campaign(const campaign_config& cfg, const run_options& opts) {
     vcfg.max_queue = cfg.verifier.max_queue;
     vcfg.verdict_cache = cfg.verifier.verdict_cache;
     vcfg.compile_cache_entries = cfg.verifier.compile_cache_entries;
-    auto verifier = actors::spawn_verifier(sys, *backend, tasks, vcfg, &*store);
+    // One verifier pool per device; several (one per GPU) behind a router that deals out the tasks.
+    std::vector<actors::verifier_actor> pools;
+    for (const auto& b : *backends)
+      pools.push_back(actors::spawn_verifier(sys, b, tasks, vcfg, &*store));
+    auto verifier = pools.size() == 1 ? pools.front() : actors::spawn_verifier_router(sys, pools, tasks);
 
     caf::scoped_actor self{sys};
     supervisor_setup setup{cfg,

@@ -1,0 +1,105 @@
+#include "actors/verifier/verifier_router.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+#include <iterator>
+
+namespace kforge::actors {
+
+namespace {
+
+struct router_state {
+  std::vector<verifier_actor> pools;
+  std::shared_ptr<const hardware::task_map> tasks;
+  static inline const char* name = "kforge.verifier_router";
+};
+
+using router_pointer = verifier_actor::stateful_pointer<router_state>;
+
+// Adds the figures of one pool to the sum of all.
+void add(verifier_stats& sum, const verifier_stats& s) {
+  sum.device += (sum.device.empty() ? "" : "+") + s.device;
+  sum.queued += s.queued;
+  sum.compiling += s.compiling;
+  sum.waiting_run += s.waiting_run;
+  sum.running += s.running;
+  sum.completed += s.completed;
+  sum.cache_hits += s.cache_hits;
+  sum.coalesced += s.coalesced;
+  sum.compile_cache_hits += s.compile_cache_hits;
+  sum.run_busy_ms += s.run_busy_ms;  // busy share = sum of busy / sum of uptime: the mean over the pools
+  sum.uptime_ms += s.uptime_ms;
+  sum.backlog_ms += s.backlog_ms;
+  sum.busy_in_backlog_ms += s.busy_in_backlog_ms;
+}
+
+verifier_actor::behavior_type router_behavior(router_pointer self, std::vector<verifier_actor> pools,
+                                              std::shared_ptr<const hardware::task_map> tasks) {
+  self->state.pools = std::move(pools);
+  self->state.tasks = std::move(tasks);
+  auto target = [self](const std::string& task_id) {
+    const auto& s = self->state;
+    return s.pools[pool_of(*s.tasks, task_id, s.pools.size())];
+  };
+  return {
+      [self, target](verify_atom, verify_request& req) -> caf::result<verification> {
+        auto promise = self->make_response_promise<verification>();
+        self->request(target(req.task_id), caf::infinite, verify_atom_v, std::move(req))
+            .then([promise](verification& v) mutable { promise.deliver(std::move(v)); },
+                  [promise](caf::error& e) mutable { promise.deliver(std::move(e)); });
+        return promise;
+      },
+      [self, target](reference_atom, const std::string& task_id) -> caf::result<hardware::timing_stats> {
+        auto promise = self->make_response_promise<hardware::timing_stats>();
+        self->request(target(task_id), caf::infinite, reference_atom_v, task_id)
+            .then([promise](hardware::timing_stats& t) mutable { promise.deliver(std::move(t)); },
+                  [promise](caf::error& e) mutable { promise.deliver(std::move(e)); });
+        return promise;
+      },
+      [self](stats_atom) -> caf::result<verifier_stats> {
+        auto promise = self->make_response_promise<verifier_stats>();
+        auto sum = std::make_shared<verifier_stats>();
+        auto answered = std::make_shared<std::size_t>(0);
+        const auto n = self->state.pools.size();
+        for (const auto& pool : self->state.pools) {
+          self->request(pool, caf::infinite, stats_atom_v)
+              .then(
+                  [promise, sum, answered, n](verifier_stats& s) mutable {
+                    add(*sum, s);
+                    if (++*answered == n)
+                      promise.deliver(*sum);
+                  },
+                  [promise, sum, answered, n](caf::error&) mutable {
+                    if (++*answered == n)
+                      promise.deliver(*sum);
+                  });
+        }
+        return promise;
+      },
+      [self](drain_atom) {
+        for (const auto& pool : self->state.pools)
+          self->send(pool, drain_atom_v);
+        self->quit();
+      },
+  };
+}
+
+}  // namespace
+
+std::size_t pool_of(const hardware::task_map& tasks, const std::string& task_id, std::size_t pools) {
+  if (pools <= 1)
+    return 0;
+  auto it = tasks.find(task_id);
+  if (it == tasks.end())
+    return 0;
+  return static_cast<std::size_t>(std::distance(tasks.begin(), it)) % pools;
+}
+
+verifier_actor spawn_verifier_router(caf::actor_system& sys, std::vector<verifier_actor> pools,
+                                     std::shared_ptr<const hardware::task_map> tasks) {
+  return sys.spawn(router_behavior, std::move(pools), std::move(tasks));
+}
+
+}  // namespace kforge::actors
