@@ -521,6 +521,8 @@ caf::expected<std::string> daemon_registry::control(const std::string& campaign,
   else
     caf::anon_send(loop_, stop_atom_v, campaign);
   it->second.state = next;
+  if (next == "paused" || next == "running")
+    pending_[campaign] = next;
   return next;
 }
 
@@ -545,12 +547,19 @@ void daemon_registry::set_progress(const actors::campaign_progress& p) {
   c.name = p.campaign;
   c.progress = p;
   c.has_progress = true;
+  if (!p.verifier.device.empty())
+    devices_[p.verifier.device] = p.verifier;
+  // A snapshot taken before a pause or resume was handled must not undo the state it asked for.
+  auto pending = pending_.find(p.campaign);
+  bool terminal = p.status == "finished" || p.status == "stopped" || p.status == "failed";
+  if (pending != pending_.end() && (pending->second == p.status || terminal))
+    pending_.erase(pending);
+  else if (pending != pending_.end())
+    return;
   if (c.state != "stopping" && c.state != "starting")
     c.state = p.status;
   if (!p.note.empty())
     c.note = p.note;
-  if (!p.verifier.device.empty())
-    devices_[p.verifier.device] = p.verifier;
 }
 
 std::string daemon_registry::state_of(const std::string& name) const {

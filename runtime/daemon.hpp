@@ -58,6 +58,7 @@ class daemon_registry : public api_hooks {
   caf::actor loop_;
   std::map<std::string, live_campaign> campaigns_;
   std::map<std::string, actors::verifier_stats> devices_;
+  std::map<std::string, std::string> pending_;  // state a control asked for, until progress confirms it
   std::string info_ = "{}";
 };
 
