@@ -24,19 +24,22 @@ namespace {
 constexpr int per_task = 6;
 constexpr int task_count = 3;
 
-void write_campaign(const std::filesystem::path& dir) {
-  // Written under another name and renamed, so the daemon never reads half a file.
-  auto tmp = dir / "night.toml.part";
+// A campaign file, written under another name and renamed, so the daemon never reads half a file.
+void write_campaign(const std::filesystem::path& dir, const std::string& name, const std::string& tasks,
+                    int evaluations) {
+  auto tmp = dir / (name + ".toml.part");
   {
     std::ofstream out{tmp};
-    out << "[campaign]\nname = \"night\"\nseed = 9\n"
-        << "tasks = [\"" << KFORGE_SOURCE_DIR << "/configs/tasks/cpu/row_sum_*.toml\", \""
-        << KFORGE_SOURCE_DIR << "/configs/tasks/cpu/gelu_tanh_49999.toml\"]\n"
-        << "[budget]\nevaluations_per_task = " << per_task << "\nplateau = 0\n"
+    out << "[campaign]\nname = \"" << name << "\"\nseed = 9\ntasks = [" << tasks << "]\n"
+        << "[budget]\nevaluations_per_task = " << evaluations << "\nplateau = 0\n"
         << "[policy]\ncandidates_per_step = 2\n"
         << "[verifier]\nmin_runs = 3\nmax_runs = 10\ntarget_ms = 5\nwarmup = 1\n";
   }
-  std::filesystem::rename(tmp, dir / "night.toml");
+  std::filesystem::rename(tmp, dir / (name + ".toml"));
+}
+
+std::string task_glob(const std::string& glob) {
+  return "\"" + std::string{KFORGE_SOURCE_DIR} + "/configs/tasks/cpu/" + glob + "\"";
 }
 
 std::string write_daemon_config(const test::temp_dir& dir) {
@@ -120,9 +123,33 @@ TEST_CASE("the daemon runs a dropped-in campaign, stops on SIGTERM and resumes i
     test::child_process daemon{argv, "-"};
     auto port = port_of(read_until(daemon, "API on http://"));
     CHECK(get_json(port, "/api/campaigns")["campaigns"].empty());
-    write_campaign(dir.path() / "campaigns");
-    read_until(daemon, "campaign started", "campaign=night");
-    read_until(daemon, "candidate verified", "campaign=night", 4);
+    // Two campaigns at once over one pool and one memory: "day" is small and shares a task with
+    // "night", which brings tasks the pool does not know yet (the pool's catalog grows).
+    write_campaign(dir.path() / "campaigns", "day",
+                   task_glob("gelu_tanh_49999.toml") + ", " + task_glob("cumsum_rows_256x1024.toml"), 2);
+    read_until(daemon, "campaign started", "campaign=day");
+    write_campaign(dir.path() / "campaigns", "night",
+                   task_glob("row_sum_*.toml") + ", " + task_glob("gelu_tanh_49999.toml"), per_task);
+    std::string log;
+    int night_verified = 0;
+    bool day_done = false;
+    while (!(day_done && night_verified >= 4)) {
+      auto line = daemon.read_line();
+      REQUIRE(line);
+      log += *line + "\n";
+      if (line->find("candidate verified") != std::string::npos &&
+          line->find("campaign=night") != std::string::npos)
+        night_verified += 1;
+      if (line->find("kforge.daemon campaign ended campaign=day status=finished") != std::string::npos)
+        day_done = true;
+    }
+    INFO(log);
+    auto day = get_json(port, "/api/campaigns/day");
+    CHECK(day["state"] == "finished");
+    CHECK(day["evaluations"] == 4);
+    auto pools = get_json(port, "/api/daemon")["pools"];
+    REQUIRE(pools.size() == 1);  // one pool for both campaigns
+    CHECK(pools[0]["tasks"] == 4);
 
     auto c = get_json(port, "/api/campaigns/night");
     CHECK(c["state"] == "running");
@@ -131,7 +158,7 @@ TEST_CASE("the daemon runs a dropped-in campaign, stops on SIGTERM and resumes i
     // Pause and resume through the API.
     auto paused = test::http_call(port, "POST", "/api/campaigns/night/pause");
     CHECK(paused.status == 202);
-    CHECK(get_json(port, "/api/campaigns")["campaigns"][0]["state"] == "paused");
+    CHECK(get_json(port, "/api/campaigns/night")["state"] == "paused");
     CHECK(test::http_call(port, "POST", "/api/campaigns/night/resume").status == 202);
     CHECK(test::http_call(port, "POST", "/api/campaigns/ghost/stop").status == 404);
     auto metrics = test::http_call(port, "GET", "/metrics");
@@ -160,7 +187,7 @@ TEST_CASE("the daemon runs a dropped-in campaign, stops on SIGTERM and resumes i
     // The stopped campaign shows what it had before anything new runs.
     auto first = get_json(port, "/api/campaigns/night");
     CHECK(first["evaluations"].get<int64_t>() >= committed);
-    log += read_until(daemon, "campaign ended", "status=finished");
+    log += read_until(daemon, "kforge.daemon campaign ended campaign=night status=finished");
     auto c = get_json(port, "/api/campaigns/night");
     CHECK(c["state"] == "finished");
     CHECK(c["tasks_done"] == task_count);
