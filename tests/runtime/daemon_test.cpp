@@ -151,6 +151,25 @@ TEST_CASE("the daemon runs a dropped-in campaign, stops on SIGTERM and resumes i
     REQUIRE(pools.size() == 1);  // one pool for both campaigns
     CHECK(pools[0]["tasks"] == 4);
 
+    // A file that does not load is reported with its line and changes nothing.
+    {
+      std::ofstream{dir.path() / "broken.part"} << "[campaign]\nname = = 1\n";
+      std::filesystem::rename(dir.path() / "broken.part", dir.path() / "campaigns" / "broken.toml");
+    }
+    read_until(daemon, "campaign file does not load", "broken.toml");
+    auto info = get_json(port, "/api/daemon");
+    REQUIRE(info["errors"].size() == 1);
+    CHECK(info["errors"][0]["message"].get<std::string>().find("broken.toml:2") != std::string::npos);
+    // A changed file stops its campaign gracefully and starts it again with the new text.
+    {
+      std::ifstream in{dir.path() / "campaigns" / "night.toml"};
+      std::ofstream out{dir.path() / "night.part"};
+      out << in.rdbuf() << "# changed\n";
+    }
+    std::filesystem::rename(dir.path() / "night.part", dir.path() / "campaigns" / "night.toml");
+    read_until(daemon, "kforge.daemon campaign ended campaign=night status=stopped");
+    read_until(daemon, "campaign started", "campaign=night");
+
     auto c = get_json(port, "/api/campaigns/night");
     CHECK(c["state"] == "running");
     CHECK(c["budget"] == per_task * task_count);
