@@ -239,7 +239,9 @@ async function refresh() {
   busy = true;
   try {
     const route = location.hash.replace(/[&?]token=[^&]*/, '').split('/').slice(1).map(decodeURIComponent);
-    const [list, devices] = await Promise.all([api('/api/campaigns'), api('/api/devices')]);
+    const [list, devices, info] = await Promise.all([api('/api/campaigns'), api('/api/devices'), api('/api/daemon')]);
+    $('#daemon-info').textContent = `store ${info.store}` + (info.errors && info.errors.length ? `, ${info.errors.length} campaign file error(s)` : '');
+    $('#daemon-info').title = (info.errors || []).map((e) => e.message).join('\n');
     renderCampaigns(list.campaigns);
     renderDevices(devices.devices);
     const onTask = route[0] === 't' && route.length >= 3;

@@ -96,9 +96,11 @@ try {
   }
   await page.screenshot({ path: path.join(outDir, 'dashboard.png'), fullPage: true });
 
-  // The task page of the task with the best speedup: lineage and source.
-  const best = [...c.task_list].sort((a, b) => b.best_speedup - a.best_speedup)[0];
-  const t = await get(`/api/campaigns/dash/tasks/${best.id}`);
+  // The task page of the task with the longest lineage: lineage, source and history.
+  const pages = await Promise.all(c.task_list.map(async (x) => ({ id: x.id, data: await get(`/api/campaigns/dash/tasks/${x.id}`) })));
+  pages.sort((a, b) => b.data.lineage.length - a.data.lineage.length);
+  const best = { id: pages[0].id };
+  const t = pages[0].data;
   await page.goto(`${base}/#/t/dash/${best.id}`);
   await page.waitForFunction((id) => document.querySelector('#task-name').textContent === id && !document.querySelector('#task').hidden, best.id);
   await page.waitForFunction((n) => document.querySelectorAll('#lineage li[data-hash]').length === n, t.lineage.length);
@@ -106,6 +108,9 @@ try {
   check(JSON.stringify(hashes) === JSON.stringify(t.lineage.map((s) => s.hash)), `lineage of ${best.id} (${t.lineage.length} steps)`);
   check((await page.locator('#source').textContent()) === t.best_source, 'the best kernel source is shown');
   check((await page.locator('#history tbody tr').count()) === t.history.length, `history has ${t.history.length} rows`);
+  const steps = await page.locator('#lineage li[data-hash] [data-k=vs_parent]').allTextContents();
+  const want = t.lineage.filter((s) => s.parent).map((s) => (s.speedup_vs_parent > 0 ? `${s.speedup_vs_parent.toFixed(2)}× vs parent` : ''));
+  check(JSON.stringify(steps) === JSON.stringify(want), 'each lineage step shows its effect vs its parent');
   await page.screenshot({ path: path.join(outDir, 'dashboard-task.png'), fullPage: true });
 } catch (e) {
   check(false, 'test ran to the end: ' + e.message);
