@@ -19,11 +19,15 @@
 #include <caf/send.hpp>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
+#include <cstdint>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <optional>
+#include <set>
 #include <sstream>
 
 namespace kforge::runtime {
@@ -85,6 +89,8 @@ struct campaign_entry {
 struct watched_file {
   std::string hash;
   std::string name;  // empty when it does not load
+  std::filesystem::file_time_type mtime{};
+  std::uintmax_t size = 0;
 };
 
 class daemon_loop {
@@ -170,14 +176,25 @@ class daemon_loop {
     for (const auto& path : files) {
       auto key = path.string();
       present.insert(key);
+      // Only a file whose mtime or size moved is read and hashed again.
+      std::error_code ec;
+      auto mtime = std::filesystem::last_write_time(path, ec);
+      auto size = std::filesystem::file_size(path, ec);
+      if (ec)
+        continue;
+      if (auto w = files_.find(key); w != files_.end() && w->second.mtime == mtime && w->second.size == size)
+        continue;
       auto text = read_file(path);
       if (!text)
         continue;  // vanished or unreadable between listing and reading: next poll
       auto hash = sha256_hex(*text);
       auto known = files_.find(key);
-      if (known != files_.end() && known->second.hash == hash)
+      if (known != files_.end() && known->second.hash == hash) {
+        known->second.mtime = mtime;
+        known->second.size = size;
         continue;
-      files_[key] = {hash, ""};
+      }
+      files_[key] = {hash, "", mtime, size};
       errors_.erase(key);
       auto cfg = parse_campaign_config(*text, path);
       if (!cfg) {
@@ -385,6 +402,8 @@ class daemon_loop {
   }
 
   void control(const std::string& name, const std::string& action) {
+    if (shutting_down_)
+      return;  // every campaign is being stopped; the API already answers 409
     auto it = entries_.find(name);
     if (it == entries_.end()) {
       // Known only to the store (stopped before this daemon started): resume starts it.
@@ -428,6 +447,7 @@ class daemon_loop {
 
   void begin_shutdown() {
     shutting_down_ = true;
+    registry_.set_shutting_down();
     log_.info("stopping: finishing in-flight evaluations of every campaign", {{"live", live_supervisors()}});
     std::cout << "kforge daemon: stopping; finishing in-flight evaluations\n" << std::flush;
     for (auto& [name, e] : entries_) {
@@ -507,6 +527,8 @@ std::vector<actors::verifier_stats> daemon_registry::devices() const {
 
 caf::expected<std::string> daemon_registry::control(const std::string& campaign, const std::string& action) {
   std::lock_guard<std::mutex> lock{mu_};
+  if (shutting_down_)
+    return make_error(errc::bad_request, "the daemon is stopping; campaigns cannot be controlled now");
   auto it = campaigns_.find(campaign);
   if (it == campaigns_.end())
     return make_error(errc::not_found, "the daemon runs no campaign named '" + campaign + "'");
@@ -566,6 +588,11 @@ std::string daemon_registry::state_of(const std::string& name) const {
   std::lock_guard<std::mutex> lock{mu_};
   auto it = campaigns_.find(name);
   return it == campaigns_.end() ? std::string{} : it->second.state;
+}
+
+void daemon_registry::set_shutting_down() {
+  std::lock_guard<std::mutex> lock{mu_};
+  shutting_down_ = true;
 }
 
 void daemon_registry::set_info(std::string json) {

@@ -50,6 +50,8 @@ class daemon_registry : public api_hooks {
   void set_progress(const actors::campaign_progress& p);
   /// Loop: the current state of `name`, or "" if unknown.
   [[nodiscard]] std::string state_of(const std::string& name) const;
+  /// Loop: the daemon stops; control requests are refused from now on (409).
+  void set_shutting_down();
   /// Loop: replaces the daemon facts shown by GET /api/daemon (a JSON object text).
   void set_info(std::string json);
 
@@ -60,6 +62,7 @@ class daemon_registry : public api_hooks {
   std::map<std::string, actors::verifier_stats> devices_;
   std::map<std::string, std::string> pending_;  // state a control asked for, until progress confirms it
   std::string info_ = "{}";
+  bool shutting_down_ = false;
 };
 
 /// The next state of a campaign in `state` after `action`, or "" if the action is not
