@@ -237,6 +237,7 @@ TEST_CASE("the daemon runs a dropped-in campaign, stops on SIGTERM and resumes i
     for (size_t i = 0; i < hashes.size(); ++i)
       CHECK(after.candidates[hashes[i]].seq == static_cast<int64_t>(i));
     CHECK(t.phase == "done");
+    CHECK(t.stop_reason != "stopped");  // the SIGTERM stop did not end any task for good
     total += t.evaluations;
   }
   CHECK(after.campaign.evaluations == total);
