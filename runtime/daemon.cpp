@@ -170,6 +170,14 @@ class daemon_loop {
     return out;
   }
 
+  // Records why a file does not run, shows it in /api/daemon, then logs it (in that order, so a
+  // reader of the log finds it in the API).
+  void file_error(const std::string& file, const std::string& message, const char* what) {
+    errors_[file] = message;
+    publish_info();
+    log_.error(what, {{"file", file}, {"error", message}});
+  }
+
   void poll_files() {
     auto files = campaign_files();
     std::set<std::string> present;
@@ -198,9 +206,7 @@ class daemon_loop {
       errors_.erase(key);
       auto cfg = parse_campaign_config(*text, path);
       if (!cfg) {
-        errors_[key] = describe(cfg.error());
-        log_.error("campaign file does not load; nothing changed",
-                   {{"file", key}, {"error", describe(cfg.error())}});
+        file_error(key, describe(cfg.error()), "campaign file does not load; nothing changed");
         continue;
       }
       cfg->store_path = cfg_.store;
@@ -210,8 +216,8 @@ class daemon_loop {
         if (other != key && w.name == name)
           claimed = true;
       if (claimed) {
-        errors_[key] = "campaign '" + name + "' is already defined by another file";
-        log_.error("two files define one campaign; this one is ignored", {{"file", key}, {"campaign", name}});
+        file_error(key, "campaign '" + name + "' is already defined by another file",
+                   "two files define one campaign; this one is ignored");
         continue;
       }
       files_[key].name = name;
@@ -330,10 +336,11 @@ class daemon_loop {
   void start_campaign(campaign_config cfg, const std::string& file, const std::string& hash) {
     auto name = cfg.name;
     auto fail = [&](const caf::error& err) {
-      log_.error("cannot start campaign", {{"campaign", name}, {"error", describe(err)}});
       registry_.set_state(name, "invalid", file, describe(err));
       if (!file.empty())
-        errors_[file] = describe(err);
+        file_error(file, describe(err), "cannot start campaign");
+      else
+        log_.error("cannot start campaign", {{"campaign", name}, {"error", describe(err)}});
     };
     auto task_list = hardware::load_tasks(cfg.file.parent_path(), cfg.tasks);
     if (!task_list) {

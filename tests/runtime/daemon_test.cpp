@@ -21,7 +21,7 @@ using json = nlohmann::json;
 
 namespace {
 
-constexpr int per_task = 6;
+constexpr int per_task = 8;
 constexpr int task_count = 3;
 
 // A campaign file, written under another name and renamed, so the daemon never reads half a file.
@@ -144,12 +144,27 @@ TEST_CASE("the daemon runs a dropped-in campaign, stops on SIGTERM and resumes i
         day_done = true;
     }
     INFO(log);
+    // Pause "night" at once, so it cannot run to its end while the test looks around.
+    CHECK(test::http_call(port, "POST", "/api/campaigns/night/pause").status == 202);
     auto day = get_json(port, "/api/campaigns/day");
     CHECK(day["state"] == "finished");
     CHECK(day["evaluations"] == 4);
     auto pools = get_json(port, "/api/daemon")["pools"];
     REQUIRE(pools.size() == 1);  // one pool for both campaigns
     CHECK(pools[0]["tasks"] == 4);
+
+    // A changed file stops its campaign gracefully and starts it again with the new text.
+    {
+      std::ifstream in{dir.path() / "campaigns" / "night.toml"};
+      std::ofstream out{dir.path() / "night.part"};
+      out << in.rdbuf() << "# changed\n";
+    }
+    std::filesystem::rename(dir.path() / "night.part", dir.path() / "campaigns" / "night.toml");
+    read_until(daemon, "kforge.daemon campaign ended campaign=night status=stopped");
+    read_until(daemon, "campaign started", "campaign=night");
+    auto paused = test::http_call(port, "POST", "/api/campaigns/night/pause");
+    CHECK(paused.status == 202);
+    CHECK(paused.body.find("\"state\":\"paused\"") != std::string::npos);
 
     // A file that does not load is reported with its line and changes nothing.
     {
@@ -160,29 +175,20 @@ TEST_CASE("the daemon runs a dropped-in campaign, stops on SIGTERM and resumes i
     auto info = get_json(port, "/api/daemon");
     REQUIRE(info["errors"].size() == 1);
     CHECK(info["errors"][0]["message"].get<std::string>().find("broken.toml:2") != std::string::npos);
-    // A changed file stops its campaign gracefully and starts it again with the new text.
-    {
-      std::ifstream in{dir.path() / "campaigns" / "night.toml"};
-      std::ofstream out{dir.path() / "night.part"};
-      out << in.rdbuf() << "# changed\n";
-    }
-    std::filesystem::rename(dir.path() / "night.part", dir.path() / "campaigns" / "night.toml");
-    read_until(daemon, "kforge.daemon campaign ended campaign=night status=stopped");
-    read_until(daemon, "campaign started", "campaign=night");
 
     auto c = get_json(port, "/api/campaigns/night");
-    CHECK(c["state"] == "running");
+    CHECK(c["state"] == "paused");
     CHECK(c["budget"] == per_task * task_count);
     CHECK(c["task_list"].size() <= static_cast<size_t>(task_count));
-    // Pause and resume through the API.
-    auto paused = test::http_call(port, "POST", "/api/campaigns/night/pause");
-    CHECK(paused.status == 202);
-    CHECK(get_json(port, "/api/campaigns/night")["state"] == "paused");
-    CHECK(test::http_call(port, "POST", "/api/campaigns/night/resume").status == 202);
+    CHECK(test::http_call(port, "POST", "/api/campaigns/day/pause").status == 409);  // finished
     CHECK(test::http_call(port, "POST", "/api/campaigns/ghost/stop").status == 404);
     auto metrics = test::http_call(port, "GET", "/metrics");
     CHECK(metrics.status == 200);
     CHECK(metrics.body.find("kforge_verifier_queue_depth{device=\"cpu\"}") != std::string::npos);
+    CHECK(metrics.body.find("kforge_evaluations_total{campaign=\"day\"") != std::string::npos);
+    auto resumed = test::http_call(port, "POST", "/api/campaigns/night/resume");
+    CHECK(resumed.status == 202);
+    CHECK(get_json(port, "/api/campaigns/night")["state"] == "running");
 
     daemon.kill(SIGTERM);
     auto rest = read_until(daemon, "stopped; every campaign is committed");
