@@ -33,6 +33,8 @@ struct supervisor_state {
   bool stopping = false;
   bool user_stop = false;
   bool closing = false;
+  bool paused = false;
+  std::vector<std::pair<caf::typed_response_promise<int32_t>, int32_t>> held;  // grants asked while paused
   log::logger log{"kforge.supervisor"};
   static inline const char* name = "kforge.supervisor";
 };
@@ -53,7 +55,7 @@ int64_t committed(const supervisor_state& st) {
 actors::campaign_progress snapshot(const supervisor_state& st) {
   actors::campaign_progress p;
   p.campaign = st.setup.config.name;
-  p.status = st.status;
+  p.status = st.paused && !st.stopping && st.status == "running" ? "paused" : st.status;
   p.store_path = st.setup.config.store_path.string();
   for (const auto& [id, t] : st.tasks)
     p.tasks.push_back(t);
@@ -77,6 +79,21 @@ void stop_tasks(supervisor_pointer self, const std::string& note) {
   st.log.info("stopping campaign", {{"campaign", st.setup.config.name}, {"reason", note}});
   for (const auto& h : st.handles)
     self->send(h, stop_atom_v);
+  // Held grants are answered after the stop, so each task sees it is stopping first.
+  for (auto& [promise, wanted] : st.held)
+    promise.deliver(int32_t{0});
+  st.held.clear();
+}
+
+int32_t grant(supervisor_state& s, int32_t wanted) {
+  if (s.stopping || wanted <= 0)
+    return 0;
+  int64_t left = s.budget - s.start_evaluations - s.granted;
+  auto granted = static_cast<int32_t>(std::max<int64_t>(0, std::min<int64_t>(wanted, left)));
+  s.granted += granted;
+  if (granted == 0 && s.note.empty())
+    s.note = "evaluation budget spent";
+  return granted;
 }
 
 // Sends the final snapshot, with fresh verifier figures, and quits.
@@ -233,16 +250,32 @@ supervisor_actor::behavior_type supervisor_behavior(supervisor_pointer self, sup
           });
 
   return {
-      [self](grant_atom, const std::string&, int32_t wanted) -> int32_t {
+      [self](grant_atom, const std::string&, int32_t wanted) -> caf::result<int32_t> {
         auto& s = self->state;
-        if (s.stopping || wanted <= 0)
-          return 0;
-        int64_t left = s.budget - s.start_evaluations - s.granted;
-        auto grant = static_cast<int32_t>(std::max<int64_t>(0, std::min<int64_t>(wanted, left)));
-        s.granted += grant;
-        if (grant == 0 && s.note.empty())
-          s.note = "evaluation budget spent";
-        return grant;
+        if (s.paused && !s.stopping) {
+          auto promise = self->make_response_promise<int32_t>();
+          s.held.emplace_back(promise, wanted);
+          return promise;
+        }
+        return grant(s, wanted);
+      },
+      [self](pause_atom) {
+        auto& s = self->state;
+        if (s.paused || s.stopping)
+          return;
+        s.paused = true;
+        s.log.info("campaign paused", {{"campaign", s.setup.config.name}});
+      },
+      [self](resume_atom) {
+        auto& s = self->state;
+        if (!s.paused)
+          return;
+        s.paused = false;
+        s.log.info("campaign resumed", {{"campaign", s.setup.config.name}});
+        auto held = std::move(s.held);
+        s.held.clear();
+        for (auto& [promise, wanted] : held)
+          promise.deliver(grant(s, wanted));
       },
       [self](progress_atom, actors::task_progress& p) {
         auto id = p.task_id;

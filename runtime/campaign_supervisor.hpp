@@ -7,6 +7,7 @@
 //
 //   opening --(campaign loaded)--> running --(all tasks ended)--> closing --> quit
 //                                     \--(stop | wall budget)--> stopping --/
+//   running <--(pause / resume)--> paused: grants are held, in-flight work finishes
 
 #include "actors/task/task_actor.hpp"
 #include "hardware/task.hpp"
@@ -33,6 +34,10 @@ using supervisor_actor = actors::task_owner_actor::extend<
     caf::replies_to<progress_atom>::with<actors::campaign_progress>,
     // CLI / API -> supervisor: stop gracefully (in-flight work is committed; resumable).
     caf::reacts_to<stop_atom>,
+    // daemon / API -> supervisor: stop granting evaluations; in-flight ones finish and commit.
+    caf::reacts_to<pause_atom>,
+    // daemon / API -> supervisor: grant evaluations again (answers the grants held while paused).
+    caf::reacts_to<resume_atom>,
     // supervisor -> itself: periodic bookkeeping (wall budget, progress).
     caf::reacts_to<caf::tick_atom>>;
 

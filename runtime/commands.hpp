@@ -3,6 +3,7 @@
 // The kforge subcommands, each a function from options to an exit code.
 // Output goes to stdout (results) and stderr (errors); logging is separate.
 
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -28,5 +29,21 @@ struct run_options {
 
 /// `kforge status --store PATH`: where the store's campaigns stand, without running anything.
 [[nodiscard]] int status_command(const std::filesystem::path& store, const std::string& campaign);
+
+/// Options of `kforge daemon` (issue 6); flags override the [daemon] table of `daemon_config`.
+struct daemon_options {
+  std::filesystem::path campaigns;      ///< --config: a campaign file or a directory of them
+  std::filesystem::path daemon_config;  ///< --daemon-config: TOML with a [daemon] table (optional)
+  std::optional<std::filesystem::path> store;
+  std::optional<std::string> listen;
+  std::optional<int32_t> port;
+  std::optional<std::filesystem::path> static_dir;
+  std::optional<std::filesystem::path> port_file;
+  std::optional<int64_t> threads;
+};
+
+/// `kforge daemon --config FILE|DIR`: runs every campaign there until SIGTERM / SIGINT,
+/// with the HTTP API and dashboard. Exit codes: 0 stopped cleanly, 2 bad input, 1 failure.
+[[nodiscard]] int daemon_command(const daemon_options& opts);
 
 }  // namespace kforge::runtime

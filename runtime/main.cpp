@@ -38,6 +38,26 @@ int main(int argc, char** argv) {
   status->add_option("--store", store_path, "store directory")->required();
   status->add_option("--campaign", status_campaign, "only this campaign");
 
+  runtime::daemon_options daemon_opts;
+  std::string daemon_store;
+  std::string daemon_static;
+  std::string daemon_port_file;
+  std::string daemon_listen;
+  int32_t daemon_port = -1;
+  int64_t daemon_threads = -1;
+  auto* daemon =
+      app.add_subcommand("daemon", "run every campaign of a directory, with the HTTP API and dashboard");
+  daemon->add_option("--config", daemon_opts.campaigns,
+                     "campaign file or directory of *.toml campaign files");
+  daemon->add_option("--daemon-config", daemon_opts.daemon_config, "TOML file with a [daemon] table")
+      ->check(CLI::ExistingFile);
+  daemon->add_option("--store", daemon_store, "store directory (overrides [daemon] store)");
+  daemon->add_option("--listen", daemon_listen, "API address (default 127.0.0.1; others need a token)");
+  daemon->add_option("--port", daemon_port, "API port (default 8080; 0 = any free port)");
+  daemon->add_option("--static-dir", daemon_static, "dashboard files (default: installed or source copy)");
+  daemon->add_option("--port-file", daemon_port_file, "write the bound API port to this file");
+  daemon->add_option("--threads", daemon_threads, "scheduler threads (default: cores, at least 2)");
+
   CLI11_PARSE(app, argc, argv);
 
   log::level lvl{};
@@ -61,6 +81,21 @@ int main(int argc, char** argv) {
     resume_opts.store = store_path;
     resume_opts.progress = resume->count("--no-progress") == 0;
     return runtime::resume_command(resume_opts);
+  }
+  if (daemon->parsed()) {
+    if (!daemon_store.empty())
+      daemon_opts.store = daemon_store;
+    if (!daemon_listen.empty())
+      daemon_opts.listen = daemon_listen;
+    if (daemon_port >= 0)
+      daemon_opts.port = daemon_port;
+    if (!daemon_static.empty())
+      daemon_opts.static_dir = daemon_static;
+    if (!daemon_port_file.empty())
+      daemon_opts.port_file = daemon_port_file;
+    if (daemon_threads >= 0)
+      daemon_opts.threads = daemon_threads;
+    return runtime::daemon_command(daemon_opts);
   }
   return runtime::status_command(store_path, status_campaign);
 }

@@ -69,7 +69,8 @@ double geomean_speedup(const actors::campaign_progress& p) noexcept {
 std::string render_live(const actors::campaign_progress& p, int width) {
   auto w = static_cast<size_t>(std::max(40, width));
   std::string out = header_line(p).substr(0, w) + "\n";
-  out += pad("task", 30) + pad("phase", 8) + pad("evals", 8, false) + pad("best", 10, false) + "\n";
+  out += (pad("task", 30) + pad("phase", 8) + pad("evals", 8, false) + pad("best", 10, false)).substr(0, w) +
+         "\n";
   for (const auto& t : p.tasks) {
     double s = speedup(t);
     std::string line = pad(t.task_id, 30) + pad(t.phase, 8) +

@@ -7,9 +7,11 @@
 #include "actors/messages.hpp"
 #include "hardware/backend.hpp"
 
+#include <caf/allowed_unsafe_message_type.hpp>
 #include <caf/type_id.hpp>
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -60,4 +62,11 @@ CAF_ADD_ATOM(kforge, kforge, compiled_atom, "compiled")
 CAF_ADD_ATOM(kforge, kforge, ran_atom, "ran")
 CAF_ADD_ATOM(kforge, kforge, retry_atom, "retry")
 
+// issue 6
+CAF_ADD_ATOM(kforge, kforge, pause_atom, "pause")
+CAF_ADD_ATOM(kforge, kforge, resume_atom, "resume")
+
 CAF_END_TYPE_ID_BLOCK(kforge)
+
+// issue 6: the verifier pool's task catalog travels only between local actors (never serialized).
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::shared_ptr<const kforge::hardware::task_map>)

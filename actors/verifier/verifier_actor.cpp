@@ -24,11 +24,13 @@ using clock_type = std::chrono::steady_clock;
 
 // Internal stages of the pool; local actors, never published.
 using compile_worker = caf::typed_actor<
-    caf::replies_to<compiled_atom, std::string, std::string, std::string>::with<hardware::build_result>>;
+    caf::replies_to<compiled_atom, std::string, std::string, std::string>::with<hardware::build_result>,
+    caf::reacts_to<load_atom, std::shared_ptr<const hardware::task_map>>>;
 using run_worker =
     caf::typed_actor<caf::replies_to<reference_atom, std::string>::with<hardware::timing_stats>,
                      caf::replies_to<ran_atom, std::string, hardware::build_result>::with<hardware::verdict>,
-                     caf::reacts_to<caf::delete_atom, hardware::build_result>>;
+                     caf::reacts_to<caf::delete_atom, hardware::build_result>,
+                     caf::reacts_to<load_atom, std::shared_ptr<const hardware::task_map>>>;
 
 struct worker_state {
   std::shared_ptr<hardware::backend> backend;
@@ -48,6 +50,9 @@ compile_worker::behavior_type compile_worker_behavior(compile_worker::stateful_p
         if (!built)
           return built.error();
         return std::move(*built);
+      },
+      [self](load_atom, std::shared_ptr<const hardware::task_map>& catalog) {
+        self->state.tasks = std::move(catalog);
       },
   };
 }
@@ -72,6 +77,9 @@ run_worker::behavior_type run_worker_behavior(run_worker::stateful_pointer<worke
         return std::move(*v);
       },
       [self](caf::delete_atom, const hardware::build_result& built) { self->state.backend->discard(built); },
+      [self](load_atom, std::shared_ptr<const hardware::task_map>& catalog) {
+        self->state.tasks = std::move(catalog);
+      },
   };
 }
 
@@ -447,6 +455,14 @@ verifier_actor::behavior_type verifier_behavior(verifier_pointer self,
       [self](drain_atom) {
         self->state.draining = true;
         maybe_quit(self);
+      },
+      [self](load_atom, std::shared_ptr<const hardware::task_map>& catalog) {
+        // Workers get the catalog before any job that needs it: messages from one sender stay in order.
+        auto& s = self->state;
+        for (const auto& c : s.compilers)
+          self->send(c, load_atom_v, catalog);
+        self->send(s.runner, load_atom_v, catalog);
+        s.tasks = std::move(catalog);
       },
   };
 }

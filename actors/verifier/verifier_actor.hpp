@@ -31,7 +31,10 @@ using verifier_actor = caf::typed_actor<
     // supervisor -> verifier: queue depths and run-stage utilisation.
     caf::replies_to<stats_atom>::with<verifier_stats>,
     // supervisor -> verifier: stop the workers and quit once queued work is answered.
-    caf::reacts_to<drain_atom>>;
+    caf::reacts_to<drain_atom>,
+    // daemon -> verifier (local only): replace the task catalog with a superset of it, so a
+    // pool shared by several campaigns learns the tasks of a campaign that starts later.
+    caf::reacts_to<load_atom, std::shared_ptr<const hardware::task_map>>>;
 
 /// Settings of one verifier pool.
 struct verifier_config {

@@ -5,6 +5,7 @@
 #include <caf/typed_event_based_actor.hpp>
 
 #include <iterator>
+#include <map>
 
 namespace kforge::actors {
 
@@ -13,6 +14,10 @@ namespace {
 struct router_state {
   std::vector<verifier_actor> pools;
   std::shared_ptr<const hardware::task_map> tasks;
+  /// Pool of each task, fixed once given: a task keeps its pool (its prepared reference, its caches)
+  /// when a later campaign grows the catalog.
+  std::map<std::string, std::size_t> assigned;
+  std::size_t next = 0;  ///< round-robin position for tasks that arrive later
   static inline const char* name = "kforge.verifier_router";
 };
 
@@ -39,9 +44,13 @@ verifier_actor::behavior_type router_behavior(router_pointer self, std::vector<v
                                               std::shared_ptr<const hardware::task_map> tasks) {
   self->state.pools = std::move(pools);
   self->state.tasks = std::move(tasks);
+  for (const auto& [id, task] : *self->state.tasks)
+    self->state.assigned[id] = pool_of(*self->state.tasks, id, self->state.pools.size());
+  self->state.next = self->state.assigned.size();
   auto target = [self](const std::string& task_id) {
-    const auto& s = self->state;
-    return s.pools[pool_of(*s.tasks, task_id, s.pools.size())];
+    auto& s = self->state;
+    auto it = s.assigned.find(task_id);
+    return s.pools[it != s.assigned.end() ? it->second : 0];
   };
   return {
       [self, target](verify_atom, verify_request& req) -> caf::result<verification> {
@@ -82,6 +91,15 @@ verifier_actor::behavior_type router_behavior(router_pointer self, std::vector<v
         for (const auto& pool : self->state.pools)
           self->send(pool, drain_atom_v);
         self->quit();
+      },
+      [self](load_atom, std::shared_ptr<const hardware::task_map>& catalog) {
+        auto& s = self->state;
+        for (const auto& [id, task] : *catalog)
+          if (s.assigned.emplace(id, s.next % s.pools.size()).second)
+            ++s.next;
+        s.tasks = catalog;
+        for (const auto& pool : s.pools)
+          self->send(pool, load_atom_v, catalog);
       },
   };
 }

@@ -142,3 +142,29 @@ TEST_CASE_METHOD(verifier_fixture, "an unknown task is a bad request", "[actors]
   rh.receive([](verification&) { FAIL("expected an error"); },
              [](caf::error& err) { CHECK(code_of(err) == errc::bad_request); });
 }
+
+// issue 6: a pool shared by the daemon's campaigns learns the tasks of a campaign that starts later.
+TEST_CASE_METHOD(verifier_fixture, "a pool verifies a later campaign's tasks once its catalog grows",
+                 "[actors]") {
+  auto other =
+      hardware::load_task(std::string{KFORGE_SOURCE_DIR} + "/configs/tasks/cpu/row_sum_1000x600.toml");
+  REQUIRE(other);
+  auto before =
+      self->request(verifier, caf::infinite, verify_atom_v, verify_request{other->id, "c", correct});
+  run();
+  before.receive([](verification&) { FAIL("expected an error"); },
+                 [](caf::error& err) { CHECK(code_of(err) == errc::bad_request); });
+  auto grown = std::make_shared<hardware::task_map>(*tasks);
+  (*grown)[other->id] = *other;
+  self->send(verifier, load_atom_v, std::shared_ptr<const hardware::task_map>{grown});
+  auto after =
+      self->request(verifier, caf::infinite, verify_atom_v, verify_request{other->id, "c2", correct});
+  run();
+  after.receive(
+      [](verification& v) {
+        CHECK(v.verdict.feasible);
+        CHECK(v.verdict.timing.count > 0);
+      },
+      [](caf::error& err) { FAIL(describe(err)); });
+  CHECK(verify(correct).feasible);  // the first task still verifies
+}

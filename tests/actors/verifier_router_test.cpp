@@ -61,3 +61,39 @@ TEST_CASE("The verifier router sends every request of a task to one pool and dea
   f.self->send(router, drain_atom_v);
   f.run();
 }
+
+TEST_CASE("A grown task catalog keeps every task on its pool and deals the new ones on", "[actors][verifier]") {
+  test::actor_fixture f;
+  auto catalog = [](std::initializer_list<const char*> ids) {
+    auto tasks = std::make_shared<hardware::task_map>();
+    for (const char* id : ids) {
+      hardware::task_def t;
+      t.id = id;
+      (*tasks)[id] = t;
+    }
+    return tasks;
+  };
+  auto judge = [](const std::string&) { return hardware::verdict{}; };
+  auto log0 = std::make_shared<test::fake_verifier_log>();
+  auto log1 = std::make_shared<test::fake_verifier_log>();
+  auto router = spawn_verifier_router(f.sys,
+                                      {test::spawn_fake_verifier(f.sys, judge, 1000, log0),
+                                       test::spawn_fake_verifier(f.sys, judge, 1000, log1)},
+                                      catalog({"b", "d"}));  // b -> 0, d -> 1
+  // "a" and "c" sort before "b" and "d": by position they would move b and d to other pools.
+  f.self->send(router, load_atom_v, std::shared_ptr<const hardware::task_map>{catalog({"a", "b", "c", "d"})});
+  f.run();
+  for (const char* id : {"b", "d", "a", "c"}) {
+    auto rh = f.self->request(router, caf::infinite, verify_atom_v, verify_request{id, "h", "src"});
+    f.run();
+    rh.receive([](verification&) {}, [](caf::error& err) { FAIL(describe(err)); });
+  }
+  REQUIRE(log0->requests.size() == 2);
+  REQUIRE(log1->requests.size() == 2);
+  CHECK(log0->requests[0].task_id == "b");
+  CHECK(log1->requests[0].task_id == "d");
+  CHECK(log0->requests[1].task_id == "a");  // new tasks continue the round-robin
+  CHECK(log1->requests[1].task_id == "c");
+  f.self->send(router, drain_atom_v);
+  f.run();
+}

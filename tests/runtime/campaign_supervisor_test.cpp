@@ -136,3 +136,65 @@ TEST_CASE_METHOD(campaign_fixture, "the overall evaluation budget caps the campa
   CHECK(vlog->requests.size() == 5);
   CHECK(candidates("a").size() + candidates("b").size() == 5);
 }
+
+namespace {
+
+// issue 6: starts a campaign paused; the caller drives it with pause / resume / stop.
+runtime::supervisor_actor start_paused(campaign_fixture& f, runtime::campaign_config camp) {
+  runtime::supervisor_setup setup{std::move(camp),
+                                  f.tasks,
+                                  f.retriever,
+                                  f.llm,
+                                  f.verifier,
+                                  f.curator,
+                                  caf::actor_cast<runtime::progress_listener>(caf::actor{f.self}),
+                                  std::chrono::milliseconds{500}};
+  auto sup = runtime::spawn_supervisor(f.sys, std::move(setup));
+  f.self->send(sup, pause_atom_v);
+  f.run();
+  return sup;
+}
+
+campaign_progress await_done(campaign_fixture& f) {
+  campaign_progress out;
+  bool done = false;
+  while (!done) {
+    f.self->receive([&](progress_atom, campaign_progress&) {},
+                    [&](done_atom, campaign_progress& p) {
+                      out = std::move(p);
+                      done = true;
+                    },
+                    caf::after(std::chrono::seconds(0)) >> [&] { FAIL("the campaign did not end"); });
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE_METHOD(campaign_fixture, "a paused campaign grants nothing until it is resumed", "[runtime]") {
+  auto sup = start_paused(*this, config(6));
+  CHECK(vlog->requests.empty());  // every task asked for a grant and waits
+  self->send(sup, progress_atom_v);
+  run();
+  self->receive([](campaign_progress& p) { CHECK(p.status == "paused"); },
+                caf::after(std::chrono::seconds(0)) >> [] { FAIL("no progress reply"); });
+  self->send(sup, resume_atom_v);
+  run();
+  auto p = await_done(*this);
+  CHECK(p.status == "finished");
+  CHECK(p.evaluations == 12);
+  CHECK(vlog->requests.size() == 12);
+}
+
+TEST_CASE_METHOD(campaign_fixture, "stopping a paused campaign ends it stopped with nothing granted",
+                 "[runtime]") {
+  auto sup = start_paused(*this, config(6));
+  self->send(sup, stop_atom_v);
+  run();
+  auto p = await_done(*this);
+  CHECK(p.status == "stopped");
+  CHECK(p.evaluations == 0);
+  CHECK(vlog->requests.empty());
+  for (const auto& t : p.tasks)
+    CHECK(t.phase != "done");
+}

@@ -5,6 +5,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <cstdlib>
 #include <fstream>
 
 using namespace kforge;
@@ -55,4 +56,23 @@ TEST_CASE("status and resume report a finished campaign from the store alone", "
 
   CHECK(test::run_to_end({KFORGE_BINARY, "status", "--store", (dir.path() / "nope").string()}, out) == 2);
   CHECK_THAT(out, Catch::Contains("no store at"));
+}
+
+TEST_CASE("the daemon refuses a bad setup before it starts, saying why", "[runtime]") {
+  test::temp_dir dir{"cli"};
+  std::string out;
+  CHECK(test::run_to_end({KFORGE_BINARY, "daemon", "--store", (dir.path() / "s").string()}, out) == 2);
+  CHECK_THAT(out, Catch::Contains("no campaign file or directory"));
+  std::filesystem::create_directories(dir.path() / "camps");
+  const std::vector<std::string> open_to_all{KFORGE_BINARY, "daemon",
+                                             "--config",    (dir.path() / "camps").string(),
+                                             "--store",     (dir.path() / "s").string(),
+                                             "--listen",    "0.0.0.0"};
+  ::unsetenv("KFORGE_API_TOKEN");
+  CHECK(test::run_to_end(open_to_all, out) == 2);
+  CHECK_THAT(out, Catch::Contains("needs an API token"));
+  CHECK_FALSE(std::filesystem::exists(dir.path() / "s"));
+  auto bad = write(dir, "d.toml", "[daemon]\nport = \"eighty\"\n");
+  CHECK(test::run_to_end({KFORGE_BINARY, "daemon", "--daemon-config", bad}, out) == 2);
+  CHECK_THAT(out, Catch::Contains(bad + ":2: key 'port' has the wrong type"));
 }

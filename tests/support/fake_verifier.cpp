@@ -22,6 +22,7 @@ actors::verifier_actor spawn_fake_verifier(caf::actor_system& sys, judge_fn judg
         },
         [](stats_atom) -> actors::verifier_stats { return actors::verifier_stats{}; },
         [self](drain_atom) { self->quit(); },
+        [](load_atom, const std::shared_ptr<const hardware::task_map>&) {},
     };
   });
 }

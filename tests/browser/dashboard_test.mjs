@@ -1,0 +1,125 @@
+// Loads the kforge dashboard in headless Chromium, checks that the numbers it
+// shows match the daemon's JSON API, and saves screenshots.
+// Usage: node dashboard_test.mjs KFORGE_BINARY SOURCE_DIR OUT_DIR
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+
+const [kforge, source, outDir] = process.argv.slice(2);
+if (!kforge || !source || !outDir) {
+  console.error('usage: dashboard_test.mjs KFORGE_BINARY SOURCE_DIR OUT_DIR');
+  process.exit(2);
+}
+fs.mkdirSync(outDir, { recursive: true });
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'kforge-dash-'));
+const campaigns = path.join(work, 'campaigns');
+fs.mkdirSync(campaigns);
+fs.writeFileSync(path.join(campaigns, 'dash.toml'), `[campaign]
+name = "dash"
+seed = 11
+tasks = ["${source}/configs/tasks/cpu/row_sum_*.toml", "${source}/configs/tasks/cpu/gelu_tanh_65536.toml"]
+[budget]
+evaluations_per_task = 8
+plateau = 0
+[policy]
+candidates_per_step = 2
+[verifier]
+min_runs = 3
+max_runs = 10
+target_ms = 5
+warmup = 1
+`);
+const portFile = path.join(work, 'port');
+const daemon = spawn(kforge, ['daemon', '--config', campaigns, '--store', path.join(work, 'store'),
+  '--port', '0', '--port-file', portFile], { stdio: ['ignore', 'inherit', 'inherit'] });
+const exited = new Promise((resolve) => daemon.on('exit', (code, signal) => resolve({ code, signal })));
+
+const failures = [];
+function check(ok, what) {
+  if (!ok) failures.push(what);
+  console.log(`${ok ? 'ok  ' : 'FAIL'} ${what}`);
+}
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+async function until(what, fn, ms = 90000) {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn().catch(() => undefined);
+    if (v) return v;
+    if (Date.now() > end) throw new Error('timed out waiting for ' + what);
+    await sleep(200);
+  }
+}
+
+let browser;
+try {
+  const port = await until('the port file', async () => {
+    const t = fs.existsSync(portFile) ? fs.readFileSync(portFile, 'utf8').trim() : '';
+    return t ? Number(t) : undefined;
+  }, 20000);
+  const base = `http://127.0.0.1:${port}`;
+  const get = async (p) => (await fetch(base + p)).json();
+  // The campaign is followed to its end so that the page and the API see the same numbers.
+  await until('the campaign to finish', async () => (await get('/api/campaigns/dash')).state === 'finished');
+  const list = (await get('/api/campaigns')).campaigns;
+  const c = await get('/api/campaigns/dash');
+
+  browser = await chromium.launch({ executablePath: process.env.KFORGE_CHROMIUM, args: ['--no-sandbox'] });
+  const page = await browser.newPage({ viewport: { width: 1280, height: 1100 } });
+  page.on('pageerror', (e) => check(false, 'no page error: ' + e.message));
+  await page.goto(`${base}/#/c/dash`);
+  await page.waitForFunction(() => Number(document.body.dataset.loaded || 0) >= 1 && !document.querySelector('#campaign').hidden);
+
+  const row = page.locator('#campaigns tr[data-campaign="dash"]');
+  const api = list.find((x) => x.name === 'dash');
+  check((await row.locator('[data-k=evaluations]').textContent()) === `${api.evaluations} / ${api.budget}`, `campaign evaluations ${api.evaluations} / ${api.budget}`);
+  check((await row.locator('[data-k=feasible]').textContent()) === String(api.feasible), `campaign feasible ${api.feasible}`);
+  check((await row.locator('[data-k=tasks_done]').textContent()) === `${api.tasks_done} / ${api.tasks}`, `tasks done ${api.tasks_done} / ${api.tasks}`);
+  check((await row.locator('[data-k=state]').textContent()) === api.state, `state ${api.state}`);
+  check(c.task_list.length === 3, 'three tasks in the API');
+  for (const t of c.task_list) {
+    const tr = page.locator(`#tasks tr[data-task="${t.id}"]`);
+    const shown = await tr.locator('[data-k=best_speedup]').textContent();
+    const want = t.best_speedup > 0 ? t.best_speedup.toFixed(2) + '×' : '–';
+    check(shown === want, `task ${t.id} best speedup ${want} (shown ${shown})`);
+    check((await tr.locator('[data-k=evaluations]').textContent()) === String(t.evaluations), `task ${t.id} evaluations ${t.evaluations}`);
+  }
+  const dots = await page.locator('#chart-fastp circle').evaluateAll((cs) => cs.map((e) => [Number(e.dataset.x), Number(e.dataset.y)]));
+  check(dots.length === c.fast_p.length, `fast_p has ${c.fast_p.length} points`);
+  check(c.fast_p.every((p, i) => dots[i] && dots[i][0] === p.p && Math.abs(dots[i][1] - p.share) < 1e-12), 'fast_p points match the API');
+  const bars = await page.locator('#chart-verdicts g[data-label]').evaluateAll((gs) => gs.map((g) => [g.dataset.label, Number(g.dataset.value), g.querySelector('.bar-value').textContent]));
+  for (const [gate, n] of Object.entries(c.verdicts)) {
+    const b = bars.find((x) => x[0] === gate);
+    check(b && b[1] === n && b[2] === String(n), `verdicts at ${gate}: ${n}`);
+  }
+  await page.screenshot({ path: path.join(outDir, 'dashboard.png'), fullPage: true });
+
+  // The task page of the task with the longest lineage: lineage, source and history.
+  const pages = await Promise.all(c.task_list.map(async (x) => ({ id: x.id, data: await get(`/api/campaigns/dash/tasks/${x.id}`) })));
+  pages.sort((a, b) => b.data.lineage.length - a.data.lineage.length);
+  const best = { id: pages[0].id };
+  const t = pages[0].data;
+  await page.goto(`${base}/#/t/dash/${best.id}`);
+  await page.waitForFunction((id) => document.querySelector('#task-name').textContent === id && !document.querySelector('#task').hidden, best.id);
+  await page.waitForFunction((n) => document.querySelectorAll('#lineage li[data-hash]').length === n, t.lineage.length);
+  const hashes = await page.locator('#lineage li[data-hash]').evaluateAll((ls) => ls.map((l) => l.dataset.hash));
+  check(JSON.stringify(hashes) === JSON.stringify(t.lineage.map((s) => s.hash)), `lineage of ${best.id} (${t.lineage.length} steps)`);
+  check((await page.locator('#source').textContent()) === t.best_source, 'the best kernel source is shown');
+  check((await page.locator('#history tbody tr').count()) === t.history.length, `history has ${t.history.length} rows`);
+  const steps = await page.locator('#lineage li[data-hash] [data-k=vs_parent]').allTextContents();
+  const want = t.lineage.filter((s) => s.parent).map((s) => (s.speedup_vs_parent > 0 ? `${s.speedup_vs_parent.toFixed(2)}× vs parent` : ''));
+  check(JSON.stringify(steps) === JSON.stringify(want), 'each lineage step shows its effect vs its parent');
+  await page.screenshot({ path: path.join(outDir, 'dashboard-task.png'), fullPage: true });
+} catch (e) {
+  check(false, 'test ran to the end: ' + e.message);
+} finally {
+  if (browser) await browser.close();
+  daemon.kill('SIGTERM');
+  const { code, signal } = await exited;
+  check(code === 0, `the daemon stopped cleanly on SIGTERM (code ${code}, signal ${signal})`);
+  fs.rmSync(work, { recursive: true, force: true });
+}
+console.log(failures.length ? `${failures.length} check(s) failed` : `all checks passed; screenshots in ${outDir}`);
+process.exit(failures.length ? 1 : 0);
