@@ -50,7 +50,9 @@
 //   llm_call_record  = {"request_hash": str!, "campaign": str, "task_id": str, "endpoint": str,
 //                       "model": str, "tokens_in": i64, "tokens_out": i64, "latency_ms": f64,
 //                       "cost": f64, "outcome": str, "attempts": i32, "response": str,
-//                       "created_ms": i64}
+//                       "created_ms": i64, "stage": str, "errors": [str], "choice": str,
+//                       "kernels": i32, "usable": i32}
+//                      (response = JSON array of the completions' texts)
 //
 //   str = JSON string (invalid UTF-8 is stored as U+FFFD); i64, i32, u64 = JSON integer in range;
 //   f64 = JSON number, or one of the strings "nan", "inf", "-inf"; bool = true | false.

@@ -245,6 +245,9 @@ supervisor_actor::behavior_type supervisor_behavior(supervisor_pointer self, sup
         return grant;
       },
       [self](progress_atom, actors::task_progress& p) {
+        // issue 5: once the LLM budget is spent no task can ask again; the campaign says so.
+        if (p.stop_reason == "LLM budget spent")
+          stop_tasks(self, "LLM budget spent");
         auto id = p.task_id;
         self->state.tasks[id] = std::move(p);
       },

@@ -233,6 +233,12 @@ void verify_all(task_pointer self, std::vector<proposal> fresh, const std::strin
     st.hashes.insert(hash);
     st.tried.push_back(p.knobs);
     ++st.in_flight;
+    if (!p.parse_error.empty()) {
+      // No usable kernel in the reply: a verdict at the parse gate, nothing to verify.
+      verification v{hardware::failed_verdict(hardware::gate_parse, p.parse_error, st.cfg.device), {}, false};
+      on_verdict(self, p, hash, stage, parent, policy, model, std::move(v));
+      continue;
+    }
     verify_one(self, std::move(p), hash, stage, parent, policy, model);
   }
 }
@@ -321,6 +327,10 @@ void step(task_pointer self) {
             self->request(s.peers.llm, caf::infinite, propose_atom_v, std::move(req))
                 .then([=](policy_reply& reply) { on_proposals(self, std::move(reply), stage, parent); },
                       [self](caf::error& err) {
+                        if (code_of(err) == errc::budget_exhausted) {
+                          end_task(self, "LLM budget spent");
+                          return;
+                        }
                         self->state.log.error("policy failed",
                                               {{"task", self->state.rec.task_id}, {"error", describe(err)}});
                         end_task(self, "policy failed");
