@@ -19,6 +19,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <deque>
+#include <functional>
 #include <map>
 #include <random>
 
@@ -111,14 +112,19 @@ std::vector<proposal> to_proposals(const llm_call& call, const std::vector<std::
   return out;
 }
 
-void record_call(proxy_pointer self, memory::llm_call_record rec) {
+// Records a call through the curator, then runs `then` (the reply goes out only once the
+// call is in the store, so what a task evaluated always has its call on record).
+void record_call(proxy_pointer self, memory::llm_call_record rec, std::function<void()> then) {
   auto& st = self->state;
-  if (!st.cfg.curator)
+  if (!st.cfg.curator) {
+    then();
     return;
+  }
   self->request(st.cfg.curator, caf::infinite, record_atom_v, std::move(rec))
-      .then([](int64_t) {},
-            [self](caf::error& err) {
+      .then([then](int64_t) { then(); },
+            [self, then](caf::error& err) {
               self->state.log.warning("cannot record an LLM call", {{"error", describe(err)}});
+              then();
             });
 }
 
@@ -150,12 +156,14 @@ void fail_call(proxy_pointer self, uint64_t id, caf::error err, bool record) {
     return;
   auto call = std::move(it->second);
   st.calls.erase(it);
-  if (record) {
-    auto rec = base_record(st, call);
-    rec.outcome = "error: " + describe(err);
-    record_call(self, std::move(rec));
+  if (!record) {
+    call.promise.deliver(std::move(err));
+    return;
   }
-  call.promise.deliver(std::move(err));
+  auto rec = base_record(st, call);
+  rec.outcome = "error: " + describe(err);
+  auto promise = call.promise;
+  record_call(self, std::move(rec), [promise, err]() mutable { promise.deliver(err); });
 }
 
 void send_attempt(proxy_pointer self, llm_call& call, int32_t endpoint, double now) {
@@ -300,8 +308,9 @@ void on_http_done(proxy_pointer self, uint64_t id, http_exchange x) {
                              {"kernels", usable},
                              {"tokens", used},
                              {"ms", rec.latency_ms}});
-    record_call(self, std::move(rec));
-    call.promise.deliver(policy_reply{std::move(proposals), "openai", ep.cfg.model});
+    auto promise = call.promise;
+    auto reply = std::make_shared<policy_reply>(policy_reply{std::move(proposals), "openai", ep.cfg.model});
+    record_call(self, std::move(rec), [promise, reply]() mutable { promise.deliver(std::move(*reply)); });
     st.calls.erase(it);
     dispatch(self);
     return;

@@ -26,7 +26,7 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-// True if `text` holds `name` as a whole identifier followed (after blanks) by '('.
+// True if `text` defines `name`: the identifier, its parameter list, then a body '{'.
 bool mentions_function(std::string_view text, std::string_view name) {
   if (name.empty())
     return true;
@@ -34,9 +34,23 @@ bool mentions_function(std::string_view text, std::string_view name) {
     if (pos > 0 && is_ident(text[pos - 1]))
       continue;
     auto end = pos + name.size();
-    while (end < text.size() && (text[end] == ' ' || text[end] == '\t' || text[end] == '\n'))
+    while (end < text.size() && std::isspace(static_cast<unsigned char>(text[end])) != 0)
       ++end;
-    if (end < text.size() && text[end] == '(')
+    if (end >= text.size() || text[end] != '(')
+      continue;
+    int depth = 0;
+    for (; end < text.size(); ++end) {
+      if (text[end] == '(')
+        ++depth;
+      else if (text[end] == ')' && --depth == 0)
+        break;
+    }
+    if (end >= text.size())
+      continue;
+    ++end;
+    while (end < text.size() && std::isspace(static_cast<unsigned char>(text[end])) != 0)
+      ++end;
+    if (end < text.size() && text[end] == '{')
       return true;
   }
   return false;

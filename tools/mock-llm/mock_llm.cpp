@@ -429,11 +429,11 @@ caf::expected<self_signed> make_self_signed(const std::string& host) {
   X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>(host.c_str()), -1,
                              -1, 0);
   X509_set_issuer_name(cert.get(), name);
-  // Subject alternative names: the host and the loopback address; a CA so it can be trusted directly.
+  // Subject alternative name: the host only; a CA so that it can be trusted directly.
   X509V3_CTX ctx;
   X509V3_set_ctx_nodb(&ctx);
   X509V3_set_ctx(&ctx, cert.get(), cert.get(), nullptr, nullptr, 0);
-  std::string san = "DNS:" + host + ",IP:127.0.0.1";
+  std::string san = "DNS:" + host;
   for (auto [nid, value] : {std::pair<int, std::string>{NID_subject_alt_name, san},
                             std::pair<int, std::string>{NID_basic_constraints, "critical,CA:TRUE"}}) {
     X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, &ctx, nid, value.c_str());

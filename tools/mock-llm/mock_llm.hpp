@@ -96,7 +96,7 @@ class server {
   std::unique_ptr<impl> impl_;
 };
 
-/// A self-signed certificate for `host` (also valid for 127.0.0.1), made with OpenSSL
+/// A self-signed certificate for the DNS name `host` (only), made with OpenSSL
 /// at run time: PEM certificate and PEM private key. Errors: errc::internal.
 struct self_signed {
   std::string cert_pem;
