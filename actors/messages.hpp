@@ -78,7 +78,8 @@ struct proposal {
   std::vector<hardware::knob_setting> knobs;  ///< empty for free-form (LLM) kernels
   std::string optimization;                   ///< named change from the parent, or "draft"
   std::vector<std::string> context_ids;       ///< memory items that shaped this proposal
-  std::string parse_error;  ///< issue 5: the reply held no usable kernel (a "parse" verdict); source = the reply
+  std::string
+      parse_error;  ///< issue 5: the reply held no usable kernel (a "parse" verdict); source = the reply
 };
 
 template <class Inspector>
@@ -218,11 +219,11 @@ typename Inspector::result_type inspect(Inspector& f, campaign_progress& x) {
 
 /// What came back from one HTTP attempt (filled by the client on its io thread).
 struct http_exchange {
-  int32_t status = 0;        ///< HTTP status; 0 when no response arrived
+  int32_t status = 0;  ///< HTTP status; 0 when no response arrived
   std::string body;
-  std::string retry_after;   ///< the Retry-After header, if any
-  std::string error;         ///< transport failure (refused, reset, timeout, TLS); empty if a response came
-  double elapsed_ms = 0;     ///< from the first byte sent (connect) to the last byte read
+  std::string retry_after;  ///< the Retry-After header, if any
+  std::string error;        ///< transport failure (refused, reset, timeout, TLS); empty if a response came
+  double elapsed_ms = 0;    ///< from the first byte sent (connect) to the last byte read
 };
 
 template <class Inspector>

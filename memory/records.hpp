@@ -106,11 +106,12 @@ struct llm_call_record {
   std::string response;
   int64_t created_ms = 0;
   // issue 5
-  std::string stage;                ///< draft | refine
-  std::vector<std::string> errors;  ///< one line per failed attempt (http 429, transport: ..., malformed json)
-  std::string choice;               ///< why the bandit picked the endpoint ("untried a", "ucb a=1.2 b=0.9")
-  int32_t kernels = 0;              ///< completions in the response
-  int32_t usable = 0;               ///< completions the parser took a kernel from
+  std::string stage;  ///< draft | refine
+  std::vector<std::string>
+      errors;           ///< one line per failed attempt (http 429, transport: ..., malformed json)
+  std::string choice;   ///< why the bandit picked the endpoint ("untried a", "ucb a=1.2 b=0.9")
+  int32_t kernels = 0;  ///< completions in the response
+  int32_t usable = 0;   ///< completions the parser took a kernel from
 };
 
 // CAF inspect overloads: records travel in messages (verifier pools and

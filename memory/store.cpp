@@ -301,14 +301,15 @@ caf::expected<llm_call_record> get_llm_call(const txn& tx, std::string_view requ
 
 caf::expected<std::vector<llm_call_record>> list_llm_calls(const txn& tx, std::string_view campaign) {
   std::vector<llm_call_record> out;
-  auto err = tx.for_each(table::llm_calls, {}, [&](std::string_view key, std::string_view value) -> caf::error {
-    llm_call_record rec;
-    if (auto e = decode(value, table::llm_calls, key, rec))
-      return e;
-    if (campaign.empty() || rec.campaign == campaign)
-      out.push_back(std::move(rec));
-    return caf::none;
-  });
+  auto err =
+      tx.for_each(table::llm_calls, {}, [&](std::string_view key, std::string_view value) -> caf::error {
+        llm_call_record rec;
+        if (auto e = decode(value, table::llm_calls, key, rec))
+          return e;
+        if (campaign.empty() || rec.campaign == campaign)
+          out.push_back(std::move(rec));
+        return caf::none;
+      });
   if (err)
     return err;
   return out;

@@ -136,7 +136,7 @@ using memory_visitor = std::function<caf::error(memory_item&& item)>;
 
 /// Every recorded LLM call of `campaign` (all campaigns when empty), in request-hash order.
 [[nodiscard]] caf::expected<std::vector<llm_call_record>> list_llm_calls(const txn& tx,
-                                                                        std::string_view campaign);
+                                                                         std::string_view campaign);
 
 /// Stores a meta string (machine peaks, config hashes; keys in schema.hpp).
 [[nodiscard]] caf::error put_meta(write_txn& tx, std::string_view key, std::string_view value);

@@ -103,7 +103,8 @@ const toml::value& table_or_empty(const toml::value& root, const char* name) {
 }
 
 // The [llm] table and its [[llm.endpoint]] tables (issue 5).
-void parse_llm(const reader& r, const toml::value& root, const std::filesystem::path& base, campaign_config& c) {
+void parse_llm(const reader& r, const toml::value& root, const std::filesystem::path& base,
+               campaign_config& c) {
   auto& l = c.llm;
   const auto& llm = table_or_empty(root, "llm");
   r.only(llm, "llm",
@@ -134,9 +135,10 @@ void parse_llm(const reader& r, const toml::value& root, const std::filesystem::
       r.fail(list, "'endpoint' in [llm] must be an array of tables: [[llm.endpoint]]");
     std::set<std::string> names;
     for (const auto& t : list.as_array()) {
-      r.only(t, "llm.endpoint",
-             {"name", "base_url", "model", "api_key_env", "ca_file", "temperature", "max_tokens", "timeout_s",
-              "max_concurrent", "requests_per_minute", "tokens_per_minute", "price_in", "price_out", "send_n"});
+      r.only(
+          t, "llm.endpoint",
+          {"name", "base_url", "model", "api_key_env", "ca_file", "temperature", "max_tokens", "timeout_s",
+           "max_concurrent", "requests_per_minute", "tokens_per_minute", "price_in", "price_out", "send_n"});
       actors::endpoint_config ep;
       for (const char* key : {"name", "base_url", "model"})
         if (!t.contains(key))
@@ -182,7 +184,8 @@ campaign_config parse(const toml::value& root, const std::filesystem::path& file
   campaign_config c;
   c.file = file;
   c.text = text;
-  r.only(root, "top level", {"campaign", "budget", "policy", "memory", "verifier", "store", "machine", "llm"});
+  r.only(root, "top level",
+         {"campaign", "budget", "policy", "memory", "verifier", "store", "machine", "llm"});
   if (!root.contains("campaign"))
     r.fail("missing required table [campaign]");
 

@@ -13,15 +13,15 @@ namespace kforge::actors {
 /// What the bandit knows about one arm (endpoint).
 struct arm_stats {
   std::string name;
-  int64_t pulls = 0;      ///< completed calls
-  double reward = 0;      ///< summed reward (usable kernels / kernels asked, per call)
-  double cost = 0;        ///< summed cost (money, or tokens / 1e6 when the endpoint is free)
+  int64_t pulls = 0;  ///< completed calls
+  double reward = 0;  ///< summed reward (usable kernels / kernels asked, per call)
+  double cost = 0;    ///< summed cost (money, or tokens / 1e6 when the endpoint is free)
 };
 
 /// The bandit's choice and why.
 struct arm_choice {
-  int32_t arm = -1;     ///< index into the arms; -1 when none is eligible
-  std::string reason;   ///< e.g. "ucb vllm=1.93 ollama=1.20"
+  int32_t arm = -1;    ///< index into the arms; -1 when none is eligible
+  std::string reason;  ///< e.g. "ucb vllm=1.93 ollama=1.20"
 };
 
 /// UCB1 on reward per unit of cost. Untried arms go first (in order); then the arm with

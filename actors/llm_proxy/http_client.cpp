@@ -11,8 +11,8 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/asio/ssl.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
@@ -83,10 +83,11 @@ class session_base {
     req_.body() = std::move(spec_.body);
     req_.prepare_payload();
     parser_.body_limit(spec_.body_limit);
-    resolver_.async_resolve(spec_.url.host, spec_.url.port,
-                            [s = self().shared_from_this()](beast::error_code ec, tcp::resolver::results_type r) {
-                              s->on_resolve(ec, std::move(r));
-                            });
+    resolver_.async_resolve(
+        spec_.url.host, spec_.url.port,
+        [s = self().shared_from_this()](beast::error_code ec, tcp::resolver::results_type r) {
+          s->on_resolve(ec, std::move(r));
+        });
   }
 
   void on_resolve(beast::error_code ec, tcp::resolver::results_type results) {
@@ -101,9 +102,9 @@ class session_base {
 
   void write_request() {
     beast::get_lowest_layer(self().stream()).expires_after(remaining());
-    http::async_write(self().stream(), req_, [s = self().shared_from_this()](beast::error_code ec, std::size_t) {
-      s->on_write(ec);
-    });
+    http::async_write(
+        self().stream(), req_,
+        [s = self().shared_from_this()](beast::error_code ec, std::size_t) { s->on_write(ec); });
   }
 
   void on_write(beast::error_code ec) {
@@ -131,7 +132,8 @@ class session_base {
 
   void fail(const char* step, beast::error_code ec) {
     http_exchange x;
-    x.error = std::string{step} + ": " + (ec == beast::error::timeout ? std::string{"timeout"} : ec.message());
+    x.error =
+        std::string{step} + ": " + (ec == beast::error::timeout ? std::string{"timeout"} : ec.message());
     x.elapsed_ms = ms_since(start_);
     finish(std::move(x));
   }
@@ -178,7 +180,8 @@ class tls_session : public session_base<tls_session>, public std::enable_shared_
  public:
   tls_session(asio::io_context& io, std::shared_ptr<ssl::context> ctx, http_request_spec spec,
               std::function<void(http_exchange)> done)
-      : session_base(io, std::move(spec), std::move(done)), ctx_(std::move(ctx)),
+      : session_base(io, std::move(spec), std::move(done)),
+        ctx_(std::move(ctx)),
         stream_(asio::make_strand(io), *ctx_) {}
   void run() {
     // SNI, and verification of the host name against the certificate.

@@ -50,8 +50,9 @@ class llm_budget {
 
   /// "tokens 1200/5000, cost 0.0031/1" for messages.
   [[nodiscard]] std::string describe() const {
-    return "tokens " + std::to_string(tokens_) + "/" + (token_limit_ > 0 ? std::to_string(token_limit_) : "inf") +
-           ", cost " + std::to_string(cost_) + "/" + (cost_limit_ > 0 ? std::to_string(cost_limit_) : "inf");
+    return "tokens " + std::to_string(tokens_) + "/" +
+           (token_limit_ > 0 ? std::to_string(token_limit_) : "inf") + ", cost " + std::to_string(cost_) +
+           "/" + (cost_limit_ > 0 ? std::to_string(cost_limit_) : "inf");
   }
 
  private:

@@ -30,7 +30,8 @@ namespace {
 using json = nlohmann::json;
 
 double steady_ms() {
-  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now().time_since_epoch()).count();
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
 }
 
 int64_t wall_ms() {
@@ -237,7 +238,8 @@ void dispatch(proxy_pointer self) {
     auto& ep = st.endpoints[static_cast<std::size_t>(choice.arm)];
     if (call.attempts == 0 || call.reserved_tokens == 0) {
       auto tokens = token_estimate(ep.cfg, call.text, call.n);
-      auto cost = call_cost(ep.cfg, tokens, 0) + call_cost(ep.cfg, 0, static_cast<int64_t>(call.n) * ep.cfg.max_tokens);
+      auto cost = call_cost(ep.cfg, tokens, 0) +
+                  call_cost(ep.cfg, 0, static_cast<int64_t>(call.n) * ep.cfg.max_tokens);
       if (!st.budget->fits(tokens, cost)) {
         // Calls in flight may free reserved room; if none is, the budget is spent.
         bool in_flight = false;
@@ -247,7 +249,8 @@ void dispatch(proxy_pointer self) {
           return;
         st.queue.pop_front();
         if (!st.budget_spent)
-          st.log.warning("LLM budget spent", {{"campaign", st.cfg.campaign}, {"usage", st.budget->describe()}});
+          st.log.warning("LLM budget spent",
+                         {{"campaign", st.cfg.campaign}, {"usage", st.budget->describe()}});
         st.budget_spent = true;
         fail_call(self, id,
                   make_error(errc::budget_exhausted, "LLM budget spent (" + st.budget->describe() +
@@ -334,10 +337,11 @@ void on_http_done(proxy_pointer self, uint64_t id, http_exchange x) {
   ep.tokens.give_back(static_cast<double>(call.reserved_tokens), now);
   st.log.warning("llm call failed",
                  {{"task", call.request.task_id}, {"attempts", call.attempts}, {"why", outcome.what}});
-  fail_call(self, id,
-            make_error(errc::llm_failed, "task " + call.request.task_id + ": " + std::to_string(call.attempts) +
-                                             " attempts, last: " + outcome.what),
-            true);
+  fail_call(
+      self, id,
+      make_error(errc::llm_failed, "task " + call.request.task_id + ": " + std::to_string(call.attempts) +
+                                       " attempts, last: " + outcome.what),
+      true);
   dispatch(self);
 }
 
@@ -422,7 +426,8 @@ caf::error init_openai(llm_proxy_state& st) {
   return caf::none;
 }
 
-llm_proxy_actor::behavior_type llm_proxy_behavior(proxy_pointer self, std::shared_ptr<const hardware::task_map> tasks,
+llm_proxy_actor::behavior_type llm_proxy_behavior(proxy_pointer self,
+                                                  std::shared_ptr<const hardware::task_map> tasks,
                                                   llm_proxy_config cfg) {
   auto& st = self->state;
   st.tasks = std::move(tasks);

@@ -47,10 +47,10 @@ struct chat_result {
 /// How one attempt ended.
 struct attempt_outcome {
   bool ok = false;
-  bool retryable = false;        ///< 429, 5xx, transport failure, malformed or empty body
-  double retry_after_ms = -1;    ///< from Retry-After; -1 if absent
-  std::string what;              ///< for the record: "ok", "http 429", "reset", "malformed json: ..."
-  chat_result result;            ///< when ok
+  bool retryable = false;      ///< 429, 5xx, transport failure, malformed or empty body
+  double retry_after_ms = -1;  ///< from Retry-After; -1 if absent
+  std::string what;            ///< for the record: "ok", "http 429", "reset", "malformed json: ..."
+  chat_result result;          ///< when ok
 };
 
 /// Classifies an attempt. 2xx with valid JSON and at least one choice is ok; 408, 409,

@@ -59,8 +59,8 @@ caf::expected<std::string> read_text(const std::filesystem::path& file) {
 
 const std::set<std::string>& prompt_builder::variables() {
   static const std::set<std::string> vars = {
-      "task_id",   "family",     "description", "signature", "call",         "reference", "inputs",
-      "outputs",   "tolerance",  "constraints", "memory",    "feedback",     "parent",    "parent_us",
+      "task_id",    "family",    "description", "signature", "call",     "reference", "inputs",
+      "outputs",    "tolerance", "constraints", "memory",    "feedback", "parent",    "parent_us",
       "perf_state", "stage",     "function",    "flops",     "bytes",
   };
   return vars;

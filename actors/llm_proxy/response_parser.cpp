@@ -57,7 +57,8 @@ bool mentions_function(std::string_view text, std::string_view name) {
 }
 
 bool is_cpp_language(const std::string& lang) {
-  static const char* const names[] = {"", "c", "cpp", "c++", "cc", "cxx", "h", "hpp", "cuda", "objective-c++"};
+  static const char* const names[] = {"",    "c", "cpp", "c++",  "cc",
+                                      "cxx", "h", "hpp", "cuda", "objective-c++"};
   return std::any_of(std::begin(names), std::end(names), [&](const char* n) { return lang == n; });
 }
 

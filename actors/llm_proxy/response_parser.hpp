@@ -18,9 +18,9 @@ struct parsed_kernel {
 
 /// Limits of the parser, so hostile or huge replies stay cheap.
 struct parse_limits {
-  std::size_t max_reply_bytes = 256 * 1024;   ///< longer replies are cut here before parsing
-  std::size_t max_kernel_bytes = 64 * 1024;   ///< a longer kernel is refused
-  std::size_t problem_excerpt = 160;          ///< characters of the reply quoted in `problem`
+  std::size_t max_reply_bytes = 256 * 1024;  ///< longer replies are cut here before parsing
+  std::size_t max_kernel_bytes = 64 * 1024;  ///< a longer kernel is refused
+  std::size_t problem_excerpt = 160;         ///< characters of the reply quoted in `problem`
 };
 
 /// One fenced block of a Markdown reply: its info string (language) and body.

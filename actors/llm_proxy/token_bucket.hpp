@@ -67,10 +67,10 @@ class token_bucket {
 
 /// Retry settings of the proxy; from the [llm] config table.
 struct retry_config {
-  int32_t max_attempts = 6;     ///< attempts per call, the first included
-  double base_ms = 500;         ///< first backoff
-  double max_ms = 30000;        ///< backoff cap (also caps Retry-After)
-  double jitter = 0.5;          ///< backoff is scaled by a uniform factor in [1 - jitter, 1]
+  int32_t max_attempts = 6;  ///< attempts per call, the first included
+  double base_ms = 500;      ///< first backoff
+  double max_ms = 30000;     ///< backoff cap (also caps Retry-After)
+  double jitter = 0.5;       ///< backoff is scaled by a uniform factor in [1 - jitter, 1]
 };
 
 /// Milliseconds to wait before attempt `attempt + 1` after attempt `attempt` (1-based)

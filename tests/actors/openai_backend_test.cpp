@@ -82,7 +82,8 @@ outcome propose(caf::actor_system& sys, const llm_proxy_actor& proxy, policy_req
 std::string usage(caf::actor_system& sys, const llm_proxy_actor& proxy) {
   caf::scoped_actor self{sys};
   std::string out;
-  self->request(proxy, caf::infinite, usage_atom_v).receive([&](std::string& s) { out = s; }, [](caf::error&) {});
+  self->request(proxy, caf::infinite, usage_atom_v)
+      .receive([&](std::string& s) { out = s; }, [](caf::error&) {});
   return out;
 }
 

@@ -8,8 +8,9 @@ using namespace kforge::actors;
 
 namespace {
 
-const std::string kernel = "void add_rows(const float* a, const float* b, float* c, int rows, int cols) {\n"
-                           "  for (int i = 0; i < rows * cols; ++i) c[i] = a[i] + b[i];\n}\n";
+const std::string kernel =
+    "void add_rows(const float* a, const float* b, float* c, int rows, int cols) {\n"
+    "  for (int i = 0; i < rows * cols; ++i) c[i] = a[i] + b[i];\n}\n";
 
 }  // namespace
 
@@ -23,7 +24,8 @@ TEST_CASE("the parser takes the kernel from a fenced cpp block amid prose", "[ac
 
 TEST_CASE("the parser prefers the last C++ block that defines the function", "[actors]") {
   SECTION("a sketch in another language comes first") {
-    auto reply = "Idea:\n```python\nfor i in range(n): c[i] = a[i] + b[i]\n```\nKernel:\n~~~c++\n" + kernel + "~~~\n";
+    auto reply =
+        "Idea:\n```python\nfor i in range(n): c[i] = a[i] + b[i]\n```\nKernel:\n~~~c++\n" + kernel + "~~~\n";
     auto k = parse_kernel(reply, "add_rows");
     REQUIRE(k.usable);
     CHECK(k.source == kernel);
@@ -51,9 +53,10 @@ TEST_CASE("without fences the whole reply is the kernel if it is C++", "[actors]
 
 TEST_CASE("replies with no usable kernel say why", "[actors]") {
   SECTION("truncated inside the block") {
-    auto k = parse_kernel("Sure:\n```cpp\nvoid add_rows(const float* a, const float* b, float* c, int rows, "
-                          "int cols) {\n  for (int i = 0; i <",
-                          "add_rows");
+    auto k = parse_kernel(
+        "Sure:\n```cpp\nvoid add_rows(const float* a, const float* b, float* c, int rows, "
+        "int cols) {\n  for (int i = 0; i <",
+        "add_rows");
     CHECK_FALSE(k.usable);
     CHECK(k.problem.find("truncated") != std::string::npos);
   }

@@ -10,8 +10,8 @@
 
 #include <catch2/catch.hpp>
 
-#include <fstream>
 #include <algorithm>
+#include <fstream>
 
 using namespace kforge;
 
@@ -113,7 +113,8 @@ TEST_CASE("a campaign through the openai backend survives every injected fault",
   INFO("errors: " << errors.size());
   CHECK(errors.size() == 7);
   auto count = [&](const std::string& prefix) {
-    return std::count_if(errors.begin(), errors.end(), [&](const std::string& e) { return e.rfind(prefix, 0) == 0; });
+    return std::count_if(errors.begin(), errors.end(),
+                         [&](const std::string& e) { return e.rfind(prefix, 0) == 0; });
   };
   CHECK(count("mock: http 429") == 1);
   CHECK(count("mock: http 500") == 1);
@@ -132,7 +133,8 @@ TEST_CASE("a campaign through the openai backend survives every injected fault",
   CHECK((*srv)->stats().requests == static_cast<int64_t>(calls->size()) + 7);
 
   std::string status;
-  REQUIRE(test::run_to_end({KFORGE_BINARY, "status", "--store", (dir.path() / "store").string()}, status) == 0);
+  REQUIRE(test::run_to_end({KFORGE_BINARY, "status", "--store", (dir.path() / "store").string()}, status) ==
+          0);
   CHECK(status.find("llm: " + std::to_string(calls->size()) + " calls (0 failed), 7 retries") !=
         std::string::npos);
 }
@@ -168,6 +170,7 @@ TEST_CASE("a campaign stops asking once its LLM token budget is spent, and says 
   CHECK(tokens <= budget);
 
   std::string status;
-  REQUIRE(test::run_to_end({KFORGE_BINARY, "status", "--store", (dir.path() / "store").string()}, status) == 0);
+  REQUIRE(test::run_to_end({KFORGE_BINARY, "status", "--store", (dir.path() / "store").string()}, status) ==
+          0);
   CHECK(status.find("LLM budget spent") != std::string::npos);
 }

@@ -50,8 +50,8 @@ std::string fixed(double x, int digits) {
 
 // Sends `count` propose calls, at most `window` in flight, and collects their latencies.
 // A collector actor does the sending; the caller waits for its done message.
-run_result run(caf::actor_system& sys, actors::llm_proxy_actor proxy, const std::vector<std::string>& task_ids,
-               int count, int window, uint64_t seed_base) {
+run_result run(caf::actor_system& sys, actors::llm_proxy_actor proxy,
+               const std::vector<std::string>& task_ids, int count, int window, uint64_t seed_base) {
   struct progress {
     run_result out;
     int sent = 0;
@@ -171,11 +171,12 @@ int main(int argc, char** argv) {
   auto seq = run(sys, proxy, ids, sequential, 1, 1000000);
   caf::anon_send_exit(proxy, caf::exit_reason::user_shutdown);
 
-  std::cout << "# LLM proxy benchmark\n\n"
-            << "Mock service time " << fixed(service_ms, 1) << " ms per call, mock io threads " << mock_threads
-            << ", CAF threads " << sys.scheduler().num_workers() << ", " << ids.size() << " tasks' prompts.\n\n"
-            << "| run | calls | failed | wall s | calls/s | p50 ms | p90 ms | p99 ms | max ms | p50 overhead ms |\n"
-            << "|---|---|---|---|---|---|---|---|---|---|\n";
+  std::cout
+      << "# LLM proxy benchmark\n\n"
+      << "Mock service time " << fixed(service_ms, 1) << " ms per call, mock io threads " << mock_threads
+      << ", CAF threads " << sys.scheduler().num_workers() << ", " << ids.size() << " tasks' prompts.\n\n"
+      << "| run | calls | failed | wall s | calls/s | p50 ms | p90 ms | p99 ms | max ms | p50 overhead ms |\n"
+      << "|---|---|---|---|---|---|---|---|---|---|\n";
   for (auto [name, r] : {std::pair<const char*, const run_result*>{"all at once", &burst},
                          std::pair<const char*, const run_result*>{"one at a time", &seq}}) {
     auto n = static_cast<double>(r->latency_ms.size() + static_cast<std::size_t>(r->failed));

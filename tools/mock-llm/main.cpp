@@ -117,8 +117,8 @@ int main(int argc, char** argv) {
     std::cerr << "kforge-mock-llm: " << describe(srv.error()) << '\n';
     return 1;
   }
-  std::cout << "kforge-mock-llm: listening on " << (cfg.cert_pem.empty() ? "http" : "https") << "://127.0.0.1:"
-            << (*srv)->port() << "/v1" << std::endl;
+  std::cout << "kforge-mock-llm: listening on " << (cfg.cert_pem.empty() ? "http" : "https")
+            << "://127.0.0.1:" << (*srv)->port() << "/v1" << std::endl;
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
   while (stop_requested == 0)

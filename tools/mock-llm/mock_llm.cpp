@@ -8,20 +8,20 @@
 // positive in /usr/include/boost/asio/detail/impl/scheduler.ipp:325); off for this file only.
 #pragma GCC diagnostic ignored "-Wnull-dereference"
 
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <nlohmann/json.hpp>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
-#include <openssl/x509.h>
-#include <openssl/x509v3.h>
 
 #include <chrono>
 #include <mutex>
@@ -96,7 +96,9 @@ std::string kernel_reply(const hardware::task_def& task, std::mt19937_64& rng, s
   text += "\n\n";
   // Sometimes a short sketch in another language comes first, as real models do.
   if (three(rng) == 0)
-    text += "The idea in pseudo-code:\n\n```python\nfor block in blocks:\n    acc += x[block] * w[block]\n```\n\n";
+    text +=
+        "The idea in pseudo-code:\n\n```python\nfor block in blocks:\n    acc += x[block] * "
+        "w[block]\n```\n\n";
   text += "```cpp\n" + source + (source.empty() || source.back() == '\n' ? "" : "\n") + "```\n\n";
   text += std::string{"Settings used: "} + knob_note + ". " + closers[three(rng)] + "\n";
   return text;
@@ -132,7 +134,8 @@ mock_answer answer(const hardware::task_map& tasks, const server_config& cfg, co
   int64_t n = 1;
   if (req.contains("n") && req["n"].is_number_integer())
     n = std::clamp<int64_t>(req["n"].get<int64_t>(), 1, 16);
-  std::string model = req.contains("model") && req["model"].is_string() ? req["model"].get<std::string>() : "mock";
+  std::string model =
+      req.contains("model") && req["model"].is_string() ? req["model"].get<std::string>() : "mock";
   switch (f) {
     case fault::too_many: {
       a.status = 429;
@@ -153,8 +156,9 @@ mock_answer answer(const hardware::task_map& tasks, const server_config& cfg, co
       a.body = R"({"id":"mock","choices":[{"index":0,"message":{"role":"assistant","content":"```cpp\nvoid)";
       return a;
     case fault::empty:
-      a.body = json{{"id", "mock"}, {"object", "chat.completion"}, {"model", model}, {"choices", json::array()}}
-                   .dump();
+      a.body =
+          json{{"id", "mock"}, {"object", "chat.completion"}, {"model", model}, {"choices", json::array()}}
+              .dump();
       return a;
     case fault::slow:
       a.delay_ms += cfg.faults.slow_ms;
@@ -176,13 +180,15 @@ mock_answer answer(const hardware::task_map& tasks, const server_config& cfg, co
   for (int64_t i = 0; i < n; ++i) {
     std::string content;
     if (f == fault::no_kernel) {
-      content = "I'm sorry, but I can't determine a faster approach without more profiling information. "
-                "Could you share the hardware details?";
+      content =
+          "I'm sorry, but I can't determine a faster approach without more profiling information. "
+          "Could you share the hardware details?";
     } else {
       std::string note;
       content = kernel_reply(*task, rng, note);
     }
-    auto tokens = cfg.completion_tokens > 0 ? cfg.completion_tokens : static_cast<int64_t>(content.size() / 4 + 1);
+    auto tokens =
+        cfg.completion_tokens > 0 ? cfg.completion_tokens : static_cast<int64_t>(content.size() / 4 + 1);
     out_tokens += tokens;
     choices.push_back({{"index", i},
                        {"message", {{"role", "assistant"}, {"content", content}}},
@@ -194,8 +200,10 @@ mock_answer answer(const hardware::task_map& tasks, const server_config& cfg, co
                 {"created", 0},
                 {"model", model},
                 {"choices", choices},
-                {"usage", {{"prompt_tokens", in_tokens}, {"completion_tokens", out_tokens},
-                           {"total_tokens", in_tokens + out_tokens}}}}
+                {"usage",
+                 {{"prompt_tokens", in_tokens},
+                  {"completion_tokens", out_tokens},
+                  {"total_tokens", in_tokens + out_tokens}}}}
                .dump();
   return a;
 }
@@ -316,11 +324,12 @@ class mock_session : public std::enable_shared_from_this<mock_session<Stream>> {
     keep_alive_ = req_.keep_alive() && !answer_.truncate;
     out_ = serialize(answer_, keep_alive_);
     beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(60));
-    asio::async_write(stream_, asio::buffer(out_), [s = this->shared_from_this()](beast::error_code e, std::size_t) {
-      if (e || !s->keep_alive_)
-        return s->close();
-      s->read();
-    });
+    asio::async_write(stream_, asio::buffer(out_),
+                      [s = this->shared_from_this()](beast::error_code e, std::size_t) {
+                        if (e || !s->keep_alive_)
+                          return s->close();
+                        s->read();
+                      });
   }
 
   void close() {
@@ -394,9 +403,8 @@ caf::expected<std::unique_ptr<server>> server::start(hardware::task_map tasks, s
   if (!ec)
     p->acceptor.listen(asio::socket_base::max_listen_connections, ec);
   if (ec)
-    return make_error(errc::io_failed,
-                      "mock-llm: cannot listen on " + p->cfg.host + ":" + std::to_string(p->cfg.port) + ": " +
-                          ec.message());
+    return make_error(errc::io_failed, "mock-llm: cannot listen on " + p->cfg.host + ":" +
+                                           std::to_string(p->cfg.port) + ": " + ec.message());
   do_accept(*p);
   auto* raw = p.get();
   for (int32_t i = 0; i < std::max(1, p->cfg.threads); ++i)
@@ -426,8 +434,8 @@ caf::expected<self_signed> make_self_signed(const std::string& host) {
   X509_gmtime_adj(X509_getm_notAfter(cert.get()), 86400);
   X509_set_pubkey(cert.get(), key.get());
   auto* name = X509_get_subject_name(cert.get());
-  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>(host.c_str()), -1,
-                             -1, 0);
+  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>(host.c_str()),
+                             -1, -1, 0);
   X509_set_issuer_name(cert.get(), name);
   // Subject alternative name: the host only; a CA so that it can be trusted directly.
   X509V3_CTX ctx;
@@ -453,7 +461,8 @@ caf::expected<self_signed> make_self_signed(const std::string& host) {
   };
   self_signed out;
   out.cert_pem = to_pem([&](BIO* b) { PEM_write_bio_X509(b, cert.get()); });
-  out.key_pem = to_pem([&](BIO* b) { PEM_write_bio_PrivateKey(b, key.get(), nullptr, nullptr, 0, nullptr, nullptr); });
+  out.key_pem =
+      to_pem([&](BIO* b) { PEM_write_bio_PrivateKey(b, key.get(), nullptr, nullptr, 0, nullptr, nullptr); });
   return out;
 }
 

@@ -20,7 +20,17 @@
 namespace kforge::mock {
 
 /// The faults the server can inject.
-enum class fault : uint8_t { none, too_many, server_error, slow, drop, truncate, malformed, empty, no_kernel };
+enum class fault : uint8_t {
+  none,
+  too_many,
+  server_error,
+  slow,
+  drop,
+  truncate,
+  malformed,
+  empty,
+  no_kernel
+};
 
 /// Name of a fault as used in config and stats: "429", "500", "slow", "drop", "truncate",
 /// "malformed", "empty", "no_kernel", "none".
@@ -42,12 +52,12 @@ struct fault_config {
 /// Server settings.
 struct server_config {
   std::string host = "127.0.0.1";
-  uint16_t port = 0;              ///< 0 = any free port
+  uint16_t port = 0;  ///< 0 = any free port
   int32_t threads = 1;
   double service_ms = 0;          ///< delay before every answer (simulated model time)
   int32_t completion_tokens = 0;  ///< usage reported per choice; 0 = bytes / 4
   fault_config faults;
-  std::string cert_pem;           ///< TLS when both are set
+  std::string cert_pem;  ///< TLS when both are set
   std::string key_pem;
 };
 
