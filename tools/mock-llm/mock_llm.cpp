@@ -244,6 +244,12 @@ struct server::impl {
     return f;
   }
 
+  void count_answer(double ms) {
+    std::lock_guard<std::mutex> lock{mutex};
+    stats.answered += 1;
+    stats.service_ms += ms;
+  }
+
   mock_answer make_answer(const std::string& body, fault f) {
     // Knob draws share the seeded generator; keep answer() itself lock-free.
     uint64_t seed = 0;
@@ -308,6 +314,7 @@ class mock_session : public std::enable_shared_from_this<mock_session<Stream>> {
   void on_read(beast::error_code ec) {
     if (ec)
       return close();
+    read_at_ = std::chrono::steady_clock::now();
     auto f = srv_.next_fault();
     answer_ = srv_.make_answer(req_.body(), f);
     if (answer_.delay_ms > 0) {
@@ -324,12 +331,16 @@ class mock_session : public std::enable_shared_from_this<mock_session<Stream>> {
     keep_alive_ = req_.keep_alive() && !answer_.truncate;
     out_ = serialize(answer_, keep_alive_);
     beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(60));
-    asio::async_write(stream_, asio::buffer(out_),
-                      [s = this->shared_from_this()](beast::error_code e, std::size_t) {
-                        if (e || !s->keep_alive_)
-                          return s->close();
-                        s->read();
-                      });
+    asio::async_write(
+        stream_, asio::buffer(out_), [s = this->shared_from_this()](beast::error_code e, std::size_t) {
+          if (!e)
+            s->srv_.count_answer(
+                std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - s->read_at_)
+                    .count());
+          if (e || !s->keep_alive_)
+            return s->close();
+          s->read();
+        });
   }
 
   void close() {
@@ -346,6 +357,7 @@ class mock_session : public std::enable_shared_from_this<mock_session<Stream>> {
   mock_answer answer_;
   std::string out_;
   bool keep_alive_ = false;
+  std::chrono::steady_clock::time_point read_at_;
 };
 
 void do_accept(server::impl& srv) {

@@ -65,6 +65,8 @@ struct server_config {
 struct server_stats {
   int64_t requests = 0;
   std::map<std::string, int64_t> faults;  ///< by fault_name, "none" included
+  int64_t answered = 0;                   ///< responses written in full
+  double service_ms = 0;                  ///< summed over them: request read -> response written
 };
 
 /// A pure description of one answer (testable without sockets).
