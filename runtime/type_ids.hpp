@@ -64,5 +64,6 @@ CAF_ADD_TYPE_ID(kforge, (kforge::actors::http_exchange))
 CAF_ADD_ATOM(kforge, kforge, http_done_atom, "httpdone")
 CAF_ADD_ATOM(kforge, kforge, dispatch_atom, "dispatch")
 CAF_ADD_ATOM(kforge, kforge, usage_atom, "usage")
+CAF_ADD_ATOM(kforge, kforge, reward_atom, "reward")
 
 CAF_END_TYPE_ID_BLOCK(kforge)

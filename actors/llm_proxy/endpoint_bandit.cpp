@@ -55,13 +55,18 @@ arm_choice endpoint_bandit::choose(const std::vector<bool>& eligible) const {
   return out;
 }
 
-void endpoint_bandit::update(int32_t arm, double reward, double cost) {
+void endpoint_bandit::add_call(int32_t arm, double cost) {
   if (arm < 0 || static_cast<std::size_t>(arm) >= arms_.size())
     return;
   auto& a = arms_[static_cast<std::size_t>(arm)];
   a.pulls += 1;
-  a.reward += reward;
   a.cost += cost;
+}
+
+void endpoint_bandit::add_reward(int32_t arm, double reward) {
+  if (arm < 0 || static_cast<std::size_t>(arm) >= arms_.size())
+    return;
+  arms_[static_cast<std::size_t>(arm)].reward += reward;
 }
 
 }  // namespace kforge::actors

@@ -24,9 +24,9 @@ struct arm_choice {
   std::string reason;  ///< e.g. "ucb vllm=1.93 ollama=1.20"
 };
 
-/// UCB1 on reward per unit of cost. Untried arms go first (in order); then the arm with
-/// the highest mean(reward)/mean(cost) normalised to the best arm, plus
-/// c * sqrt(2 ln N / n).
+/// UCB1 on reward per unit of cost; the reward is the number of feasible kernels a call yielded. Untried arms
+/// go first (in order); then the arm with the highest mean(reward)/mean(cost) normalised to the best arm,
+/// plus c * sqrt(2 ln N / n).
 class endpoint_bandit {
  public:
   /// An arm per endpoint name; `exploration` is c.
@@ -35,8 +35,17 @@ class endpoint_bandit {
   /// Picks among the arms whose `eligible` flag is set (free slot, tokens in the bucket).
   [[nodiscard]] arm_choice choose(const std::vector<bool>& eligible) const;
 
-  /// Records a finished call of `arm`.
-  void update(int32_t arm, double reward, double cost);
+  /// Records a finished call of `arm` that cost `cost`.
+  void add_call(int32_t arm, double cost);
+
+  /// Adds `reward` earned by a kernel of `arm` (reported once its verdict is known).
+  void add_reward(int32_t arm, double reward);
+
+  /// Both at once (tests, and calls whose reward is known at once).
+  void update(int32_t arm, double reward, double cost) {
+    add_call(arm, cost);
+    add_reward(arm, reward);
+  }
 
   /// The arms' statistics.
   [[nodiscard]] const std::vector<arm_stats>& arms() const noexcept { return arms_; }

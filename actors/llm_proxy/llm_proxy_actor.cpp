@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <deque>
 #include <functional>
@@ -81,6 +82,8 @@ struct llm_proxy_state {
   uint64_t next_id = 1;
   bool dispatch_scheduled = false;
   std::mt19937_64 rng;
+  std::map<std::string, int32_t> origin;  // SHA-256 of a proposed source -> endpoint, until its verdict
+  std::deque<std::string> origin_order;   // insertion order, to bound `origin`
   int64_t cache_hits = 0;
   int64_t retries = 0;
   log::logger log{"kforge.llm"};
@@ -292,10 +295,20 @@ void on_http_done(proxy_pointer self, uint64_t id, http_exchange x) {
     st.budget->settle(call.reserved_tokens, call.reserved_cost, used, cost);
     int32_t usable = 0;
     auto proposals = to_proposals(call, r.contents, usable);
-    auto n = std::max<int32_t>(1, call.n);
     // Reward per unit of cost: money, or millions of tokens for free endpoints.
-    st.bandit->update(call.endpoint, static_cast<double>(usable) / n,
-                      cost > 0 ? cost : static_cast<double>(used) / 1e6);
+    st.bandit->add_call(call.endpoint, cost > 0 ? cost : static_cast<double>(used) / 1e6);
+    // The reward arrives with the verdicts (reward_atom); remember who proposed what.
+    for (const auto& p : proposals) {
+      if (!p.parse_error.empty())
+        continue;
+      auto key = sha256_hex(p.source);
+      if (st.origin.emplace(key, call.endpoint).second)
+        st.origin_order.push_back(std::move(key));
+    }
+    while (st.origin_order.size() > 4096) {
+      st.origin.erase(st.origin_order.front());
+      st.origin_order.pop_front();
+    }
     auto rec = base_record(st, call);
     rec.tokens_in = r.tokens_in;
     rec.tokens_out = r.tokens_out;
@@ -464,12 +477,27 @@ llm_proxy_actor::behavior_type llm_proxy_behavior(proxy_pointer self,
         self->state.dispatch_scheduled = false;
         dispatch(self);
       },
+      [self](reward_atom, const std::string& source_sha, bool feasible) {
+        auto& s = self->state;
+        auto it = s.origin.find(source_sha);
+        if (it == s.origin.end() || !s.bandit)
+          return;
+        s.bandit->add_reward(it->second, feasible ? 1.0 : 0.0);
+        s.origin.erase(it);  // its entry in origin_order expires on its own
+      },
       [self](usage_atom) -> std::string {
         auto& s = self->state;
         if (!s.budget)
           return s.cfg.policy;
+        std::string arms;
+        for (const auto& a : s.bandit->arms()) {
+          char buf[160];
+          std::snprintf(buf, sizeof buf, "; %s: %lld calls, reward %g, cost %g", a.name.c_str(),
+                        static_cast<long long>(a.pulls), a.reward, a.cost);
+          arms += buf;
+        }
         return s.budget->describe() + ", retries " + std::to_string(s.retries) + ", cache hits " +
-               std::to_string(s.cache_hits) + (s.budget_spent ? "; LLM budget spent" : "");
+               std::to_string(s.cache_hits) + arms + (s.budget_spent ? "; LLM budget spent" : "");
       },
   };
 }

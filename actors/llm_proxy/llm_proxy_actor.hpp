@@ -47,6 +47,9 @@ using llm_proxy_actor = caf::typed_actor<
     caf::reacts_to<retry_atom, uint64_t>,
     // proxy -> itself: a rate limit may have refilled; dispatch queued calls.
     caf::reacts_to<dispatch_atom>,
+    // task actor -> proxy: the verdict of a kernel the proxy proposed: SHA-256 of its source and
+    // whether it was feasible. Feeds the endpoint bandit; unknown sources are ignored.
+    caf::reacts_to<reward_atom, std::string, bool>,
     // anyone -> proxy: one line on LLM usage ("tokens 1200/5000, cost ...; LLM budget spent").
     caf::replies_to<usage_atom>::with<std::string>>;
 

@@ -178,6 +178,9 @@ void on_verdict(task_pointer self, const proposal& p, const std::string& hash, c
                                      {"gate", c.verdict.failed_gate.empty() ? "all" : c.verdict.failed_gate},
                                      {"speedup", c.speedup_vs_ref},
                                      {"cached", result.cached}});
+  // issue 5: tell an LLM policy how its kernel fared (its endpoint bandit learns from it).
+  if (policy == "openai" && c.verdict.failed_gate != hardware::gate_parse)
+    self->send(st.peers.llm, reward_atom_v, sha256_hex(c.source), c.verdict.feasible);
   st.history.push_back(c);
   experience e{std::move(c), st.rec, result.cache_key};
   self->request(st.peers.curator, caf::infinite, record_atom_v, std::move(e))

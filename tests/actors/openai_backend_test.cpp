@@ -8,6 +8,7 @@
 #include "actors/llm_proxy/prompt_builder.hpp"
 #include "actors/retriever/retriever_actor.hpp"
 #include "runtime/error.hpp"
+#include "runtime/hash.hpp"
 #include "runtime/system_config.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/temp_store.hpp"
@@ -118,6 +119,27 @@ TEST_CASE("every injected fault costs only a retry and the kernels still arrive"
   CHECK(out.reply.model == "mock-coder");
   CHECK(srv->stats().requests == 7);
   CHECK(usage(sys, proxy).find("retries 6") != std::string::npos);
+  caf::anon_send_exit(proxy, caf::exit_reason::user_shutdown);
+}
+
+TEST_CASE("verdicts reported back become the endpoint bandit's reward", "[actors][llm]") {
+  auto srv = start_mock({});
+  runtime::system_config sys_cfg{2};
+  caf::actor_system sys{sys_cfg};
+  auto proxy = spawn_llm_proxy(sys, add_task(), proxy_config(srv->port()));
+  auto out = propose(sys, proxy, request(9));
+  REQUIRE_FALSE(out.error);
+  REQUIRE(out.reply.proposals.size() == 2);
+  caf::scoped_actor self{sys};
+  self->send(proxy, reward_atom_v, sha256_hex(out.reply.proposals[0].source), true);
+  self->send(proxy, reward_atom_v, sha256_hex(out.reply.proposals[1].source), false);
+  self->send(proxy, reward_atom_v, sha256_hex("not proposed"), true);  // ignored
+  // Same sender, so these arrive before the usage query.
+  std::string line;
+  self->request(proxy, caf::infinite, usage_atom_v)
+      .receive([&](std::string& s) { line = s; }, [](caf::error&) {});
+  INFO(line);
+  CHECK(line.find("mock: 1 calls, reward 1, cost") != std::string::npos);
   caf::anon_send_exit(proxy, caf::exit_reason::user_shutdown);
 }
 
