@@ -16,6 +16,8 @@
 //                    (seq = u64be, the candidate's 0-based evaluation index in its task)
 //   memory           item-id                               memory_item
 //   llm_calls        request-hash                          llm_call_record
+//                    (a call that failed for good: request-hash "/failed/" ms "/" call-id, so
+//                     that it is never replayed nor overwritten by a later success)
 //   meta             meta-key (text)                       a JSON string
 //   verdicts         verdict-key (64 lowercase hex)        candidate-hash as a JSON string
 //                    (verdict-key = SHA-256 of backend build signature, task definition hash

@@ -139,6 +139,7 @@ void start_tasks(supervisor_pointer self, std::vector<memory::task_record> store
   tc.steps.plateau = cfg.plateau;
   tc.steps.flag_speedup = cfg.verifier.flag_speedup;
   tc.candidates_per_step = cfg.candidates_per_step;
+  tc.policy_reasks = cfg.llm.task_reasks;
   tc.context_items = cfg.memory_enabled ? cfg.context_items : 0;
   tc.peak_gflops = cfg.peak_gflops;
   tc.peak_gbps = cfg.peak_gbps;

@@ -109,7 +109,7 @@ void parse_llm(const reader& r, const toml::value& root, const std::filesystem::
   const auto& llm = table_or_empty(root, "llm");
   r.only(llm, "llm",
          {"endpoint", "prompts", "max_attempts", "backoff_ms", "max_backoff_ms", "jitter", "token_budget",
-          "cost_budget", "cache", "exploration"});
+          "cost_budget", "cache", "exploration", "task_reasks"});
   std::string prompts = "prompts";
   r.get(llm, "prompts", prompts);
   std::filesystem::path pd{prompts};
@@ -126,6 +126,7 @@ void parse_llm(const reader& r, const toml::value& root, const std::filesystem::
   if (l.cost_budget < 0)
     r.fail(llm.at("cost_budget"), "key 'cost_budget' must be zero or more");
   r.get(llm, "cache", l.cache);
+  r.positive(llm, "task_reasks", l.task_reasks, true);
   get_number(r, llm, "exploration", l.exploration);
   if (l.exploration < 0)
     r.fail(llm.at("exploration"), "key 'exploration' must be zero or more");

@@ -165,6 +165,9 @@ void fail_call(proxy_pointer self, uint64_t id, caf::error err, bool record) {
     return;
   }
   auto rec = base_record(st, call);
+  // Keyed apart from the request hash: a later successful call of the same request (the task's
+  // re-ask) must not overwrite this record, and the cache must not replay a failure.
+  rec.request_hash = call.hash + "/failed/" + std::to_string(rec.created_ms) + "/" + std::to_string(call.id);
   rec.outcome = "error: " + describe(err);
   auto promise = call.promise;
   record_call(self, std::move(rec), [promise, err]() mutable { promise.deliver(err); });

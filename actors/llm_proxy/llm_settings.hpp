@@ -38,6 +38,7 @@ struct llm_settings {
   bool cache = true;         ///< replay recorded responses of identical requests (resume)
   double exploration = 1.0;  ///< UCB exploration constant of the endpoint bandit
   std::string prompts_dir;   ///< system.md, draft.md, refine.md; absolute after loading
+  int32_t task_reasks = 3;   ///< a task asks again this often after a call failed for good
 };
 
 }  // namespace kforge::actors

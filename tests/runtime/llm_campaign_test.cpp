@@ -31,7 +31,8 @@ hardware::task_map suite_tasks() {
   return tasks;
 }
 
-std::string write_config(const test::temp_dir& dir, uint16_t port, int64_t token_budget) {
+std::string write_config(const test::temp_dir& dir, uint16_t port, int64_t token_budget,
+                         int max_attempts = 8) {
   auto path = dir.path() / "campaign.toml";
   std::ofstream out{path};
   out << "[campaign]\nname = \"llm\"\nseed = 3\n"
@@ -39,7 +40,8 @@ std::string write_config(const test::temp_dir& dir, uint16_t port, int64_t token
       << "[budget]\nevaluations_per_task = " << per_task << "\nplateau = 0\n"
       << "[policy]\nkind = \"openai\"\ncandidates_per_step = 2\n"
       << "[llm]\nprompts = \"" << KFORGE_SOURCE_DIR << "/configs/prompts\"\n"
-      << "max_attempts = 8\nbackoff_ms = 1\nmax_backoff_ms = 20\ntoken_budget = " << token_budget << "\n"
+      << "max_attempts = " << max_attempts
+      << "\nbackoff_ms = 1\nmax_backoff_ms = 20\ntoken_budget = " << token_budget << "\n"
       << "[[llm.endpoint]]\nname = \"mock\"\nbase_url = \"http://127.0.0.1:" << port << "/v1\"\n"
       << "model = \"mock-coder\"\nmax_tokens = 800\ntimeout_s = 0.5\nmax_concurrent = 2\n"
       << "requests_per_minute = 6000\nprice_in = 0.5\nprice_out = 1.5\n"
@@ -173,4 +175,41 @@ TEST_CASE("a campaign stops asking once its LLM token budget is spent, and says 
   REQUIRE(test::run_to_end({KFORGE_BINARY, "status", "--store", (dir.path() / "store").string()}, status) ==
           0);
   CHECK(status.find("LLM budget spent") != std::string::npos);
+}
+
+TEST_CASE("a task asks again when a call fails for good, and loses nothing", "[runtime][llm]") {
+  mock::server_config mcfg;
+  // Three 500s: the first call spends its two attempts, the task's re-ask gets one more, then ok.
+  mcfg.faults.script = {mock::fault::server_error, mock::fault::server_error, mock::fault::server_error};
+  auto srv = mock::server::start(suite_tasks(), mcfg);
+  REQUIRE(srv);
+  test::temp_dir dir{"llm-reask"};
+  auto config = write_config(dir, (*srv)->port(), 200000, 2);
+  std::string output;
+  REQUIRE(test::run_to_end({KFORGE_BINARY, "run", config, "--no-progress"}, output) == 0);
+  INFO(output);
+  auto store = memory::store::open(dir.path() / "store");
+  REQUIRE(store);
+  auto tx = store->read();
+  REQUIRE(tx);
+  auto tasks = memory::list_tasks(*tx, "llm");
+  REQUIRE(tasks);
+  REQUIRE(tasks->size() == 1);
+  CHECK(tasks->front().evaluations == per_task);
+  CHECK(tasks->front().stop_reason == "budget");
+  auto calls = memory::list_llm_calls(*tx, "llm");
+  REQUIRE(calls);
+  int failed = 0;
+  int retried = 0;
+  for (const auto& call : *calls) {
+    if (call.outcome != "ok") {
+      ++failed;
+      CHECK(call.attempts == 2);
+      CHECK(call.outcome.find("llm_failed") != std::string::npos);
+    } else if (call.attempts > 1) {
+      ++retried;
+    }
+  }
+  CHECK(failed == 1);   // on record, not overwritten by the re-ask's success
+  CHECK(retried == 1);  // the re-ask: one more 500, then ok
 }
