@@ -43,6 +43,11 @@ class llm_budget {
     cost_ += used_cost;
   }
 
+  /// True while some call holds a reservation (in flight or waiting to retry).
+  [[nodiscard]] bool has_reservations() const noexcept {
+    return reserved_tokens_ > 0 || reserved_cost_ > 1e-12;
+  }
+
   [[nodiscard]] int64_t spent_tokens() const noexcept { return tokens_; }
   [[nodiscard]] double spent_cost() const noexcept { return cost_; }
   [[nodiscard]] int64_t token_limit() const noexcept { return token_limit_; }

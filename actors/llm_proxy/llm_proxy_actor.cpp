@@ -247,11 +247,8 @@ void dispatch(proxy_pointer self) {
       auto cost = call_cost(ep.cfg, tokens, 0) +
                   call_cost(ep.cfg, 0, static_cast<int64_t>(call.n) * ep.cfg.max_tokens);
       if (!st.budget->fits(tokens, cost)) {
-        // Calls in flight may free reserved room; if none is, the budget is spent.
-        bool in_flight = false;
-        for (const auto& e : st.endpoints)
-          in_flight = in_flight || e.in_flight > 0;
-        if (in_flight)
+        // Calls in flight or in backoff may free reserved room; if none holds any, the budget is spent.
+        if (st.budget->has_reservations())
           return;
         st.queue.pop_front();
         if (!st.budget_spent)

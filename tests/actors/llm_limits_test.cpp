@@ -151,8 +151,10 @@ TEST_CASE("budgets reserve estimates so calls in flight cannot overshoot", "[act
   llm_budget b{1000, 0};
   CHECK(b.fits(600, 0));
   b.reserve(600, 0);
+  CHECK(b.has_reservations());
   CHECK_FALSE(b.fits(600, 0));  // reserved + new would pass the limit
   b.settle(600, 0, 300, 0);     // the call used less than its estimate
+  CHECK_FALSE(b.has_reservations());
   CHECK(b.fits(600, 0));
   CHECK(b.spent_tokens() == 300);
   CHECK_FALSE(b.is_spent(600, 0));
