@@ -143,6 +143,29 @@ TEST_CASE("verdicts reported back become the endpoint bandit's reward", "[actors
   caf::anon_send_exit(proxy, caf::exit_reason::user_shutdown);
 }
 
+TEST_CASE("an endpoint never has more than max_concurrent requests in flight", "[actors][llm]") {
+  mock::server_config mcfg;
+  mcfg.service_ms = 30;
+  auto srv = start_mock(mcfg);
+  runtime::system_config sys_cfg{2};
+  caf::actor_system sys{sys_cfg};
+  auto cfg = proxy_config(srv->port());
+  cfg.llm.endpoints[0].max_concurrent = 2;
+  auto proxy = spawn_llm_proxy(sys, add_task(), cfg);
+  caf::scoped_actor self{sys};
+  for (uint64_t seed = 1; seed <= 6; ++seed)
+    self->send(proxy, propose_atom_v, request(seed, 1));
+  int replies = 0;
+  for (int i = 0; i < 6; ++i)
+    self->receive([&](policy_reply& r) { replies += r.proposals.size() == 1 ? 1 : 0; },
+                  [](caf::error& e) { FAIL(describe(e)); });
+  CHECK(replies == 6);
+  auto stats = srv->stats();
+  CHECK(stats.requests == 6);
+  CHECK(stats.max_in_flight == 2);
+  caf::anon_send_exit(proxy, caf::exit_reason::user_shutdown);
+}
+
 TEST_CASE("a slow answer past the timeout is abandoned and asked again", "[actors][llm]") {
   mock::server_config mcfg;
   mcfg.faults.script = {mock::fault::slow};

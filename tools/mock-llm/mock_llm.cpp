@@ -220,6 +220,7 @@ struct server::impl {
   mutable std::mutex mutex;  // guards rng, script position and stats
   std::mt19937_64 rng;
   std::size_t script_pos = 0;
+  int64_t in_flight = 0;
   server_stats stats;
 
   // Draws the fault of the next request and counts it.
@@ -242,6 +243,17 @@ struct server::impl {
     stats.requests += 1;
     stats.faults[fault_name(f)] += 1;
     return f;
+  }
+
+  void enter() {
+    std::lock_guard<std::mutex> lock{mutex};
+    in_flight += 1;
+    stats.max_in_flight = std::max(stats.max_in_flight, in_flight);
+  }
+
+  void leave() {
+    std::lock_guard<std::mutex> lock{mutex};
+    in_flight -= 1;
   }
 
   void count_answer(double ms) {
@@ -315,6 +327,8 @@ class mock_session : public std::enable_shared_from_this<mock_session<Stream>> {
     if (ec)
       return close();
     read_at_ = std::chrono::steady_clock::now();
+    srv_.enter();
+    in_request_ = true;
     auto f = srv_.next_fault();
     answer_ = srv_.make_answer(req_.body(), f);
     if (answer_.delay_ms > 0) {
@@ -325,14 +339,25 @@ class mock_session : public std::enable_shared_from_this<mock_session<Stream>> {
     respond();
   }
 
+  // The request is answered (or dropped): it no longer counts as in flight.
+  void leave() {
+    if (in_request_) {
+      in_request_ = false;
+      srv_.leave();
+    }
+  }
+
   void respond() {
-    if (answer_.drop)
+    if (answer_.drop) {
+      leave();
       return close();
+    }
     keep_alive_ = req_.keep_alive() && !answer_.truncate;
     out_ = serialize(answer_, keep_alive_);
     beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(60));
     asio::async_write(
         stream_, asio::buffer(out_), [s = this->shared_from_this()](beast::error_code e, std::size_t) {
+          s->leave();
           if (!e)
             s->srv_.count_answer(
                 std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - s->read_at_)
@@ -358,6 +383,7 @@ class mock_session : public std::enable_shared_from_this<mock_session<Stream>> {
   std::string out_;
   bool keep_alive_ = false;
   std::chrono::steady_clock::time_point read_at_;
+  bool in_request_ = false;
 };
 
 void do_accept(server::impl& srv) {

@@ -66,6 +66,7 @@ struct server_stats {
   int64_t requests = 0;
   std::map<std::string, int64_t> faults;  ///< by fault_name, "none" included
   int64_t answered = 0;                   ///< responses written in full
+  int64_t max_in_flight = 0;              ///< most requests read and not yet answered at once
   double service_ms = 0;                  ///< summed over them: request read -> response written
 };
 
