@@ -368,7 +368,7 @@ caf::result<policy_reply> propose_openai(proxy_pointer self, const hardware::tas
   call.task = &task;
   call.text = st.cfg.prompts->build(task, request);
   call.n = std::max<int32_t>(1, request.k);
-  call.hash = request_hash(call.text, call.n, request.seed);
+  call.hash = request_hash(st.cfg.campaign, request.task_id, request.stage, request.seed, call.n);
   call.request = std::move(request);
   call.started_ms = steady_ms();
   // A resumed campaign replays a recorded response instead of paying again.

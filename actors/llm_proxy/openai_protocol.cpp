@@ -58,9 +58,10 @@ std::string chat_request_body(const endpoint_config& ep, const prompt& p, int32_
   return body.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
-std::string request_hash(const prompt& p, int32_t n, uint64_t seed) {
+std::string request_hash(const std::string& campaign, const std::string& task_id, const std::string& stage,
+                         uint64_t seed, int32_t n) {
   content_hasher h;
-  h.add("chat/v1").add(p.system).add(p.user).add(std::to_string(n)).add(std::to_string(seed));
+  h.add("chat/v2").add(campaign).add(task_id).add(stage).add(std::to_string(seed)).add(std::to_string(n));
   return h.finish();
 }
 

@@ -32,9 +32,13 @@ struct url_parts {
 [[nodiscard]] std::string chat_request_body(const endpoint_config& ep, const prompt& p, int32_t n,
                                             uint64_t seed);
 
-/// The response cache key: SHA-256 over the prompt, n and the seed (not the endpoint, so a
-/// resumed campaign replays a call whichever endpoint the bandit would pick now).
-[[nodiscard]] std::string request_hash(const prompt& p, int32_t n, uint64_t seed);
+/// The response cache key: SHA-256 over (campaign, task, stage, step seed, n). A step's seed
+/// is unique within a campaign's task, so a resumed campaign that redoes an interrupted step
+/// gets the answer that step already paid for, even though its prompt now shows feedback from
+/// the candidates committed before the interruption. Not the endpoint: the bandit may pick
+/// another one now.
+[[nodiscard]] std::string request_hash(const std::string& campaign, const std::string& task_id,
+                                       const std::string& stage, uint64_t seed, int32_t n);
 
 /// The decoded completions of a successful call.
 struct chat_result {

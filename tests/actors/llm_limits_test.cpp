@@ -143,8 +143,11 @@ TEST_CASE("the request body carries model, messages, sampling and n", "[actors]"
   CHECK(body["max_tokens"] == 100);
   ep.send_n = false;
   CHECK_FALSE(nlohmann::json::parse(chat_request_body(ep, {"s", "u"}, 3, 1)).contains("n"));
-  CHECK(request_hash({"s", "u"}, 2, 1) == request_hash({"s", "u"}, 2, 1));
-  CHECK(request_hash({"s", "u"}, 2, 1) != request_hash({"s", "u"}, 2, 2));
+  CHECK(request_hash("c", "t", "draft", 1, 2) == request_hash("c", "t", "draft", 1, 2));
+  CHECK(request_hash("c", "t", "draft", 1, 2) != request_hash("c", "t", "draft", 2, 2));
+  CHECK(request_hash("c", "t", "draft", 1, 2) != request_hash("c", "t", "refine", 1, 2));
+  CHECK(request_hash("c", "t", "draft", 1, 2) != request_hash("c", "u", "draft", 1, 2));
+  CHECK(request_hash("c", "t", "draft", 1, 2) != request_hash("d", "t", "draft", 1, 2));
 }
 
 TEST_CASE("budgets reserve estimates so calls in flight cannot overshoot", "[actors]") {
