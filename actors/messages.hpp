@@ -78,11 +78,13 @@ struct proposal {
   std::vector<hardware::knob_setting> knobs;  ///< empty for free-form (LLM) kernels
   std::string optimization;                   ///< named change from the parent, or "draft"
   std::vector<std::string> context_ids;       ///< memory items that shaped this proposal
+  std::string
+      parse_error;  ///< issue 5: the reply held no usable kernel (a "parse" verdict); source = the reply
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, proposal& x) {
-  return f(caf::meta::type_name("proposal"), x.source, x.knobs, x.optimization, x.context_ids);
+  return f(caf::meta::type_name("proposal"), x.source, x.knobs, x.optimization, x.context_ids, x.parse_error);
 }
 
 /// LLM proxy -> task actor: the proposals of one step.
@@ -211,6 +213,22 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, campaign_progress& x) {
   return f(caf::meta::type_name("campaign_progress"), x.campaign, x.status, x.store_path, x.tasks,
            x.evaluations, x.session_evaluations, x.budget, x.elapsed_ms, x.flag_speedup, x.verifier, x.note);
+}
+
+// issue 5
+
+/// What came back from one HTTP attempt (filled by the client on its io thread).
+struct http_exchange {
+  int32_t status = 0;  ///< HTTP status; 0 when no response arrived
+  std::string body;
+  std::string retry_after;  ///< the Retry-After header, if any
+  std::string error;        ///< transport failure (refused, reset, timeout, TLS); empty if a response came
+  double elapsed_ms = 0;    ///< from the first byte sent (connect) to the last byte read
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, http_exchange& x) {
+  return f(caf::meta::type_name("http_exchange"), x.status, x.body, x.retry_after, x.error, x.elapsed_ms);
 }
 
 }  // namespace kforge::actors

@@ -157,7 +157,12 @@ json to_value(const llm_call_record& r) {
               {"outcome", r.outcome},
               {"attempts", r.attempts},
               {"response", r.response},
-              {"created_ms", r.created_ms}};
+              {"created_ms", r.created_ms},
+              {"stage", r.stage},
+              {"errors", r.errors},
+              {"choice", r.choice},
+              {"kernels", r.kernels},
+              {"usable", r.usable}};
 }
 
 json to_value(std::string_view text) {
@@ -439,7 +444,12 @@ void convert(const json& j, const std::string& path, llm_call_record& r, std::st
       .optional("outcome", r.outcome)
       .optional("attempts", r.attempts)
       .optional("response", r.response)
-      .optional("created_ms", r.created_ms);
+      .optional("created_ms", r.created_ms)
+      .optional("stage", r.stage)
+      .optional("errors", r.errors)
+      .optional("choice", r.choice)
+      .optional("kernels", r.kernels)
+      .optional("usable", r.usable);
 }
 
 /// Checks the version byte, parses the JSON and converts it into a fresh `Record`;

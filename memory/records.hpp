@@ -105,6 +105,13 @@ struct llm_call_record {
   int32_t attempts = 1;
   std::string response;
   int64_t created_ms = 0;
+  // issue 5
+  std::string stage;  ///< draft | refine
+  std::vector<std::string>
+      errors;           ///< one line per failed attempt (http 429, transport: ..., malformed json)
+  std::string choice;   ///< why the bandit picked the endpoint ("untried a", "ucb a=1.2 b=0.9")
+  int32_t kernels = 0;  ///< completions in the response
+  int32_t usable = 0;   ///< completions the parser took a kernel from
 };
 
 // CAF inspect overloads: records travel in messages (verifier pools and
@@ -140,7 +147,7 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, llm_call_record& x) {
   return f(caf::meta::type_name("llm_call_record"), x.request_hash, x.campaign, x.task_id, x.endpoint,
            x.model, x.tokens_in, x.tokens_out, x.latency_ms, x.cost, x.outcome, x.attempts, x.response,
-           x.created_ms);
+           x.created_ms, x.stage, x.errors, x.choice, x.kernels, x.usable);
 }
 
 }  // namespace kforge::memory

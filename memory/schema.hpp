@@ -16,6 +16,8 @@
 //                    (seq = u64be, the candidate's 0-based evaluation index in its task)
 //   memory           item-id                               memory_item
 //   llm_calls        request-hash                          llm_call_record
+//                    (a call that failed for good: request-hash "/failed/" ms "/" call-id, so
+//                     that it is never replayed nor overwritten by a later success)
 //   meta             meta-key (text)                       a JSON string
 //   verdicts         verdict-key (64 lowercase hex)        candidate-hash as a JSON string
 //                    (verdict-key = SHA-256 of backend build signature, task definition hash
@@ -50,7 +52,9 @@
 //   llm_call_record  = {"request_hash": str!, "campaign": str, "task_id": str, "endpoint": str,
 //                       "model": str, "tokens_in": i64, "tokens_out": i64, "latency_ms": f64,
 //                       "cost": f64, "outcome": str, "attempts": i32, "response": str,
-//                       "created_ms": i64}
+//                       "created_ms": i64, "stage": str, "errors": [str], "choice": str,
+//                       "kernels": i32, "usable": i32}
+//                      (response = JSON array of the completions' texts)
 //
 //   str = JSON string (invalid UTF-8 is stored as U+FFFD); i64, i32, u64 = JSON integer in range;
 //   f64 = JSON number, or one of the strings "nan", "inf", "-inf"; bool = true | false.

@@ -299,6 +299,22 @@ caf::expected<llm_call_record> get_llm_call(const txn& tx, std::string_view requ
   return get_record<llm_call_record>(tx, table::llm_calls, request_hash);
 }
 
+caf::expected<std::vector<llm_call_record>> list_llm_calls(const txn& tx, std::string_view campaign) {
+  std::vector<llm_call_record> out;
+  auto err =
+      tx.for_each(table::llm_calls, {}, [&](std::string_view key, std::string_view value) -> caf::error {
+        llm_call_record rec;
+        if (auto e = decode(value, table::llm_calls, key, rec))
+          return e;
+        if (campaign.empty() || rec.campaign == campaign)
+          out.push_back(std::move(rec));
+        return caf::none;
+      });
+  if (err)
+    return err;
+  return out;
+}
+
 caf::error put_meta(write_txn& tx, std::string_view key, std::string_view value) {
   if (auto err = check_id("meta key", key))
     return err;

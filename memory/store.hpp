@@ -134,6 +134,10 @@ using memory_visitor = std::function<caf::error(memory_item&& item)>;
 /// Reads a cached policy call. Errors: errc::not_found.
 [[nodiscard]] caf::expected<llm_call_record> get_llm_call(const txn& tx, std::string_view request_hash);
 
+/// Every recorded LLM call of `campaign` (all campaigns when empty), in request-hash order.
+[[nodiscard]] caf::expected<std::vector<llm_call_record>> list_llm_calls(const txn& tx,
+                                                                         std::string_view campaign);
+
 /// Stores a meta string (machine peaks, config hashes; keys in schema.hpp).
 [[nodiscard]] caf::error put_meta(write_txn& tx, std::string_view key, std::string_view value);
 

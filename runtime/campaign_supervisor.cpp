@@ -156,6 +156,7 @@ void start_tasks(supervisor_pointer self, std::vector<memory::task_record> store
   tc.steps.plateau = cfg.plateau;
   tc.steps.flag_speedup = cfg.verifier.flag_speedup;
   tc.candidates_per_step = cfg.candidates_per_step;
+  tc.policy_reasks = cfg.llm.task_reasks;
   tc.context_items = cfg.memory_enabled ? cfg.context_items : 0;
   tc.peak_gflops = cfg.peak_gflops;
   tc.peak_gbps = cfg.peak_gbps;
@@ -278,6 +279,9 @@ supervisor_actor::behavior_type supervisor_behavior(supervisor_pointer self, sup
           promise.deliver(grant(s, wanted));
       },
       [self](progress_atom, actors::task_progress& p) {
+        // issue 5: once the LLM budget is spent no task can ask again; the campaign says so.
+        if (p.stop_reason == "LLM budget spent")
+          stop_tasks(self, "LLM budget spent");
         auto id = p.task_id;
         self->state.tasks[id] = std::move(p);
       },

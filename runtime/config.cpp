@@ -110,7 +110,8 @@ bool is_known_device(const std::string& device) {
     return true;
   if (device.rfind("cuda:", 0) != 0 || device.size() == 5)
     return false;
-  return std::all_of(device.begin() + 5, device.end(), [](char ch) { return std::isdigit(static_cast<unsigned char>(ch)) != 0; });
+  return std::all_of(device.begin() + 5, device.end(),
+                     [](char ch) { return std::isdigit(static_cast<unsigned char>(ch)) != 0; });
 }
 
 // issue 7: the [cuda] and [kernelbench] tables.
@@ -142,13 +143,92 @@ void parse_gpu_tables(const reader& r, const toml::value& root, campaign_config&
     r.fail(kb, "kernelbench timeouts must be positive");
 }
 
+// The [llm] table and its [[llm.endpoint]] tables (issue 5).
+void parse_llm(const reader& r, const toml::value& root, const std::filesystem::path& base,
+               campaign_config& c) {
+  auto& l = c.llm;
+  const auto& llm = table_or_empty(root, "llm");
+  r.only(llm, "llm",
+         {"endpoint", "prompts", "max_attempts", "backoff_ms", "max_backoff_ms", "jitter", "token_budget",
+          "cost_budget", "cache", "exploration", "task_reasks"});
+  std::string prompts = "prompts";
+  r.get(llm, "prompts", prompts);
+  std::filesystem::path pd{prompts};
+  l.prompts_dir = (pd.is_relative() ? base / pd : pd).lexically_normal().string();
+  r.positive(llm, "max_attempts", l.retry.max_attempts);
+  get_number(r, llm, "backoff_ms", l.retry.base_ms);
+  get_number(r, llm, "max_backoff_ms", l.retry.max_ms);
+  if (l.retry.base_ms < 0 || l.retry.max_ms < l.retry.base_ms)
+    r.fail(llm, "[llm] needs 0 <= backoff_ms <= max_backoff_ms");
+  get_number(r, llm, "jitter", l.retry.jitter);
+  r.fraction(llm, "jitter", l.retry.jitter);
+  r.positive(llm, "token_budget", l.token_budget, true);
+  get_number(r, llm, "cost_budget", l.cost_budget);
+  if (l.cost_budget < 0)
+    r.fail(llm.at("cost_budget"), "key 'cost_budget' must be zero or more");
+  r.get(llm, "cache", l.cache);
+  r.positive(llm, "task_reasks", l.task_reasks, true);
+  get_number(r, llm, "exploration", l.exploration);
+  if (l.exploration < 0)
+    r.fail(llm.at("exploration"), "key 'exploration' must be zero or more");
+  if (llm.is_table() && llm.contains("endpoint")) {
+    const auto& list = llm.at("endpoint");
+    if (!list.is_array())
+      r.fail(list, "'endpoint' in [llm] must be an array of tables: [[llm.endpoint]]");
+    std::set<std::string> names;
+    for (const auto& t : list.as_array()) {
+      r.only(
+          t, "llm.endpoint",
+          {"name", "base_url", "model", "api_key_env", "ca_file", "temperature", "max_tokens", "timeout_s",
+           "max_concurrent", "requests_per_minute", "tokens_per_minute", "price_in", "price_out", "send_n"});
+      actors::endpoint_config ep;
+      for (const char* key : {"name", "base_url", "model"})
+        if (!t.contains(key))
+          r.fail(t, "missing required key '" + std::string{key} + "' in [[llm.endpoint]]");
+      r.get(t, "name", ep.name);
+      if (!names.insert(ep.name).second)
+        r.fail(t.at("name"), "duplicate endpoint name '" + ep.name + "'");
+      r.get(t, "base_url", ep.base_url);
+      if (ep.base_url.rfind("http://", 0) != 0 && ep.base_url.rfind("https://", 0) != 0)
+        r.fail(t.at("base_url"), "base_url '" + ep.base_url + "' must start with http:// or https://");
+      r.get(t, "model", ep.model);
+      r.get(t, "api_key_env", ep.api_key_env);
+      r.get(t, "ca_file", ep.ca_file);
+      if (!ep.ca_file.empty() && std::filesystem::path{ep.ca_file}.is_relative())
+        ep.ca_file = (base / ep.ca_file).lexically_normal().string();
+      get_number(r, t, "temperature", ep.temperature);
+      if (ep.temperature < 0 || ep.temperature > 2)
+        r.fail(t.at("temperature"), "key 'temperature' must be between 0 and 2");
+      r.positive(t, "max_tokens", ep.max_tokens);
+      double timeout_s = ep.timeout_ms / 1000.0;
+      get_number(r, t, "timeout_s", timeout_s);
+      if (timeout_s <= 0)
+        r.fail(t.at("timeout_s"), "key 'timeout_s' must be positive");
+      ep.timeout_ms = timeout_s * 1000.0;
+      r.positive(t, "max_concurrent", ep.max_concurrent);
+      get_number(r, t, "requests_per_minute", ep.requests_per_minute);
+      get_number(r, t, "tokens_per_minute", ep.tokens_per_minute);
+      get_number(r, t, "price_in", ep.price_in);
+      get_number(r, t, "price_out", ep.price_out);
+      if (ep.requests_per_minute < 0 || ep.tokens_per_minute < 0 || ep.price_in < 0 || ep.price_out < 0)
+        r.fail(t, "rates and prices of an endpoint must be zero or more");
+      r.get(t, "send_n", ep.send_n);
+      l.endpoints.push_back(std::move(ep));
+    }
+  }
+  if (c.policy == "openai" && l.endpoints.empty())
+    r.fail(root.contains("llm") ? root.at("llm") : root,
+           "policy 'openai' needs at least one [[llm.endpoint]] table");
+}
+
 campaign_config parse(const toml::value& root, const std::filesystem::path& file, const std::string& text) {
   reader r{file.string()};
   campaign_config c;
   c.file = file;
   c.text = text;
   r.only(root, "top level",
-         {"campaign", "budget", "policy", "memory", "verifier", "store", "machine", "cuda", "kernelbench"});
+         {"campaign", "budget", "policy", "memory", "verifier", "store", "machine", "cuda", "kernelbench",
+          "llm"});
   if (!root.contains("campaign"))
     r.fail("missing required table [campaign]");
 
@@ -184,8 +264,8 @@ campaign_config parse(const toml::value& root, const std::filesystem::path& file
   const auto& policy = table_or_empty(root, "policy");
   r.only(policy, "policy", {"kind", "candidates_per_step", "explore", "second_change"});
   r.get(policy, "kind", c.policy);
-  if (c.policy != "offline")
-    r.fail(policy.at("kind"), "unknown policy '" + c.policy + "' (this build knows: offline)");
+  if (c.policy != "offline" && c.policy != "openai")
+    r.fail(policy.at("kind"), "unknown policy '" + c.policy + "' (this build knows: offline, openai)");
   r.positive(policy, "candidates_per_step", c.candidates_per_step);
   get_number(r, policy, "explore", c.explore);
   r.fraction(policy, "explore", c.explore);
@@ -235,7 +315,8 @@ campaign_config parse(const toml::value& root, const std::filesystem::path& file
           "cold_cache"});
   r.get(ver, "device", vs.device);
   if (!is_known_device(vs.device))
-    r.fail(ver.at("device"), "unknown device '" + vs.device + "' (this build knows: cpu, cuda, cuda:N, cuda:all)");
+    r.fail(ver.at("device"),
+           "unknown device '" + vs.device + "' (this build knows: cpu, cuda, cuda:N, cuda:all)");
   r.positive(ver, "compile_jobs", vs.compile_jobs, true);
   r.get(ver, "cxx", vs.cxx);
   r.get(ver, "cxx_flags", vs.cxx_flags);
@@ -308,6 +389,7 @@ campaign_config parse(const toml::value& root, const std::filesystem::path& file
 
   // Relative paths are relative to the config file's directory.
   auto base = file.parent_path();
+  parse_llm(r, root, base, c);
   if (c.store_path.is_relative())
     c.store_path = (base / c.store_path).lexically_normal();
   if (!vs.work_dir.empty() && std::filesystem::path{vs.work_dir}.is_relative())

@@ -3,6 +3,7 @@
 // The campaign config: one TOML file (docs in README, "Campaign config").
 // Relative paths in it are relative to the directory of the config file.
 
+#include "actors/llm_proxy/llm_settings.hpp"
 #include "runtime/error.hpp"
 
 #include <cstdint>
@@ -108,6 +109,8 @@ struct campaign_config {
   // [machine] roofline peaks used for the performance state
   double peak_gflops = 100;
   double peak_gbps = 20;
+  // [llm] (issue 5): the openai policy's endpoints, retries and budgets
+  actors::llm_settings llm;
 
   /// The overall evaluation budget: `evaluations`, or tasks x per-task when 0.
   [[nodiscard]] int64_t evaluation_budget(size_t task_count) const noexcept {

@@ -7,6 +7,7 @@
 
 #include "actors/curator/curator_actor.hpp"
 #include "actors/llm_proxy/llm_proxy_actor.hpp"
+#include "actors/llm_proxy/prompt_builder.hpp"
 #include "actors/retriever/retriever_actor.hpp"
 #include "actors/verifier/verifier_actor.hpp"
 #include "actors/verifier/verifier_router.hpp"
@@ -106,6 +107,17 @@ int run_campaign(const campaign_config& cfg, const run_options& opts) {
     return 2;
   }
 
+  // issue 5: the openai policy's prompt templates; an error names file:line:column.
+  std::shared_ptr<const actors::prompt_builder> prompts;
+  if (cfg.policy == "openai") {
+    auto loaded = actors::prompt_builder::load(cfg.llm.prompts_dir);
+    if (!loaded) {
+      std::cerr << "kforge: " << describe(loaded.error()) << '\n';
+      return 2;
+    }
+    prompts = std::make_shared<const actors::prompt_builder>(std::move(*loaded));
+  }
+
   std::cout << "kforge: campaign " << cfg.name << ", " << tasks->size() << " tasks, store "
             << cfg.store_path.string() << '\n'
             << std::flush;
@@ -125,6 +137,14 @@ int run_campaign(const campaign_config& cfg, const run_options& opts) {
     lcfg.policy = cfg.policy;
     lcfg.offline.explore = cfg.explore;
     lcfg.offline.second_change = cfg.second_change;
+    if (cfg.policy == "openai") {
+      lcfg.llm = cfg.llm;
+      lcfg.prompts = prompts;
+      lcfg.campaign = cfg.name;
+      lcfg.store = &*store;
+      lcfg.curator = curator;
+      lcfg.seed = cfg.seed;
+    }
     auto llm = actors::spawn_llm_proxy(sys, tasks, lcfg);
     actors::verifier_config vcfg;
     vcfg.compile_jobs = cfg.verifier.compile_jobs;

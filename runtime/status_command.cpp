@@ -24,6 +24,27 @@ actors::campaign_progress progress_from_store(const memory::campaign_record& c,
   return p;
 }
 
+// "llm: 12 calls (1 failed), 7 retries, tokens 3400 in / 9100 out, cost 0.0123".
+std::string llm_usage_line(const std::vector<memory::llm_call_record>& calls) {
+  int64_t failed = 0;
+  int64_t retries = 0;
+  int64_t in = 0;
+  int64_t out = 0;
+  double cost = 0;
+  for (const auto& c : calls) {
+    failed += c.outcome == "ok" ? 0 : 1;
+    retries += static_cast<int64_t>(c.errors.size()) - (c.outcome == "ok" ? 0 : 1);
+    in += c.tokens_in;
+    out += c.tokens_out;
+    cost += c.cost;
+  }
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.4f", cost);
+  return "llm: " + std::to_string(calls.size()) + " calls (" + std::to_string(failed) + " failed), " +
+         std::to_string(std::max<int64_t>(0, retries)) + " retries, tokens " + std::to_string(in) + " in / " +
+         std::to_string(out) + " out, cost " + buf;
+}
+
 }  // namespace
 
 int status_command(const std::filesystem::path& store_path, const std::string& campaign) {
@@ -55,7 +76,14 @@ int status_command(const std::filesystem::path& store_path, const std::string& c
       std::cerr << "kforge: " << describe(tasks.error()) << '\n';
       return 1;
     }
-    std::cout << render_summary(progress_from_store(c, *tasks, store_path));
+    auto progress = progress_from_store(c, *tasks, store_path);
+    // issue 5: the LLM budget's end, and the calls on record.
+    for (const auto& r : *tasks)
+      if (r.stop_reason == "LLM budget spent" && progress.note.empty())
+        progress.note = "LLM budget spent";
+    std::cout << render_summary(progress);
+    if (auto calls = memory::list_llm_calls(*tx, c.id); calls && !calls->empty())
+      std::cout << llm_usage_line(*calls) << '\n';
     if (c.status != "finished")
       std::cout << "resume with: kforge resume --store " << store_path.string() << '\n';
     ++shown;

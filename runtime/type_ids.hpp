@@ -61,6 +61,12 @@ CAF_ADD_ATOM(kforge, kforge, drain_atom, "drain")
 CAF_ADD_ATOM(kforge, kforge, compiled_atom, "compiled")
 CAF_ADD_ATOM(kforge, kforge, ran_atom, "ran")
 CAF_ADD_ATOM(kforge, kforge, retry_atom, "retry")
+// issue 5
+CAF_ADD_TYPE_ID(kforge, (kforge::actors::http_exchange))
+CAF_ADD_ATOM(kforge, kforge, http_done_atom, "httpdone")
+CAF_ADD_ATOM(kforge, kforge, dispatch_atom, "dispatch")
+CAF_ADD_ATOM(kforge, kforge, usage_atom, "usage")
+CAF_ADD_ATOM(kforge, kforge, reward_atom, "reward")
 
 // issue 6
 CAF_ADD_ATOM(kforge, kforge, pause_atom, "pause")

@@ -25,7 +25,7 @@ int64_t now_ms() {
 }
 
 struct pending_event {
-  std::variant<experience, memory::task_record> event;
+  std::variant<experience, memory::task_record, memory::llm_call_record> event;
   caf::typed_response_promise<int64_t> promise;
 };
 
@@ -133,6 +133,9 @@ caf::error write_batch(memory::store& store, const std::vector<pending_event>& b
       if (!wrote)
         return wrote.error();
       campaign_id = e->candidate.campaign;
+    } else if (const auto* call = std::get_if<memory::llm_call_record>(&p.event)) {
+      if (auto err = memory::put_llm_call(*tx, *call))
+        return err;
     } else {
       const auto& rec = std::get<memory::task_record>(p.event);
       if (auto err = memory::put_task(*tx, rec))
@@ -277,6 +280,11 @@ curator_actor::behavior_type curator_behavior(curator_pointer self, memory::stor
         return promise;
       },
       [self](record_atom, memory::task_record& rec) -> caf::result<int64_t> {
+        auto promise = self->make_response_promise<int64_t>();
+        enqueue(self, pending_event{std::move(rec), promise});
+        return promise;
+      },
+      [self](record_atom, memory::llm_call_record& rec) -> caf::result<int64_t> {
         auto promise = self->make_response_promise<int64_t>();
         enqueue(self, pending_event{std::move(rec), promise});
         return promise;

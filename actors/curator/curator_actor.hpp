@@ -39,6 +39,8 @@ using curator_actor = caf::typed_actor<
     // task actor -> curator: commit a task's record alone (a phase change with no
     // candidate, e.g. stopped by the campaign budget). Replies like the above.
     caf::replies_to<record_atom, memory::task_record>::with<int64_t>,
+    // LLM proxy -> curator (issue 5): record one LLM call (key = request hash). Replies like the above.
+    caf::replies_to<record_atom, memory::llm_call_record>::with<int64_t>,
     // curator -> itself: commit what has accumulated.
     caf::reacts_to<caf::flush_atom>>;
 

@@ -34,6 +34,7 @@ struct task_state {
   std::vector<std::function<void()>> refused;  // verifications to resend after errc::queue_full
   std::chrono::milliseconds backoff{0};
   int32_t duplicate_steps = 0;  // consecutive steps that proposed nothing new
+  int32_t policy_failures = 0;  // consecutive errc::llm_failed replies
   bool stopping = false;
   bool finished = false;
   log::logger log{"kforge.task"};
@@ -178,6 +179,9 @@ void on_verdict(task_pointer self, const proposal& p, const std::string& hash, c
                                      {"gate", c.verdict.failed_gate.empty() ? "all" : c.verdict.failed_gate},
                                      {"speedup", c.speedup_vs_ref},
                                      {"cached", result.cached}});
+  // issue 5: tell an LLM policy how its kernel fared (its endpoint bandit learns from it).
+  if (policy == "openai" && c.verdict.failed_gate != hardware::gate_parse)
+    self->send(st.peers.llm, reward_atom_v, sha256_hex(c.source), c.verdict.feasible);
   st.history.push_back(c);
   experience e{std::move(c), st.rec, result.cache_key};
   self->request(st.peers.curator, caf::infinite, record_atom_v, std::move(e))
@@ -233,6 +237,12 @@ void verify_all(task_pointer self, std::vector<proposal> fresh, const std::strin
     st.hashes.insert(hash);
     st.tried.push_back(p.knobs);
     ++st.in_flight;
+    if (!p.parse_error.empty()) {
+      // No usable kernel in the reply: a verdict at the parse gate, nothing to verify.
+      verification v{hardware::failed_verdict(hardware::gate_parse, p.parse_error, st.cfg.device), {}, false};
+      on_verdict(self, p, hash, stage, parent, policy, model, std::move(v));
+      continue;
+    }
     verify_one(self, std::move(p), hash, stage, parent, policy, model);
   }
 }
@@ -319,12 +329,32 @@ void step(task_pointer self) {
             req.feedback.assign(s.feedback.begin(), s.feedback.end());
             req.tried = s.tried;
             self->request(s.peers.llm, caf::infinite, propose_atom_v, std::move(req))
-                .then([=](policy_reply& reply) { on_proposals(self, std::move(reply), stage, parent); },
-                      [self](caf::error& err) {
-                        self->state.log.error("policy failed",
-                                              {{"task", self->state.rec.task_id}, {"error", describe(err)}});
-                        end_task(self, "policy failed");
-                      });
+                .then(
+                    [=](policy_reply& reply) {
+                      self->state.policy_failures = 0;
+                      on_proposals(self, std::move(reply), stage, parent);
+                    },
+                    [self](caf::error& err) {
+                      auto& t = self->state;
+                      if (code_of(err) == errc::budget_exhausted) {
+                        end_task(self, "LLM budget spent");
+                        return;
+                      }
+                      if (code_of(err) == errc::llm_failed && t.policy_failures < t.cfg.policy_reasks) {
+                        // The endpoint is down for longer than the proxy's retries: wait, ask again.
+                        auto wait =
+                            t.cfg.retry_backoff * (int64_t{1} << (2 * std::min(t.policy_failures, 8)));
+                        ++t.policy_failures;
+                        t.log.warning(
+                            "policy failed; asking again",
+                            {{"task", t.rec.task_id}, {"error", describe(err)}, {"wait_ms", wait.count()}});
+                        self->delayed_send(self, wait, propose_atom_v);
+                        return;
+                      }
+                      self->state.log.error("policy failed",
+                                            {{"task", self->state.rec.task_id}, {"error", describe(err)}});
+                      end_task(self, "policy failed");
+                    });
           },
           [self](caf::error& err) {
             self->state.log.error("retrieval failed",
@@ -395,6 +425,10 @@ task_actor::behavior_type task_behavior(task_pointer self, std::shared_ptr<const
         s.refused.clear();
         if (s.in_flight == 0)
           finish(self);
+      },
+      [self](propose_atom) {
+        if (!self->state.finished)
+          step(self);
       },
       [self](retry_atom) {
         auto retries = std::move(self->state.refused);

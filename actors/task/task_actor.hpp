@@ -43,7 +43,9 @@ using task_actor = caf::typed_actor<
     // supervisor -> task: finish what is in flight, commit it, and quit.
     caf::reacts_to<stop_atom>,
     // task -> itself: retry the verifications the verifier refused with errc::queue_full.
-    caf::reacts_to<retry_atom>>;
+    caf::reacts_to<retry_atom>,
+    // task -> itself (issue 5): ask the policy again after it failed with errc::llm_failed.
+    caf::reacts_to<propose_atom>>;
 
 /// Everything a task actor needs; from the campaign config.
 struct task_config {
@@ -60,6 +62,9 @@ struct task_config {
   double peak_gbps = 0;
   std::string peaks_source = "nominal";
   std::string device = "cpu";
+  // issue 5: re-asks after errc::llm_failed (the proxy's own retries spent) before "policy failed";
+  // waits retry_backoff x 4^n between them.
+  int32_t policy_reasks = 3;
 };
 
 /// The actors a task talks to.

@@ -126,6 +126,11 @@ inline memory::llm_call_record sample_llm_call(const std::string& request_hash =
   r.attempts = 3;
   r.response = "```cpp\nvoid k();\n```";
   r.created_ms = 99;
+  r.stage = "refine";
+  r.errors = {"vllm: http 429", "vllm: transport: read: timeout"};
+  r.choice = "ucb vllm=1.2 hosted=0.9";
+  r.kernels = 2;
+  r.usable = 1;
   return r;
 }
 
@@ -246,6 +251,11 @@ inline void check_same(const memory::llm_call_record& a, const memory::llm_call_
   CHECK(a.attempts == b.attempts);
   CHECK(a.response == b.response);
   CHECK(a.created_ms == b.created_ms);
+  CHECK(a.stage == b.stage);
+  CHECK(a.errors == b.errors);
+  CHECK(a.choice == b.choice);
+  CHECK(a.kernels == b.kernels);
+  CHECK(a.usable == b.usable);
 }
 
 }  // namespace kforge::test

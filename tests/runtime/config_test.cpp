@@ -94,3 +94,86 @@ TEST_CASE("config errors name the file, the line and what is wrong", "[runtime]"
     CHECK_THAT(msg, Catch::Contains("non-empty lists of header names"));
   }
 }
+
+// issue 5: the [llm] table of the openai policy.
+TEST_CASE("the openai policy's [llm] table loads endpoints, limits and budgets", "[runtime]") {
+  std::string text = R"(
+[campaign]
+name = "llm"
+tasks = ["t/*.toml"]
+[policy]
+kind = "openai"
+[llm]
+prompts = "../prompts"
+max_attempts = 3
+backoff_ms = 5
+max_backoff_ms = 50
+token_budget = 100000
+cost_budget = 2.5
+[[llm.endpoint]]
+name = "vllm"
+base_url = "http://127.0.0.1:8000/v1"
+model = "qwen"
+max_concurrent = 8
+requests_per_minute = 120
+tokens_per_minute = 60000
+timeout_s = 90
+[[llm.endpoint]]
+name = "hosted"
+base_url = "https://api.example.com/v1"
+model = "big"
+api_key_env = "EXAMPLE_API_KEY"
+price_in = 3
+price_out = 15
+)";
+  auto cfg = parse_campaign_config(text, "/cfg/llm/camp.toml");
+  REQUIRE(cfg);
+  CHECK(cfg->policy == "openai");
+  const auto& l = cfg->llm;
+  CHECK(l.prompts_dir == "/cfg/prompts");
+  CHECK(l.retry.max_attempts == 3);
+  CHECK(l.retry.base_ms == 5);
+  CHECK(l.retry.max_ms == 50);
+  CHECK(l.token_budget == 100000);
+  CHECK(l.cost_budget == 2.5);
+  REQUIRE(l.endpoints.size() == 2);
+  CHECK(l.endpoints[0].max_concurrent == 8);
+  CHECK(l.endpoints[0].requests_per_minute == 120);
+  CHECK(l.endpoints[0].timeout_ms == 90000);
+  CHECK(l.endpoints[1].api_key_env == "EXAMPLE_API_KEY");
+  CHECK(l.endpoints[1].price_out == 15);
+
+  SECTION("errors name the line") {
+    auto bad = [&](const std::string& from, const std::string& to) {
+      auto pos = text.find(from);
+      REQUIRE(pos != std::string::npos);
+      auto changed = text;
+      changed.replace(pos, from.size(), to);
+      return error_of(changed);
+    };
+    CHECK(bad("name = \"hosted\"", "name = \"vllm\"").find("camp.toml:23: duplicate endpoint name 'vllm'") !=
+          std::string::npos);
+    CHECK(bad("base_url = \"https://api", "base_url = \"ftp://api").find("must start with http://") !=
+          std::string::npos);
+    CHECK(bad("max_concurrent = 8", "max_concurrent = 0")
+              .find("camp.toml:18: key 'max_concurrent' must be positive") != std::string::npos);
+    CHECK(bad("model = \"big\"", "modle = \"big\"").find("unknown key 'modle' in [llm.endpoint]") !=
+          std::string::npos);
+  }
+}
+
+TEST_CASE("the openai policy needs an endpoint", "[runtime]") {
+  auto err = error_of("[campaign]\nname = \"x\"\ntasks = [\"a\"]\n[policy]\nkind = \"openai\"\n");
+  CHECK(err.find("needs at least one [[llm.endpoint]]") != std::string::npos);
+}
+
+TEST_CASE("the example configs for vLLM, Ollama and a hosted API load", "[runtime]") {
+  for (const char* name : {"vllm.toml", "ollama.toml", "hosted.toml"}) {
+    auto cfg = load_campaign_config(std::filesystem::path{KFORGE_SOURCE_DIR} / "configs/examples" / name);
+    INFO(name);
+    REQUIRE(cfg);
+    CHECK(cfg->policy == "openai");
+    CHECK_FALSE(cfg->llm.endpoints.empty());
+    CHECK(std::filesystem::exists(std::filesystem::path{cfg->llm.prompts_dir} / "draft.md"));
+  }
+}

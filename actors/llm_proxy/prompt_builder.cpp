@@ -1,0 +1,137 @@
+#include "actors/llm_proxy/prompt_builder.hpp"
+
+#include "actors/llm_proxy/response_parser.hpp"
+
+#include "runtime/error.hpp"
+
+#include <fstream>
+#include <sstream>
+
+namespace kforge::actors {
+
+namespace {
+
+std::string shape_text(const std::vector<hardware::tensor_spec>& tensors) {
+  std::string out;
+  for (const auto& t : tensors) {
+    out += "- " + t.name + ": float32 [";
+    for (std::size_t i = 0; i < t.shape.size(); ++i)
+      out += (i > 0 ? " x " : "") + std::to_string(t.shape[i]);
+    out += "], row-major\n";
+  }
+  return out;
+}
+
+std::string memory_text(const std::vector<memory::memory_item>& items) {
+  std::string out;
+  for (const auto& item : items) {
+    if (item.text.empty())
+      continue;
+    out += "- [" + item.kind + "] " + item.text + "\n";
+  }
+  return out;
+}
+
+std::string feedback_text(const std::vector<std::string>& feedback) {
+  std::string out;
+  for (const auto& line : feedback)
+    out += "- " + line + "\n";
+  return out;
+}
+
+std::string number(double v) {
+  std::ostringstream s;
+  s.precision(4);
+  s << v;
+  return s.str();
+}
+
+caf::expected<std::string> read_text(const std::filesystem::path& file) {
+  std::ifstream in{file};
+  if (!in)
+    return make_error(errc::bad_config, file.string() + ": cannot read the prompt template");
+  std::stringstream buf;
+  buf << in.rdbuf();
+  return buf.str();
+}
+
+}  // namespace
+
+const std::set<std::string>& prompt_builder::variables() {
+  static const std::set<std::string> vars = {
+      "task_id",    "family",    "description", "signature", "call",     "reference", "inputs",
+      "outputs",    "tolerance", "constraints", "memory",    "feedback", "parent",    "parent_us",
+      "perf_state", "stage",     "function",    "flops",     "bytes",
+  };
+  return vars;
+}
+
+caf::expected<prompt_builder> prompt_builder::from_text(const std::string& system, const std::string& draft,
+                                                        const std::string& refine) {
+  auto s = prompt_template::parse(system, "system.md", variables());
+  if (!s)
+    return s.error();
+  auto d = prompt_template::parse(draft, "draft.md", variables());
+  if (!d)
+    return d.error();
+  auto r = prompt_template::parse(refine, "refine.md", variables());
+  if (!r)
+    return r.error();
+  return prompt_builder{std::move(*s), std::move(*d), std::move(*r)};
+}
+
+caf::expected<prompt_builder> prompt_builder::load(const std::filesystem::path& dir) {
+  prompt_template parts[3];
+  const char* names[3] = {"system.md", "draft.md", "refine.md"};
+  for (int i = 0; i < 3; ++i) {
+    auto file = dir / names[i];
+    auto text = read_text(file);
+    if (!text)
+      return text.error();
+    auto t = prompt_template::parse(*text, file.string(), variables());
+    if (!t)
+      return t.error();
+    parts[i] = std::move(*t);
+  }
+  return prompt_builder{std::move(parts[0]), std::move(parts[1]), std::move(parts[2])};
+}
+
+prompt prompt_builder::build(const hardware::task_def& task, const policy_request& request) const {
+  std::map<std::string, std::string> vars;
+  vars["task_id"] = task.id;
+  vars["family"] = task.family;
+  vars["description"] = task.description;
+  vars["signature"] = task.signature;
+  vars["function"] = function_name(task.signature);
+  vars["call"] = task.call;
+  vars["reference"] = task.reference_source;
+  vars["inputs"] = shape_text(task.inputs);
+  vars["outputs"] = shape_text(task.outputs);
+  vars["tolerance"] = "|out - ref| <= " + number(task.atol) + " + " + number(task.rtol) + " * |ref|";
+  vars["constraints"] = backend_constraints(task.backend);
+  vars["memory"] = memory_text(request.context);
+  vars["feedback"] = feedback_text(request.feedback);
+  vars["stage"] = request.stage;
+  vars["flops"] = number(task.flops);
+  vars["bytes"] = number(task.bytes);
+  if (!request.parent.empty()) {
+    const auto& p = request.parent.front();
+    vars["parent"] = p.source;
+    vars["parent_us"] = p.latency_ns > 0 ? number(p.latency_ns / 1e3) : std::string{};
+    vars["perf_state"] = p.perf_state;
+  }
+  const auto& body = request.stage == "refine" && !request.parent.empty() ? refine_ : draft_;
+  return prompt{system_.render(vars), body.render(vars)};
+}
+
+std::string backend_constraints(const std::string& backend) {
+  if (backend == "cpu")
+    return "- One C++17 translation unit, compiled with g++ -O3 -march=native; single-threaded.\n"
+           "- Include only <cmath>, <cstdint>, <cstddef>, <cstring>, <algorithm>, <limits>, <cfloat>,\n"
+           "  <climits>, <type_traits>, <array>, <math.h>, <stdint.h>, <string.h>, <immintrin.h>.\n"
+           "- No I/O, time, threads, processes, inline assembly or system calls (they are rejected).\n"
+           "- Define the function with exactly the signature given (C++ linkage).\n";
+  return "- Define the function with exactly the signature given.\n";
+}
+
+}  // namespace kforge::actors

@@ -1,0 +1,211 @@
+#include "actors/llm_proxy/response_parser.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+namespace kforge::actors {
+
+namespace {
+
+bool is_ident(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_';
+}
+
+std::string lower(std::string_view s) {
+  std::string out{s};
+  for (auto& c : out)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front())) != 0)
+    s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back())) != 0)
+    s.remove_suffix(1);
+  return s;
+}
+
+// True if `text` defines `name`: the identifier, its parameter list, then a body '{'.
+bool mentions_function(std::string_view text, std::string_view name) {
+  if (name.empty())
+    return true;
+  for (std::size_t pos = text.find(name); pos != std::string_view::npos; pos = text.find(name, pos + 1)) {
+    if (pos > 0 && is_ident(text[pos - 1]))
+      continue;
+    auto end = pos + name.size();
+    while (end < text.size() && std::isspace(static_cast<unsigned char>(text[end])) != 0)
+      ++end;
+    if (end >= text.size() || text[end] != '(')
+      continue;
+    int depth = 0;
+    for (; end < text.size(); ++end) {
+      if (text[end] == '(')
+        ++depth;
+      else if (text[end] == ')' && --depth == 0)
+        break;
+    }
+    if (end >= text.size())
+      continue;
+    ++end;
+    while (end < text.size() && std::isspace(static_cast<unsigned char>(text[end])) != 0)
+      ++end;
+    if (end < text.size() && text[end] == '{')
+      return true;
+  }
+  return false;
+}
+
+bool is_cpp_language(const std::string& lang) {
+  static const char* const names[] = {"",    "c", "cpp", "c++",  "cc",
+                                      "cxx", "h", "hpp", "cuda", "objective-c++"};
+  return std::any_of(std::begin(names), std::end(names), [&](const char* n) { return lang == n; });
+}
+
+// Rough check that unfenced text is C++ rather than prose: a brace and a semicolon.
+bool looks_like_cpp(std::string_view text) {
+  return text.find('{') != std::string_view::npos && text.find(';') != std::string_view::npos &&
+         text.find('}') != std::string_view::npos;
+}
+
+bool braces_balanced(std::string_view text) {
+  long depth = 0;
+  for (char c : text) {
+    if (c == '{')
+      ++depth;
+    else if (c == '}' && --depth < 0)
+      return false;
+  }
+  return depth == 0;
+}
+
+std::string excerpt(std::string_view text, std::size_t n) {
+  std::string out;
+  for (char c : text.substr(0, n)) {
+    auto u = static_cast<unsigned char>(c);
+    out += (u < 0x20 && c != '\n') || u == 0x7f ? '?' : (c == '\n' ? ' ' : c);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<fenced_block> fenced_blocks(std::string_view text) {
+  std::vector<fenced_block> blocks;
+  std::size_t pos = 0;
+  bool inside = false;
+  char fence_char = 0;
+  std::size_t fence_len = 0;
+  fenced_block current;
+  while (pos <= text.size()) {
+    auto eol = text.find('\n', pos);
+    auto line = text.substr(pos, eol == std::string_view::npos ? std::string_view::npos : eol - pos);
+    // A fence may be indented by up to three spaces.
+    std::size_t indent = 0;
+    while (indent < line.size() && indent < 3 && line[indent] == ' ')
+      ++indent;
+    auto rest = line.substr(indent);
+    std::size_t run = 0;
+    char c = rest.empty() ? '\0' : rest.front();
+    if (c == '`' || c == '~')
+      while (run < rest.size() && rest[run] == c)
+        ++run;
+    if (!inside && run >= 3) {
+      inside = true;
+      fence_char = c;
+      fence_len = run;
+      current = fenced_block{};
+      auto info = trim(rest.substr(run));
+      std::size_t word = 0;
+      while (word < info.size() && std::isspace(static_cast<unsigned char>(info[word])) == 0 &&
+             info[word] != '{')
+        ++word;
+      current.language = lower(info.substr(0, word));
+    } else if (inside && run >= fence_len && c == fence_char && trim(rest.substr(run)).empty()) {
+      inside = false;
+      blocks.push_back(std::move(current));
+      current = fenced_block{};
+    } else if (inside) {
+      current.body.append(line.data(), line.size());
+      current.body += '\n';
+    }
+    if (eol == std::string_view::npos)
+      break;
+    pos = eol + 1;
+  }
+  if (inside) {
+    current.closed = false;
+    blocks.push_back(std::move(current));
+  }
+  return blocks;
+}
+
+parsed_kernel parse_kernel(std::string_view reply, std::string_view function, const parse_limits& limits) {
+  parsed_kernel out;
+  if (reply.size() > limits.max_reply_bytes)
+    reply = reply.substr(0, limits.max_reply_bytes);
+  auto fail = [&](std::string why) {
+    out.usable = false;
+    out.source = std::string{reply.substr(0, std::min<std::size_t>(reply.size(), 4096))};
+    out.problem = std::move(why) + "; reply starts: \"" + excerpt(trim(reply), limits.problem_excerpt) + "\"";
+    return out;
+  };
+  if (trim(reply).empty())
+    return fail("empty reply");
+  auto blocks = fenced_blocks(reply);
+  if (blocks.empty()) {
+    if (!looks_like_cpp(reply))
+      return fail("no code block and the reply is not C++");
+    if (!mentions_function(reply, function))
+      return fail("the reply does not define " + std::string{function} + "()");
+    if (!braces_balanced(reply))
+      return fail("unbalanced braces: the reply looks truncated");
+    if (reply.size() > limits.max_kernel_bytes)
+      return fail("kernel longer than " + std::to_string(limits.max_kernel_bytes) + " bytes");
+    out.usable = true;
+    out.source = std::string{trim(reply)} + "\n";
+    return out;
+  }
+  // Prefer the last closed C++ block that defines the function: models often
+  // show a sketch first and the final kernel last.
+  const fenced_block* truncated = nullptr;
+  const fenced_block* foreign = nullptr;
+  for (auto it = blocks.rbegin(); it != blocks.rend(); ++it) {
+    if (!is_cpp_language(it->language)) {
+      foreign = foreign != nullptr ? foreign : &*it;
+      continue;
+    }
+    if (!mentions_function(it->body, function))
+      continue;
+    if (!it->closed || !braces_balanced(it->body)) {
+      truncated = truncated != nullptr ? truncated : &*it;
+      continue;
+    }
+    if (it->body.size() > limits.max_kernel_bytes)
+      return fail("kernel longer than " + std::to_string(limits.max_kernel_bytes) + " bytes");
+    out.usable = true;
+    out.source = it->body;
+    return out;
+  }
+  if (truncated != nullptr)
+    return fail("the code block defining " + std::string{function} + "() is truncated");
+  if (foreign != nullptr)
+    return fail("code block in " + (foreign->language.empty() ? std::string{"?"} : foreign->language) +
+                ", not C++, and no C++ block defines " + std::string{function} + "()");
+  return fail("no code block defines " + std::string{function} + "()");
+}
+
+std::string function_name(std::string_view signature) {
+  auto paren = signature.find('(');
+  if (paren == std::string_view::npos)
+    return {};
+  auto end = paren;
+  while (end > 0 && std::isspace(static_cast<unsigned char>(signature[end - 1])) != 0)
+    --end;
+  auto begin = end;
+  while (begin > 0 && is_ident(signature[begin - 1]))
+    --begin;
+  return std::string{signature.substr(begin, end - begin)};
+}
+
+}  // namespace kforge::actors

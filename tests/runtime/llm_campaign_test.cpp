@@ -1,0 +1,269 @@
+// End to end through the openai backend: a whole campaign (the kforge binary
+// in a child process) against the in-process mock server with fault
+// injection on. Every fault must cost only time: no candidate lost, budgets
+// respected, retries visible in the store.
+
+#include "memory/store.hpp"
+#include "tests/support/child_process.hpp"
+#include "tests/support/temp_dir.hpp"
+#include "tools/mock-llm/mock_llm.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <csignal>
+#include <fstream>
+
+using namespace kforge;
+
+namespace {
+
+constexpr int per_task = 6;
+
+hardware::task_map suite_tasks() {
+  auto loaded = hardware::load_tasks(std::filesystem::path{KFORGE_SOURCE_DIR} / "configs/tasks/cpu",
+                                     {"row_sum_256x2048.toml"});
+  REQUIRE(loaded);
+  hardware::task_map tasks;
+  for (auto& t : *loaded) {
+    auto id = t.id;
+    tasks.emplace(std::move(id), std::move(t));
+  }
+  return tasks;
+}
+
+std::string write_config(const test::temp_dir& dir, uint16_t port, int64_t token_budget, int max_attempts = 8,
+                         int per_step = 2) {
+  auto path = dir.path() / "campaign.toml";
+  std::ofstream out{path};
+  out << "[campaign]\nname = \"llm\"\nseed = 3\n"
+      << "tasks = [\"" << KFORGE_SOURCE_DIR << "/configs/tasks/cpu/row_sum_256x2048.toml\"]\n"
+      << "[budget]\nevaluations_per_task = " << per_task << "\nplateau = 0\n"
+      << "[policy]\nkind = \"openai\"\ncandidates_per_step = " << per_step << "\n"
+      << "[llm]\nprompts = \"" << KFORGE_SOURCE_DIR << "/configs/prompts\"\n"
+      << "max_attempts = " << max_attempts
+      << "\nbackoff_ms = 1\nmax_backoff_ms = 20\ntoken_budget = " << token_budget << "\n"
+      << "[[llm.endpoint]]\nname = \"mock\"\nbase_url = \"http://127.0.0.1:" << port << "/v1\"\n"
+      << "model = \"mock-coder\"\nmax_tokens = 800\ntimeout_s = 1\nmax_concurrent = 2\n"
+      << "requests_per_minute = 6000\nprice_in = 0.5\nprice_out = 1.5\n"
+      << "[verifier]\nmin_runs = 3\nmax_runs = 10\ntarget_ms = 5\nwarmup = 1\ncompile_jobs = 1\n"
+      << "[store]\npath = \"store\"\n";
+  return path.string();
+}
+
+}  // namespace
+
+TEST_CASE("a campaign through the openai backend survives every injected fault", "[runtime][llm]") {
+  mock::server_config mcfg;
+  // Each fault once, in this order, then clean answers: the check below is exact.
+  mcfg.faults.script = {mock::fault::too_many, mock::fault::server_error, mock::fault::drop,
+                        mock::fault::truncate, mock::fault::malformed,    mock::fault::empty,
+                        mock::fault::slow,     mock::fault::no_kernel};
+  mcfg.faults.retry_after_s = 0.02;
+  mcfg.faults.slow_ms = 2500;  // past the endpoint's 1 s timeout
+  auto srv = mock::server::start(suite_tasks(), mcfg);
+  REQUIRE(srv);
+  test::temp_dir dir{"llm-campaign"};
+  auto config = write_config(dir, (*srv)->port(), 200000);
+  std::string output;
+  REQUIRE(test::run_to_end({KFORGE_BINARY, "run", config, "--no-progress"}, output) == 0);
+  INFO(output);
+
+  auto store = memory::store::open(dir.path() / "store");
+  REQUIRE(store);
+  auto tx = store->read();
+  REQUIRE(tx);
+  auto campaign = memory::get_campaign(*tx, "llm");
+  REQUIRE(campaign);
+  CHECK(campaign->status == "finished");
+  auto tasks = memory::list_tasks(*tx, "llm");
+  REQUIRE(tasks);
+  REQUIRE(tasks->size() == 1);
+  // No candidate lost: the task spent its whole evaluation budget.
+  CHECK(tasks->front().evaluations == per_task);
+  CHECK(tasks->front().stop_reason == "budget");
+  auto candidates = memory::list_candidates(*tx, "llm", tasks->front().task_id);
+  REQUIRE(candidates);
+  CHECK(candidates->size() == per_task);
+  int parse_verdicts = 0;
+  int verified = 0;
+  for (const auto& c : *candidates) {
+    CHECK(c.policy == "openai");
+    if (c.verdict.failed_gate == "parse")
+      ++parse_verdicts;
+    else
+      ++verified;
+  }
+  // The no_kernel answer: two identical completions without a kernel, one candidate.
+  CHECK(parse_verdicts == 1);
+  CHECK(verified == per_task - 1);
+
+  // Retries are visible in the store: every failed attempt is on record, and every call ended ok.
+  auto calls = memory::list_llm_calls(*tx, "llm");
+  REQUIRE(calls);
+  std::vector<std::string> errors;
+  int64_t tokens = 0;
+  double cost = 0;
+  for (const auto& call : *calls) {
+    CHECK(call.outcome == "ok");
+    CHECK(call.endpoint == "mock");
+    CHECK(call.attempts == static_cast<int32_t>(call.errors.size()) + 1);
+    for (const auto& e : call.errors)
+      errors.push_back(e);
+    tokens += call.tokens_in + call.tokens_out;
+    cost += call.cost;
+  }
+  // Each fault shows once; a loaded machine may add timeouts of its own, which are retried too.
+  INFO("errors: " << errors.size());
+  CHECK(errors.size() >= 7);
+  auto count = [&](const std::string& prefix) {
+    return std::count_if(errors.begin(), errors.end(),
+                         [&](const std::string& e) { return e.rfind(prefix, 0) == 0; });
+  };
+  CHECK(count("mock: http 429") == 1);
+  CHECK(count("mock: http 500") == 1);
+  CHECK(count("mock: malformed json") == 1);
+  CHECK(count("mock: no choices") == 1);
+  // The dropped connection, the truncated body and the timed-out slow answer fail while reading.
+  CHECK(count("mock: transport: read") >= 3);
+  std::string all;
+  for (const auto& e : errors)
+    all += e + "\n";
+  INFO(all);
+  CHECK(all.find("timeout") != std::string::npos);
+  CHECK(tokens > 0);
+  CHECK(tokens <= 200000);
+  CHECK(cost > 0);
+  // Every request the mock saw is on record: a call's last attempt, or one of its failed ones.
+  CHECK((*srv)->stats().requests == static_cast<int64_t>(calls->size() + errors.size()));
+
+  std::string status;
+  REQUIRE(test::run_to_end({KFORGE_BINARY, "status", "--store", (dir.path() / "store").string()}, status) ==
+          0);
+  CHECK(status.find("llm: " + std::to_string(calls->size()) + " calls (0 failed), " +
+                    std::to_string(errors.size()) + " retries") != std::string::npos);
+}
+
+TEST_CASE("a campaign stops asking once its LLM token budget is spent, and says so", "[runtime][llm]") {
+  auto srv = mock::server::start(suite_tasks(), {});
+  REQUIRE(srv);
+  test::temp_dir dir{"llm-budget"};
+  // Room for one call: each reserves its prompt plus 2 x 800 completion tokens, and uses less.
+  constexpr int64_t budget = 3000;
+  auto config = write_config(dir, (*srv)->port(), budget);
+  std::string output;
+  REQUIRE(test::run_to_end({KFORGE_BINARY, "run", config, "--no-progress"}, output) == 0);
+  INFO(output);
+  CHECK(output.find("LLM budget spent") != std::string::npos);
+
+  auto store = memory::store::open(dir.path() / "store");
+  REQUIRE(store);
+  auto tx = store->read();
+  REQUIRE(tx);
+  auto tasks = memory::list_tasks(*tx, "llm");
+  REQUIRE(tasks);
+  REQUIRE(tasks->size() == 1);
+  CHECK(tasks->front().stop_reason == "LLM budget spent");
+  CHECK(tasks->front().evaluations < per_task);
+  CHECK(tasks->front().evaluations > 0);
+  auto calls = memory::list_llm_calls(*tx, "llm");
+  REQUIRE(calls);
+  int64_t tokens = 0;
+  for (const auto& call : *calls)
+    tokens += call.tokens_in + call.tokens_out;
+  CHECK(tokens > 0);
+  CHECK(tokens <= budget);
+
+  std::string status;
+  REQUIRE(test::run_to_end({KFORGE_BINARY, "status", "--store", (dir.path() / "store").string()}, status) ==
+          0);
+  CHECK(status.find("LLM budget spent") != std::string::npos);
+}
+
+TEST_CASE("a task asks again when a call fails for good, and loses nothing", "[runtime][llm]") {
+  mock::server_config mcfg;
+  // Three 500s: the first call spends its two attempts, the task's re-ask gets one more, then ok.
+  mcfg.faults.script = {mock::fault::server_error, mock::fault::server_error, mock::fault::server_error};
+  auto srv = mock::server::start(suite_tasks(), mcfg);
+  REQUIRE(srv);
+  test::temp_dir dir{"llm-reask"};
+  auto config = write_config(dir, (*srv)->port(), 200000, 2);
+  std::string output;
+  REQUIRE(test::run_to_end({KFORGE_BINARY, "run", config, "--no-progress"}, output) == 0);
+  INFO(output);
+  auto store = memory::store::open(dir.path() / "store");
+  REQUIRE(store);
+  auto tx = store->read();
+  REQUIRE(tx);
+  auto tasks = memory::list_tasks(*tx, "llm");
+  REQUIRE(tasks);
+  REQUIRE(tasks->size() == 1);
+  CHECK(tasks->front().evaluations == per_task);
+  CHECK(tasks->front().stop_reason == "budget");
+  auto calls = memory::list_llm_calls(*tx, "llm");
+  REQUIRE(calls);
+  int failed = 0;
+  int retried_500 = 0;
+  for (const auto& call : *calls) {
+    if (call.outcome != "ok") {
+      ++failed;
+      CHECK(call.attempts == 2);
+      CHECK(call.outcome.find("llm_failed") != std::string::npos);
+    } else {
+      for (const auto& e : call.errors)
+        retried_500 += e == "mock: http 500: The server had an error while processing your request" ? 1 : 0;
+    }
+  }
+  CHECK(failed == 1);       // on record, not overwritten by the re-ask's success
+  CHECK(retried_500 == 1);  // the re-ask: one more 500, then ok
+}
+
+TEST_CASE("a campaign killed mid-step replays its recorded LLM answer instead of paying again",
+          "[runtime][llm]") {
+  auto srv = mock::server::start(suite_tasks(), {});
+  REQUIRE(srv);
+  test::temp_dir dir{"llm-resume"};
+  // Three candidates per call, compiled one at a time: when the first is verified, the call is on
+  // record (replies follow the record) and two candidates of the step are still in flight.
+  auto config = write_config(dir, (*srv)->port(), 200000, 8, 3);
+  {
+    test::child_process child{{KFORGE_BINARY, "--log-level", "info", "run", config, "--no-progress"}};
+    bool seen = false;
+    while (auto line = child.read_line())
+      if (line->find("candidate verified") != std::string::npos) {
+        seen = true;
+        break;
+      }
+    REQUIRE(seen);
+    child.kill(SIGKILL);
+    CHECK(child.wait() == 128 + SIGKILL);
+  }
+  auto paid_before = (*srv)->stats().requests;
+  std::string output;
+  REQUIRE(test::run_to_end({KFORGE_BINARY, "run", config, "--no-progress"}, output) == 0);
+  INFO(output);
+
+  auto store = memory::store::open(dir.path() / "store");
+  REQUIRE(store);
+  auto tx = store->read();
+  REQUIRE(tx);
+  auto tasks = memory::list_tasks(*tx, "llm");
+  REQUIRE(tasks);
+  REQUIRE(tasks->size() == 1);
+  CHECK(tasks->front().evaluations == per_task);
+  auto candidates = memory::list_candidates(*tx, "llm", tasks->front().task_id);
+  REQUIRE(candidates);
+  CHECK(candidates->size() == per_task);
+  int replayed = 0;
+  for (const auto& c : *candidates)
+    replayed += c.model == "mock-coder (cached)" ? 1 : 0;
+  CHECK(replayed >= 1);  // the interrupted step's other kernels came from the store
+  // Every request the mock saw is an attempt on record: nothing was paid twice.
+  auto calls = memory::list_llm_calls(*tx, "llm");
+  REQUIRE(calls);
+  int64_t attempts = 0;
+  for (const auto& call : *calls)
+    attempts += call.attempts;
+  CHECK((*srv)->stats().requests == attempts);
+  CHECK(paid_before >= 1);
+}
