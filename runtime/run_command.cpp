@@ -2,6 +2,7 @@
 #include "runtime/campaign_supervisor.hpp"
 #include "runtime/commands.hpp"
 #include "runtime/log.hpp"
+#include "runtime/machine_roofline.hpp"
 #include "runtime/progress_view.hpp"
 #include "runtime/system_config.hpp"
 
@@ -74,6 +75,9 @@ actors::ranking_config ranking_of(const campaign_config& cfg) {
   r.use_values = cfg.use_values;
   r.cross_task = cfg.cross_task;
   r.enabled = cfg.memory_enabled;
+  r.kb_temperature = cfg.memory.kb_temperature;
+  r.kb_use_penalty = cfg.memory.kb_use_penalty;
+  r.kb_confidence_samples = cfg.memory.kb_confidence_samples;
   return r;
 }
 
@@ -97,6 +101,22 @@ int run_campaign(const campaign_config& cfg, const run_options& opts) {
               << '\n';
     return 1;
   }
+  if (!cfg.memory.from.empty()) {
+    auto imported = import_memory(*store, cfg.memory.from);
+    if (!imported) {
+      std::cerr << "kforge: " << describe(imported.error()) << '\n';
+      return code_of(imported.error()) == errc::bad_config ? 2 : 1;
+    }
+    std::cout << "kforge: memory from " << cfg.memory.from.string() << ": " << *imported
+              << " items imported\n";
+  }
+  std::string roof_note;
+  auto roofline = prepare_roofline(*store, cfg, opts.measure_peaks, roof_note);
+  if (!roofline) {
+    std::cerr << "kforge: cannot obtain the machine peaks: " << describe(roofline.error()) << '\n';
+    return 1;
+  }
+  std::cout << "kforge: " << roof_note << '\n';
   auto work_dir =
       cfg.verifier.work_dir.empty() ? cfg.store_path / "work" : std::filesystem::path{cfg.verifier.work_dir};
   auto backend = make_backend(cfg, work_dir);
@@ -119,6 +139,10 @@ int run_campaign(const campaign_config& cfg, const run_options& opts) {
     auto retriever = actors::spawn_retriever(sys, *store, ranking_of(cfg));
     actors::curator_config ccfg;
     ccfg.values.alpha = cfg.alpha;
+    ccfg.consolidation.every = cfg.memory_enabled ? cfg.memory.consolidate_every : 0;
+    ccfg.consolidation.min_evidence = cfg.memory.insight_min_evidence;
+    ccfg.consolidation.retire_min_visits = cfg.memory.retire_min_visits;
+    ccfg.consolidation.retire_below = cfg.memory.retire_below;
     auto curator = actors::spawn_curator(sys, *store, retriever, ccfg, true);
     actors::llm_proxy_config lcfg;
     lcfg.policy = cfg.policy;
@@ -140,7 +164,8 @@ int run_campaign(const campaign_config& cfg, const run_options& opts) {
                            verifier,
                            curator,
                            caf::actor_cast<progress_listener>(caf::actor{self}),
-                           std::chrono::milliseconds{500}};
+                           std::chrono::milliseconds{500},
+                           *roofline};
     auto supervisor = spawn_supervisor(sys, std::move(setup));
     progress_printer printer{opts.progress};
     bool done = false;
@@ -186,6 +211,8 @@ int run_command(const run_options& opts) {
   }
   if (opts.store)
     cfg->store_path = std::filesystem::absolute(*opts.store);
+  if (opts.memory_from)
+    cfg->memory.from = std::filesystem::absolute(*opts.memory_from);
   return run_campaign(*cfg, opts);
 }
 

@@ -1,6 +1,7 @@
 #include "actors/retriever/ranking.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <numeric>
 #include <random>
 
@@ -8,12 +9,22 @@ namespace kforge::actors {
 
 namespace {
 
-bool usable_in(const std::string& kind, const std::string& stage) {
-  if (kind == "insight")
-    return true;
+bool usable_in(const memory::memory_item& item, const std::string& stage) {
+  const auto& kind = item.kind;
+  if (kind == "insight")  // consolidated insights are tagged with the stage they serve
+    return item.tags.empty() || std::find(item.tags.begin(), item.tags.end(), stage) != item.tags.end();
   if (stage == "draft")
     return kind == "seed";
-  return kind == "optimization";
+  return kind == "optimization" || kind == "trajectory";
+}
+
+// "family|bound|effN|source" -> "family|bound".
+std::string bound_of(const std::string& state) {
+  auto first = state.find('|');
+  if (first == std::string::npos)
+    return state;
+  auto second = state.find('|', first + 1);
+  return state.substr(0, second);
 }
 
 bool from_task(const memory::memory_item& item, const std::string& task_id) {
@@ -23,7 +34,7 @@ bool from_task(const memory::memory_item& item, const std::string& task_id) {
 }  // namespace
 
 double similarity(const memory::memory_item& item, const context_query& query) noexcept {
-  if (!usable_in(item.kind, query.stage))
+  if (item.retired || !usable_in(item, query.stage))
     return 0.0;
   double score = item.family == query.family ? 1.0 : 0.2;
   if (!query.state.empty() && item.state == query.state)
@@ -31,6 +42,60 @@ double similarity(const memory::memory_item& item, const context_query& query) n
   if (from_task(item, query.task_id))
     score += 0.25;
   return score;
+}
+
+double kb_score(const memory::memory_item& item, const ranking_config& cfg) noexcept {
+  double confidence = std::clamp(static_cast<double>(item.samples) / std::max(1e-9, cfg.kb_confidence_samples),
+                                 0.1, 1.0);
+  return item.mean_speedup * confidence -
+         cfg.kb_use_penalty * std::log1p(static_cast<double>(std::max<int64_t>(0, item.samples)));
+}
+
+std::vector<memory::memory_item> choose_kb(const std::vector<memory::memory_item>& pool,
+                                           const context_query& query, const ranking_config& cfg) {
+  std::vector<memory::memory_item> out;
+  if (!cfg.enabled || query.kb_n <= 0 || query.state.empty())
+    return out;
+  std::vector<const memory::memory_item*> exact;
+  std::vector<const memory::memory_item*> same_bound;
+  auto bound = bound_of(query.state);
+  for (const auto& item : pool) {
+    if (item.retired || item.kind != "optimization" || item.family != query.family || item.samples <= 0)
+      continue;
+    if (!cfg.cross_task && !from_task(item, query.task_id))
+      continue;
+    if (item.state == query.state)
+      exact.push_back(&item);
+    else if (bound_of(item.state) == bound)
+      same_bound.push_back(&item);
+  }
+  auto& entries = exact.empty() ? same_bound : exact;
+  std::sort(entries.begin(), entries.end(), [](const auto* a, const auto* b) { return a->id < b->id; });
+  std::mt19937_64 rng{query.seed ^ 0x6b62ULL};
+  std::uniform_real_distribution<double> unit{0.0, 1.0};
+  double temperature = std::max(1e-6, cfg.kb_temperature);
+  while (!entries.empty() && out.size() < static_cast<size_t>(query.kb_n)) {
+    std::vector<double> weights;
+    double top = -1e300;
+    for (const auto* e : entries)
+      top = std::max(top, kb_score(*e, cfg));
+    double total = 0;
+    for (const auto* e : entries) {
+      double w = cfg.use_values ? std::exp((kb_score(*e, cfg) - top) / temperature) : 1.0;
+      weights.push_back(w);
+      total += w;
+    }
+    double r = unit(rng) * total;
+    size_t pick = 0;
+    for (; pick + 1 < entries.size(); ++pick) {
+      r -= weights[pick];
+      if (r < 0)
+        break;
+    }
+    out.push_back(*entries[pick]);
+    entries.erase(entries.begin() + static_cast<std::ptrdiff_t>(pick));
+  }
+  return out;
 }
 
 std::vector<memory::memory_item> rank_items(const std::vector<memory::memory_item>& pool,

@@ -14,6 +14,7 @@
 #include "actors/llm_proxy/llm_proxy_actor.hpp"
 #include "actors/messages.hpp"
 #include "actors/retriever/retriever_actor.hpp"
+#include "actors/task/archive.hpp"
 #include "actors/task/step_rules.hpp"
 #include "actors/verifier/verifier_actor.hpp"
 #include "hardware/task.hpp"
@@ -56,9 +57,9 @@ struct task_config {
   int32_t max_duplicate_steps = 8;  ///< steps in a row that propose nothing new before "exhausted"
   std::chrono::milliseconds retry_backoff{
       200};                ///< first wait after errc::queue_full; doubles, capped at 5 s
-  double peak_gflops = 0;  ///< roofline peaks for the performance state
-  double peak_gbps = 0;
-  std::string peaks_source = "nominal";
+  roofline_config roofline;  ///< measured peaks for the performance state
+  archive_config archive;    ///< the task's archive of parents
+  int32_t kb_items = 0;      ///< knowledge-base optimizations asked for per refine step (0 = none)
   std::string device = "cpu";
 };
 
