@@ -177,7 +177,8 @@ campaign_config parse(const toml::value& root, const std::filesystem::path& file
   const auto& mem = table_or_empty(root, "memory");
   r.only(mem, "memory",
          {"enabled", "context_items", "lambda", "epsilon", "alpha", "cross_task", "use_values", "kb_items",
-          "kb_temperature", "kb_use_penalty", "kb_confidence_samples", "consolidate_every",
+          "kb_temperature", "kb_use_penalty", "kb_confidence_samples", "kb_bound_match", "kb_family_match",
+          "consolidate_every",
           "insight_min_evidence", "retire_min_visits", "retire_below", "from"});
   r.get(mem, "enabled", c.memory_enabled);
   r.positive(mem, "context_items", c.context_items, true);
@@ -199,6 +200,10 @@ campaign_config parse(const toml::value& root, const std::filesystem::path& file
   get_number(r, mem, "kb_confidence_samples", ms.kb_confidence_samples);
   if (ms.kb_confidence_samples <= 0)
     r.fail(mem.at("kb_confidence_samples"), "key 'kb_confidence_samples' must be positive");
+  get_number(r, mem, "kb_bound_match", ms.kb_bound_match);
+  r.fraction(mem, "kb_bound_match", ms.kb_bound_match);
+  get_number(r, mem, "kb_family_match", ms.kb_family_match);
+  r.fraction(mem, "kb_family_match", ms.kb_family_match);
   r.positive(mem, "consolidate_every", ms.consolidate_every, true);
   r.positive(mem, "insight_min_evidence", ms.insight_min_evidence);
   r.positive(mem, "retire_min_visits", ms.retire_min_visits);

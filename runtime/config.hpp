@@ -48,6 +48,8 @@ struct memory_settings {
   double kb_temperature = 0.5;         ///< softmax temperature over predicted speedup x confidence
   double kb_use_penalty = 0.1;         ///< penalty per log(1 + uses)
   double kb_confidence_samples = 5;    ///< samples for full confidence
+  double kb_bound_match = 0.6;         ///< weight of an entry from another efficiency bucket, same bound
+  double kb_family_match = 0.3;        ///< weight of an entry from another bound of the family
   int32_t consolidate_every = 40;      ///< experiences between consolidation passes; 0 = never
   int32_t insight_min_evidence = 3;    ///< observations before a rule becomes an insight
   int32_t retire_min_visits = 8;       ///< value updates before an item may be retired

@@ -78,6 +78,8 @@ actors::ranking_config ranking_of(const campaign_config& cfg) {
   r.kb_temperature = cfg.memory.kb_temperature;
   r.kb_use_penalty = cfg.memory.kb_use_penalty;
   r.kb_confidence_samples = cfg.memory.kb_confidence_samples;
+  r.kb_bound_match = cfg.memory.kb_bound_match;
+  r.kb_family_match = cfg.memory.kb_family_match;
   return r;
 }
 

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 
 namespace kforge::actors {
@@ -100,6 +101,8 @@ std::vector<memory::memory_item> derive_items(const memory::candidate_record& ca
     item.tags = {"draft", task.task_id};
     item.q1 = cand.reward;
     item.visits1 = 1;
+    // Prior of its refine value (a target to move toward): how fast the setting was.
+    item.q2 = cand.speedup_vs_ref > 0 ? std::tanh(std::log(cand.speedup_vs_ref) / 2) : 0.0;
     out.push_back(std::move(item));
     return out;
   }

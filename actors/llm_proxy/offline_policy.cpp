@@ -159,7 +159,11 @@ std::vector<proposal> offline_policy::propose(const hardware::task_def& task,
         std::string name;
         if (use_memory) {
           const auto& item = *items[next_item++];
+          // An optimization, trajectory step or insight names its changes; a seed is a
+          // setting that was feasible and fast elsewhere: move toward it.
           auto changes = optimization_changes(item, task);
+          if (changes.empty())
+            changes = seed_settings(item, task);
           auto before = s;
           for (const auto& c : changes)
             set_knob(s, c.name, c.value);

@@ -15,7 +15,8 @@ bool usable_in(const memory::memory_item& item, const std::string& stage) {
     return item.tags.empty() || std::find(item.tags.begin(), item.tags.end(), stage) != item.tags.end();
   if (stage == "draft")
     return kind == "seed";
-  return kind == "optimization" || kind == "trajectory";
+  // Refinement may also jump toward a feasible setting that was fast elsewhere (a seed).
+  return kind == "optimization" || kind == "trajectory" || kind == "seed";
 }
 
 // "family|bound|effN|source" -> "family|bound".
@@ -56,32 +57,36 @@ std::vector<memory::memory_item> choose_kb(const std::vector<memory::memory_item
   std::vector<memory::memory_item> out;
   if (!cfg.enabled || query.kb_n <= 0 || query.state.empty())
     return out;
-  std::vector<const memory::memory_item*> exact;
-  std::vector<const memory::memory_item*> same_bound;
+  // The state indexes the base: an entry recorded in the query's exact state counts
+  // fully, one of the same bound partly, one of another state of the family a little.
+  std::vector<const memory::memory_item*> entries;
+  std::vector<double> match;
   auto bound = bound_of(query.state);
   for (const auto& item : pool) {
     if (item.retired || item.kind != "optimization" || item.family != query.family || item.samples <= 0)
       continue;
     if (!cfg.cross_task && !from_task(item, query.task_id))
       continue;
-    if (item.state == query.state)
-      exact.push_back(&item);
-    else if (bound_of(item.state) == bound)
-      same_bound.push_back(&item);
+    entries.push_back(&item);
   }
-  auto& entries = exact.empty() ? same_bound : exact;
   std::sort(entries.begin(), entries.end(), [](const auto* a, const auto* b) { return a->id < b->id; });
+  for (const auto* e : entries)
+    match.push_back(e->state == query.state ? 1.0 : bound_of(e->state) == bound ? cfg.kb_bound_match
+                                                                                 : cfg.kb_family_match);
   std::mt19937_64 rng{query.seed ^ 0x6b62ULL};
   std::uniform_real_distribution<double> unit{0.0, 1.0};
   double temperature = std::max(1e-6, cfg.kb_temperature);
   while (!entries.empty() && out.size() < static_cast<size_t>(query.kb_n)) {
-    std::vector<double> weights;
+    std::vector<double> scores;
     double top = -1e300;
-    for (const auto* e : entries)
-      top = std::max(top, kb_score(*e, cfg));
+    for (size_t i = 0; i < entries.size(); ++i) {
+      scores.push_back(kb_score(*entries[i], cfg) * match[i]);
+      top = std::max(top, scores.back());
+    }
+    std::vector<double> weights;
     double total = 0;
-    for (const auto* e : entries) {
-      double w = cfg.use_values ? std::exp((kb_score(*e, cfg) - top) / temperature) : 1.0;
+    for (double sc : scores) {
+      double w = cfg.use_values ? std::exp((sc - top) / temperature) : 1.0;
       weights.push_back(w);
       total += w;
     }
@@ -94,6 +99,7 @@ std::vector<memory::memory_item> choose_kb(const std::vector<memory::memory_item
     }
     out.push_back(*entries[pick]);
     entries.erase(entries.begin() + static_cast<std::ptrdiff_t>(pick));
+    match.erase(match.begin() + static_cast<std::ptrdiff_t>(pick));
   }
   return out;
 }
