@@ -24,12 +24,12 @@ struct bandwidth_point {
 
 /// Measured peaks of one device.
 struct machine_peaks {
-  double gflops = 0;                          ///< FP32 FMA throughput of one core, GFLOP/s
-  std::vector<bandwidth_point> bandwidth;     ///< ascending by bytes
-  std::string signature;                      ///< machine_signature() when measured
-  std::string source = "measured";            ///< measured | cached | nominal
-  double measure_ms = 0;                      ///< wall time of the measurement
-  std::string isa;                            ///< vector unit used for the FMA benchmark
+  double gflops = 0;                       ///< FP32 FMA throughput of one core, GFLOP/s
+  std::vector<bandwidth_point> bandwidth;  ///< ascending by bytes
+  std::string signature;                   ///< machine_signature() when measured
+  std::string source = "measured";         ///< measured | cached | nominal
+  double measure_ms = 0;                   ///< wall time of the measurement
+  std::string isa;                         ///< vector unit used for the FMA benchmark
 
   /// The bandwidth for a kernel moving `bytes`: the smallest measured working set that
   /// holds them, else the largest. 0 if the curve is empty.

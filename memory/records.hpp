@@ -89,10 +89,10 @@ struct memory_item {
   int64_t created_ms = 0;
   int64_t updated_ms = 0;
   // issue 4: knowledge-base statistics and retirement.
-  int64_t samples = 0;       ///< measured outcomes of applying it (optimization, insight): children evaluated
-  double mean_speedup = 0;   ///< running mean of the child's speedup over its parent (0 when infeasible)
+  int64_t samples = 0;      ///< measured outcomes of applying it (optimization, insight): children evaluated
+  double mean_speedup = 0;  ///< running mean of the child's speedup over its parent (0 when infeasible)
   int64_t feasible_samples = 0;  ///< of `samples`, how many children were feasible
-  bool retired = false;      ///< retired by consolidation: kept for inspection, never retrieved
+  bool retired = false;          ///< retired by consolidation: kept for inspection, never retrieved
 };
 
 /// One policy call. Table `llm_calls`, key = request hash (the response cache).

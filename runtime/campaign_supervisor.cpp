@@ -23,9 +23,9 @@ using clock_type = std::chrono::steady_clock;
 struct supervisor_state {
   supervisor_setup setup;
   memory::campaign_record campaign;
-  std::map<std::string, actors::task_progress> tasks;  // by task id
-  std::map<caf::actor_addr, std::string> live;         // task actors still running
-  std::vector<actors::task_actor> handles;             // keeps task actors reachable
+  std::map<std::string, actors::task_progress> tasks;               // by task id
+  std::map<caf::actor_addr, std::string> live;                      // task actors still running
+  std::vector<actors::task_actor> handles;                          // keeps task actors reachable
   std::deque<std::pair<std::string, memory::task_record>> waiting;  // not started yet (max_live_tasks)
   actors::task_config task_cfg;
   int64_t budget = 0;

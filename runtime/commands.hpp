@@ -18,7 +18,7 @@ struct run_options {
   size_t threads = 0;                          ///< scheduler threads (0 = cores, at least 2)
   // issue 4
   std::optional<std::filesystem::path> memory_from;  ///< overrides [memory] from
-  bool measure_peaks = false;                         ///< measure the machine peaks again
+  bool measure_peaks = false;                        ///< measure the machine peaks again
 };
 
 /// `kforge run CONFIG`: runs (or continues) the campaign in the foreground.
@@ -36,14 +36,14 @@ struct run_options {
 /// issue 4: options of `kforge memory inspect|export` and `kforge export`.
 struct memory_options {
   std::filesystem::path store;
-  std::string kind;      ///< inspect: only this kind
-  std::string family;    ///< inspect: only this family
-  size_t limit = 50;     ///< inspect: rows at most (0 = all)
-  bool retired = false;  ///< inspect: include retired items
+  std::string kind;        ///< inspect: only this kind
+  std::string family;      ///< inspect: only this family
+  size_t limit = 50;       ///< inspect: rows at most (0 = all)
+  bool retired = false;    ///< inspect: include retired items
   std::string sort = "q";  ///< inspect: q (the larger of Q1, Q2) | visits | kind
-  std::string out;       ///< export: file; empty = stdout
-  std::string campaign;  ///< export: candidates of this campaign only
-  bool sources = false;  ///< export: include kernel sources
+  std::string out;         ///< export: file; empty = stdout
+  std::string campaign;    ///< export: candidates of this campaign only
+  bool sources = false;    ///< export: include kernel sources
 };
 
 /// `kforge memory inspect --store PATH`: the memory items with their values, as a table.

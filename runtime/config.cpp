@@ -178,8 +178,7 @@ campaign_config parse(const toml::value& root, const std::filesystem::path& file
   r.only(mem, "memory",
          {"enabled", "context_items", "lambda", "epsilon", "alpha", "cross_task", "use_values", "kb_items",
           "kb_temperature", "kb_use_penalty", "kb_confidence_samples", "kb_bound_match", "kb_family_match",
-          "consolidate_every",
-          "insight_min_evidence", "retire_min_visits", "retire_below", "from"});
+          "consolidate_every", "insight_min_evidence", "retire_min_visits", "retire_below", "from"});
   r.get(mem, "enabled", c.memory_enabled);
   r.positive(mem, "context_items", c.context_items, true);
   r.positive(mem, "lambda", c.lambda);
@@ -298,8 +297,8 @@ campaign_config parse(const toml::value& root, const std::filesystem::path& file
   const auto& machine = table_or_empty(root, "machine");
   auto& mc = c.machine;
   r.only(machine, "machine",
-         {"measure", "peak_gflops", "peak_gbps", "working_sets_kib", "stream_ms", "fma_ms", "latency_floor_us",
-          "efficiency_buckets"});
+         {"measure", "peak_gflops", "peak_gbps", "working_sets_kib", "stream_ms", "fma_ms",
+          "latency_floor_us", "efficiency_buckets"});
   r.get(machine, "measure", mc.measure);
   get_number(r, machine, "peak_gflops", mc.peak_gflops);
   get_number(r, machine, "peak_gbps", mc.peak_gbps);

@@ -44,17 +44,17 @@ struct verifier_settings {
 
 /// issue 4: the memory's knowledge base, consolidation and cross-campaign import ([memory]).
 struct memory_settings {
-  int32_t kb_items = 2;                ///< knowledge-base optimizations drawn per refine step
-  double kb_temperature = 0.5;         ///< softmax temperature over predicted speedup x confidence
-  double kb_use_penalty = 0.1;         ///< penalty per log(1 + uses)
-  double kb_confidence_samples = 5;    ///< samples for full confidence
-  double kb_bound_match = 0.6;         ///< weight of an entry from another efficiency bucket, same bound
-  double kb_family_match = 0.3;        ///< weight of an entry from another bound of the family
-  int32_t consolidate_every = 40;      ///< experiences between consolidation passes; 0 = never
-  int32_t insight_min_evidence = 3;    ///< observations before a rule becomes an insight
-  int32_t retire_min_visits = 8;       ///< value updates before an item may be retired
-  double retire_below = -0.5;          ///< retire when every visited stage value stays below this
-  std::filesystem::path from;          ///< a store or snapshot whose memory items seed this one; empty = none
+  int32_t kb_items = 2;              ///< knowledge-base optimizations drawn per refine step
+  double kb_temperature = 0.5;       ///< softmax temperature over predicted speedup x confidence
+  double kb_use_penalty = 0.1;       ///< penalty per log(1 + uses)
+  double kb_confidence_samples = 5;  ///< samples for full confidence
+  double kb_bound_match = 0.6;       ///< weight of an entry from another efficiency bucket, same bound
+  double kb_family_match = 0.3;      ///< weight of an entry from another bound of the family
+  int32_t consolidate_every = 40;    ///< experiences between consolidation passes; 0 = never
+  int32_t insight_min_evidence = 3;  ///< observations before a rule becomes an insight
+  int32_t retire_min_visits = 8;     ///< value updates before an item may be retired
+  double retire_below = -0.5;        ///< retire when every visited stage value stays below this
+  std::filesystem::path from;        ///< a store or snapshot whose memory items seed this one; empty = none
 };
 
 /// issue 4: the per-task archive of parents ([archive]).
@@ -67,7 +67,7 @@ struct archive_settings {
 
 /// issue 4: how the roofline peaks are obtained and used ([machine]).
 struct machine_settings {
-  bool measure = true;  ///< measure the peaks (cached in the store); false: use the nominal peaks below
+  bool measure = true;       ///< measure the peaks (cached in the store); false: use the nominal peaks below
   double peak_gflops = 100;  ///< nominal peaks, used when measure = false
   double peak_gbps = 20;
   std::vector<double> working_sets_kib = {256, 2048, 16384, 98304};  ///< triad working sets
@@ -83,9 +83,9 @@ struct campaign_config {
   std::string text;            ///< its text (stored with the campaign)
   std::string name;            ///< campaign id, [a-z0-9_-]+
   uint64_t seed = 1;
-  std::vector<std::string> tasks;  ///< globs, relative to the config file
-  int32_t max_live_tasks = 0;               ///< tasks searched at once; 0 = all (issue 4)
-  std::vector<std::string> family_order;    ///< families started first, in this order (issue 4)
+  std::vector<std::string> tasks;         ///< globs, relative to the config file
+  int32_t max_live_tasks = 0;             ///< tasks searched at once; 0 = all (issue 4)
+  std::vector<std::string> family_order;  ///< families started first, in this order (issue 4)
   // [budget]
   int64_t evaluations_per_task = 20;
   int64_t evaluations = 0;  ///< overall; 0 = tasks x per-task

@@ -57,13 +57,13 @@ caf::error store_peaks(memory::store& store, const std::string& device, const ha
   std::snprintf(buf, sizeof(buf), "%.6g", p.gflops);
   char ms[64];
   std::snprintf(ms, sizeof(ms), "%.1f", p.measure_ms);
-  for (const auto& [metric, value] :
-       std::vector<std::pair<const char*, std::string>>{{"gflops", buf},
-                                                        {"bandwidth", hardware::encode_bandwidth(p.bandwidth)},
-                                                        {"signature", p.signature},
-                                                        {"measured_ms", ms},
-                                                        {"isa", p.isa},
-                                                        {"perf", perf}})
+  for (const auto& [metric, value] : std::vector<std::pair<const char*, std::string>>{
+           {"gflops", buf},
+           {"bandwidth", hardware::encode_bandwidth(p.bandwidth)},
+           {"signature", p.signature},
+           {"measured_ms", ms},
+           {"isa", p.isa},
+           {"perf", perf}})
     if (auto err = memory::put_meta(*tx, meta_key(device, metric), value))
       return err;
   return tx->commit();
@@ -72,7 +72,8 @@ caf::error store_peaks(memory::store& store, const std::string& device, const ha
 std::string describe_peaks(const hardware::machine_peaks& p) {
   std::string out;
   char buf[96];
-  std::snprintf(buf, sizeof(buf), "%.1f GFLOP/s FP32 (%s), bandwidth", p.gflops, p.isa.empty() ? "cached" : p.isa.c_str());
+  std::snprintf(buf, sizeof(buf), "%.1f GFLOP/s FP32 (%s), bandwidth", p.gflops,
+                p.isa.empty() ? "cached" : p.isa.c_str());
   out = buf;
   for (const auto& b : p.bandwidth) {
     std::snprintf(buf, sizeof(buf), " %.0f KiB: %.1f GB/s;", b.bytes / 1024, b.gbps);
@@ -94,7 +95,8 @@ caf::expected<actors::roofline_config> prepare_roofline(memory::store& store, co
   auto perf = hardware::probe_perf_counters();
   // Counter-based features are not collected by the harness yet: the state says "roofline".
   roof.source = "roofline";
-  std::string perf_note = perf.readable ? "perf counters readable (not used yet)" : "perf counters: " + perf.reason;
+  std::string perf_note =
+      perf.readable ? "perf counters readable (not used yet)" : "perf counters: " + perf.reason;
   if (!mc.measure) {
     roof.gflops = mc.peak_gflops;
     roof.bandwidth = {{1e18, mc.peak_gbps}};
@@ -177,8 +179,8 @@ caf::expected<int64_t> import_memory(memory::store& store, const std::filesystem
       return err;
     ++copied;
   }
-  if (auto err = memory::put_meta(*tx, marker, std::filesystem::absolute(from).string() + " (" +
-                                                    std::to_string(copied) + " items)"))
+  if (auto err = memory::put_meta(
+          *tx, marker, std::filesystem::absolute(from).string() + " (" + std::to_string(copied) + " items)"))
     return err;
   if (auto err = tx->commit())
     return err;

@@ -134,10 +134,11 @@ int memory_inspect_command(const memory_options& opts) {
     char gain[16] = "";
     if (m.samples > 0)
       std::snprintf(gain, sizeof(gain), "%.2fx", m.mean_speedup);
-    std::printf("%-12s %-12s %-11s %6.2f %6.2f %5lld %5lld %5lld %7s  %-28s %s%s\n", m.id.substr(0, 12).c_str(),
-                m.kind.c_str(), shorten(m.family, 11).c_str(), m.q1, m.q2, static_cast<long long>(m.visits1),
-                static_cast<long long>(m.visits2), static_cast<long long>(m.samples), gain,
-                shorten(m.state, 28).c_str(), m.retired ? "[retired] " : "", shorten(m.text, 110).c_str());
+    std::printf("%-12s %-12s %-11s %6.2f %6.2f %5lld %5lld %5lld %7s  %-28s %s%s\n",
+                m.id.substr(0, 12).c_str(), m.kind.c_str(), shorten(m.family, 11).c_str(), m.q1, m.q2,
+                static_cast<long long>(m.visits1), static_cast<long long>(m.visits2),
+                static_cast<long long>(m.samples), gain, shorten(m.state, 28).c_str(),
+                m.retired ? "[retired] " : "", shorten(m.text, 110).c_str());
   }
   if (rows.size() > shown)
     std::cout << "(" << rows.size() - shown << " more; --limit 0 shows all)\n";

@@ -224,8 +224,8 @@ void run_consolidation(curator_pointer self) {
   int64_t retired = 0;
   for (const auto& item : changed)
     retired += item.retired ? 1 : 0;
-  st.log.info("memory consolidated", {{"insights", static_cast<int64_t>(changed.size()) - retired},
-                                      {"retired", retired}});
+  st.log.info("memory consolidated",
+              {{"insights", static_cast<int64_t>(changed.size()) - retired}, {"retired", retired}});
   if (!changed.empty())
     self->send(st.retriever, items_atom_v, std::move(changed));
 }

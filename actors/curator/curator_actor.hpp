@@ -46,8 +46,8 @@ using curator_actor = caf::typed_actor<
 /// Settings of the curator.
 struct curator_config {
   value_config values;
-  int32_t max_batch = 256;     ///< experiences per write transaction at most
-  int32_t map_grow_tries = 4;  ///< MDB_MAP_FULL: double the map and retry this often
+  int32_t max_batch = 256;             ///< experiences per write transaction at most
+  int32_t map_grow_tries = 4;          ///< MDB_MAP_FULL: double the map and retry this often
   consolidation_config consolidation;  ///< issue 4: insights and retirement, every N experiences
 };
 

@@ -6,10 +6,10 @@
 
 #include <algorithm>
 #include <cmath>
-#include <tuple>
 #include <cstdio>
 #include <map>
 #include <set>
+#include <tuple>
 
 namespace kforge::actors {
 
@@ -123,12 +123,8 @@ consolidation consolidate(const std::vector<memory::memory_item>& items, const c
     ins.text = key.first + ": set " + key.second + " gave " + ratio(mean) + " mean over the parent (" +
                ratio(lo) + " to " + ratio(hi) + ", faster in " + std::to_string(faster) + " of " +
                std::to_string(n) + " steps, " + std::to_string(ev.tasks.size()) + " tasks)";
-    ins.payload = nlohmann::json{{"changes", ev.changes},
-                                 {"count", n},
-                                 {"faster", faster},
-                                 {"mean_speedup", mean},
-                                 {"min_speedup", lo},
-                                 {"max_speedup", hi}}
+    ins.payload = nlohmann::json{{"changes", ev.changes}, {"count", n},        {"faster", faster},
+                                 {"mean_speedup", mean},  {"min_speedup", lo}, {"max_speedup", hi}}
                       .dump();
     ins.tags = {"refine", "consolidated"};
     ins.source_tasks.assign(ev.tasks.begin(), ev.tasks.end());
@@ -151,8 +147,8 @@ consolidation consolidate(const std::vector<memory::memory_item>& items, const c
     ins.id = h.finish();
     ins.kind = "insight";
     ins.family = family;
-    ins.text = family + ": " + knob + "=" + std::to_string(value) + " in " + std::to_string(ev.count) + " of " +
-               std::to_string(seeds) + " feasible drafts (" + std::to_string(ev.tasks.size()) +
+    ins.text = family + ": " + knob + "=" + std::to_string(value) + " in " + std::to_string(ev.count) +
+               " of " + std::to_string(seeds) + " feasible drafts (" + std::to_string(ev.tasks.size()) +
                " tasks, best " + ratio(ev.best_speedup) + " vs reference)";
     ins.payload = nlohmann::json{{"knobs", {{knob, value}}},
                                  {"count", ev.count},

@@ -46,8 +46,8 @@ double similarity(const memory::memory_item& item, const context_query& query) n
 }
 
 double kb_score(const memory::memory_item& item, const ranking_config& cfg) noexcept {
-  double confidence = std::clamp(static_cast<double>(item.samples) / std::max(1e-9, cfg.kb_confidence_samples),
-                                 0.1, 1.0);
+  double confidence =
+      std::clamp(static_cast<double>(item.samples) / std::max(1e-9, cfg.kb_confidence_samples), 0.1, 1.0);
   return item.mean_speedup * confidence -
          cfg.kb_use_penalty * std::log1p(static_cast<double>(std::max<int64_t>(0, item.samples)));
 }
@@ -71,8 +71,9 @@ std::vector<memory::memory_item> choose_kb(const std::vector<memory::memory_item
   }
   std::sort(entries.begin(), entries.end(), [](const auto* a, const auto* b) { return a->id < b->id; });
   for (const auto* e : entries)
-    match.push_back(e->state == query.state ? 1.0 : bound_of(e->state) == bound ? cfg.kb_bound_match
-                                                                                 : cfg.kb_family_match);
+    match.push_back(e->state == query.state       ? 1.0
+                    : bound_of(e->state) == bound ? cfg.kb_bound_match
+                                                  : cfg.kb_family_match);
   std::mt19937_64 rng{query.seed ^ 0x6b62ULL};
   std::uniform_real_distribution<double> unit{0.0, 1.0};
   double temperature = std::max(1e-6, cfg.kb_temperature);

@@ -19,11 +19,11 @@ struct ranking_config {
   bool cross_task = true;  ///< false: only items that came from the querying task (ablation)
   bool enabled = true;     ///< false: no memory at all (ablation)
   // issue 4: the state-indexed knowledge base (KernelBlaster).
-  double kb_temperature = 0.5;      ///< softmax temperature over predicted speedup x confidence
-  double kb_use_penalty = 0.1;      ///< score penalty per log(1 + uses): heavy use lowers the odds
-  double kb_confidence_samples = 5; ///< samples for full confidence; confidence = clamp(n / this, 0.1, 1)
-  double kb_bound_match = 0.6;      ///< weight of an entry from another efficiency bucket of the same bound
-  double kb_family_match = 0.3;     ///< weight of an entry from another bound of the same family
+  double kb_temperature = 0.5;       ///< softmax temperature over predicted speedup x confidence
+  double kb_use_penalty = 0.1;       ///< score penalty per log(1 + uses): heavy use lowers the odds
+  double kb_confidence_samples = 5;  ///< samples for full confidence; confidence = clamp(n / this, 0.1, 1)
+  double kb_bound_match = 0.6;       ///< weight of an entry from another efficiency bucket of the same bound
+  double kb_family_match = 0.3;      ///< weight of an entry from another bound of the same family
 };
 
 /// Similarity of an item to a query in [0, 2]: same family weighs most, then
@@ -38,8 +38,8 @@ struct ranking_config {
 
 /// Draws up to query.kb_n optimization items of query.family without replacement, by
 /// softmax over kb_score x state match / kb_temperature, where the state match is 1 for
-/// query.state, kb_bound_match for the same bound, kb_family_match otherwise. With use_values off the draw is uniform (similarity
-/// only); cross_task off keeps the querying task's items. Deterministic for query.seed.
+/// query.state, kb_bound_match for the same bound, kb_family_match otherwise. With use_values off the draw is
+/// uniform (similarity only); cross_task off keeps the querying task's items. Deterministic for query.seed.
 [[nodiscard]] std::vector<memory::memory_item> choose_kb(const std::vector<memory::memory_item>& pool,
                                                          const context_query& query,
                                                          const ranking_config& cfg);

@@ -71,8 +71,8 @@ class archive {
 
  private:
   archive_config cfg_;
-  std::vector<archive_entry> all_;        ///< every timed candidate, in arrival order
-  std::map<std::string, size_t> index_;   ///< hash -> position in all_
+  std::vector<archive_entry> all_;       ///< every timed candidate, in arrival order
+  std::map<std::string, size_t> index_;  ///< hash -> position in all_
   double best_ns_ = 0;
 };
 

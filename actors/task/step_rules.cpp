@@ -45,7 +45,9 @@ std::string perf_state(const hardware::task_def& task, double latency_ns, const 
   double memory_ns = task.bytes / gbps;
   double compute_ns = task.flops / roof.gflops;
   double floor_ns = std::max(memory_ns, compute_ns);
-  std::string bound = floor_ns < roof.latency_floor_ns ? "latency" : memory_ns >= compute_ns ? "memory" : "compute";
+  std::string bound = floor_ns < roof.latency_floor_ns ? "latency"
+                      : memory_ns >= compute_ns        ? "memory"
+                                                       : "compute";
   double efficiency = floor_ns / latency_ns;
   int bucket = 0;
   for (double edge : roof.buckets)

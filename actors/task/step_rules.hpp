@@ -47,7 +47,7 @@ struct roofline_config {
   double gflops = 0;                                 ///< FP32 peak of one core, GFLOP/s
   std::vector<hardware::bandwidth_point> bandwidth;  ///< bandwidth curve, ascending working set
   std::string source = "roofline";                   ///< "roofline" or "roofline+perf"
-  std::string peaks = "nominal";                     ///< where the peaks came from: measured | cached | nominal
+  std::string peaks = "nominal";   ///< where the peaks came from: measured | cached | nominal
   double latency_floor_ns = 2000;  ///< below this roofline time a kernel counts as latency-bound
   std::vector<double> buckets = {0.05, 0.1, 0.2, 0.35, 0.5, 0.7};  ///< efficiency bucket edges (ascending)
 };

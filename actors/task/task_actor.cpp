@@ -33,7 +33,7 @@ struct task_state {
   int32_t in_flight = 0;                       // verifications and commits of the current step
   std::vector<std::function<void()>> refused;  // verifications to resend after errc::queue_full
   std::chrono::milliseconds backoff{0};
-  int32_t duplicate_steps = 0;  // consecutive steps that proposed nothing new
+  int32_t duplicate_steps = 0;     // consecutive steps that proposed nothing new
   archive arch{archive_config{}};  // best and diverse feasible candidates; parents by Q2
   bool stopping = false;
   bool finished = false;
@@ -161,8 +161,7 @@ void on_verdict(task_pointer self, const proposal& p, const std::string& hash, c
       c.speedup_vs_parent = parent.front().latency_ns / v.timing.median_ns;
   }
   if (v.is_timed())
-    c.perf_state =
-        perf_state(*st.task, v.timing.median_ns, st.cfg.roofline);
+    c.perf_state = perf_state(*st.task, v.timing.median_ns, st.cfg.roofline);
   c.verdict = std::move(v);
   apply_verdict(st.rec, c, st.cfg.steps);
   if (c.speedup_vs_ref > st.cfg.steps.flag_speedup)

@@ -35,11 +35,11 @@ TEST_CASE("the archive keeps the best and a diverse set beside them", "[actors]"
   cfg.min_distance = 2;
   archive a{cfg};
   a.add(cand("best", {{"A", 1}, {"B", 1}, {"C", 1}}, 100));
-  a.add(cand("near", {{"A", 2}, {"B", 1}, {"C", 1}}, 110));   // one knob from the best: not diverse
-  a.add(cand("far", {{"A", 2}, {"B", 2}, {"C", 1}}, 150));    // two knobs away
-  a.add(cand("far2", {{"A", 3}, {"B", 3}, {"C", 3}}, 300));   // far from both
-  a.add(cand("far3", {{"A", 4}, {"B", 4}, {"C", 4}}, 400));   // diverse, but the set is full
-  a.add(cand("broken", {{"A", 9}, {"B", 9}, {"C", 9}}, 0));   // infeasible: never a member
+  a.add(cand("near", {{"A", 2}, {"B", 1}, {"C", 1}}, 110));  // one knob from the best: not diverse
+  a.add(cand("far", {{"A", 2}, {"B", 2}, {"C", 1}}, 150));   // two knobs away
+  a.add(cand("far2", {{"A", 3}, {"B", 3}, {"C", 3}}, 300));  // far from both
+  a.add(cand("far3", {{"A", 4}, {"B", 4}, {"C", 4}}, 400));  // diverse, but the set is full
+  a.add(cand("broken", {{"A", 9}, {"B", 9}, {"C", 9}}, 0));  // infeasible: never a member
   CHECK(hashes(a.members()) == std::vector<std::string>{"best", "far", "far2"});
   CHECK(archive::distance({{"A", 1}}, {{"A", 1}, {"B", 2}}) == 1);
 }

@@ -15,8 +15,8 @@ memory::memory_item trajectory(const std::string& id, const std::string& task, i
   m.kind = "trajectory";
   m.family = "softmax";
   m.source_tasks = {task};
-  m.payload = nlohmann::json{{"changes", {{{"knob", "VEC"}, {"value", vec}}}}, {"speedup_vs_parent", effect}}
-                  .dump();
+  m.payload =
+      nlohmann::json{{"changes", {{{"knob", "VEC"}, {"value", vec}}}}, {"speedup_vs_parent", effect}}.dump();
   return m;
 }
 
@@ -46,8 +46,9 @@ TEST_CASE("repeated trajectory evidence becomes an insight with counts and measu
   CHECK(ins.family == "softmax");
   CHECK(ins.samples == 3);
   CHECK(ins.mean_speedup == Approx(2.0));
-  CHECK(ins.text == "softmax: set VEC=8 gave 2.00x mean over the parent (1.00x to 3.00x, faster in 2 of 3 "
-                    "steps, 2 tasks)");
+  CHECK(ins.text ==
+        "softmax: set VEC=8 gave 2.00x mean over the parent (1.00x to 3.00x, faster in 2 of 3 "
+        "steps, 2 tasks)");
   CHECK(ins.source_tasks == std::vector<std::string>{"a", "b"});
   CHECK(ins.tags == std::vector<std::string>{"refine", "consolidated"});
   CHECK(ins.q2 > 0);  // a prior from the measured effect
@@ -66,11 +67,12 @@ TEST_CASE("repeated trajectory evidence becomes an insight with counts and measu
 TEST_CASE("knob values most feasible seeds of a family agree on become draft insights", "[actors]") {
   consolidation_config cfg;
   cfg.min_evidence = 3;
-  std::vector<memory::memory_item> items = {seed("s1", "a", 8, 1), seed("s2", "b", 8, 2), seed("s3", "c", 8, 4),
-                                            seed("s4", "c", 4, 2)};
+  std::vector<memory::memory_item> items = {seed("s1", "a", 8, 1), seed("s2", "b", 8, 2),
+                                            seed("s3", "c", 8, 4), seed("s4", "c", 4, 2)};
   auto out = consolidate(items, cfg, 1);
   REQUIRE(out.insights.size() == 1);  // VEC=8 in 3 of 4; ACC values disagree
-  CHECK(out.insights[0].text == "softmax: VEC=8 in 3 of 4 feasible drafts (3 tasks, best 2.00x vs reference)");
+  CHECK(out.insights[0].text ==
+        "softmax: VEC=8 in 3 of 4 feasible drafts (3 tasks, best 2.00x vs reference)");
   CHECK(nlohmann::json::parse(out.insights[0].payload)["knobs"]["VEC"] == 8);
   CHECK(out.insights[0].tags[0] == "draft");
 }

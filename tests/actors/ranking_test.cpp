@@ -135,8 +135,8 @@ TEST_CASE("the knowledge base draws by softmax over speedup x confidence, with a
   };
   SECTION("scores follow predicted speedup times confidence") {
     CHECK(kb_score(opt("x", q.state, 2.0, 5), cfg) == Approx(2.0));
-    CHECK(kb_score(opt("x", q.state, 2.0, 1), cfg) == Approx(0.4));   // confidence 1/5
-    CHECK(kb_score(opt("x", q.state, 2.0, 0), cfg) == Approx(0.2));   // floor 0.1
+    CHECK(kb_score(opt("x", q.state, 2.0, 1), cfg) == Approx(0.4));  // confidence 1/5
+    CHECK(kb_score(opt("x", q.state, 2.0, 0), cfg) == Approx(0.2));  // floor 0.1
     std::vector<memory::memory_item> pool = {opt("good", q.state, 2.0, 5), opt("bad", q.state, 0.5, 5)};
     // exp(2 / 0.5) : exp(0.5 / 0.5) = e^3 : 1, about 95 %.
     CHECK(share(pool, "good") > 0.9);

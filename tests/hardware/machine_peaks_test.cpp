@@ -16,8 +16,8 @@ TEST_CASE("the peak micro-benchmarks measure a bandwidth curve and an FMA peak q
   CHECK(peaks->source == "measured");
   CHECK(peaks->signature == machine_signature());
   CHECK_FALSE(peaks->isa.empty());
-  CHECK(peaks->gflops > 0.5);       // even a scalar core does better than this
-  CHECK(peaks->gflops < 10000.0);   // one core
+  CHECK(peaks->gflops > 0.5);      // even a scalar core does better than this
+  CHECK(peaks->gflops < 10000.0);  // one core
   REQUIRE(peaks->bandwidth.size() == 2);
   CHECK(peaks->bandwidth[0].bytes == 64 * 1024.0);
   CHECK(peaks->bandwidth[0].gbps > 0.1);

@@ -106,15 +106,17 @@ TEST_CASE("memory inspect and export list the items a campaign learned; snapshot
   REQUIRE(test::run_to_end({KFORGE_BINARY, "memory", "inspect", "--store", snap, "--limit", "0"}, out) == 0);
   CHECK_THAT(out, Catch::Contains("reduction"));
   CHECK(test::run_to_end({KFORGE_BINARY, "snapshot", snap, "--store", store}, out) == 2);  // not empty
-  CHECK(test::run_to_end({KFORGE_BINARY, "memory", "inspect", "--store", (dir.path() / "no").string()}, out) == 2);
+  CHECK(test::run_to_end({KFORGE_BINARY, "memory", "inspect", "--store", (dir.path() / "no").string()},
+                         out) == 2);
 }
 
 TEST_CASE("a snapshot taken while a campaign runs in another process opens and warms a new campaign",
           "[runtime]") {
   test::temp_dir dir{"cli"};
   auto task = std::string{KFORGE_SOURCE_DIR} + "/configs/tasks/cpu/row_sum_256x2048.toml";
-  auto common = std::string{"[verifier]\nmin_runs = 3\nmax_runs = 5\ntarget_ms = 5\n"
-                            "[machine]\nworking_sets_kib = [64]\nstream_ms = 2\nfma_ms = 5\n"};
+  auto common = std::string{
+      "[verifier]\nmin_runs = 3\nmax_runs = 5\ntarget_ms = 5\n"
+      "[machine]\nworking_sets_kib = [64]\nstream_ms = 2\nfma_ms = 5\n"};
   auto cfg = write(dir, "r.toml",
                    "[campaign]\nname = \"live\"\ntasks = [\"" + task +
                        "\"]\n[budget]\nevaluations_per_task = 8\n[store]\npath = \"s\"\n" + common);

@@ -120,5 +120,6 @@ efficiency_buckets = [0.1, 0.5]
              Catch::Contains("camp.toml:18: key 'efficiency_buckets' must be ascending"));
   CHECK_THAT(error_of(std::string{good} + "[memory]\nkb_temperature = 0\n"),
              Catch::Contains("'kb_temperature' must be positive"));
-  CHECK_THAT(error_of(std::string{good} + "[archive]\nbest = 0\n"), Catch::Contains("'best' must be positive"));
+  CHECK_THAT(error_of(std::string{good} + "[archive]\nbest = 0\n"),
+             Catch::Contains("'best' must be positive"));
 }
