@@ -169,6 +169,7 @@ void start_tasks(supervisor_pointer self, std::vector<memory::task_record> store
   tc.archive.diverse = cfg.archive.diverse;
   tc.archive.min_distance = cfg.archive.min_distance;
   tc.archive.epsilon = cfg.archive.epsilon;
+  tc.archive.prior_scale = cfg.archive.prior_scale;
   tc.archive.alpha = cfg.alpha;
   tc.device = cfg.verifier.device;
   st.task_cfg = tc;

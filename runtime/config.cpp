@@ -214,12 +214,15 @@ campaign_config parse(const toml::value& root, const std::filesystem::path& file
   ms.from = from;
 
   const auto& arch = table_or_empty(root, "archive");
-  r.only(arch, "archive", {"best", "diverse", "min_distance", "epsilon"});
+  r.only(arch, "archive", {"best", "diverse", "min_distance", "epsilon", "prior_scale"});
   r.positive(arch, "best", c.archive.best);
   r.positive(arch, "diverse", c.archive.diverse, true);
   r.positive(arch, "min_distance", c.archive.min_distance);
   get_number(r, arch, "epsilon", c.archive.epsilon);
   r.fraction(arch, "epsilon", c.archive.epsilon);
+  get_number(r, arch, "prior_scale", c.archive.prior_scale);
+  if (c.archive.prior_scale < 0)
+    r.fail(arch.at("prior_scale"), "key 'prior_scale' must be zero or more");
 
   auto& vs = c.verifier;
   const auto& ver = table_or_empty(root, "verifier");

@@ -44,7 +44,7 @@ struct verifier_settings {
 
 /// issue 4: the memory's knowledge base, consolidation and cross-campaign import ([memory]).
 struct memory_settings {
-  int32_t kb_items = 2;              ///< knowledge-base optimizations drawn per refine step
+  int32_t kb_items = 1;              ///< knowledge-base optimizations drawn per refine step
   double kb_temperature = 0.5;       ///< softmax temperature over predicted speedup x confidence
   double kb_use_penalty = 0.1;       ///< penalty per log(1 + uses)
   double kb_confidence_samples = 5;  ///< samples for full confidence
@@ -62,7 +62,8 @@ struct archive_settings {
   int32_t best = 2;
   int32_t diverse = 4;
   int32_t min_distance = 2;
-  double epsilon = 0.1;
+  double epsilon = 0.05;
+  double prior_scale = 3.0;
 };
 
 /// issue 4: how the roofline peaks are obtained and used ([machine]).

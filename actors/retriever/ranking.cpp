@@ -137,8 +137,13 @@ std::vector<memory::memory_item> rank_items(const std::vector<memory::memory_ite
   // Keep N by the stage's Q, epsilon-greedy: each slot is random with probability epsilon.
   bool draft = query.stage == "draft";
   auto value = [draft](const scored& s) { return draft ? s.item->q1 : s.item->q2; };
-  std::stable_sort(candidates.begin(), candidates.end(),
-                   [&](const scored& a, const scored& b) { return value(a) > value(b); });
+  // Drafting ties (every feasible seed earns the same Q1) are broken by Q2, whose prior
+  // for a seed says how fast its setting was.
+  std::stable_sort(candidates.begin(), candidates.end(), [&](const scored& a, const scored& b) {
+    if (value(a) != value(b))
+      return value(a) > value(b);
+    return draft && a.item->q2 > b.item->q2;
+  });
   std::mt19937_64 rng{query.seed};
   std::uniform_real_distribution<double> coin{0.0, 1.0};
   while (!candidates.empty() && out.size() < static_cast<size_t>(query.n)) {

@@ -21,13 +21,17 @@ void archive::add(const memory::candidate_record& cand) {
     best_ns_ = cand.verdict.timing.median_ns;
 }
 
+double archive::prior(double latency_ns) const noexcept {
+  return std::tanh(cfg_.prior_scale * (std::log(best_ns_) - std::log(latency_ns)));
+}
+
 void archive::reward_parent(const std::string& hash, double reward) {
   auto it = index_.find(hash);
   if (it == index_.end())
     return;
   auto& e = all_[it->second];
   if (e.visits == 0)
-    e.q2 = std::tanh(std::log(best_ns_) - std::log(e.latency_ns));  // its prior, as of now
+    e.q2 = prior(e.latency_ns);  // its prior, as of now
   e.q2 += cfg_.alpha * (reward - e.q2);
   e.visits += 1;
 }
@@ -71,7 +75,7 @@ std::vector<archive_entry> archive::members() const {
   }
   for (auto& m : out)
     if (m.visits == 0)
-      m.q2 = std::tanh(std::log(best_ns_) - std::log(m.latency_ns));
+      m.q2 = prior(m.latency_ns);
   return out;
 }
 

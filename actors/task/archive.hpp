@@ -8,7 +8,7 @@
 // the `best` fastest, then, in order of latency, those whose knob settings
 // differ in at least `min_distance` knobs from every member already chosen,
 // up to `diverse` more. A member's Q2 is its value as a parent: it starts at
-// tanh(log best - log latency) (0 for the best, negative for slower ones) and
+// tanh(prior_scale (log best - log latency)) (0 for the best, negative for slower ones) and
 // moves toward the rewards of the children refined from it (Monte-Carlo,
 // alpha), including -1 for a step that found nothing new to try from it. So
 // the best is refined while that pays, and a diverse member takes over when
@@ -29,8 +29,9 @@ struct archive_config {
   int32_t best = 2;          ///< fastest members always kept
   int32_t diverse = 4;       ///< diverse members beside them
   int32_t min_distance = 2;  ///< knobs that must differ from every chosen member
-  double epsilon = 0.1;      ///< chance of a uniformly random parent
+  double epsilon = 0.05;     ///< chance of a uniformly random parent
   double alpha = 0.2;        ///< Monte-Carlo step size of a parent's Q2
+  double prior_scale = 3.0;  ///< how strongly a member's prior Q2 falls with its distance from the best
 };
 
 /// One archive member.
@@ -70,6 +71,9 @@ class archive {
                                         const std::vector<hardware::knob_setting>& b);
 
  private:
+  /// A member's Q2 before any child: tanh(prior_scale (log best - log latency)).
+  [[nodiscard]] double prior(double latency_ns) const noexcept;
+
   archive_config cfg_;
   std::vector<archive_entry> all_;       ///< every timed candidate, in arrival order
   std::map<std::string, size_t> index_;  ///< hash -> position in all_

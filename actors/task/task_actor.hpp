@@ -3,7 +3,8 @@
 // One task actor per operator runs its draft -> refine state machine:
 //
 //   start: load committed candidates (resume) -> reference timing
-//   step:  grant? -> retrieve context -> propose k -> verify each -> record each
+//   step:  parent by Q2 from the archive (refine) -> grant? -> retrieve context and
+//          knowledge-base picks -> propose k -> verify each -> record each
 //          (phase rules in step_rules.hpp)          \-> next step once all are committed
 //   done:  budget, plateau, exhausted search space, campaign stop
 //

@@ -50,6 +50,7 @@ TEST_CASE("the parent is chosen by Q2 and moves on when the best stops paying", 
   cfg.diverse = 2;
   cfg.min_distance = 1;
   cfg.epsilon = 0.0;
+  cfg.prior_scale = 1.0;
   archive a{cfg};
   a.add(cand("fast", {{"A", 1}}, 100));
   a.add(cand("slow", {{"A", 2}}, 130));
@@ -67,6 +68,18 @@ TEST_CASE("the parent is chosen by Q2 and moves on when the best stops paying", 
   CHECK(a.pick_parent(2).hash == "slow");
   a.reward_parent("unknown", 1.0);  // ignored
   CHECK(a.members().size() == 2);
+  SECTION("a larger prior scale keeps refining the best longer") {
+    cfg.prior_scale = 3.0;
+    archive b{cfg};
+    b.add(cand("fast", {{"A", 1}}, 100));
+    b.add(cand("slow", {{"A", 2}}, 130));
+    for (int i = 0; i < 3; ++i)
+      b.reward_parent("fast", -1.0);
+    CHECK(b.pick_parent(1).hash == "fast");  // -0.49 against tanh(3 log(100/130)) = -0.66
+    for (int i = 0; i < 2; ++i)
+      b.reward_parent("fast", -1.0);
+    CHECK(b.pick_parent(1).hash == "slow");
+  }
 }
 
 TEST_CASE("epsilon sometimes picks another member, deterministically per seed", "[actors]") {
