@@ -178,7 +178,8 @@ campaign_config parse(const toml::value& root, const std::filesystem::path& file
   r.only(mem, "memory",
          {"enabled", "context_items", "lambda", "epsilon", "alpha", "cross_task", "use_values", "kb_items",
           "kb_temperature", "kb_use_penalty", "kb_confidence_samples", "kb_bound_match", "kb_family_match",
-          "consolidate_every", "insight_min_evidence", "retire_min_visits", "retire_below", "from"});
+          "cross_family", "consolidate_every", "insight_min_evidence", "retire_min_visits", "retire_below",
+          "from"});
   r.get(mem, "enabled", c.memory_enabled);
   r.positive(mem, "context_items", c.context_items, true);
   r.positive(mem, "lambda", c.lambda);
@@ -203,6 +204,7 @@ campaign_config parse(const toml::value& root, const std::filesystem::path& file
   r.fraction(mem, "kb_bound_match", ms.kb_bound_match);
   get_number(r, mem, "kb_family_match", ms.kb_family_match);
   r.fraction(mem, "kb_family_match", ms.kb_family_match);
+  r.get(mem, "cross_family", ms.cross_family);
   r.positive(mem, "consolidate_every", ms.consolidate_every, true);
   r.positive(mem, "insight_min_evidence", ms.insight_min_evidence);
   r.positive(mem, "retire_min_visits", ms.retire_min_visits);

@@ -50,6 +50,7 @@ struct memory_settings {
   double kb_confidence_samples = 5;  ///< samples for full confidence
   double kb_bound_match = 0.6;       ///< weight of an entry from another efficiency bucket, same bound
   double kb_family_match = 0.3;      ///< weight of an entry from another bound of the family
+  bool cross_family = true;          ///< seeds and changes of other families may be retrieved
   int32_t consolidate_every = 40;    ///< experiences between consolidation passes; 0 = never
   int32_t insight_min_evidence = 3;  ///< observations before a rule becomes an insight
   int32_t retire_min_visits = 8;     ///< value updates before an item may be retired

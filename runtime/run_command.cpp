@@ -80,6 +80,7 @@ actors::ranking_config ranking_of(const campaign_config& cfg) {
   r.kb_confidence_samples = cfg.memory.kb_confidence_samples;
   r.kb_bound_match = cfg.memory.kb_bound_match;
   r.kb_family_match = cfg.memory.kb_family_match;
+  r.cross_family = cfg.memory.cross_family;
   return r;
 }
 

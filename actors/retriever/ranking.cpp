@@ -34,8 +34,12 @@ bool from_task(const memory::memory_item& item, const std::string& task_id) {
 
 }  // namespace
 
-double similarity(const memory::memory_item& item, const context_query& query) noexcept {
+double similarity(const memory::memory_item& item, const context_query& query, bool cross_family) noexcept {
   if (item.retired || !usable_in(item, query.stage))
+    return 0.0;
+  // Settings and knob changes transfer within a family (knob names mean different
+  // things across templates); across families only distilled insights do.
+  if (!cross_family && item.family != query.family && item.kind != "insight")
     return 0.0;
   double score = item.family == query.family ? 1.0 : 0.2;
   if (!query.state.empty() && item.state == query.state)
@@ -118,7 +122,7 @@ std::vector<memory::memory_item> rank_items(const std::vector<memory::memory_ite
   for (const auto& item : pool) {
     if (!cfg.cross_task && !from_task(item, query.task_id))
       continue;
-    double sim = similarity(item, query);
+    double sim = similarity(item, query, cfg.cross_family);
     if (sim > 0)
       candidates.push_back({&item, sim});
   }

@@ -24,13 +24,17 @@ struct ranking_config {
   double kb_confidence_samples = 5;  ///< samples for full confidence; confidence = clamp(n / this, 0.1, 1)
   double kb_bound_match = 0.6;       ///< weight of an entry from another efficiency bucket of the same bound
   double kb_family_match = 0.3;      ///< weight of an entry from another bound of the same family
+  bool cross_family =
+      true;  ///< seeds and changes of other families may fill the context (else insights only)
 };
 
 /// Similarity of an item to a query in [0, 2]: same family weighs most, then
 /// the same performance state, then items from the same task. Items of a kind
 /// the stage cannot use score 0 (draft uses seeds and insights; refine uses
-/// optimizations, trajectory steps, seeds and insights), and so do retired items.
-[[nodiscard]] double similarity(const memory::memory_item& item, const context_query& query) noexcept;
+/// optimizations, trajectory steps, seeds and insights), and so do retired items
+/// and, with `cross_family` off, items of another family other than insights.
+[[nodiscard]] double similarity(const memory::memory_item& item, const context_query& query,
+                                bool cross_family = true) noexcept;
 
 /// Knowledge-base score of an optimization item: mean measured speedup over the parent
 /// (0 for an infeasible child) times confidence, minus kb_use_penalty * log(1 + samples).

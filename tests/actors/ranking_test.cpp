@@ -53,9 +53,13 @@ TEST_CASE("retrieval keeps the most valuable of the most similar items", "[actor
     // lambda*N = 2 most similar softmax seeds by id order: s-high, s-low.
     CHECK(ids(rank_items(pool, q, cfg)) == std::vector<std::string>{"s-high", "s-low"});
   }
-  SECTION("a valuable item of another family is over-fetched when few similar ones exist") {
+  SECTION("a valuable item of another family is over-fetched when few similar items exist") {
     cfg.lambda = 3;
     pool[4].q1 = 1.0;
+    CHECK(ids(rank_items(pool, q, cfg)) == std::vector<std::string>{"s-other", "s-high"});
+    cfg.cross_family = false;  // then only insights cross families
+    CHECK(ids(rank_items(pool, q, cfg)) == std::vector<std::string>{"s-high", "s-mid"});
+    pool[4].kind = "insight";
     CHECK(ids(rank_items(pool, q, cfg)) == std::vector<std::string>{"s-other", "s-high"});
   }
   SECTION("refine retrieves optimizations by Q2") {
