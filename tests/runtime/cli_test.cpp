@@ -59,7 +59,7 @@ TEST_CASE("status and resume report a finished campaign from the store alone", "
   CHECK_THAT(out, Catch::Contains("no store at"));
 }
 
-TEST_CASE("memory inspect and export list the items a campaign learned; snapshot copies the store",
+TEST_CASE("memory inspect and export list the items a campaign learned and snapshot copies the store",
           "[runtime]") {
   test::temp_dir dir{"cli"};
   auto cfg = write(dir, "m.toml",
