@@ -21,22 +21,24 @@ struct context_query {
   std::string state;  ///< performance-state signature of the parent; empty in draft
   int32_t n = 4;      ///< items wanted
   uint64_t seed = 0;  ///< drives the epsilon-greedy choice; part of the task's RNG stream
+  int32_t kb_n = 0;   ///< issue 4: knowledge-base optimizations wanted for `state` (refine)
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, context_query& x) {
   return f(caf::meta::type_name("context_query"), x.campaign, x.task_id, x.family, x.stage, x.state, x.n,
-           x.seed);
+           x.seed, x.kb_n);
 }
 
 /// Retriever -> task actor: the chosen items, best first.
 struct context_reply {
   std::vector<memory::memory_item> items;
+  std::vector<memory::memory_item> kb;  ///< issue 4: knowledge-base picks for the state, sampled
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, context_reply& x) {
-  return f(caf::meta::type_name("context_reply"), x.items);
+  return f(caf::meta::type_name("context_reply"), x.items, x.kb);
 }
 
 /// The kernel a refinement starts from.
@@ -64,12 +66,13 @@ struct policy_request {
   std::vector<parent_info> parent;                         ///< exactly one in refine, none in draft
   std::vector<std::string> feedback;                       ///< recent verifier feedback, newest last
   std::vector<std::vector<hardware::knob_setting>> tried;  ///< settings this task already evaluated
+  std::vector<memory::memory_item> kb;  ///< issue 4: knowledge-base optimizations for the parent's state
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, policy_request& x) {
   return f(caf::meta::type_name("policy_request"), x.campaign, x.task_id, x.stage, x.k, x.seed, x.context,
-           x.parent, x.feedback, x.tried);
+           x.parent, x.feedback, x.tried, x.kb);
 }
 
 /// One candidate kernel proposed by a policy.

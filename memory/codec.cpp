@@ -141,7 +141,11 @@ json to_value(const memory_item& r) {
               {"visits2", r.visits2},
               {"source_tasks", r.source_tasks},
               {"created_ms", r.created_ms},
-              {"updated_ms", r.updated_ms}};
+              {"updated_ms", r.updated_ms},
+              {"samples", r.samples},
+              {"mean_speedup", f64(r.mean_speedup)},
+              {"feasible_samples", r.feasible_samples},
+              {"retired", r.retired}};
 }
 
 json to_value(const llm_call_record& r) {
@@ -427,7 +431,11 @@ void convert(const json& j, const std::string& path, memory_item& r, std::string
       .optional("visits2", r.visits2)
       .optional("source_tasks", r.source_tasks)
       .optional("created_ms", r.created_ms)
-      .optional("updated_ms", r.updated_ms);
+      .optional("updated_ms", r.updated_ms)
+      .optional("samples", r.samples)
+      .optional("mean_speedup", r.mean_speedup)
+      .optional("feasible_samples", r.feasible_samples)
+      .optional("retired", r.retired);
 }
 
 void convert(const json& j, const std::string& path, llm_call_record& r, std::string& problem) {

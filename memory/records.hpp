@@ -88,6 +88,11 @@ struct memory_item {
   std::vector<std::string> source_tasks;
   int64_t created_ms = 0;
   int64_t updated_ms = 0;
+  // issue 4: knowledge-base statistics and retirement.
+  int64_t samples = 0;      ///< measured outcomes of applying it (optimization, insight): children evaluated
+  double mean_speedup = 0;  ///< running mean of the child's speedup over its parent (0 when infeasible)
+  int64_t feasible_samples = 0;  ///< of `samples`, how many children were feasible
+  bool retired = false;          ///< retired by consolidation: kept for inspection, never retrieved
 };
 
 /// One policy call. Table `llm_calls`, key = request hash (the response cache).
@@ -140,7 +145,8 @@ typename Inspector::result_type inspect(Inspector& f, candidate_record& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, memory_item& x) {
   return f(caf::meta::type_name("memory_item"), x.id, x.kind, x.family, x.state, x.tags, x.text, x.payload,
-           x.q1, x.q2, x.visits1, x.visits2, x.source_tasks, x.created_ms, x.updated_ms);
+           x.q1, x.q2, x.visits1, x.visits2, x.source_tasks, x.created_ms, x.updated_ms, x.samples,
+           x.mean_speedup, x.feasible_samples, x.retired);
 }
 
 template <class Inspector>

@@ -25,6 +25,9 @@
 //
 //   meta-key         = "schema_version"                    ; decimal schema version of the store
 //                    | "peak/" device "/" metric           ; measured machine peak, e.g. "peak/cpu/gflops"
+//                                                           ;   metric: gflops (f64 text), bandwidth (JSON
+//                                                           ;   [[bytes, gbps], ...]), signature, measured_ms
+//                    | "memory_from/" sha256(path)         ; a snapshot whose memory items were imported
 //                    | "config/" campaign-id               ; config hashes and other free-form strings
 //
 //   campaign_record  = {"id": str!, "config_path": str, "config_hash": str, "config_text": str,
@@ -48,7 +51,8 @@
 //   timing_stats     = {"median_ns": f64, "min_ns": f64, "mean_ns": f64, "stddev_ns": f64, "count": i32}
 //   memory_item      = {"id": str!, "kind": str, "family": str, "state": str, "tags": [str],
 //                       "text": str, "payload": str, "q1": f64, "q2": f64, "visits1": i64,
-//                       "visits2": i64, "source_tasks": [str], "created_ms": i64, "updated_ms": i64}
+//                       "visits2": i64, "source_tasks": [str], "created_ms": i64, "updated_ms": i64,
+//                       "samples": i64, "mean_speedup": f64, "feasible_samples": i64, "retired": bool}
 //   llm_call_record  = {"request_hash": str!, "campaign": str, "task_id": str, "endpoint": str,
 //                       "model": str, "tokens_in": i64, "tokens_out": i64, "latency_ms": f64,
 //                       "cost": f64, "outcome": str, "attempts": i32, "response": str,

@@ -8,6 +8,9 @@
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
+#include <algorithm>
+#include <deque>
+#include <limits>
 #include <map>
 #include <set>
 
@@ -20,9 +23,11 @@ using clock_type = std::chrono::steady_clock;
 struct supervisor_state {
   supervisor_setup setup;
   memory::campaign_record campaign;
-  std::map<std::string, actors::task_progress> tasks;  // by task id
-  std::map<caf::actor_addr, std::string> live;         // task actors still running
-  std::vector<actors::task_actor> handles;             // keeps task actors reachable
+  std::map<std::string, actors::task_progress> tasks;               // by task id
+  std::map<caf::actor_addr, std::string> live;                      // task actors still running
+  std::vector<actors::task_actor> handles;                          // keeps task actors reachable
+  std::deque<std::pair<std::string, memory::task_record>> waiting;  // not started yet (max_live_tasks)
+  actors::task_config task_cfg;
   int64_t budget = 0;
   int64_t granted = 0;  // evaluations granted in this run
   int64_t start_evaluations = 0;
@@ -74,6 +79,7 @@ void stop_tasks(supervisor_pointer self, const std::string& note) {
   if (st.stopping)
     return;
   st.stopping = true;
+  st.waiting.clear();
   if (st.note.empty())
     st.note = note;
   st.log.info("stopping campaign", {{"campaign", st.setup.config.name}, {"reason", note}});
@@ -141,6 +147,23 @@ void close_campaign(supervisor_pointer self) {
           });
 }
 
+// Starts waiting tasks, in order, while fewer than max_live_tasks run.
+void start_waiting(supervisor_pointer self) {
+  auto& st = self->state;
+  auto limit = st.setup.config.max_live_tasks > 0 ? static_cast<size_t>(st.setup.config.max_live_tasks)
+                                                  : std::numeric_limits<size_t>::max();
+  actors::task_peers peers{self, st.setup.retriever, st.setup.llm, st.setup.verifier, st.setup.curator};
+  while (!st.stopping && !st.waiting.empty() && st.live.size() < limit) {
+    auto [id, rec] = std::move(st.waiting.front());
+    st.waiting.pop_front();
+    auto h = actors::spawn_task(self->system(), st.setup.tasks, id, std::move(rec), st.task_cfg, peers);
+    self->monitor(h);
+    st.live.emplace(h.address(), id);
+    st.handles.push_back(h);
+    self->send(h, start_atom_v);
+  }
+}
+
 void start_tasks(supervisor_pointer self, std::vector<memory::task_record> stored) {
   auto& st = self->state;
   const auto& cfg = st.setup.config;
@@ -158,12 +181,18 @@ void start_tasks(supervisor_pointer self, std::vector<memory::task_record> store
   tc.candidates_per_step = cfg.candidates_per_step;
   tc.policy_reasks = cfg.llm.task_reasks;
   tc.context_items = cfg.memory_enabled ? cfg.context_items : 0;
-  tc.peak_gflops = cfg.peak_gflops;
-  tc.peak_gbps = cfg.peak_gbps;
-  tc.peaks_source = "nominal";
+  tc.kb_items = cfg.memory_enabled ? cfg.memory.kb_items : 0;
+  tc.roofline = st.setup.roofline;
+  tc.archive.best = cfg.archive.best;
+  tc.archive.diverse = cfg.archive.diverse;
+  tc.archive.min_distance = cfg.archive.min_distance;
+  tc.archive.epsilon = cfg.archive.epsilon;
+  tc.archive.prior_scale = cfg.archive.prior_scale;
+  tc.archive.alpha = cfg.alpha;
   tc.device = cfg.verifier.device;
-  actors::task_peers peers{self, st.setup.retriever, st.setup.llm, st.setup.verifier, st.setup.curator};
-  for (const auto& [id, def] : *st.setup.tasks) {
+  st.task_cfg = tc;
+  for (const auto& id : task_start_order(*st.setup.tasks, cfg.family_order)) {
+    const auto& def = st.setup.tasks->at(id);
     memory::task_record rec;
     auto it = by_id.find(id);
     if (it != by_id.end()) {
@@ -181,23 +210,19 @@ void start_tasks(supervisor_pointer self, std::vector<memory::task_record> store
     st.tasks[id] = actors::progress_of(rec, cfg.evaluations_per_task);
     if (rec.phase == "done")
       continue;
-    auto h = actors::spawn_task(self->system(), st.setup.tasks, id, std::move(rec), tc, peers);
-    self->monitor(h);
-    st.live.emplace(h.address(), id);
-    st.handles.push_back(h);
+    st.waiting.emplace_back(id, std::move(rec));
   }
   st.start_evaluations = committed(st);
   st.log.info("campaign running", {{"campaign", cfg.name},
                                    {"tasks", st.tasks.size()},
-                                   {"live", st.live.size()},
+                                   {"unfinished", st.waiting.size()},
                                    {"committed", st.start_evaluations},
                                    {"budget", st.budget}});
-  if (st.live.empty()) {
+  if (st.waiting.empty()) {
     close_campaign(self);
     return;
   }
-  for (const auto& h : st.handles)
-    self->send(h, start_atom_v);
+  start_waiting(self);
 }
 
 supervisor_actor::behavior_type supervisor_behavior(supervisor_pointer self, supervisor_setup setup) {
@@ -208,6 +233,7 @@ supervisor_actor::behavior_type supervisor_behavior(supervisor_pointer self, sup
   self->set_down_handler([self](caf::down_msg& dm) {
     auto& s = self->state;
     s.live.erase(dm.source);
+    start_waiting(self);
     if (s.live.empty())
       close_campaign(self);
   });
@@ -312,6 +338,21 @@ supervisor_actor::behavior_type supervisor_behavior(supervisor_pointer self, sup
 }
 
 }  // namespace
+
+std::vector<std::string> task_start_order(const hardware::task_map& tasks,
+                                          const std::vector<std::string>& family_order) {
+  auto rank = [&](const std::string& family) {
+    auto it = std::find(family_order.begin(), family_order.end(), family);
+    return static_cast<size_t>(it - family_order.begin());  // unlisted families last
+  };
+  std::vector<std::string> ids;
+  for (const auto& [id, def] : tasks)
+    ids.push_back(id);
+  std::stable_sort(ids.begin(), ids.end(), [&](const std::string& a, const std::string& b) {
+    return rank(tasks.at(a).family) < rank(tasks.at(b).family);
+  });
+  return ids;
+}
 
 supervisor_actor spawn_supervisor(caf::actor_system& sys, supervisor_setup setup) {
   return sys.spawn(supervisor_behavior, std::move(setup));

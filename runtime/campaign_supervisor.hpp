@@ -51,7 +51,13 @@ struct supervisor_setup {
   actors::curator_actor curator;
   progress_listener listener;
   std::chrono::milliseconds tick{500};
+  actors::roofline_config roofline;  ///< issue 4: the measured peaks for the performance state
 };
+
+/// issue 4: the order in which a campaign's tasks start: families in `family_order`
+/// first, in that order, then the others; by task id within a family.
+[[nodiscard]] std::vector<std::string> task_start_order(const hardware::task_map& tasks,
+                                                        const std::vector<std::string>& family_order);
 
 /// Spawns the supervisor; it starts at once. The listener gets `done` when it ends.
 [[nodiscard]] supervisor_actor spawn_supervisor(caf::actor_system& sys, supervisor_setup setup);

@@ -17,6 +17,9 @@ struct run_options {
   std::string campaign;                        ///< resume: which unfinished campaign (default: the only one)
   bool progress = true;                        ///< live progress on stdout
   size_t threads = 0;                          ///< scheduler threads (0 = cores, at least 2)
+  // issue 4
+  std::optional<std::filesystem::path> memory_from;  ///< overrides [memory] from
+  bool measure_peaks = false;                        ///< measure the machine peaks again
 };
 
 /// `kforge run CONFIG`: runs (or continues) the campaign in the foreground.
@@ -26,6 +29,32 @@ struct run_options {
 /// `kforge resume --store PATH`: continues an unfinished campaign from the
 /// config stored with it; nothing but the store is needed.
 [[nodiscard]] int resume_command(const run_options& opts);
+
+/// issue 4: `kforge snapshot OUT --store PATH`: a consistent, compacted copy of the
+/// store, safe while a campaign runs in another process.
+[[nodiscard]] int snapshot_command(const std::filesystem::path& store, const std::filesystem::path& out);
+
+/// issue 4: options of `kforge memory inspect|export` and `kforge export`.
+struct memory_options {
+  std::filesystem::path store;
+  std::string kind;        ///< inspect: only this kind
+  std::string family;      ///< inspect: only this family
+  size_t limit = 50;       ///< inspect: rows at most (0 = all)
+  bool retired = false;    ///< inspect: include retired items
+  std::string sort = "q";  ///< inspect: q (the larger of Q1, Q2) | visits | kind
+  std::string out;         ///< export: file; empty = stdout
+  std::string campaign;    ///< export: candidates of this campaign only
+  bool sources = false;    ///< export: include kernel sources
+};
+
+/// `kforge memory inspect --store PATH`: the memory items with their values, as a table.
+[[nodiscard]] int memory_inspect_command(const memory_options& opts);
+
+/// `kforge memory export --store PATH [--out FILE]`: every memory item as one JSON line.
+[[nodiscard]] int memory_export_command(const memory_options& opts);
+
+/// `kforge export --store PATH [--campaign C] [--out FILE]`: candidates (trajectories) as JSON lines.
+[[nodiscard]] int export_command(const memory_options& opts);
 
 /// `kforge status --store PATH`: where the store's campaigns stand, without running anything.
 [[nodiscard]] int status_command(const std::filesystem::path& store, const std::string& campaign);

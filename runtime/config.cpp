@@ -99,6 +99,25 @@ void get_number(const reader& r, const toml::value& table, const char* key, doub
     r.get(table, key, out);
 }
 
+// A list of numbers; integers are accepted.
+void get_numbers(const reader& r, const toml::value& table, const char* key, std::vector<double>& out) {
+  if (!table.is_table() || !table.contains(key))
+    return;
+  const auto& v = table.at(key);
+  if (!v.is_array())
+    r.fail(v, "key '" + std::string{key} + "' must be a list of numbers");
+  std::vector<double> values;
+  for (const auto& x : v.as_array()) {
+    if (x.is_integer())
+      values.push_back(static_cast<double>(x.as_integer()));
+    else if (x.is_floating())
+      values.push_back(x.as_floating());
+    else
+      r.fail(x, "key '" + std::string{key} + "' must be a list of numbers");
+  }
+  out = std::move(values);
+}
+
 const toml::value& table_or_empty(const toml::value& root, const char* name) {
   static const toml::value empty = toml::table{};
   return root.contains(name) ? root.at(name) : empty;
@@ -228,12 +247,12 @@ campaign_config parse(const toml::value& root, const std::filesystem::path& file
   c.text = text;
   r.only(root, "top level",
          {"campaign", "budget", "policy", "memory", "verifier", "store", "machine", "cuda", "kernelbench",
-          "llm"});
+          "llm", "archive"});
   if (!root.contains("campaign"))
     r.fail("missing required table [campaign]");
 
   const auto& camp = root.at("campaign");
-  r.only(camp, "campaign", {"name", "seed", "tasks"});
+  r.only(camp, "campaign", {"name", "seed", "tasks", "max_live_tasks", "family_order"});
   if (!camp.contains("name"))
     r.fail(camp, "missing required key 'name' in [campaign]");
   r.get(camp, "name", c.name);
@@ -251,6 +270,8 @@ campaign_config parse(const toml::value& root, const std::filesystem::path& file
   r.get(camp, "tasks", c.tasks);
   if (c.tasks.empty())
     r.fail(camp.at("tasks"), "'tasks' names no task files");
+  r.positive(camp, "max_live_tasks", c.max_live_tasks, true);
+  r.get(camp, "family_order", c.family_order);
 
   const auto& budget = table_or_empty(root, "budget");
   r.only(budget, "budget", {"evaluations_per_task", "evaluations", "wall_minutes", "plateau"});
@@ -274,7 +295,10 @@ campaign_config parse(const toml::value& root, const std::filesystem::path& file
 
   const auto& mem = table_or_empty(root, "memory");
   r.only(mem, "memory",
-         {"enabled", "context_items", "lambda", "epsilon", "alpha", "cross_task", "use_values"});
+         {"enabled", "context_items", "lambda", "epsilon", "alpha", "cross_task", "use_values", "kb_items",
+          "kb_temperature", "kb_use_penalty", "kb_confidence_samples", "kb_bound_match", "kb_family_match",
+          "cross_family", "consolidate_every", "insight_min_evidence", "retire_min_visits", "retire_below",
+          "from"});
   r.get(mem, "enabled", c.memory_enabled);
   r.positive(mem, "context_items", c.context_items, true);
   r.positive(mem, "lambda", c.lambda);
@@ -284,6 +308,42 @@ campaign_config parse(const toml::value& root, const std::filesystem::path& file
   r.fraction(mem, "alpha", c.alpha);
   r.get(mem, "cross_task", c.cross_task);
   r.get(mem, "use_values", c.use_values);
+  auto& ms = c.memory;
+  r.positive(mem, "kb_items", ms.kb_items, true);
+  get_number(r, mem, "kb_temperature", ms.kb_temperature);
+  if (ms.kb_temperature <= 0)
+    r.fail(mem.at("kb_temperature"), "key 'kb_temperature' must be positive");
+  get_number(r, mem, "kb_use_penalty", ms.kb_use_penalty);
+  if (ms.kb_use_penalty < 0)
+    r.fail(mem.at("kb_use_penalty"), "key 'kb_use_penalty' must be zero or more");
+  get_number(r, mem, "kb_confidence_samples", ms.kb_confidence_samples);
+  if (ms.kb_confidence_samples <= 0)
+    r.fail(mem.at("kb_confidence_samples"), "key 'kb_confidence_samples' must be positive");
+  get_number(r, mem, "kb_bound_match", ms.kb_bound_match);
+  r.fraction(mem, "kb_bound_match", ms.kb_bound_match);
+  get_number(r, mem, "kb_family_match", ms.kb_family_match);
+  r.fraction(mem, "kb_family_match", ms.kb_family_match);
+  r.get(mem, "cross_family", ms.cross_family);
+  r.positive(mem, "consolidate_every", ms.consolidate_every, true);
+  r.positive(mem, "insight_min_evidence", ms.insight_min_evidence);
+  r.positive(mem, "retire_min_visits", ms.retire_min_visits);
+  get_number(r, mem, "retire_below", ms.retire_below);
+  if (ms.retire_below < -1 || ms.retire_below > 1)
+    r.fail(mem.at("retire_below"), "key 'retire_below' must be between -1 and 1");
+  std::string from;
+  r.get(mem, "from", from);
+  ms.from = from;
+
+  const auto& arch = table_or_empty(root, "archive");
+  r.only(arch, "archive", {"best", "diverse", "min_distance", "epsilon", "prior_scale"});
+  r.positive(arch, "best", c.archive.best);
+  r.positive(arch, "diverse", c.archive.diverse, true);
+  r.positive(arch, "min_distance", c.archive.min_distance);
+  get_number(r, arch, "epsilon", c.archive.epsilon);
+  r.fraction(arch, "epsilon", c.archive.epsilon);
+  get_number(r, arch, "prior_scale", c.archive.prior_scale);
+  if (c.archive.prior_scale < 0)
+    r.fail(arch.at("prior_scale"), "key 'prior_scale' must be zero or more");
 
   auto& vs = c.verifier;
   const auto& ver = table_or_empty(root, "verifier");
@@ -381,17 +441,37 @@ campaign_config parse(const toml::value& root, const std::filesystem::path& file
   r.positive(store, "map_mib", c.store_map_mib);
 
   const auto& machine = table_or_empty(root, "machine");
-  r.only(machine, "machine", {"peak_gflops", "peak_gbps"});
-  get_number(r, machine, "peak_gflops", c.peak_gflops);
-  get_number(r, machine, "peak_gbps", c.peak_gbps);
-  if (c.peak_gflops <= 0 || c.peak_gbps <= 0)
+  auto& mc = c.machine;
+  r.only(machine, "machine",
+         {"measure", "peak_gflops", "peak_gbps", "working_sets_kib", "stream_ms", "fma_ms",
+          "latency_floor_us", "efficiency_buckets"});
+  r.get(machine, "measure", mc.measure);
+  get_number(r, machine, "peak_gflops", mc.peak_gflops);
+  get_number(r, machine, "peak_gbps", mc.peak_gbps);
+  if (mc.peak_gflops <= 0 || mc.peak_gbps <= 0)
     r.fail(machine, "machine peaks must be positive");
+  get_numbers(r, machine, "working_sets_kib", mc.working_sets_kib);
+  if (mc.working_sets_kib.empty() ||
+      std::any_of(mc.working_sets_kib.begin(), mc.working_sets_kib.end(), [](double x) { return x < 4; }))
+    r.fail(machine.at("working_sets_kib"), "key 'working_sets_kib' must list sizes of at least 4 KiB");
+  get_number(r, machine, "stream_ms", mc.stream_ms);
+  get_number(r, machine, "fma_ms", mc.fma_ms);
+  if (mc.stream_ms <= 0 || mc.fma_ms <= 0)
+    r.fail(machine, "'stream_ms' and 'fma_ms' must be positive");
+  get_number(r, machine, "latency_floor_us", mc.latency_floor_us);
+  if (mc.latency_floor_us < 0)
+    r.fail(machine.at("latency_floor_us"), "key 'latency_floor_us' must be zero or more");
+  get_numbers(r, machine, "efficiency_buckets", mc.efficiency_buckets);
+  if (!std::is_sorted(mc.efficiency_buckets.begin(), mc.efficiency_buckets.end()))
+    r.fail(machine.at("efficiency_buckets"), "key 'efficiency_buckets' must be ascending");
 
   // Relative paths are relative to the config file's directory.
   auto base = file.parent_path();
   parse_llm(r, root, base, c);
   if (c.store_path.is_relative())
     c.store_path = (base / c.store_path).lexically_normal();
+  if (!c.memory.from.empty() && c.memory.from.is_relative())
+    c.memory.from = (base / c.memory.from).lexically_normal();
   if (!vs.work_dir.empty() && std::filesystem::path{vs.work_dir}.is_relative())
     vs.work_dir = (base / vs.work_dir).lexically_normal().string();
   return c;

@@ -73,13 +73,52 @@ struct kernelbench_settings {
   double run_timeout_s = 600;      ///< one candidate's correctness trials and timing
 };
 
+/// issue 4: the memory's knowledge base, consolidation and cross-campaign import ([memory]).
+struct memory_settings {
+  int32_t kb_items = 1;              ///< knowledge-base optimizations drawn per refine step
+  double kb_temperature = 0.5;       ///< softmax temperature over predicted speedup x confidence
+  double kb_use_penalty = 0.1;       ///< penalty per log(1 + uses)
+  double kb_confidence_samples = 5;  ///< samples for full confidence
+  double kb_bound_match = 0.6;       ///< weight of an entry from another efficiency bucket, same bound
+  double kb_family_match = 0.3;      ///< weight of an entry from another bound of the family
+  bool cross_family = true;          ///< seeds and changes of other families may be retrieved
+  int32_t consolidate_every = 40;    ///< experiences between consolidation passes; 0 = never
+  int32_t insight_min_evidence = 3;  ///< observations before a rule becomes an insight
+  int32_t retire_min_visits = 8;     ///< value updates before an item may be retired
+  double retire_below = -0.5;        ///< retire when every visited stage value stays below this
+  std::filesystem::path from;        ///< a store or snapshot whose memory items seed this one; empty = none
+};
+
+/// issue 4: the per-task archive of parents ([archive]).
+struct archive_settings {
+  int32_t best = 2;
+  int32_t diverse = 4;
+  int32_t min_distance = 2;
+  double epsilon = 0.05;
+  double prior_scale = 3.0;
+};
+
+/// issue 4: how the roofline peaks are obtained and used ([machine]).
+struct machine_settings {
+  bool measure = true;       ///< measure the peaks (cached in the store); false: use the nominal peaks below
+  double peak_gflops = 100;  ///< nominal peaks, used when measure = false
+  double peak_gbps = 20;
+  std::vector<double> working_sets_kib = {256, 2048, 16384, 98304};  ///< triad working sets
+  double stream_ms = 40;                                             ///< triad time per working set
+  double fma_ms = 150;                                               ///< FMA benchmark time
+  double latency_floor_us = 2;  ///< roofline time below which a kernel counts as latency-bound
+  std::vector<double> efficiency_buckets = {0.05, 0.1, 0.2, 0.35, 0.5, 0.7};
+};
+
 /// A whole campaign config.
 struct campaign_config {
   std::filesystem::path file;  ///< where it was loaded from
   std::string text;            ///< its text (stored with the campaign)
   std::string name;            ///< campaign id, [a-z0-9_-]+
   uint64_t seed = 1;
-  std::vector<std::string> tasks;  ///< globs, relative to the config file
+  std::vector<std::string> tasks;         ///< globs, relative to the config file
+  int32_t max_live_tasks = 0;             ///< tasks searched at once; 0 = all (issue 4)
+  std::vector<std::string> family_order;  ///< families started first, in this order (issue 4)
   // [budget]
   int64_t evaluations_per_task = 20;
   int64_t evaluations = 0;  ///< overall; 0 = tasks x per-task
@@ -106,11 +145,12 @@ struct campaign_config {
   // [store]
   std::filesystem::path store_path;
   int64_t store_map_mib = 1024;
-  // [machine] roofline peaks used for the performance state
-  double peak_gflops = 100;
-  double peak_gbps = 20;
   // [llm] (issue 5): the openai policy's endpoints, retries and budgets
   actors::llm_settings llm;
+  // [memory] knowledge base and consolidation, [archive], [machine] roofline peaks (issue 4)
+  memory_settings memory;
+  archive_settings archive;
+  machine_settings machine;
 
   /// The overall evaluation budget: `evaluations`, or tasks x per-task when 0.
   [[nodiscard]] int64_t evaluation_budget(size_t task_count) const noexcept {

@@ -2,10 +2,12 @@
 
 #include "runtime/api_server.hpp"
 #include "runtime/backends.hpp"
+#include "runtime/campaign_setup.hpp"
 #include "runtime/campaign_supervisor.hpp"
 #include "runtime/commands.hpp"
 #include "runtime/hash.hpp"
 #include "runtime/log.hpp"
+#include "runtime/machine_roofline.hpp"
 #include "runtime/system_config.hpp"
 
 #include "actors/curator/curator_actor.hpp"
@@ -48,16 +50,6 @@ int64_t now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
-}
-
-actors::ranking_config ranking_of(const campaign_config& cfg) {
-  actors::ranking_config r;
-  r.lambda = cfg.lambda;
-  r.epsilon = cfg.epsilon;
-  r.use_values = cfg.use_values;
-  r.cross_task = cfg.cross_task;
-  r.enabled = cfg.memory_enabled;
-  return r;
 }
 
 std::optional<std::string> read_file(const std::filesystem::path& p) {
@@ -292,11 +284,7 @@ class daemon_loop {
       pool.backends = std::move(*backends);
       pool.tasks = std::make_shared<const hardware::task_map>(tasks);
       pool.settings_from = cfg.name;
-      actors::verifier_config vcfg;
-      vcfg.compile_jobs = cfg.verifier.compile_jobs;
-      vcfg.max_queue = cfg.verifier.max_queue;
-      vcfg.verdict_cache = cfg.verifier.verdict_cache;
-      vcfg.compile_cache_entries = cfg.verifier.compile_cache_entries;
+      auto vcfg = verifier_config_of(cfg);
       // Several pools (one per GPU) sit behind a router that deals out the tasks.
       std::vector<actors::verifier_actor> pools;
       for (const auto& b : pool.backends)
@@ -333,9 +321,7 @@ class daemon_loop {
     if (retriever_)
       return;
     retriever_ = actors::spawn_retriever(sys_, store_, ranking_of(cfg));
-    actors::curator_config ccfg;
-    ccfg.values.alpha = cfg.alpha;
-    curator_ = actors::spawn_curator(sys_, store_, *retriever_, ccfg, true);
+    curator_ = actors::spawn_curator(sys_, store_, *retriever_, curator_config_of(cfg), true);
     log_.info("memory shared by all campaigns", {{"settings_from", cfg.name}});
   }
 
@@ -358,17 +344,38 @@ class daemon_loop {
       auto id = t.id;
       tasks->emplace(std::move(id), std::move(t));
     }
+    auto lcfg = llm_proxy_config_of(cfg, store_);
+    if (!lcfg) {
+      fail(lcfg.error());
+      return;
+    }
+    // Warm from another store's memory (once per source), and the roofline of the campaign's device
+    // (measured once, then cached in the store). Both write the store outside the curator: LMDB
+    // serialises them with the curator's commits.
+    if (!cfg.memory.from.empty()) {
+      auto imported = import_memory(store_, cfg.memory.from);
+      if (!imported) {
+        fail(imported.error());
+        return;
+      }
+      log_.info("memory imported",
+                {{"campaign", name}, {"from", cfg.memory.from.string()}, {"items", *imported}});
+    }
+    std::string roof_note;
+    auto roofline = prepare_roofline(store_, cfg, false, roof_note);
+    if (!roofline) {
+      fail(roofline.error());
+      return;
+    }
+    log_.info("roofline", {{"campaign", name}, {"note", roof_note}});
     auto verifier = pool_for(cfg, *tasks);
     if (!verifier) {
       fail(verifier.error());
       return;
     }
     ensure_shared(cfg);
-    actors::llm_proxy_config lcfg;
-    lcfg.policy = cfg.policy;
-    lcfg.offline.explore = cfg.explore;
-    lcfg.offline.second_change = cfg.second_change;
-    auto llm = actors::spawn_llm_proxy(sys_, tasks, lcfg);
+    lcfg->curator = *curator_;
+    auto llm = actors::spawn_llm_proxy(sys_, tasks, *lcfg);
     auto& e = entries_[name];
     e.cfg = cfg;
     e.file = file;
@@ -383,7 +390,8 @@ class daemon_loop {
                            *verifier,
                            *curator_,
                            caf::actor_cast<progress_listener>(caf::actor{self_}),
-                           std::chrono::milliseconds{cfg_.tick_ms}};
+                           std::chrono::milliseconds{cfg_.tick_ms},
+                           *roofline};
     e.supervisor = spawn_supervisor(sys_, std::move(setup));
     registry_.set_state(name, "running", file, "");
     log_.info("campaign started", {{"campaign", name}, {"file", file.empty() ? "(store)" : file}});

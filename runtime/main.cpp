@@ -25,6 +25,10 @@ int main(int argc, char** argv) {
   run->add_option("--store", store_path, "store directory (overrides [store] path)");
   run->add_flag("--no-progress", "print plain progress lines instead of the live table");
   run->add_option("--threads", run_opts.threads, "scheduler threads (default: cores, at least 2)");
+  std::string memory_from;
+  run->add_option("--memory-from", memory_from,
+                  "start warm from the memory items of another store or snapshot (overrides [memory] from)");
+  run->add_flag("--measure-peaks", "measure the machine peaks again instead of using the cached ones");
 
   runtime::run_options resume_opts;
   auto* resume = app.add_subcommand("resume", "continue an unfinished campaign from its store alone");
@@ -57,6 +61,31 @@ int main(int argc, char** argv) {
   daemon->add_option("--static-dir", daemon_static, "dashboard files (default: installed or source copy)");
   daemon->add_option("--port-file", daemon_port_file, "write the bound API port to this file");
   daemon->add_option("--threads", daemon_threads, "scheduler threads (default: cores, at least 2)");
+  std::string snapshot_out;
+  auto* snapshot = app.add_subcommand(
+      "snapshot", "write a consistent, compacted copy of a store (safe while a campaign runs)");
+  snapshot->add_option("out", snapshot_out, "new directory for the copy (absent or empty)")->required();
+  snapshot->add_option("--store", store_path, "store directory")->required();
+
+  runtime::memory_options mem_opts;
+  auto* memory = app.add_subcommand("memory", "the memory items of a store: inspect or export");
+  memory->require_subcommand(1);
+  auto* inspect = memory->add_subcommand("inspect", "list memory items with their values");
+  inspect->add_option("--store", store_path, "store directory")->required();
+  inspect->add_option("--kind", mem_opts.kind, "only seed, trajectory, optimization or insight");
+  inspect->add_option("--family", mem_opts.family, "only this operator family");
+  inspect->add_option("--limit", mem_opts.limit, "rows at most (default 50; 0 = all)");
+  inspect->add_option("--sort", mem_opts.sort, "q (default), visits or kind");
+  inspect->add_flag("--retired", mem_opts.retired, "include retired items");
+  auto* mexport = memory->add_subcommand("export", "write every memory item as one JSON line");
+  mexport->add_option("--store", store_path, "store directory")->required();
+  mexport->add_option("--out", mem_opts.out, "output file (default: stdout)");
+
+  auto* cexport = app.add_subcommand("export", "write a store's candidates (trajectories) as JSON lines");
+  cexport->add_option("--store", store_path, "store directory")->required();
+  cexport->add_option("--campaign", mem_opts.campaign, "only this campaign");
+  cexport->add_option("--out", mem_opts.out, "output file (default: stdout)");
+  cexport->add_flag("--sources", mem_opts.sources, "include kernel sources");
 
   CLI11_PARSE(app, argc, argv);
 
@@ -75,6 +104,9 @@ int main(int argc, char** argv) {
     if (!store_path.empty())
       run_opts.store = store_path;
     run_opts.progress = run->count("--no-progress") == 0;
+    if (!memory_from.empty())
+      run_opts.memory_from = memory_from;
+    run_opts.measure_peaks = run->count("--measure-peaks") > 0;
     return runtime::run_command(run_opts);
   }
   if (resume->parsed()) {
@@ -96,6 +128,16 @@ int main(int argc, char** argv) {
     if (daemon_threads >= 0)
       daemon_opts.threads = daemon_threads;
     return runtime::daemon_command(daemon_opts);
+  }
+  if (snapshot->parsed())
+    return runtime::snapshot_command(store_path, snapshot_out);
+  if (inspect->parsed() || mexport->parsed() || cexport->parsed()) {
+    mem_opts.store = store_path;
+    if (inspect->parsed())
+      return runtime::memory_inspect_command(mem_opts);
+    if (mexport->parsed())
+      return runtime::memory_export_command(mem_opts);
+    return runtime::export_command(mem_opts);
   }
   return runtime::status_command(store_path, status_campaign);
 }

@@ -1,7 +1,9 @@
 #include "runtime/backends.hpp"
+#include "runtime/campaign_setup.hpp"
 #include "runtime/campaign_supervisor.hpp"
 #include "runtime/commands.hpp"
 #include "runtime/log.hpp"
+#include "runtime/machine_roofline.hpp"
 #include "runtime/progress_view.hpp"
 #include "runtime/system_config.hpp"
 
@@ -69,16 +71,6 @@ class progress_printer {
   double last_ms_ = -1;
 };
 
-actors::ranking_config ranking_of(const campaign_config& cfg) {
-  actors::ranking_config r;
-  r.lambda = cfg.lambda;
-  r.epsilon = cfg.epsilon;
-  r.use_values = cfg.use_values;
-  r.cross_task = cfg.cross_task;
-  r.enabled = cfg.memory_enabled;
-  return r;
-}
-
 int run_campaign(const campaign_config& cfg, const run_options& opts) {
   log::logger lg{"kforge.run"};
   auto task_list = hardware::load_tasks(cfg.file.parent_path(), cfg.tasks);
@@ -99,6 +91,22 @@ int run_campaign(const campaign_config& cfg, const run_options& opts) {
               << '\n';
     return 1;
   }
+  if (!cfg.memory.from.empty()) {
+    auto imported = import_memory(*store, cfg.memory.from);
+    if (!imported) {
+      std::cerr << "kforge: " << describe(imported.error()) << '\n';
+      return code_of(imported.error()) == errc::bad_config ? 2 : 1;
+    }
+    std::cout << "kforge: memory from " << cfg.memory.from.string() << ": " << *imported
+              << " items imported\n";
+  }
+  std::string roof_note;
+  auto roofline = prepare_roofline(*store, cfg, opts.measure_peaks, roof_note);
+  if (!roofline) {
+    std::cerr << "kforge: cannot obtain the machine peaks: " << describe(roofline.error()) << '\n';
+    return 1;
+  }
+  std::cout << "kforge: " << roof_note << '\n';
   auto work_dir =
       cfg.verifier.work_dir.empty() ? cfg.store_path / "work" : std::filesystem::path{cfg.verifier.work_dir};
   auto backends = make_backends(cfg, work_dir);  // issue 7: one per GPU with device "cuda:all"
@@ -107,15 +115,11 @@ int run_campaign(const campaign_config& cfg, const run_options& opts) {
     return 2;
   }
 
-  // issue 5: the openai policy's prompt templates; an error names file:line:column.
-  std::shared_ptr<const actors::prompt_builder> prompts;
-  if (cfg.policy == "openai") {
-    auto loaded = actors::prompt_builder::load(cfg.llm.prompts_dir);
-    if (!loaded) {
-      std::cerr << "kforge: " << describe(loaded.error()) << '\n';
-      return 2;
-    }
-    prompts = std::make_shared<const actors::prompt_builder>(std::move(*loaded));
+  // The LLM proxy's settings (for openai: its prompt templates; an error names file:line:column).
+  auto lcfg = llm_proxy_config_of(cfg, *store);
+  if (!lcfg) {
+    std::cerr << "kforge: " << describe(lcfg.error()) << '\n';
+    return 2;
   }
 
   std::cout << "kforge: campaign " << cfg.name << ", " << tasks->size() << " tasks, store "
@@ -130,27 +134,12 @@ int run_campaign(const campaign_config& cfg, const run_options& opts) {
     system_config sys_cfg{opts.threads};
     caf::actor_system sys{sys_cfg};
     auto retriever = actors::spawn_retriever(sys, *store, ranking_of(cfg));
-    actors::curator_config ccfg;
-    ccfg.values.alpha = cfg.alpha;
-    auto curator = actors::spawn_curator(sys, *store, retriever, ccfg, true);
-    actors::llm_proxy_config lcfg;
-    lcfg.policy = cfg.policy;
-    lcfg.offline.explore = cfg.explore;
-    lcfg.offline.second_change = cfg.second_change;
-    if (cfg.policy == "openai") {
-      lcfg.llm = cfg.llm;
-      lcfg.prompts = prompts;
-      lcfg.campaign = cfg.name;
-      lcfg.store = &*store;
-      lcfg.curator = curator;
-      lcfg.seed = cfg.seed;
-    }
-    auto llm = actors::spawn_llm_proxy(sys, tasks, lcfg);
-    actors::verifier_config vcfg;
-    vcfg.compile_jobs = cfg.verifier.compile_jobs;
-    vcfg.max_queue = cfg.verifier.max_queue;
-    vcfg.verdict_cache = cfg.verifier.verdict_cache;
-    vcfg.compile_cache_entries = cfg.verifier.compile_cache_entries;
+    auto curator = actors::spawn_curator(sys, *store, retriever, curator_config_of(cfg), true);
+    // A copy: a handle kept outside this scope would keep the curator alive past the actor system.
+    auto proxy_cfg = *lcfg;
+    proxy_cfg.curator = curator;
+    auto llm = actors::spawn_llm_proxy(sys, tasks, std::move(proxy_cfg));
+    auto vcfg = verifier_config_of(cfg);
     // One verifier pool per device; several (one per GPU) behind a router that deals out the tasks.
     std::vector<actors::verifier_actor> pools;
     for (const auto& b : *backends)
@@ -165,7 +154,8 @@ int run_campaign(const campaign_config& cfg, const run_options& opts) {
                            verifier,
                            curator,
                            caf::actor_cast<progress_listener>(caf::actor{self}),
-                           std::chrono::milliseconds{500}};
+                           std::chrono::milliseconds{500},
+                           *roofline};
     auto supervisor = spawn_supervisor(sys, std::move(setup));
     progress_printer printer{opts.progress};
     bool done = false;
@@ -211,6 +201,8 @@ int run_command(const run_options& opts) {
   }
   if (opts.store)
     cfg->store_path = std::filesystem::absolute(*opts.store);
+  if (opts.memory_from)
+    cfg->memory.from = std::filesystem::absolute(*opts.memory_from);
   return run_campaign(*cfg, opts);
 }
 

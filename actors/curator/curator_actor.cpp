@@ -35,6 +35,7 @@ struct curator_state {
   curator_config cfg;
   std::vector<pending_event> pending;
   bool flush_scheduled = false;
+  int64_t since_consolidation = 0;  // experiences committed since the last consolidation
   log::logger log{"kforge.curator"};
   static inline const char* name = "kforge.curator";
 };
@@ -158,6 +159,80 @@ caf::error write_batch(memory::store& store, const std::vector<pending_event>& b
   return caf::none;
 }
 
+// One consolidation pass in its own write transaction: refreshed insights (learned
+// values kept) and retirements. Fills `changed` with what the retriever must learn.
+caf::error write_consolidation(memory::store& store, const consolidation_config& cfg,
+                               std::vector<memory::memory_item>& changed, int64_t now) {
+  auto tx = store.write();
+  if (!tx)
+    return tx.error();
+  auto items = memory::list_memory(*tx);
+  if (!items)
+    return items.error();
+  auto result = consolidate(*items, cfg, now);
+  std::map<std::string, memory::memory_item*> by_id;
+  for (auto& item : *items)
+    by_id[item.id] = &item;
+  for (auto& fresh : result.insights) {
+    auto it = by_id.find(fresh.id);
+    if (it == by_id.end()) {
+      changed.push_back(std::move(fresh));
+      continue;
+    }
+    auto& stored = *it->second;
+    if (stored.retired)
+      continue;
+    if (stored.text == fresh.text && stored.samples == fresh.samples)
+      continue;  // nothing new
+    stored.text = fresh.text;
+    stored.payload = fresh.payload;
+    stored.source_tasks = fresh.source_tasks;
+    stored.samples = fresh.samples;
+    stored.mean_speedup = fresh.mean_speedup;
+    stored.feasible_samples = fresh.feasible_samples;
+    stored.updated_ms = now;
+    changed.push_back(stored);
+  }
+  for (const auto& id : result.retire) {
+    auto it = by_id.find(id);
+    if (it == by_id.end())
+      continue;
+    it->second->retired = true;
+    it->second->updated_ms = now;
+    changed.push_back(*it->second);
+  }
+  for (const auto& item : changed)
+    if (auto err = memory::put_memory(*tx, item))
+      return err;
+  return tx->commit();
+}
+
+void run_consolidation(curator_pointer self) {
+  auto& st = self->state;
+  st.since_consolidation = 0;
+  std::vector<memory::memory_item> changed;
+  caf::error err = write_consolidation(*st.store, st.cfg.consolidation, changed, now_ms());
+  for (int32_t i = 0; code_of(err) == errc::store_map_full && i < st.cfg.map_grow_tries; ++i) {
+    if (auto grow = st.store->grow_map(2.0)) {
+      err = grow;
+      break;
+    }
+    changed.clear();
+    err = write_consolidation(*st.store, st.cfg.consolidation, changed, now_ms());
+  }
+  if (err) {
+    st.log.warning("consolidation failed; memory unchanged", {{"error", describe(err)}});
+    return;
+  }
+  int64_t retired = 0;
+  for (const auto& item : changed)
+    retired += item.retired ? 1 : 0;
+  st.log.info("memory consolidated",
+              {{"insights", static_cast<int64_t>(changed.size()) - retired}, {"retired", retired}});
+  if (!changed.empty())
+    self->send(st.retriever, items_atom_v, std::move(changed));
+}
+
 void flush(curator_pointer self) {
   auto& st = self->state;
   st.flush_scheduled = false;
@@ -188,9 +263,14 @@ void flush(curator_pointer self) {
     st.log.debug("committed", {{"events", batch.size()}, {"items", changed.size()}});
     if (!changed.empty())
       self->send(st.retriever, items_atom_v, std::move(changed));
-    for (auto& p : batch)
+    for (auto& p : batch) {
+      if (std::holds_alternative<experience>(p.event))
+        st.since_consolidation += 1;
       p.promise.deliver(evaluations);
+    }
   }
+  if (st.cfg.consolidation.every > 0 && st.since_consolidation >= st.cfg.consolidation.every)
+    run_consolidation(self);
 }
 
 void enqueue(curator_pointer self, pending_event ev) {

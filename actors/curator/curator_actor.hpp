@@ -1,5 +1,6 @@
 #pragma once
 
+#include "actors/curator/insight_rules.hpp"
 #include "actors/curator/memory_rules.hpp"
 #include "actors/messages.hpp"
 #include "actors/retriever/retriever_actor.hpp"
@@ -47,8 +48,9 @@ using curator_actor = caf::typed_actor<
 /// Settings of the curator.
 struct curator_config {
   value_config values;
-  int32_t max_batch = 256;     ///< experiences per write transaction at most
-  int32_t map_grow_tries = 4;  ///< MDB_MAP_FULL: double the map and retry this often
+  int32_t max_batch = 256;             ///< experiences per write transaction at most
+  int32_t map_grow_tries = 4;          ///< MDB_MAP_FULL: double the map and retry this often
+  consolidation_config consolidation;  ///< issue 4: insights and retirement, every N experiences
 };
 
 /// Spawns the curator over `store`, which must outlive it. `detached` runs it on

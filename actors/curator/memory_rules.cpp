@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 
 namespace kforge::actors {
@@ -100,6 +101,8 @@ std::vector<memory::memory_item> derive_items(const memory::candidate_record& ca
     item.tags = {"draft", task.task_id};
     item.q1 = cand.reward;
     item.visits1 = 1;
+    // Prior of its refine value (a target to move toward): how fast the setting was.
+    item.q2 = cand.speedup_vs_ref > 0 ? std::tanh(std::log(cand.speedup_vs_ref) / 2) : 0.0;
     out.push_back(std::move(item));
     return out;
   }
@@ -111,11 +114,15 @@ std::vector<memory::memory_item> derive_items(const memory::candidate_record& ca
   double effect = v.is_timed() && parent->verdict.is_timed()
                       ? parent->verdict.timing.median_ns / v.timing.median_ns
                       : 0.0;
+  // A knowledge-base entry: <state, <optimization, score>>, keyed by the parent's state.
   content_hasher h;
-  h.add("opt").add(task.family).add(format_settings(changes));
+  h.add("opt").add(task.family).add(parent->perf_state).add(format_settings(changes));
   auto opt = make_item(h.finish(), "optimization", task, now_ms);
   opt.state = parent->perf_state;
   opt.text = task.family + ": set " + format_settings(changes);
+  opt.samples = 1;
+  opt.mean_speedup = effect;  // 0 when the child failed: an unsafe change scores low
+  opt.feasible_samples = v.feasible ? 1 : 0;
   auto changes_json = nlohmann::json::array();
   for (const auto& c : changes)
     changes_json.push_back({{"knob", c.name}, {"value", c.value}});
@@ -152,6 +159,14 @@ void merge_item(memory::memory_item& stored, const memory::memory_item& fresh) {
   for (const auto& t : fresh.tags)
     if (std::find(stored.tags.begin(), stored.tags.end(), t) == stored.tags.end())
       stored.tags.push_back(t);
+  if (fresh.samples > 0) {
+    auto total = stored.samples + fresh.samples;
+    stored.mean_speedup = (stored.mean_speedup * static_cast<double>(stored.samples) +
+                           fresh.mean_speedup * static_cast<double>(fresh.samples)) /
+                          static_cast<double>(total);
+    stored.samples = total;
+    stored.feasible_samples += fresh.feasible_samples;
+  }
   stored.text = fresh.text;
   stored.payload = fresh.payload;
   if (stored.state.empty())

@@ -7,7 +7,9 @@
 // Items and their ids (stable, so the same evidence from another task lands
 // on the same item):
 //   seed          sha256("seed", family, knobs)            a feasible draft setting
-//   optimization  sha256("opt", family, changes)           a knob change applied in refine
+//   optimization  sha256("opt", family, state, changes)    a knob change applied in refine to a parent
+//                                                          in performance state `state`: a knowledge-base
+//                                                          entry with samples and mean measured speedup
 //   trajectory    sha256("traj", candidate hash)           parent -> child with its measured effect
 
 #include "memory/records.hpp"
@@ -44,7 +46,8 @@ void update_value(memory::memory_item& item, const std::string& stage, double re
     const std::optional<memory::candidate_record>& parent, int64_t now_ms);
 
 /// Merges freshly derived `fresh` into `stored` (same id): adds the source
-/// task, refreshes text and payload, keeps the learned values.
+/// task, refreshes text and payload, keeps the learned values, and folds the
+/// fresh measured samples into the running mean speedup.
 void merge_item(memory::memory_item& stored, const memory::memory_item& fresh);
 
 }  // namespace kforge::actors

@@ -119,22 +119,37 @@ std::vector<proposal> offline_policy::propose(const hardware::task_def& task,
   std::uniform_real_distribution<double> coin{0.0, 1.0};
   std::vector<settings> seen = request.tried;
   bool refine = request.stage == "refine" && !request.parent.empty();
-  size_t next_item = 0;  // context items are best first; use them in order
+  // Memory to draw on, in order: in refine the knowledge-base picks for the parent's
+  // state first, then the value-ranked context (best first); each item once.
+  std::vector<const memory::memory_item*> items;
+  auto add_item = [&items](const memory::memory_item& m) {
+    if (std::none_of(items.begin(), items.end(), [&](const auto* x) { return x->id == m.id; }))
+      items.push_back(&m);
+  };
+  if (refine)
+    for (const auto& m : request.kb)
+      add_item(m);
+  for (const auto& m : request.context)
+    add_item(m);
+  size_t next_item = 0;
   for (int32_t i = 0; i < request.k; ++i) {
     proposal best_effort;
     for (int32_t attempt = 0; attempt < cfg_.max_tries; ++attempt) {
       proposal p;
       settings s;
-      bool use_memory = next_item < request.context.size() && coin(rng) >= cfg_.explore;
+      bool use_memory = next_item < items.size() && coin(rng) >= cfg_.explore;
       if (!refine) {
         s = random_settings(task, rng);
         p.optimization = "draft";
         if (use_memory) {
-          const auto& item = request.context[next_item++];
-          for (const auto& x : seed_settings(item, task))
+          const auto& item = *items[next_item++];
+          auto seeded = seed_settings(item, task);
+          for (const auto& x : seeded)
             set_knob(s, x.name, x.value);
-          p.context_ids.push_back(item.id);
-          p.optimization = "draft from seed";
+          if (!seeded.empty()) {
+            p.context_ids.push_back(item.id);
+            p.optimization = item.kind == "insight" ? "draft from insight" : "draft from seed";
+          }
         }
       } else {
         s = request.parent.front().knobs;
@@ -143,8 +158,12 @@ std::vector<proposal> offline_policy::propose(const hardware::task_def& task,
             s.push_back({k.name, k.values.front()});
         std::string name;
         if (use_memory) {
-          const auto& item = request.context[next_item++];
+          const auto& item = *items[next_item++];
+          // An optimization, trajectory step or insight names its changes; a seed is a
+          // setting that was feasible and fast elsewhere: move toward it.
           auto changes = optimization_changes(item, task);
+          if (changes.empty())
+            changes = seed_settings(item, task);
           auto before = s;
           for (const auto& c : changes)
             set_knob(s, c.name, c.value);

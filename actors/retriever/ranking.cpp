@@ -1,6 +1,7 @@
 #include "actors/retriever/ranking.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <numeric>
 #include <random>
 
@@ -8,12 +9,23 @@ namespace kforge::actors {
 
 namespace {
 
-bool usable_in(const std::string& kind, const std::string& stage) {
-  if (kind == "insight")
-    return true;
+bool usable_in(const memory::memory_item& item, const std::string& stage) {
+  const auto& kind = item.kind;
+  if (kind == "insight")  // consolidated insights are tagged with the stage they serve
+    return item.tags.empty() || std::find(item.tags.begin(), item.tags.end(), stage) != item.tags.end();
   if (stage == "draft")
     return kind == "seed";
-  return kind == "optimization";
+  // Refinement may also jump toward a feasible setting that was fast elsewhere (a seed).
+  return kind == "optimization" || kind == "trajectory" || kind == "seed";
+}
+
+// "family|bound|effN|source" -> "family|bound".
+std::string bound_of(const std::string& state) {
+  auto first = state.find('|');
+  if (first == std::string::npos)
+    return state;
+  auto second = state.find('|', first + 1);
+  return state.substr(0, second);
 }
 
 bool from_task(const memory::memory_item& item, const std::string& task_id) {
@@ -22,8 +34,12 @@ bool from_task(const memory::memory_item& item, const std::string& task_id) {
 
 }  // namespace
 
-double similarity(const memory::memory_item& item, const context_query& query) noexcept {
-  if (!usable_in(item.kind, query.stage))
+double similarity(const memory::memory_item& item, const context_query& query, bool cross_family) noexcept {
+  if (item.retired || !usable_in(item, query.stage))
+    return 0.0;
+  // Settings and knob changes transfer within a family (knob names mean different
+  // things across templates); across families only distilled insights do.
+  if (!cross_family && item.family != query.family && item.kind != "insight")
     return 0.0;
   double score = item.family == query.family ? 1.0 : 0.2;
   if (!query.state.empty() && item.state == query.state)
@@ -31,6 +47,66 @@ double similarity(const memory::memory_item& item, const context_query& query) n
   if (from_task(item, query.task_id))
     score += 0.25;
   return score;
+}
+
+double kb_score(const memory::memory_item& item, const ranking_config& cfg) noexcept {
+  double confidence =
+      std::clamp(static_cast<double>(item.samples) / std::max(1e-9, cfg.kb_confidence_samples), 0.1, 1.0);
+  return item.mean_speedup * confidence -
+         cfg.kb_use_penalty * std::log1p(static_cast<double>(std::max<int64_t>(0, item.samples)));
+}
+
+std::vector<memory::memory_item> choose_kb(const std::vector<memory::memory_item>& pool,
+                                           const context_query& query, const ranking_config& cfg) {
+  std::vector<memory::memory_item> out;
+  if (!cfg.enabled || query.kb_n <= 0 || query.state.empty())
+    return out;
+  // The state indexes the base: an entry recorded in the query's exact state counts
+  // fully, one of the same bound partly, one of another state of the family a little.
+  std::vector<const memory::memory_item*> entries;
+  std::vector<double> match;
+  auto bound = bound_of(query.state);
+  for (const auto& item : pool) {
+    if (item.retired || item.kind != "optimization" || item.family != query.family || item.samples <= 0)
+      continue;
+    if (!cfg.cross_task && !from_task(item, query.task_id))
+      continue;
+    entries.push_back(&item);
+  }
+  std::sort(entries.begin(), entries.end(), [](const auto* a, const auto* b) { return a->id < b->id; });
+  for (const auto* e : entries)
+    match.push_back(e->state == query.state       ? 1.0
+                    : bound_of(e->state) == bound ? cfg.kb_bound_match
+                                                  : cfg.kb_family_match);
+  std::mt19937_64 rng{query.seed ^ 0x6b62ULL};
+  std::uniform_real_distribution<double> unit{0.0, 1.0};
+  double temperature = std::max(1e-6, cfg.kb_temperature);
+  while (!entries.empty() && out.size() < static_cast<size_t>(query.kb_n)) {
+    std::vector<double> scores;
+    double top = -1e300;
+    for (size_t i = 0; i < entries.size(); ++i) {
+      scores.push_back(kb_score(*entries[i], cfg) * match[i]);
+      top = std::max(top, scores.back());
+    }
+    std::vector<double> weights;
+    double total = 0;
+    for (double sc : scores) {
+      double w = cfg.use_values ? std::exp((sc - top) / temperature) : 1.0;
+      weights.push_back(w);
+      total += w;
+    }
+    double r = unit(rng) * total;
+    size_t pick = 0;
+    for (; pick + 1 < entries.size(); ++pick) {
+      r -= weights[pick];
+      if (r < 0)
+        break;
+    }
+    out.push_back(*entries[pick]);
+    entries.erase(entries.begin() + static_cast<std::ptrdiff_t>(pick));
+    match.erase(match.begin() + static_cast<std::ptrdiff_t>(pick));
+  }
+  return out;
 }
 
 std::vector<memory::memory_item> rank_items(const std::vector<memory::memory_item>& pool,
@@ -46,7 +122,7 @@ std::vector<memory::memory_item> rank_items(const std::vector<memory::memory_ite
   for (const auto& item : pool) {
     if (!cfg.cross_task && !from_task(item, query.task_id))
       continue;
-    double sim = similarity(item, query);
+    double sim = similarity(item, query, cfg.cross_family);
     if (sim > 0)
       candidates.push_back({&item, sim});
   }
@@ -65,8 +141,13 @@ std::vector<memory::memory_item> rank_items(const std::vector<memory::memory_ite
   // Keep N by the stage's Q, epsilon-greedy: each slot is random with probability epsilon.
   bool draft = query.stage == "draft";
   auto value = [draft](const scored& s) { return draft ? s.item->q1 : s.item->q2; };
-  std::stable_sort(candidates.begin(), candidates.end(),
-                   [&](const scored& a, const scored& b) { return value(a) > value(b); });
+  // Drafting ties (every feasible seed earns the same Q1) are broken by Q2, whose prior
+  // for a seed says how fast its setting was.
+  std::stable_sort(candidates.begin(), candidates.end(), [&](const scored& a, const scored& b) {
+    if (value(a) != value(b))
+      return value(a) > value(b);
+    return draft && a.item->q2 > b.item->q2;
+  });
   std::mt19937_64 rng{query.seed};
   std::uniform_real_distribution<double> coin{0.0, 1.0};
   while (!candidates.empty() && out.size() < static_cast<size_t>(query.n)) {

@@ -18,13 +18,35 @@ struct ranking_config {
   bool use_values = true;  ///< false: similarity only (ablation)
   bool cross_task = true;  ///< false: only items that came from the querying task (ablation)
   bool enabled = true;     ///< false: no memory at all (ablation)
+  // issue 4: the state-indexed knowledge base (KernelBlaster).
+  double kb_temperature = 0.5;       ///< softmax temperature over predicted speedup x confidence
+  double kb_use_penalty = 0.1;       ///< score penalty per log(1 + uses): heavy use lowers the odds
+  double kb_confidence_samples = 5;  ///< samples for full confidence; confidence = clamp(n / this, 0.1, 1)
+  double kb_bound_match = 0.6;       ///< weight of an entry from another efficiency bucket of the same bound
+  double kb_family_match = 0.3;      ///< weight of an entry from another bound of the same family
+  bool cross_family =
+      true;  ///< seeds and changes of other families may fill the context (else insights only)
 };
 
 /// Similarity of an item to a query in [0, 2]: same family weighs most, then
 /// the same performance state, then items from the same task. Items of a kind
 /// the stage cannot use score 0 (draft uses seeds and insights; refine uses
-/// optimizations and insights).
-[[nodiscard]] double similarity(const memory::memory_item& item, const context_query& query) noexcept;
+/// optimizations, trajectory steps, seeds and insights), and so do retired items
+/// and, with `cross_family` off, items of another family other than insights.
+[[nodiscard]] double similarity(const memory::memory_item& item, const context_query& query,
+                                bool cross_family = true) noexcept;
+
+/// Knowledge-base score of an optimization item: mean measured speedup over the parent
+/// (0 for an infeasible child) times confidence, minus kb_use_penalty * log(1 + samples).
+[[nodiscard]] double kb_score(const memory::memory_item& item, const ranking_config& cfg) noexcept;
+
+/// Draws up to query.kb_n optimization items of query.family without replacement, by
+/// softmax over kb_score x state match / kb_temperature, where the state match is 1 for
+/// query.state, kb_bound_match for the same bound, kb_family_match otherwise. With use_values off the draw is
+/// uniform (similarity only); cross_task off keeps the querying task's items. Deterministic for query.seed.
+[[nodiscard]] std::vector<memory::memory_item> choose_kb(const std::vector<memory::memory_item>& pool,
+                                                         const context_query& query,
+                                                         const ranking_config& cfg);
 
 /// Chooses up to query.n items from `pool`, best first. Deterministic for a
 /// given pool, query and query.seed.

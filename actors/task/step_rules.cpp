@@ -35,19 +35,25 @@ double normalise_refine_reward(double raw, bool timed, memory::task_record& task
   return std::clamp((raw - task.reward_mean) / std::max(sd, min_sd), -1.0, 1.0);
 }
 
-std::string perf_state(const hardware::task_def& task, double latency_ns, double peak_gflops,
-                       double peak_gbps, const std::string& peaks_source) {
-  if (latency_ns <= 0 || peak_gflops <= 0 || peak_gbps <= 0)
+std::string perf_state(const hardware::task_def& task, double latency_ns, const roofline_config& roof) {
+  hardware::machine_peaks peaks;
+  peaks.bandwidth = roof.bandwidth;
+  double gbps = peaks.gbps_for(task.bytes);
+  if (latency_ns <= 0 || roof.gflops <= 0 || gbps <= 0)
     return task.family + "|unknown";
-  double intensity = task.bytes > 0 ? task.flops / task.bytes : 0.0;  // FLOP per byte
-  double ridge = peak_gflops / peak_gbps;
-  bool memory_bound = intensity < ridge;
-  // Roofline time: the slower of moving the bytes and doing the FLOPs (GB/s == bytes/ns).
-  double floor_ns = std::max(task.bytes / peak_gbps, task.flops / peak_gflops);
-  double efficiency = std::clamp(floor_ns / latency_ns, 0.0, 0.999);
-  int bucket = static_cast<int>(efficiency * 10.0);
-  return task.family + "|" + (memory_bound ? "memory" : "compute") + "|eff" + std::to_string(bucket) + "|" +
-         peaks_source;
+  // Roofline times (GB/s == bytes/ns, GFLOP/s == FLOP/ns).
+  double memory_ns = task.bytes / gbps;
+  double compute_ns = task.flops / roof.gflops;
+  double floor_ns = std::max(memory_ns, compute_ns);
+  std::string bound = floor_ns < roof.latency_floor_ns ? "latency"
+                      : memory_ns >= compute_ns        ? "memory"
+                                                       : "compute";
+  double efficiency = floor_ns / latency_ns;
+  int bucket = 0;
+  for (double edge : roof.buckets)
+    if (efficiency >= edge)
+      ++bucket;
+  return task.family + "|" + bound + "|eff" + std::to_string(bucket) + "|" + roof.source;
 }
 
 double apply_verdict(memory::task_record& task, memory::candidate_record& cand, const step_config& cfg) {

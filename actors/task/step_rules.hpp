@@ -10,11 +10,13 @@
 // r2 = -1 infeasible, else tanh(log b - log l) normalised by the task's
 // running mean and deviation of raw refine rewards.
 
+#include "hardware/machine_peaks.hpp"
 #include "hardware/task.hpp"
 #include "memory/records.hpp"
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace kforge::actors {
 
@@ -39,12 +41,26 @@ struct step_config {
 [[nodiscard]] double normalise_refine_reward(double raw, bool timed, memory::task_record& task,
                                              double min_sd);
 
-/// Performance state of a timed candidate from a roofline with the given peaks:
-/// "family|bound|effN|source" with bound memory/compute by arithmetic
-/// intensity against the ridge, and N = achieved share of the roofline in
-/// tenths (0..9). `peaks_source` says where the peaks came from.
-[[nodiscard]] std::string perf_state(const hardware::task_def& task, double latency_ns, double peak_gflops,
-                                     double peak_gbps, const std::string& peaks_source);
+/// The roofline a performance state is derived from: measured peaks (or nominal
+/// ones) and the classification constants; from the campaign config ([machine]).
+struct roofline_config {
+  double gflops = 0;                                 ///< FP32 peak of one core, GFLOP/s
+  std::vector<hardware::bandwidth_point> bandwidth;  ///< bandwidth curve, ascending working set
+  std::string source = "roofline";                   ///< "roofline" or "roofline+perf"
+  std::string peaks = "nominal";   ///< where the peaks came from: measured | cached | nominal
+  double latency_floor_ns = 2000;  ///< below this roofline time a kernel counts as latency-bound
+  std::vector<double> buckets = {0.05, 0.1, 0.2, 0.35, 0.5, 0.7};  ///< efficiency bucket edges (ascending)
+};
+
+/// Performance state of a timed candidate: "family|bound|effN|source". The roofline
+/// time is the slower of moving task.bytes at the bandwidth measured for that working
+/// set and doing task.flops at the FMA peak; bound is "latency" when that time is
+/// below latency_floor_ns (launch and loop overheads dominate), else "memory" or
+/// "compute", whichever roof is lower; N is the number of bucket edges at or below
+/// the achieved share of the roofline (roofline time / latency). "family|unknown"
+/// when the latency or the peaks are missing.
+[[nodiscard]] std::string perf_state(const hardware::task_def& task, double latency_ns,
+                                     const roofline_config& roof);
 
 /// Applies one verdict to the task's record: counters, best, phase, stop
 /// reason, step. Fills `cand.reward`, `cand.speedup_vs_ref`. Returns the

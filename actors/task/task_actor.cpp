@@ -33,8 +33,9 @@ struct task_state {
   int32_t in_flight = 0;                       // verifications and commits of the current step
   std::vector<std::function<void()>> refused;  // verifications to resend after errc::queue_full
   std::chrono::milliseconds backoff{0};
-  int32_t duplicate_steps = 0;  // consecutive steps that proposed nothing new
-  int32_t policy_failures = 0;  // consecutive errc::llm_failed replies
+  int32_t duplicate_steps = 0;     // consecutive steps that proposed nothing new
+  int32_t policy_failures = 0;     // consecutive errc::llm_failed replies
+  archive arch{archive_config{}};  // best and diverse feasible candidates; parents by Q2
   bool stopping = false;
   bool finished = false;
   log::logger log{"kforge.task"};
@@ -161,8 +162,7 @@ void on_verdict(task_pointer self, const proposal& p, const std::string& hash, c
       c.speedup_vs_parent = parent.front().latency_ns / v.timing.median_ns;
   }
   if (v.is_timed())
-    c.perf_state =
-        perf_state(*st.task, v.timing.median_ns, st.cfg.peak_gflops, st.cfg.peak_gbps, st.cfg.peaks_source);
+    c.perf_state = perf_state(*st.task, v.timing.median_ns, st.cfg.roofline);
   c.verdict = std::move(v);
   apply_verdict(st.rec, c, st.cfg.steps);
   if (c.speedup_vs_ref > st.cfg.steps.flag_speedup)
@@ -182,6 +182,9 @@ void on_verdict(task_pointer self, const proposal& p, const std::string& hash, c
   // issue 5: tell an LLM policy how its kernel fared (its endpoint bandit learns from it).
   if (policy == "openai" && c.verdict.failed_gate != hardware::gate_parse)
     self->send(st.peers.llm, reward_atom_v, sha256_hex(c.source), c.verdict.feasible);
+  st.arch.add(c);
+  if (!c.parents.empty())
+    st.arch.reward_parent(c.parents.front(), c.reward);
   st.history.push_back(c);
   experience e{std::move(c), st.rec, result.cache_key};
   self->request(st.peers.curator, caf::infinite, record_atom_v, std::move(e))
@@ -259,6 +262,9 @@ void on_proposals(task_pointer self, policy_reply reply, std::string stage, std:
   }
   st.rec.step += 1;
   if (fresh.empty()) {
+    // Nothing new from this parent: lower its value so that another archive member is refined.
+    if (!parent.empty())
+      st.arch.reward_parent(parent.front().hash, -1.0);
     if (++st.duplicate_steps >= st.cfg.max_duplicate_steps) {
       end_task(self, "exhausted");
       return;
@@ -296,16 +302,19 @@ void step(task_pointer self) {
   }
   std::string stage = st.rec.phase == "refine" ? "refine" : "draft";
   std::vector<parent_info> parent;
+  auto seed = step_seed(st);
   if (stage == "refine") {
+    auto pick = st.arch.pick_parent(mix(seed ^ 0x70617265ULL));
     const auto* best = find_candidate(st, st.rec.best_hash);
-    if (best == nullptr) {
-      stage = "draft";
-    } else {
+    if (!pick.hash.empty()) {
+      parent.push_back({pick.hash, pick.source, pick.knobs, pick.latency_ns, pick.perf_state});
+    } else if (best != nullptr) {
       parent.push_back(
           {best->hash, best->source, best->knobs, best->verdict.timing.median_ns, best->perf_state});
+    } else {
+      stage = "draft";
     }
   }
-  auto seed = step_seed(st);
   context_query q{st.cfg.campaign,
                   st.rec.task_id,
                   st.task->family,
@@ -313,6 +322,7 @@ void step(task_pointer self) {
                   parent.empty() ? std::string{} : parent.front().perf_state,
                   st.cfg.context_items,
                   seed};
+  q.kb_n = stage == "refine" ? st.cfg.kb_items : 0;
   self->request(st.peers.retriever, caf::infinite, retrieve_atom_v, std::move(q))
       .then(
           [=](context_reply& ctx) {
@@ -325,6 +335,7 @@ void step(task_pointer self) {
             req.k = static_cast<int32_t>(std::min<int64_t>(s.cfg.candidates_per_step, remaining));
             req.seed = mix(seed);
             req.context = std::move(ctx.items);
+            req.kb = std::move(ctx.kb);
             req.parent = parent;
             req.feedback.assign(s.feedback.begin(), s.feedback.end());
             req.tried = s.tried;
@@ -370,6 +381,10 @@ void begin(task_pointer self) {
           [self](std::vector<memory::candidate_record>& committed) {
             auto& s = self->state;
             for (auto& c : committed) {
+              // Rebuild the archive and the parents' values by replaying the history in order.
+              s.arch.add(c);
+              if (!c.parents.empty())
+                s.arch.reward_parent(c.parents.front(), c.reward);
               s.hashes.insert(c.hash);
               s.tried.push_back(c.knobs);
               s.feedback.push_back(feedback_line(c));
@@ -408,6 +423,7 @@ task_actor::behavior_type task_behavior(task_pointer self, std::shared_ptr<const
   st.task = &st.tasks->at(task_id);
   st.rec = std::move(record);
   st.cfg = std::move(cfg);
+  st.arch = archive{st.cfg.archive};
   st.peers = std::move(peers);
   return {
       [self](start_atom) {

@@ -3,7 +3,8 @@
 // One task actor per operator runs its draft -> refine state machine:
 //
 //   start: load committed candidates (resume) -> reference timing
-//   step:  grant? -> retrieve context -> propose k -> verify each -> record each
+//   step:  parent by Q2 from the archive (refine) -> grant? -> retrieve context and
+//          knowledge-base picks -> propose k -> verify each -> record each
 //          (phase rules in step_rules.hpp)          \-> next step once all are committed
 //   done:  budget, plateau, exhausted search space, campaign stop
 //
@@ -14,6 +15,7 @@
 #include "actors/llm_proxy/llm_proxy_actor.hpp"
 #include "actors/messages.hpp"
 #include "actors/retriever/retriever_actor.hpp"
+#include "actors/task/archive.hpp"
 #include "actors/task/step_rules.hpp"
 #include "actors/verifier/verifier_actor.hpp"
 #include "hardware/task.hpp"
@@ -57,10 +59,10 @@ struct task_config {
   int32_t feedback_items = 3;
   int32_t max_duplicate_steps = 8;  ///< steps in a row that propose nothing new before "exhausted"
   std::chrono::milliseconds retry_backoff{
-      200};                ///< first wait after errc::queue_full; doubles, capped at 5 s
-  double peak_gflops = 0;  ///< roofline peaks for the performance state
-  double peak_gbps = 0;
-  std::string peaks_source = "nominal";
+      200};                  ///< first wait after errc::queue_full; doubles, capped at 5 s
+  roofline_config roofline;  ///< measured peaks for the performance state
+  archive_config archive;    ///< the task's archive of parents
+  int32_t kb_items = 0;      ///< knowledge-base optimizations asked for per refine step (0 = none)
   std::string device = "cpu";
   // issue 5: re-asks after errc::llm_failed (the proxy's own retries spent) before "policy failed";
   // waits retry_backoff x 4^n between them.

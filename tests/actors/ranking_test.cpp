@@ -2,6 +2,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <cmath>
+
 using namespace kforge;
 using namespace kforge::actors;
 
@@ -51,9 +53,13 @@ TEST_CASE("retrieval keeps the most valuable of the most similar items", "[actor
     // lambda*N = 2 most similar softmax seeds by id order: s-high, s-low.
     CHECK(ids(rank_items(pool, q, cfg)) == std::vector<std::string>{"s-high", "s-low"});
   }
-  SECTION("a valuable item of another family is over-fetched when few similar ones exist") {
+  SECTION("a valuable item of another family is over-fetched when few similar items exist") {
     cfg.lambda = 3;
     pool[4].q1 = 1.0;
+    CHECK(ids(rank_items(pool, q, cfg)) == std::vector<std::string>{"s-other", "s-high"});
+    cfg.cross_family = false;  // then only insights cross families
+    CHECK(ids(rank_items(pool, q, cfg)) == std::vector<std::string>{"s-high", "s-mid"});
+    pool[4].kind = "insight";
     CHECK(ids(rank_items(pool, q, cfg)) == std::vector<std::string>{"s-other", "s-high"});
   }
   SECTION("refine retrieves optimizations by Q2") {
@@ -101,4 +107,79 @@ TEST_CASE("epsilon-greedy retrieval is deterministic for a seed and explores", "
     explored = got != std::vector<std::string>{"s19", "s18", "s17"};
   }
   CHECK(explored);
+}
+
+TEST_CASE("the knowledge base draws by softmax over speedup x confidence, with a use penalty", "[actors]") {
+  auto opt = [](const std::string& id, const std::string& state, double gain, int64_t samples) {
+    auto m = item(id, "optimization", "softmax", 0, 0);
+    m.state = state;
+    m.mean_speedup = gain;
+    m.samples = samples;
+    return m;
+  };
+  ranking_config cfg;
+  cfg.kb_temperature = 0.5;
+  cfg.kb_use_penalty = 0.0;
+  cfg.kb_confidence_samples = 5;
+  context_query q;
+  q.task_id = "t1";
+  q.family = "softmax";
+  q.stage = "refine";
+  q.state = "softmax|memory|eff2|roofline";
+  q.kb_n = 1;
+  auto share = [&](const std::vector<memory::memory_item>& pool, const std::string& id) {
+    int hits = 0;
+    for (uint64_t s = 0; s < 400; ++s) {
+      q.seed = s;
+      auto got = choose_kb(pool, q, cfg);
+      REQUIRE(got.size() == 1);
+      hits += got[0].id == id ? 1 : 0;
+    }
+    return hits / 400.0;
+  };
+  SECTION("scores follow predicted speedup times confidence") {
+    CHECK(kb_score(opt("x", q.state, 2.0, 5), cfg) == Approx(2.0));
+    CHECK(kb_score(opt("x", q.state, 2.0, 1), cfg) == Approx(0.4));  // confidence 1/5
+    CHECK(kb_score(opt("x", q.state, 2.0, 0), cfg) == Approx(0.2));  // floor 0.1
+    std::vector<memory::memory_item> pool = {opt("good", q.state, 2.0, 5), opt("bad", q.state, 0.5, 5)};
+    // exp(2 / 0.5) : exp(0.5 / 0.5) = e^3 : 1, about 95 %.
+    CHECK(share(pool, "good") > 0.9);
+    CHECK(share(pool, "good") < 0.99);  // but the other still gets drawn
+  }
+  SECTION("heavy use lowers the odds") {
+    std::vector<memory::memory_item> pool = {opt("used", q.state, 1.5, 400), opt("fresh", q.state, 1.2, 5)};
+    auto before = share(pool, "used");
+    cfg.kb_use_penalty = 0.1;  // 0.1 * log(401) = 0.6 off the heavily used one
+    CHECK(kb_score(pool[0], cfg) == Approx(1.5 - 0.1 * std::log(401.0)));
+    CHECK(share(pool, "used") < before - 0.2);
+  }
+  SECTION("entries from the query's state count more than those of other states") {
+    std::vector<memory::memory_item> pool = {opt("here", q.state, 1.5, 5),
+                                             opt("elsewhere", "softmax|compute|eff1|roofline", 1.5, 5)};
+    CHECK(share(pool, "here") > 0.6);
+  }
+  SECTION("the switches: similarity only is uniform, no cross-task keeps own items, off is empty") {
+    std::vector<memory::memory_item> pool = {opt("good", q.state, 3.0, 5), opt("bad", q.state, 0.1, 5)};
+    cfg.use_values = false;
+    auto s = share(pool, "good");
+    CHECK(s > 0.35);
+    CHECK(s < 0.65);
+    cfg.use_values = true;
+    cfg.cross_task = false;
+    q.seed = 1;
+    CHECK(choose_kb(pool, q, cfg).empty());  // both came from task t0
+    cfg.cross_task = true;
+    cfg.enabled = false;
+    CHECK(choose_kb(pool, q, cfg).empty());
+  }
+  SECTION("retired entries, other families and untried entries are never drawn") {
+    auto retired = opt("r", q.state, 5.0, 5);
+    retired.retired = true;
+    auto other = opt("o", q.state, 5.0, 5);
+    other.family = "gemm";
+    auto untried = opt("u", q.state, 5.0, 0);
+    q.kb_n = 3;
+    auto got = choose_kb({retired, other, untried, opt("ok", q.state, 1.0, 5)}, q, cfg);
+    CHECK(ids(got) == std::vector<std::string>{"ok"});
+  }
 }

@@ -95,13 +95,39 @@ TEST_CASE("a task moves from draft to refine on its first timed candidate and st
   }
 }
 
-TEST_CASE("the performance state names family, bound and efficiency bucket", "[actors]") {
+TEST_CASE("the performance state derives bound and efficiency from the measured roofline", "[actors]") {
   auto task = test::knob_task();
-  task.flops = 1e6;
-  task.bytes = 4e6;  // 0.25 FLOP/byte: memory-bound against a ridge of 5
-  // Roofline floor: 4e6 bytes / 20 GB/s = 200000 ns; at 400000 ns that is 50 %.
-  CHECK(perf_state(task, 400000, 100, 20, "nominal") == "fam|memory|eff5|nominal");
-  task.flops = 1e9;
-  CHECK(perf_state(task, 1e8, 100, 20, "measured").rfind("fam|compute|eff", 0) == 0);
-  CHECK(perf_state(task, 0, 100, 20, "nominal") == "fam|unknown");
+  roofline_config roof;
+  roof.gflops = 100;
+  // A bandwidth curve: 40 GB/s while the working set fits 1 MB, 20 GB/s beyond.
+  roof.bandwidth = {{1e6, 40}, {64e6, 20}};
+  roof.latency_floor_ns = 2000;
+  roof.buckets = {0.05, 0.1, 0.2, 0.35, 0.5, 0.7};
+  SECTION("memory-bound: the large working set uses the DRAM point of the curve") {
+    task.flops = 1e6;
+    task.bytes = 4e6;  // roofline: 4e6 / 20 = 200000 ns against 1e6 / 100 = 10000 ns
+    CHECK(perf_state(task, 400000, roof) == "fam|memory|eff5|roofline");   // 50 %
+    CHECK(perf_state(task, 4000000, roof) == "fam|memory|eff1|roofline");  // 5 %
+  }
+  SECTION("a small working set uses the cache point") {
+    task.flops = 1e3;
+    task.bytes = 8e5;  // 8e5 / 40 = 20000 ns
+    CHECK(perf_state(task, 20000, roof) == "fam|memory|eff6|roofline");
+  }
+  SECTION("compute-bound when the FLOP roof is the slower one") {
+    task.flops = 1e9;  // 1e7 ns against 4e6 / 20 = 2e5 ns
+    task.bytes = 4e6;
+    CHECK(perf_state(task, 1e8, roof) == "fam|compute|eff2|roofline");  // 10 % -> two edges
+  }
+  SECTION("latency-bound when the roofline time is below the floor") {
+    task.flops = 1e3;
+    task.bytes = 4e3;  // 100 ns
+    roof.source = "roofline+perf";
+    CHECK(perf_state(task, 5000, roof) == "fam|latency|eff0|roofline+perf");
+  }
+  SECTION("unknown without a latency or peaks") {
+    CHECK(perf_state(task, 0, roof) == "fam|unknown");
+    roof.bandwidth.clear();
+    CHECK(perf_state(task, 1000, roof) == "fam|unknown");
+  }
 }

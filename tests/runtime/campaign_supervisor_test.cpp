@@ -69,7 +69,8 @@ struct campaign_fixture : test::actor_fixture {
                                     verifier,
                                     curator,
                                     caf::actor_cast<runtime::progress_listener>(caf::actor{self}),
-                                    std::chrono::milliseconds{500}};
+                                    std::chrono::milliseconds{500},
+                                    actors::roofline_config{}};
     auto sup = runtime::spawn_supervisor(sys, std::move(setup));
     // Every hop but the progress tick is a message, so one run() plays the whole campaign.
     run();
@@ -148,7 +149,8 @@ runtime::supervisor_actor start_paused(campaign_fixture& f, runtime::campaign_co
                                   f.verifier,
                                   f.curator,
                                   caf::actor_cast<runtime::progress_listener>(caf::actor{f.self}),
-                                  std::chrono::milliseconds{500}};
+                                  std::chrono::milliseconds{500},
+                                  actors::roofline_config{}};
   auto sup = runtime::spawn_supervisor(f.sys, std::move(setup));
   f.self->send(sup, pause_atom_v);
   f.run();

@@ -3,6 +3,8 @@
 #include "tests/support/child_process.hpp"
 #include "tests/support/temp_dir.hpp"
 
+#include <string>
+
 #include <catch2/catch.hpp>
 
 #include <cstdlib>
@@ -75,4 +77,96 @@ TEST_CASE("the daemon refuses a bad setup before it starts, saying why", "[runti
   auto bad = write(dir, "d.toml", "[daemon]\nport = \"eighty\"\n");
   CHECK(test::run_to_end({KFORGE_BINARY, "daemon", "--daemon-config", bad}, out) == 2);
   CHECK_THAT(out, Catch::Contains(bad + ":2: key 'port' has the wrong type"));
+}
+
+TEST_CASE("memory inspect and export list the items a campaign learned and snapshot copies the store",
+          "[runtime]") {
+  test::temp_dir dir{"cli"};
+  auto cfg = write(dir, "m.toml",
+                   std::string{"[campaign]\nname = \"mem\"\ntasks = [\""} + KFORGE_SOURCE_DIR +
+                       "/configs/tasks/cpu/row_sum_256x2048.toml\"]\n[budget]\nevaluations_per_task = 4\n"
+                       "[verifier]\nmin_runs = 3\nmax_runs = 5\ntarget_ms = 5\n[store]\npath = \"s\"\n"
+                       "[machine]\nworking_sets_kib = [64]\nstream_ms = 2\nfma_ms = 5\n");
+  std::string out;
+  REQUIRE(test::run_to_end({KFORGE_BINARY, "run", cfg, "--no-progress"}, out) == 0);
+  CHECK_THAT(out, Catch::Contains("roofline: measured in"));
+  auto store = (dir.path() / "s").string();
+
+  // The peaks are cached in the store: a second run does not measure again.
+  auto cfg2 = write(dir, "m2.toml",
+                    std::string{"[campaign]\nname = \"mem2\"\ntasks = [\""} + KFORGE_SOURCE_DIR +
+                        "/configs/tasks/cpu/row_sum_256x2048.toml\"]\n[budget]\nevaluations_per_task = 1\n"
+                        "[verifier]\nmin_runs = 3\nmax_runs = 5\ntarget_ms = 5\n[store]\npath = \"s\"\n"
+                        "[machine]\nworking_sets_kib = [64]\nstream_ms = 2\nfma_ms = 5\n");
+  REQUIRE(test::run_to_end({KFORGE_BINARY, "run", cfg2, "--no-progress"}, out) == 0);
+  CHECK_THAT(out, Catch::Contains("roofline: cached peaks"));
+
+  REQUIRE(test::run_to_end({KFORGE_BINARY, "memory", "inspect", "--store", store}, out) == 0);
+  CHECK_THAT(out, Catch::Contains("memory items: "));
+  CHECK_THAT(out, Catch::Contains("Q1"));
+  CHECK_THAT(out, Catch::Contains("reduction"));
+
+  auto jsonl = (dir.path() / "mem.jsonl").string();
+  REQUIRE(test::run_to_end({KFORGE_BINARY, "memory", "export", "--store", store, "--out", jsonl}, out) == 0);
+  std::ifstream in{jsonl};
+  std::string line;
+  int lines = 0;
+  while (std::getline(in, line)) {
+    ++lines;
+    CHECK(line.front() == '{');
+    CHECK_THAT(line, Catch::Contains("\"q1\":"));
+  }
+  CHECK(lines > 0);
+
+  REQUIRE(test::run_to_end({KFORGE_BINARY, "export", "--store", store, "--campaign", "mem"}, out) == 0);
+  CHECK_THAT(out, Catch::Contains("\"task_id\":\"row_sum_256x2048\""));
+
+  auto snap = (dir.path() / "snap").string();
+  REQUIRE(test::run_to_end({KFORGE_BINARY, "snapshot", snap, "--store", store}, out) == 0);
+  REQUIRE(test::run_to_end({KFORGE_BINARY, "memory", "inspect", "--store", snap, "--limit", "0"}, out) == 0);
+  CHECK_THAT(out, Catch::Contains("reduction"));
+  CHECK(test::run_to_end({KFORGE_BINARY, "snapshot", snap, "--store", store}, out) == 2);  // not empty
+  CHECK(test::run_to_end({KFORGE_BINARY, "memory", "inspect", "--store", (dir.path() / "no").string()},
+                         out) == 2);
+}
+
+TEST_CASE("a snapshot taken while a campaign runs in another process opens and warms a new campaign",
+          "[runtime]") {
+  test::temp_dir dir{"cli"};
+  auto task = std::string{KFORGE_SOURCE_DIR} + "/configs/tasks/cpu/row_sum_256x2048.toml";
+  auto common = std::string{
+      "[verifier]\nmin_runs = 3\nmax_runs = 5\ntarget_ms = 5\n"
+      "[machine]\nworking_sets_kib = [64]\nstream_ms = 2\nfma_ms = 5\n"};
+  auto cfg = write(dir, "r.toml",
+                   "[campaign]\nname = \"live\"\ntasks = [\"" + task +
+                       "\"]\n[budget]\nevaluations_per_task = 8\n[store]\npath = \"s\"\n" + common);
+  auto store = (dir.path() / "s").string();
+  auto snap = (dir.path() / "snap").string();
+  test::child_process run{{KFORGE_BINARY, "--log-level", "info", "run", cfg, "--no-progress"}};
+  // Synchronise on the first committed candidate, then copy while the campaign goes on.
+  bool seen = false;
+  while (auto line = run.read_line()) {
+    if (line->find("candidate verified") != std::string::npos) {
+      seen = true;
+      break;
+    }
+  }
+  REQUIRE(seen);
+  std::string out;
+  CHECK(test::run_to_end({KFORGE_BINARY, "snapshot", snap, "--store", store}, out) == 0);
+  while (run.read_line()) {
+  }
+  CHECK(run.wait() == 0);
+  CHECK(test::run_to_end({KFORGE_BINARY, "status", "--store", snap}, out) == 0);
+  CHECK_THAT(out, Catch::Contains("row_sum_256x2048"));
+
+  // A new campaign in a new store starts from the snapshot's memory items.
+  auto warm = write(dir, "w.toml",
+                    "[campaign]\nname = \"warm\"\ntasks = [\"" + task +
+                        "\"]\n[budget]\nevaluations_per_task = 1\n[store]\npath = \"w\"\n" + common);
+  REQUIRE(test::run_to_end({KFORGE_BINARY, "run", warm, "--no-progress", "--memory-from", snap}, out) == 0);
+  CHECK_THAT(out, Catch::Contains("items imported"));
+  CHECK(test::run_to_end({KFORGE_BINARY, "status", "--store", (dir.path() / "w").string()}, out) == 0);
+  CHECK_THAT(out, Catch::Contains("warm"));
+  CHECK_THAT(out, !Catch::Contains("live"));
 }

@@ -177,3 +177,43 @@ TEST_CASE("the example configs for vLLM, Ollama and a hosted API load", "[runtim
     CHECK(std::filesystem::exists(std::filesystem::path{cfg->llm.prompts_dir} / "draft.md"));
   }
 }
+
+TEST_CASE("the memory, archive and machine keys of issue 4 load and are checked", "[runtime]") {
+  auto cfg = parse_campaign_config(std::string{good} + R"(
+[memory]
+kb_items = 3
+kb_temperature = 0.25
+consolidate_every = 10
+retire_below = -0.8
+from = "../warm"
+
+[archive]
+best = 3
+diverse = 5
+
+[machine]
+measure = false
+peak_gbps = 30
+working_sets_kib = [64, 1024.5]
+efficiency_buckets = [0.1, 0.5]
+)",
+                                   "/cfg/camp.toml");
+  REQUIRE(cfg);
+  CHECK(cfg->memory.kb_items == 3);
+  CHECK(cfg->memory.kb_temperature == 0.25);
+  CHECK(cfg->memory.consolidate_every == 10);
+  CHECK(cfg->memory.retire_below == -0.8);
+  CHECK(cfg->memory.from == "/warm");
+  CHECK(cfg->archive.best == 3);
+  CHECK(cfg->archive.diverse == 5);
+  CHECK_FALSE(cfg->machine.measure);
+  CHECK(cfg->machine.peak_gbps == 30);
+  CHECK(cfg->machine.working_sets_kib == std::vector<double>{64, 1024.5});
+  CHECK(cfg->machine.efficiency_buckets == std::vector<double>{0.1, 0.5});
+  CHECK_THAT(error_of(std::string{good} + "[machine]\nefficiency_buckets = [0.5, 0.1]\n"),
+             Catch::Contains("camp.toml:18: key 'efficiency_buckets' must be ascending"));
+  CHECK_THAT(error_of(std::string{good} + "[memory]\nkb_temperature = 0\n"),
+             Catch::Contains("'kb_temperature' must be positive"));
+  CHECK_THAT(error_of(std::string{good} + "[archive]\nbest = 0\n"),
+             Catch::Contains("'best' must be positive"));
+}

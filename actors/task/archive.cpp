@@ -1,0 +1,99 @@
+#include "actors/task/archive.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <random>
+
+namespace kforge::actors {
+
+void archive::add(const memory::candidate_record& cand) {
+  if (!cand.verdict.is_timed() || index_.count(cand.hash) > 0)
+    return;
+  archive_entry e;
+  e.hash = cand.hash;
+  e.knobs = cand.knobs;
+  e.source = cand.source;
+  e.latency_ns = cand.verdict.timing.median_ns;
+  e.perf_state = cand.perf_state;
+  index_.emplace(e.hash, all_.size());
+  all_.push_back(std::move(e));
+  if (best_ns_ <= 0 || cand.verdict.timing.median_ns < best_ns_)
+    best_ns_ = cand.verdict.timing.median_ns;
+}
+
+double archive::prior(double latency_ns) const noexcept {
+  return std::tanh(cfg_.prior_scale * (std::log(best_ns_) - std::log(latency_ns)));
+}
+
+void archive::reward_parent(const std::string& hash, double reward) {
+  auto it = index_.find(hash);
+  if (it == index_.end())
+    return;
+  auto& e = all_[it->second];
+  if (e.visits == 0)
+    e.q2 = prior(e.latency_ns);  // its prior, as of now
+  e.q2 += cfg_.alpha * (reward - e.q2);
+  e.visits += 1;
+}
+
+int32_t archive::distance(const std::vector<hardware::knob_setting>& a,
+                          const std::vector<hardware::knob_setting>& b) {
+  int32_t d = 0;
+  for (const auto& x : a) {
+    auto it = std::find_if(b.begin(), b.end(), [&](const auto& y) { return y.name == x.name; });
+    if (it == b.end() || it->value != x.value)
+      ++d;
+  }
+  for (const auto& y : b)
+    if (std::none_of(a.begin(), a.end(), [&](const auto& x) { return x.name == y.name; }))
+      ++d;
+  return d;
+}
+
+std::vector<archive_entry> archive::members() const {
+  std::vector<const archive_entry*> by_latency;
+  for (const auto& e : all_)
+    by_latency.push_back(&e);
+  std::stable_sort(by_latency.begin(), by_latency.end(),
+                   [](const auto* a, const auto* b) { return a->latency_ns < b->latency_ns; });
+  std::vector<archive_entry> out;
+  size_t best = static_cast<size_t>(std::max(0, cfg_.best));
+  size_t diverse = 0;
+  for (const auto* e : by_latency) {
+    if (out.size() < best) {
+      out.push_back(*e);
+      continue;
+    }
+    if (diverse >= static_cast<size_t>(std::max(0, cfg_.diverse)))
+      break;
+    bool far = std::all_of(out.begin(), out.end(),
+                           [&](const auto& m) { return distance(m.knobs, e->knobs) >= cfg_.min_distance; });
+    if (far) {
+      out.push_back(*e);
+      ++diverse;
+    }
+  }
+  for (auto& m : out)
+    if (m.visits == 0)
+      m.q2 = prior(m.latency_ns);
+  return out;
+}
+
+archive_entry archive::pick_parent(uint64_t seed) const {
+  auto m = members();
+  if (m.empty())
+    return {};
+  std::mt19937_64 rng{seed};
+  std::uniform_real_distribution<double> coin{0.0, 1.0};
+  if (m.size() > 1 && coin(rng) < cfg_.epsilon) {
+    std::uniform_int_distribution<size_t> any{0, m.size() - 1};
+    return m[any(rng)];
+  }
+  size_t pick = 0;
+  for (size_t i = 1; i < m.size(); ++i)
+    if (m[i].q2 > m[pick].q2)
+      pick = i;
+  return m[pick];
+}
+
+}  // namespace kforge::actors
