@@ -32,7 +32,9 @@ double ms_since(clock_type::time_point t0) {
 
 // One triad pass a = b + s * c. Cloned per ISA so that cache-resident working sets
 // are not limited by narrow vectors (candidates are built with -march=native).
-#if defined(__x86_64__)
+// Not under ThreadSanitizer: the clones' ifunc resolver runs during relocation, before the
+// TSan runtime is up, and crashes every program at start (seen: SIGSEGV in triad.resolver).
+#if defined(__x86_64__) && !defined(__SANITIZE_THREAD__)
 __attribute__((target_clones("avx512f", "avx2", "default")))
 #endif
 void triad(double* __restrict a, const double* __restrict b, const double* __restrict c, std::size_t n,
