@@ -274,6 +274,38 @@ int kforge_fail(int code, const char* what, const char* where) {
 
 )HARNESS";
 
+// The end of both mains: every output, input and timing record on the result channel, then the
+// counted end record, and an exit that runs no handler the kernel could have registered.
+constexpr const char* harness_report_tail =
+    R"HARNESS(  std::fflush(nullptr);
+  uint32_t records = 0;
+  bool ok = true;
+  for (std::size_t s = 0; s < seeds; ++s) {
+    const uint32_t seed = static_cast<uint32_t>(s + 1);
+    ok = ok && kforge_send(g, 1, seed, kforge_tensor_payload(outputs[s])) &&
+         kforge_send(g, 2, seed, kforge_tensor_payload(inputs_after[s]));
+    records += 2;
+  }
+  kforge_bytes timing;
+  kforge_append(timing, times.data(), times.size() * sizeof(uint64_t));
+  ok = ok && kforge_send(g, 3, 0, timing);
+  ++records;
+  for (std::size_t set = 0; set < sets; ++set) {
+    if (last[set].empty()) continue;
+    ok = ok && kforge_send(g, 4, static_cast<uint32_t>(set + 1), kforge_tensor_payload(last[set]));
+    ++records;
+  }
+  kforge_bytes end;
+  uint64_t count = records;
+  int64_t pinned = g.pinned;
+  kforge_append(end, &count, sizeof count);
+  kforge_append(end, &pinned, sizeof pinned);
+  ok = ok && kforge_send(g, 5, 0, end);
+  if (!ok) return kforge_fail(4, "cannot write", "the result channel");
+  std::_Exit(0);
+}
+)HARNESS";
+
 constexpr const char* harness_cpu_main =
     R"HARNESS(}  // namespace
 
@@ -338,33 +370,6 @@ int main() {
   }
 
   // The kernel has run for the last time: report, then end without running any exit handler.
-  std::fflush(nullptr);
-  uint32_t records = 0;
-  bool ok = true;
-  for (std::size_t s = 0; s < seeds; ++s) {
-    const uint32_t seed = static_cast<uint32_t>(s + 1);
-    ok = ok && kforge_send(g, 1, seed, kforge_tensor_payload(outputs[s])) &&
-         kforge_send(g, 2, seed, kforge_tensor_payload(inputs_after[s]));
-    records += 2;
-  }
-  kforge_bytes timing;
-  kforge_append(timing, times.data(), times.size() * sizeof(uint64_t));
-  ok = ok && kforge_send(g, 3, 0, timing);
-  ++records;
-  for (std::size_t set = 0; set < sets; ++set) {
-    if (last[set].empty()) continue;
-    ok = ok && kforge_send(g, 4, static_cast<uint32_t>(set + 1), kforge_tensor_payload(last[set]));
-    ++records;
-  }
-  kforge_bytes end;
-  uint64_t count = records;
-  int64_t pinned = g.pinned;
-  kforge_append(end, &count, sizeof count);
-  kforge_append(end, &pinned, sizeof pinned);
-  ok = ok && kforge_send(g, 5, 0, end);
-  if (!ok) return kforge_fail(4, "cannot write", "the result channel");
-  std::_Exit(0);
-}
 )HARNESS";
 
 // The CUDA harness's call part: device buffers, one call between two CUDA events.
@@ -496,33 +501,6 @@ int main() {
     if (r + 1 >= g.min_runs && (kforge_converged(sorted, g.ci_ppm) || kforge_now() - start >= g.cap_ns)) break;
   }
 
-  std::fflush(nullptr);
-  uint32_t records = 0;
-  bool ok = true;
-  for (std::size_t s = 0; s < seeds; ++s) {
-    const uint32_t seed = static_cast<uint32_t>(s + 1);
-    ok = ok && kforge_send(g, 1, seed, kforge_tensor_payload(outputs[s])) &&
-         kforge_send(g, 2, seed, kforge_tensor_payload(inputs_after[s]));
-    records += 2;
-  }
-  kforge_bytes timing;
-  kforge_append(timing, times.data(), times.size() * sizeof(uint64_t));
-  ok = ok && kforge_send(g, 3, 0, timing);
-  ++records;
-  for (std::size_t set = 0; set < sets; ++set) {
-    if (last[set].empty()) continue;
-    ok = ok && kforge_send(g, 4, static_cast<uint32_t>(set + 1), kforge_tensor_payload(last[set]));
-    ++records;
-  }
-  kforge_bytes end;
-  uint64_t count = records;
-  int64_t pinned = g.pinned;
-  kforge_append(end, &count, sizeof count);
-  kforge_append(end, &pinned, sizeof pinned);
-  ok = ok && kforge_send(g, 5, 0, end);
-  if (!ok) return kforge_fail(4, "cannot write", "the result channel");
-  std::_Exit(0);
-}
 )HARNESS";
 
 void replace_all(std::string& text, const std::string& key, const std::string& value) {
@@ -548,7 +526,8 @@ std::string harness_source(const task_def& task) {
   for (std::size_t i = 0; i < task.outputs.size(); ++i) {
     bind += "  float* " + task.outputs[i].name + " = kforge_out[" + std::to_string(i) + "].data();\n";
   }
-  std::string text = std::string{harness_prelude} + harness_cpu_call + harness_helpers + harness_cpu_main;
+  std::string text = std::string{harness_prelude} + harness_cpu_call + harness_helpers + harness_cpu_main +
+                     harness_report_tail;
   replace_all(text, "@SIGNATURE@", task.signature);
   replace_all(text, "@INPUT_SIZES@", size_list(task.inputs));
   replace_all(text, "@OUTPUT_SIZES@", size_list(task.outputs));
@@ -573,7 +552,8 @@ std::string harness_source_cuda(const task_def& task) {
     bind += "  float* " + task.inputs[i].name + " = d.in[" + std::to_string(i) + "];\n";
   for (std::size_t i = 0; i < task.outputs.size(); ++i)
     bind += "  float* " + task.outputs[i].name + " = d.out[" + std::to_string(i) + "];\n";
-  std::string text = std::string{harness_prelude} + harness_cuda_call + harness_helpers + harness_cuda_main;
+  std::string text = std::string{harness_prelude} + harness_cuda_call + harness_helpers + harness_cuda_main +
+                     harness_report_tail;
   replace_all(text, "@SIGNATURE@", task.signature);
   replace_all(text, "@INPUT_SIZES@", size_list(task.inputs));
   replace_all(text, "@OUTPUT_SIZES@", size_list(task.outputs));
