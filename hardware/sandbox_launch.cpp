@@ -471,8 +471,13 @@ std::string describe_isolation(const isolation_info& info) {
     text += " in a user namespace";
   if (info.unprivileged) {
     auto user = sandbox_identity();
-    auto pooled = sandbox_user_lease::acquire();
-    if (pooled.user() && user && pooled.user()->uid != user->uid)
+    // Describing must not take a uid from the pool (that would reorder it): ask whether it has any.
+    bool pooled = false;
+    if (user) {
+      std::lock_guard<std::mutex> guard{pool().mutex};
+      pooled = !pool().free.empty();
+    }
+    if (pooled)
       text += "; a uid of its own per program (from " + std::to_string(pool_first_uid) + ")";
     else
       text += "; uid " + std::to_string(user ? user->uid : 65534);
