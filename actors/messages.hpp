@@ -1,7 +1,7 @@
 #pragma once
 
-#include "hardware/task.hpp"
-#include "hardware/verdict.hpp"
+#include "runtime/base/task.hpp"
+#include "runtime/base/verdict.hpp"
 #include "memory/records.hpp"
 
 #include <caf/meta/type_name.hpp>
@@ -45,7 +45,7 @@ typename Inspector::result_type inspect(Inspector& f, context_reply& x) {
 struct parent_info {
   std::string hash;
   std::string source;
-  std::vector<hardware::knob_setting> knobs;
+  std::vector<kforge::knob_setting> knobs;
   double latency_ns = 0;
   std::string perf_state;
 };
@@ -65,7 +65,7 @@ struct policy_request {
   std::vector<memory::memory_item> context;
   std::vector<parent_info> parent;                         ///< exactly one in refine, none in draft
   std::vector<std::string> feedback;                       ///< recent verifier feedback, newest last
-  std::vector<std::vector<hardware::knob_setting>> tried;  ///< settings this task already evaluated
+  std::vector<std::vector<kforge::knob_setting>> tried;  ///< settings this task already evaluated
   std::vector<memory::memory_item> kb;  ///< issue 4: knowledge-base optimizations for the parent's state
 };
 
@@ -78,7 +78,7 @@ typename Inspector::result_type inspect(Inspector& f, policy_request& x) {
 /// One candidate kernel proposed by a policy.
 struct proposal {
   std::string source;
-  std::vector<hardware::knob_setting> knobs;  ///< empty for free-form (LLM) kernels
+  std::vector<kforge::knob_setting> knobs;  ///< empty for free-form (LLM) kernels
   std::string optimization;                   ///< named change from the parent, or "draft"
   std::vector<std::string> context_ids;       ///< memory items that shaped this proposal
   std::string
@@ -116,7 +116,7 @@ typename Inspector::result_type inspect(Inspector& f, verify_request& x) {
 
 /// Verifier pool -> task actor: the verdict of one candidate.
 struct verification {
-  hardware::verdict verdict;
+  kforge::verdict verdict;
   std::string cache_key;  ///< SHA-256 of (backend build signature, task definition, source)
   bool cached = false;    ///< answered from the verdict cache: nothing was compiled or run
 };

@@ -1,8 +1,8 @@
 #pragma once
 
-#include "hardware/task.hpp"
-#include "hardware/verdict.hpp"
-#include "runtime/error.hpp"
+#include "runtime/base/task.hpp"
+#include "runtime/base/verdict.hpp"
+#include "runtime/base/error.hpp"
 
 #include <caf/meta/type_name.hpp>
 

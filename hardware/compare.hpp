@@ -1,6 +1,6 @@
 #pragma once
 
-#include "hardware/task.hpp"
+#include "runtime/base/task.hpp"
 
 #include <cstdint>
 #include <string>

@@ -4,8 +4,8 @@
 #include "hardware/precompiled_header.hpp"
 #include "hardware/sandbox.hpp"
 #include "hardware/scratch_dir.hpp"
-#include "runtime/hash.hpp"
-#include "runtime/log.hpp"
+#include "runtime/base/hash.hpp"
+#include "runtime/base/log.hpp"
 
 #include <algorithm>
 #include <fstream>

@@ -3,9 +3,9 @@
 #include "hardware/harness.hpp"
 #include "hardware/inputs.hpp"
 #include "hardware/subprocess.hpp"
-#include "hardware/task.hpp"
-#include "hardware/verdict.hpp"
-#include "runtime/error.hpp"
+#include "runtime/base/task.hpp"
+#include "runtime/base/verdict.hpp"
+#include "runtime/base/error.hpp"
 
 #include <cstddef>
 #include <cstdint>

@@ -2,8 +2,8 @@
 
 #include "hardware/precompiled_header.hpp"
 
-#include "runtime/hash.hpp"
-#include "runtime/log.hpp"
+#include "runtime/base/hash.hpp"
+#include "runtime/base/log.hpp"
 
 namespace kforge::hardware {
 

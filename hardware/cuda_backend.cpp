@@ -1,7 +1,7 @@
 #include "hardware/cuda_backend.hpp"
 
 #include "hardware/cpu_device.hpp"
-#include "runtime/hash.hpp"
+#include "runtime/base/hash.hpp"
 
 #include <algorithm>
 

@@ -1,7 +1,7 @@
 #pragma once
 
-#include "hardware/task.hpp"
-#include "hardware/verdict.hpp"
+#include "runtime/base/task.hpp"
+#include "runtime/base/verdict.hpp"
 
 #include <string_view>
 

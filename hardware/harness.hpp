@@ -1,9 +1,9 @@
 #pragma once
 
 #include "hardware/inputs.hpp"
-#include "hardware/task.hpp"
-#include "hardware/verdict.hpp"
-#include "runtime/error.hpp"
+#include "runtime/base/task.hpp"
+#include "runtime/base/verdict.hpp"
+#include "runtime/base/error.hpp"
 
 #include <array>
 #include <cstddef>

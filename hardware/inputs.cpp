@@ -1,6 +1,6 @@
 #include "hardware/inputs.hpp"
 
-#include "runtime/hash.hpp"
+#include "runtime/base/hash.hpp"
 
 #include <cmath>
 #include <string>

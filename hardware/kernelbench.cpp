@@ -7,8 +7,8 @@
 #include "hardware/sandbox.hpp"
 #include "hardware/scratch_dir.hpp"
 #include "hardware/unique_fd.hpp"
-#include "runtime/hash.hpp"
-#include "runtime/log.hpp"
+#include "runtime/base/hash.hpp"
+#include "runtime/base/log.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>

@@ -19,7 +19,7 @@
 
 #include "hardware/backend.hpp"
 #include "hardware/subprocess.hpp"
-#include "hardware/task.hpp"
+#include "runtime/base/task.hpp"
 
 #include <filesystem>
 #include <map>

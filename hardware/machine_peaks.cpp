@@ -1,6 +1,6 @@
 #include "hardware/machine_peaks.hpp"
 
-#include "runtime/error.hpp"
+#include "runtime/base/error.hpp"
 
 #include <nlohmann/json.hpp>
 

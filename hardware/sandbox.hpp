@@ -1,7 +1,7 @@
 #pragma once
 
 #include "hardware/subprocess.hpp"
-#include "runtime/error.hpp"
+#include "runtime/base/error.hpp"
 
 #include <filesystem>
 #include <string>

@@ -1,6 +1,6 @@
 #include "hardware/sandbox_launch.hpp"
 
-#include "runtime/log.hpp"
+#include "runtime/base/log.hpp"
 
 #include <fcntl.h>
 #include <grp.h>

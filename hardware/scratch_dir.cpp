@@ -1,7 +1,7 @@
 #include "hardware/scratch_dir.hpp"
 
 #include "hardware/unique_fd.hpp"
-#include "runtime/log.hpp"
+#include "runtime/base/log.hpp"
 
 #include <dirent.h>
 #include <fcntl.h>

@@ -1,7 +1,7 @@
 #pragma once
 
 #include "hardware/unique_fd.hpp"
-#include "runtime/error.hpp"
+#include "runtime/base/error.hpp"
 
 #include <sys/types.h>
 

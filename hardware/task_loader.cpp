@@ -1,9 +1,9 @@
 // Loads task files (docs/task-format.md) with toml11; every toml11 call runs
 // inside load_task's boundary, which turns exceptions into errc::bad_task.
-#include "hardware/task.hpp"
+#include "hardware/task_loader.hpp"
 
 #include "hardware/kernelbench.hpp"
-#include "runtime/hash.hpp"
+#include "runtime/base/hash.hpp"
 
 #include <glob.h>
 
@@ -365,13 +365,6 @@ std::string one_line(const std::string& what) {
 }
 
 }  // namespace
-
-int64_t tensor_spec::elements() const noexcept {
-  int64_t n = 1;
-  for (auto dim : shape)
-    n *= dim;
-  return n;
-}
 
 caf::expected<task_def> load_task(const std::filesystem::path& file) {
   // The one boundary where toml11 (and std::filesystem) may throw.

@@ -1,6 +1,6 @@
 #include "memory/codec.hpp"
 
-#include "runtime/error.hpp"
+#include "runtime/base/error.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -40,17 +40,17 @@ json f64(double value) {
   return value > 0 ? "inf" : "-inf";
 }
 
-json to_value(const hardware::gate_result& g) {
+json to_value(const kforge::gate_result& g) {
   return json{{"gate", g.gate}, {"passed", g.passed}, {"detail", g.detail}};
 }
 
-json to_value(const hardware::timing_stats& t) {
+json to_value(const kforge::timing_stats& t) {
   return json{{"median_ns", f64(t.median_ns)}, {"min_ns", f64(t.min_ns)}, {"mean_ns", f64(t.mean_ns)},
               {"stddev_ns", f64(t.stddev_ns)}, {"count", t.count},        {"ci_half_ns", f64(t.ci_half_ns)},
               {"converged", t.converged},      {"noisy", t.noisy}};
 }
 
-json to_value(const hardware::verdict& v) {
+json to_value(const kforge::verdict& v) {
   json gates = json::array();
   for (const auto& g : v.gates)
     gates.push_back(to_value(g));
@@ -197,10 +197,10 @@ void convert(const json& j, const std::string& path, int64_t& out, std::string& 
 void convert(const json& j, const std::string& path, int32_t& out, std::string& problem);
 void convert(const json& j, const std::string& path, uint64_t& out, std::string& problem);
 void convert(const json& j, const std::string& path, double& out, std::string& problem);
-void convert(const json& j, const std::string& path, hardware::gate_result& out, std::string& problem);
-void convert(const json& j, const std::string& path, hardware::timing_stats& out, std::string& problem);
-void convert(const json& j, const std::string& path, hardware::verdict& out, std::string& problem);
-void convert(const json& j, const std::string& path, hardware::knob_setting& out, std::string& problem);
+void convert(const json& j, const std::string& path, kforge::gate_result& out, std::string& problem);
+void convert(const json& j, const std::string& path, kforge::timing_stats& out, std::string& problem);
+void convert(const json& j, const std::string& path, kforge::verdict& out, std::string& problem);
+void convert(const json& j, const std::string& path, kforge::knob_setting& out, std::string& problem);
 
 void mismatch(const json& j, const std::string& path, const char* expected, std::string& problem) {
   problem = (path.empty() ? std::string{"value"} : "field " + path) + ": expected " + expected + ", got " +
@@ -318,14 +318,14 @@ void convert(const json& j, const std::string& path, double& out, std::string& p
   }
 }
 
-void convert(const json& j, const std::string& path, hardware::gate_result& out, std::string& problem) {
+void convert(const json& j, const std::string& path, kforge::gate_result& out, std::string& problem) {
   reader{j, path, problem}
       .optional("gate", out.gate)
       .optional("passed", out.passed)
       .optional("detail", out.detail);
 }
 
-void convert(const json& j, const std::string& path, hardware::timing_stats& out, std::string& problem) {
+void convert(const json& j, const std::string& path, kforge::timing_stats& out, std::string& problem) {
   reader{j, path, problem}
       .optional("median_ns", out.median_ns)
       .optional("min_ns", out.min_ns)
@@ -337,7 +337,7 @@ void convert(const json& j, const std::string& path, hardware::timing_stats& out
       .optional("noisy", out.noisy);
 }
 
-void convert(const json& j, const std::string& path, hardware::verdict& out, std::string& problem) {
+void convert(const json& j, const std::string& path, kforge::verdict& out, std::string& problem) {
   reader{j, path, problem}
       .optional("feasible", out.feasible)
       .optional("failed_gate", out.failed_gate)
@@ -353,7 +353,7 @@ void convert(const json& j, const std::string& path, hardware::verdict& out, std
       .optional("timings_disagree", out.timings_disagree);
 }
 
-void convert(const json& j, const std::string& path, hardware::knob_setting& out, std::string& problem) {
+void convert(const json& j, const std::string& path, kforge::knob_setting& out, std::string& problem) {
   reader{j, path, problem}.optional("name", out.name).optional("value", out.value);
 }
 

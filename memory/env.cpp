@@ -1,7 +1,7 @@
 #include "memory/env.hpp"
 
-#include "runtime/error.hpp"
-#include "runtime/log.hpp"
+#include "runtime/base/error.hpp"
+#include "runtime/base/log.hpp"
 
 #include <lmdb.h>
 

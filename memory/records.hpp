@@ -1,7 +1,7 @@
 #pragma once
 
-#include "hardware/task.hpp"
-#include "hardware/verdict.hpp"
+#include "runtime/base/task.hpp"
+#include "runtime/base/verdict.hpp"
 
 #include <cstdint>
 #include <string>
@@ -61,9 +61,9 @@ struct candidate_record {
   std::string policy;
   std::string model;
   std::vector<std::string> context_ids;  ///< memory items in the policy's context
-  std::vector<hardware::knob_setting> knobs;
+  std::vector<kforge::knob_setting> knobs;
   std::string optimization;  ///< named change from the parent, e.g. "VEC 4->8"
-  hardware::verdict verdict;
+  kforge::verdict verdict;
   double speedup_vs_ref = 0;     ///< reference latency / candidate latency; 0 if not timed
   double speedup_vs_parent = 0;  ///< parent latency / candidate latency; 0 if unknown
   double reward = 0;             ///< the stage reward that updated the context's values

@@ -2,8 +2,8 @@
 
 #include "memory/codec.hpp"
 #include "memory/schema.hpp"
-#include "runtime/error.hpp"
-#include "runtime/log.hpp"
+#include "runtime/base/error.hpp"
+#include "runtime/base/log.hpp"
 
 #include <charconv>
 #include <utility>

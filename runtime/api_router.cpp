@@ -117,11 +117,11 @@ json task_json(const memory::task_record& t) {
           {"updated_ms", t.updated_ms}};
 }
 
-std::string verdict_class(const hardware::verdict& v) {
+std::string verdict_class(const kforge::verdict& v) {
   return v.failed_gate.empty() ? "passed" : v.failed_gate;
 }
 
-json verdict_json(const hardware::verdict& v) {
+json verdict_json(const kforge::verdict& v) {
   json gates = json::array();
   for (const auto& g : v.gates)
     gates.push_back({{"gate", g.gate}, {"passed", g.passed}, {"detail", g.detail}});

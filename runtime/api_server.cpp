@@ -1,6 +1,6 @@
 #include "runtime/api_server.hpp"
 
-#include "runtime/log.hpp"
+#include "runtime/base/log.hpp"
 
 // GCC 12 reports a false -Wnull-dereference inside Boost 1.74's asio scheduler.ipp once it is
 // inlined into this file (thread_info of the calling thread); the warning is not about our code.

@@ -4,7 +4,7 @@
 #include "hardware/cuda_backend.hpp"
 #include "hardware/cuda_discovery.hpp"
 #include "hardware/kernelbench.hpp"
-#include "runtime/log.hpp"
+#include "runtime/base/log.hpp"
 
 #include <algorithm>
 #include <array>

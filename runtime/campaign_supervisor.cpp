@@ -1,8 +1,8 @@
 #include "runtime/campaign_supervisor.hpp"
 
-#include "runtime/error.hpp"
-#include "runtime/hash.hpp"
-#include "runtime/log.hpp"
+#include "runtime/base/error.hpp"
+#include "runtime/base/hash.hpp"
+#include "runtime/base/log.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/stateful_actor.hpp>
@@ -339,7 +339,7 @@ supervisor_actor::behavior_type supervisor_behavior(supervisor_pointer self, sup
 
 }  // namespace
 
-std::vector<std::string> task_start_order(const hardware::task_map& tasks,
+std::vector<std::string> task_start_order(const kforge::task_map& tasks,
                                           const std::vector<std::string>& family_order) {
   auto rank = [&](const std::string& family) {
     auto it = std::find(family_order.begin(), family_order.end(), family);

@@ -10,9 +10,9 @@
 //   running <--(pause / resume)--> paused: grants are held, in-flight work finishes
 
 #include "actors/task/task_actor.hpp"
-#include "hardware/task.hpp"
+#include "runtime/base/task.hpp"
 #include "runtime/config.hpp"
-#include "runtime/type_ids.hpp"
+#include "actors/type_ids.hpp"
 
 #include <caf/typed_actor.hpp>
 
@@ -44,7 +44,7 @@ using supervisor_actor = actors::task_owner_actor::extend<
 /// What a supervisor needs.
 struct supervisor_setup {
   campaign_config config;
-  std::shared_ptr<const hardware::task_map> tasks;
+  std::shared_ptr<const kforge::task_map> tasks;
   actors::retriever_actor retriever;
   actors::llm_proxy_actor llm;
   actors::verifier_actor verifier;
@@ -56,7 +56,7 @@ struct supervisor_setup {
 
 /// issue 4: the order in which a campaign's tasks start: families in `family_order`
 /// first, in that order, then the others; by task id within a family.
-[[nodiscard]] std::vector<std::string> task_start_order(const hardware::task_map& tasks,
+[[nodiscard]] std::vector<std::string> task_start_order(const kforge::task_map& tasks,
                                                         const std::vector<std::string>& family_order);
 
 /// Spawns the supervisor; it starts at once. The listener gets `done` when it ends.

@@ -4,7 +4,7 @@
 // Relative paths in it are relative to the directory of the config file.
 
 #include "actors/llm_proxy/llm_settings.hpp"
-#include "runtime/error.hpp"
+#include "runtime/base/error.hpp"
 
 #include <cstdint>
 #include <filesystem>

@@ -1,14 +1,15 @@
 #include "runtime/daemon.hpp"
+#include "hardware/task_loader.hpp"
 
 #include "runtime/api_server.hpp"
 #include "runtime/backends.hpp"
 #include "runtime/campaign_setup.hpp"
 #include "runtime/campaign_supervisor.hpp"
 #include "runtime/commands.hpp"
-#include "runtime/hash.hpp"
-#include "runtime/log.hpp"
+#include "runtime/base/hash.hpp"
+#include "runtime/base/log.hpp"
 #include "runtime/machine_roofline.hpp"
-#include "runtime/system_config.hpp"
+#include "actors/system_config.hpp"
 
 #include "actors/curator/curator_actor.hpp"
 #include "actors/llm_proxy/llm_proxy_actor.hpp"
@@ -64,7 +65,7 @@ std::optional<std::string> read_file(const std::filesystem::path& p) {
 // One verifier pool per device, shared by every campaign on that device.
 struct device_pool {
   std::vector<std::shared_ptr<hardware::backend>> backends;  // one, or one per GPU
-  std::shared_ptr<const hardware::task_map> tasks;           // union of the tasks of its campaigns
+  std::shared_ptr<const kforge::task_map> tasks;           // union of the tasks of its campaigns
   actors::verifier_actor verifier;
   std::string settings_from;  // the campaign whose [verifier] settings built it
 };
@@ -271,7 +272,7 @@ class daemon_loop {
 
   // The pool of the config's device, created with its settings or grown by its tasks.
   caf::expected<actors::verifier_actor> pool_for(const campaign_config& cfg,
-                                                 const hardware::task_map& tasks) {
+                                                 const kforge::task_map& tasks) {
     const auto& dev = cfg.verifier.device;
     auto it = pools_.find(dev);
     if (it == pools_.end()) {
@@ -282,7 +283,7 @@ class daemon_loop {
         return backends.error();
       device_pool pool;
       pool.backends = std::move(*backends);
-      pool.tasks = std::make_shared<const hardware::task_map>(tasks);
+      pool.tasks = std::make_shared<const kforge::task_map>(tasks);
       pool.settings_from = cfg.name;
       auto vcfg = verifier_config_of(cfg);
       // Several pools (one per GPU) sit behind a router that deals out the tasks.
@@ -297,7 +298,7 @@ class daemon_loop {
       return h;
     }
     auto& pool = it->second;
-    auto merged = std::make_shared<hardware::task_map>(*pool.tasks);
+    auto merged = std::make_shared<kforge::task_map>(*pool.tasks);
     bool grown = false;
     for (const auto& [id, def] : tasks) {
       auto have = merged->find(id);
@@ -312,7 +313,7 @@ class daemon_loop {
     }
     if (grown) {
       pool.tasks = merged;
-      self_->send(pool.verifier, load_atom_v, std::shared_ptr<const hardware::task_map>{merged});
+      self_->send(pool.verifier, load_atom_v, std::shared_ptr<const kforge::task_map>{merged});
     }
     return pool.verifier;
   }
@@ -339,7 +340,7 @@ class daemon_loop {
       fail(task_list.error());
       return;
     }
-    auto tasks = std::make_shared<hardware::task_map>();
+    auto tasks = std::make_shared<kforge::task_map>();
     for (auto& t : *task_list) {
       auto id = t.id;
       tasks->emplace(std::move(id), std::move(t));
@@ -696,7 +697,7 @@ int run_daemon(const daemon_config& cfg) {
   std::signal(SIGPIPE, SIG_IGN);
   int rc = 0;
   {
-    system_config sys_cfg{static_cast<size_t>(cfg.threads)};
+    actors::system_config sys_cfg{static_cast<size_t>(cfg.threads)};
     caf::actor_system sys{sys_cfg};
     caf::scoped_actor self{sys};
     daemon_registry registry{caf::actor{self}};

@@ -3,7 +3,7 @@
 // The daemon's own settings: the [daemon] table of an optional TOML file
 // (README, "Running kforge as a service"), overridden by command-line flags.
 
-#include "runtime/error.hpp"
+#include "runtime/base/error.hpp"
 
 #include <caf/expected.hpp>
 

@@ -3,8 +3,8 @@
 #include "hardware/cuda_discovery.hpp"
 #include "hardware/machine_peaks.hpp"
 #include "hardware/perf_probe.hpp"
-#include "runtime/hash.hpp"
-#include "runtime/log.hpp"
+#include "runtime/base/hash.hpp"
+#include "runtime/base/log.hpp"
 
 #include <cstdio>
 #include <cstdlib>

@@ -1,7 +1,7 @@
 // kforge: evolves compute kernels in long, resumable campaigns.
 
 #include "runtime/commands.hpp"
-#include "runtime/log.hpp"
+#include "runtime/base/log.hpp"
 
 #include <CLI/CLI.hpp>
 

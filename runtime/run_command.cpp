@@ -2,10 +2,11 @@
 #include "runtime/campaign_setup.hpp"
 #include "runtime/campaign_supervisor.hpp"
 #include "runtime/commands.hpp"
-#include "runtime/log.hpp"
+#include "runtime/base/log.hpp"
 #include "runtime/machine_roofline.hpp"
 #include "runtime/progress_view.hpp"
-#include "runtime/system_config.hpp"
+#include "actors/system_config.hpp"
+#include "hardware/task_loader.hpp"
 
 #include "actors/curator/curator_actor.hpp"
 #include "actors/llm_proxy/llm_proxy_actor.hpp"
@@ -78,7 +79,7 @@ int run_campaign(const campaign_config& cfg, const run_options& opts) {
     std::cerr << "kforge: " << describe(task_list.error()) << '\n';
     return 2;
   }
-  auto tasks = std::make_shared<hardware::task_map>();
+  auto tasks = std::make_shared<kforge::task_map>();
   for (auto& t : *task_list) {
     auto id = t.id;
     tasks->emplace(std::move(id), std::move(t));
@@ -131,7 +132,7 @@ int run_campaign(const campaign_config& cfg, const run_options& opts) {
 
   actors::campaign_progress final_progress;
   {
-    system_config sys_cfg{opts.threads};
+    actors::system_config sys_cfg{opts.threads};
     caf::actor_system sys{sys_cfg};
     auto retriever = actors::spawn_retriever(sys, *store, ranking_of(cfg));
     auto curator = actors::spawn_curator(sys, *store, retriever, curator_config_of(cfg), true);

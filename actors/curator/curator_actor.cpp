@@ -1,9 +1,9 @@
 #include "actors/curator/curator_actor.hpp"
 
 #include "memory/store.hpp"
-#include "runtime/error.hpp"
-#include "runtime/hash.hpp"
-#include "runtime/log.hpp"
+#include "runtime/base/error.hpp"
+#include "runtime/base/hash.hpp"
+#include "runtime/base/log.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/stateful_actor.hpp>

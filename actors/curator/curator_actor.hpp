@@ -5,7 +5,7 @@
 #include "actors/messages.hpp"
 #include "actors/retriever/retriever_actor.hpp"
 #include "memory/records.hpp"
-#include "runtime/type_ids.hpp"
+#include "actors/type_ids.hpp"
 
 #include <caf/typed_actor.hpp>
 

@@ -1,6 +1,6 @@
 #include "actors/curator/insight_rules.hpp"
 
-#include "runtime/hash.hpp"
+#include "runtime/base/hash.hpp"
 
 #include <nlohmann/json.hpp>
 

@@ -1,6 +1,6 @@
 #include "actors/curator/memory_rules.hpp"
 
-#include "runtime/hash.hpp"
+#include "runtime/base/hash.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -12,7 +12,7 @@ namespace kforge::actors {
 
 namespace {
 
-nlohmann::json settings_json(const std::vector<hardware::knob_setting>& settings) {
+nlohmann::json settings_json(const std::vector<kforge::knob_setting>& settings) {
   auto out = nlohmann::json::object();
   for (const auto& s : settings)
     out[s.name] = s.value;
@@ -55,9 +55,9 @@ void update_value(memory::memory_item& item, const std::string& stage, double re
   }
 }
 
-std::vector<hardware::knob_setting> knob_changes(const std::vector<hardware::knob_setting>& parent,
-                                                 const std::vector<hardware::knob_setting>& child) {
-  std::vector<hardware::knob_setting> out;
+std::vector<kforge::knob_setting> knob_changes(const std::vector<kforge::knob_setting>& parent,
+                                                 const std::vector<kforge::knob_setting>& child) {
+  std::vector<kforge::knob_setting> out;
   for (const auto& c : child) {
     auto it = std::find_if(parent.begin(), parent.end(), [&](const auto& p) { return p.name == c.name; });
     if (it == parent.end() || it->value != c.value)
@@ -66,7 +66,7 @@ std::vector<hardware::knob_setting> knob_changes(const std::vector<hardware::kno
   return out;
 }
 
-std::string format_settings(const std::vector<hardware::knob_setting>& settings) {
+std::string format_settings(const std::vector<kforge::knob_setting>& settings) {
   std::string out;
   for (const auto& s : settings) {
     if (!out.empty())

@@ -30,11 +30,11 @@ struct value_config {
 void update_value(memory::memory_item& item, const std::string& stage, double reward, double alpha) noexcept;
 
 /// The knob changes from `parent` to `child`: settings of the child that differ, in the child's order.
-[[nodiscard]] std::vector<hardware::knob_setting> knob_changes(
-    const std::vector<hardware::knob_setting>& parent, const std::vector<hardware::knob_setting>& child);
+[[nodiscard]] std::vector<kforge::knob_setting> knob_changes(
+    const std::vector<kforge::knob_setting>& parent, const std::vector<kforge::knob_setting>& child);
 
 /// Formats settings as "A=1 B=2".
-[[nodiscard]] std::string format_settings(const std::vector<hardware::knob_setting>& settings);
+[[nodiscard]] std::string format_settings(const std::vector<kforge::knob_setting>& settings);
 
 /// Items an experience creates or reinforces. `parent` is the refined
 /// candidate (absent in draft). Each returned item carries only identity,

@@ -1,6 +1,6 @@
 #include "actors/llm_proxy/http_client.hpp"
 
-#include "runtime/error.hpp"
+#include "runtime/base/error.hpp"
 
 #include <utility>
 

@@ -7,9 +7,9 @@
 #include "actors/llm_proxy/prompt_builder.hpp"
 #include "actors/llm_proxy/response_parser.hpp"
 #include "memory/store.hpp"
-#include "runtime/error.hpp"
-#include "runtime/hash.hpp"
-#include "runtime/log.hpp"
+#include "runtime/base/error.hpp"
+#include "runtime/base/hash.hpp"
+#include "runtime/base/log.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/stateful_actor.hpp>
@@ -55,7 +55,7 @@ struct llm_call {
   uint64_t id = 0;
   caf::typed_response_promise<policy_reply> promise;
   policy_request request;
-  const hardware::task_def* task = nullptr;
+  const kforge::task_def* task = nullptr;
   prompt text;
   std::string hash;
   int32_t n = 1;
@@ -69,7 +69,7 @@ struct llm_call {
 };
 
 struct llm_proxy_state {
-  std::shared_ptr<const hardware::task_map> tasks;
+  std::shared_ptr<const kforge::task_map> tasks;
   llm_proxy_config cfg;
   // openai backend
   std::unique_ptr<http_client> client;
@@ -358,7 +358,7 @@ void on_http_done(proxy_pointer self, uint64_t id, http_exchange x) {
   dispatch(self);
 }
 
-caf::result<policy_reply> propose_openai(proxy_pointer self, const hardware::task_def& task,
+caf::result<policy_reply> propose_openai(proxy_pointer self, const kforge::task_def& task,
                                          policy_request request) {
   auto& st = self->state;
   if (st.budget_spent)
@@ -440,7 +440,7 @@ caf::error init_openai(llm_proxy_state& st) {
 }
 
 llm_proxy_actor::behavior_type llm_proxy_behavior(proxy_pointer self,
-                                                  std::shared_ptr<const hardware::task_map> tasks,
+                                                  std::shared_ptr<const kforge::task_map> tasks,
                                                   llm_proxy_config cfg) {
   auto& st = self->state;
   st.tasks = std::move(tasks);
@@ -504,7 +504,7 @@ llm_proxy_actor::behavior_type llm_proxy_behavior(proxy_pointer self,
 
 }  // namespace
 
-llm_proxy_actor spawn_llm_proxy(caf::actor_system& sys, std::shared_ptr<const hardware::task_map> tasks,
+llm_proxy_actor spawn_llm_proxy(caf::actor_system& sys, std::shared_ptr<const kforge::task_map> tasks,
                                 llm_proxy_config cfg) {
   return sys.spawn(llm_proxy_behavior, std::move(tasks), std::move(cfg));
 }

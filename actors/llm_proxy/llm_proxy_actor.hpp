@@ -18,8 +18,8 @@
 #include "actors/llm_proxy/llm_settings.hpp"
 #include "actors/llm_proxy/offline_policy.hpp"
 #include "actors/messages.hpp"
-#include "hardware/task.hpp"
-#include "runtime/type_ids.hpp"
+#include "runtime/base/task.hpp"
+#include "actors/type_ids.hpp"
 
 #include <caf/typed_actor.hpp>
 
@@ -67,7 +67,7 @@ struct llm_proxy_config {
 
 /// Spawns the proxy for the tasks in `tasks`. The store, if any, must outlive it.
 [[nodiscard]] llm_proxy_actor spawn_llm_proxy(caf::actor_system& sys,
-                                              std::shared_ptr<const hardware::task_map> tasks,
+                                              std::shared_ptr<const kforge::task_map> tasks,
                                               llm_proxy_config cfg);
 
 }  // namespace kforge::actors

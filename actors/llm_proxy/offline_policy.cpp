@@ -1,4 +1,5 @@
 #include "actors/llm_proxy/offline_policy.hpp"
+#include "hardware/task_loader.hpp"
 
 #include "actors/curator/memory_rules.hpp"
 
@@ -11,25 +12,25 @@ namespace kforge::actors {
 
 namespace {
 
-using settings = std::vector<hardware::knob_setting>;
+using settings = std::vector<kforge::knob_setting>;
 
-const hardware::knob* find_knob(const hardware::task_def& task, const std::string& name) {
+const kforge::knob* find_knob(const kforge::task_def& task, const std::string& name) {
   for (const auto& k : task.knobs)
     if (k.name == name)
       return &k;
   return nullptr;
 }
 
-bool allows(const hardware::knob& k, int64_t value) {
+bool allows(const kforge::knob& k, int64_t value) {
   return std::find(k.values.begin(), k.values.end(), value) != k.values.end();
 }
 
-int64_t random_value(const hardware::knob& k, std::mt19937_64& rng) {
+int64_t random_value(const kforge::knob& k, std::mt19937_64& rng) {
   std::uniform_int_distribution<size_t> pick{0, k.values.size() - 1};
   return k.values[pick(rng)];
 }
 
-settings random_settings(const hardware::task_def& task, std::mt19937_64& rng) {
+settings random_settings(const kforge::task_def& task, std::mt19937_64& rng) {
   settings out;
   for (const auto& k : task.knobs)
     out.push_back({k.name, random_value(k, rng)});
@@ -50,8 +51,8 @@ int64_t set_knob(settings& s, const std::string& name, int64_t value) {
 }
 
 // Changes one random knob that has an alternative to a different value; returns its description.
-std::string random_change(const hardware::task_def& task, settings& s, std::mt19937_64& rng) {
-  std::vector<const hardware::knob*> movable;
+std::string random_change(const kforge::task_def& task, settings& s, std::mt19937_64& rng) {
+  std::vector<const kforge::knob*> movable;
   for (const auto& k : task.knobs)
     if (k.values.size() > 1)
       movable.push_back(&k);
@@ -76,7 +77,7 @@ bool contains(const std::vector<settings>& list, const settings& s) {
 
 }  // namespace
 
-settings seed_settings(const memory::memory_item& item, const hardware::task_def& task) {
+settings seed_settings(const memory::memory_item& item, const kforge::task_def& task) {
   settings out;
   auto payload = nlohmann::json::parse(item.payload, nullptr, false);
   if (payload.is_discarded() || !payload.is_object() || !payload.contains("knobs"))
@@ -92,7 +93,7 @@ settings seed_settings(const memory::memory_item& item, const hardware::task_def
   return out;
 }
 
-settings optimization_changes(const memory::memory_item& item, const hardware::task_def& task) {
+settings optimization_changes(const memory::memory_item& item, const kforge::task_def& task) {
   settings out;
   auto payload = nlohmann::json::parse(item.payload, nullptr, false);
   if (payload.is_discarded() || !payload.is_object() || !payload.contains("changes"))
@@ -112,7 +113,7 @@ settings optimization_changes(const memory::memory_item& item, const hardware::t
   return out;
 }
 
-std::vector<proposal> offline_policy::propose(const hardware::task_def& task,
+std::vector<proposal> offline_policy::propose(const kforge::task_def& task,
                                               const policy_request& request) const {
   std::vector<proposal> out;
   std::mt19937_64 rng{request.seed};

@@ -7,7 +7,7 @@
 // same memory, values and knowledge base steer it as would steer an LLM.
 
 #include "actors/messages.hpp"
-#include "hardware/task.hpp"
+#include "runtime/base/task.hpp"
 
 #include <cstdint>
 #include <vector>
@@ -29,7 +29,7 @@ class offline_policy {
 
   /// Proposes up to request.k candidates for `task`. Never proposes a setting in
   /// request.tried or twice in one reply unless max_tries draws found nothing new.
-  [[nodiscard]] std::vector<proposal> propose(const hardware::task_def& task,
+  [[nodiscard]] std::vector<proposal> propose(const kforge::task_def& task,
                                               const policy_request& request) const;
 
  private:
@@ -37,11 +37,11 @@ class offline_policy {
 };
 
 /// Knob settings of a seed item's payload restricted to `task`'s knobs (values it allows); empty if none.
-[[nodiscard]] std::vector<hardware::knob_setting> seed_settings(const memory::memory_item& item,
-                                                                const hardware::task_def& task);
+[[nodiscard]] std::vector<kforge::knob_setting> seed_settings(const memory::memory_item& item,
+                                                                const kforge::task_def& task);
 
 /// The knob changes an optimization item's payload describes, restricted to `task`'s knobs.
-[[nodiscard]] std::vector<hardware::knob_setting> optimization_changes(const memory::memory_item& item,
-                                                                       const hardware::task_def& task);
+[[nodiscard]] std::vector<kforge::knob_setting> optimization_changes(const memory::memory_item& item,
+                                                                       const kforge::task_def& task);
 
 }  // namespace kforge::actors

@@ -1,7 +1,7 @@
 #include "actors/llm_proxy/openai_protocol.hpp"
 
-#include "runtime/error.hpp"
-#include "runtime/hash.hpp"
+#include "runtime/base/error.hpp"
+#include "runtime/base/hash.hpp"
 
 #include <nlohmann/json.hpp>
 

@@ -2,7 +2,7 @@
 
 #include "actors/llm_proxy/response_parser.hpp"
 
-#include "runtime/error.hpp"
+#include "runtime/base/error.hpp"
 
 #include <fstream>
 #include <sstream>
@@ -11,7 +11,7 @@ namespace kforge::actors {
 
 namespace {
 
-std::string shape_text(const std::vector<hardware::tensor_spec>& tensors) {
+std::string shape_text(const std::vector<kforge::tensor_spec>& tensors) {
   std::string out;
   for (const auto& t : tensors) {
     out += "- " + t.name + ": float32 [";
@@ -96,7 +96,7 @@ caf::expected<prompt_builder> prompt_builder::load(const std::filesystem::path& 
   return prompt_builder{std::move(parts[0]), std::move(parts[1]), std::move(parts[2])};
 }
 
-prompt prompt_builder::build(const hardware::task_def& task, const policy_request& request) const {
+prompt prompt_builder::build(const kforge::task_def& task, const policy_request& request) const {
   std::map<std::string, std::string> vars;
   vars["task_id"] = task.id;
   vars["family"] = task.family;

@@ -7,7 +7,7 @@
 
 #include "actors/llm_proxy/prompt_template.hpp"
 #include "actors/messages.hpp"
-#include "hardware/task.hpp"
+#include "runtime/base/task.hpp"
 
 #include <caf/expected.hpp>
 
@@ -40,7 +40,7 @@ class prompt_builder {
 
   /// The prompt for `request` (stage draft or refine) on `task`, asking for `n` kernels
   /// (one per completion; n is informational).
-  [[nodiscard]] prompt build(const hardware::task_def& task, const policy_request& request) const;
+  [[nodiscard]] prompt build(const kforge::task_def& task, const policy_request& request) const;
 
  private:
   prompt_builder(prompt_template system, prompt_template draft, prompt_template refine)

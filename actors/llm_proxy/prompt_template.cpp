@@ -1,6 +1,6 @@
 #include "actors/llm_proxy/prompt_template.hpp"
 
-#include "runtime/error.hpp"
+#include "runtime/base/error.hpp"
 
 #include <cctype>
 

@@ -1,7 +1,7 @@
 #include "actors/retriever/retriever_actor.hpp"
 
 #include "memory/store.hpp"
-#include "runtime/log.hpp"
+#include "runtime/base/log.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/stateful_actor.hpp>

@@ -2,7 +2,7 @@
 
 #include "actors/messages.hpp"
 #include "actors/retriever/ranking.hpp"
-#include "runtime/type_ids.hpp"
+#include "actors/type_ids.hpp"
 
 #include <caf/typed_actor.hpp>
 

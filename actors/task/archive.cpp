@@ -36,8 +36,8 @@ void archive::reward_parent(const std::string& hash, double reward) {
   e.visits += 1;
 }
 
-int32_t archive::distance(const std::vector<hardware::knob_setting>& a,
-                          const std::vector<hardware::knob_setting>& b) {
+int32_t archive::distance(const std::vector<kforge::knob_setting>& a,
+                          const std::vector<kforge::knob_setting>& b) {
   int32_t d = 0;
   for (const auto& x : a) {
     auto it = std::find_if(b.begin(), b.end(), [&](const auto& y) { return y.name == x.name; });

@@ -14,7 +14,7 @@
 // the best is refined while that pays, and a diverse member takes over when
 // it stops paying, instead of ending the task as "exhausted".
 
-#include "hardware/task.hpp"
+#include "runtime/base/task.hpp"
 #include "memory/records.hpp"
 
 #include <cstdint>
@@ -37,7 +37,7 @@ struct archive_config {
 /// One archive member.
 struct archive_entry {
   std::string hash;
-  std::vector<hardware::knob_setting> knobs;
+  std::vector<kforge::knob_setting> knobs;
   std::string source;
   double latency_ns = 0;
   std::string perf_state;
@@ -67,8 +67,8 @@ class archive {
   [[nodiscard]] archive_entry pick_parent(uint64_t seed) const;
 
   /// Number of knobs whose values differ between two settings (a knob missing on one side differs).
-  [[nodiscard]] static int32_t distance(const std::vector<hardware::knob_setting>& a,
-                                        const std::vector<hardware::knob_setting>& b);
+  [[nodiscard]] static int32_t distance(const std::vector<kforge::knob_setting>& a,
+                                        const std::vector<kforge::knob_setting>& b);
 
  private:
   /// A member's Q2 before any child: tanh(prior_scale (log best - log latency)).

@@ -5,15 +5,15 @@
 
 namespace kforge::actors {
 
-double draft_reward(const hardware::verdict& v, double partial) noexcept {
+double draft_reward(const kforge::verdict& v, double partial) noexcept {
   if (v.feasible)
     return 1.0;
-  if (partial != 0.0 && v.failed_gate == hardware::gate_correctness)
+  if (partial != 0.0 && v.failed_gate == kforge::gate_correctness)
     return partial;
   return -1.0;
 }
 
-double refine_raw_reward(const hardware::verdict& v, double best_ns) noexcept {
+double refine_raw_reward(const kforge::verdict& v, double best_ns) noexcept {
   if (!v.is_timed())
     return -1.0;
   if (best_ns <= 0)
@@ -35,7 +35,7 @@ double normalise_refine_reward(double raw, bool timed, memory::task_record& task
   return std::clamp((raw - task.reward_mean) / std::max(sd, min_sd), -1.0, 1.0);
 }
 
-std::string perf_state(const hardware::task_def& task, double latency_ns, const roofline_config& roof) {
+std::string perf_state(const kforge::task_def& task, double latency_ns, const roofline_config& roof) {
   hardware::machine_peaks peaks;
   peaks.bandwidth = roof.bandwidth;
   double gbps = peaks.gbps_for(task.bytes);

@@ -11,7 +11,7 @@
 // running mean and deviation of raw refine rewards.
 
 #include "hardware/machine_peaks.hpp"
-#include "hardware/task.hpp"
+#include "runtime/base/task.hpp"
 #include "memory/records.hpp"
 
 #include <cstdint>
@@ -30,11 +30,11 @@ struct step_config {
 };
 
 /// Draft reward r1: +1 if feasible, -1 if not; `partial` if it compiled but failed correctness.
-[[nodiscard]] double draft_reward(const hardware::verdict& v, double partial) noexcept;
+[[nodiscard]] double draft_reward(const kforge::verdict& v, double partial) noexcept;
 
 /// Raw refine reward: -1 if not timed, else tanh(log best - log latency).
 /// With no best yet (best_ns <= 0) a timed candidate earns +1.
-[[nodiscard]] double refine_raw_reward(const hardware::verdict& v, double best_ns) noexcept;
+[[nodiscard]] double refine_raw_reward(const kforge::verdict& v, double best_ns) noexcept;
 
 /// Normalises a raw feasible refine reward by the task's running statistics
 /// (Welford, updated in place) and clamps to [-1, 1]; infeasible stays -1.
@@ -59,7 +59,7 @@ struct roofline_config {
 /// "compute", whichever roof is lower; N is the number of bucket edges at or below
 /// the achieved share of the roofline (roofline time / latency). "family|unknown"
 /// when the latency or the peaks are missing.
-[[nodiscard]] std::string perf_state(const hardware::task_def& task, double latency_ns,
+[[nodiscard]] std::string perf_state(const kforge::task_def& task, double latency_ns,
                                      const roofline_config& roof);
 
 /// Applies one verdict to the task's record: counters, best, phase, stop

@@ -1,8 +1,8 @@
 #include "actors/task/task_actor.hpp"
 
-#include "runtime/error.hpp"
-#include "runtime/hash.hpp"
-#include "runtime/log.hpp"
+#include "runtime/base/error.hpp"
+#include "runtime/base/hash.hpp"
+#include "runtime/base/log.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/stateful_actor.hpp>
@@ -18,11 +18,11 @@ namespace kforge::actors {
 
 namespace {
 
-using settings = std::vector<hardware::knob_setting>;
+using settings = std::vector<kforge::knob_setting>;
 
 struct task_state {
-  std::shared_ptr<const hardware::task_map> tasks;
-  const hardware::task_def* task = nullptr;
+  std::shared_ptr<const kforge::task_map> tasks;
+  const kforge::task_def* task = nullptr;
   task_config cfg;
   task_peers peers;
   memory::task_record rec;
@@ -180,7 +180,7 @@ void on_verdict(task_pointer self, const proposal& p, const std::string& hash, c
                                      {"speedup", c.speedup_vs_ref},
                                      {"cached", result.cached}});
   // issue 5: tell an LLM policy how its kernel fared (its endpoint bandit learns from it).
-  if (policy == "openai" && c.verdict.failed_gate != hardware::gate_parse)
+  if (policy == "openai" && c.verdict.failed_gate != kforge::gate_parse)
     self->send(st.peers.llm, reward_atom_v, sha256_hex(c.source), c.verdict.feasible);
   st.arch.add(c);
   if (!c.parents.empty())
@@ -242,7 +242,7 @@ void verify_all(task_pointer self, std::vector<proposal> fresh, const std::strin
     ++st.in_flight;
     if (!p.parse_error.empty()) {
       // No usable kernel in the reply: a verdict at the parse gate, nothing to verify.
-      verification v{hardware::failed_verdict(hardware::gate_parse, p.parse_error, st.cfg.device), {}, false};
+      verification v{kforge::failed_verdict(kforge::gate_parse, p.parse_error, st.cfg.device), {}, false};
       on_verdict(self, p, hash, stage, parent, policy, model, std::move(v));
       continue;
     }
@@ -398,7 +398,7 @@ void begin(task_pointer self) {
             }
             self->request(s.peers.verifier, caf::infinite, reference_atom_v, s.rec.task_id)
                 .then(
-                    [self](hardware::timing_stats& t) {
+                    [self](kforge::timing_stats& t) {
                       self->state.rec.reference_latency_ns = t.median_ns;
                       step(self);
                     },
@@ -415,7 +415,7 @@ void begin(task_pointer self) {
           });
 }
 
-task_actor::behavior_type task_behavior(task_pointer self, std::shared_ptr<const hardware::task_map> tasks,
+task_actor::behavior_type task_behavior(task_pointer self, std::shared_ptr<const kforge::task_map> tasks,
                                         std::string task_id, memory::task_record record, task_config cfg,
                                         task_peers peers) {
   auto& st = self->state;
@@ -464,7 +464,7 @@ std::string candidate_hash(const std::string& campaign, const std::string& task_
   return h.finish();
 }
 
-task_actor spawn_task(caf::actor_system& sys, std::shared_ptr<const hardware::task_map> tasks,
+task_actor spawn_task(caf::actor_system& sys, std::shared_ptr<const kforge::task_map> tasks,
                       std::string task_id, memory::task_record record, task_config cfg, task_peers peers) {
   return sys.spawn(task_behavior, std::move(tasks), std::move(task_id), std::move(record), std::move(cfg),
                    std::move(peers));

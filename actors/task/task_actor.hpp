@@ -18,9 +18,9 @@
 #include "actors/task/archive.hpp"
 #include "actors/task/step_rules.hpp"
 #include "actors/verifier/verifier_actor.hpp"
-#include "hardware/task.hpp"
+#include "runtime/base/task.hpp"
 #include "memory/records.hpp"
-#include "runtime/type_ids.hpp"
+#include "actors/type_ids.hpp"
 
 #include <caf/typed_actor.hpp>
 
@@ -79,7 +79,7 @@ struct task_peers {
 };
 
 /// Spawns the task actor for `task`, continuing from `record` (a fresh record for a new task).
-[[nodiscard]] task_actor spawn_task(caf::actor_system& sys, std::shared_ptr<const hardware::task_map> tasks,
+[[nodiscard]] task_actor spawn_task(caf::actor_system& sys, std::shared_ptr<const kforge::task_map> tasks,
                                     std::string task_id, memory::task_record record, task_config cfg,
                                     task_peers peers);
 

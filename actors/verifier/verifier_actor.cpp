@@ -2,9 +2,9 @@
 
 #include "actors/verifier/lru_cache.hpp"
 #include "memory/store.hpp"
-#include "runtime/error.hpp"
-#include "runtime/hash.hpp"
-#include "runtime/log.hpp"
+#include "runtime/base/error.hpp"
+#include "runtime/base/hash.hpp"
+#include "runtime/base/log.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/stateful_actor.hpp>
@@ -25,22 +25,22 @@ using clock_type = std::chrono::steady_clock;
 // Internal stages of the pool; local actors, never published.
 using compile_worker = caf::typed_actor<
     caf::replies_to<compiled_atom, std::string, std::string, std::string>::with<hardware::build_result>,
-    caf::reacts_to<load_atom, std::shared_ptr<const hardware::task_map>>>;
+    caf::reacts_to<load_atom, std::shared_ptr<const kforge::task_map>>>;
 using run_worker =
-    caf::typed_actor<caf::replies_to<reference_atom, std::string>::with<hardware::timing_stats>,
-                     caf::replies_to<ran_atom, std::string, hardware::build_result>::with<hardware::verdict>,
+    caf::typed_actor<caf::replies_to<reference_atom, std::string>::with<kforge::timing_stats>,
+                     caf::replies_to<ran_atom, std::string, hardware::build_result>::with<kforge::verdict>,
                      caf::reacts_to<caf::delete_atom, hardware::build_result>,
-                     caf::reacts_to<load_atom, std::shared_ptr<const hardware::task_map>>>;
+                     caf::reacts_to<load_atom, std::shared_ptr<const kforge::task_map>>>;
 
 struct worker_state {
   std::shared_ptr<hardware::backend> backend;
-  std::shared_ptr<const hardware::task_map> tasks;
+  std::shared_ptr<const kforge::task_map> tasks;
   static inline const char* name = "kforge.verifier.worker";
 };
 
 compile_worker::behavior_type compile_worker_behavior(compile_worker::stateful_pointer<worker_state> self,
                                                       std::shared_ptr<hardware::backend> backend,
-                                                      std::shared_ptr<const hardware::task_map> tasks) {
+                                                      std::shared_ptr<const kforge::task_map> tasks) {
   self->state.backend = std::move(backend);
   self->state.tasks = std::move(tasks);
   return {
@@ -51,7 +51,7 @@ compile_worker::behavior_type compile_worker_behavior(compile_worker::stateful_p
           return built.error();
         return std::move(*built);
       },
-      [self](load_atom, std::shared_ptr<const hardware::task_map>& catalog) {
+      [self](load_atom, std::shared_ptr<const kforge::task_map>& catalog) {
         self->state.tasks = std::move(catalog);
       },
   };
@@ -59,25 +59,25 @@ compile_worker::behavior_type compile_worker_behavior(compile_worker::stateful_p
 
 run_worker::behavior_type run_worker_behavior(run_worker::stateful_pointer<worker_state> self,
                                               std::shared_ptr<hardware::backend> backend,
-                                              std::shared_ptr<const hardware::task_map> tasks) {
+                                              std::shared_ptr<const kforge::task_map> tasks) {
   self->state.backend = std::move(backend);
   self->state.tasks = std::move(tasks);
   return {
-      [self](reference_atom, const std::string& task_id) -> caf::result<hardware::timing_stats> {
+      [self](reference_atom, const std::string& task_id) -> caf::result<kforge::timing_stats> {
         auto prepared = self->state.backend->prepare(self->state.tasks->at(task_id));
         if (!prepared)
           return prepared.error();
         return *prepared;
       },
       [self](ran_atom, const std::string& task_id,
-             const hardware::build_result& built) -> caf::result<hardware::verdict> {
+             const hardware::build_result& built) -> caf::result<kforge::verdict> {
         auto v = self->state.backend->run(self->state.tasks->at(task_id), built);
         if (!v)
           return v.error();
         return std::move(*v);
       },
       [self](caf::delete_atom, const hardware::build_result& built) { self->state.backend->discard(built); },
-      [self](load_atom, std::shared_ptr<const hardware::task_map>& catalog) {
+      [self](load_atom, std::shared_ptr<const kforge::task_map>& catalog) {
         self->state.tasks = std::move(catalog);
       },
   };
@@ -98,14 +98,14 @@ using job_ptr = std::shared_ptr<job>;
 
 struct task_prep {
   prep_status status = prep_status::none;
-  hardware::timing_stats timing;
+  kforge::timing_stats timing;
   caf::error failure;
-  std::vector<caf::typed_response_promise<hardware::timing_stats>> waiting;
+  std::vector<caf::typed_response_promise<kforge::timing_stats>> waiting;
 };
 
 struct verifier_state {
   std::shared_ptr<hardware::backend> backend;
-  std::shared_ptr<const hardware::task_map> tasks;
+  std::shared_ptr<const kforge::task_map> tasks;
   verifier_config cfg;
   const memory::store* store = nullptr;
   std::string signature;
@@ -118,7 +118,7 @@ struct verifier_state {
   std::deque<job_ptr> compile_queue;
   std::deque<job_ptr> run_queue;
   std::map<std::string, job_ptr> in_flight;  // by verdict key
-  lru_cache<hardware::verdict> verdicts{0};
+  lru_cache<kforge::verdict> verdicts{0};
   lru_cache<hardware::build_result> builds{0};
   clock_type::time_point started = clock_type::now();
   clock_type::time_point accounted = clock_type::now();
@@ -156,7 +156,7 @@ void release_build(verifier_pointer self, hardware::build_result built) {
   self->send(self->state.runner, caf::delete_atom_v, std::move(built));
 }
 
-void finish_job(verifier_pointer self, const job_ptr& j, caf::expected<hardware::verdict> result) {
+void finish_job(verifier_pointer self, const job_ptr& j, caf::expected<kforge::verdict> result) {
   auto& st = self->state;
   auto it = st.in_flight.find(j->key);
   if (it != st.in_flight.end() && it->second == j)
@@ -196,7 +196,7 @@ void ensure_prepared(verifier_pointer self, const std::string& task_id) {
 }
 
 void on_prepared(verifier_pointer self, const std::string& task_id,
-                 caf::expected<hardware::timing_stats> result) {
+                 caf::expected<kforge::timing_stats> result) {
   auto& st = self->state;
   auto& p = st.prep[task_id];
   if (result) {
@@ -235,7 +235,7 @@ void start_run_stage(verifier_pointer self) {
     auto started = clock_type::now();
     self->request(st.runner, caf::infinite, reference_atom_v, task_id)
         .then(
-            [=](hardware::timing_stats& t) {
+            [=](kforge::timing_stats& t) {
               account(self->state);
               self->state.run_busy = false;
               self->state.stats.run_busy_ms += ms_since(started);
@@ -257,7 +257,7 @@ void start_run_stage(verifier_pointer self) {
   st.run_queue.pop_front();
   st.run_busy = true;
   auto started = clock_type::now();
-  auto done = [=](caf::expected<hardware::verdict> result) {
+  auto done = [=](caf::expected<kforge::verdict> result) {
     auto& s = self->state;
     account(s);
     s.run_busy = false;
@@ -275,7 +275,7 @@ void start_run_stage(verifier_pointer self) {
     pump(self);
   };
   self->request(st.runner, caf::infinite, ran_atom_v, j->request.task_id, j->built)
-      .then([=](hardware::verdict& v) { done(std::move(v)); }, [=](caf::error& err) { done(err); });
+      .then([=](kforge::verdict& v) { done(std::move(v)); }, [=](caf::error& err) { done(err); });
 }
 
 void start_compiles(verifier_pointer self) {
@@ -309,7 +309,7 @@ void start_compiles(verifier_pointer self) {
       } else if (!result->ok) {
         j->compile_ms = result->wall_ms;
         finish_job(self, j,
-                   hardware::failed_verdict(hardware::gate_compile, result->output, s.backend->device()));
+                   kforge::failed_verdict(kforge::gate_compile, result->output, s.backend->device()));
       } else {
         j->compile_ms = result->wall_ms;
         j->built = std::move(*result);
@@ -332,7 +332,7 @@ void pump(verifier_pointer self) {
 }
 
 // The verdict of `key` from the memory cache or the store, if there is one.
-std::optional<hardware::verdict> cached_verdict(verifier_state& st, const std::string& key) {
+std::optional<kforge::verdict> cached_verdict(verifier_state& st, const std::string& key) {
   if (!st.cfg.verdict_cache)
     return std::nullopt;
   if (const auto* v = st.verdicts.find(key))
@@ -368,7 +368,7 @@ caf::result<verification> on_verify(verifier_pointer self, verify_request& req) 
   }
   auto hack = st.backend->hack_check(it->second, req.source);
   if (!hack.passed) {
-    auto v = hardware::failed_verdict(hardware::gate_hack, hack.detail, st.backend->device());
+    auto v = kforge::failed_verdict(kforge::gate_hack, hack.detail, st.backend->device());
     if (st.cfg.verdict_cache)
       st.verdicts.put(key, v);
     st.stats.completed += 1;
@@ -402,7 +402,7 @@ caf::result<verification> on_verify(verifier_pointer self, verify_request& req) 
 
 verifier_actor::behavior_type verifier_behavior(verifier_pointer self,
                                                 std::shared_ptr<hardware::backend> backend,
-                                                std::shared_ptr<const hardware::task_map> tasks,
+                                                std::shared_ptr<const kforge::task_map> tasks,
                                                 verifier_config cfg, const memory::store* store) {
   auto& st = self->state;
   st.backend = std::move(backend);
@@ -410,7 +410,7 @@ verifier_actor::behavior_type verifier_behavior(verifier_pointer self,
   st.cfg = cfg;
   st.store = store;
   st.signature = st.backend->build_signature();
-  st.verdicts = lru_cache<hardware::verdict>{static_cast<size_t>(std::max(0, cfg.verdict_cache_entries))};
+  st.verdicts = lru_cache<kforge::verdict>{static_cast<size_t>(std::max(0, cfg.verdict_cache_entries))};
   st.builds = lru_cache<hardware::build_result>{static_cast<size_t>(std::max(0, cfg.compile_cache_entries))};
   st.stats.device = st.backend->device();
   auto jobs = static_cast<size_t>(std::max(1, cfg.compile_jobs));
@@ -425,7 +425,7 @@ verifier_actor::behavior_type verifier_behavior(verifier_pointer self,
                   : self->spawn<caf::linked>(run_worker_behavior, st.backend, st.tasks);
   return {
       [self](verify_atom, verify_request& req) -> caf::result<verification> { return on_verify(self, req); },
-      [self](reference_atom, const std::string& task_id) -> caf::result<hardware::timing_stats> {
+      [self](reference_atom, const std::string& task_id) -> caf::result<kforge::timing_stats> {
         auto& s = self->state;
         account(s);
         if (s.tasks->count(task_id) == 0)
@@ -435,7 +435,7 @@ verifier_actor::behavior_type verifier_behavior(verifier_pointer self,
           return p.timing;
         if (p.status == prep_status::failed)
           return p.failure;
-        auto promise = self->make_response_promise<hardware::timing_stats>();
+        auto promise = self->make_response_promise<kforge::timing_stats>();
         p.waiting.push_back(promise);
         ensure_prepared(self, task_id);
         pump(self);
@@ -456,7 +456,7 @@ verifier_actor::behavior_type verifier_behavior(verifier_pointer self,
         self->state.draining = true;
         maybe_quit(self);
       },
-      [self](load_atom, std::shared_ptr<const hardware::task_map>& catalog) {
+      [self](load_atom, std::shared_ptr<const kforge::task_map>& catalog) {
         // Workers get the catalog before any job that needs it: messages from one sender stay in order.
         auto& s = self->state;
         for (const auto& c : s.compilers)
@@ -477,7 +477,7 @@ std::string verdict_key(const std::string& build_signature, const std::string& d
 }
 
 verifier_actor spawn_verifier(caf::actor_system& sys, std::shared_ptr<hardware::backend> backend,
-                              std::shared_ptr<const hardware::task_map> tasks, verifier_config cfg,
+                              std::shared_ptr<const kforge::task_map> tasks, verifier_config cfg,
                               const memory::store* store) {
   return sys.spawn(verifier_behavior, std::move(backend), std::move(tasks), cfg, store);
 }

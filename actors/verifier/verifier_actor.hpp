@@ -2,8 +2,8 @@
 
 #include "actors/messages.hpp"
 #include "hardware/backend.hpp"
-#include "hardware/task.hpp"
-#include "runtime/type_ids.hpp"
+#include "runtime/base/task.hpp"
+#include "actors/type_ids.hpp"
 
 #include <caf/typed_actor.hpp>
 
@@ -27,14 +27,14 @@ using verifier_actor = caf::typed_actor<
     caf::replies_to<verify_atom, verify_request>::with<verification>,
     // task actor -> verifier: the reference's timing for a task (prepares the task
     // first if needed). Errors: errc::reference_failed, errc::bad_request.
-    caf::replies_to<reference_atom, std::string>::with<hardware::timing_stats>,
+    caf::replies_to<reference_atom, std::string>::with<kforge::timing_stats>,
     // supervisor -> verifier: queue depths and run-stage utilisation.
     caf::replies_to<stats_atom>::with<verifier_stats>,
     // supervisor -> verifier: stop the workers and quit once queued work is answered.
     caf::reacts_to<drain_atom>,
     // daemon -> verifier (local only): replace the task catalog with a superset of it, so a
     // pool shared by several campaigns learns the tasks of a campaign that starts later.
-    caf::reacts_to<load_atom, std::shared_ptr<const hardware::task_map>>>;
+    caf::reacts_to<load_atom, std::shared_ptr<const kforge::task_map>>>;
 
 /// Settings of one verifier pool.
 struct verifier_config {
@@ -52,7 +52,7 @@ struct verifier_config {
 /// an earlier campaign, answer duplicates without compiling or running.
 [[nodiscard]] verifier_actor spawn_verifier(caf::actor_system& sys,
                                             std::shared_ptr<hardware::backend> backend,
-                                            std::shared_ptr<const hardware::task_map> tasks,
+                                            std::shared_ptr<const kforge::task_map> tasks,
                                             verifier_config cfg, const memory::store* store = nullptr);
 
 /// The verdict-cache key of a candidate: SHA-256 of (build signature, task definition hash, source).

@@ -13,7 +13,7 @@ namespace {
 
 struct router_state {
   std::vector<verifier_actor> pools;
-  std::shared_ptr<const hardware::task_map> tasks;
+  std::shared_ptr<const kforge::task_map> tasks;
   /// Pool of each task, fixed once given: a task keeps its pool (its prepared reference, its caches)
   /// when a later campaign grows the catalog.
   std::map<std::string, std::size_t> assigned;
@@ -41,7 +41,7 @@ void add(verifier_stats& sum, const verifier_stats& s) {
 }
 
 verifier_actor::behavior_type router_behavior(router_pointer self, std::vector<verifier_actor> pools,
-                                              std::shared_ptr<const hardware::task_map> tasks) {
+                                              std::shared_ptr<const kforge::task_map> tasks) {
   self->state.pools = std::move(pools);
   self->state.tasks = std::move(tasks);
   for (const auto& [id, task] : *self->state.tasks)
@@ -60,10 +60,10 @@ verifier_actor::behavior_type router_behavior(router_pointer self, std::vector<v
                   [promise](caf::error& e) mutable { promise.deliver(std::move(e)); });
         return promise;
       },
-      [self, target](reference_atom, const std::string& task_id) -> caf::result<hardware::timing_stats> {
-        auto promise = self->make_response_promise<hardware::timing_stats>();
+      [self, target](reference_atom, const std::string& task_id) -> caf::result<kforge::timing_stats> {
+        auto promise = self->make_response_promise<kforge::timing_stats>();
         self->request(target(task_id), caf::infinite, reference_atom_v, task_id)
-            .then([promise](hardware::timing_stats& t) mutable { promise.deliver(std::move(t)); },
+            .then([promise](kforge::timing_stats& t) mutable { promise.deliver(std::move(t)); },
                   [promise](caf::error& e) mutable { promise.deliver(std::move(e)); });
         return promise;
       },
@@ -92,7 +92,7 @@ verifier_actor::behavior_type router_behavior(router_pointer self, std::vector<v
           self->send(pool, drain_atom_v);
         self->quit();
       },
-      [self](load_atom, std::shared_ptr<const hardware::task_map>& catalog) {
+      [self](load_atom, std::shared_ptr<const kforge::task_map>& catalog) {
         auto& s = self->state;
         for (const auto& [id, task] : *catalog)
           if (s.assigned.emplace(id, s.next % s.pools.size()).second)
@@ -106,7 +106,7 @@ verifier_actor::behavior_type router_behavior(router_pointer self, std::vector<v
 
 }  // namespace
 
-std::size_t pool_of(const hardware::task_map& tasks, const std::string& task_id, std::size_t pools) {
+std::size_t pool_of(const kforge::task_map& tasks, const std::string& task_id, std::size_t pools) {
   if (pools <= 1)
     return 0;
   auto it = tasks.find(task_id);
@@ -116,7 +116,7 @@ std::size_t pool_of(const hardware::task_map& tasks, const std::string& task_id,
 }
 
 verifier_actor spawn_verifier_router(caf::actor_system& sys, std::vector<verifier_actor> pools,
-                                     std::shared_ptr<const hardware::task_map> tasks) {
+                                     std::shared_ptr<const kforge::task_map> tasks) {
   return sys.spawn(router_behavior, std::move(pools), std::move(tasks));
 }
 

@@ -11,7 +11,7 @@ using namespace kforge::actors;
 
 namespace {
 
-memory::candidate_record cand(const std::string& hash, std::vector<hardware::knob_setting> knobs, double ns) {
+memory::candidate_record cand(const std::string& hash, std::vector<kforge::knob_setting> knobs, double ns) {
   memory::candidate_record c;
   c.hash = hash;
   c.knobs = std::move(knobs);

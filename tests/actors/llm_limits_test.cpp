@@ -3,7 +3,7 @@
 #include "actors/llm_proxy/openai_protocol.hpp"
 #include "actors/llm_proxy/token_bucket.hpp"
 
-#include "runtime/error.hpp"
+#include "runtime/base/error.hpp"
 
 #include <catch2/catch.hpp>
 

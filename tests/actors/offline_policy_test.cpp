@@ -11,7 +11,7 @@ using namespace kforge::actors;
 
 namespace {
 
-int64_t knob(const proposal& p, const std::string& name) {
+int64_t knob_value(const proposal& p, const std::string& name) {
   for (const auto& k : p.knobs)
     if (k.name == name)
       return k.value;
@@ -32,8 +32,8 @@ TEST_CASE("offline drafts render the template with one define per knob", "[actor
   REQUIRE(out.size() == 3);
   for (const auto& p : out) {
     REQUIRE(p.knobs.size() == 2);
-    CHECK(p.source.find("#define VEC " + std::to_string(knob(p, "VEC"))) != std::string::npos);
-    CHECK(p.source.find("#define UNROLL " + std::to_string(knob(p, "UNROLL"))) != std::string::npos);
+    CHECK(p.source.find("#define VEC " + std::to_string(knob_value(p, "VEC"))) != std::string::npos);
+    CHECK(p.source.find("#define UNROLL " + std::to_string(knob_value(p, "UNROLL"))) != std::string::npos);
     CHECK(p.source.find(task.template_source) != std::string::npos);
   }
   SECTION("the same seed gives the same proposals") {
@@ -67,13 +67,13 @@ TEST_CASE("offline drafts follow seed items from the context", "[actors]") {
   req.context = {seed};
   auto out = policy.propose(task, req);
   REQUIRE(out.size() == 1);
-  CHECK(knob(out[0], "VEC") == 8);
-  CHECK(knob(out[0], "UNROLL") == 2);
+  CHECK(knob_value(out[0], "VEC") == 8);
+  CHECK(knob_value(out[0], "UNROLL") == 2);
   CHECK(out[0].context_ids == std::vector<std::string>{"seed-1"});
   SECTION("a value the task does not allow is ignored") {
     req.context[0].payload = nlohmann::json{{"knobs", {{"VEC", 3}}}}.dump();
     auto p = policy.propose(task, req);
-    CHECK(knob(p[0], "VEC") != 3);
+    CHECK(knob_value(p[0], "VEC") != 3);
   }
 }
 
@@ -92,7 +92,7 @@ TEST_CASE("offline refines change one or two knobs of the parent and name the ch
   req.parent = {parent};
   req.tried = {parent.knobs};
   for (const auto& p : policy.propose(task, req)) {
-    int changed = (knob(p, "VEC") != 1) + (knob(p, "UNROLL") != 1);
+    int changed = (knob_value(p, "VEC") != 1) + (knob_value(p, "UNROLL") != 1);
     CHECK(changed == 1);
     CHECK(p.optimization.find("->") != std::string::npos);
   }
@@ -106,7 +106,7 @@ TEST_CASE("offline refines change one or two knobs of the parent and name the ch
     req.k = 1;
     req.context = {opt};
     auto p = greedy.propose(task, req);
-    CHECK(knob(p[0], "VEC") == 8);
+    CHECK(knob_value(p[0], "VEC") == 8);
     CHECK(p[0].context_ids == std::vector<std::string>{"opt-1"});
     CHECK(p[0].optimization == "VEC=8");
   }

@@ -7,12 +7,13 @@
 #include "actors/llm_proxy/llm_proxy_actor.hpp"
 #include "actors/llm_proxy/prompt_builder.hpp"
 #include "actors/retriever/retriever_actor.hpp"
-#include "runtime/error.hpp"
-#include "runtime/hash.hpp"
-#include "runtime/system_config.hpp"
+#include "runtime/base/error.hpp"
+#include "runtime/base/hash.hpp"
+#include "actors/system_config.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/temp_store.hpp"
 #include "tools/mock-llm/mock_llm.hpp"
+#include "hardware/task_loader.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/scoped_actor.hpp>
@@ -25,11 +26,11 @@ using namespace kforge::actors;
 
 namespace {
 
-std::shared_ptr<const hardware::task_map> add_task() {
+std::shared_ptr<const kforge::task_map> add_task() {
   auto loaded =
       hardware::load_task(std::filesystem::path{KFORGE_SOURCE_DIR} / "tests/hardware/data/add_4x250.toml");
   REQUIRE(loaded);
-  auto tasks = std::make_shared<hardware::task_map>();
+  auto tasks = std::make_shared<kforge::task_map>();
   tasks->emplace(loaded->id, *loaded);
   return tasks;
 }
@@ -102,7 +103,7 @@ TEST_CASE("every injected fault costs only a retry and the kernels still arrive"
                         mock::fault::truncate, mock::fault::malformed,    mock::fault::empty};
   mcfg.faults.retry_after_s = 0.01;
   auto srv = start_mock(mcfg);
-  runtime::system_config sys_cfg{2};
+  actors::system_config sys_cfg{2};
   caf::actor_system sys{sys_cfg};
   auto cfg = proxy_config(srv->port());
   cfg.llm.retry.max_attempts = 7;
@@ -124,7 +125,7 @@ TEST_CASE("every injected fault costs only a retry and the kernels still arrive"
 
 TEST_CASE("verdicts reported back become the endpoint bandit's reward", "[actors][llm]") {
   auto srv = start_mock({});
-  runtime::system_config sys_cfg{2};
+  actors::system_config sys_cfg{2};
   caf::actor_system sys{sys_cfg};
   auto proxy = spawn_llm_proxy(sys, add_task(), proxy_config(srv->port()));
   auto out = propose(sys, proxy, request(9));
@@ -147,7 +148,7 @@ TEST_CASE("an endpoint never has more than max_concurrent requests in flight", "
   mock::server_config mcfg;
   mcfg.service_ms = 30;
   auto srv = start_mock(mcfg);
-  runtime::system_config sys_cfg{2};
+  actors::system_config sys_cfg{2};
   caf::actor_system sys{sys_cfg};
   auto cfg = proxy_config(srv->port());
   cfg.llm.endpoints[0].max_concurrent = 2;
@@ -171,7 +172,7 @@ TEST_CASE("a slow answer past the timeout is abandoned and asked again", "[actor
   mcfg.faults.script = {mock::fault::slow};
   mcfg.faults.slow_ms = 3000;
   auto srv = start_mock(mcfg);
-  runtime::system_config sys_cfg{2};
+  actors::system_config sys_cfg{2};
   caf::actor_system sys{sys_cfg};
   auto cfg = proxy_config(srv->port());
   cfg.llm.endpoints[0].timeout_ms = 150;
@@ -187,7 +188,7 @@ TEST_CASE("a call fails with llm_failed once its attempts are spent", "[actors][
   mock::server_config mcfg;
   mcfg.faults.script = {mock::fault::server_error, mock::fault::server_error};
   auto srv = start_mock(mcfg);
-  runtime::system_config sys_cfg{2};
+  actors::system_config sys_cfg{2};
   caf::actor_system sys{sys_cfg};
   auto cfg = proxy_config(srv->port());
   cfg.llm.retry.max_attempts = 2;
@@ -203,7 +204,7 @@ TEST_CASE("a reply without a kernel becomes proposals with a parse error", "[act
   mock::server_config mcfg;
   mcfg.faults.script = {mock::fault::no_kernel};
   auto srv = start_mock(mcfg);
-  runtime::system_config sys_cfg{2};
+  actors::system_config sys_cfg{2};
   caf::actor_system sys{sys_cfg};
   auto proxy = spawn_llm_proxy(sys, add_task(), proxy_config(srv->port()));
   auto out = propose(sys, proxy, request());
@@ -219,7 +220,7 @@ TEST_CASE("a reply without a kernel becomes proposals with a parse error", "[act
 TEST_CASE("calls are recorded, replayed from the cache, and count against the budget", "[actors][llm]") {
   auto srv = start_mock({});
   test::temp_store store{std::size_t{16} << 20U};
-  runtime::system_config sys_cfg{2};
+  actors::system_config sys_cfg{2};
   caf::actor_system sys{sys_cfg};
   auto retriever = spawn_retriever(sys, std::vector<memory::memory_item>{}, {});
   auto curator = spawn_curator(sys, store.store(), retriever, {}, false);
@@ -282,7 +283,7 @@ TEST_CASE("HTTPS verifies the server: trusted through ca_file, refused otherwise
   test::temp_dir dir{"tls"};
   auto ca = dir.path() / "ca.pem";
   std::ofstream{ca} << cert->cert_pem;
-  runtime::system_config sys_cfg{2};
+  actors::system_config sys_cfg{2};
   caf::actor_system sys{sys_cfg};
   SECTION("trusted") {
     auto cfg = proxy_config(srv->port(), true);

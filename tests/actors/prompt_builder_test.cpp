@@ -1,6 +1,6 @@
 #include "actors/llm_proxy/prompt_builder.hpp"
 
-#include "runtime/error.hpp"
+#include "runtime/base/error.hpp"
 #include "tests/support/fixtures.hpp"
 
 #include <catch2/catch.hpp>

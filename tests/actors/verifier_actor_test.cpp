@@ -1,4 +1,5 @@
 #include "actors/verifier/verifier_actor.hpp"
+#include "hardware/task_loader.hpp"
 
 #include "hardware/cpu_device.hpp"
 #include "tests/support/actor_fixture.hpp"
@@ -13,9 +14,9 @@ namespace {
 
 struct verifier_fixture : test::actor_fixture {
   test::temp_dir work{"verifier"};
-  std::shared_ptr<hardware::task_map> tasks = std::make_shared<hardware::task_map>();
+  std::shared_ptr<kforge::task_map> tasks = std::make_shared<kforge::task_map>();
   verifier_actor verifier;
-  hardware::task_def task;
+  kforge::task_def task;
 
   explicit verifier_fixture(bool verdict_cache = true) {
     auto loaded =
@@ -47,7 +48,7 @@ struct verifier_fixture : test::actor_fixture {
     return out;
   }
 
-  hardware::verdict verify(const std::string& source) { return verify_full(source).verdict; }
+  kforge::verdict verify(const std::string& source) { return verify_full(source).verdict; }
 
   verifier_stats stats() {
     verifier_stats out;
@@ -75,7 +76,7 @@ TEST_CASE_METHOD(verifier_fixture, "the verifier pool prepares the reference, th
   REQUIRE(task.signature.find("row_sum") != std::string::npos);
   auto rh = self->request(verifier, caf::infinite, reference_atom_v, task.id);
   run();
-  rh.receive([](hardware::timing_stats& t) { CHECK(t.median_ns > 0); },
+  rh.receive([](kforge::timing_stats& t) { CHECK(t.median_ns > 0); },
              [](caf::error& err) { FAIL(describe(err)); });
 
   auto ok = verify(correct);
@@ -154,9 +155,9 @@ TEST_CASE_METHOD(verifier_fixture, "a pool verifies a later campaign's tasks onc
   run();
   before.receive([](verification&) { FAIL("expected an error"); },
                  [](caf::error& err) { CHECK(code_of(err) == errc::bad_request); });
-  auto grown = std::make_shared<hardware::task_map>(*tasks);
+  auto grown = std::make_shared<kforge::task_map>(*tasks);
   (*grown)[other->id] = *other;
-  self->send(verifier, load_atom_v, std::shared_ptr<const hardware::task_map>{grown});
+  self->send(verifier, load_atom_v, std::shared_ptr<const kforge::task_map>{grown});
   auto after =
       self->request(verifier, caf::infinite, verify_atom_v, verify_request{other->id, "c2", correct});
   run();

@@ -12,9 +12,9 @@ using namespace kforge::actors;
 TEST_CASE("The verifier router sends every request of a task to one pool and deals tasks round-robin",
           "[actors][verifier]") {
   test::actor_fixture f;
-  auto tasks = std::make_shared<hardware::task_map>();
+  auto tasks = std::make_shared<kforge::task_map>();
   for (const char* id : {"a", "b", "c"}) {
-    hardware::task_def t;
+    kforge::task_def t;
     t.id = id;
     (*tasks)[id] = t;
   }
@@ -24,7 +24,7 @@ TEST_CASE("The verifier router sends every request of a task to one pool and dea
   CHECK(pool_of(*tasks, "zz", 2) == 0);
   CHECK(pool_of(*tasks, "b", 1) == 0);
   auto judge = [](const std::string&) {
-    hardware::verdict v;
+    kforge::verdict v;
     v.feasible = true;
     return v;
   };
@@ -41,7 +41,7 @@ TEST_CASE("The verifier router sends every request of a task to one pool and dea
   }
   auto rh = f.self->request(router, caf::infinite, reference_atom_v, std::string{"b"});
   f.run();
-  rh.receive([](hardware::timing_stats& t) { CHECK(t.median_ns == 1000); },
+  rh.receive([](kforge::timing_stats& t) { CHECK(t.median_ns == 1000); },
              [](caf::error& err) { FAIL(describe(err)); });
   CHECK(answered == 4);
   REQUIRE(log0->requests.size() == 2);
@@ -65,15 +65,15 @@ TEST_CASE("The verifier router sends every request of a task to one pool and dea
 TEST_CASE("A grown task catalog keeps every task on its pool and deals the new ones on", "[actors][verifier]") {
   test::actor_fixture f;
   auto catalog = [](std::initializer_list<const char*> ids) {
-    auto tasks = std::make_shared<hardware::task_map>();
+    auto tasks = std::make_shared<kforge::task_map>();
     for (const char* id : ids) {
-      hardware::task_def t;
+      kforge::task_def t;
       t.id = id;
       (*tasks)[id] = t;
     }
     return tasks;
   };
-  auto judge = [](const std::string&) { return hardware::verdict{}; };
+  auto judge = [](const std::string&) { return kforge::verdict{}; };
   auto log0 = std::make_shared<test::fake_verifier_log>();
   auto log1 = std::make_shared<test::fake_verifier_log>();
   auto router = spawn_verifier_router(f.sys,
@@ -81,7 +81,7 @@ TEST_CASE("A grown task catalog keeps every task on its pool and deals the new o
                                        test::spawn_fake_verifier(f.sys, judge, 1000, log1)},
                                       catalog({"b", "d"}));  // b -> 0, d -> 1
   // "a" and "c" sort before "b" and "d": by position they would move b and d to other pools.
-  f.self->send(router, load_atom_v, std::shared_ptr<const hardware::task_map>{catalog({"a", "b", "c", "d"})});
+  f.self->send(router, load_atom_v, std::shared_ptr<const kforge::task_map>{catalog({"a", "b", "c", "d"})});
   f.run();
   for (const char* id : {"b", "d", "a", "c"}) {
     auto rh = f.self->request(router, caf::infinite, verify_atom_v, verify_request{id, "h", "src"});

@@ -8,6 +8,7 @@
 #include "hardware/cuda_discovery.hpp"
 #include "hardware/kernelbench.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "hardware/task_loader.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -7,8 +7,8 @@
 #include "hardware/hack_check.hpp"
 #include "hardware/harness.hpp"
 #include "hardware/kernelbench.hpp"
-#include "runtime/config.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "hardware/task_loader.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -234,31 +234,6 @@ TEST_CASE("The KernelBench result channel must carry the run's nonce and end pro
   CHECK_FALSE(parse_kernelbench_channel(good, other));
   CHECK_FALSE(parse_kernelbench_channel(encode_record(static_cast<record_type>(10), 0, nonce, json), nonce));
   CHECK_FALSE(parse_kernelbench_channel(good + good, nonce));
-}
-
-TEST_CASE("Campaign configs accept cuda devices and the kernelbench table", "[runtime][cuda]") {
-  auto all = runtime::parse_campaign_config(
-      "[campaign]\nname = \"g\"\ntasks = [\"t/*.toml\"]\n[verifier]\ndevice = \"cuda:all\"\n", "g.toml");
-  REQUIRE(all);
-  CHECK(all->verifier.device == "cuda:all");
-  CHECK_FALSE(runtime::parse_campaign_config(
-      "[campaign]\nname = \"g\"\ntasks = [\"t/*.toml\"]\n[verifier]\ndevice = \"cuda:x\"\n", "g.toml"));
-  auto ok = runtime::parse_campaign_config(
-      "[campaign]\nname = \"g\"\ntasks = [\"t/*.toml\"]\n[verifier]\ndevice = \"cuda:1\"\n"
-      "[cuda]\narch = \"sm_90\"\n[kernelbench]\ntrials = 5\nruns = 100\npython = \"/usr/bin/python3\"\n",
-      "g.toml");
-  REQUIRE(ok);
-  CHECK(ok->verifier.device == "cuda:1");
-  CHECK(ok->cuda.arch == "sm_90");
-  CHECK(ok->kernelbench.python == "/usr/bin/python3");
-  auto bad = runtime::parse_campaign_config(
-      "[campaign]\nname = \"g\"\ntasks = [\"t/*.toml\"]\n[verifier]\ndevice = \"gpu\"\n", "g.toml");
-  REQUIRE_FALSE(bad);
-  CHECK(describe(bad.error()).find("g.toml:5") != std::string::npos);
-  auto bad_key = runtime::parse_campaign_config(
-      "[campaign]\nname = \"g\"\ntasks = [\"t/*.toml\"]\n[kernelbench]\ntrails = 5\n", "g.toml");
-  REQUIRE_FALSE(bad_key);
-  CHECK(describe(bad_key.error()).find("unknown key 'trails'") != std::string::npos);
 }
 
 // Slow (about 3 s of nvcc per build): run by hand, or on the GPU machine with its cores.

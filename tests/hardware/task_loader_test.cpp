@@ -1,4 +1,5 @@
-#include "hardware/task.hpp"
+#include "runtime/base/task.hpp"
+#include "hardware/task_loader.hpp"
 
 #include "tests/support/temp_dir.hpp"
 

@@ -1,6 +1,6 @@
 #include "memory/codec.hpp"
 
-#include "runtime/error.hpp"
+#include "runtime/base/error.hpp"
 #include "tests/memory/sample_records.hpp"
 
 #include <catch2/catch.hpp>

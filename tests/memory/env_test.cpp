@@ -1,7 +1,7 @@
 #include "memory/env.hpp"
 
 #include "memory/schema.hpp"
-#include "runtime/error.hpp"
+#include "runtime/base/error.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/temp_store.hpp"
 

@@ -178,7 +178,7 @@ inline void check_same(const memory::task_record& a, const memory::task_record& 
   CHECK(a.updated_ms == b.updated_ms);
 }
 
-inline void check_same(const hardware::verdict& a, const hardware::verdict& b) {
+inline void check_same(const kforge::verdict& a, const kforge::verdict& b) {
   CHECK(a.feasible == b.feasible);
   CHECK(a.failed_gate == b.failed_gate);
   REQUIRE(a.gates.size() == b.gates.size());

@@ -2,7 +2,7 @@
 
 #include "memory/codec.hpp"
 #include "memory/schema.hpp"
-#include "runtime/error.hpp"
+#include "runtime/base/error.hpp"
 #include "tests/memory/sample_records.hpp"
 #include "tests/support/temp_store.hpp"
 

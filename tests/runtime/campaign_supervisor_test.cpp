@@ -15,7 +15,7 @@ using namespace kforge::actors;
 namespace {
 
 // VEC=8 is "wrong" for this task; otherwise wider vectors and unrolling are faster.
-hardware::verdict judge(const std::string& source) {
+kforge::verdict judge(const std::string& source) {
   auto value = [&](const std::string& knob) {
     auto at = source.find("#define " + knob + " ");
     return at == std::string::npos ? 1 : std::stoi(source.substr(at + knob.size() + 9));
@@ -28,7 +28,7 @@ hardware::verdict judge(const std::string& source) {
 struct campaign_fixture : test::actor_fixture {
   test::temp_store db{std::size_t{8} << 20U};
   std::shared_ptr<test::fake_verifier_log> vlog = std::make_shared<test::fake_verifier_log>();
-  std::shared_ptr<hardware::task_map> tasks = std::make_shared<hardware::task_map>();
+  std::shared_ptr<kforge::task_map> tasks = std::make_shared<kforge::task_map>();
   retriever_actor retriever = spawn_retriever(sys, std::vector<memory::memory_item>{}, ranking_config{});
   curator_actor curator = spawn_curator(sys, db.store(), retriever, curator_config{}, false);
   llm_proxy_actor llm;

@@ -217,3 +217,28 @@ efficiency_buckets = [0.1, 0.5]
   CHECK_THAT(error_of(std::string{good} + "[archive]\nbest = 0\n"),
              Catch::Contains("'best' must be positive"));
 }
+
+TEST_CASE("Campaign configs accept cuda devices and the kernelbench table", "[runtime][cuda]") {
+  auto all = parse_campaign_config(
+      "[campaign]\nname = \"g\"\ntasks = [\"t/*.toml\"]\n[verifier]\ndevice = \"cuda:all\"\n", "g.toml");
+  REQUIRE(all);
+  CHECK(all->verifier.device == "cuda:all");
+  CHECK_FALSE(parse_campaign_config(
+      "[campaign]\nname = \"g\"\ntasks = [\"t/*.toml\"]\n[verifier]\ndevice = \"cuda:x\"\n", "g.toml"));
+  auto ok = parse_campaign_config(
+      "[campaign]\nname = \"g\"\ntasks = [\"t/*.toml\"]\n[verifier]\ndevice = \"cuda:1\"\n"
+      "[cuda]\narch = \"sm_90\"\n[kernelbench]\ntrials = 5\nruns = 100\npython = \"/usr/bin/python3\"\n",
+      "g.toml");
+  REQUIRE(ok);
+  CHECK(ok->verifier.device == "cuda:1");
+  CHECK(ok->cuda.arch == "sm_90");
+  CHECK(ok->kernelbench.python == "/usr/bin/python3");
+  auto bad = parse_campaign_config(
+      "[campaign]\nname = \"g\"\ntasks = [\"t/*.toml\"]\n[verifier]\ndevice = \"gpu\"\n", "g.toml");
+  REQUIRE_FALSE(bad);
+  CHECK(describe(bad.error()).find("g.toml:5") != std::string::npos);
+  auto bad_key = parse_campaign_config(
+      "[campaign]\nname = \"g\"\ntasks = [\"t/*.toml\"]\n[kernelbench]\ntrails = 5\n", "g.toml");
+  REQUIRE_FALSE(bad_key);
+  CHECK(describe(bad_key.error()).find("unknown key 'trails'") != std::string::npos);
+}

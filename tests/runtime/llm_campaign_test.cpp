@@ -7,6 +7,7 @@
 #include "tests/support/child_process.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tools/mock-llm/mock_llm.hpp"
+#include "hardware/task_loader.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -20,11 +21,11 @@ namespace {
 
 constexpr int per_task = 6;
 
-hardware::task_map suite_tasks() {
+kforge::task_map suite_tasks() {
   auto loaded = hardware::load_tasks(std::filesystem::path{KFORGE_SOURCE_DIR} / "configs/tasks/cpu",
                                      {"row_sum_256x2048.toml"});
   REQUIRE(loaded);
-  hardware::task_map tasks;
+  kforge::task_map tasks;
   for (auto& t : *loaded) {
     auto id = t.id;
     tasks.emplace(std::move(id), std::move(t));

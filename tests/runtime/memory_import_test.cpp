@@ -76,10 +76,10 @@ TEST_CASE("a campaign starts warm from a snapshot's memory items only, once", "[
 }
 
 TEST_CASE("tasks start by family order, then by id", "[runtime]") {
-  hardware::task_map tasks;
+  kforge::task_map tasks;
   for (auto [id, family] : std::vector<std::pair<std::string, std::string>>{
            {"a_gemm", "gemm"}, {"b_ew", "elementwise"}, {"c_ew", "elementwise"}, {"d_x", "other"}}) {
-    hardware::task_def t;
+    kforge::task_def t;
     t.id = id;
     t.family = family;
     tasks.emplace(id, t);

@@ -4,7 +4,7 @@
 // test says so, one message at a time or until idle, and time moves only
 // through the fixture clock. No sleeps, no real clock.
 
-#include "runtime/system_config.hpp"
+#include "actors/system_config.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/scheduler/test_coordinator.hpp>
@@ -13,9 +13,9 @@
 namespace kforge::test {
 
 /// The kforge system config with the deterministic testing scheduler.
-class testing_config : public runtime::system_config {
+class testing_config : public actors::system_config {
  public:
-  testing_config() : runtime::system_config(1) { set("scheduler.policy", caf::atom("testing")); }
+  testing_config() : actors::system_config(1) { set("scheduler.policy", caf::atom("testing")); }
 };
 
 /// Owns an actor system on the testing scheduler and a scoped actor to talk to it.

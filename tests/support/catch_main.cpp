@@ -1,7 +1,7 @@
 // The one Catch2 main of all test executables. Logging defaults to warnings;
 // KFORGE_TEST_LOG=debug|info|... shows more.
 #define CATCH_CONFIG_RUNNER
-#include "runtime/log.hpp"
+#include "runtime/base/log.hpp"
 
 #include <catch2/catch.hpp>
 

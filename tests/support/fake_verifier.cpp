@@ -13,16 +13,16 @@ actors::verifier_actor spawn_fake_verifier(caf::actor_system& sys, judge_fn judg
           log->requests.push_back(req);
           return actors::verification{judge(req.source), "", false};
         },
-        [=](reference_atom, const std::string&) -> hardware::timing_stats {
+        [=](reference_atom, const std::string&) -> kforge::timing_stats {
           log->references += 1;
-          hardware::timing_stats t;
+          kforge::timing_stats t;
           t.median_ns = reference_ns;
           t.count = 10;
           return t;
         },
         [](stats_atom) -> actors::verifier_stats { return actors::verifier_stats{}; },
         [self](drain_atom) { self->quit(); },
-        [](load_atom, const std::shared_ptr<const hardware::task_map>&) {},
+        [](load_atom, const std::shared_ptr<const kforge::task_map>&) {},
     };
   });
 }

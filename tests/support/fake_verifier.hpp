@@ -19,7 +19,7 @@ struct fake_verifier_log {
 };
 
 /// Judges one source.
-using judge_fn = std::function<hardware::verdict(const std::string& source)>;
+using judge_fn = std::function<kforge::verdict(const std::string& source)>;
 
 /// Spawns a fake verifier: reference timing `reference_ns`, verdicts from `judge`.
 [[nodiscard]] actors::verifier_actor spawn_fake_verifier(caf::actor_system& sys, judge_fn judge,

@@ -2,8 +2,8 @@
 
 // Small builders shared by tests: verdicts, tasks and records.
 
-#include "hardware/task.hpp"
-#include "hardware/verdict.hpp"
+#include "runtime/base/task.hpp"
+#include "runtime/base/verdict.hpp"
 #include "memory/records.hpp"
 
 #include <string>
@@ -11,8 +11,8 @@
 namespace kforge::test {
 
 /// A feasible verdict timed at `median_ns`.
-inline hardware::verdict timed_verdict(double median_ns) {
-  hardware::verdict v;
+inline kforge::verdict timed_verdict(double median_ns) {
+  kforge::verdict v;
   v.feasible = true;
   v.gates = {{"hack", true, ""}, {"compile", true, ""}, {"correctness", true, ""}, {"latency", true, ""}};
   v.timing.median_ns = median_ns;
@@ -24,8 +24,8 @@ inline hardware::verdict timed_verdict(double median_ns) {
 }
 
 /// A verdict that failed at `gate`.
-inline hardware::verdict failed(const std::string& gate) {
-  hardware::verdict v;
+inline kforge::verdict failed(const std::string& gate) {
+  kforge::verdict v;
   v.failed_gate = gate;
   v.gates = {{gate, false, "failed on purpose"}};
   v.device = "cpu";
@@ -33,8 +33,8 @@ inline hardware::verdict failed(const std::string& gate) {
 }
 
 /// A task with two knobs, VEC {1, 4, 8} and UNROLL {1, 2}, whose template renders the knobs.
-inline hardware::task_def knob_task(const std::string& id = "t1", const std::string& family = "fam") {
-  hardware::task_def t;
+inline kforge::task_def knob_task(const std::string& id = "t1", const std::string& family = "fam") {
+  kforge::task_def t;
   t.id = id;
   t.family = family;
   t.backend = "cpu";

@@ -6,6 +6,7 @@
 
 #include "hardware/cpu_backend.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "hardware/task_loader.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -19,7 +20,7 @@ namespace kforge::test {
 struct prepared_task {
   test::temp_dir work;
   hardware::cpu_backend backend;
-  hardware::task_def task;
+  kforge::task_def task;
   hardware::reference_data reference;
 
   /// Prepares tests/hardware/data/add_4x250.toml with the backend `make_config(work dir)` gives.

@@ -1,6 +1,6 @@
 #include "tests/support/temp_store.hpp"
 
-#include "runtime/error.hpp"
+#include "runtime/base/error.hpp"
 
 #include <stdexcept>
 #include <utility>

@@ -6,9 +6,10 @@
 
 #include "actors/llm_proxy/llm_proxy_actor.hpp"
 #include "actors/llm_proxy/prompt_builder.hpp"
-#include "runtime/log.hpp"
-#include "runtime/system_config.hpp"
+#include "runtime/base/log.hpp"
+#include "actors/system_config.hpp"
 #include "tools/mock-llm/mock_llm.hpp"
+#include "hardware/task_loader.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/event_based_actor.hpp>
@@ -131,7 +132,7 @@ int main(int argc, char** argv) {
     std::cerr << describe(loaded.error()) << '\n';
     return 1;
   }
-  auto tasks = std::make_shared<hardware::task_map>();
+  auto tasks = std::make_shared<kforge::task_map>();
   std::vector<std::string> ids;
   for (auto& t : *loaded) {
     ids.push_back(t.id);
@@ -165,7 +166,7 @@ int main(int argc, char** argv) {
   ep.timeout_ms = 60000;
   pcfg.llm.endpoints = {ep};
 
-  runtime::system_config sys_cfg{caf_threads};
+  actors::system_config sys_cfg{caf_threads};
   caf::actor_system sys{sys_cfg};
   auto proxy = actors::spawn_llm_proxy(sys, tasks, pcfg);
   auto s0 = (*srv)->stats();

@@ -10,8 +10,9 @@
 #include "actors/verifier/verifier_actor.hpp"
 #include "runtime/backends.hpp"
 #include "runtime/config.hpp"
-#include "runtime/log.hpp"
-#include "runtime/system_config.hpp"
+#include "runtime/base/log.hpp"
+#include "actors/system_config.hpp"
+#include "hardware/task_loader.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/scoped_actor.hpp>
@@ -47,7 +48,7 @@ std::string fixed(double x, int digits) {
 }
 
 // Draft candidates across the suite: random knob settings of each task's template, in task order.
-std::vector<candidate> make_candidates(const hardware::task_map& tasks, int count, uint64_t seed) {
+std::vector<candidate> make_candidates(const kforge::task_map& tasks, int count, uint64_t seed) {
   std::vector<candidate> out;
   actors::offline_policy policy{{}};
   uint64_t step = 0;
@@ -83,7 +84,7 @@ std::vector<candidate> with_duplicates(std::vector<candidate> stream, double rat
 struct pool_run {
   double seconds = 0;
   actors::verifier_stats stats;
-  std::vector<hardware::verdict> verdicts;
+  std::vector<kforge::verdict> verdicts;
 };
 
 // Runs `stream` through a fresh verifier pool; tasks are prepared first. With
@@ -96,12 +97,12 @@ struct pool_options {
   size_t wave = 0;  ///< candidates submitted together; 0 = all at once
 };
 
-pool_run run_pool(const runtime::campaign_config& cfg, std::shared_ptr<const hardware::task_map> tasks,
+pool_run run_pool(const runtime::campaign_config& cfg, std::shared_ptr<const kforge::task_map> tasks,
                   const std::vector<candidate>& stream, int compile_jobs, pool_options opts) {
   auto backend = runtime::make_backend(cfg, cfg.verifier.work_dir);
   if (!backend)
     throw std::runtime_error(describe(backend.error()));
-  runtime::system_config sys_cfg{0};
+  actors::system_config sys_cfg{0};
   caf::actor_system sys{sys_cfg};
   actors::verifier_config vcfg;
   vcfg.compile_jobs = compile_jobs;
@@ -119,7 +120,7 @@ pool_run run_pool(const runtime::campaign_config& cfg, std::shared_ptr<const har
       throw std::runtime_error(describe(failure));
   };
   for (const auto& [id, task] : *tasks) {
-    self->request(pool, caf::infinite, reference_atom_v, id).receive([](hardware::timing_stats&) {}, fail);
+    self->request(pool, caf::infinite, reference_atom_v, id).receive([](kforge::timing_stats&) {}, fail);
     check();
   }
   // The clock starts now: only candidates are measured, as in the serial run.
@@ -181,7 +182,7 @@ double sum_of(const std::vector<double>& xs) {
 }
 
 // The same candidates one at a time: hack check, compile, run, discard.
-serial_run run_serial(const runtime::campaign_config& cfg, const hardware::task_map& tasks,
+serial_run run_serial(const runtime::campaign_config& cfg, const kforge::task_map& tasks,
                       const std::vector<candidate>& stream) {
   auto backend = runtime::make_backend(cfg, cfg.verifier.work_dir);
   if (!backend)
@@ -245,7 +246,7 @@ int main(int argc, char** argv) {
     std::cerr << describe(list.error()) << '\n';
     return 2;
   }
-  auto tasks = std::make_shared<hardware::task_map>();
+  auto tasks = std::make_shared<kforge::task_map>();
   for (auto& t : *list)
     tasks->emplace(t.id, t);
   auto jobs = cfg->verifier.compile_jobs;

@@ -6,6 +6,7 @@
 //                   [--retry-after-s 0.05] [--slow-ms 200] [--threads 1] [--tls-cert-out ca.pem]
 
 #include "tools/mock-llm/mock_llm.hpp"
+#include "hardware/task_loader.hpp"
 
 #include <csignal>
 #include <cstdlib>
@@ -97,7 +98,7 @@ int main(int argc, char** argv) {
     std::cerr << "kforge-mock-llm: " << describe(loaded.error()) << '\n';
     return 1;
   }
-  hardware::task_map tasks;
+  kforge::task_map tasks;
   for (auto& t : *loaded) {
     auto id = t.id;
     tasks.emplace(std::move(id), std::move(t));

@@ -1,6 +1,7 @@
 #include "tools/mock-llm/mock_llm.hpp"
+#include "hardware/task_loader.hpp"
 
-#include "runtime/error.hpp"
+#include "runtime/base/error.hpp"
 
 #include <utility>
 
@@ -83,8 +84,8 @@ const char* const closers[] = {
     "Let me know if you want a variant tuned for a different cache size.",
 };
 
-std::string kernel_reply(const hardware::task_def& task, std::mt19937_64& rng, std::string& knob_note) {
-  std::vector<hardware::knob_setting> settings;
+std::string kernel_reply(const kforge::task_def& task, std::mt19937_64& rng, std::string& knob_note) {
+  std::vector<kforge::knob_setting> settings;
   for (const auto& k : task.knobs) {
     std::uniform_int_distribution<std::size_t> pick{0, k.values.size() - 1};
     settings.push_back({k.name, k.values[pick(rng)]});
@@ -104,8 +105,8 @@ std::string kernel_reply(const hardware::task_def& task, std::mt19937_64& rng, s
   return text;
 }
 
-const hardware::task_def* find_task(const hardware::task_map& tasks, const std::string& text) {
-  const hardware::task_def* best = nullptr;
+const kforge::task_def* find_task(const kforge::task_map& tasks, const std::string& text) {
+  const kforge::task_def* best = nullptr;
   for (const auto& [id, t] : tasks)
     if (text.find(id) != std::string::npos && (best == nullptr || id.size() > best->id.size()))
       best = &t;
@@ -114,7 +115,7 @@ const hardware::task_def* find_task(const hardware::task_map& tasks, const std::
 
 }  // namespace
 
-mock_answer answer(const hardware::task_map& tasks, const server_config& cfg, const std::string& request_body,
+mock_answer answer(const kforge::task_map& tasks, const server_config& cfg, const std::string& request_body,
                    fault f, std::mt19937_64& rng) {
   mock_answer a;
   a.delay_ms = cfg.service_ms;
@@ -211,7 +212,7 @@ mock_answer answer(const hardware::task_map& tasks, const server_config& cfg, co
 // ---- server ----------------------------------------------------------------------------
 
 struct server::impl {
-  hardware::task_map tasks;
+  kforge::task_map tasks;
   server_config cfg;
   asio::io_context io;
   std::unique_ptr<ssl::context> tls;
@@ -414,7 +415,7 @@ server::~server() {
       t.join();
 }
 
-caf::expected<std::unique_ptr<server>> server::start(hardware::task_map tasks, server_config cfg) {
+caf::expected<std::unique_ptr<server>> server::start(kforge::task_map tasks, server_config cfg) {
   auto p = std::make_unique<impl>();
   p->tasks = std::move(tasks);
   p->cfg = std::move(cfg);

@@ -7,7 +7,7 @@
 // bodies, malformed JSON, empty choices, and replies with no kernel at all.
 // Usable in-process (tests, benchmark) and as a separate executable.
 
-#include "hardware/task.hpp"
+#include "runtime/base/task.hpp"
 
 #include <atomic>
 #include <cstdint>
@@ -83,14 +83,14 @@ struct mock_answer {
 /// Builds the answer to a chat-completions `request_body` under `f`, drawing knob values
 /// with `rng`. The task is the one whose id occurs in the prompt (the longest match); a
 /// request naming no known task gets a 400.
-[[nodiscard]] mock_answer answer(const hardware::task_map& tasks, const server_config& cfg,
+[[nodiscard]] mock_answer answer(const kforge::task_map& tasks, const server_config& cfg,
                                  const std::string& request_body, fault f, std::mt19937_64& rng);
 
 /// The running server. Stops and joins its threads on destruction.
 class server {
  public:
   /// Starts serving `tasks` with `cfg`. Errors: errc::io_failed (bind), errc::bad_config (TLS).
-  [[nodiscard]] static caf::expected<std::unique_ptr<server>> start(hardware::task_map tasks,
+  [[nodiscard]] static caf::expected<std::unique_ptr<server>> start(kforge::task_map tasks,
                                                                     server_config cfg);
   ~server();
   server(const server&) = delete;

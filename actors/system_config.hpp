@@ -4,7 +4,7 @@
 
 #include <cstddef>
 
-namespace kforge::runtime {
+namespace kforge::actors {
 
 /// The actor-system config every kforge node uses: the kforge type-ID block
 /// and error category registered, `threads` scheduler workers (0 = cores,
@@ -14,4 +14,4 @@ class system_config : public caf::actor_system_config {
   explicit system_config(size_t threads = 0);
 };
 
-}  // namespace kforge::runtime
+}  // namespace kforge::actors

@@ -1,13 +1,13 @@
-#include "runtime/system_config.hpp"
+#include "actors/system_config.hpp"
 
-#include "runtime/error.hpp"
-#include "runtime/type_ids.hpp"
+#include "runtime/base/error.hpp"
+#include "actors/type_ids.hpp"
 
 #include <algorithm>
 #include <string>
 #include <thread>
 
-namespace kforge::runtime {
+namespace kforge::actors {
 
 system_config::system_config(size_t threads) {
   add_message_types<caf::id_block::kforge>();
@@ -23,4 +23,4 @@ system_config::system_config(size_t threads) {
   set("scheduler.max-threads", threads);
 }
 
-}  // namespace kforge::runtime
+}  // namespace kforge::actors

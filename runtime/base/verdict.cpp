@@ -1,10 +1,10 @@
-#include "hardware/verdict.hpp"
+#include "runtime/base/verdict.hpp"
 
 #include <algorithm>
 #include <array>
 #include <cmath>
 
-namespace kforge::hardware {
+namespace kforge {
 
 verdict failed_verdict(const std::string& gate, std::string detail, std::string device) {
   static const std::array<const char*, 4> order = {gate_hack, gate_compile, gate_correctness, gate_latency};
@@ -76,4 +76,4 @@ bool timings_disagree(const timing_stats& a, const timing_stats& b, double thres
   return (high - low) / low > threshold;
 }
 
-}  // namespace kforge::hardware
+}  // namespace kforge

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-namespace kforge::hardware {
+namespace kforge {
 
 /// Gate names, in the order they run. "parse" is the LLM proxy's: a reply with no usable kernel.
 inline constexpr const char* gate_parse = "parse";
@@ -102,4 +102,4 @@ typename Inspector::result_type inspect(Inspector& f, verdict& x) {
 /// Makes a verdict that failed at `gate` with `detail`; earlier gates are recorded as passed.
 [[nodiscard]] verdict failed_verdict(const std::string& gate, std::string detail, std::string device);
 
-}  // namespace kforge::hardware
+}  // namespace kforge

@@ -1,4 +1,4 @@
-#include "runtime/hash.hpp"
+#include "runtime/base/hash.hpp"
 
 #include <openssl/evp.h>
 

@@ -17,10 +17,10 @@
 
 CAF_BEGIN_TYPE_ID_BLOCK(kforge, caf::first_custom_type_id)
 
-CAF_ADD_TYPE_ID(kforge, (kforge::hardware::knob_setting))
-CAF_ADD_TYPE_ID(kforge, (kforge::hardware::gate_result))
-CAF_ADD_TYPE_ID(kforge, (kforge::hardware::timing_stats))
-CAF_ADD_TYPE_ID(kforge, (kforge::hardware::verdict))
+CAF_ADD_TYPE_ID(kforge, (kforge::knob_setting))
+CAF_ADD_TYPE_ID(kforge, (kforge::gate_result))
+CAF_ADD_TYPE_ID(kforge, (kforge::timing_stats))
+CAF_ADD_TYPE_ID(kforge, (kforge::verdict))
 CAF_ADD_TYPE_ID(kforge, (kforge::hardware::build_result))
 CAF_ADD_TYPE_ID(kforge, (kforge::memory::campaign_record))
 CAF_ADD_TYPE_ID(kforge, (kforge::memory::task_record))
@@ -75,4 +75,4 @@ CAF_ADD_ATOM(kforge, kforge, resume_atom, "resume")
 CAF_END_TYPE_ID_BLOCK(kforge)
 
 // issue 6: the verifier pool's task catalog travels only between local actors (never serialized).
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::shared_ptr<const kforge::hardware::task_map>)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::shared_ptr<const kforge::task_map>)
