@@ -1,6 +1,7 @@
 #include "hardware/inputs.hpp"
 
 #include "runtime/base/hash.hpp"
+#include "runtime/base/rng.hpp"
 
 #include <cmath>
 #include <string>
@@ -8,26 +9,6 @@
 namespace kforge::hardware {
 
 namespace {
-
-// splitmix64: small, fast, and fully specified (std:: distributions are not
-// the same across standard libraries, so they are not used for reproducible data).
-class splitmix64 {
- public:
-  explicit splitmix64(uint64_t seed) : state_(seed) {}
-
-  uint64_t next() {
-    uint64_t z = (state_ += 0x9E3779B97F4A7C15ULL);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
-  }
-
-  /// Uniform in [0, 1) with 53 random bits.
-  double unit() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
-
- private:
-  uint64_t state_;
-};
 
 uint64_t seed_for(const std::string& task_id, int seed, std::size_t input) {
   auto digest = sha256_hex(task_id + "/" + std::to_string(seed) + "/" + std::to_string(input));

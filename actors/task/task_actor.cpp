@@ -3,6 +3,7 @@
 #include "runtime/base/error.hpp"
 #include "runtime/base/hash.hpp"
 #include "runtime/base/log.hpp"
+#include "runtime/base/rng.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/stateful_actor.hpp>
@@ -50,19 +51,9 @@ int64_t now_ms() {
       .count();
 }
 
-// splitmix64: derives the step's RNG seed from (campaign seed, task, step).
-uint64_t mix(uint64_t x) {
-  x += 0x9e3779b97f4a7c15ULL;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-  return x ^ (x >> 31);
-}
-
 uint64_t step_seed(const task_state& st) {
-  uint64_t h = st.cfg.seed;
-  for (char c : st.rec.task_id)
-    h = mix(h ^ static_cast<unsigned char>(c));
-  return mix(h ^ static_cast<uint64_t>(st.rec.step));
+  // splitmix64 over (campaign seed, task, step): a resumed task replays the same choices.
+  return mix64(mix64(st.cfg.seed, st.rec.task_id) ^ static_cast<uint64_t>(st.rec.step));
 }
 
 task_progress current_progress(const task_state& st) {

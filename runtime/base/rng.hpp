@@ -1,0 +1,48 @@
+#pragma once
+
+// The one pseudo-random generator whose output kforge must reproduce: task inputs and the seed
+// of every step. std:: distributions differ across standard libraries, so reproducible data
+// comes from here; std::mt19937_64 seeded from here is fine for choices that are only replayed
+// by the same binary.
+
+#include <cstdint>
+#include <string_view>
+
+namespace kforge {
+
+/// splitmix64's finaliser: a bijective mix of 64 bits.
+[[nodiscard]] constexpr uint64_t mix64(uint64_t x) noexcept {
+  x += 0x9e3779b97f4a7c15ULL;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+
+/// Folds the bytes of `text` into `seed`, one mix per byte.
+[[nodiscard]] constexpr uint64_t mix64(uint64_t seed, std::string_view text) noexcept {
+  for (char c : text)
+    seed = mix64(seed ^ static_cast<unsigned char>(c));
+  return seed;
+}
+
+/// splitmix64: small, fast and fully specified. Value type; not thread-safe.
+class splitmix64 {
+ public:
+  explicit constexpr splitmix64(uint64_t seed) noexcept : state_(seed) {}
+
+  /// The next 64 random bits.
+  constexpr uint64_t next() noexcept {
+    uint64_t z = (state_ += 0x9E3779B97F4A7C15ULL);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+  }
+
+  /// Uniform in [0, 1) with 53 random bits.
+  constexpr double unit() noexcept { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
+
+ private:
+  uint64_t state_;
+};
+
+}  // namespace kforge
