@@ -46,9 +46,11 @@
 //   knob_setting     = {"name": str, "value": i64}
 //   verdict          = {"feasible": bool, "failed_gate": str, "gates": [gate_result],
 //                       "timing": timing_stats, "max_abs_error": f64, "compile_ms": f64,
-//                       "run_ms": f64, "device": str}
+//                       "run_ms": f64, "device": str, "reference_ns": f64, "flagged": bool,
+//                       "first_timing": timing_stats, "timings_disagree": bool}
 //   gate_result      = {"gate": str, "passed": bool, "detail": str}
-//   timing_stats     = {"median_ns": f64, "min_ns": f64, "mean_ns": f64, "stddev_ns": f64, "count": i32}
+//   timing_stats     = {"median_ns": f64, "min_ns": f64, "mean_ns": f64, "stddev_ns": f64, "count": i32,
+//                       "ci_half_ns": f64, "converged": bool, "noisy": bool}
 //   memory_item      = {"id": str!, "kind": str, "family": str, "state": str, "tags": [str],
 //                       "text": str, "payload": str, "q1": f64, "q2": f64, "visits1": i64,
 //                       "visits2": i64, "source_tasks": [str], "created_ms": i64, "updated_ms": i64,
