@@ -69,6 +69,9 @@ class txn {
   /// Number of entries in `t` (mdb_stat). Errors: errc::store_failed.
   [[nodiscard]] caf::expected<std::size_t> entries(table t) const;
 
+  txn(const txn&) = delete;
+  txn& operator=(const txn&) = delete;
+
  protected:
   /// Takes ownership of `handle`, an open transaction of `state`.
   txn(detail::env_state* state, MDB_txn* handle) noexcept : handle_(handle, detail::txn_closer{state}) {}
@@ -76,8 +79,6 @@ class txn {
   ~txn() = default;
   txn(txn&&) noexcept = default;
   txn& operator=(txn&&) noexcept = default;
-  txn(const txn&) = delete;
-  txn& operator=(const txn&) = delete;
 
   /// The environment state; valid while open.
   [[nodiscard]] detail::env_state* state() const noexcept { return handle_.get_deleter().env; }
