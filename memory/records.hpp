@@ -88,7 +88,7 @@ struct memory_item {
   std::vector<std::string> source_tasks;
   int64_t created_ms = 0;
   int64_t updated_ms = 0;
-  // issue 4: knowledge-base statistics and retirement.
+  // Knowledge-base statistics (measured outcomes of applying the item) and retirement.
   int64_t samples = 0;      ///< measured outcomes of applying it (optimization, insight): children evaluated
   double mean_speedup = 0;  ///< running mean of the child's speedup over its parent (0 when infeasible)
   int64_t feasible_samples = 0;  ///< of `samples`, how many children were feasible
@@ -110,7 +110,7 @@ struct llm_call_record {
   int32_t attempts = 1;
   std::string response;
   int64_t created_ms = 0;
-  // issue 5
+  // What the call was for and how the proxy got it answered (debugging and cost accounting).
   std::string stage;  ///< draft | refine
   std::vector<std::string>
       errors;           ///< one line per failed attempt (http 429, transport: ..., malformed json)

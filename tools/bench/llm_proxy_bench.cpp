@@ -1,4 +1,4 @@
-// Benchmark of the LLM proxy's openai backend (issue 5) against the in-process
+// Benchmark of the LLM proxy's openai backend against the in-process
 // mock server: N proposal calls sent at once through one proxy actor, then the
 // same calls one at a time. Reports throughput and the proxy's overhead per
 // call: latency seen by the caller minus the mock's configured service time.

@@ -1,4 +1,4 @@
-// Benchmark of the verifier pool on the CPU suite (issue 3):
+// Benchmark of the verifier pool on the CPU suite:
 //   1. pipeline (parallel compiles, exclusive run stage) against a serial
 //      compile-then-run baseline over the same candidates: evaluations/hour;
 //   2. the run stage's busy share while compiles are queued;
