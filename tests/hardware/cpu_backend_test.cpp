@@ -1,5 +1,5 @@
-#include "hardware/cpu_backend.hpp"
-#include "hardware/task_loader.hpp"
+#include "hardware/native/cpu_backend.hpp"
+#include "hardware/tasks/task_loader.hpp"
 
 #include "tests/support/prepared_task.hpp"
 #include "tests/support/temp_dir.hpp"

@@ -1,14 +1,14 @@
 // Issue 7 without a GPU: CUDA discovery, the CUDA hack gate, the nvcc compile
 // gate (skipped where no nvcc is installed), KernelBench problem parsing, the
 // Python gate and the KernelBench result channel.
-#include "hardware/cpu_backend.hpp"
-#include "hardware/cuda_backend.hpp"
-#include "hardware/cuda_discovery.hpp"
-#include "hardware/hack_check.hpp"
-#include "hardware/harness.hpp"
-#include "hardware/kernelbench.hpp"
+#include "hardware/native/cpu_backend.hpp"
+#include "hardware/cuda/gpu_device.hpp"
+#include "hardware/cuda/cuda_discovery.hpp"
+#include "hardware/gates/hack_check.hpp"
+#include "hardware/native/harness.hpp"
+#include "hardware/kernelbench/kernelbench.hpp"
 #include "tests/support/temp_dir.hpp"
-#include "hardware/task_loader.hpp"
+#include "hardware/tasks/task_loader.hpp"
 
 #include <catch2/catch.hpp>
 

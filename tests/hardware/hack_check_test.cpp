@@ -1,4 +1,4 @@
-#include "hardware/hack_check.hpp"
+#include "hardware/gates/hack_check.hpp"
 
 #include <catch2/catch.hpp>
 

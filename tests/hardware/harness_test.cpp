@@ -1,6 +1,6 @@
-#include "hardware/harness.hpp"
+#include "hardware/native/harness.hpp"
 
-#include "hardware/compare.hpp"
+#include "hardware/gates/compare.hpp"
 #include "tests/support/temp_dir.hpp"
 
 #include <catch2/catch.hpp>

@@ -1,7 +1,7 @@
 // The hostile-kernel corpus (kernel part): candidates that try to fool or crash the CPU backend, each
 // with the verdict and failing gate it must get. Kernels the static gate would stop are also run past
 // it (compile and run directly), so that the dynamic defences are tested on their own.
-#include "hardware/cpu_backend.hpp"
+#include "hardware/native/cpu_backend.hpp"
 
 #include "tests/support/prepared_task.hpp"
 #include "tests/support/temp_dir.hpp"

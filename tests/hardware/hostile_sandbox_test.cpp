@@ -4,9 +4,9 @@
 // marker of this test process in its argv, so that the suite can check that
 // nothing it started is left running.
 
-#include "hardware/sandbox.hpp"
-#include "hardware/scratch_dir.hpp"
-#include "hardware/subprocess.hpp"
+#include "hardware/sandbox/sandbox.hpp"
+#include "hardware/sandbox/scratch_dir.hpp"
+#include "hardware/sandbox/subprocess.hpp"
 #include "memory/env.hpp"
 #include "tests/support/processes.hpp"
 #include "tests/support/temp_dir.hpp"

@@ -1,5 +1,5 @@
-#include "hardware/machine_peaks.hpp"
-#include "hardware/perf_probe.hpp"
+#include "hardware/host/machine_peaks.hpp"
+#include "hardware/host/perf_probe.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -1,6 +1,6 @@
-#include "hardware/precompiled_header.hpp"
+#include "hardware/native/precompiled_header.hpp"
 
-#include "hardware/cpu_backend.hpp"
+#include "hardware/native/cpu_backend.hpp"
 #include "tests/support/prepared_task.hpp"
 
 #include <catch2/catch.hpp>

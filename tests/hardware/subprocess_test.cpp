@@ -1,6 +1,6 @@
-#include "hardware/subprocess.hpp"
+#include "hardware/sandbox/subprocess.hpp"
 
-#include "hardware/sandbox.hpp"
+#include "hardware/sandbox/sandbox.hpp"
 #include "tests/support/processes.hpp"
 #include "tests/support/temp_dir.hpp"
 
