@@ -170,7 +170,8 @@ std::string describe(const cuda_environment& env) {
   for (const auto& g : env.gpus) {
     char buf[512];
     std::snprintf(buf, sizeof buf, "cuda:%d %s, %s, %d SMs, %.1f GiB, L2 %.0f MiB, %.0f GB/s peak\n", g.index,
-                  g.name.c_str(), g.arch().c_str(), g.sm_count, static_cast<double>(g.memory_bytes) / (1 << 30),
+                  g.name.c_str(), g.arch().c_str(), g.sm_count,
+                  static_cast<double>(g.memory_bytes) / (1 << 30),
                   static_cast<double>(g.l2_bytes) / (1 << 20), g.peak_gbps());
     out += buf;
   }

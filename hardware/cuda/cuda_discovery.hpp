@@ -12,9 +12,9 @@ namespace kforge::hardware {
 
 /// One GPU the driver reports.
 struct cuda_gpu {
-  int index = 0;             ///< driver ordinal (what CUDA_VISIBLE_DEVICES names)
-  std::string name;          ///< "NVIDIA H100 80GB HBM3"
-  int major = 0;             ///< compute capability
+  int index = 0;     ///< driver ordinal (what CUDA_VISIBLE_DEVICES names)
+  std::string name;  ///< "NVIDIA H100 80GB HBM3"
+  int major = 0;     ///< compute capability
   int minor = 0;
   int sm_count = 0;          ///< multiprocessors
   int64_t memory_bytes = 0;  ///< global memory
@@ -35,9 +35,9 @@ struct cuda_gpu {
 
 /// What discovery found.
 struct cuda_environment {
-  bool driver = false;       ///< libcuda loaded and cuInit succeeded
-  std::string problem;       ///< why there is no usable GPU ("no CUDA driver: libcuda.so.1: cannot open ...")
-  int driver_version = 0;    ///< cuDriverGetVersion, e.g. 13000
+  bool driver = false;     ///< libcuda loaded and cuInit succeeded
+  std::string problem;     ///< why there is no usable GPU ("no CUDA driver: libcuda.so.1: cannot open ...")
+  int driver_version = 0;  ///< cuDriverGetVersion, e.g. 13000
   std::vector<cuda_gpu> gpus;
 
   /// True when at least one GPU can run kernels.

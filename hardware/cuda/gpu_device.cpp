@@ -7,31 +7,10 @@
 
 namespace kforge::hardware {
 
-cpu_backend_config cuda_native_config(cpu_backend_config base, const std::string& nvcc,
-                                      const std::vector<std::string>& nvcc_flags, const std::string& arch,
-                                      int gpu_index) {
-  auto c = std::move(base);
-  c.language = "cuda";
-  c.cxx = nvcc;
-  c.cxx_flags = nvcc_flags;
-  c.cxx_flags.push_back("-arch=" + arch);
-  c.harness_flags = {"-O2", "-arch=" + arch};
-  c.device = "cuda:" + std::to_string(gpu_index);
-  // The CUDA driver maps far more virtual memory than it uses: RLIMIT_AS would break it.
-  c.compile_limits.address_space_bytes = 0;
-  c.run_limits.address_space_bytes = 0;
-  c.run_limits.processes = std::max<int64_t>(c.run_limits.processes, 1024);
-  c.run_limits.open_files = std::max<int64_t>(c.run_limits.open_files, 256);
-  // Cold L2 before every timed call (the harness writes twice the device's L2).
-  c.flush_kib = std::max<int64_t>(c.flush_kib, 1);
-  c.extra_env.push_back("CUDA_VISIBLE_DEVICES=" + std::to_string(gpu_index));
-  return c;
-}
-
 kernelbench_config make_kernelbench_config(const std::string& python, const std::string& nvcc, int gpu_index,
                                            const std::string& arch, const std::filesystem::path& work_dir,
-                                           const std::vector<std::string>& passthrough, double compile_timeout_s,
-                                           double run_timeout_s) {
+                                           const std::vector<std::string>& passthrough,
+                                           double compile_timeout_s, double run_timeout_s) {
   kernelbench_config kb;
   kb.python = python;
   kb.work_dir = work_dir;
@@ -42,8 +21,9 @@ kernelbench_config make_kernelbench_config(const std::string& python, const std:
   kb.extra_env.push_back("CUDA_HOME=" + cuda_bin.parent_path().string());
   kb.cuda_visible = std::to_string(gpu_index);
   auto digits = arch.size() > 3 ? arch.substr(3) : std::string{"90"};
-  kb.arch_list = digits.size() >= 2 ? digits.substr(0, digits.size() - 1) + "." + digits.substr(digits.size() - 1)
-                                    : digits;
+  kb.arch_list = digits.size() >= 2
+                     ? digits.substr(0, digits.size() - 1) + "." + digits.substr(digits.size() - 1)
+                     : digits;
   kb.compile_limits = default_compile_limits();
   kb.compile_limits.wall_ms = static_cast<int64_t>(compile_timeout_s * 1000);
   kb.compile_limits.cpu_seconds = 0;
@@ -62,7 +42,8 @@ std::shared_ptr<backend> make_cuda_kernels(cpu_backend_config config, const std:
   return std::make_shared<cpu_device>(std::move(config), toolchain);
 }
 
-gpu_device::gpu_device(std::string device, std::shared_ptr<backend> cuda, std::shared_ptr<backend> kernelbench)
+gpu_device::gpu_device(std::string device, std::shared_ptr<backend> cuda,
+                       std::shared_ptr<backend> kernelbench)
     : device_(std::move(device)), cuda_(std::move(cuda)), kernelbench_(std::move(kernelbench)) {
   content_hasher h;
   h.add("gpu-v1").add(device_);
@@ -90,26 +71,30 @@ gate_result gpu_device::hack_check(const task_def& task, const std::string& sour
 caf::expected<timing_stats> gpu_device::prepare(const task_def& task) {
   if (auto* b = pick(task))
     return b->prepare(task);
-  return make_error(errc::bad_request, "task " + task.id + " has backend '" + task.backend + "', which device " +
-                                           device_ + " does not run (it runs cuda and kernelbench tasks)");
+  return make_error(errc::bad_request, "task " + task.id + " has backend '" + task.backend +
+                                           "', which device " + device_ +
+                                           " does not run (it runs cuda and kernelbench tasks)");
 }
 
 caf::expected<build_result> gpu_device::compile(const task_def& task, const std::string& source,
                                                 const std::string& cand_id) const {
   if (auto* b = pick(task))
     return b->compile(task, source, cand_id);
-  return make_error(errc::bad_request, "task " + task.id + ": backend '" + task.backend + "' not run by " + device_);
+  return make_error(errc::bad_request,
+                    "task " + task.id + ": backend '" + task.backend + "' not run by " + device_);
 }
 
 caf::expected<verdict> gpu_device::run(const task_def& task, const build_result& compiled) {
   if (auto* b = pick(task))
     return b->run(task, compiled);
-  return make_error(errc::bad_request, "task " + task.id + ": backend '" + task.backend + "' not run by " + device_);
+  return make_error(errc::bad_request,
+                    "task " + task.id + ": backend '" + task.backend + "' not run by " + device_);
 }
 
 void gpu_device::discard(const build_result& compiled) const {
   // Both kinds keep a candidate in its own directory; a KernelBench one holds candidate.py.
-  const bool python = compiled.binary.size() >= 3 && compiled.binary.compare(compiled.binary.size() - 3, 3, ".py") == 0;
+  const bool python =
+      compiled.binary.size() >= 3 && compiled.binary.compare(compiled.binary.size() - 3, 3, ".py") == 0;
   auto* b = python ? kernelbench_.get() : cuda_.get();
   if (b == nullptr)
     b = python ? cuda_.get() : kernelbench_.get();

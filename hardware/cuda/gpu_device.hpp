@@ -1,6 +1,6 @@
 #pragma once
 
-// The cuda backend (issue 7). CUDA tasks (backend "cuda", docs/task-format.md)
+// The device of one GPU. CUDA tasks (backend "cuda", docs/task-format.md)
 // run on the native backend (cpu_backend) with the CUDA toolchain: nvcc in the
 // sandbox, the generated CUDA harness (harness_source_cuda: CUDA events, warm-up,
 // timed runs with an L2 flush before each, fresh inputs per call) and the same
@@ -9,9 +9,10 @@
 // gpu_device per GPU holds both and is the verifier pool's backend for that GPU.
 
 #include "hardware/backend.hpp"
-#include "hardware/native/cpu_backend.hpp"
 #include "hardware/cuda/cuda_discovery.hpp"
-#include "hardware/kernelbench/kernelbench.hpp"
+#include "hardware/kernelbench/kernelbench_device.hpp"
+#include "hardware/native/cpu_backend.hpp"
+#include "hardware/native/cuda_toolchain.hpp"
 
 #include <memory>
 #include <string>
@@ -19,18 +20,10 @@
 
 namespace kforge::hardware {
 
-/// The native backend's settings for CUDA kernels on GPU `gpu_index` from a
-/// CPU configuration `base`: language "cuda", `nvcc` as the compiler with
-/// `nvcc_flags` and -arch=`arch`, no address-space limit (the CUDA driver
-/// reserves far more virtual memory than it uses), CUDA_VISIBLE_DEVICES set
-/// to the GPU, the L2 flush on, and the verdicts' device "cuda:<index>".
-[[nodiscard]] cpu_backend_config cuda_native_config(cpu_backend_config base, const std::string& nvcc,
-                                                    const std::vector<std::string>& nvcc_flags,
-                                                    const std::string& arch, int gpu_index);
-
 /// Makes the CUDA-kernel backend for one GPU (a cpu_device with the CUDA
 /// toolchain); `toolchain` (nvcc's version, the GPU's name) enters the build signature.
-[[nodiscard]] std::shared_ptr<backend> make_cuda_kernels(cpu_backend_config config, const std::string& toolchain);
+[[nodiscard]] std::shared_ptr<backend> make_cuda_kernels(cpu_backend_config config,
+                                                         const std::string& toolchain);
 
 /// The kernelbench backend's settings for GPU `gpu_index`: `python` (an
 /// absolute path), PATH = python's folder, nvcc's folder, /usr/bin, /bin;
@@ -42,7 +35,8 @@ namespace kforge::hardware {
                                                          int gpu_index, const std::string& arch,
                                                          const std::filesystem::path& work_dir,
                                                          const std::vector<std::string>& passthrough,
-                                                         double compile_timeout_s = 600, double run_timeout_s = 600);
+                                                         double compile_timeout_s = 600,
+                                                         double run_timeout_s = 600);
 
 /// One GPU's backend: tasks of backend "cuda" go to `cuda`, tasks of backend
 /// "kernelbench" to `kernelbench`; either may be null (then its tasks fail

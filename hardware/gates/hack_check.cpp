@@ -182,9 +182,14 @@ std::size_t matching_paren(const std::vector<token>& tokens, std::size_t open) {
 
 // CUDA headers a CUDA kernel may include besides the C++ ones.
 const std::set<std::string>& cuda_headers() {
-  static const std::set<std::string> headers = {"cuda_runtime.h", "cuda_fp16.h",        "cuda_bf16.h",
-                                                "mma.h",          "cooperative_groups.h", "cuda_pipeline.h",
-                                                "device_launch_parameters.h", "cooperative_groups/reduce.h"};
+  static const std::set<std::string> headers = {"cuda_runtime.h",
+                                                "cuda_fp16.h",
+                                                "cuda_bf16.h",
+                                                "mma.h",
+                                                "cooperative_groups.h",
+                                                "cuda_pipeline.h",
+                                                "device_launch_parameters.h",
+                                                "cooperative_groups/reduce.h"};
   return headers;
 }
 
@@ -192,14 +197,22 @@ const std::set<std::string>& cuda_headers() {
 // events, timing, device state the harness owns, the driver API, managed memory.
 std::string cuda_forbidden_reason(const std::string& name) {
   static const std::map<std::string, std::string> names = {
-      {"cudaDeviceReset", "device state"},      {"cudaSetDevice", "device state"},
-      {"cudaDeviceSetLimit", "device state"},   {"cudaSetDeviceFlags", "device state"},
-      {"cudaLaunchHostFunc", "host callbacks"}, {"cudaMallocManaged", "managed memory"},
-      {"cudaHostRegister", "host memory mapping"}, {"cudaHostAlloc", "host memory mapping"},
-      {"cudaThreadSynchronize", "device state"}, {"cudaThreadExit", "device state"},
-      {"__nanosleep", "time"},                   {"globaltimer", "time"},
-      {"cudaDeviceScheduleSpin", "device state"}, {"cudaMemcpyPeer", "other devices"},
-      {"cudaMemcpyPeerAsync", "other devices"},  {"cudaDeviceEnablePeerAccess", "other devices"},
+      {"cudaDeviceReset", "device state"},
+      {"cudaSetDevice", "device state"},
+      {"cudaDeviceSetLimit", "device state"},
+      {"cudaSetDeviceFlags", "device state"},
+      {"cudaLaunchHostFunc", "host callbacks"},
+      {"cudaMallocManaged", "managed memory"},
+      {"cudaHostRegister", "host memory mapping"},
+      {"cudaHostAlloc", "host memory mapping"},
+      {"cudaThreadSynchronize", "device state"},
+      {"cudaThreadExit", "device state"},
+      {"__nanosleep", "time"},
+      {"globaltimer", "time"},
+      {"cudaDeviceScheduleSpin", "device state"},
+      {"cudaMemcpyPeer", "other devices"},
+      {"cudaMemcpyPeerAsync", "other devices"},
+      {"cudaDeviceEnablePeerAccess", "other devices"},
       {"cudaStreamPerThread", "streams other than the default one"},
       {"cudaStreamLegacy", "streams other than the default one"}};
   if (auto it = names.find(name); it != names.end())
@@ -211,7 +224,8 @@ std::string cuda_forbidden_reason(const std::string& name) {
   if (starts_with(name, "cudaProfiler") || starts_with(name, "cudaIpc") || starts_with(name, "cudaCtx"))
     return "device state";
   // The driver API (cuInit, cuCtxCreate, cuLaunchKernel, cuStreamCreate, ...).
-  if (name.size() > 2 && name[0] == 'c' && name[1] == 'u' && std::isupper(static_cast<unsigned char>(name[2])) != 0)
+  if (name.size() > 2 && name[0] == 'c' && name[1] == 'u' &&
+      std::isupper(static_cast<unsigned char>(name[2])) != 0)
     return "the CUDA driver API";
   return {};
 }

@@ -228,4 +228,12 @@ bool is_identifier_char(char c) noexcept {
   return is_ident_char(c);
 }
 
+std::string without_spaces(std::string_view text) {
+  std::string out;
+  for (char c : text)
+    if (std::isspace(static_cast<unsigned char>(c)) == 0)
+      out += c;
+  return out;
+}
+
 }  // namespace kforge::hardware

@@ -34,4 +34,8 @@ struct lexed {
 /// True for the characters of an identifier ('$' included, as GCC allows).
 [[nodiscard]] bool is_identifier_char(char c) noexcept;
 
+/// `text` without its white space (as std::isspace says): how the gates and
+/// the KernelBench operator recognition compare expressions.
+[[nodiscard]] std::string without_spaces(std::string_view text);
+
 }  // namespace kforge::hardware

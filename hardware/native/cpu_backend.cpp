@@ -19,41 +19,6 @@ namespace {
 constexpr int64_t gib = int64_t{1} << 30;
 constexpr int64_t mib = int64_t{1} << 20;
 
-// Candidate ids become directory names: keep them short and harmless.
-std::string safe_name(const std::string& id) {
-  std::string out;
-  for (char c : id) {
-    bool ok =
-        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
-    out += ok ? c : '_';
-    if (out.size() == 48)
-      break;
-  }
-  return out.empty() ? "cand" : out;
-}
-
-caf::error write_text(const std::filesystem::path& path, std::string_view text) {
-  std::ofstream out{path, std::ios::binary | std::ios::trunc};
-  out.write(text.data(), static_cast<std::streamsize>(text.size()));
-  out.close();
-  if (!out)
-    return make_error(errc::io_failed, "cannot write " + path.string());
-  return {};
-}
-
-// The captured output of a process, with how it ended when that was not a plain exit.
-std::string program_output(const exit_report& report, const process_limits& limits, const std::string& what) {
-  if (!report.started)
-    return "could not start the " + what + ": " + report.output;
-  std::string text;
-  if (report.timed_out || report.term_signal != 0)
-    text = what + " " + describe_exit(report, limits) + "\n";
-  text += report.output;
-  if (report.output_truncated)
-    text += "\n[... output truncated]";
-  return text;
-}
-
 }  // namespace
 
 process_limits default_compile_limits() {

@@ -2,10 +2,11 @@
 
 #include "hardware/native/harness.hpp"
 #include "hardware/native/inputs.hpp"
+#include "hardware/native/ncu_profile.hpp"
 #include "hardware/sandbox/subprocess.hpp"
+#include "runtime/base/error.hpp"
 #include "runtime/base/task.hpp"
 #include "runtime/base/verdict.hpp"
-#include "runtime/base/error.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -63,29 +64,6 @@ struct cpu_backend_config {
   double peak_gbps = 0;    ///< the device's memory bandwidth for the roofline (GB/s); 0 = unknown
   double peak_gflops = 0;  ///< the device's FP32 rate for the roofline (GFLOP/s); 0 = unknown
 };
-
-/// Issue 7: the performance profile of one kernel: Nsight Compute's metrics
-/// where ncu works, otherwise a roofline from the measured time; `source` says which.
-struct kernel_profile {
-  std::string source;          ///< "ncu" or "roofline from time"
-  double memory_pct = -1;      ///< ncu: gpu__compute_memory_throughput, % of peak
-  double compute_pct = -1;     ///< ncu: sm__throughput, % of peak
-  double occupancy_pct = -1;   ///< ncu: sm__warps_active (achieved occupancy), % of peak
-  double kernel_ns = -1;       ///< ncu: gpu__time_duration of the profiled launch
-  std::string kernel;          ///< ncu: the profiled kernel's name
-  double achieved_gbps = 0;    ///< task bytes / median time
-  double achieved_gflops = 0;  ///< task flops / median time
-  double roofline_pct = 0;     ///< the roofline floor over the median time, % (0 when peaks are unknown)
-  std::string note;            ///< why ncu gave nothing, when it did not
-};
-
-/// One line: "ncu: memory 85.1 %, compute 20.3 %, occupancy 71.0 % (kf_kernel); 2950 GB/s, 60 % of the
-/// roofline".
-[[nodiscard]] std::string describe_profile(const kernel_profile& p);
-
-/// Parses `ncu --csv` output: the first launch's value of each metric named in
-/// kernel_profile (values may carry thousands separators). Pure.
-[[nodiscard]] kernel_profile parse_ncu_csv(const std::string& csv);
 
 /// What prepare_task computes once per task: the inputs and the reference's
 /// outputs for every seed, and the reference's latency. Kept in memory by the

@@ -3,7 +3,9 @@
 // of noisy or implausibly fast timings.
 #include "hardware/native/cpu_backend.hpp"
 
+#include "hardware/channel/result_channel.hpp"
 #include "hardware/gates/compare.hpp"
+#include "hardware/gates/report_text.hpp"
 #include "hardware/sandbox/sandbox.hpp"
 #include "hardware/sandbox/scratch_dir.hpp"
 #include "hardware/sandbox/unique_fd.hpp"
@@ -24,69 +26,6 @@
 namespace kforge::hardware {
 
 namespace {
-
-// The context of a kforge error without its code name.
-std::string context_of(const caf::error& err) {
-  auto text = describe(err);
-  auto colon = text.find(": ");
-  return colon == std::string::npos ? text : text.substr(colon + 2);
-}
-
-std::string micros(double ns) {
-  char buf[48];
-  std::snprintf(buf, sizeof buf, "%.3f us", ns / 1000.0);
-  return buf;
-}
-
-std::string percent(double fraction) {
-  char buf[48];
-  std::snprintf(buf, sizeof buf, "%.1f %%", fraction * 100.0);
-  return buf;
-}
-
-// "12.5x" with one decimal, or "10x" as short as %g makes it.
-std::string times(double ratio, bool one_decimal) {
-  char buf[48];
-  if (one_decimal)
-    std::snprintf(buf, sizeof buf, "%.1fx", ratio);
-  else
-    std::snprintf(buf, sizeof buf, "%gx", ratio);
-  return buf;
-}
-
-// The empty result channel, created before the run. Mode 0666: the harness may run under another uid.
-caf::expected<unique_fd> create_channel(const std::filesystem::path& path) {
-  unique_fd fd{::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0666)};
-  if (!fd.is_open() || ::fchmod(fd.get(), 0666) != 0)
-    return make_error(errc::io_failed, "cannot create " + path.string() + ": " + std::strerror(errno));
-  return fd;
-}
-
-// Reads the channel through the descriptor kept since before the run (the harness unlinked its name).
-// More than `cap` bytes is more than the harness ever writes: someone else wrote to it.
-caf::expected<std::string> read_channel(int fd, std::size_t cap) {
-  struct stat st {};
-  if (::fstat(fd, &st) != 0)
-    return make_error(errc::io_failed, std::string{"cannot be examined: "} + std::strerror(errno));
-  auto size = static_cast<std::size_t>(std::max<off_t>(st.st_size, 0));
-  if (size > cap) {
-    return make_error(errc::io_failed,
-                      "holds " + std::to_string(size) + " bytes, more than the " + std::to_string(cap) +
-                          " its harness writes (something else wrote to the result descriptor)");
-  }
-  std::string bytes(size, '\0');
-  std::size_t got = 0;
-  while (got < size) {
-    auto n = ::pread(fd, bytes.data() + got, size - got, static_cast<off_t>(got));
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n <= 0)
-      break;
-    got += static_cast<std::size_t>(n);
-  }
-  bytes.resize(got);
-  return bytes;
-}
 
 std::string with_output(std::string text, const exit_report& report) {
   if (!report.output.empty())
@@ -163,7 +102,7 @@ caf::expected<cpu_backend::execution> cpu_backend::execute(const task_def& task,
   }
   auto bytes = read_channel(channel->get(), max_channel_bytes(task, exec.params));
   if (!bytes) {
-    exec.problem = with_output("the result channel " + context_of(bytes.error()), exec.report);
+    exec.problem = with_output(channel_problem(bytes.error()), exec.report);
     return exec;
   }
   if (bytes->empty()) {
@@ -175,7 +114,7 @@ caf::expected<cpu_backend::execution> cpu_backend::execute(const task_def& task,
   }
   auto parsed = parse_channel(*bytes, *nonce, task, exec.params);
   if (!parsed) {
-    exec.problem = with_output("the result channel " + context_of(parsed.error()), exec.report);
+    exec.problem = with_output(channel_problem(parsed.error()), exec.report);
     return exec;
   }
   exec.result = std::move(*parsed);
@@ -376,117 +315,6 @@ caf::expected<reference_data> cpu_backend::prepare_task(const task_def& task) co
   return ref;
 }
 
-// Issue 7: profiles (Nsight Compute where it works, else the roofline from time).
-
-namespace {
-
-// Splits one CSV line with quoted fields.
-std::vector<std::string> csv_fields(const std::string& line) {
-  std::vector<std::string> out;
-  std::string cur;
-  bool quoted = false;
-  for (char c : line) {
-    if (c == '"') {
-      quoted = !quoted;
-    } else if (c == ',' && !quoted) {
-      out.push_back(cur);
-      cur.clear();
-    } else {
-      cur += c;
-    }
-  }
-  out.push_back(cur);
-  return out;
-}
-
-double number_of(std::string s) {
-  s.erase(std::remove(s.begin(), s.end(), ','), s.end());
-  char* end = nullptr;
-  double v = std::strtod(s.c_str(), &end);
-  return end == s.c_str() ? -1 : v;
-}
-
-}  // namespace
-
-kernel_profile parse_ncu_csv(const std::string& csv) {
-  kernel_profile p;
-  std::size_t name_col = std::string::npos;
-  std::size_t value_col = std::string::npos;
-  std::size_t kernel_col = std::string::npos;
-  std::size_t id_col = std::string::npos;
-  std::string first_id;
-  std::size_t start = 0;
-  while (start < csv.size()) {
-    auto end = csv.find('\n', start);
-    auto line = csv.substr(start, end == std::string::npos ? std::string::npos : end - start);
-    start = end == std::string::npos ? csv.size() : end + 1;
-    if (!line.empty() && line.back() == '\r')
-      line.pop_back();
-    if (line.empty() || line.front() != '"')
-      continue;  // ncu's own "==PROF==" lines and the program's output
-    auto f = csv_fields(line);
-    if (name_col == std::string::npos) {
-      for (std::size_t i = 0; i < f.size(); ++i) {
-        if (f[i] == "Metric Name")
-          name_col = i;
-        if (f[i] == "Metric Value")
-          value_col = i;
-        if (f[i] == "Kernel Name")
-          kernel_col = i;
-        if (f[i] == "ID")
-          id_col = i;
-      }
-      continue;
-    }
-    if (name_col >= f.size() || value_col >= f.size())
-      continue;
-    if (id_col < f.size()) {
-      if (first_id.empty())
-        first_id = f[id_col];
-      else if (f[id_col] != first_id)
-        continue;  // only the first profiled launch
-    }
-    if (kernel_col < f.size() && p.kernel.empty())
-      p.kernel = f[kernel_col].substr(0, 80);
-    const auto& name = f[name_col];
-    double v = number_of(f[value_col]);
-    if (name == "gpu__compute_memory_throughput.avg.pct_of_peak_sustained_elapsed")
-      p.memory_pct = v;
-    else if (name == "sm__throughput.avg.pct_of_peak_sustained_elapsed")
-      p.compute_pct = v;
-    else if (name == "sm__warps_active.avg.pct_of_peak_sustained_active")
-      p.occupancy_pct = v;
-    else if (name == "gpu__time_duration.sum")
-      p.kernel_ns = v;
-  }
-  if (p.memory_pct >= 0 || p.compute_pct >= 0 || p.occupancy_pct >= 0)
-    p.source = "ncu";
-  return p;
-}
-
-std::string describe_profile(const kernel_profile& p) {
-  char buf[512];
-  std::string out;
-  if (p.source == "ncu") {
-    std::snprintf(buf, sizeof buf, "ncu: memory throughput %.1f %%, compute throughput %.1f %%, occupancy %.1f %%",
-                  p.memory_pct, p.compute_pct, p.occupancy_pct);
-    out = buf;
-    if (!p.kernel.empty())
-      out += " (" + p.kernel + ")";
-  } else {
-    out = "roofline from time";
-    if (!p.note.empty())
-      out += " (no ncu: " + p.note + ")";
-  }
-  std::snprintf(buf, sizeof buf, "; %.0f GB/s, %.0f GFLOP/s", p.achieved_gbps, p.achieved_gflops);
-  out += buf;
-  if (p.roofline_pct > 0) {
-    std::snprintf(buf, sizeof buf, ", %.0f %% of the roofline", p.roofline_pct);
-    out += buf;
-  }
-  return out;
-}
-
 caf::expected<kernel_profile> cpu_backend::profile(const task_def& task, const compile_result& compiled,
                                                    const reference_data& reference, double median_ns) const {
   kernel_profile p;
@@ -504,8 +332,15 @@ caf::expected<kernel_profile> cpu_backend::profile(const task_def& task, const c
     return p;
   }
   std::vector<std::string> prefix = {
-      config_.ncu, "--csv", "--target-processes", "all", "--launch-count", "1", "--metrics",
-      "gpu__compute_memory_throughput.avg.pct_of_peak_sustained_elapsed,sm__throughput.avg.pct_of_peak_sustained_"
+      config_.ncu,
+      "--csv",
+      "--target-processes",
+      "all",
+      "--launch-count",
+      "1",
+      "--metrics",
+      "gpu__compute_memory_throughput.avg.pct_of_peak_sustained_elapsed,sm__throughput.avg.pct_of_peak_"
+      "sustained_"
       "elapsed,sm__warps_active.avg.pct_of_peak_sustained_active,gpu__time_duration.sum"};
   auto exec = execute(task, compiled.binary, reference.inputs, prefix);
   if (!exec)

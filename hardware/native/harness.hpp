@@ -1,9 +1,10 @@
 #pragma once
 
+#include "hardware/channel/result_channel.hpp"
 #include "hardware/native/inputs.hpp"
+#include "runtime/base/error.hpp"
 #include "runtime/base/task.hpp"
 #include "runtime/base/verdict.hpp"
-#include "runtime/base/error.hpp"
 
 #include <array>
 #include <cstddef>
@@ -40,8 +41,7 @@ namespace kforge::hardware {
 /// Exit codes: 0 done, 2 bad arguments, 3 unreadable input, 4 cannot write the
 /// result channel, 5 cannot open the result channel.
 ///
-/// Record: "KFRECORD", the 16-byte nonce, u32 type (record_type), u32 index,
-/// u64 payload bytes, payload (host byte order). Tensor payload: u32 count,
+/// Records are framed as result_channel.hpp says. Tensor payload: u32 count,
 /// u32 0, one u64 element count per tensor, the float32 data of each tensor.
 /// Timing payload: one u64 per timed call (ns), in call order. End payload:
 /// u64 records before it, i64 the one core the harness may run on (-1: not pinned).
@@ -62,24 +62,6 @@ struct harness_params {
   double ci_width = 0.02;             ///< stop once the median's CI half-width is below this x median
 };
 
-/// A per-run secret chosen by the verifier; every record must carry it.
-using run_nonce = std::array<uint8_t, 16>;
-
-/// Kinds of records on the result channel.
-enum class record_type : uint32_t {
-  outputs = 1,        ///< index = seed: the outputs of its correctness call
-  inputs = 2,         ///< index = seed: the inputs as the correctness call left them
-  timing = 3,         ///< index 0: per-call durations (ns)
-  timed_outputs = 4,  ///< index = seed (1 or 2): the outputs of its last timed call
-  end = 5,            ///< index 0: the harness finished
-};
-
-/// Size of a record header: magic, nonce, type, index, payload size.
-inline constexpr std::size_t record_header_bytes = 40;
-
-/// The name of the result channel file in the run directory (unlinked by the harness at start).
-inline constexpr const char* channel_file = "channel";
-
 /// What the harness reported on the result channel of one run.
 struct harness_report {
   std::vector<tensor_set> outputs;        ///< per seed: outputs of the correctness call
@@ -88,13 +70,6 @@ struct harness_report {
   std::vector<uint64_t> times_ns;         ///< per timed call, in call order (ns)
   int pinned_cpu = -1;                    ///< the core the harness ran on, -1 if it was not pinned
 };
-
-/// Makes a fresh nonce from the kernel's random source (getrandom).
-/// Errors: errc::io_failed when no random bytes can be had.
-[[nodiscard]] caf::expected<run_nonce> make_nonce();
-
-/// The nonce as 32 lower-case hex digits (how the harness receives it).
-[[nodiscard]] std::string to_hex(const run_nonce& nonce);
 
 /// The input file of `seed`: "in_<seed>.bin".
 [[nodiscard]] std::string input_file_name(int seed);
@@ -120,7 +95,8 @@ struct harness_report {
 /// The largest result channel the harness of `task` writes under `params` (bytes).
 [[nodiscard]] std::size_t max_channel_bytes(const task_def& task, const harness_params& params);
 
-/// Parses and checks a result channel: it must hold the outputs and inputs of
+/// Parses and checks a result channel (parse_records with the native
+/// harness's rules): it must hold the outputs and inputs of
 /// every seed, the timing, the timed outputs of each timing set and finally
 /// the end record, each exactly once, each carrying `nonce`, with nothing
 /// before, between or after them. Pure; runs in the trusted process. Errors:
@@ -130,18 +106,11 @@ struct harness_report {
 [[nodiscard]] caf::expected<harness_report> parse_channel(std::string_view bytes, const run_nonce& nonce,
                                                           const task_def& task, const harness_params& params);
 
-/// Encodes one record as the harness writes it (for tests and tools).
-[[nodiscard]] std::string encode_record(record_type type, uint32_t index, const run_nonce& nonce,
-                                        std::string_view payload);
-
 /// Encodes a tensor payload as the harness writes it.
 [[nodiscard]] std::string encode_tensors(const tensor_set& tensors);
 
 /// Encodes a timing payload as the harness writes it.
 [[nodiscard]] std::string encode_times(const std::vector<uint64_t>& ns);
-
-/// Encodes an end payload as the harness writes it.
-[[nodiscard]] std::string encode_end(uint64_t records, int64_t pinned_cpu);
 
 /// Writes `tensors` as a tensor file. Errors: errc::io_failed naming the path.
 [[nodiscard]] caf::error write_tensor_file(const std::filesystem::path& path, const tensor_set& tensors);

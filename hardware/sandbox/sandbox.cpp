@@ -133,4 +133,16 @@ std::string truncate_text(std::string text, std::size_t cap) {
   return text;
 }
 
+std::string program_output(const exit_report& report, const process_limits& limits, const std::string& what) {
+  if (!report.started)
+    return "could not start the " + what + ": " + report.output;
+  std::string text;
+  if (report.timed_out || report.term_signal != 0 || report.exit_code != 0)
+    text = what + " " + describe_exit(report, limits) + "\n";
+  text += report.output;
+  if (report.output_truncated)
+    text += "\n[... output truncated]";
+  return text;
+}
+
 }  // namespace kforge::hardware

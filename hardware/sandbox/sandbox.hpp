@@ -59,4 +59,11 @@ struct sandbox_request {
 /// marks the cut with "\n[... truncated]".
 [[nodiscard]] std::string truncate_text(std::string text, std::size_t cap);
 
+/// What a program's run left to read: its captured output, preceded by how
+/// it ended when that was not a plain exit 0 ("<what> timed out after ...",
+/// "<what> exited with code 1"), and a mark when the output was cut. `what`
+/// names the program: "compiler", "harness".
+[[nodiscard]] std::string program_output(const exit_report& report, const process_limits& limits,
+                                         const std::string& what);
+
 }  // namespace kforge::hardware

@@ -1,7 +1,7 @@
 #pragma once
 
 #include "hardware/sandbox/sandbox_child.hpp"
-#include "hardware/sandbox/subprocess.hpp"
+#include "hardware/sandbox/spawn_options.hpp"
 #include "hardware/sandbox/unique_fd.hpp"
 
 #include <sys/types.h>

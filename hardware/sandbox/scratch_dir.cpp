@@ -11,7 +11,9 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <system_error>
 #include <utility>
@@ -150,6 +152,38 @@ caf::error remove_tree(const std::filesystem::path& dir) {
   if (ec)
     return make_error(errc::io_failed, "cannot remove " + dir.string() + ": " + ec.message());
   return {};
+}
+
+std::string safe_name(const std::string& id) {
+  std::string out;
+  for (char c : id) {
+    bool ok =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+    out += ok ? c : '_';
+    if (out.size() == 48)
+      break;
+  }
+  return out.empty() ? "cand" : out;
+}
+
+caf::error write_text(const std::filesystem::path& path, std::string_view text) {
+  std::ofstream out{path, std::ios::binary | std::ios::trunc};
+  out.write(text.data(), static_cast<std::streamsize>(text.size()));
+  out.close();
+  if (!out)
+    return make_error(errc::io_failed, "cannot write " + path.string());
+  return {};
+}
+
+std::optional<std::string> read_text(const std::filesystem::path& path) {
+  std::ifstream in{path, std::ios::binary};
+  if (!in)
+    return std::nullopt;
+  std::stringstream ss;
+  ss << in.rdbuf();
+  if (!in && !in.eof())
+    return std::nullopt;
+  return ss.str();
 }
 
 }  // namespace kforge::hardware

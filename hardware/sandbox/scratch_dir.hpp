@@ -5,7 +5,9 @@
 #include <sys/types.h>
 
 #include <filesystem>
+#include <optional>
 #include <string>
+#include <string_view>
 
 namespace kforge::hardware {
 
@@ -64,5 +66,15 @@ class scratch_dir {
 /// entries stay as they are, behind directories that changed owner).
 /// Errors: errc::io_failed naming the path.
 [[nodiscard]] caf::error change_owner_tree(const std::filesystem::path& dir, uid_t uid, gid_t gid);
+
+/// A candidate id as part of a directory name: ASCII letters, digits, '_'
+/// and '-' kept, anything else '_', at most 48 characters, "cand" when empty.
+[[nodiscard]] std::string safe_name(const std::string& id);
+
+/// Writes `text` to `path`, replacing it. Errors: errc::io_failed naming the path.
+[[nodiscard]] caf::error write_text(const std::filesystem::path& path, std::string_view text);
+
+/// The whole file at `path`, or nullopt when it cannot be read.
+[[nodiscard]] std::optional<std::string> read_text(const std::filesystem::path& path);
 
 }  // namespace kforge::hardware

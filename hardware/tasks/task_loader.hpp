@@ -1,9 +1,12 @@
 #pragma once
 
-#include "runtime/base/error.hpp"
-#include "runtime/base/task.hpp"
+// The front of task loading: kforge's task files and every backend's own
+// problem files. The table of formats lives here, above both the generic
+// loader (task_catalog.hpp, task_file.hpp) and the KernelBench loader, so
+// neither depends on the other.
 
-#include <caf/expected.hpp>
+#include "hardware/tasks/task_catalog.hpp"
+#include "hardware/tasks/task_file.hpp"
 
 #include <filesystem>
 #include <string>
@@ -11,19 +14,13 @@
 
 namespace kforge::hardware {
 
-/// Loads and validates one task file. Errors: errc::bad_task naming file:line
-/// and the problem (missing key, wrong type, unknown init, empty shape, unreadable source).
-[[nodiscard]] caf::expected<task_def> load_task(const std::filesystem::path& file);
+/// The task formats kforge reads: KernelBench problem files (.py) and, for
+/// every other file, kforge's TOML task files.
+[[nodiscard]] const std::vector<task_format>& task_formats();
 
-/// Loads every task file matching any of `globs` (shell wildcards over paths
-/// relative to `base`, e.g. "configs/tasks/cpu/*.toml"), sorted by id.
-/// Errors: errc::bad_task for a bad file or duplicate id; errc::bad_config
-/// when a glob matches nothing.
+/// load_tasks over task_formats(): every task file matching any of `globs`
+/// (relative to `base`), sorted by id. Errors: those of load_tasks.
 [[nodiscard]] caf::expected<std::vector<task_def>> load_tasks(const std::filesystem::path& base,
                                                               const std::vector<std::string>& globs);
-
-/// Renders a candidate from the task's template: one "#define NAME value" line
-/// per setting, then the template text.
-[[nodiscard]] std::string render_template(const task_def& task, const std::vector<knob_setting>& settings);
 
 }  // namespace kforge::hardware
