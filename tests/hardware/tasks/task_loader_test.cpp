@@ -1,5 +1,5 @@
-#include "runtime/base/task.hpp"
 #include "hardware/tasks/task_loader.hpp"
+#include "runtime/base/task.hpp"
 
 #include "tests/support/temp_dir.hpp"
 
