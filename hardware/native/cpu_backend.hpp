@@ -55,10 +55,10 @@ struct cpu_backend_config {
   std::string device = "cpu";          ///< the verdicts' device name
   /// "cpp": C++ kernels built with `cxx` against harness_source(); "cuda": CUDA
   /// kernels (kernel.cu) built with `cxx` = nvcc against harness_source_cuda()
-  /// (issue 7: the CUDA backend is this backend with the CUDA toolchain).
+  /// (CUDA kernels run on this backend with the CUDA toolchain: cuda_toolchain.hpp).
   std::string language = "cpp";
   std::vector<std::string> extra_env;  ///< added to every sandbox's environment (CUDA's library path)
-  /// Issue 7: Nsight Compute for the profile of timed CUDA kernels (empty: no ncu run, roofline only).
+  /// Nsight Compute for the profile of timed CUDA kernels (empty: no ncu run, roofline only).
   std::string ncu;
   bool profile = false;    ///< profile every timed candidate and add the profile to the latency gate's detail
   double peak_gbps = 0;    ///< the device's memory bandwidth for the roofline (GB/s); 0 = unknown
@@ -146,7 +146,7 @@ class cpu_backend {
   [[nodiscard]] caf::expected<verdict> run(const task_def& task, const compile_result& compiled,
                                            const reference_data& reference) const;
 
-  /// Issue 7: the profile of a compiled, timed kernel: one more harness run
+  /// The profile of a compiled, timed kernel: one more harness run
   /// under `config().ncu` (the first launch of the kernel profiled, in the
   /// sandbox like every run); when ncu is not configured, fails or reports no
   /// metric, the roofline from `median_ns` alone, with the reason in `note`.

@@ -39,8 +39,7 @@ cpu_device::cpu_device(cpu_backend_config config, std::string compiler_version) 
   for (double x : {c.target_ms, c.ci_width, c.flag_speedup, c.noise_threshold})
     h.add(std::to_string(x));
   h.add(std::to_string(c.timing_cpu));
-  if (c.language !=
-      "cpp") {  // issue 7: CUDA kernels (kept out of the CPU signature, so CPU caches stay valid)
+  if (c.language != "cpp") {  // CUDA kernels (kept out of the CPU signature, so CPU caches stay valid)
     h.add(c.language);
     for (const auto& e : c.extra_env)
       h.add(e);

@@ -1,5 +1,11 @@
 #pragma once
 
+// The sandbox wing's entry header: what code outside the wing includes to run
+// an untrusted program. Inside the wing the headers point one way: unique_fd,
+// scratch_dir and spawn_options at the bottom, then sandbox_child,
+// sandbox_launch, subprocess, and this file on top.
+
+#include "hardware/sandbox/scratch_dir.hpp"
 #include "hardware/sandbox/subprocess.hpp"
 #include "runtime/base/error.hpp"
 

@@ -1,4 +1,4 @@
-// Issue 7 on a GPU: tests that need a CUDA device (Catch2 tag [gpu], ctest
+// On a GPU: tests that need a CUDA device (Catch2 tag [gpu], ctest
 // label gpu). Without one each test says why and passes without running
 // anything ("skipped: no CUDA device: ..."), so CI stays green; on the GPU
 // machine they run for real and print what they measured.
