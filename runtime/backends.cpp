@@ -1,9 +1,9 @@
 #include "runtime/backends.hpp"
 
-#include "hardware/cpu_device.hpp"
-#include "hardware/cuda_backend.hpp"
-#include "hardware/cuda_discovery.hpp"
-#include "hardware/kernelbench.hpp"
+#include "hardware/native/cpu_device.hpp"
+#include "hardware/cuda/gpu_device.hpp"
+#include "hardware/cuda/cuda_discovery.hpp"
+#include "hardware/kernelbench/kernelbench.hpp"
 #include "runtime/base/log.hpp"
 
 #include <algorithm>

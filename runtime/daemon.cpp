@@ -1,5 +1,5 @@
 #include "runtime/daemon.hpp"
-#include "hardware/task_loader.hpp"
+#include "hardware/tasks/task_loader.hpp"
 
 #include "runtime/api_server.hpp"
 #include "runtime/backends.hpp"

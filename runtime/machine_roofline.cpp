@@ -1,8 +1,8 @@
 #include "runtime/machine_roofline.hpp"
 
-#include "hardware/cuda_discovery.hpp"
-#include "hardware/machine_peaks.hpp"
-#include "hardware/perf_probe.hpp"
+#include "hardware/cuda/cuda_discovery.hpp"
+#include "hardware/host/machine_peaks.hpp"
+#include "hardware/host/perf_probe.hpp"
 #include "runtime/base/hash.hpp"
 #include "runtime/base/log.hpp"
 

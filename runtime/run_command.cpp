@@ -6,7 +6,7 @@
 #include "runtime/machine_roofline.hpp"
 #include "runtime/progress_view.hpp"
 #include "actors/system_config.hpp"
-#include "hardware/task_loader.hpp"
+#include "hardware/tasks/task_loader.hpp"
 
 #include "actors/curator/curator_actor.hpp"
 #include "actors/llm_proxy/llm_proxy_actor.hpp"

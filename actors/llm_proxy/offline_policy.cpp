@@ -1,5 +1,5 @@
 #include "actors/llm_proxy/offline_policy.hpp"
-#include "hardware/task_loader.hpp"
+#include "hardware/tasks/task_loader.hpp"
 
 #include "actors/curator/memory_rules.hpp"
 

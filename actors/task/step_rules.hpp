@@ -10,7 +10,7 @@
 // r2 = -1 infeasible, else tanh(log b - log l) normalised by the task's
 // running mean and deviation of raw refine rewards.
 
-#include "hardware/machine_peaks.hpp"
+#include "hardware/host/machine_peaks.hpp"
 #include "runtime/base/task.hpp"
 #include "memory/records.hpp"
 

@@ -13,7 +13,7 @@
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/temp_store.hpp"
 #include "tools/mock-llm/mock_llm.hpp"
-#include "hardware/task_loader.hpp"
+#include "hardware/tasks/task_loader.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/scoped_actor.hpp>

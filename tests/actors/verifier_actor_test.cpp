@@ -1,7 +1,7 @@
 #include "actors/verifier/verifier_actor.hpp"
-#include "hardware/task_loader.hpp"
+#include "hardware/tasks/task_loader.hpp"
 
-#include "hardware/cpu_device.hpp"
+#include "hardware/native/cpu_device.hpp"
 #include "tests/support/actor_fixture.hpp"
 #include "tests/support/temp_dir.hpp"
 

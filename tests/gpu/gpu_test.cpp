@@ -1,14 +1,14 @@
-// Issue 7 on a GPU: tests that need a CUDA device (Catch2 tag [gpu], ctest
+// On a GPU: tests that need a CUDA device (Catch2 tag [gpu], ctest
 // label gpu). Without one each test says why and passes without running
 // anything ("skipped: no CUDA device: ..."), so CI stays green; on the GPU
 // machine they run for real and print what they measured.
-#include "hardware/cpu_backend.hpp"
-#include "hardware/cpu_device.hpp"
-#include "hardware/cuda_backend.hpp"
-#include "hardware/cuda_discovery.hpp"
-#include "hardware/kernelbench.hpp"
+#include "hardware/native/cpu_backend.hpp"
+#include "hardware/native/cpu_device.hpp"
+#include "hardware/cuda/gpu_device.hpp"
+#include "hardware/cuda/cuda_discovery.hpp"
+#include "hardware/kernelbench/kernelbench.hpp"
 #include "tests/support/temp_dir.hpp"
-#include "hardware/task_loader.hpp"
+#include "hardware/tasks/task_loader.hpp"
 
 #include <catch2/catch.hpp>
 

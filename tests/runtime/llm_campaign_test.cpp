@@ -7,7 +7,7 @@
 #include "tests/support/child_process.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tools/mock-llm/mock_llm.hpp"
-#include "hardware/task_loader.hpp"
+#include "hardware/tasks/task_loader.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -4,9 +4,9 @@
 // the harness and the reference, about a second). Read-only after creation,
 // so a test file shares one instance between its test cases.
 
-#include "hardware/cpu_backend.hpp"
+#include "hardware/native/cpu_backend.hpp"
 #include "tests/support/temp_dir.hpp"
-#include "hardware/task_loader.hpp"
+#include "hardware/tasks/task_loader.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -9,7 +9,7 @@
 #include "runtime/base/log.hpp"
 #include "actors/system_config.hpp"
 #include "tools/mock-llm/mock_llm.hpp"
-#include "hardware/task_loader.hpp"
+#include "hardware/tasks/task_loader.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/event_based_actor.hpp>

@@ -12,7 +12,7 @@
 #include "runtime/config.hpp"
 #include "runtime/base/log.hpp"
 #include "actors/system_config.hpp"
-#include "hardware/task_loader.hpp"
+#include "hardware/tasks/task_loader.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/scoped_actor.hpp>

@@ -6,7 +6,7 @@
 //                   [--retry-after-s 0.05] [--slow-ms 200] [--threads 1] [--tls-cert-out ca.pem]
 
 #include "tools/mock-llm/mock_llm.hpp"
-#include "hardware/task_loader.hpp"
+#include "hardware/tasks/task_loader.hpp"
 
 #include <csignal>
 #include <cstdlib>

@@ -1,5 +1,5 @@
 #include "tools/mock-llm/mock_llm.hpp"
-#include "hardware/task_loader.hpp"
+#include "hardware/tasks/task_loader.hpp"
 
 #include "runtime/base/error.hpp"
 

@@ -1,0 +1,269 @@
+#include "hardware/native/cpu_backend.hpp"
+
+#include "hardware/gates/hack_check.hpp"
+#include "hardware/native/precompiled_header.hpp"
+#include "hardware/sandbox/sandbox.hpp"
+#include "hardware/sandbox/scratch_dir.hpp"
+#include "runtime/base/hash.hpp"
+#include "runtime/base/log.hpp"
+
+#include <algorithm>
+#include <fstream>
+#include <system_error>
+#include <utility>
+
+namespace kforge::hardware {
+
+namespace {
+
+constexpr int64_t gib = int64_t{1} << 30;
+constexpr int64_t mib = int64_t{1} << 20;
+
+}  // namespace
+
+process_limits default_compile_limits() {
+  process_limits limits;
+  limits.wall_ms = 60'000;
+  limits.cpu_seconds = 60;
+  limits.address_space_bytes = 4 * gib;
+  limits.file_size_bytes = 256 * mib;
+  limits.open_files = 256;
+  limits.processes = 1024;
+  // Compiles may share the timing core; at niceness 10 they yield it to the timed run.
+  limits.nice = 10;
+  return limits;
+}
+
+process_limits default_run_limits() {
+  process_limits limits;
+  limits.wall_ms = 20'000;
+  limits.cpu_seconds = 20;
+  limits.address_space_bytes = 2 * gib;
+  limits.file_size_bytes = 256 * mib;
+  limits.open_files = 64;
+  limits.processes = 256;
+  return limits;
+}
+
+cpu_backend::cpu_backend(cpu_backend_config config) : config_(std::move(config)) {
+  config_.compile_limits.output_cap = config_.output_cap;
+  config_.run_limits.output_cap = config_.output_cap;
+  // Timing alternates the inputs of seeds 1 and 2 and checks the last timed call of each.
+  config_.seeds = std::max(config_.seeds, 2);
+  config_.min_runs = std::max(config_.min_runs, 2);
+  config_.max_runs = std::max(config_.max_runs, config_.min_runs);
+  config_.warmup = std::max(config_.warmup, 0);
+  if (config_.timing_cpu >= 0)
+    config_.run_limits.cpu_affinity = config_.timing_cpu;
+}
+
+gate_result cpu_backend::hack_check(const task_def& task, std::string_view source) const {
+  auto result = config_.language == "cuda" ? hardware::hack_check_cuda(task, source)
+                                           : hardware::hack_check(task, source);
+  result.detail = truncate_text(std::move(result.detail), config_.detail_cap);
+  return result;
+}
+
+std::string cpu_backend::generated_harness(const task_def& task) const {
+  return config_.language == "cuda" ? harness_source_cuda(task) : harness_source(task);
+}
+
+harness_params cpu_backend::params() const {
+  harness_params p;
+  p.seeds = config_.seeds;
+  p.warmup = config_.warmup;
+  p.min_runs = config_.min_runs;
+  p.max_runs = config_.max_runs;
+  p.cap_ns = static_cast<int64_t>(config_.target_ms * 1e6);
+  p.flush_bytes = config_.flush_kib * 1024;
+  p.ci_width = config_.ci_width;
+  return p;
+}
+
+std::filesystem::path cpu_backend::harness_object_path(const task_def& task) const {
+  // Keyed by the generated text and its flags too: a work directory kept across kforge versions must
+  // never link a candidate with a harness that speaks an older result protocol.
+  content_hasher h;
+  h.add(task.definition_hash).add(generated_harness(task)).add(config_.cxx);
+  for (const auto& flag : config_.harness_flags)
+    h.add(flag);
+  return config_.work_dir / "tasks" / task.id / ("harness-" + short_id(h.finish()) + ".o");
+}
+
+std::filesystem::path cpu_backend::header_set_path(std::size_t i) const {
+  content_hasher h;
+  h.add(header_set_text(config_.header_sets.at(i))).add(config_.cxx);
+  for (const auto& flag : config_.cxx_flags)
+    h.add(flag);
+  return config_.work_dir / "pch" / short_id(h.finish()) / "set.hpp";
+}
+
+caf::error cpu_backend::build_header_sets() const {
+  if (config_.language == "cuda")
+    return {};  // nvcc: no precompiled headers
+  std::error_code ec;
+  for (std::size_t i = 0; i < config_.header_sets.size(); ++i) {
+    auto header = header_set_path(i);
+    auto gch = header;
+    gch += ".gch";
+    if (std::filesystem::is_regular_file(gch, ec))
+      continue;
+    std::filesystem::create_directories(header.parent_path().parent_path(), ec);
+    auto build = scratch_dir::create(header.parent_path().parent_path(), "pch-build-");
+    if (!build)
+      return std::move(build.error());
+    if (auto err = write_text(build->path() / "set.hpp", header_set_text(config_.header_sets[i])))
+      return err;
+    sandbox_request req;
+    req.hidden_paths = config_.hidden_paths;
+    req.argv = {config_.cxx, "-std=c++17"};
+    req.argv.insert(req.argv.end(), config_.cxx_flags.begin(), config_.cxx_flags.end());
+    req.argv.insert(req.argv.end(), {"-x", "c++-header", "set.hpp", "-o", "set.hpp.gch"});
+    req.cwd = build->path();
+    req.limits = config_.compile_limits;
+    auto report = run_sandboxed(req);
+    if (!report)
+      return std::move(report.error());
+    if (!report->is_success()) {
+      // Not fatal: candidates are then compiled without it, only slower.
+      log::logger{"kforge.verifier"}.warning(
+          "cannot precompile a header set; compiling without it",
+          {{"headers", header_set_text(config_.header_sets[i])},
+           {"output", truncate_text(program_output(*report, req.limits, "compiler"), config_.detail_cap)}});
+      continue;
+    }
+    // Publish the directory by rename: a compile never sees a half-written set. A concurrent builder
+    // (another process on the same work dir) may have won; its copy is as good.
+    std::filesystem::rename(build->path(), header.parent_path(), ec);
+    if (!ec)
+      (void)build->release();
+    else if (!std::filesystem::is_regular_file(gch, ec))
+      return make_error(errc::io_failed, "cannot place " + header.parent_path().string());
+  }
+  return {};
+}
+
+caf::expected<std::filesystem::path> cpu_backend::build_harness(const task_def& task) const {
+  auto object = harness_object_path(task);
+  std::error_code ec;
+  if (std::filesystem::is_regular_file(object, ec))
+    return object;
+  auto build = scratch_dir::create(object.parent_path(), "harness-build-");
+  if (!build)
+    return std::move(build.error());
+  auto source = generated_harness(task);
+  const std::string source_name = config_.language == "cuda" ? "harness.cu" : "harness.cpp";
+  if (auto err = write_text(build->path() / source_name, source))
+    return err;
+  sandbox_request req;
+  req.hidden_paths = config_.hidden_paths;
+  req.extra_env = config_.extra_env;
+  req.argv = {config_.cxx, "-std=c++17"};
+  req.argv.insert(req.argv.end(), config_.harness_flags.begin(), config_.harness_flags.end());
+  req.argv.insert(req.argv.end(), {"-c", source_name, "-o", "harness.o"});
+  req.cwd = build->path();
+  req.limits = config_.compile_limits;
+  auto report = run_sandboxed(req);
+  if (!report)
+    return std::move(report.error());
+  if (!report->is_success()) {
+    return make_error(errc::compile_failed,
+                      "task " + task.id + ": the generated harness does not compile: " +
+                          truncate_text(program_output(*report, req.limits, "compiler"), config_.detail_cap));
+  }
+  // Publish the object (and its source, for people) by rename, so concurrent preparations never see half a
+  // file.
+  auto source_copy = object;
+  source_copy.replace_extension(".cpp");
+  std::filesystem::rename(build->path() / source_name, source_copy, ec);
+  if (!ec)
+    std::filesystem::rename(build->path() / "harness.o", object, ec);
+  if (ec)
+    return make_error(errc::io_failed, "cannot place " + object.string() + ": " + ec.message());
+  return object;
+}
+
+std::vector<std::string> cpu_backend::compile_argv(const task_def& task, std::string_view source) const {
+  const bool cuda = config_.language == "cuda";
+  std::vector<std::string> argv = {config_.cxx, "-std=c++17"};
+  argv.insert(argv.end(), config_.cxx_flags.begin(), config_.cxx_flags.end());
+  // Precompiled headers and the linker choice are g++'s: nvcc gets neither.
+  int set = cuda ? -1 : pick_header_set(config_.header_sets, included_headers(source));
+  if (set >= 0) {
+    auto header = header_set_path(static_cast<std::size_t>(set));
+    auto gch = header;
+    gch += ".gch";
+    std::error_code ec;
+    if (std::filesystem::is_regular_file(gch, ec))
+      argv.insert(argv.end(), {"-include", header.string()});
+  }
+  if (!cuda)
+    argv.insert(argv.end(), config_.link_flags.begin(), config_.link_flags.end());
+  argv.insert(argv.end(),
+              {"-o", "kernel", cuda ? "kernel.cu" : "kernel.cpp", harness_object_path(task).string(), "-lm"});
+  return argv;
+}
+
+caf::expected<compile_result> cpu_backend::compile(const task_def& task, std::string_view source,
+                                                   const std::string& cand_id) const {
+  auto object = harness_object_path(task);
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(object, ec)) {
+    return make_error(errc::not_found, "task " + task.id + " is not prepared (no " + object.string() + ")");
+  }
+  auto dir = scratch_dir::create(config_.work_dir / "candidates", safe_name(cand_id) + "-");
+  if (!dir)
+    return std::move(dir.error());
+  const std::string kernel_name = config_.language == "cuda" ? "kernel.cu" : "kernel.cpp";
+  if (auto err = write_text(dir->path() / kernel_name, source))
+    return err;
+  sandbox_request req;
+  req.hidden_paths = config_.hidden_paths;
+  req.extra_env = config_.extra_env;
+  req.argv = compile_argv(task, source);
+  req.cwd = dir->path();
+  req.limits = config_.compile_limits;
+  auto report = run_sandboxed(req);
+  if (!report)
+    return std::move(report.error());
+  if (!report->started) {
+    return make_error(errc::sandbox_failed, "cannot run the compiler: " + report->output);
+  }
+  compile_result result;
+  result.wall_ms = report->wall_ms;
+  result.output = program_output(*report, req.limits, "compiler");
+  result.ok = report->is_success() && std::filesystem::is_regular_file(dir->path() / "kernel", ec);
+  if (result.ok) {
+    result.dir = dir->release();
+    result.binary = result.dir / "kernel";
+  }
+  log::logger{"kforge.verifier"}.debug(
+      "compiled", {{"task", task.id}, {"cand", cand_id}, {"ok", result.ok}, {"ms", result.wall_ms}});
+  return result;
+}
+
+caf::error cpu_backend::discard(compile_result& compiled) const {
+  auto dir = std::exchange(compiled.dir, {});
+  compiled.binary.clear();
+  if (dir.empty())
+    return {};
+  return remove_tree(dir);
+}
+
+caf::expected<verdict> cpu_backend::evaluate(const task_def& task, std::string_view source,
+                                             const std::string& cand_id,
+                                             const reference_data& reference) const {
+  auto hack = hack_check(task, source);
+  if (!hack.passed)
+    return failed_verdict(gate_hack, std::move(hack.detail), config_.device);
+  auto compiled = compile(task, source, cand_id);
+  if (!compiled)
+    return std::move(compiled.error());
+  auto result = run(task, *compiled, reference);
+  if (auto err = discard(*compiled)) {
+    log::logger{"kforge.verifier"}.warning(describe(err), {{"task", task.id}, {"cand", cand_id}});
+  }
+  return result;
+}
+
+}  // namespace kforge::hardware

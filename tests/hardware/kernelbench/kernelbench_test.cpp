@@ -1,0 +1,200 @@
+// The kernelbench wing without a GPU or torch: problem files as tasks, the
+// Python gate, the result channel, and a forged harness whose JSON result has
+// badly typed fields (each must become a failed gate, never an exception).
+#include "hardware/kernelbench/kernelbench.hpp"
+#include "hardware/native/cpu_backend.hpp"
+#include "hardware/tasks/task_loader.hpp"
+#include "tests/support/temp_dir.hpp"
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <string>
+
+using namespace kforge;
+using namespace kforge::hardware;
+
+namespace {
+
+const std::filesystem::path source_dir{KFORGE_SOURCE_DIR};
+
+std::vector<knob_setting> first_values(const task_def& task) {
+  std::vector<knob_setting> s;
+  for (const auto& k : task.knobs)
+    s.push_back({k.name, k.values.front()});
+  return s;
+}
+
+task_def kb_problem(const std::string& name) {
+  auto t = load_kernelbench_problem(source_dir / "tests/hardware/data/kernelbench/level1" / name);
+  if (!t)
+    FAIL(describe(t.error()));
+  return *t;
+}
+
+// A device whose "interpreter" is tests/hardware/hostile/kernelbench/forged_result.py: it reports,
+// for each mode, the text the task's reference source names for that mode.
+kernelbench_config forged_config(const std::filesystem::path& work_dir) {
+  kernelbench_config c;
+  c.python = (source_dir / "tests/hardware/hostile/kernelbench/forged_result.py").string();
+  c.work_dir = work_dir;
+  c.compile_limits = default_compile_limits();
+  c.run_limits = default_run_limits();
+  return c;
+}
+
+task_def forged_task(const std::string& reference, const std::string& build, const std::string& candidate) {
+  task_def t;
+  t.id = "kb0_forged";
+  t.family = "kb_elementwise";
+  t.backend = "kernelbench";
+  t.definition_hash = "forged";
+  t.reference_source =
+      nlohmann::json{{"reference", reference}, {"build", build}, {"candidate", candidate}}.dump();
+  return t;
+}
+
+}  // namespace
+
+TEST_CASE("KernelBench problems load as tasks with a ModelNew generator and knobs",
+          "[hardware][kernelbench]") {
+  auto relu = kb_problem("19_ReLU.py");
+  CHECK(relu.id == "kb1_19_relu");
+  CHECK(relu.backend == "kernelbench");
+  CHECK(relu.family == "kb_elementwise");
+  CHECK(relu.reference_source.find("class Model") != std::string::npos);
+  REQUIRE(relu.knobs.size() == 4);
+  auto rendered = render_template(relu, first_values(relu));
+  CHECK(rendered.rfind("BLOCK = 128\nVEC = 1\n", 0) == 0);
+  CHECK(rendered.find("fmaxf(v, 0.0f)") != std::string::npos);
+  auto gate = hack_check_python(relu, rendered);
+  INFO(gate.detail);
+  CHECK(gate.passed);
+
+  auto leaky = kb_problem("20_LeakyReLU.py");
+  auto leaky_src = render_template(leaky, first_values(leaky));
+  CHECK(leaky_src.find("def __init__(self, negative_slope: float = 0.01):") != std::string::npos);
+  CHECK(leaky_src.find("self.negative_slope = negative_slope") != std::string::npos);
+  CHECK(leaky_src.find("kf_forward(x, self.negative_slope, 0.0)") != std::string::npos);
+  auto hardtanh = kb_problem("32_HardTanh.py");
+  CHECK(render_template(hardtanh, first_values(hardtanh)).find("kf_forward(x, -0.5, 0.75)") !=
+        std::string::npos);
+  CHECK(recognise_kernelbench_op("def forward(self, x):\n    return x / (1 + torch.abs(x))\n")->kind ==
+        "softsign");
+
+  auto matmul = load_kernelbench_problem(
+      source_dir / "tests/hardware/data/kernelbench/level1/1_Square_matrix_multiplication_.py");
+  REQUIRE_FALSE(matmul);
+  CHECK(describe(matmul.error()).find("no candidate generator") != std::string::npos);
+  CHECK(describe(matmul.error()).find("torch.matmul(A,B)") != std::string::npos);
+
+  // A directory of problems loads through the ordinary task globs.
+  auto all = load_tasks(source_dir, {"tests/hardware/data/kernelbench/level1/[23]*.py"});
+  REQUIRE(all);
+  CHECK(all->size() == 3);
+}
+
+TEST_CASE("The KernelBench gate rejects escapes, side streams, timing and monkey-patching",
+          "[hardware][kernelbench]") {
+  auto relu = kb_problem("19_ReLU.py");
+  const std::string head = "import torch\nimport torch.nn as nn\n";
+  const std::string model =
+      "class ModelNew(nn.Module):\n    def forward(self, x):\n        return torch.relu(x)\n";
+  CHECK(hack_check_python(relu, head + model).passed);
+  struct bad_case {
+    std::string code;
+    const char* word;
+  };
+  for (const auto& b :
+       {bad_case{"import os\n", "os"}, bad_case{"s = torch.cuda.Stream()\n", "Stream"},
+        bad_case{"torch.allclose = lambda *a, **k: True\n", "torch.allclose"},
+        bad_case{"nn.Module.__call__ = None\n", "nn.Module.__call__"},
+        bad_case{"setattr(torch, 'equal', None)\n", "setattr"}, bad_case{"x = eval('1')\n", "eval"},
+        bad_case{"src = 'cudaStream_t s; cudaStreamCreate(&s);'\n", "cudaStreamCreate"},
+        bad_case{"src = '''long long t = clock64();'''\n", "clock64"}, bad_case{"y = f'{1}'\n", "f-strings"},
+        bad_case{"from torch.utils.cpp_extension import load\n", "load"},
+        bad_case{"e = torch.cuda.Event(enable_timing=True)\n", "Event"},
+        bad_case{"torch.manual_seed(0)\n", "manual_seed"}}) {
+    auto r = hack_check_python(relu, head + b.code + model);
+    INFO(b.code << " -> " << r.detail);
+    CHECK_FALSE(r.passed);
+    CHECK(r.detail.find(b.word) != std::string::npos);
+  }
+  // Words in strings and comments are prose, except CUDA names; self may be assigned.
+  CHECK(hack_check_python(relu, head + "# import os\ndoc = 'open the stream'\n" + model).passed);
+  // Synchronizing the current stream is not a hack (it only costs time).
+  CHECK(hack_check_python(relu, head + "torch.cuda.synchronize()\n" + model).passed);
+  CHECK_FALSE(hack_check_python(relu, head).passed);  // no ModelNew
+}
+
+TEST_CASE("The KernelBench result channel must carry the run's nonce and end properly",
+          "[hardware][kernelbench]") {
+  run_nonce nonce{};
+  for (std::size_t i = 0; i < nonce.size(); ++i)
+    nonce[i] = static_cast<uint8_t>(i * 7 + 1);
+  auto other = nonce;
+  other[3] ^= 0xff;
+  const std::string json = R"({"correct": true})";
+  auto good = encode_record(static_cast<record_type>(10), 0, nonce, json) +
+              encode_record(record_type::end, 0, nonce, encode_end(1, -1));
+  auto parsed = parse_kernelbench_channel(good, nonce);
+  REQUIRE(parsed);
+  CHECK(*parsed == json);
+  CHECK_FALSE(parse_kernelbench_channel("", nonce));
+  CHECK_FALSE(parse_kernelbench_channel(good, other));
+  CHECK_FALSE(parse_kernelbench_channel(encode_record(static_cast<record_type>(10), 0, nonce, json), nonce));
+  CHECK_FALSE(parse_kernelbench_channel(good + good, nonce));
+}
+
+TEST_CASE("Badly typed fields in the KernelBench harness's JSON become failed gates, not exceptions",
+          "[hardware][kernelbench]") {
+  kforge::test::temp_dir tmp;
+  const std::string good_reference = R"({"times_ms": [1.0, 1.25, 1.5], "device_name": "forged"})";
+  const std::string built = R"({"built": true})";
+
+  SECTION("a reference time that is not a number fails the preparation with a reason") {
+    kernelbench_device dev{forged_config(tmp.path())};
+    auto task = forged_task(R"({"times_ms": ["x"]})", built, "{}");
+    auto ref = dev.prepare(task);
+    REQUIRE_FALSE(ref);
+    CHECK(describe(ref.error()).find("times_ms") != std::string::npos);
+  }
+
+  SECTION("a build flag that is not a boolean is a failed build") {
+    kernelbench_device dev{forged_config(tmp.path())};
+    auto task = forged_task(good_reference, R"({"built": "yes"})", "{}");
+    auto b = dev.compile(task, "class ModelNew: pass\n", "c1");
+    REQUIRE(b);
+    CHECK_FALSE(b->ok);
+    CHECK(b->output.find("built") != std::string::npos);
+  }
+
+  for (const auto& [candidate, field] : std::vector<std::pair<std::string, std::string>>{
+           {R"({"error": 42})", "42"},
+           {R"({"correct": "yes", "times_ms": [1.0]})", "correct"},
+           {R"({"correct": true, "detail": 5, "times_ms": [1.0]})", "detail"},
+           {R"({"correct": true, "times_ms": "fast"})", "times_ms"},
+           {R"({"correct": true, "times_ms": [-1.0]})", "times_ms"},
+           {R"({"correct": true, "times_ms": [{"ms": 1}]})", "times_ms"},
+           {R"({"correct": false, "detail": ["a"]})", "detail"},
+           {R"([1, 2])", "no JSON result"},
+       }) {
+    DYNAMIC_SECTION("candidate result " << candidate) {
+      kernelbench_device dev{forged_config(tmp.path())};
+      auto task = forged_task(good_reference, built, candidate);
+      REQUIRE(dev.prepare(task));
+      auto b = dev.compile(task, "class ModelNew: pass\n", "c1");
+      REQUIRE(b);
+      REQUIRE(b->ok);
+      auto v = dev.run(task, *b);
+      REQUIRE(v);
+      CHECK_FALSE(v->feasible);
+      REQUIRE_FALSE(v->gates.empty());
+      CHECK(v->gates.back().gate == gate_correctness);
+      CHECK_FALSE(v->gates.back().passed);
+      CHECK(v->gates.back().detail.find(field) != std::string::npos);
+      dev.discard(*b);
+    }
+  }
+}

@@ -1,0 +1,169 @@
+#include "hardware/tasks/task_loader.hpp"
+#include "runtime/base/task.hpp"
+
+#include "tests/support/temp_dir.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+using namespace kforge;
+using namespace kforge::hardware;
+
+namespace {
+
+const std::filesystem::path data_dir = std::filesystem::path{KFORGE_SOURCE_DIR} / "tests/hardware/data";
+
+// A valid task file whose lines can be edited by the tests; line numbers below refer to it.
+const std::string good_task =
+    "id = \"t1\"\n"                                       // 1
+    "family = \"add\"\n"                                  // 2
+    "backend = \"cpu\"\n"                                 // 3
+    "signature = \"void f(const float* x, float* y)\"\n"  // 4
+    "call = \"f(x, y)\"\n"                                // 5
+    "reference = \"ref.cpp\"\n"                           // 6
+    "template = \"ref.cpp\"\n"                            // 7
+    "[[inputs]]\n"                                        // 8
+    "name = \"x\"\n"                                      // 9
+    "shape = [8]\n"                                       // 10
+    "[[outputs]]\n"                                       // 11
+    "name = \"y\"\n"                                      // 12
+    "shape = [8]\n";                                      // 13
+
+void write_file(const std::filesystem::path& path, const std::string& text) {
+  std::ofstream out{path, std::ios::binary};
+  out << text;
+}
+
+std::string replace_line(std::string text, int line, const std::string& with) {
+  std::size_t begin = 0;
+  for (int i = 1; i < line; ++i)
+    begin = text.find('\n', begin) + 1;
+  auto end = text.find('\n', begin);
+  return text.replace(begin, end - begin, with);
+}
+
+// Writes `text` as a task file beside a reference source and loads it; returns the error text.
+std::string load_error(const test::temp_dir& dir, const std::string& text) {
+  write_file(dir.path() / "ref.cpp", "void f(const float* x, float* y) {}\n");
+  auto file = dir.path() / "task.toml";
+  write_file(file, text);
+  auto task = load_task(file);
+  if (task)
+    return "loaded without error";
+  CHECK(code_of(task.error()) == errc::bad_task);
+  return describe(task.error());
+}
+
+}  // namespace
+
+TEST_CASE("A good task file loads with every field", "[hardware]") {
+  auto task = load_task(data_dir / "add_4x250.toml");
+  REQUIRE(task);
+  CHECK(task->id == "add_4x250");
+  CHECK(task->family == "add");
+  CHECK(task->backend == "cpu");
+  CHECK(task->call == "add_rows(a, b, c, 4, 250)");
+  CHECK(task->flops == 1000);
+  CHECK(task->atol == 1e-6);
+  REQUIRE(task->inputs.size() == 2);
+  CHECK(task->inputs[0].init == "normal");
+  CHECK(task->inputs[1].init == "uniform");
+  CHECK(task->inputs[1].lo == 0.0);
+  CHECK(task->inputs[1].hi == 2.0);
+  CHECK(task->inputs[0].elements() == 1000);
+  REQUIRE(task->outputs.size() == 1);
+  CHECK(task->outputs[0].shape == std::vector<int64_t>{4, 250});
+  REQUIRE(task->knobs.size() == 2);
+  CHECK(task->knobs[0].name == "STEP");  // knobs are kept in name order
+  CHECK(task->knobs[1].values == std::vector<int64_t>{1, 2, 4});
+  CHECK(task->reference_source.find("c[i] = a[i] + b[i]") != std::string::npos);
+  CHECK(task->definition_hash.size() == 64);
+  CHECK(load_task(data_dir / "add_4x250.toml")->definition_hash == task->definition_hash);
+}
+
+TEST_CASE("The definition hash changes with the semantics and the sources", "[hardware]") {
+  test::temp_dir dir{"task"};
+  write_file(dir.path() / "ref.cpp", "void f(const float* x, float* y) {}\n");
+  write_file(dir.path() / "a.toml", good_task);
+  write_file(dir.path() / "b.toml", replace_line(good_task, 10, "shape = [9]"));
+  write_file(dir.path() / "c.toml", "description = \"words only\"\n" + good_task);
+  auto a = load_task(dir.path() / "a.toml");
+  auto b = load_task(dir.path() / "b.toml");
+  auto c = load_task(dir.path() / "c.toml");
+  REQUIRE((a && b && c));
+  CHECK(a->definition_hash != b->definition_hash);
+  CHECK(a->definition_hash == c->definition_hash);
+  write_file(dir.path() / "ref.cpp", "void f(const float* x, float* y) { y[0] = x[0]; }\n");
+  CHECK(load_task(dir.path() / "a.toml")->definition_hash != a->definition_hash);
+}
+
+TEST_CASE("Task file errors name the file, the line and the problem", "[hardware]") {
+  test::temp_dir dir{"task"};
+  auto file = (dir.path() / "task.toml").string();
+  SECTION("a syntax error") {
+    auto err = load_error(dir, replace_line(good_task, 10, "shape = [8,"));
+    CHECK_THAT(err, Catch::StartsWith("bad_task: " + file + ":11: "));
+  }
+  SECTION("an unknown key") {
+    auto err = load_error(dir, replace_line(good_task, 12, "nmae = \"y\""));
+    CHECK(err == "bad_task: " + file + ":12: unknown key 'nmae' in outputs[0]");
+    err = load_error(dir, "speed = 3\n" + good_task);
+    CHECK(err == "bad_task: " + file + ":1: unknown key 'speed'");
+  }
+  SECTION("a wrong type") {
+    auto err = load_error(dir, replace_line(good_task, 10, "shape = \"8\""));
+    CHECK(err ==
+          "bad_task: " + file + ":10: inputs[0]: 'shape' must be a non-empty array of positive integers");
+    err = load_error(dir, replace_line(good_task, 1, "id = 7"));
+    CHECK(err == "bad_task: " + file + ":1: 'id' must be a string, not an integer");
+  }
+  SECTION("a missing reference file") {
+    auto err = load_error(dir, replace_line(good_task, 6, "reference = \"missing.cpp\""));
+    CHECK_THAT(err, Catch::StartsWith("bad_task: " + file + ":6: cannot read reference file"));
+    CHECK_THAT(err, Catch::Contains("missing.cpp"));
+  }
+  SECTION("bad values") {
+    CHECK_THAT(load_error(dir, replace_line(good_task, 1, "id = \"Bad-Id\"")),
+               Catch::Contains(":1: 'id' must match"));
+    CHECK_THAT(load_error(dir, replace_line(good_task, 10, "shape = []")),
+               Catch::Contains(":10: inputs[0]: 'shape'"));
+    CHECK_THAT(load_error(dir, replace_line(good_task, 10, "shape = [8, 0]")), Catch::Contains(":10: "));
+    CHECK_THAT(load_error(dir, replace_line(good_task, 9, "name = \"2x\"")),
+               Catch::Contains(":9: inputs[0]: 'name'"));
+    CHECK_THAT(load_error(dir, replace_line(good_task, 10, "shape = [8]\ninit = \"gauss\"")),
+               Catch::Contains(":11: inputs[0]: unknown init \"gauss\""));
+    CHECK_THAT(load_error(dir, good_task + "[knobs]\nV = []\n"), Catch::Contains(":15: knob 'V' must be"));
+    CHECK_THAT(load_error(dir, replace_line(good_task, 5, "")), Catch::EndsWith("missing key 'call'"));
+    CHECK_THAT(load_error(dir, replace_line(good_task, 12, "name = \"x\"")), Catch::Contains("used twice"));
+  }
+}
+
+TEST_CASE("Task globs load every match sorted by id and reject an empty match", "[hardware]") {
+  auto tasks = load_tasks(data_dir, {"*.toml", "add_*.toml"});
+  REQUIRE(tasks);
+  REQUIRE(tasks->size() == 1);
+  CHECK(tasks->front().id == "add_4x250");
+  auto none = load_tasks(data_dir, {"nothing_*.toml"});
+  REQUIRE_FALSE(none);
+  CHECK(code_of(none.error()) == errc::bad_config);
+  CHECK_THAT(describe(none.error()), Catch::Contains("nothing_*.toml"));
+}
+
+TEST_CASE("Tasks with the same id are rejected", "[hardware]") {
+  test::temp_dir dir{"task"};
+  write_file(dir.path() / "ref.cpp", "void f(const float* x, float* y) {}\n");
+  write_file(dir.path() / "a.toml", good_task);
+  write_file(dir.path() / "b.toml", good_task);
+  auto tasks = load_tasks(dir.path(), {"*.toml"});
+  REQUIRE_FALSE(tasks);
+  CHECK_THAT(describe(tasks.error()), Catch::Contains("duplicate task id 't1'"));
+}
+
+TEST_CASE("A template renders with one define per knob setting", "[hardware]") {
+  task_def task;
+  task.template_source = "int x = A + B;\n";
+  CHECK(render_template(task, {{"A", 4}, {"B", -1}}) == "#define A 4\n#define B -1\nint x = A + B;\n");
+}
