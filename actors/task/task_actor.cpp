@@ -295,7 +295,7 @@ void step(task_pointer self) {
   std::vector<parent_info> parent;
   auto seed = step_seed(st);
   if (stage == "refine") {
-    auto pick = st.arch.pick_parent(mix(seed ^ 0x70617265ULL));
+    auto pick = st.arch.pick_parent(mix64(seed ^ 0x70617265ULL));
     const auto* best = find_candidate(st, st.rec.best_hash);
     if (!pick.hash.empty()) {
       parent.push_back({pick.hash, pick.source, pick.knobs, pick.latency_ns, pick.perf_state});
@@ -324,7 +324,7 @@ void step(task_pointer self) {
             req.task_id = s.rec.task_id;
             req.stage = stage;
             req.k = static_cast<int32_t>(std::min<int64_t>(s.cfg.candidates_per_step, remaining));
-            req.seed = mix(seed);
+            req.seed = mix64(seed);
             req.context = std::move(ctx.items);
             req.kb = std::move(ctx.kb);
             req.parent = parent;
