@@ -11,8 +11,8 @@
 // running mean and deviation of raw refine rewards.
 
 #include "hardware/machine_peaks.hpp"
-#include "runtime/base/task.hpp"
 #include "memory/records.hpp"
+#include "runtime/base/task.hpp"
 
 #include <cstdint>
 #include <string>
