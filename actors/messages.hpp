@@ -1,8 +1,8 @@
 #pragma once
 
+#include "memory/records.hpp"
 #include "runtime/base/task.hpp"
 #include "runtime/base/verdict.hpp"
-#include "memory/records.hpp"
 
 #include <caf/meta/type_name.hpp>
 
@@ -21,7 +21,7 @@ struct context_query {
   std::string state;  ///< performance-state signature of the parent; empty in draft
   int32_t n = 4;      ///< items wanted
   uint64_t seed = 0;  ///< drives the epsilon-greedy choice; part of the task's RNG stream
-  int32_t kb_n = 0;   ///< issue 4: knowledge-base optimizations wanted for `state` (refine)
+  int32_t kb_n = 0;   ///< knowledge-base optimizations wanted for `state` (refine; 0 in draft)
 };
 
 template <class Inspector>
@@ -33,7 +33,7 @@ typename Inspector::result_type inspect(Inspector& f, context_query& x) {
 /// Retriever -> task actor: the chosen items, best first.
 struct context_reply {
   std::vector<memory::memory_item> items;
-  std::vector<memory::memory_item> kb;  ///< issue 4: knowledge-base picks for the state, sampled
+  std::vector<memory::memory_item> kb;  ///< knowledge-base picks for the state, sampled (refine only)
 };
 
 template <class Inspector>
@@ -63,10 +63,10 @@ struct policy_request {
   int32_t k = 1;
   uint64_t seed = 0;
   std::vector<memory::memory_item> context;
-  std::vector<parent_info> parent;                         ///< exactly one in refine, none in draft
-  std::vector<std::string> feedback;                       ///< recent verifier feedback, newest last
+  std::vector<parent_info> parent;                       ///< exactly one in refine, none in draft
+  std::vector<std::string> feedback;                     ///< recent verifier feedback, newest last
   std::vector<std::vector<kforge::knob_setting>> tried;  ///< settings this task already evaluated
-  std::vector<memory::memory_item> kb;  ///< issue 4: knowledge-base optimizations for the parent's state
+  std::vector<memory::memory_item> kb;  ///< knowledge-base optimizations known to help the parent's state
 };
 
 template <class Inspector>
@@ -79,10 +79,10 @@ typename Inspector::result_type inspect(Inspector& f, policy_request& x) {
 struct proposal {
   std::string source;
   std::vector<kforge::knob_setting> knobs;  ///< empty for free-form (LLM) kernels
-  std::string optimization;                   ///< named change from the parent, or "draft"
-  std::vector<std::string> context_ids;       ///< memory items that shaped this proposal
+  std::string optimization;                 ///< named change from the parent, or "draft"
+  std::vector<std::string> context_ids;     ///< memory items that shaped this proposal
   std::string
-      parse_error;  ///< issue 5: the reply held no usable kernel (a "parse" verdict); source = the reply
+      parse_error;  ///< the reply held no usable kernel (a "parse" verdict, not an error); source = the reply
 };
 
 template <class Inspector>
@@ -218,7 +218,7 @@ typename Inspector::result_type inspect(Inspector& f, campaign_progress& x) {
            x.evaluations, x.session_evaluations, x.budget, x.elapsed_ms, x.flag_speedup, x.verifier, x.note);
 }
 
-// issue 5
+// The openai backend's HTTP exchange, which crosses from the io thread to the proxy.
 
 /// What came back from one HTTP attempt (filled by the client on its io thread).
 struct http_exchange {

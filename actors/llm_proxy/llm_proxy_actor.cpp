@@ -11,6 +11,7 @@
 #include "runtime/base/hash.hpp"
 #include "runtime/base/log.hpp"
 
+#include <caf/actor_clock.hpp>
 #include <caf/actor_system.hpp>
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
@@ -30,11 +31,14 @@ namespace {
 
 using json = nlohmann::json;
 
+// A call's latency (llm_call_record::latency_ms): a measurement that is recorded, never
+// decided on. Decisions (token buckets, dispatch waits) use clock_ms, the actor clock.
 double steady_ms() {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now().time_since_epoch())
       .count();
 }
 
+// A wall-clock timestamp for the stored records (created_ms): recorded, never decided on.
 int64_t wall_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
@@ -61,7 +65,8 @@ struct llm_call {
   int32_t n = 1;
   int32_t attempts = 0;
   std::vector<std::string> errors;
-  int32_t endpoint = -1;  // of the attempt in flight, or of the last one
+  int32_t endpoint = -1;    // of the attempt in flight, or of the last one
+  bool attempting = false;  // an HTTP attempt is in flight (its http_done is due)
   std::string choice;
   double started_ms = 0;  // steady clock, first attempt
   int64_t reserved_tokens = 0;
@@ -91,6 +96,12 @@ struct llm_proxy_state {
 };
 
 using proxy_pointer = llm_proxy_actor::stateful_pointer<llm_proxy_state>;
+
+// The actor clock in ms, for every decision that depends on time: the same steady clock as
+// std::chrono::steady_clock in production, the fixture clock under the testing scheduler.
+double clock_ms(const caf::actor_clock& clock) {
+  return std::chrono::duration<double, std::milli>(clock.now().time_since_epoch()).count();
+}
 
 // The proposals of a reply's completions: a kernel each, or a parse failure.
 std::vector<proposal> to_proposals(const llm_call& call, const std::vector<std::string>& contents,
@@ -177,6 +188,7 @@ void send_attempt(proxy_pointer self, llm_call& call, int32_t endpoint, double n
   auto& st = self->state;
   auto& ep = st.endpoints[static_cast<std::size_t>(endpoint)];
   call.endpoint = endpoint;
+  call.attempting = true;
   call.attempts += 1;
   ep.in_flight += 1;
   ep.requests.take(1, now);
@@ -207,7 +219,7 @@ void send_attempt(proxy_pointer self, llm_call& call, int32_t endpoint, double n
 // budget has room; otherwise waits for a completion or a bucket to refill.
 void dispatch(proxy_pointer self) {
   auto& st = self->state;
-  auto now = steady_ms();
+  auto now = clock_ms(self->clock());
   while (!st.queue.empty()) {
     auto id = st.queue.front();
     auto it = st.calls.find(id);
@@ -277,10 +289,17 @@ void on_http_done(proxy_pointer self, uint64_t id, http_exchange x) {
   if (it == st.calls.end())
     return;
   auto& call = it->second;
+  if (!call.attempting) {
+    // A completion for a call that waits in the queue or in backoff (the interface is open to
+    // any sender): ignore it rather than index an endpoint it never used or count twice.
+    st.log.warning("http completion without an attempt in flight", {{"task", call.request.task_id}});
+    return;
+  }
+  call.attempting = false;
   auto& ep = st.endpoints[static_cast<std::size_t>(call.endpoint)];
   ep.in_flight -= 1;
   auto outcome = classify(x);
-  auto now = steady_ms();
+  auto now = clock_ms(self->clock());
   if (outcome.ok) {
     auto& r = outcome.result;
     if (r.tokens_in == 0 && r.tokens_out == 0) {
@@ -400,14 +419,13 @@ caf::result<policy_reply> propose_openai(proxy_pointer self, const kforge::task_
   return promise;
 }
 
-caf::error init_openai(llm_proxy_state& st) {
+caf::error init_openai(llm_proxy_state& st, double now) {
   auto& cfg = st.cfg;
   if (!cfg.prompts)
     return make_error(errc::bad_config, "policy openai: no prompt templates loaded");
   if (cfg.llm.endpoints.empty())
     return make_error(errc::bad_config, "policy openai: no [[llm.endpoint]]");
   st.client = std::make_unique<http_client>();
-  auto now = steady_ms();
   std::vector<std::string> names;
   for (const auto& ep : cfg.llm.endpoints) {
     auto url = parse_url(ep.base_url);
@@ -447,7 +465,7 @@ llm_proxy_actor::behavior_type llm_proxy_behavior(proxy_pointer self,
   st.cfg = std::move(cfg);
   caf::error init_error;
   if (st.cfg.policy == "openai")
-    init_error = init_openai(st);
+    init_error = init_openai(st, clock_ms(self->clock()));
   if (init_error)
     st.log.error("cannot start the openai backend", {{"error", describe(init_error)}});
   return {

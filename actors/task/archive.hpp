@@ -14,8 +14,8 @@
 // the best is refined while that pays, and a diverse member takes over when
 // it stops paying, instead of ending the task as "exhausted".
 
-#include "runtime/base/task.hpp"
 #include "memory/records.hpp"
+#include "runtime/base/task.hpp"
 
 #include <cstdint>
 #include <map>

@@ -13,6 +13,7 @@
 #include "hardware/host/machine_peaks.hpp"
 #include "runtime/base/task.hpp"
 #include "memory/records.hpp"
+#include "runtime/base/task.hpp"
 
 #include <cstdint>
 #include <string>

@@ -1,5 +1,8 @@
 #include "actors/task/task_actor.hpp"
 
+#include "actors/task/parent_choice.hpp"
+#include "actors/task/retry_policy.hpp"
+#include "actors/task/task_phase.hpp"
 #include "runtime/base/error.hpp"
 #include "runtime/base/hash.hpp"
 #include "runtime/base/log.hpp"
@@ -21,9 +24,13 @@ namespace {
 
 using settings = std::vector<kforge::knob_setting>;
 
+// What the actor itself is doing, beside the search phase in its record (task_phase.hpp):
+// searching, then stopping (no new step; what is in flight is committed), then finished.
+enum class activity { searching, stopping, finished };
+
 struct task_state {
   std::shared_ptr<const kforge::task_map> tasks;
-  const kforge::task_def* task = nullptr;
+  const kforge::task_def* task = nullptr;  // null if the catalog lacks the task: it ends at start
   task_config cfg;
   task_peers peers;
   memory::task_record rec;
@@ -31,20 +38,21 @@ struct task_state {
   std::set<std::string> hashes;
   std::vector<settings> tried;
   std::deque<std::string> feedback;
-  int32_t in_flight = 0;                       // verifications and commits of the current step
-  std::vector<std::function<void()>> refused;  // verifications to resend after errc::queue_full
-  std::chrono::milliseconds backoff{0};
-  int32_t duplicate_steps = 0;     // consecutive steps that proposed nothing new
-  int32_t policy_failures = 0;     // consecutive errc::llm_failed replies
+  int32_t in_flight = 0;                                  // verifications and commits of the current step
+  std::vector<std::function<void()>> refused;             // verifications to resend after errc::queue_full
+  queue_backoff backoff{std::chrono::milliseconds{200}};  // waits after errc::queue_full
+  reask_policy reask{0, std::chrono::milliseconds{200}};  // re-asks after errc::llm_failed
+  int32_t duplicate_steps = 0;                            // consecutive steps that proposed nothing new
   archive arch{archive_config{}};  // best and diverse feasible candidates; parents by Q2
-  bool stopping = false;
-  bool finished = false;
+  activity now = activity::searching;
   log::logger log{"kforge.task"};
   static inline const char* name = "kforge.task";
 };
 
 using task_pointer = task_actor::stateful_pointer<task_state>;
 
+// A wall-clock timestamp for the stored records (created_ms, updated_ms): recorded, never
+// decided on, so it is not the actor clock (whose epoch is the steady clock's).
 int64_t now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
@@ -81,13 +89,23 @@ std::string feedback_line(const memory::candidate_record& c) {
   return line;
 }
 
+bool is_stopping(const task_state& st) {
+  return st.now != activity::searching;
+}
+
+// No new step from here on; what is in flight still commits.
+void stop_searching(task_state& st) {
+  if (st.now == activity::searching)
+    st.now = activity::stopping;
+}
+
 void step(task_pointer self);
 
 void finish(task_pointer self) {
   auto& st = self->state;
-  if (st.finished)
+  if (st.now == activity::finished)
     return;
-  st.finished = true;
+  st.now = activity::finished;
   self->send(st.peers.owner, progress_atom_v, current_progress(st));
   self->quit();
 }
@@ -95,8 +113,8 @@ void finish(task_pointer self) {
 // Persists a record-only change (phase/stop reason), then finishes.
 void end_task(task_pointer self, const std::string& reason) {
   auto& st = self->state;
-  if (st.rec.phase != "done") {
-    st.rec.phase = "done";
+  if (phase_of(st.rec) != task_phase::done) {
+    st.rec.phase = to_string(task_phase::done);
     st.rec.stop_reason = reason;
   }
   st.rec.updated_ms = now_ms();
@@ -121,7 +139,7 @@ void on_committed(task_pointer self) {
   self->send(st.peers.owner, progress_atom_v, current_progress(st));
   if (st.in_flight > 0)
     return;
-  if (st.stopping || is_done(st.rec)) {
+  if (is_stopping(st) || is_done(st.rec)) {
     finish(self);
     return;
   }
@@ -170,7 +188,7 @@ void on_verdict(task_pointer self, const proposal& p, const std::string& hash, c
                                      {"gate", c.verdict.failed_gate.empty() ? "all" : c.verdict.failed_gate},
                                      {"speedup", c.speedup_vs_ref},
                                      {"cached", result.cached}});
-  // issue 5: tell an LLM policy how its kernel fared (its endpoint bandit learns from it).
+  // Tell an LLM policy how its kernel fared: its endpoint bandit learns from it.
   if (policy == "openai" && c.verdict.failed_gate != kforge::gate_parse)
     self->send(st.peers.llm, reward_atom_v, sha256_hex(c.source), c.verdict.feasible);
   st.arch.add(c);
@@ -184,7 +202,7 @@ void on_verdict(task_pointer self, const proposal& p, const std::string& hash, c
               // The event is lost to the store; the task stops rather than diverge from it.
               self->state.log.error("commit failed; stopping task",
                                     {{"task", self->state.rec.task_id}, {"error", describe(err)}});
-              self->state.stopping = true;
+              stop_searching(self->state);
               on_committed(self);
             });
 }
@@ -196,26 +214,24 @@ void verify_one(task_pointer self, proposal p, std::string hash, std::string sta
                 verify_request{st.rec.task_id, hash, p.source})
       .then(
           [=](verification& v) {
-            self->state.backoff = std::chrono::milliseconds{0};
+            self->state.backoff.reset();
             on_verdict(self, p, hash, stage, parent, policy, model, std::move(v));
           },
           [=](caf::error& err) {
             auto& s = self->state;
-            if (code_of(err) == errc::queue_full && !s.stopping) {
-              // Back-pressure: wait, then ask again; the evaluation stays in flight.
+            if (code_of(err) == errc::queue_full && !is_stopping(s)) {
+              // Back-pressure: wait, then ask again; the evaluation stays in flight. One timer
+              // (on the actor clock) serves every refusal that arrives before it fires.
               s.refused.push_back([=] { verify_one(self, p, hash, stage, parent, policy, model); });
-              if (s.refused.size() == 1) {
-                s.backoff =
-                    std::min(std::chrono::milliseconds{5000}, std::max(s.cfg.retry_backoff, s.backoff * 2));
-                self->delayed_send(self, s.backoff, retry_atom_v);
-              }
+              if (s.refused.size() == 1)
+                self->delayed_send(self, s.backoff.next(), retry_atom_v);
               return;
             }
             s.log.error("verification failed",
                         {{"task", s.rec.task_id}, {"cand", short_id(hash)}, {"error", describe(err)}});
-            if (code_of(err) == errc::reference_failed || code_of(err) == errc::bad_request) {
+            if (stops_task(code_of(err))) {
               s.rec.stop_reason = "verifier: " + describe(err);
-              s.stopping = true;
+              stop_searching(s);
             }
             on_committed(self);
           });
@@ -269,10 +285,10 @@ void on_proposals(task_pointer self, policy_reply reply, std::string stage, std:
       .then(
           [=](int32_t granted) mutable {
             if (granted <= 0) {
-              end_task(self, self->state.stopping ? "stopped" : "campaign budget");
+              end_task(self, is_stopping(self->state) ? "stopped" : "campaign budget");
               return;
             }
-            if (self->state.stopping) {
+            if (is_stopping(self->state)) {
               finish(self);
               return;
             }
@@ -283,7 +299,7 @@ void on_proposals(task_pointer self, policy_reply reply, std::string stage, std:
 
 void step(task_pointer self) {
   auto& st = self->state;
-  if (st.stopping) {
+  if (is_stopping(st)) {
     finish(self);
     return;
   }
@@ -291,21 +307,10 @@ void step(task_pointer self) {
     end_task(self, st.rec.stop_reason.empty() ? "budget" : st.rec.stop_reason);
     return;
   }
-  std::string stage = st.rec.phase == "refine" ? "refine" : "draft";
-  std::vector<parent_info> parent;
   auto seed = step_seed(st);
-  if (stage == "refine") {
-    auto pick = st.arch.pick_parent(mix64(seed ^ 0x70617265ULL));
-    const auto* best = find_candidate(st, st.rec.best_hash);
-    if (!pick.hash.empty()) {
-      parent.push_back({pick.hash, pick.source, pick.knobs, pick.latency_ns, pick.perf_state});
-    } else if (best != nullptr) {
-      parent.push_back(
-          {best->hash, best->source, best->knobs, best->verdict.timing.median_ns, best->perf_state});
-    } else {
-      stage = "draft";
-    }
-  }
+  auto plan = plan_step(phase_of(st.rec), st.arch, find_candidate(st, st.rec.best_hash), seed);
+  auto stage = std::move(plan.stage);
+  auto parent = std::move(plan.parent);
   context_query q{st.cfg.campaign,
                   st.rec.task_id,
                   st.task->family,
@@ -333,29 +338,23 @@ void step(task_pointer self) {
             self->request(s.peers.llm, caf::infinite, propose_atom_v, std::move(req))
                 .then(
                     [=](policy_reply& reply) {
-                      self->state.policy_failures = 0;
+                      self->state.reask.on_success();
                       on_proposals(self, std::move(reply), stage, parent);
                     },
                     [self](caf::error& err) {
                       auto& t = self->state;
-                      if (code_of(err) == errc::budget_exhausted) {
-                        end_task(self, "LLM budget spent");
-                        return;
-                      }
-                      if (code_of(err) == errc::llm_failed && t.policy_failures < t.cfg.policy_reasks) {
+                      auto d = t.reask.on_failure(code_of(err));
+                      if (d.ask_again) {
                         // The endpoint is down for longer than the proxy's retries: wait, ask again.
-                        auto wait =
-                            t.cfg.retry_backoff * (int64_t{1} << (2 * std::min(t.policy_failures, 8)));
-                        ++t.policy_failures;
                         t.log.warning(
                             "policy failed; asking again",
-                            {{"task", t.rec.task_id}, {"error", describe(err)}, {"wait_ms", wait.count()}});
-                        self->delayed_send(self, wait, propose_atom_v);
+                            {{"task", t.rec.task_id}, {"error", describe(err)}, {"wait_ms", d.wait.count()}});
+                        self->delayed_send(self, d.wait, propose_atom_v);
                         return;
                       }
-                      self->state.log.error("policy failed",
-                                            {{"task", self->state.rec.task_id}, {"error", describe(err)}});
-                      end_task(self, "policy failed");
+                      if (d.is_failure)
+                        t.log.error("policy failed", {{"task", t.rec.task_id}, {"error", describe(err)}});
+                      end_task(self, d.stop_reason);
                     });
           },
           [self](caf::error& err) {
@@ -411,13 +410,22 @@ task_actor::behavior_type task_behavior(task_pointer self, std::shared_ptr<const
                                         task_peers peers) {
   auto& st = self->state;
   st.tasks = std::move(tasks);
-  st.task = &st.tasks->at(task_id);
+  // No throw from a missing task: the start handler ends the task instead.
+  if (auto it = st.tasks->find(task_id); it != st.tasks->end())
+    st.task = &it->second;
   st.rec = std::move(record);
   st.cfg = std::move(cfg);
   st.arch = archive{st.cfg.archive};
+  st.backoff = queue_backoff{st.cfg.retry_backoff};
+  st.reask = reask_policy{st.cfg.policy_reasks, st.cfg.retry_backoff};
   st.peers = std::move(peers);
   return {
-      [self](start_atom) {
+      [self, task_id](start_atom) {
+        if (self->state.task == nullptr) {
+          self->state.log.error("unknown task; not started", {{"task", task_id}});
+          finish(self);
+          return;
+        }
         if (is_done(self->state.rec)) {
           finish(self);
           return;
@@ -426,7 +434,7 @@ task_actor::behavior_type task_behavior(task_pointer self, std::shared_ptr<const
       },
       [self](stop_atom) {
         auto& s = self->state;
-        s.stopping = true;
+        stop_searching(s);
         // Refused verifications never started: drop them.
         s.in_flight -= static_cast<int32_t>(s.refused.size());
         s.refused.clear();
@@ -434,7 +442,7 @@ task_actor::behavior_type task_behavior(task_pointer self, std::shared_ptr<const
           finish(self);
       },
       [self](propose_atom) {
-        if (!self->state.finished)
+        if (self->state.now != activity::finished)
           step(self);
       },
       [self](retry_atom) {

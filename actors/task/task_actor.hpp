@@ -1,15 +1,21 @@
 #pragma once
 
-// One task actor per operator runs its draft -> refine state machine:
+// One task actor per operator runs its draft -> refine -> done state machine
+// (task_phase.hpp; the phase is part of the stored record):
+//
+//   draft --(first feasible, timed candidate)--> refine --(plateau | budget)--> done
+//     \------------------------(budget, exhausted, stop)---------------------/
 //
 //   start: load committed candidates (resume) -> reference timing
-//   step:  parent by Q2 from the archive (refine) -> grant? -> retrieve context and
-//          knowledge-base picks -> propose k -> verify each -> record each
+//   step:  plan: draft, or refine a parent (parent_choice.hpp) -> retrieve context and
+//          knowledge-base picks -> propose k -> grant? -> verify each -> record each
 //          (phase rules in step_rules.hpp)          \-> next step once all are committed
+//   waits: queue_full -> back off and verify again; llm_failed -> ask again (retry_policy.hpp)
 //   done:  budget, plateau, exhausted search space, campaign stop
 //
 // It owns its task_record; every change travels to the curator inside an
-// experience, so a resumed task continues from the last commit.
+// experience, so a resumed task continues from the last commit. Every wait is a
+// delayed_send to itself, so it runs on the actor clock.
 
 #include "actors/curator/curator_actor.hpp"
 #include "actors/llm_proxy/llm_proxy_actor.hpp"
@@ -17,10 +23,10 @@
 #include "actors/retriever/retriever_actor.hpp"
 #include "actors/task/archive.hpp"
 #include "actors/task/step_rules.hpp"
-#include "actors/verifier/verifier_actor.hpp"
-#include "runtime/base/task.hpp"
-#include "memory/records.hpp"
 #include "actors/type_ids.hpp"
+#include "actors/verifier/verifier_actor.hpp"
+#include "memory/records.hpp"
+#include "runtime/base/task.hpp"
 
 #include <caf/typed_actor.hpp>
 
@@ -46,7 +52,7 @@ using task_actor = caf::typed_actor<
     caf::reacts_to<stop_atom>,
     // task -> itself: retry the verifications the verifier refused with errc::queue_full.
     caf::reacts_to<retry_atom>,
-    // task -> itself (issue 5): ask the policy again after it failed with errc::llm_failed.
+    // task -> itself: ask the policy again after it failed with errc::llm_failed.
     caf::reacts_to<propose_atom>>;
 
 /// Everything a task actor needs; from the campaign config.
@@ -64,8 +70,8 @@ struct task_config {
   archive_config archive;    ///< the task's archive of parents
   int32_t kb_items = 0;      ///< knowledge-base optimizations asked for per refine step (0 = none)
   std::string device = "cpu";
-  // issue 5: re-asks after errc::llm_failed (the proxy's own retries spent) before "policy failed";
-  // waits retry_backoff x 4^n between them.
+  /// Re-asks after errc::llm_failed (the proxy's own retries spent) before "policy failed";
+  /// waits retry_backoff x 4^n between them (reask_policy).
   int32_t policy_reasks = 3;
 };
 
@@ -79,6 +85,7 @@ struct task_peers {
 };
 
 /// Spawns the task actor for `task`, continuing from `record` (a fresh record for a new task).
+/// A `task_id` missing from `tasks` ends the actor at start (progress sent, nothing recorded).
 [[nodiscard]] task_actor spawn_task(caf::actor_system& sys, std::shared_ptr<const kforge::task_map> tasks,
                                     std::string task_id, memory::task_record record, task_config cfg,
                                     task_peers peers);

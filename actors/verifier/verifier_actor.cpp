@@ -1,6 +1,7 @@
 #include "actors/verifier/verifier_actor.hpp"
 
 #include "actors/verifier/lru_cache.hpp"
+#include "actors/verifier/verify_schedule.hpp"
 #include "memory/store.hpp"
 #include "runtime/base/error.hpp"
 #include "runtime/base/hash.hpp"
@@ -20,6 +21,9 @@ namespace kforge::actors {
 
 namespace {
 
+// Measurements only (run_busy_ms, backlog figures, uptime, a run's run_ms when the backend
+// gives none): recorded in verifier_stats and verdicts, never decided on. Nothing in the pool
+// waits on a timer, so no decision needs the actor clock.
 using clock_type = std::chrono::steady_clock;
 
 // Internal stages of the pool; local actors, never published.
@@ -38,6 +42,17 @@ struct worker_state {
   static inline const char* name = "kforge.verifier.worker";
 };
 
+// The task `task_id` of the worker's catalog, or null: a catalog that lost a task (a load_atom
+// that was no superset) must answer an error, not throw out of the handler.
+const kforge::task_def* find_task(const worker_state& st, const std::string& task_id) {
+  auto it = st.tasks->find(task_id);
+  return it == st.tasks->end() ? nullptr : &it->second;
+}
+
+caf::error unknown_task(const std::string& task_id) {
+  return make_error(errc::bad_request, "unknown task " + task_id);
+}
+
 compile_worker::behavior_type compile_worker_behavior(compile_worker::stateful_pointer<worker_state> self,
                                                       std::shared_ptr<hardware::backend> backend,
                                                       std::shared_ptr<const kforge::task_map> tasks) {
@@ -46,7 +61,10 @@ compile_worker::behavior_type compile_worker_behavior(compile_worker::stateful_p
   return {
       [self](compiled_atom, const std::string& task_id, const std::string& cand_id,
              const std::string& source) -> caf::result<hardware::build_result> {
-        auto built = self->state.backend->compile(self->state.tasks->at(task_id), source, cand_id);
+        const auto* task = find_task(self->state, task_id);
+        if (task == nullptr)
+          return unknown_task(task_id);
+        auto built = self->state.backend->compile(*task, source, cand_id);
         if (!built)
           return built.error();
         return std::move(*built);
@@ -64,14 +82,20 @@ run_worker::behavior_type run_worker_behavior(run_worker::stateful_pointer<worke
   self->state.tasks = std::move(tasks);
   return {
       [self](reference_atom, const std::string& task_id) -> caf::result<kforge::timing_stats> {
-        auto prepared = self->state.backend->prepare(self->state.tasks->at(task_id));
+        const auto* task = find_task(self->state, task_id);
+        if (task == nullptr)
+          return unknown_task(task_id);
+        auto prepared = self->state.backend->prepare(*task);
         if (!prepared)
           return prepared.error();
         return *prepared;
       },
       [self](ran_atom, const std::string& task_id,
              const hardware::build_result& built) -> caf::result<kforge::verdict> {
-        auto v = self->state.backend->run(self->state.tasks->at(task_id), built);
+        const auto* task = find_task(self->state, task_id);
+        if (task == nullptr)
+          return unknown_task(task_id);
+        auto v = self->state.backend->run(*task, built);
         if (!v)
           return v.error();
         return std::move(*v);
@@ -83,10 +107,9 @@ run_worker::behavior_type run_worker_behavior(run_worker::stateful_pointer<worke
   };
 }
 
-enum class prep_status { none, preparing, ready, failed };
-
 // One distinct candidate in flight; identical requests share it.
 struct job {
+  job_id id = 0;
   verify_request request;
   std::string key;
   std::vector<caf::typed_response_promise<verification>> promises;
@@ -96,8 +119,8 @@ struct job {
 
 using job_ptr = std::shared_ptr<job>;
 
+// A task's reference as far as the replies need it; where it stands is the schedule's.
 struct task_prep {
-  prep_status status = prep_status::none;
   kforge::timing_stats timing;
   caf::error failure;
   std::vector<caf::typed_response_promise<kforge::timing_stats>> waiting;
@@ -110,21 +133,16 @@ struct verifier_state {
   const memory::store* store = nullptr;
   std::string signature;
   std::vector<compile_worker> compilers;
-  std::vector<bool> compiler_busy;
   run_worker runner;
-  bool run_busy = false;
+  verify_schedule schedule{1, 1};  // what starts next; remade with the config
   std::map<std::string, task_prep> prep;
-  std::deque<std::string> prep_queue;
-  std::deque<job_ptr> compile_queue;
-  std::deque<job_ptr> run_queue;
-  std::map<std::string, job_ptr> in_flight;  // by verdict key
+  std::map<job_id, job_ptr> jobs;  // queued, compiling or running, by id
+  job_id next_job = 1;
+  std::map<std::string, job_ptr> in_flight;  // by verdict key, when coalescing
   lru_cache<kforge::verdict> verdicts{0};
   lru_cache<hardware::build_result> builds{0};
   clock_type::time_point started = clock_type::now();
-  clock_type::time_point accounted = clock_type::now();
   verifier_stats stats;
-  int32_t compiling = 0;
-  bool draining = false;
   log::logger log{"kforge.verifier"};
   static inline const char* name = "kforge.verifier";
 };
@@ -138,14 +156,13 @@ double ms_since(clock_type::time_point t) {
 // Adds the time since the last call to the backlog figures, by the state that
 // held during it. Called before every change of queue or run-stage state.
 void account(verifier_state& st) {
-  auto now = clock_type::now();
-  double dt = std::chrono::duration<double, std::milli>(now - st.accounted).count();
-  st.accounted = now;
-  if (st.compile_queue.empty() && st.run_queue.empty())
-    return;
-  st.stats.backlog_ms += dt;
-  if (st.run_busy)
-    st.stats.busy_in_backlog_ms += dt;
+  st.schedule.account(ms_since(st.started));
+}
+
+// The job `id`, still in the table.
+job_ptr job_of(verifier_state& st, job_id id) {
+  auto it = st.jobs.find(id);
+  return it == st.jobs.end() ? nullptr : it->second;
 }
 
 void pump(verifier_pointer self);
@@ -158,6 +175,7 @@ void release_build(verifier_pointer self, hardware::build_result built) {
 
 void finish_job(verifier_pointer self, const job_ptr& j, caf::expected<kforge::verdict> result) {
   auto& st = self->state;
+  st.jobs.erase(j->id);
   auto it = st.in_flight.find(j->key);
   if (it != st.in_flight.end() && it->second == j)
     st.in_flight.erase(it);
@@ -176,8 +194,7 @@ void finish_job(verifier_pointer self, const job_ptr& j, caf::expected<kforge::v
 
 void maybe_quit(verifier_pointer self) {
   auto& st = self->state;
-  if (!st.draining || st.run_busy || st.compiling > 0 || !st.compile_queue.empty() || !st.run_queue.empty() ||
-      !st.prep_queue.empty())
+  if (!st.schedule.is_drained())
     return;
   for (auto& [key, built] : st.builds.clear())
     st.backend->discard(built);  // the workers are stopping
@@ -187,80 +204,58 @@ void maybe_quit(verifier_pointer self) {
   self->quit();
 }
 
-void ensure_prepared(verifier_pointer self, const std::string& task_id) {
-  auto& p = self->state.prep[task_id];
-  if (p.status != prep_status::none)
-    return;
-  p.status = prep_status::preparing;
-  self->state.prep_queue.push_back(task_id);
-}
-
 void on_prepared(verifier_pointer self, const std::string& task_id,
                  caf::expected<kforge::timing_stats> result) {
   auto& st = self->state;
   auto& p = st.prep[task_id];
+  auto cancelled = st.schedule.prepared(task_id, static_cast<bool>(result));
   if (result) {
-    p.status = prep_status::ready;
     p.timing = *result;
     st.log.info("reference ready", {{"task", task_id}, {"median_ns", p.timing.median_ns}});
     for (auto& w : p.waiting)
       w.deliver(p.timing);
   } else {
-    p.status = prep_status::failed;
     p.failure = result.error();
     st.log.error("reference failed", {{"task", task_id}, {"error", describe(p.failure)}});
     for (auto& w : p.waiting)
       w.deliver(p.failure);
     // Candidates of a task without a reference cannot be judged.
-    for (auto it = st.compile_queue.begin(); it != st.compile_queue.end();) {
-      if ((*it)->request.task_id == task_id) {
-        finish_job(self, *it, p.failure);
-        it = st.compile_queue.erase(it);
-      } else {
-        ++it;
-      }
-    }
+    for (auto id : cancelled)
+      if (auto j = job_of(st, id))
+        finish_job(self, j, p.failure);
   }
   p.waiting.clear();
 }
 
 void start_run_stage(verifier_pointer self) {
   auto& st = self->state;
-  if (st.run_busy)
+  auto pick = st.schedule.start_run();
+  if (pick.what == run_pick::kind::idle)
     return;
-  if (!st.prep_queue.empty()) {
-    auto task_id = st.prep_queue.front();
-    st.prep_queue.pop_front();
-    st.run_busy = true;
-    auto started = clock_type::now();
+  auto started = clock_type::now();
+  if (pick.what == run_pick::kind::reference) {
+    auto task_id = pick.task_id;
+    auto prepared = [=](caf::expected<kforge::timing_stats> result) {
+      account(self->state);
+      self->state.schedule.run_done();
+      self->state.stats.run_busy_ms += ms_since(started);
+      on_prepared(self, task_id, std::move(result));
+      pump(self);
+    };
     self->request(st.runner, caf::infinite, reference_atom_v, task_id)
-        .then(
-            [=](kforge::timing_stats& t) {
-              account(self->state);
-              self->state.run_busy = false;
-              self->state.stats.run_busy_ms += ms_since(started);
-              on_prepared(self, task_id, t);
-              pump(self);
-            },
-            [=](caf::error& err) {
-              account(self->state);
-              self->state.run_busy = false;
-              self->state.stats.run_busy_ms += ms_since(started);
-              on_prepared(self, task_id, err);
-              pump(self);
-            });
+        .then([=](kforge::timing_stats& t) { prepared(t); }, [=](caf::error& err) { prepared(err); });
     return;
   }
-  if (st.run_queue.empty())
+  auto j = job_of(st, pick.job);
+  if (!j) {
+    // Unreachable: the schedule hands out only jobs of the table. Free the stage anyway.
+    st.schedule.run_done();
     return;
-  auto j = st.run_queue.front();
-  st.run_queue.pop_front();
-  st.run_busy = true;
-  auto started = clock_type::now();
+  }
   auto done = [=](caf::expected<kforge::verdict> result) {
     auto& s = self->state;
     account(s);
-    s.run_busy = false;
+    s.schedule.run_done();
     s.stats.run_busy_ms += ms_since(started);
     if (!result)
       s.log.error("run stage failed", {{"task", j->request.task_id},
@@ -280,30 +275,23 @@ void start_run_stage(verifier_pointer self) {
 
 void start_compiles(verifier_pointer self) {
   auto& st = self->state;
-  for (size_t w = 0; w < st.compilers.size(); ++w) {
-    if (st.compiler_busy[w])
+  for (const auto& pick : st.schedule.pick_compiles()) {
+    auto w = pick.slot;
+    auto j = job_of(st, pick.job);
+    if (!j)
       continue;
-    auto it = std::find_if(st.compile_queue.begin(), st.compile_queue.end(), [&](const job_ptr& j) {
-      return st.prep[j->request.task_id].status == prep_status::ready;
-    });
-    if (it == st.compile_queue.end())
-      return;
-    auto j = *it;
-    st.compile_queue.erase(it);
     if (auto built = st.builds.take(j->key)) {
       // Built before and kept: straight to the run stage; the job owns the binary now.
       j->built = std::move(*built);
       st.stats.compile_cache_hits += 1;
-      st.run_queue.push_back(j);
+      st.schedule.compiled(j->id);
       continue;
     }
-    st.compiler_busy[w] = true;
-    st.compiling += 1;
+    st.schedule.compile_started(w);
     auto done = [=](caf::expected<hardware::build_result> result) {
       auto& s = self->state;
       account(s);
-      s.compiler_busy[w] = false;
-      s.compiling -= 1;
+      s.schedule.compile_done(w);
       if (!result) {
         finish_job(self, j, result.error());
       } else if (!result->ok) {
@@ -313,7 +301,7 @@ void start_compiles(verifier_pointer self) {
       } else {
         j->compile_ms = result->wall_ms;
         j->built = std::move(*result);
-        s.run_queue.push_back(j);
+        s.schedule.compiled(j->id);
       }
       pump(self);
     };
@@ -358,7 +346,7 @@ caf::result<verification> on_verify(verifier_pointer self, verify_request& req) 
   auto it = st.tasks->find(req.task_id);
   if (it == st.tasks->end())
     return make_error(errc::bad_request, "unknown task " + req.task_id);
-  if (st.draining)
+  if (st.schedule.is_draining())
     return make_error(errc::cancelled, "the verifier is draining");
   auto key = verdict_key(st.signature, it->second.definition_hash, req.source);
   if (auto v = cached_verdict(st, key)) {
@@ -382,20 +370,20 @@ caf::result<verification> on_verify(verifier_pointer self, verify_request& req) 
     st.stats.coalesced += 1;
     return promise;
   }
-  if (st.compile_queue.size() + st.run_queue.size() >= static_cast<size_t>(std::max(1, st.cfg.max_queue)))
+  if (st.schedule.is_full())
     return make_error(errc::queue_full, "the verifier queue holds " + std::to_string(st.cfg.max_queue));
-  auto& p = st.prep[req.task_id];
-  if (p.status == prep_status::failed)
-    return p.failure;
-  ensure_prepared(self, req.task_id);
+  if (st.schedule.status(req.task_id) == prep_status::failed)
+    return st.prep[req.task_id].failure;
   auto promise = self->make_response_promise<verification>();
   auto j = std::make_shared<job>();
+  j->id = st.next_job++;
+  st.schedule.add(j->id, req.task_id);
+  st.jobs[j->id] = j;
   j->request = std::move(req);
   j->key = key;
   j->promises.push_back(promise);
   if (st.cfg.coalesce)
     st.in_flight[key] = j;
-  st.compile_queue.push_back(j);
   pump(self);
   return promise;
 }
@@ -414,12 +402,12 @@ verifier_actor::behavior_type verifier_behavior(verifier_pointer self,
   st.builds = lru_cache<hardware::build_result>{static_cast<size_t>(std::max(0, cfg.compile_cache_entries))};
   st.stats.device = st.backend->device();
   auto jobs = static_cast<size_t>(std::max(1, cfg.compile_jobs));
-  for (size_t i = 0; i < jobs; ++i) {
+  st.schedule = verify_schedule{jobs, cfg.max_queue};
+  account(st);
+  for (size_t i = 0; i < jobs; ++i)
     st.compilers.push_back(
         cfg.detached ? self->spawn<caf::detached + caf::linked>(compile_worker_behavior, st.backend, st.tasks)
                      : self->spawn<caf::linked>(compile_worker_behavior, st.backend, st.tasks));
-    st.compiler_busy.push_back(false);
-  }
   st.runner = cfg.detached
                   ? self->spawn<caf::detached + caf::linked>(run_worker_behavior, st.backend, st.tasks)
                   : self->spawn<caf::linked>(run_worker_behavior, st.backend, st.tasks);
@@ -431,13 +419,14 @@ verifier_actor::behavior_type verifier_behavior(verifier_pointer self,
         if (s.tasks->count(task_id) == 0)
           return make_error(errc::bad_request, "unknown task " + task_id);
         auto& p = s.prep[task_id];
-        if (p.status == prep_status::ready)
+        auto status = s.schedule.status(task_id);
+        if (status == prep_status::ready)
           return p.timing;
-        if (p.status == prep_status::failed)
+        if (status == prep_status::failed)
           return p.failure;
         auto promise = self->make_response_promise<kforge::timing_stats>();
         p.waiting.push_back(promise);
-        ensure_prepared(self, task_id);
+        s.schedule.ensure_prepared(task_id);
         pump(self);
         return promise;
       },
@@ -445,15 +434,17 @@ verifier_actor::behavior_type verifier_behavior(verifier_pointer self,
         auto& s = self->state;
         account(s);
         auto out = s.stats;
-        out.queued = static_cast<int32_t>(s.compile_queue.size());
-        out.compiling = s.compiling;
-        out.waiting_run = static_cast<int32_t>(s.run_queue.size());
-        out.running = s.run_busy ? 1 : 0;
+        out.queued = s.schedule.queued();
+        out.compiling = s.schedule.compiling();
+        out.waiting_run = s.schedule.waiting_run();
+        out.running = s.schedule.is_running() ? 1 : 0;
+        out.backlog_ms = s.schedule.backlog_ms();
+        out.busy_in_backlog_ms = s.schedule.busy_in_backlog_ms();
         out.uptime_ms = ms_since(s.started);
         return out;
       },
       [self](drain_atom) {
-        self->state.draining = true;
+        self->state.schedule.drain();
         maybe_quit(self);
       },
       [self](load_atom, std::shared_ptr<const kforge::task_map>& catalog) {

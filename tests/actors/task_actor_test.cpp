@@ -1,0 +1,150 @@
+// The task actor on CAF's testing scheduler, with the real offline LLM proxy, retriever and
+// curator over a temp store, and a scripted verifier: the queue_full back-off runs on the
+// fixture clock, and an unknown task ends without throwing.
+
+#include "actors/task/task_actor.hpp"
+
+#include "tests/support/actor_fixture.hpp"
+#include "tests/support/fixtures.hpp"
+#include "tests/support/temp_store.hpp"
+
+#include <caf/typed_event_based_actor.hpp>
+#include <catch2/catch.hpp>
+
+#include <chrono>
+
+using namespace kforge;
+using namespace kforge::actors;
+using std::chrono::milliseconds;
+
+namespace {
+
+// What the scripted peers saw.
+struct peer_log {
+  int verifies = 0;
+  int refusals_left = 0;  // verifications to refuse with errc::queue_full
+  std::vector<task_progress> progress;
+};
+
+verifier_actor spawn_refusing_verifier(caf::actor_system& sys, std::shared_ptr<peer_log> log) {
+  return sys.spawn([log](verifier_actor::pointer self) -> verifier_actor::behavior_type {
+    return {
+        [log](verify_atom, const verify_request&) -> caf::result<verification> {
+          log->verifies += 1;
+          if (log->refusals_left > 0) {
+            log->refusals_left -= 1;
+            return make_error(errc::queue_full, "scripted");
+          }
+          return verification{test::timed_verdict(100), "", false};
+        },
+        [](reference_atom, const std::string&) -> kforge::timing_stats {
+          return test::timed_verdict(1000).timing;
+        },
+        [](stats_atom) -> verifier_stats { return verifier_stats{}; },
+        [self](drain_atom) { self->quit(); },
+        [](load_atom, const std::shared_ptr<const kforge::task_map>&) {},
+    };
+  });
+}
+
+task_owner_actor spawn_owner(caf::actor_system& sys, std::shared_ptr<peer_log> log) {
+  return sys.spawn([log](task_owner_actor::pointer) -> task_owner_actor::behavior_type {
+    return {
+        [](grant_atom, const std::string&, int32_t n) { return n; },
+        [log](progress_atom, const task_progress& p) { log->progress.push_back(p); },
+    };
+  });
+}
+
+struct task_fixture : test::actor_fixture {
+  test::temp_store db;
+  std::shared_ptr<peer_log> log = std::make_shared<peer_log>();
+  std::shared_ptr<kforge::task_map> tasks = std::make_shared<kforge::task_map>();
+  task_peers peers;
+  task_config cfg;
+
+  task_fixture() {
+    (*tasks)["t1"] = test::knob_task("t1");
+    peers.owner = spawn_owner(sys, log);
+    peers.retriever = spawn_retriever(sys, std::vector<memory::memory_item>{}, ranking_config{});
+    peers.llm = spawn_llm_proxy(sys, tasks, llm_proxy_config{});
+    peers.verifier = spawn_refusing_verifier(sys, log);
+    peers.curator = spawn_curator(sys, db.store(), peers.retriever, curator_config{}, false);
+    memory::campaign_record rec;
+    rec.id = "c1";
+    rec.config_text = "x";
+    auto rh = self->request(peers.curator, caf::infinite, campaign_atom_v, rec);
+    run();
+    rh.receive([](memory::campaign_record&, std::vector<memory::task_record>&) {},
+               [](caf::error& err) { FAIL(describe(err)); });
+    cfg.campaign = "c1";
+    cfg.steps.evaluations = 2;
+    cfg.candidates_per_step = 2;
+    cfg.retry_backoff = milliseconds{200};
+  }
+
+  ~task_fixture() {
+    self->send_exit(peers.curator, caf::exit_reason::user_shutdown);
+    self->send_exit(peers.retriever, caf::exit_reason::user_shutdown);
+    self->send_exit(peers.llm, caf::exit_reason::user_shutdown);
+    self->send_exit(peers.verifier, caf::exit_reason::user_shutdown);
+    self->send_exit(peers.owner, caf::exit_reason::user_shutdown);
+    run();
+  }
+
+  task_actor start(const std::string& task_id) {
+    memory::task_record rec;
+    rec.campaign = "c1";
+    rec.task_id = task_id;
+    rec.family = "fam";
+    rec.phase = "draft";
+    auto t = spawn_task(sys, tasks, task_id, rec, cfg, peers);
+    self->send(t, start_atom_v);
+    run();
+    return t;
+  }
+};
+
+}  // namespace
+
+TEST_CASE_METHOD(task_fixture, "a task the catalog lacks ends at start and reports where it stands",
+                 "[actors]") {
+  // Before the fix, looking the task up threw while the actor started: no progress came.
+  start("missing");
+  REQUIRE(log->progress.size() == 1);
+  CHECK(log->progress.front().task_id == "missing");
+  CHECK(log->verifies == 0);
+}
+
+TEST_CASE_METHOD(task_fixture, "verifications refused with queue_full are sent again on the actor clock",
+                 "[actors]") {
+  log->refusals_left = 2;  // both candidates of the first step
+  start("t1");
+  CHECK(log->verifies == 2);
+  advance(milliseconds{199});
+  run();
+  CHECK(log->verifies == 2);  // just before the first wait ends
+  CHECK(advance(milliseconds{1}) == 1);
+  run();
+  CHECK(log->verifies == 4);  // one timer for both, exactly at 200 ms
+  REQUIRE_FALSE(log->progress.empty());
+  CHECK(log->progress.back().evaluations == 2);
+  CHECK(log->progress.back().phase == "done");
+}
+
+TEST_CASE_METHOD(task_fixture, "a second refusal in a row waits twice as long", "[actors]") {
+  log->refusals_left = 4;
+  start("t1");
+  CHECK(log->verifies == 2);
+  advance(milliseconds{200});
+  run();
+  CHECK(log->verifies == 4);  // refused again: the next wait is 400 ms
+  advance(milliseconds{399});
+  run();
+  CHECK(log->verifies == 4);
+  advance(milliseconds{1});
+  run();
+  CHECK(log->verifies == 6);
+  REQUIRE_FALSE(log->progress.empty());
+  CHECK(log->progress.back().evaluations == 2);
+}
