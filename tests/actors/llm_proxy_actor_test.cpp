@@ -4,7 +4,7 @@
 
 #include "actors/llm_proxy/llm_proxy_actor.hpp"
 #include "actors/llm_proxy/prompt_builder.hpp"
-#include "hardware/task_loader.hpp"
+#include "hardware/tasks/task_loader.hpp"
 #include "tests/support/actor_fixture.hpp"
 #include "tools/mock-llm/mock_llm.hpp"
 
