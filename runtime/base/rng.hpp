@@ -32,10 +32,10 @@ class splitmix64 {
 
   /// The next 64 random bits.
   constexpr uint64_t next() noexcept {
-    uint64_t z = (state_ += 0x9E3779B97F4A7C15ULL);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
+    // mix64 adds the increment itself, so it mixes the state before this step's addition.
+    uint64_t z = mix64(state_);
+    state_ += 0x9e3779b97f4a7c15ULL;
+    return z;
   }
 
   /// Uniform in [0, 1) with 53 random bits.
