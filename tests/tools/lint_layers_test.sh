@@ -6,7 +6,7 @@ lint="$1/tools/lint-layers"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work"
-mkdir -p runtime/base memory hardware/sandbox hardware/gates actors/task
+mkdir -p runtime/base runtime/campaign runtime/daemon memory hardware/sandbox hardware/gates actors/task
 
 echo '#pragma once' >runtime/base/error.hpp
 echo '#include "runtime/base/error.hpp"' >memory/store.hpp
@@ -34,4 +34,14 @@ if python3 "$lint" hardware/gates/hack_check.hpp hardware/sandbox/loop.hpp 2>out
   echo "FAIL: a loop between hardware/gates and hardware/sandbox was accepted"; exit 1
 fi
 grep -q "include loop between folders hardware/gates, hardware/sandbox" out.txt
-echo "lint-layers: 4 passed, 0 failed"
+echo '#include "actors/task/task_actor.hpp"' >runtime/campaign/launch.hpp
+echo '#include "runtime/campaign/launch.hpp"' >runtime/daemon/daemon.hpp
+if ! python3 "$lint" runtime/campaign/launch.hpp runtime/daemon/daemon.hpp; then
+  echo "FAIL: the daemon including the campaign room was refused"; exit 1
+fi
+echo '#include "runtime/daemon/daemon.hpp"' >runtime/campaign/up.hpp
+if python3 "$lint" runtime/campaign/up.hpp 2>out.txt; then
+  echo "FAIL: the campaign room including the daemon was accepted"; exit 1
+fi
+grep -q "runtime/campaign may not include runtime/daemon" out.txt
+echo "lint-layers: 6 passed, 0 failed"

@@ -8,8 +8,8 @@
 
 #include "actors/llm_proxy/offline_policy.hpp"
 #include "actors/verifier/verifier_actor.hpp"
-#include "runtime/backends.hpp"
-#include "runtime/config.hpp"
+#include "runtime/campaign/backends.hpp"
+#include "runtime/campaign/config.hpp"
 #include "runtime/base/log.hpp"
 #include "actors/system_config.hpp"
 #include "hardware/tasks/task_loader.hpp"

@@ -1,0 +1,154 @@
+#include "runtime/api/progress_view.hpp"
+
+#include <cmath>
+#include <cstdio>
+#include <map>
+
+namespace kforge::runtime {
+
+namespace {
+
+// Fixed-point formatting with `digits` decimals and a suffix ("1.25x", "3.1 us").
+std::string fixed(double x, int digits, const char* suffix = "") {
+  char buf[64];
+  std::snprintf(buf, sizeof(buf), "%.*f%s", digits, x, suffix);
+  return buf;
+}
+
+std::string pad(std::string s, size_t width, bool left = true) {
+  if (s.size() >= width)
+    return s.substr(0, width);
+  std::string space(width - s.size(), ' ');
+  return left ? s + space : space + s;
+}
+
+double speedup(const actors::task_progress& t) {
+  return t.best_latency_ns > 0 && t.reference_latency_ns > 0 ? t.reference_latency_ns / t.best_latency_ns
+                                                             : 0.0;
+}
+
+double evals_per_second(const actors::campaign_progress& p) {
+  return p.elapsed_ms > 0 ? static_cast<double>(p.session_evaluations) * 1000.0 / p.elapsed_ms : 0.0;
+}
+
+double busy_share(const actors::campaign_progress& p) {
+  return p.verifier.uptime_ms > 0 ? 100.0 * p.verifier.run_busy_ms / p.verifier.uptime_ms : 0.0;
+}
+
+std::string header_line(const actors::campaign_progress& p) {
+  return "campaign " + p.campaign + " [" + p.status + "]  " + std::to_string(p.evaluations) + "/" +
+         std::to_string(p.budget) + " evaluations  " + fixed(evals_per_second(p), 2) +
+         " eval/s  verifier busy " + fixed(busy_share(p), 0) + "%  queue " +
+         std::to_string(p.verifier.queued + p.verifier.waiting_run) + "  " + fixed(p.elapsed_ms / 1000.0, 0) +
+         " s";
+}
+
+}  // namespace
+
+std::string format_latency(double ns) {
+  if (ns <= 0)
+    return "-";
+  if (ns < 1e3)
+    return fixed(ns, 0, " ns");
+  if (ns < 1e6)
+    return fixed(ns / 1e3, 1, " us");
+  return fixed(ns / 1e6, 3, " ms");
+}
+
+double geomean_speedup(const actors::campaign_progress& p) noexcept {
+  if (p.tasks.empty())
+    return 0.0;
+  double log_sum = 0;
+  for (const auto& t : p.tasks) {
+    double s = speedup(t);
+    log_sum += std::log(s > 0 ? s : 1.0);
+  }
+  return std::exp(log_sum / static_cast<double>(p.tasks.size()));
+}
+
+std::string render_live(const actors::campaign_progress& p, int width) {
+  auto w = static_cast<size_t>(std::max(40, width));
+  std::string out = header_line(p).substr(0, w) + "\n";
+  out += (pad("task", 30) + pad("phase", 8) + pad("evals", 8, false) + pad("best", 10, false)).substr(0, w) +
+         "\n";
+  for (const auto& t : p.tasks) {
+    double s = speedup(t);
+    std::string line = pad(t.task_id, 30) + pad(t.phase, 8) +
+                       pad(std::to_string(t.evaluations) + "/" + std::to_string(t.budget), 8, false) +
+                       pad(s > 0 ? fixed(s, 2, "x") : "-", 10, false);
+    out += line.substr(0, w) + "\n";
+  }
+  return out;
+}
+
+std::string render_line(const actors::campaign_progress& p) {
+  std::map<std::string, int> phases;
+  for (const auto& t : p.tasks)
+    phases[t.phase] += 1;
+  std::string line = header_line(p) + "  tasks:";
+  for (const auto& [phase, n] : phases)
+    line += " " + phase + "=" + std::to_string(n);
+  line += "  geomean " + fixed(geomean_speedup(p), 2, "x");
+  return line;
+}
+
+std::string render_summary(const actors::campaign_progress& p) {
+  std::string out;
+  out += "\ncampaign " + p.campaign + ": " + p.status;
+  if (!p.note.empty())
+    out += " (" + p.note + ")";
+  out += "\n\n";
+  out += pad("task", 30) + pad("reference", 12, false) + pad("best", 12, false) + pad("speedup", 9, false) +
+         pad("evals", 7, false) + "  " + "ended\n";
+  int without = 0;
+  int flagged = 0;
+  for (const auto& t : p.tasks) {
+    double s = speedup(t);
+    if (s <= 0)
+      ++without;
+    bool review = p.flag_speedup > 0 && s > p.flag_speedup;
+    if (review)
+      ++flagged;
+    out += pad(t.task_id, 30) + pad(format_latency(t.reference_latency_ns), 12, false) +
+           pad(format_latency(t.best_latency_ns), 12, false) + pad(s > 0 ? fixed(s, 2, "x") : "-", 9, false) +
+           pad(std::to_string(t.evaluations), 7, false) + "  " +
+           (t.phase == "done" ? t.stop_reason : t.phase) + (review ? ", review" : "") + "\n";
+  }
+  out += std::string{"\n"} + "geomean speedup over the references: " + fixed(geomean_speedup(p), 3, "x");
+  if (without > 0)
+    out += " (" + std::to_string(without) + " task(s) without a feasible kernel count as 1.0x)";
+  out += "\n";
+  // issue 7: KernelBench's figures (from kforge's median-based speedups): fast_p = share of tasks with a
+  // correct kernel more than p times faster than the reference; the geomean over the correct ones.
+  int correct = 0;
+  int fast1 = 0;
+  int fast2 = 0;
+  double log_correct = 0;
+  for (const auto& t : p.tasks) {
+    double s = speedup(t);
+    if (s <= 0)
+      continue;
+    ++correct;
+    fast1 += s > 1.0 ? 1 : 0;
+    fast2 += s > 2.0 ? 1 : 0;
+    log_correct += std::log(s);
+  }
+  if (!p.tasks.empty()) {
+    auto n = static_cast<double>(p.tasks.size());
+    out += "fast_0 (correct) " + fixed(correct / n, 3) + ", fast_1 " + fixed(fast1 / n, 3) + ", fast_2 " +
+           fixed(fast2 / n, 3) + " (" + std::to_string(correct) + ", " + std::to_string(fast1) + ", " +
+           std::to_string(fast2) + " of " + std::to_string(p.tasks.size()) + " tasks); geomean over the correct: " +
+           (correct > 0 ? fixed(std::exp(log_correct / correct), 3, "x") : std::string{"-"}) + "\n";
+  }
+  if (flagged > 0)
+    out += std::to_string(flagged) + " task(s) marked 'review': speedups above " +
+           fixed(p.flag_speedup, 0, "x") +
+           " are worth a look (they are the usual sign of a reward hack; these passed every gate)\n";
+  out += std::to_string(p.evaluations) + " evaluations in total, " + std::to_string(p.session_evaluations) +
+         " in this run (" + fixed(p.elapsed_ms / 1000.0, 1) + " s, " + fixed(evals_per_second(p), 2) +
+         " eval/s, verifier busy " + fixed(busy_share(p), 0) + "%)\n";
+  out += "store: " + p.store_path + "\n";
+  return out;
+}
+
+}  // namespace kforge::runtime

@@ -1,0 +1,33 @@
+#pragma once
+
+// The actor settings a campaign config gives, shared by `kforge run` and the
+// daemon so that a campaign behaves the same under both.
+
+#include "actors/curator/curator_actor.hpp"
+#include "actors/llm_proxy/llm_proxy_actor.hpp"
+#include "actors/retriever/retriever_actor.hpp"
+#include "actors/verifier/verifier_actor.hpp"
+#include "memory/store.hpp"
+#include "runtime/campaign/config.hpp"
+
+#include <caf/expected.hpp>
+
+namespace kforge::runtime {
+
+/// The retriever's ranking: [memory] switches, λ, ε and the knowledge-base constants.
+[[nodiscard]] actors::ranking_config ranking_of(const campaign_config& cfg);
+
+/// The curator's value updates and consolidation ([memory]).
+[[nodiscard]] actors::curator_config curator_config_of(const campaign_config& cfg);
+
+/// A verifier pool's queue and cache settings ([verifier]).
+[[nodiscard]] actors::verifier_config verifier_config_of(const campaign_config& cfg);
+
+/// The LLM proxy's settings; for policy "openai" its prompt templates are loaded from
+/// [llm] prompts, and the store (which must outlive the proxy) serves its response
+/// cache. Set `curator` before spawning: the openai policy records every call through it.
+/// Errors: errc::bad_config (a template error, with file:line:column).
+[[nodiscard]] caf::expected<actors::llm_proxy_config> llm_proxy_config_of(const campaign_config& cfg,
+                                                                          memory::store& store);
+
+}  // namespace kforge::runtime

@@ -1,0 +1,361 @@
+#include "runtime/campaign/campaign_supervisor.hpp"
+
+#include "runtime/base/error.hpp"
+#include "runtime/base/hash.hpp"
+#include "runtime/base/log.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+#include <algorithm>
+#include <deque>
+#include <limits>
+#include <map>
+#include <set>
+
+namespace kforge::runtime {
+
+namespace {
+
+using clock_type = std::chrono::steady_clock;
+
+struct supervisor_state {
+  supervisor_setup setup;
+  memory::campaign_record campaign;
+  std::map<std::string, actors::task_progress> tasks;               // by task id
+  std::map<caf::actor_addr, std::string> live;                      // task actors still running
+  std::vector<actors::task_actor> handles;                          // keeps task actors reachable
+  std::deque<std::pair<std::string, memory::task_record>> waiting;  // not started yet (max_live_tasks)
+  actors::task_config task_cfg;
+  int64_t budget = 0;
+  int64_t granted = 0;  // evaluations granted in this run
+  int64_t start_evaluations = 0;
+  clock_type::time_point started = clock_type::now();
+  actors::verifier_stats verifier;
+  std::string status = "running";
+  std::string note;
+  bool stopping = false;
+  bool user_stop = false;
+  bool closing = false;
+  bool paused = false;
+  std::vector<std::pair<caf::typed_response_promise<int32_t>, int32_t>> held;  // grants asked while paused
+  log::logger log{"kforge.supervisor"};
+  static inline const char* name = "kforge.supervisor";
+};
+
+using supervisor_pointer = supervisor_actor::stateful_pointer<supervisor_state>;
+
+double elapsed_ms(const supervisor_state& st) {
+  return std::chrono::duration<double, std::milli>(clock_type::now() - st.started).count();
+}
+
+int64_t committed(const supervisor_state& st) {
+  int64_t total = 0;
+  for (const auto& [id, p] : st.tasks)
+    total += p.evaluations;
+  return total;
+}
+
+actors::campaign_progress snapshot(const supervisor_state& st) {
+  actors::campaign_progress p;
+  p.campaign = st.setup.config.name;
+  p.status = st.paused && !st.stopping && st.status == "running" ? "paused" : st.status;
+  p.store_path = st.setup.config.store_path.string();
+  for (const auto& [id, t] : st.tasks)
+    p.tasks.push_back(t);
+  p.evaluations = committed(st);
+  p.session_evaluations = p.evaluations - st.start_evaluations;
+  p.budget = st.budget;
+  p.elapsed_ms = elapsed_ms(st);
+  p.verifier = st.verifier;
+  p.note = st.note;
+  p.flag_speedup = st.setup.config.verifier.flag_speedup;
+  return p;
+}
+
+void stop_tasks(supervisor_pointer self, const std::string& note) {
+  auto& st = self->state;
+  if (st.stopping)
+    return;
+  st.stopping = true;
+  st.waiting.clear();
+  if (st.note.empty())
+    st.note = note;
+  st.log.info("stopping campaign", {{"campaign", st.setup.config.name}, {"reason", note}});
+  for (const auto& h : st.handles)
+    self->send(h, stop_atom_v);
+  // Held grants are answered after the stop, so each task sees it is stopping first.
+  for (auto& [promise, wanted] : st.held)
+    promise.deliver(int32_t{0});
+  st.held.clear();
+}
+
+int32_t grant(supervisor_state& s, int32_t wanted) {
+  if (s.stopping || wanted <= 0)
+    return 0;
+  int64_t left = s.budget - s.start_evaluations - s.granted;
+  auto granted = static_cast<int32_t>(std::max<int64_t>(0, std::min<int64_t>(wanted, left)));
+  s.granted += granted;
+  if (granted == 0 && s.note.empty())
+    s.note = "evaluation budget spent";
+  return granted;
+}
+
+// Sends the final snapshot, with fresh verifier figures, and quits.
+void report_done(supervisor_pointer self) {
+  auto& st = self->state;
+  self->request(st.setup.verifier, st.setup.tick * 4, stats_atom_v)
+      .then(
+          [self](actors::verifier_stats& vs) {
+            self->state.verifier = std::move(vs);
+            self->send(self->state.setup.listener, done_atom_v, snapshot(self->state));
+            self->quit();
+          },
+          [self](caf::error&) {
+            self->send(self->state.setup.listener, done_atom_v, snapshot(self->state));
+            self->quit();
+          });
+}
+
+void close_campaign(supervisor_pointer self) {
+  auto& st = self->state;
+  if (st.closing)
+    return;
+  st.closing = true;
+  bool all_done = true;
+  for (const auto& [id, t] : st.tasks)
+    if (t.phase != "done")
+      all_done = false;
+  st.status = all_done ? "finished" : "stopped";
+  if (!st.user_stop && st.stopping && st.note.find("wall-time") != std::string::npos)
+    st.status = "finished";
+  self->request(st.setup.curator, caf::infinite, campaign_atom_v, st.setup.config.name, st.status,
+                elapsed_ms(st))
+      .then(
+          [self](memory::campaign_record&) {
+            auto& s = self->state;
+            s.log.info("campaign ended", {{"campaign", s.setup.config.name}, {"status", s.status}});
+            report_done(self);
+          },
+          [self](caf::error& err) {
+            auto& s = self->state;
+            s.log.error("cannot record campaign end",
+                        {{"campaign", s.setup.config.name}, {"error", describe(err)}});
+            s.note = "could not record the campaign's end: " + describe(err);
+            report_done(self);
+          });
+}
+
+// Starts waiting tasks, in order, while fewer than max_live_tasks run.
+void start_waiting(supervisor_pointer self) {
+  auto& st = self->state;
+  auto limit = st.setup.config.max_live_tasks > 0 ? static_cast<size_t>(st.setup.config.max_live_tasks)
+                                                  : std::numeric_limits<size_t>::max();
+  actors::task_peers peers{self, st.setup.retriever, st.setup.llm, st.setup.verifier, st.setup.curator};
+  while (!st.stopping && !st.waiting.empty() && st.live.size() < limit) {
+    auto [id, rec] = std::move(st.waiting.front());
+    st.waiting.pop_front();
+    auto h = actors::spawn_task(self->system(), st.setup.tasks, id, std::move(rec), st.task_cfg, peers);
+    self->monitor(h);
+    st.live.emplace(h.address(), id);
+    st.handles.push_back(h);
+    self->send(h, start_atom_v);
+  }
+}
+
+void start_tasks(supervisor_pointer self, std::vector<memory::task_record> stored) {
+  auto& st = self->state;
+  const auto& cfg = st.setup.config;
+  std::map<std::string, memory::task_record> by_id;
+  for (auto& r : stored) {
+    auto id = r.task_id;
+    by_id.emplace(std::move(id), std::move(r));
+  }
+  actors::task_config tc;
+  tc.campaign = cfg.name;
+  tc.seed = cfg.seed;
+  tc.steps.evaluations = cfg.evaluations_per_task;
+  tc.steps.plateau = cfg.plateau;
+  tc.steps.flag_speedup = cfg.verifier.flag_speedup;
+  tc.candidates_per_step = cfg.candidates_per_step;
+  tc.policy_reasks = cfg.llm.task_reasks;
+  tc.context_items = cfg.memory_enabled ? cfg.context_items : 0;
+  tc.kb_items = cfg.memory_enabled ? cfg.memory.kb_items : 0;
+  tc.roofline = st.setup.roofline;
+  tc.archive.best = cfg.archive.best;
+  tc.archive.diverse = cfg.archive.diverse;
+  tc.archive.min_distance = cfg.archive.min_distance;
+  tc.archive.epsilon = cfg.archive.epsilon;
+  tc.archive.prior_scale = cfg.archive.prior_scale;
+  tc.archive.alpha = cfg.alpha;
+  tc.device = cfg.verifier.device;
+  st.task_cfg = tc;
+  for (const auto& id : task_start_order(*st.setup.tasks, cfg.family_order)) {
+    const auto& def = st.setup.tasks->at(id);
+    memory::task_record rec;
+    auto it = by_id.find(id);
+    if (it != by_id.end()) {
+      rec = it->second;
+      if (rec.definition_hash != def.definition_hash)
+        st.log.warning("task definition changed since the campaign began; continuing",
+                       {{"campaign", cfg.name}, {"task", id}});
+    } else {
+      rec.campaign = cfg.name;
+      rec.task_id = id;
+      rec.definition_hash = def.definition_hash;
+      rec.family = def.family;
+      rec.backend = def.backend;
+    }
+    st.tasks[id] = actors::progress_of(rec, cfg.evaluations_per_task);
+    if (rec.phase == "done")
+      continue;
+    st.waiting.emplace_back(id, std::move(rec));
+  }
+  st.start_evaluations = committed(st);
+  st.log.info("campaign running", {{"campaign", cfg.name},
+                                   {"tasks", st.tasks.size()},
+                                   {"unfinished", st.waiting.size()},
+                                   {"committed", st.start_evaluations},
+                                   {"budget", st.budget}});
+  if (st.waiting.empty()) {
+    close_campaign(self);
+    return;
+  }
+  start_waiting(self);
+}
+
+supervisor_actor::behavior_type supervisor_behavior(supervisor_pointer self, supervisor_setup setup) {
+  auto& st = self->state;
+  st.setup = std::move(setup);
+  const auto& cfg = st.setup.config;
+  st.budget = cfg.evaluation_budget(st.setup.tasks->size());
+  self->set_down_handler([self](caf::down_msg& dm) {
+    auto& s = self->state;
+    s.live.erase(dm.source);
+    start_waiting(self);
+    if (s.live.empty())
+      close_campaign(self);
+  });
+
+  memory::campaign_record proposal;
+  proposal.id = cfg.name;
+  proposal.config_path = cfg.file.string();
+  proposal.config_text = cfg.text;
+  proposal.config_hash = sha256_hex(cfg.text);
+  proposal.seed = cfg.seed;
+  self->request(st.setup.curator, caf::infinite, campaign_atom_v, proposal)
+      .then(
+          [self](memory::campaign_record& rec, std::vector<memory::task_record>& stored) {
+            auto& s = self->state;
+            if (rec.config_hash != sha256_hex(s.setup.config.text))
+              s.log.warning("campaign config changed since it began; continuing with the new one",
+                            {{"campaign", rec.id}});
+            s.campaign = rec;
+            if (rec.status == "finished") {
+              s.status = "finished";
+              s.note = "the campaign had already finished";
+              for (const auto& r : stored) {
+                s.tasks[r.task_id] = actors::progress_of(r, s.setup.config.evaluations_per_task);
+              }
+              s.start_evaluations = committed(s);
+              self->send(s.setup.listener, done_atom_v, snapshot(s));
+              self->quit();
+              return;
+            }
+            start_tasks(self, std::move(stored));
+            self->send(self, caf::tick_atom_v);
+          },
+          [self](caf::error& err) {
+            auto& s = self->state;
+            s.status = "failed";
+            s.note = "cannot open the campaign: " + describe(err);
+            s.log.error("cannot open campaign",
+                        {{"campaign", s.setup.config.name}, {"error", describe(err)}});
+            self->send(s.setup.listener, done_atom_v, snapshot(s));
+            self->quit();
+          });
+
+  return {
+      [self](grant_atom, const std::string&, int32_t wanted) -> caf::result<int32_t> {
+        auto& s = self->state;
+        if (s.paused && !s.stopping) {
+          auto promise = self->make_response_promise<int32_t>();
+          s.held.emplace_back(promise, wanted);
+          return promise;
+        }
+        return grant(s, wanted);
+      },
+      [self](pause_atom) {
+        auto& s = self->state;
+        if (s.paused || s.stopping)
+          return;
+        s.paused = true;
+        s.log.info("campaign paused", {{"campaign", s.setup.config.name}});
+      },
+      [self](resume_atom) {
+        auto& s = self->state;
+        if (!s.paused)
+          return;
+        s.paused = false;
+        s.log.info("campaign resumed", {{"campaign", s.setup.config.name}});
+        auto held = std::move(s.held);
+        s.held.clear();
+        for (auto& [promise, wanted] : held)
+          promise.deliver(grant(s, wanted));
+      },
+      [self](progress_atom, actors::task_progress& p) {
+        // issue 5: once the LLM budget is spent no task can ask again; the campaign says so.
+        if (p.stop_reason == "LLM budget spent")
+          stop_tasks(self, "LLM budget spent");
+        auto id = p.task_id;
+        self->state.tasks[id] = std::move(p);
+      },
+      [self](progress_atom) -> actors::campaign_progress { return snapshot(self->state); },
+      [self](stop_atom) {
+        self->state.user_stop = true;
+        stop_tasks(self, "stopped on request");
+      },
+      [self](caf::tick_atom) {
+        auto& s = self->state;
+        if (s.closing)
+          return;
+        double wall_limit_ms = s.setup.config.wall_minutes * 60000.0;
+        if (wall_limit_ms > 0 && s.campaign.wall_ms + elapsed_ms(s) >= wall_limit_ms)
+          stop_tasks(self, "wall-time budget spent");
+        self->request(s.setup.verifier, s.setup.tick * 4, stats_atom_v)
+            .then(
+                [self](actors::verifier_stats& vs) {
+                  self->state.verifier = std::move(vs);
+                  self->send(self->state.setup.listener, progress_atom_v, snapshot(self->state));
+                },
+                [self](caf::error&) {
+                  self->send(self->state.setup.listener, progress_atom_v, snapshot(self->state));
+                });
+        self->delayed_send(self, s.setup.tick, caf::tick_atom_v);
+      },
+  };
+}
+
+}  // namespace
+
+std::vector<std::string> task_start_order(const kforge::task_map& tasks,
+                                          const std::vector<std::string>& family_order) {
+  auto rank = [&](const std::string& family) {
+    auto it = std::find(family_order.begin(), family_order.end(), family);
+    return static_cast<size_t>(it - family_order.begin());  // unlisted families last
+  };
+  std::vector<std::string> ids;
+  for (const auto& [id, def] : tasks)
+    ids.push_back(id);
+  std::stable_sort(ids.begin(), ids.end(), [&](const std::string& a, const std::string& b) {
+    return rank(tasks.at(a).family) < rank(tasks.at(b).family);
+  });
+  return ids;
+}
+
+supervisor_actor spawn_supervisor(caf::actor_system& sys, supervisor_setup setup) {
+  return sys.spawn(supervisor_behavior, std::move(setup));
+}
+
+}  // namespace kforge::runtime

@@ -1,0 +1,214 @@
+#include "runtime/campaign/machine_roofline.hpp"
+
+#include "hardware/cuda/cuda_discovery.hpp"
+#include "hardware/host/machine_peaks.hpp"
+#include "hardware/host/perf_probe.hpp"
+#include "runtime/base/hash.hpp"
+#include "runtime/base/log.hpp"
+
+#include <cstdio>
+#include <cstdlib>
+#include <optional>
+#include <utility>
+#include <vector>
+
+namespace kforge::runtime {
+
+namespace {
+
+std::string meta_key(const std::string& device, const char* metric) {
+  return "peak/" + device + "/" + metric;
+}
+
+// The cached peaks, if their signature matches this machine's.
+caf::expected<std::optional<hardware::machine_peaks>> cached_peaks(memory::store& store,
+                                                                   const std::string& device,
+                                                                   const std::string& signature) {
+  auto tx = store.read();
+  if (!tx)
+    return tx.error();
+  auto sig = memory::get_meta(*tx, meta_key(device, "signature"));
+  if (!sig) {
+    if (code_of(sig.error()) == errc::not_found)
+      return std::optional<hardware::machine_peaks>{};
+    return sig.error();
+  }
+  if (*sig != signature)
+    return std::optional<hardware::machine_peaks>{};
+  auto gflops = memory::get_meta(*tx, meta_key(device, "gflops"));
+  auto bw = memory::get_meta(*tx, meta_key(device, "bandwidth"));
+  if (!gflops || !bw)
+    return std::optional<hardware::machine_peaks>{};
+  hardware::machine_peaks p;
+  p.gflops = std::strtod(gflops->c_str(), nullptr);
+  p.bandwidth = hardware::decode_bandwidth(*bw);
+  p.signature = *sig;
+  p.source = "cached";
+  if (p.gflops <= 0 || p.bandwidth.empty())
+    return std::optional<hardware::machine_peaks>{};
+  return std::optional<hardware::machine_peaks>{std::move(p)};
+}
+
+caf::error store_peaks(memory::store& store, const std::string& device, const hardware::machine_peaks& p,
+                       const std::string& perf) {
+  auto tx = store.write();
+  if (!tx)
+    return tx.error();
+  char buf[64];
+  std::snprintf(buf, sizeof(buf), "%.6g", p.gflops);
+  char ms[64];
+  std::snprintf(ms, sizeof(ms), "%.1f", p.measure_ms);
+  for (const auto& [metric, value] : std::vector<std::pair<const char*, std::string>>{
+           {"gflops", buf},
+           {"bandwidth", hardware::encode_bandwidth(p.bandwidth)},
+           {"signature", p.signature},
+           {"measured_ms", ms},
+           {"isa", p.isa},
+           {"perf", perf}})
+    if (auto err = memory::put_meta(*tx, meta_key(device, metric), value))
+      return err;
+  return tx->commit();
+}
+
+std::string describe_peaks(const hardware::machine_peaks& p) {
+  std::string out;
+  char buf[96];
+  std::snprintf(buf, sizeof(buf), "%.1f GFLOP/s FP32 (%s), bandwidth", p.gflops,
+                p.isa.empty() ? "cached" : p.isa.c_str());
+  out = buf;
+  for (const auto& b : p.bandwidth) {
+    std::snprintf(buf, sizeof(buf), " %.0f KiB: %.1f GB/s;", b.bytes / 1024, b.gbps);
+    out += buf;
+  }
+  if (!out.empty() && out.back() == ';')
+    out.pop_back();
+  return out;
+}
+
+}  // namespace
+
+caf::expected<actors::roofline_config> prepare_roofline(memory::store& store, const campaign_config& cfg,
+                                                        bool remeasure, std::string& note) {
+  const auto& mc = cfg.machine;
+  actors::roofline_config roof;
+  roof.latency_floor_ns = mc.latency_floor_us * 1000.0;
+  roof.buckets = mc.efficiency_buckets;
+  auto perf = hardware::probe_perf_counters();
+  // Counter-based features are not collected by the harness yet: the state says "roofline".
+  roof.source = "roofline";
+  std::string perf_note =
+      perf.readable ? "perf counters readable (not used yet)" : "perf counters: " + perf.reason;
+  if (!mc.measure) {
+    roof.gflops = mc.peak_gflops;
+    roof.bandwidth = {{1e18, mc.peak_gbps}};
+    roof.peaks = "nominal";
+    note = "roofline: nominal peaks from the config (" + std::to_string(mc.peak_gflops) + " GFLOP/s, " +
+           std::to_string(mc.peak_gbps) + " GB/s); " + perf_note;
+    return roof;
+  }
+  const auto& device = cfg.verifier.device;
+  if (device != "cpu") {
+    // A GPU's roofline comes from the device itself (its SM count, clock and memory bus, read at run
+    // time), not from the host's STREAM and FMA figures.
+    auto env = hardware::discover_cuda();
+    if (!env.usable()) {
+      roof.gflops = mc.peak_gflops;
+      roof.bandwidth = {{1e18, mc.peak_gbps}};
+      note = "roofline: nominal peaks from the config (" + env.problem + ")";
+      return roof;
+    }
+    std::size_t index = 0;
+    if (device.rfind("cuda:", 0) == 0 && device != "cuda:all")
+      index = static_cast<std::size_t>(std::stoul(device.substr(5)));
+    const auto& gpu = env.gpus.at(std::min(index, env.gpus.size() - 1));
+    roof.gflops = gpu.peak_fp32_gflops();
+    roof.bandwidth = {{1e18, gpu.peak_gbps()}};
+    roof.peaks = "device";
+    char buf[160];
+    std::snprintf(buf, sizeof(buf), "roofline: %s peaks from the device: %.0f GFLOP/s FP32, %.0f GB/s",
+                  gpu.name.c_str(), roof.gflops, gpu.peak_gbps());
+    note = buf;
+    return roof;
+  }
+  auto signature = hardware::machine_signature();
+  std::optional<hardware::machine_peaks> peaks;
+  if (!remeasure) {
+    auto cached = cached_peaks(store, device, signature);
+    if (!cached)
+      return cached.error();
+    peaks = std::move(*cached);
+  }
+  if (!peaks) {
+    hardware::peak_options opts;
+    opts.working_sets_kib = mc.working_sets_kib;
+    opts.min_ms_per_size = mc.stream_ms;
+    opts.fma_ms = mc.fma_ms;
+    auto measured = hardware::measure_peaks(opts);
+    if (!measured)
+      return measured.error();
+    if (auto err = store_peaks(store, device, *measured, perf.reason))
+      return err;
+    peaks = std::move(*measured);
+    char ms[32];
+    std::snprintf(ms, sizeof(ms), "%.0f ms", peaks->measure_ms);
+    note = "roofline: measured in " + std::string{ms} + ": " + describe_peaks(*peaks);
+  } else {
+    note = "roofline: cached peaks: " + describe_peaks(*peaks);
+  }
+  note += "; " + perf_note;
+  roof.gflops = peaks->gflops;
+  roof.bandwidth = peaks->bandwidth;
+  roof.peaks = peaks->source;
+  return roof;
+}
+
+caf::expected<int64_t> import_memory(memory::store& store, const std::filesystem::path& from) {
+  if (!std::filesystem::exists(from / "data.mdb"))
+    return make_error(errc::bad_config, "memory from " + from.string() + ": no store there (no data.mdb)");
+  auto marker = "memory_from/" + sha256_hex(std::filesystem::absolute(from).lexically_normal().string());
+  {
+    auto tx = store.read();
+    if (!tx)
+      return tx.error();
+    auto seen = memory::get_meta(*tx, marker);
+    if (seen)
+      return int64_t{0};
+    if (code_of(seen.error()) != errc::not_found)
+      return seen.error();
+  }
+  std::vector<memory::memory_item> items;
+  {
+    auto source = memory::store::open(from);
+    if (!source)
+      return source.error();
+    auto tx = source->read();
+    if (!tx)
+      return tx.error();
+    auto list = memory::list_memory(*tx);
+    if (!list)
+      return list.error();
+    items = std::move(*list);
+  }
+  auto tx = store.write();
+  if (!tx)
+    return tx.error();
+  int64_t copied = 0;
+  for (const auto& item : items) {
+    auto has = memory::get_memory(*tx, item.id);
+    if (has)
+      continue;
+    if (code_of(has.error()) != errc::not_found)
+      return has.error();
+    if (auto err = memory::put_memory(*tx, item))
+      return err;
+    ++copied;
+  }
+  if (auto err = memory::put_meta(
+          *tx, marker, std::filesystem::absolute(from).string() + " (" + std::to_string(copied) + " items)"))
+    return err;
+  if (auto err = tx->commit())
+    return err;
+  return copied;
+}
+
+}  // namespace kforge::runtime

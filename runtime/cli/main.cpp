@@ -1,0 +1,143 @@
+// kforge: evolves compute kernels in long, resumable campaigns.
+
+#include "runtime/cli/commands.hpp"
+#include "runtime/base/log.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+#include <string>
+
+int main(int argc, char** argv) {
+  using namespace kforge;
+  CLI::App app{"kforge: evolves compute kernels in long, resumable campaigns"};
+  app.require_subcommand(1);
+  std::string log_level = "warning";
+  std::string log_file;
+  app.add_option("--log-level", log_level, "debug, info, warning, error or off (default: warning)");
+  app.add_option("--log-file", log_file, "append log lines to this file instead of stderr");
+
+  runtime::run_options run_opts;
+  std::string store_path;
+  auto* run =
+      app.add_subcommand("run", "run a campaign in the foreground (continues it if the store has it)");
+  run->add_option("config", run_opts.config, "campaign config (TOML)")->required()->check(CLI::ExistingFile);
+  run->add_option("--store", store_path, "store directory (overrides [store] path)");
+  run->add_flag("--no-progress", "print plain progress lines instead of the live table");
+  run->add_option("--threads", run_opts.threads, "scheduler threads (default: cores, at least 2)");
+  std::string memory_from;
+  run->add_option("--memory-from", memory_from,
+                  "start warm from the memory items of another store or snapshot (overrides [memory] from)");
+  run->add_flag("--measure-peaks", "measure the machine peaks again instead of using the cached ones");
+
+  runtime::run_options resume_opts;
+  auto* resume = app.add_subcommand("resume", "continue an unfinished campaign from its store alone");
+  resume->add_option("--store", store_path, "store directory")->required();
+  resume->add_option("--campaign", resume_opts.campaign, "campaign name (default: the only unfinished one)");
+  resume->add_flag("--no-progress", "print plain progress lines instead of the live table");
+
+  std::string status_campaign;
+  auto* status =
+      app.add_subcommand("status", "show where the store's campaigns stand, without running anything");
+  status->add_option("--store", store_path, "store directory")->required();
+  status->add_option("--campaign", status_campaign, "only this campaign");
+
+  runtime::daemon_options daemon_opts;
+  std::string daemon_store;
+  std::string daemon_static;
+  std::string daemon_port_file;
+  std::string daemon_listen;
+  int32_t daemon_port = -1;
+  int64_t daemon_threads = -1;
+  auto* daemon =
+      app.add_subcommand("daemon", "run every campaign of a directory, with the HTTP API and dashboard");
+  daemon->add_option("--config", daemon_opts.campaigns,
+                     "campaign file or directory of *.toml campaign files");
+  daemon->add_option("--daemon-config", daemon_opts.daemon_config, "TOML file with a [daemon] table")
+      ->check(CLI::ExistingFile);
+  daemon->add_option("--store", daemon_store, "store directory (overrides [daemon] store)");
+  daemon->add_option("--listen", daemon_listen, "API address (default 127.0.0.1; others need a token)");
+  daemon->add_option("--port", daemon_port, "API port (default 8080; 0 = any free port)");
+  daemon->add_option("--static-dir", daemon_static, "dashboard files (default: installed or source copy)");
+  daemon->add_option("--port-file", daemon_port_file, "write the bound API port to this file");
+  daemon->add_option("--threads", daemon_threads, "scheduler threads (default: cores, at least 2)");
+  std::string snapshot_out;
+  auto* snapshot = app.add_subcommand(
+      "snapshot", "write a consistent, compacted copy of a store (safe while a campaign runs)");
+  snapshot->add_option("out", snapshot_out, "new directory for the copy (absent or empty)")->required();
+  snapshot->add_option("--store", store_path, "store directory")->required();
+
+  runtime::memory_options mem_opts;
+  auto* memory = app.add_subcommand("memory", "the memory items of a store: inspect or export");
+  memory->require_subcommand(1);
+  auto* inspect = memory->add_subcommand("inspect", "list memory items with their values");
+  inspect->add_option("--store", store_path, "store directory")->required();
+  inspect->add_option("--kind", mem_opts.kind, "only seed, trajectory, optimization or insight");
+  inspect->add_option("--family", mem_opts.family, "only this operator family");
+  inspect->add_option("--limit", mem_opts.limit, "rows at most (default 50; 0 = all)");
+  inspect->add_option("--sort", mem_opts.sort, "q (default), visits or kind");
+  inspect->add_flag("--retired", mem_opts.retired, "include retired items");
+  auto* mexport = memory->add_subcommand("export", "write every memory item as one JSON line");
+  mexport->add_option("--store", store_path, "store directory")->required();
+  mexport->add_option("--out", mem_opts.out, "output file (default: stdout)");
+
+  auto* cexport = app.add_subcommand("export", "write a store's candidates (trajectories) as JSON lines");
+  cexport->add_option("--store", store_path, "store directory")->required();
+  cexport->add_option("--campaign", mem_opts.campaign, "only this campaign");
+  cexport->add_option("--out", mem_opts.out, "output file (default: stdout)");
+  cexport->add_flag("--sources", mem_opts.sources, "include kernel sources");
+
+  CLI11_PARSE(app, argc, argv);
+
+  log::level lvl{};
+  if (!log::parse_level(log_level, lvl)) {
+    std::cerr << "kforge: --log-level: unknown level '" << log_level << "'\n";
+    return 2;
+  }
+  log::set_level(lvl);
+  if (!log_file.empty() && !log::set_file(log_file)) {
+    std::cerr << "kforge: --log-file: cannot open '" << log_file << "'\n";
+    return 2;
+  }
+
+  if (run->parsed()) {
+    if (!store_path.empty())
+      run_opts.store = store_path;
+    run_opts.progress = run->count("--no-progress") == 0;
+    if (!memory_from.empty())
+      run_opts.memory_from = memory_from;
+    run_opts.measure_peaks = run->count("--measure-peaks") > 0;
+    return runtime::run_command(run_opts);
+  }
+  if (resume->parsed()) {
+    resume_opts.store = store_path;
+    resume_opts.progress = resume->count("--no-progress") == 0;
+    return runtime::resume_command(resume_opts);
+  }
+  if (daemon->parsed()) {
+    if (!daemon_store.empty())
+      daemon_opts.store = daemon_store;
+    if (!daemon_listen.empty())
+      daemon_opts.listen = daemon_listen;
+    if (daemon_port >= 0)
+      daemon_opts.port = daemon_port;
+    if (!daemon_static.empty())
+      daemon_opts.static_dir = daemon_static;
+    if (!daemon_port_file.empty())
+      daemon_opts.port_file = daemon_port_file;
+    if (daemon_threads >= 0)
+      daemon_opts.threads = daemon_threads;
+    return runtime::daemon_command(daemon_opts);
+  }
+  if (snapshot->parsed())
+    return runtime::snapshot_command(store_path, snapshot_out);
+  if (inspect->parsed() || mexport->parsed() || cexport->parsed()) {
+    mem_opts.store = store_path;
+    if (inspect->parsed())
+      return runtime::memory_inspect_command(mem_opts);
+    if (mexport->parsed())
+      return runtime::memory_export_command(mem_opts);
+    return runtime::export_command(mem_opts);
+  }
+  return runtime::status_command(store_path, status_campaign);
+}

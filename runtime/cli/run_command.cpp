@@ -1,0 +1,257 @@
+#include "runtime/campaign/backends.hpp"
+#include "runtime/campaign/campaign_setup.hpp"
+#include "runtime/campaign/campaign_supervisor.hpp"
+#include "runtime/cli/commands.hpp"
+#include "runtime/base/log.hpp"
+#include "runtime/campaign/machine_roofline.hpp"
+#include "runtime/api/progress_view.hpp"
+#include "actors/system_config.hpp"
+#include "hardware/tasks/task_loader.hpp"
+
+#include "actors/curator/curator_actor.hpp"
+#include "actors/llm_proxy/llm_proxy_actor.hpp"
+#include "actors/llm_proxy/prompt_builder.hpp"
+#include "actors/retriever/retriever_actor.hpp"
+#include "actors/verifier/verifier_actor.hpp"
+#include "actors/verifier/verifier_router.hpp"
+#include "memory/store.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/scoped_actor.hpp>
+
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <csignal>
+#include <iostream>
+
+namespace kforge::runtime {
+
+namespace {
+
+volatile std::sig_atomic_t interrupted = 0;
+
+void on_signal(int) {
+  interrupted = 1;
+  // A second Ctrl-C kills at once; the store stays consistent (LMDB) and the campaign resumes.
+  std::signal(SIGINT, SIG_DFL);
+  std::signal(SIGTERM, SIG_DFL);
+}
+
+int terminal_width() {
+  winsize ws{};
+  if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+    return ws.ws_col;
+  return 100;
+}
+
+// Draws the live table in place on a terminal, or a plain line every few seconds otherwise.
+class progress_printer {
+ public:
+  explicit progress_printer(bool live) : live_(live && isatty(STDOUT_FILENO) == 1) {}
+
+  void show(const actors::campaign_progress& p) {
+    if (live_) {
+      auto text = render_live(p, terminal_width());
+      if (lines_ > 0)
+        std::cout << "\x1b[" << lines_ << "F\x1b[J";
+      std::cout << text << std::flush;
+      lines_ = static_cast<int>(std::count(text.begin(), text.end(), '\n'));
+      return;
+    }
+    if (p.elapsed_ms - last_ms_ >= 5000 || last_ms_ < 0) {
+      std::cout << render_line(p) << '\n' << std::flush;
+      last_ms_ = p.elapsed_ms;
+    }
+  }
+
+ private:
+  bool live_;
+  int lines_ = 0;
+  double last_ms_ = -1;
+};
+
+int run_campaign(const campaign_config& cfg, const run_options& opts) {
+  log::logger lg{"kforge.run"};
+  auto task_list = hardware::load_tasks(cfg.file.parent_path(), cfg.tasks);
+  if (!task_list) {
+    std::cerr << "kforge: " << describe(task_list.error()) << '\n';
+    return 2;
+  }
+  auto tasks = std::make_shared<kforge::task_map>();
+  for (auto& t : *task_list) {
+    auto id = t.id;
+    tasks->emplace(std::move(id), std::move(t));
+  }
+  memory::env_options env_opts;
+  env_opts.map_size_bytes = static_cast<size_t>(cfg.store_map_mib) * 1024 * 1024;
+  auto store = memory::store::open(cfg.store_path, env_opts);
+  if (!store) {
+    std::cerr << "kforge: cannot open the store at " << cfg.store_path << ": " << describe(store.error())
+              << '\n';
+    return 1;
+  }
+  if (!cfg.memory.from.empty()) {
+    auto imported = import_memory(*store, cfg.memory.from);
+    if (!imported) {
+      std::cerr << "kforge: " << describe(imported.error()) << '\n';
+      return code_of(imported.error()) == errc::bad_config ? 2 : 1;
+    }
+    std::cout << "kforge: memory from " << cfg.memory.from.string() << ": " << *imported
+              << " items imported\n";
+  }
+  std::string roof_note;
+  auto roofline = prepare_roofline(*store, cfg, opts.measure_peaks, roof_note);
+  if (!roofline) {
+    std::cerr << "kforge: cannot obtain the machine peaks: " << describe(roofline.error()) << '\n';
+    return 1;
+  }
+  std::cout << "kforge: " << roof_note << '\n';
+  auto work_dir =
+      cfg.verifier.work_dir.empty() ? cfg.store_path / "work" : std::filesystem::path{cfg.verifier.work_dir};
+  auto backends = make_backends(cfg, work_dir);  // issue 7: one per GPU with device "cuda:all"
+  if (!backends) {
+    std::cerr << "kforge: " << describe(backends.error()) << '\n';
+    return 2;
+  }
+
+  // The LLM proxy's settings (for openai: its prompt templates; an error names file:line:column).
+  auto lcfg = llm_proxy_config_of(cfg, *store);
+  if (!lcfg) {
+    std::cerr << "kforge: " << describe(lcfg.error()) << '\n';
+    return 2;
+  }
+
+  std::cout << "kforge: campaign " << cfg.name << ", " << tasks->size() << " tasks, store "
+            << cfg.store_path.string() << '\n'
+            << std::flush;
+  interrupted = 0;
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+
+  actors::campaign_progress final_progress;
+  {
+    actors::system_config sys_cfg{opts.threads};
+    caf::actor_system sys{sys_cfg};
+    auto retriever = actors::spawn_retriever(sys, *store, ranking_of(cfg));
+    auto curator = actors::spawn_curator(sys, *store, retriever, curator_config_of(cfg), true);
+    // A copy: a handle kept outside this scope would keep the curator alive past the actor system.
+    auto proxy_cfg = *lcfg;
+    proxy_cfg.curator = curator;
+    auto llm = actors::spawn_llm_proxy(sys, tasks, std::move(proxy_cfg));
+    auto vcfg = verifier_config_of(cfg);
+    // One verifier pool per device; several (one per GPU) behind a router that deals out the tasks.
+    std::vector<actors::verifier_actor> pools;
+    for (const auto& b : *backends)
+      pools.push_back(actors::spawn_verifier(sys, b, tasks, vcfg, &*store));
+    auto verifier = pools.size() == 1 ? pools.front() : actors::spawn_verifier_router(sys, pools, tasks);
+
+    caf::scoped_actor self{sys};
+    supervisor_setup setup{cfg,
+                           tasks,
+                           retriever,
+                           llm,
+                           verifier,
+                           curator,
+                           caf::actor_cast<progress_listener>(caf::actor{self}),
+                           std::chrono::milliseconds{500},
+                           *roofline};
+    auto supervisor = spawn_supervisor(sys, std::move(setup));
+    progress_printer printer{opts.progress};
+    bool done = false;
+    bool stop_sent = false;
+    while (!done) {
+      self->receive(
+          [&](progress_atom, actors::campaign_progress& p) { printer.show(p); },
+          [&](done_atom, actors::campaign_progress& p) {
+            final_progress = std::move(p);
+            done = true;
+          },
+          caf::after(std::chrono::milliseconds{200}) >>
+              [&] {
+                if (interrupted != 0 && !stop_sent) {
+                  std::cerr << "\nkforge: stopping; finishing in-flight evaluations (Ctrl-C again to kill)\n";
+                  self->send(supervisor, stop_atom_v);
+                  stop_sent = true;
+                }
+              });
+    }
+    self->send(verifier, drain_atom_v);
+    self->send_exit(retriever, caf::exit_reason::user_shutdown);
+    self->send_exit(curator, caf::exit_reason::user_shutdown);
+    self->send_exit(llm, caf::exit_reason::user_shutdown);
+  }
+  std::signal(SIGINT, SIG_DFL);
+  std::signal(SIGTERM, SIG_DFL);
+  std::cout << render_summary(final_progress) << std::flush;
+  if (final_progress.status == "failed")
+    return 1;
+  if (final_progress.status == "stopped")
+    std::cout << "resume with: kforge resume --store " << cfg.store_path.string() << '\n';
+  return 0;
+}
+
+}  // namespace
+
+int run_command(const run_options& opts) {
+  auto cfg = load_campaign_config(opts.config);
+  if (!cfg) {
+    std::cerr << "kforge: " << describe(cfg.error()) << '\n';
+    return 2;
+  }
+  if (opts.store)
+    cfg->store_path = std::filesystem::absolute(*opts.store);
+  if (opts.memory_from)
+    cfg->memory.from = std::filesystem::absolute(*opts.memory_from);
+  return run_campaign(*cfg, opts);
+}
+
+int resume_command(const run_options& opts) {
+  if (!opts.store || !std::filesystem::exists(*opts.store / "data.mdb")) {
+    std::cerr << "kforge: no store at " << (opts.store ? opts.store->string() : "?") << '\n';
+    return 2;
+  }
+  std::optional<memory::campaign_record> target;
+  {
+    auto store = memory::store::open(*opts.store);
+    if (!store) {
+      std::cerr << "kforge: " << describe(store.error()) << '\n';
+      return 1;
+    }
+    auto tx = store->read();
+    auto campaigns =
+        tx ? memory::list_campaigns(*tx) : caf::expected<std::vector<memory::campaign_record>>{tx.error()};
+    if (!campaigns) {
+      std::cerr << "kforge: " << describe(campaigns.error()) << '\n';
+      return 1;
+    }
+    std::vector<memory::campaign_record> open;
+    for (auto& c : *campaigns)
+      if (c.status != "finished" && (opts.campaign.empty() || c.id == opts.campaign))
+        open.push_back(std::move(c));
+    if (open.empty()) {
+      std::cerr << "kforge: the store holds no unfinished campaign"
+                << (opts.campaign.empty() ? "" : " named " + opts.campaign) << '\n';
+      return 2;
+    }
+    if (open.size() > 1) {
+      std::cerr << "kforge: several unfinished campaigns; name one with --campaign:";
+      for (const auto& c : open)
+        std::cerr << ' ' << c.id;
+      std::cerr << '\n';
+      return 2;
+    }
+    target = std::move(open.front());
+  }
+  // The stored config, with relative paths resolved against where it was loaded from.
+  auto cfg = parse_campaign_config(target->config_text, target->config_path);
+  if (!cfg) {
+    std::cerr << "kforge: the stored config no longer loads: " << describe(cfg.error()) << '\n';
+    return 2;
+  }
+  cfg->store_path = std::filesystem::absolute(*opts.store);
+  return run_campaign(*cfg, opts);
+}
+
+}  // namespace kforge::runtime

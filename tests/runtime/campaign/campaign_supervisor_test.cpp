@@ -1,0 +1,202 @@
+#include "runtime/campaign/campaign_supervisor.hpp"
+
+#include "tests/support/actor_fixture.hpp"
+#include "tests/support/fake_verifier.hpp"
+#include "tests/support/fixtures.hpp"
+#include "tests/support/temp_store.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <set>
+
+using namespace kforge;
+using namespace kforge::actors;
+
+namespace {
+
+// VEC=8 is "wrong" for this task; otherwise wider vectors and unrolling are faster.
+kforge::verdict judge(const std::string& source) {
+  auto value = [&](const std::string& knob) {
+    auto at = source.find("#define " + knob + " ");
+    return at == std::string::npos ? 1 : std::stoi(source.substr(at + knob.size() + 9));
+  };
+  if (value("VEC") == 8)
+    return test::failed("correctness");
+  return test::timed_verdict(1000.0 / (value("VEC") * value("UNROLL")));
+}
+
+struct campaign_fixture : test::actor_fixture {
+  test::temp_store db{std::size_t{8} << 20U};
+  std::shared_ptr<test::fake_verifier_log> vlog = std::make_shared<test::fake_verifier_log>();
+  std::shared_ptr<kforge::task_map> tasks = std::make_shared<kforge::task_map>();
+  retriever_actor retriever = spawn_retriever(sys, std::vector<memory::memory_item>{}, ranking_config{});
+  curator_actor curator = spawn_curator(sys, db.store(), retriever, curator_config{}, false);
+  llm_proxy_actor llm;
+  verifier_actor verifier = test::spawn_fake_verifier(sys, judge, 2000, vlog);
+
+  campaign_fixture() {
+    (*tasks)["a"] = test::knob_task("a", "fam");
+    (*tasks)["b"] = test::knob_task("b", "fam");
+    llm = spawn_llm_proxy(sys, tasks, llm_proxy_config{});
+  }
+
+  ~campaign_fixture() {
+    for (const auto& h :
+         std::vector<caf::actor>{caf::actor_cast<caf::actor>(retriever), caf::actor_cast<caf::actor>(curator),
+                                 caf::actor_cast<caf::actor>(llm), caf::actor_cast<caf::actor>(verifier)})
+      self->send_exit(h, caf::exit_reason::user_shutdown);
+    run();
+  }
+
+  runtime::campaign_config config(int64_t per_task, int64_t overall = 0) {
+    runtime::campaign_config c;
+    c.name = "camp";
+    c.text = "test";
+    c.seed = 3;
+    c.evaluations_per_task = per_task;
+    c.evaluations = overall;
+    c.plateau = 0;
+    c.store_path = db.store_path();
+    return c;
+  }
+
+  // Runs a campaign to its end; returns the final snapshot.
+  campaign_progress run_campaign(runtime::campaign_config camp) {
+    runtime::supervisor_setup setup{std::move(camp),
+                                    tasks,
+                                    retriever,
+                                    llm,
+                                    verifier,
+                                    curator,
+                                    caf::actor_cast<runtime::progress_listener>(caf::actor{self}),
+                                    std::chrono::milliseconds{500},
+                                    actors::roofline_config{}};
+    auto sup = runtime::spawn_supervisor(sys, std::move(setup));
+    // Every hop but the progress tick is a message, so one run() plays the whole campaign.
+    run();
+    campaign_progress final_progress;
+    bool done = false;
+    while (!done) {
+      self->receive([&](progress_atom, campaign_progress&) {},
+                    [&](done_atom, campaign_progress& p) {
+                      final_progress = std::move(p);
+                      done = true;
+                    },
+                    caf::after(std::chrono::seconds(0)) >> [&] { FAIL("the campaign did not end"); });
+    }
+    return final_progress;
+  }
+
+  std::vector<memory::candidate_record> candidates(const std::string& task) {
+    auto tx = db.store().read();
+    REQUIRE(tx);
+    auto list = memory::list_candidates(*tx, "camp", task);
+    REQUIRE(list);
+    return *list;
+  }
+};
+
+}  // namespace
+
+TEST_CASE_METHOD(campaign_fixture, "a campaign drafts, refines and ends every task on its budget",
+                 "[runtime]") {
+  auto p = run_campaign(config(6));
+  CHECK(p.status == "finished");
+  REQUIRE(p.tasks.size() == 2);
+  for (const auto& t : p.tasks) {
+    CHECK(t.phase == "done");
+    CHECK(t.evaluations == 6);
+    CHECK(t.best_latency_ns > 0);
+    CHECK(t.reference_latency_ns == 2000);
+    auto list = candidates(t.task_id);
+    REQUIRE(list.size() == 6);
+    std::set<std::string> sources;
+    bool refined = false;
+    for (const auto& c : list) {
+      sources.insert(c.source);
+      refined = refined || c.stage == "refine";
+      if (c.source.find("#define VEC 8") != std::string::npos)
+        CHECK(c.verdict.failed_gate == "correctness");
+    }
+    CHECK(sources.size() == 6);  // nothing verified twice
+    CHECK(refined);
+  }
+  CHECK(vlog->requests.size() == 12);
+  CHECK(vlog->references == 2);
+  SECTION("running the finished campaign again verifies nothing") {
+    auto again = run_campaign(config(6));
+    CHECK(again.status == "finished");
+    CHECK(again.note == "the campaign had already finished");
+    CHECK(vlog->requests.size() == 12);
+  }
+}
+
+TEST_CASE_METHOD(campaign_fixture, "the overall evaluation budget caps the campaign", "[runtime]") {
+  auto p = run_campaign(config(6, 5));
+  CHECK(p.evaluations == 5);
+  CHECK(vlog->requests.size() == 5);
+  CHECK(candidates("a").size() + candidates("b").size() == 5);
+}
+
+namespace {
+
+// issue 6: starts a campaign paused; the caller drives it with pause / resume / stop.
+runtime::supervisor_actor start_paused(campaign_fixture& f, runtime::campaign_config camp) {
+  runtime::supervisor_setup setup{std::move(camp),
+                                  f.tasks,
+                                  f.retriever,
+                                  f.llm,
+                                  f.verifier,
+                                  f.curator,
+                                  caf::actor_cast<runtime::progress_listener>(caf::actor{f.self}),
+                                  std::chrono::milliseconds{500},
+                                  actors::roofline_config{}};
+  auto sup = runtime::spawn_supervisor(f.sys, std::move(setup));
+  f.self->send(sup, pause_atom_v);
+  f.run();
+  return sup;
+}
+
+campaign_progress await_done(campaign_fixture& f) {
+  campaign_progress out;
+  bool done = false;
+  while (!done) {
+    f.self->receive([&](progress_atom, campaign_progress&) {},
+                    [&](done_atom, campaign_progress& p) {
+                      out = std::move(p);
+                      done = true;
+                    },
+                    caf::after(std::chrono::seconds(0)) >> [&] { FAIL("the campaign did not end"); });
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE_METHOD(campaign_fixture, "a paused campaign grants nothing until it is resumed", "[runtime]") {
+  auto sup = start_paused(*this, config(6));
+  CHECK(vlog->requests.empty());  // every task asked for a grant and waits
+  self->send(sup, progress_atom_v);
+  run();
+  self->receive([](campaign_progress& p) { CHECK(p.status == "paused"); },
+                caf::after(std::chrono::seconds(0)) >> [] { FAIL("no progress reply"); });
+  self->send(sup, resume_atom_v);
+  run();
+  auto p = await_done(*this);
+  CHECK(p.status == "finished");
+  CHECK(p.evaluations == 12);
+  CHECK(vlog->requests.size() == 12);
+}
+
+TEST_CASE_METHOD(campaign_fixture, "stopping a paused campaign ends it stopped with nothing granted",
+                 "[runtime]") {
+  auto sup = start_paused(*this, config(6));
+  self->send(sup, stop_atom_v);
+  run();
+  auto p = await_done(*this);
+  CHECK(p.status == "stopped");
+  CHECK(p.evaluations == 0);
+  CHECK(vlog->requests.empty());
+  for (const auto& t : p.tasks)
+    CHECK(t.phase != "done");
+}
