@@ -8,6 +8,8 @@
 #include <pwd.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -18,6 +20,7 @@
 #include <cerrno>
 #include <cstring>
 #include <deque>
+#include <filesystem>
 #include <fstream>
 #include <mutex>
 #include <optional>
@@ -412,6 +415,46 @@ uid_pool& pool() {
   return instance;
 }
 
+// The directory of the machine-wide uid claims: root's own, searchable by nobody else (a
+// candidate that could create files there could claim every uid). Empty where none can be had;
+// then uids are claimed within this process only, and kforge says so once.
+const std::filesystem::path& claim_dir() {
+  static const std::filesystem::path dir = [] {
+    std::error_code ec;
+    std::filesystem::path base = std::filesystem::is_directory("/run/lock", ec)
+                                     ? std::filesystem::path{"/run/lock"}
+                                     : std::filesystem::temp_directory_path(ec);
+    auto path = base / "kforge-sandbox-uids";
+    ::mkdir(path.c_str(), 0700);
+    struct stat st {};
+    if (::lstat(path.c_str(), &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != ::geteuid() ||
+        (st.st_mode & 077) != 0) {
+      log::logger{"kforge.sandbox"}.warning("uids are claimed per process only: the claim directory is unusable",
+               {{"path", path.string()}});
+      return std::filesystem::path{};
+    }
+    return path;
+  }();
+  return dir;
+}
+
+// Claims `uid` for the whole machine: an open, exclusively flock'd file, or -1 where another
+// process holds it. -2 where claims are unavailable (the uid is then this process's alone).
+int claim_uid(uid_t uid) {
+  const auto& dir = claim_dir();
+  if (dir.empty())
+    return -2;
+  auto file = dir / std::to_string(uid);
+  int fd = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0)
+    return -2;
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
 }  // namespace
 
 sandbox_user_lease sandbox_user_lease::acquire() {
@@ -421,22 +464,34 @@ sandbox_user_lease sandbox_user_lease::acquire() {
     return lease;
   auto& p = pool();
   std::lock_guard<std::mutex> guard{p.mutex};
-  if (p.free.empty())
+  // Least recently returned first, skipping uids another process has claimed.
+  for (std::size_t tried = 0, count = p.free.size(); tried < count; ++tried) {
+    auto uid = p.free.front();
+    p.free.pop_front();
+    int fd = claim_uid(uid);
+    if (fd == -1) {
+      p.free.push_back(uid);
+      continue;
+    }
+    lease.user_->uid = uid;
+    lease.pooled_ = true;
+    lease.claim_fd_ = fd;
     return lease;
-  lease.user_->uid = p.free.front();
-  p.free.pop_front();
-  lease.pooled_ = true;
+  }
   return lease;
 }
 
 sandbox_user_lease::sandbox_user_lease(sandbox_user_lease&& other) noexcept
-    : user_(std::move(other.user_)), pooled_(std::exchange(other.pooled_, false)) {}
+    : user_(std::move(other.user_)),
+      pooled_(std::exchange(other.pooled_, false)),
+      claim_fd_(std::exchange(other.claim_fd_, -1)) {}
 
 sandbox_user_lease& sandbox_user_lease::operator=(sandbox_user_lease&& other) noexcept {
   if (this != &other) {
     give_back();
     user_ = std::move(other.user_);
     pooled_ = std::exchange(other.pooled_, false);
+    claim_fd_ = std::exchange(other.claim_fd_, -1);
   }
   return *this;
 }
@@ -452,6 +507,9 @@ void sandbox_user_lease::give_back() noexcept {
   std::lock_guard<std::mutex> guard{p.mutex};
   p.free.push_back(user_->uid);
   pooled_ = false;
+  // Closing the lock file ends the machine-wide claim.
+  if (claim_fd_ >= 0)
+    ::close(std::exchange(claim_fd_, -1));
 }
 
 std::optional<sandbox_user> sandbox_identity() {

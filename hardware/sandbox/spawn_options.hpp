@@ -50,9 +50,13 @@ struct sandbox_user {
 /// against another running beside it. Leased from a pool of uids that no
 /// account in the user database owns and that kforge's user namespace maps
 /// (512 from 0x70000000), least recently used first; the group stays that of
-/// sandbox_identity(). Where the pool is unusable (kforge is not root, the
-/// uids are not mapped) or empty, the lease holds sandbox_identity(). Move-only;
-/// the uid goes back to the pool on destruction. Thread-safe.
+/// sandbox_identity(). The pool is per process, so a uid is also claimed for the
+/// whole machine with a lock file (flock, released by the kernel even when kforge
+/// is killed) in a root-only directory: two kforge processes (a daemon and a
+/// `kforge run`, or two test processes) never run programs as one uid. Where the
+/// pool is unusable (kforge is not root, the uids are not mapped) or every uid is
+/// claimed, the lease holds sandbox_identity(). Move-only; the uid goes back to
+/// the pool on destruction. Thread-safe.
 class sandbox_user_lease {
  public:
   sandbox_user_lease() = default;
@@ -73,6 +77,7 @@ class sandbox_user_lease {
 
   std::optional<sandbox_user> user_;
   bool pooled_ = false;  ///< user_->uid came from the pool and goes back to it
+  int claim_fd_ = -1;    ///< the flock'd lock file that claims user_->uid machine-wide
 };
 
 /// What to start: the program, its whole environment, directory, limits.
