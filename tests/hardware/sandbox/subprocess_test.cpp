@@ -1,6 +1,7 @@
 #include "hardware/sandbox/subprocess.hpp"
 
 #include "hardware/sandbox/sandbox.hpp"
+#include "tests/support/isolation.hpp"
 #include "tests/support/processes.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -71,7 +72,7 @@ TEST_CASE("A sandboxed program runs in its own PID and network namespaces", "[ha
       run_shell("echo pid=$$; cat /proc/net/dev | grep -c : ; cat /proc/self/status | grep -c NSpid");
   REQUIRE(report.is_success());
   if (!report.isolated) {
-    WARN("namespaces unavailable here: the sandbox runs degraded");
+    kforge::test::isolation_missing("namespaces unavailable here: the sandbox runs degraded");
     return;
   }
   // The shell is the program started by the namespace's init, so it is PID 2;
@@ -173,7 +174,7 @@ TEST_CASE("Processes that leave the group die with the sandboxed program", "[har
     auto left = processes_with(marker);
     kill_all(left);
     if (!report.isolated) {
-      WARN("namespaces unavailable: escaped processes survive (killed by the test)");
+      kforge::test::isolation_missing("namespaces unavailable: escaped processes survive (killed by the test)");
       return;
     }
     CHECK(left.empty());
