@@ -1,10 +1,9 @@
-// Loads task files (docs/task-format.md) with toml11; every toml11 call runs
-// inside load_task's boundary, which turns exceptions into errc::bad_task.
+// Loads task files (docs/task-format.md) through the one TOML reader; every toml11 call runs
+// inside its read(), which turns exceptions into errc::bad_task naming the file and line.
 #include "hardware/tasks/task_file.hpp"
 
 #include "runtime/base/hash.hpp"
-
-#include <toml.hpp>
+#include "runtime/base/toml_reader.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -21,33 +20,10 @@ namespace kforge::hardware {
 
 namespace {
 
-// std::map keeps the knobs in name order, so the definition hash does not depend on hash-map order.
-using toml_value = toml::basic_value<toml::discard_comments, std::map, std::vector>;
-using toml_table = toml_value::table_type;
-
+// The reader's tables keep their keys in order, so the definition hash does not depend on
+// hash-map order.
 std::string type_name(const toml_value& v) {
-  switch (v.type()) {
-    case toml::value_t::empty:
-      return "nothing";
-    case toml::value_t::boolean:
-      return "a boolean";
-    case toml::value_t::integer:
-      return "an integer";
-    case toml::value_t::floating:
-      return "a float";
-    case toml::value_t::string:
-      return "a string";
-    case toml::value_t::offset_datetime:
-    case toml::value_t::local_datetime:
-    case toml::value_t::local_date:
-    case toml::value_t::local_time:
-      return "a date or time";
-    case toml::value_t::array:
-      return "an array";
-    case toml::value_t::table:
-      return "a table";
-  }
-  return "an unknown type";
+  return toml_reader::type_name(v);
 }
 
 bool is_identifier(std::string_view s) {
@@ -74,8 +50,7 @@ class task_reader {
  public:
   explicit task_reader(std::filesystem::path file) : file_(std::move(file)), name_(file_.string()) {}
 
-  caf::expected<task_def> read() {
-    auto root = toml::parse<toml::discard_comments, std::map, std::vector>(name_);
+  caf::expected<task_def> read(const toml_value& root) {
     if (!root.is_table())
       return fail("the file is not a TOML table");
     const auto& top = root.as_table();
@@ -137,7 +112,7 @@ class task_reader {
   caf::error fail(const std::string& what) const { return make_error(errc::bad_task, name_ + ": " + what); }
 
   caf::error fail_at(const toml_value& v, const std::string& what) const {
-    return make_error(errc::bad_task, name_ + ":" + std::to_string(v.location().line()) + ": " + what);
+    return make_error(errc::bad_task, toml_reader{name_}.where(v) + ": " + what);
   }
 
   caf::error check_keys(const toml_table& table, const std::set<std::string>& known,
@@ -345,38 +320,14 @@ class task_reader {
   std::string name_;
 };
 
-// The first line of a toml11 message without its "[error] " prefix, plus the
-// last "^--- hint" of the annotated excerpt, which says what is wrong.
-std::string one_line(const std::string& what) {
-  auto first = what.substr(0, what.find('\n'));
-  if (first.rfind("[error] ", 0) == 0)
-    first = first.substr(8);
-  auto hint = what.rfind("^--- ");
-  if (hint != std::string::npos) {
-    auto text = what.substr(hint + 5);
-    text = text.substr(0, text.find('\n'));
-    if (!text.empty())
-      first += " (" + text + ")";
-  }
-  return first;
-}
-
 }  // namespace
 
 caf::expected<task_def> load_task(const std::filesystem::path& file) {
-  // The one boundary where toml11 (and std::filesystem) may throw.
-  try {
-    std::error_code ec;
-    if (!std::filesystem::is_regular_file(file, ec)) {
-      return make_error(errc::bad_task, file.string() + ": cannot open task file");
-    }
-    return task_reader{file}.read();
-  } catch (const toml::exception& e) {
-    return make_error(errc::bad_task,
-                      file.string() + ":" + std::to_string(e.location().line()) + ": " + one_line(e.what()));
-  } catch (const std::exception& e) {
-    return make_error(errc::bad_task, file.string() + ": " + one_line(e.what()));
-  }
+  auto text = toml_reader::slurp(file, errc::bad_task, "task file");
+  if (!text)
+    return text.error();
+  toml_reader reader{file.string()};
+  return reader.read(*text, errc::bad_task, [&](const toml_value& root) { return task_reader{file}.read(root); });
 }
 
 std::string render_template(const task_def& task, const std::vector<knob_setting>& settings) {

@@ -1,6 +1,6 @@
 #include "runtime/campaign/config.hpp"
 
-#include <toml.hpp>
+#include "runtime/base/toml_reader.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -13,117 +13,9 @@ namespace kforge::runtime {
 
 namespace {
 
-// A config error with its position; thrown inside the parser only and turned
-// into caf::error at the boundary (parse_campaign_config).
-struct config_error {
-  std::string message;
-};
+using reader = toml_reader;
 
-class reader {
- public:
-  explicit reader(std::string file) : file_(std::move(file)) {}
-
-  [[noreturn]] void fail(const toml::value& at, const std::string& what) const {
-    auto loc = at.location();
-    std::string where = file_;
-    if (loc.line() > 0 && loc.file_name() != "unknown file")
-      where += ":" + std::to_string(loc.line());
-    throw config_error{where + ": " + what};
-  }
-
-  [[noreturn]] void fail(const std::string& what) const { throw config_error{file_ + ": " + what}; }
-
-  // Rejects keys of `table` not in `known`, naming the line of the first one.
-  void only(const toml::value& table, const std::string& name,
-            std::initializer_list<const char*> known) const {
-    if (!table.is_table())
-      fail(table, "'" + name + "' must be a table");
-    std::set<std::string> ok(known.begin(), known.end());
-    for (const auto& [key, value] : table.as_table())
-      if (ok.count(key) == 0)
-        fail(value, "unknown key '" + key + "' in [" + name + "]");
-  }
-
-  template <class T>
-  void get(const toml::value& table, const char* key, T& out) const {
-    if (!table.is_table() || !table.contains(key))
-      return;
-    const auto& v = table.at(key);
-    try {
-      out = toml::get<T>(v);
-    } catch (const std::exception&) {
-      fail(v, "key '" + std::string{key} + "' must be " + type_name<T>());
-    }
-  }
-
-  template <class T>
-  void positive(const toml::value& table, const char* key, T& out, bool allow_zero = false) const {
-    get(table, key, out);
-    if (table.is_table() && table.contains(key) && (out < 0 || (!allow_zero && out == 0)))
-      fail(table.at(key),
-           "key '" + std::string{key} + "' must be " + (allow_zero ? "zero or more" : "positive"));
-  }
-
-  void fraction(const toml::value& table, const char* key, double& out) const {
-    get(table, key, out);
-    if (table.is_table() && table.contains(key) && (out < 0 || out > 1))
-      fail(table.at(key), "key '" + std::string{key} + "' must be between 0 and 1");
-  }
-
- private:
-  template <class T>
-  static std::string type_name() {
-    if constexpr (std::is_same_v<T, bool>)
-      return "true or false";
-    else if constexpr (std::is_integral_v<T>)
-      return "an integer";
-    else if constexpr (std::is_floating_point_v<T>)
-      return "a number";
-    else if constexpr (std::is_same_v<T, std::string>)
-      return "a string";
-    else
-      return "a list of strings";
-  }
-
-  std::string file_;
-};
-
-// toml11 reads integers as floats only on request: accept 5 where a number is wanted.
-void get_number(const reader& r, const toml::value& table, const char* key, double& out) {
-  if (!table.is_table() || !table.contains(key))
-    return;
-  const auto& v = table.at(key);
-  if (v.is_integer())
-    out = static_cast<double>(v.as_integer());
-  else
-    r.get(table, key, out);
-}
-
-// A list of numbers; integers are accepted.
-void get_numbers(const reader& r, const toml::value& table, const char* key, std::vector<double>& out) {
-  if (!table.is_table() || !table.contains(key))
-    return;
-  const auto& v = table.at(key);
-  if (!v.is_array())
-    r.fail(v, "key '" + std::string{key} + "' must be a list of numbers");
-  std::vector<double> values;
-  for (const auto& x : v.as_array()) {
-    if (x.is_integer())
-      values.push_back(static_cast<double>(x.as_integer()));
-    else if (x.is_floating())
-      values.push_back(x.as_floating());
-    else
-      r.fail(x, "key '" + std::string{key} + "' must be a list of numbers");
-  }
-  out = std::move(values);
-}
-
-const toml::value& table_or_empty(const toml::value& root, const char* name) {
-  static const toml::value empty = toml::table{};
-  return root.contains(name) ? root.at(name) : empty;
-}
-
-// issue 7: "cpu", "cuda" or "cuda:N".
+// A device name: "cpu", "cuda" (every GPU), "cuda:all" or "cuda:N".
 bool is_known_device(const std::string& device) {
   if (device == "cpu" || device == "cuda" || device == "cuda:all")
     return true;
@@ -133,9 +25,9 @@ bool is_known_device(const std::string& device) {
                      [](char ch) { return std::isdigit(static_cast<unsigned char>(ch)) != 0; });
 }
 
-// issue 7: the [cuda] and [kernelbench] tables.
-void parse_gpu_tables(const reader& r, const toml::value& root, campaign_config& c) {
-  const auto& cuda = table_or_empty(root, "cuda");
+// The [cuda] and [kernelbench] tables.
+void parse_gpu_tables(const reader& r, const toml_value& root, campaign_config& c) {
+  const auto& cuda = reader::table_or_empty(root, "cuda");
   r.only(cuda, "cuda", {"nvcc", "nvcc_flags", "arch", "profile", "ncu"});
   r.get(cuda, "nvcc", c.cuda.nvcc);
   r.get(cuda, "nvcc_flags", c.cuda.nvcc_flags);
@@ -144,7 +36,7 @@ void parse_gpu_tables(const reader& r, const toml::value& root, campaign_config&
   r.get(cuda, "ncu", c.cuda.ncu);
   if (!c.cuda.arch.empty() && c.cuda.arch.rfind("sm_", 0) != 0)
     r.fail(cuda.at("arch"), "key 'arch' must look like sm_90");
-  const auto& kb = table_or_empty(root, "kernelbench");
+  const auto& kb = reader::table_or_empty(root, "kernelbench");
   r.only(kb, "kernelbench",
          {"python", "trials", "warmup", "runs", "seed", "flush_mib", "keep_on_gpu_mib", "compile_timeout_s",
           "run_timeout_s"});
@@ -156,17 +48,17 @@ void parse_gpu_tables(const reader& r, const toml::value& root, campaign_config&
   r.positive(kb, "seed", k.seed, true);
   r.positive(kb, "flush_mib", k.flush_mib, true);
   r.positive(kb, "keep_on_gpu_mib", k.keep_on_gpu_mib, true);
-  get_number(r, kb, "compile_timeout_s", k.compile_timeout_s);
-  get_number(r, kb, "run_timeout_s", k.run_timeout_s);
+  r.number(kb, "compile_timeout_s", k.compile_timeout_s);
+  r.number(kb, "run_timeout_s", k.run_timeout_s);
   if (k.compile_timeout_s <= 0 || k.run_timeout_s <= 0)
     r.fail(kb, "kernelbench timeouts must be positive");
 }
 
-// The [llm] table and its [[llm.endpoint]] tables (issue 5).
-void parse_llm(const reader& r, const toml::value& root, const std::filesystem::path& base,
+// The [llm] table and its [[llm.endpoint]] tables.
+void parse_llm(const reader& r, const toml_value& root, const std::filesystem::path& base,
                campaign_config& c) {
   auto& l = c.llm;
-  const auto& llm = table_or_empty(root, "llm");
+  const auto& llm = reader::table_or_empty(root, "llm");
   r.only(llm, "llm",
          {"endpoint", "prompts", "max_attempts", "backoff_ms", "max_backoff_ms", "jitter", "token_budget",
           "cost_budget", "cache", "exploration", "task_reasks"});
@@ -175,19 +67,19 @@ void parse_llm(const reader& r, const toml::value& root, const std::filesystem::
   std::filesystem::path pd{prompts};
   l.prompts_dir = (pd.is_relative() ? base / pd : pd).lexically_normal().string();
   r.positive(llm, "max_attempts", l.retry.max_attempts);
-  get_number(r, llm, "backoff_ms", l.retry.base_ms);
-  get_number(r, llm, "max_backoff_ms", l.retry.max_ms);
+  r.number(llm, "backoff_ms", l.retry.base_ms);
+  r.number(llm, "max_backoff_ms", l.retry.max_ms);
   if (l.retry.base_ms < 0 || l.retry.max_ms < l.retry.base_ms)
     r.fail(llm, "[llm] needs 0 <= backoff_ms <= max_backoff_ms");
-  get_number(r, llm, "jitter", l.retry.jitter);
+  r.number(llm, "jitter", l.retry.jitter);
   r.fraction(llm, "jitter", l.retry.jitter);
   r.positive(llm, "token_budget", l.token_budget, true);
-  get_number(r, llm, "cost_budget", l.cost_budget);
+  r.number(llm, "cost_budget", l.cost_budget);
   if (l.cost_budget < 0)
     r.fail(llm.at("cost_budget"), "key 'cost_budget' must be zero or more");
   r.get(llm, "cache", l.cache);
   r.positive(llm, "task_reasks", l.task_reasks, true);
-  get_number(r, llm, "exploration", l.exploration);
+  r.number(llm, "exploration", l.exploration);
   if (l.exploration < 0)
     r.fail(llm.at("exploration"), "key 'exploration' must be zero or more");
   if (llm.is_table() && llm.contains("endpoint")) {
@@ -215,20 +107,20 @@ void parse_llm(const reader& r, const toml::value& root, const std::filesystem::
       r.get(t, "ca_file", ep.ca_file);
       if (!ep.ca_file.empty() && std::filesystem::path{ep.ca_file}.is_relative())
         ep.ca_file = (base / ep.ca_file).lexically_normal().string();
-      get_number(r, t, "temperature", ep.temperature);
+      r.number(t, "temperature", ep.temperature);
       if (ep.temperature < 0 || ep.temperature > 2)
         r.fail(t.at("temperature"), "key 'temperature' must be between 0 and 2");
       r.positive(t, "max_tokens", ep.max_tokens);
       double timeout_s = ep.timeout_ms / 1000.0;
-      get_number(r, t, "timeout_s", timeout_s);
+      r.number(t, "timeout_s", timeout_s);
       if (timeout_s <= 0)
         r.fail(t.at("timeout_s"), "key 'timeout_s' must be positive");
       ep.timeout_ms = timeout_s * 1000.0;
       r.positive(t, "max_concurrent", ep.max_concurrent);
-      get_number(r, t, "requests_per_minute", ep.requests_per_minute);
-      get_number(r, t, "tokens_per_minute", ep.tokens_per_minute);
-      get_number(r, t, "price_in", ep.price_in);
-      get_number(r, t, "price_out", ep.price_out);
+      r.number(t, "requests_per_minute", ep.requests_per_minute);
+      r.number(t, "tokens_per_minute", ep.tokens_per_minute);
+      r.number(t, "price_in", ep.price_in);
+      r.number(t, "price_out", ep.price_out);
       if (ep.requests_per_minute < 0 || ep.tokens_per_minute < 0 || ep.price_in < 0 || ep.price_out < 0)
         r.fail(t, "rates and prices of an endpoint must be zero or more");
       r.get(t, "send_n", ep.send_n);
@@ -240,8 +132,8 @@ void parse_llm(const reader& r, const toml::value& root, const std::filesystem::
            "policy 'openai' needs at least one [[llm.endpoint]] table");
 }
 
-campaign_config parse(const toml::value& root, const std::filesystem::path& file, const std::string& text) {
-  reader r{file.string()};
+campaign_config parse(const reader& r, const toml_value& root, const std::filesystem::path& file,
+                      const std::string& text) {
   campaign_config c;
   c.file = file;
   c.text = text;
@@ -273,27 +165,27 @@ campaign_config parse(const toml::value& root, const std::filesystem::path& file
   r.positive(camp, "max_live_tasks", c.max_live_tasks, true);
   r.get(camp, "family_order", c.family_order);
 
-  const auto& budget = table_or_empty(root, "budget");
+  const auto& budget = reader::table_or_empty(root, "budget");
   r.only(budget, "budget", {"evaluations_per_task", "evaluations", "wall_minutes", "plateau"});
   r.positive(budget, "evaluations_per_task", c.evaluations_per_task);
   r.positive(budget, "evaluations", c.evaluations, true);
-  get_number(r, budget, "wall_minutes", c.wall_minutes);
+  r.number(budget, "wall_minutes", c.wall_minutes);
   if (c.wall_minutes < 0)
     r.fail(budget.at("wall_minutes"), "key 'wall_minutes' must be zero or more");
   r.positive(budget, "plateau", c.plateau, true);
 
-  const auto& policy = table_or_empty(root, "policy");
+  const auto& policy = reader::table_or_empty(root, "policy");
   r.only(policy, "policy", {"kind", "candidates_per_step", "explore", "second_change"});
   r.get(policy, "kind", c.policy);
   if (c.policy != "offline" && c.policy != "openai")
     r.fail(policy.at("kind"), "unknown policy '" + c.policy + "' (this build knows: offline, openai)");
   r.positive(policy, "candidates_per_step", c.candidates_per_step);
-  get_number(r, policy, "explore", c.explore);
+  r.number(policy, "explore", c.explore);
   r.fraction(policy, "explore", c.explore);
-  get_number(r, policy, "second_change", c.second_change);
+  r.number(policy, "second_change", c.second_change);
   r.fraction(policy, "second_change", c.second_change);
 
-  const auto& mem = table_or_empty(root, "memory");
+  const auto& mem = reader::table_or_empty(root, "memory");
   r.only(mem, "memory",
          {"enabled", "context_items", "lambda", "epsilon", "alpha", "cross_task", "use_values", "kb_items",
           "kb_temperature", "kb_use_penalty", "kb_confidence_samples", "kb_bound_match", "kb_family_match",
@@ -302,51 +194,51 @@ campaign_config parse(const toml::value& root, const std::filesystem::path& file
   r.get(mem, "enabled", c.memory_enabled);
   r.positive(mem, "context_items", c.context_items, true);
   r.positive(mem, "lambda", c.lambda);
-  get_number(r, mem, "epsilon", c.epsilon);
+  r.number(mem, "epsilon", c.epsilon);
   r.fraction(mem, "epsilon", c.epsilon);
-  get_number(r, mem, "alpha", c.alpha);
+  r.number(mem, "alpha", c.alpha);
   r.fraction(mem, "alpha", c.alpha);
   r.get(mem, "cross_task", c.cross_task);
   r.get(mem, "use_values", c.use_values);
   auto& ms = c.memory;
   r.positive(mem, "kb_items", ms.kb_items, true);
-  get_number(r, mem, "kb_temperature", ms.kb_temperature);
+  r.number(mem, "kb_temperature", ms.kb_temperature);
   if (ms.kb_temperature <= 0)
     r.fail(mem.at("kb_temperature"), "key 'kb_temperature' must be positive");
-  get_number(r, mem, "kb_use_penalty", ms.kb_use_penalty);
+  r.number(mem, "kb_use_penalty", ms.kb_use_penalty);
   if (ms.kb_use_penalty < 0)
     r.fail(mem.at("kb_use_penalty"), "key 'kb_use_penalty' must be zero or more");
-  get_number(r, mem, "kb_confidence_samples", ms.kb_confidence_samples);
+  r.number(mem, "kb_confidence_samples", ms.kb_confidence_samples);
   if (ms.kb_confidence_samples <= 0)
     r.fail(mem.at("kb_confidence_samples"), "key 'kb_confidence_samples' must be positive");
-  get_number(r, mem, "kb_bound_match", ms.kb_bound_match);
+  r.number(mem, "kb_bound_match", ms.kb_bound_match);
   r.fraction(mem, "kb_bound_match", ms.kb_bound_match);
-  get_number(r, mem, "kb_family_match", ms.kb_family_match);
+  r.number(mem, "kb_family_match", ms.kb_family_match);
   r.fraction(mem, "kb_family_match", ms.kb_family_match);
   r.get(mem, "cross_family", ms.cross_family);
   r.positive(mem, "consolidate_every", ms.consolidate_every, true);
   r.positive(mem, "insight_min_evidence", ms.insight_min_evidence);
   r.positive(mem, "retire_min_visits", ms.retire_min_visits);
-  get_number(r, mem, "retire_below", ms.retire_below);
+  r.number(mem, "retire_below", ms.retire_below);
   if (ms.retire_below < -1 || ms.retire_below > 1)
     r.fail(mem.at("retire_below"), "key 'retire_below' must be between -1 and 1");
   std::string from;
   r.get(mem, "from", from);
   ms.from = from;
 
-  const auto& arch = table_or_empty(root, "archive");
+  const auto& arch = reader::table_or_empty(root, "archive");
   r.only(arch, "archive", {"best", "diverse", "min_distance", "epsilon", "prior_scale"});
   r.positive(arch, "best", c.archive.best);
   r.positive(arch, "diverse", c.archive.diverse, true);
   r.positive(arch, "min_distance", c.archive.min_distance);
-  get_number(r, arch, "epsilon", c.archive.epsilon);
+  r.number(arch, "epsilon", c.archive.epsilon);
   r.fraction(arch, "epsilon", c.archive.epsilon);
-  get_number(r, arch, "prior_scale", c.archive.prior_scale);
+  r.number(arch, "prior_scale", c.archive.prior_scale);
   if (c.archive.prior_scale < 0)
     r.fail(arch.at("prior_scale"), "key 'prior_scale' must be zero or more");
 
   auto& vs = c.verifier;
-  const auto& ver = table_or_empty(root, "verifier");
+  const auto& ver = reader::table_or_empty(root, "verifier");
   r.only(ver, "verifier",
          {"device",
           "compile_jobs",
@@ -403,10 +295,10 @@ campaign_config parse(const toml::value& root, const std::filesystem::path& file
   r.positive(ver, "max_runs", vs.max_runs);
   if (vs.max_runs < vs.min_runs)
     r.fail(ver, "'max_runs' must be at least 'min_runs'");
-  get_number(r, ver, "target_ms", vs.target_ms);
+  r.number(ver, "target_ms", vs.target_ms);
   r.positive(ver, "flush_kib", vs.flush_kib, true);
-  get_number(r, ver, "compile_timeout_s", vs.compile_timeout_s);
-  get_number(r, ver, "run_timeout_s", vs.run_timeout_s);
+  r.number(ver, "compile_timeout_s", vs.compile_timeout_s);
+  r.number(ver, "run_timeout_s", vs.run_timeout_s);
   if (vs.compile_timeout_s <= 0)
     r.fail(ver.at("compile_timeout_s"), "key 'compile_timeout_s' must be positive");
   if (vs.run_timeout_s <= 0)
@@ -414,15 +306,15 @@ campaign_config parse(const toml::value& root, const std::filesystem::path& file
   r.positive(ver, "run_memory_mib", vs.run_memory_mib);
   r.positive(ver, "compile_memory_mib", vs.compile_memory_mib);
   r.get(ver, "work_dir", vs.work_dir);
-  get_number(r, ver, "flag_speedup", vs.flag_speedup);
+  r.number(ver, "flag_speedup", vs.flag_speedup);
   if (vs.flag_speedup <= 1)
     r.fail(ver.at("flag_speedup"), "key 'flag_speedup' must be above 1");
   r.positive(ver, "max_queue", vs.max_queue);
   r.get(ver, "verdict_cache", vs.verdict_cache);
   r.positive(ver, "compile_cache_entries", vs.compile_cache_entries, true);
-  get_number(r, ver, "ci_width", vs.ci_width);
+  r.number(ver, "ci_width", vs.ci_width);
   r.fraction(ver, "ci_width", vs.ci_width);
-  get_number(r, ver, "noise_threshold", vs.noise_threshold);
+  r.number(ver, "noise_threshold", vs.noise_threshold);
   r.fraction(ver, "noise_threshold", vs.noise_threshold);
   r.get(ver, "pin_timing", vs.pin_timing);
   r.get(ver, "cold_cache", vs.cold_cache);
@@ -433,35 +325,35 @@ campaign_config parse(const toml::value& root, const std::filesystem::path& file
 
   parse_gpu_tables(r, root, c);
 
-  const auto& store = table_or_empty(root, "store");
+  const auto& store = reader::table_or_empty(root, "store");
   r.only(store, "store", {"path", "map_mib"});
   std::string path = ".kforge/" + c.name;
   r.get(store, "path", path);
   c.store_path = path;
   r.positive(store, "map_mib", c.store_map_mib);
 
-  const auto& machine = table_or_empty(root, "machine");
+  const auto& machine = reader::table_or_empty(root, "machine");
   auto& mc = c.machine;
   r.only(machine, "machine",
          {"measure", "peak_gflops", "peak_gbps", "working_sets_kib", "stream_ms", "fma_ms",
           "latency_floor_us", "efficiency_buckets"});
   r.get(machine, "measure", mc.measure);
-  get_number(r, machine, "peak_gflops", mc.peak_gflops);
-  get_number(r, machine, "peak_gbps", mc.peak_gbps);
+  r.number(machine, "peak_gflops", mc.peak_gflops);
+  r.number(machine, "peak_gbps", mc.peak_gbps);
   if (mc.peak_gflops <= 0 || mc.peak_gbps <= 0)
     r.fail(machine, "machine peaks must be positive");
-  get_numbers(r, machine, "working_sets_kib", mc.working_sets_kib);
+  r.numbers(machine, "working_sets_kib", mc.working_sets_kib);
   if (mc.working_sets_kib.empty() ||
       std::any_of(mc.working_sets_kib.begin(), mc.working_sets_kib.end(), [](double x) { return x < 4; }))
     r.fail(machine.at("working_sets_kib"), "key 'working_sets_kib' must list sizes of at least 4 KiB");
-  get_number(r, machine, "stream_ms", mc.stream_ms);
-  get_number(r, machine, "fma_ms", mc.fma_ms);
+  r.number(machine, "stream_ms", mc.stream_ms);
+  r.number(machine, "fma_ms", mc.fma_ms);
   if (mc.stream_ms <= 0 || mc.fma_ms <= 0)
     r.fail(machine, "'stream_ms' and 'fma_ms' must be positive");
-  get_number(r, machine, "latency_floor_us", mc.latency_floor_us);
+  r.number(machine, "latency_floor_us", mc.latency_floor_us);
   if (mc.latency_floor_us < 0)
     r.fail(machine.at("latency_floor_us"), "key 'latency_floor_us' must be zero or more");
-  get_numbers(r, machine, "efficiency_buckets", mc.efficiency_buckets);
+  r.numbers(machine, "efficiency_buckets", mc.efficiency_buckets);
   if (!std::is_sorted(mc.efficiency_buckets.begin(), mc.efficiency_buckets.end()))
     r.fail(machine.at("efficiency_buckets"), "key 'efficiency_buckets' must be ascending");
 
@@ -481,24 +373,8 @@ campaign_config parse(const toml::value& root, const std::filesystem::path& file
 
 caf::expected<campaign_config> parse_campaign_config(const std::string& text,
                                                      const std::filesystem::path& name) {
-  try {
-    std::istringstream in{text};
-    auto root = toml::parse(in, name.string());
-    return parse(root, name, text);
-  } catch (const config_error& e) {
-    return make_error(errc::bad_config, e.message);
-  } catch (const toml::syntax_error& e) {
-    auto loc = e.location();
-    std::string first = e.what();
-    // toml11 prints a multi-line excerpt; keep the message and the position.
-    auto nl = first.find('\n');
-    return make_error(errc::bad_config,
-                      name.string() + ":" + std::to_string(loc.line()) +
-                          ": syntax error: " + first.substr(0, nl) +
-                          (nl == std::string::npos ? "" : " (" + std::string{first.substr(nl + 1)} + ")"));
-  } catch (const std::exception& e) {
-    return make_error(errc::bad_config, name.string() + ": " + e.what());
-  }
+  reader r{name.string()};
+  return r.read(text, errc::bad_config, [&](const toml_value& root) { return parse(r, root, name, text); });
 }
 
 caf::expected<campaign_config> load_campaign_config(const std::filesystem::path& file) {

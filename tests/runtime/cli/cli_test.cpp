@@ -76,7 +76,7 @@ TEST_CASE("the daemon refuses a bad setup before it starts, saying why", "[runti
   CHECK_FALSE(std::filesystem::exists(dir.path() / "s"));
   auto bad = write(dir, "d.toml", "[daemon]\nport = \"eighty\"\n");
   CHECK(test::run_to_end({KFORGE_BINARY, "daemon", "--daemon-config", bad}, out) == 2);
-  CHECK_THAT(out, Catch::Contains(bad + ":2: key 'port' has the wrong type"));
+  CHECK_THAT(out, Catch::Contains(bad + ":2: key 'port' must be an integer, not a string"));
 }
 
 TEST_CASE("memory inspect and export list the items a campaign learned and snapshot copies the store",
