@@ -18,7 +18,7 @@ struct ranking_config {
   bool use_values = true;  ///< false: similarity only (ablation)
   bool cross_task = true;  ///< false: only items that came from the querying task (ablation)
   bool enabled = true;     ///< false: no memory at all (ablation)
-  // issue 4: the state-indexed knowledge base (KernelBlaster).
+  // The state-indexed knowledge base: how a state's past actions are sampled.
   double kb_temperature = 0.5;       ///< softmax temperature over predicted speedup x confidence
   double kb_use_penalty = 0.1;       ///< score penalty per log(1 + uses): heavy use lowers the odds
   double kb_confidence_samples = 5;  ///< samples for full confidence; confidence = clamp(n / this, 0.1, 1)

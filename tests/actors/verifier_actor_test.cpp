@@ -144,7 +144,7 @@ TEST_CASE_METHOD(verifier_fixture, "an unknown task is a bad request", "[actors]
              [](caf::error& err) { CHECK(code_of(err) == errc::bad_request); });
 }
 
-// issue 6: a pool shared by the daemon's campaigns learns the tasks of a campaign that starts later.
+// A pool shared by the daemon's campaigns learns the tasks of a campaign that starts later.
 TEST_CASE_METHOD(verifier_fixture, "a pool verifies a later campaign's tasks once its catalog grows",
                  "[actors]") {
   auto other =

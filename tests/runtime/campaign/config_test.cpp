@@ -95,7 +95,7 @@ TEST_CASE("config errors name the file, the line and what is wrong", "[runtime]"
   }
 }
 
-// issue 5: the [llm] table of the openai policy.
+// The [llm] table of the openai policy.
 TEST_CASE("the openai policy's [llm] table loads endpoints, limits and budgets", "[runtime]") {
   std::string text = R"(
 [campaign]
@@ -178,7 +178,7 @@ TEST_CASE("the example configs for vLLM, Ollama and a hosted API load", "[runtim
   }
 }
 
-TEST_CASE("the memory, archive and machine keys of issue 4 load and are checked", "[runtime]") {
+TEST_CASE("the memory, archive and machine keys load and are checked", "[runtime]") {
   auto cfg = parse_campaign_config(std::string{good} + R"(
 [memory]
 kb_items = 3
