@@ -122,9 +122,12 @@ class session : public std::enable_shared_from_this<session> {
       return;
     }
     server_.slow_running = slow;
-    net::post(server_.worker, [self = shared_from_this(), r = std::move(r), keep_alive] {
+    net::post(server_.worker, [self = shared_from_this(), r = std::move(r), keep_alive]() mutable {
       auto answer = self->answer_slow(r);
-      net::post(self->server_.ioc, [self, answer = std::move(answer), keep_alive]() mutable {
+      // The session moves on, so that its last owner (and its socket) is always let go on the io
+      // thread, never here.
+      auto& ioc = self->server_.ioc;
+      net::post(ioc, [self = std::move(self), answer = std::move(answer), keep_alive]() mutable {
         self->server_.slow_running.clear();
         self->respond(std::move(answer), keep_alive);
       });
