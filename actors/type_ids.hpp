@@ -71,6 +71,8 @@ CAF_ADD_ATOM(kforge, kforge, reward_atom, "reward")
 // issue 6
 CAF_ADD_ATOM(kforge, kforge, pause_atom, "pause")
 CAF_ADD_ATOM(kforge, kforge, resume_atom, "resume")
+// A supervisor's reminder to itself that its campaign's wall-time budget may be spent.
+CAF_ADD_ATOM(kforge, kforge, wall_atom, "wall")
 
 CAF_END_TYPE_ID_BLOCK(kforge)
 

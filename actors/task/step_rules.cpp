@@ -1,5 +1,7 @@
 #include "actors/task/step_rules.hpp"
 
+#include "runtime/base/scoring.hpp"
+
 #include <algorithm>
 #include <cmath>
 
@@ -63,8 +65,7 @@ double apply_verdict(memory::task_record& task, memory::candidate_record& cand, 
   task.evaluations += 1;
   if (v.feasible)
     task.feasible += 1;
-  cand.speedup_vs_ref =
-      timed && task.reference_latency_ns > 0 ? task.reference_latency_ns / v.timing.median_ns : 0;
+  cand.speedup_vs_ref = timed ? kforge::speedup(task.reference_latency_ns, v.timing.median_ns) : 0;
 
   double reward = 0;
   if (cand.stage == "draft") {

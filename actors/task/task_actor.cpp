@@ -7,6 +7,7 @@
 #include "runtime/base/hash.hpp"
 #include "runtime/base/log.hpp"
 #include "runtime/base/rng.hpp"
+#include "runtime/base/scoring.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/stateful_actor.hpp>
@@ -167,8 +168,8 @@ void on_verdict(task_pointer self, const proposal& p, const std::string& hash, c
   c.created_ms = now_ms();
   if (!parent.empty()) {
     c.parents = {parent.front().hash};
-    if (v.is_timed() && parent.front().latency_ns > 0)
-      c.speedup_vs_parent = parent.front().latency_ns / v.timing.median_ns;
+    if (v.is_timed())
+      c.speedup_vs_parent = kforge::speedup(parent.front().latency_ns, v.timing.median_ns);
   }
   if (v.is_timed())
     c.perf_state = perf_state(*st.task, v.timing.median_ns, st.cfg.roofline);

@@ -2,7 +2,10 @@
 
 // The daemon's HTTP API as a pure function from request to response: no
 // sockets, no actors. The server (api_server.hpp) parses requests and writes
-// responses; this file decides what they say. Routes (JSON unless noted):
+// responses; this file decides what they say. api_router.cpp holds the routing
+// table, api_list_handlers.cpp / api_control_handlers.cpp / api_static_files.cpp
+// the handlers (api_handlers.hpp), api_views.cpp the JSON views. Routes (JSON
+// unless noted):
 //
 //   GET  /api/campaigns                      every campaign, stored and live
 //   GET  /api/campaigns/{c}                  one campaign: tasks, verdicts by gate, fast_p
@@ -61,7 +64,8 @@ struct live_campaign {
 };
 
 /// What the daemon offers the router. Implementations are thread-safe: the router runs on the
-/// server's io_context thread. Control only sends messages; it never waits for actors.
+/// server's io_context thread and, for slow requests (slow_request_kind), on its worker thread.
+/// Control only sends messages; it never waits for actors.
 class api_hooks {
  public:
   virtual ~api_hooks() = default;
@@ -87,6 +91,10 @@ struct api_settings {
 /// Answers one request. Never throws; store failures become 500 responses.
 [[nodiscard]] api_response handle_request(const api_request& req, const memory::store& store,
                                           api_hooks& hooks, const api_settings& settings);
+
+/// The slow work `req` starts ("snapshot" for POST /api/snapshot), or "" for a request answered
+/// at once. The server runs slow requests off its io thread, one at a time.
+[[nodiscard]] std::string slow_request_kind(const api_request& req);
 
 /// A JSON error response {"error": {"status": N, "message": M}}.
 [[nodiscard]] api_response error_response(int status, const std::string& message);

@@ -9,12 +9,14 @@
 #include <utility>  // before Asio (Boost 1.74 needs std::exchange under C++20)
 
 #include <boost/asio/dispatch.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
 #include <atomic>
+#include <exception>
 #include <optional>
 #include <thread>
 
@@ -33,9 +35,15 @@ struct api_server::impl {
   std::atomic<bool> stopped{false};
   uint16_t port = 0;
   log::logger log{"kforge.api"};
+  std::string slow_running;  // the slow work on the worker now ("" = none); io thread only
   net::io_context ioc{1};
   tcp::acceptor acceptor{ioc};
+  // Declared after ioc, so that slow jobs (holding sessions whose sockets live on ioc) are
+  // destroyed before it.
+  net::io_context worker{1};
+  net::executor_work_guard<net::io_context::executor_type> worker_guard{worker.get_executor()};
   std::thread thread;
+  std::thread worker_thread;
 
   void accept();
 };
@@ -101,7 +109,39 @@ class session : public std::enable_shared_from_this<session> {
     if (auto it = req.find(http::field::authorization); it != req.end())
       r.authorization = std::string{it->value()};
     r.body = std::move(req.body());
-    respond(server_.handler(r), req.keep_alive());
+    bool keep_alive = req.keep_alive();
+    auto slow = server_.opts.slow_work ? server_.opts.slow_work(r) : std::string{};
+    if (slow.empty()) {
+      respond(server_.handler(r), keep_alive);
+      return;
+    }
+    if (!server_.slow_running.empty()) {
+      respond(error_response(409,
+                             "a " + server_.slow_running + " is in progress; try again when it has finished"),
+              keep_alive);
+      return;
+    }
+    server_.slow_running = slow;
+    net::post(server_.worker, [self = shared_from_this(), r = std::move(r), keep_alive]() mutable {
+      auto answer = self->answer_slow(r);
+      // The session moves on, so that its last owner (and its socket) is always let go on the io
+      // thread, never here.
+      auto& ioc = self->server_.ioc;
+      net::post(ioc, [self = std::move(self), answer = std::move(answer), keep_alive]() mutable {
+        self->server_.slow_running.clear();
+        self->respond(std::move(answer), keep_alive);
+      });
+    });
+  }
+
+  // On the worker thread: touches nothing of the session but the handler.
+  api_response answer_slow(const api_request& r) {
+    try {
+      return server_.handler(r);
+    } catch (const std::exception& e) {
+      // An exception must not end the worker thread (and the process) with it.
+      return error_response(500, std::string{"internal error: "} + e.what());
+    }
   }
 
   void respond(api_response r, bool keep_alive) {
@@ -181,6 +221,7 @@ caf::expected<std::unique_ptr<api_server>> api_server::start(api_server_options 
   p->accept();
   auto* raw = p.get();
   p->thread = std::thread{[raw] { raw->ioc.run(); }};
+  p->worker_thread = std::thread{[raw] { raw->worker.run(); }};
   return std::unique_ptr<api_server>{new api_server{std::move(p)}};
 }
 
@@ -204,6 +245,11 @@ void api_server::stop() {
   });
   if (impl_->thread.joinable())
     impl_->thread.join();
+  // Queued slow jobs are dropped; one that runs finishes first (an LMDB copy cannot be cut short).
+  impl_->worker_guard.reset();
+  impl_->worker.stop();
+  if (impl_->worker_thread.joinable())
+    impl_->worker_thread.join();
 }
 
 }  // namespace kforge::runtime

@@ -1,8 +1,10 @@
 #include "runtime/api/progress_view.hpp"
 
-#include <cmath>
+#include "runtime/base/scoring.hpp"
+
 #include <cstdio>
 #include <map>
+#include <vector>
 
 namespace kforge::runtime {
 
@@ -23,8 +25,15 @@ std::string pad(std::string s, size_t width, bool left = true) {
 }
 
 double speedup(const actors::task_progress& t) {
-  return t.best_latency_ns > 0 && t.reference_latency_ns > 0 ? t.reference_latency_ns / t.best_latency_ns
-                                                             : 0.0;
+  return kforge::speedup(t.reference_latency_ns, t.best_latency_ns);
+}
+
+std::vector<double> speedups(const actors::campaign_progress& p) {
+  std::vector<double> out;
+  out.reserve(p.tasks.size());
+  for (const auto& t : p.tasks)
+    out.push_back(speedup(t));
+  return out;
 }
 
 double evals_per_second(const actors::campaign_progress& p) {
@@ -55,15 +64,8 @@ std::string format_latency(double ns) {
   return fixed(ns / 1e6, 3, " ms");
 }
 
-double geomean_speedup(const actors::campaign_progress& p) noexcept {
-  if (p.tasks.empty())
-    return 0.0;
-  double log_sum = 0;
-  for (const auto& t : p.tasks) {
-    double s = speedup(t);
-    log_sum += std::log(s > 0 ? s : 1.0);
-  }
-  return std::exp(log_sum / static_cast<double>(p.tasks.size()));
+double geomean_speedup(const actors::campaign_progress& p) {
+  return geomean_speedups(speedups(p)).over_all;
 }
 
 std::string render_live(const actors::campaign_progress& p, int width) {
@@ -118,27 +120,20 @@ std::string render_summary(const actors::campaign_progress& p) {
   if (without > 0)
     out += " (" + std::to_string(without) + " task(s) without a feasible kernel count as 1.0x)";
   out += "\n";
-  // issue 7: KernelBench's figures (from kforge's median-based speedups): fast_p = share of tasks with a
+  // KernelBench's figures (from kforge's median-based speedups): fast_p = share of tasks with a
   // correct kernel more than p times faster than the reference; the geomean over the correct ones.
-  int correct = 0;
-  int fast1 = 0;
-  int fast2 = 0;
-  double log_correct = 0;
-  for (const auto& t : p.tasks) {
-    double s = speedup(t);
-    if (s <= 0)
-      continue;
-    ++correct;
-    fast1 += s > 1.0 ? 1 : 0;
-    fast2 += s > 2.0 ? 1 : 0;
-    log_correct += std::log(s);
-  }
   if (!p.tasks.empty()) {
+    auto all = speedups(p);
+    auto means = geomean_speedups(all);
+    auto fast1 = count_faster(all, 1.0);
+    auto fast2 = count_faster(all, 2.0);
     auto n = static_cast<double>(p.tasks.size());
-    out += "fast_0 (correct) " + fixed(correct / n, 3) + ", fast_1 " + fixed(fast1 / n, 3) + ", fast_2 " +
-           fixed(fast2 / n, 3) + " (" + std::to_string(correct) + ", " + std::to_string(fast1) + ", " +
-           std::to_string(fast2) + " of " + std::to_string(p.tasks.size()) + " tasks); geomean over the correct: " +
-           (correct > 0 ? fixed(std::exp(log_correct / correct), 3, "x") : std::string{"-"}) + "\n";
+    auto share = [n](size_t k) { return fixed(static_cast<double>(k) / n, 3); };
+    out += "fast_0 (correct) " + share(means.correct) + ", fast_1 " + share(fast1) + ", fast_2 " +
+           share(fast2) + " (" + std::to_string(means.correct) + ", " + std::to_string(fast1) + ", " +
+           std::to_string(fast2) + " of " + std::to_string(p.tasks.size()) +
+           " tasks); geomean over the correct: " +
+           (means.correct > 0 ? fixed(means.over_correct, 3, "x") : std::string{"-"}) + "\n";
   }
   if (flagged > 0)
     out += std::to_string(flagged) + " task(s) marked 'review': speedups above " +

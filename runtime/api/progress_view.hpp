@@ -9,9 +9,9 @@
 
 namespace kforge::runtime {
 
-/// Geometric mean of best speedups over all tasks; a task with no timed,
-/// feasible kernel counts as 1.0 (its reference is kept).
-[[nodiscard]] double geomean_speedup(const actors::campaign_progress& p) noexcept;
+/// Geometric mean of best speedups over all tasks (kforge::geomean_speedups); a task with no
+/// timed, feasible kernel counts as 1.0 (its reference is kept).
+[[nodiscard]] double geomean_speedup(const actors::campaign_progress& p);
 
 /// The live table: per task phase, evaluations, best speedup; overall
 /// evaluations/s and verifier busy share. `width` caps line length.

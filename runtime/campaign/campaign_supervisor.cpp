@@ -3,6 +3,7 @@
 #include "runtime/base/error.hpp"
 #include "runtime/base/hash.hpp"
 #include "runtime/base/log.hpp"
+#include "runtime/campaign/supervisor_phases.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/stateful_actor.hpp>
@@ -18,8 +19,6 @@ namespace kforge::runtime {
 
 namespace {
 
-using clock_type = std::chrono::steady_clock;
-
 struct supervisor_state {
   supervisor_setup setup;
   memory::campaign_record campaign;
@@ -31,14 +30,10 @@ struct supervisor_state {
   int64_t budget = 0;
   int64_t granted = 0;  // evaluations granted in this run
   int64_t start_evaluations = 0;
-  clock_type::time_point started = clock_type::now();
+  caf::actor_clock::time_point started;  // on the actor clock, which tests drive
   actors::verifier_stats verifier;
-  std::string status = "running";
+  supervisor_phases phases;
   std::string note;
-  bool stopping = false;
-  bool user_stop = false;
-  bool closing = false;
-  bool paused = false;
   std::vector<std::pair<caf::typed_response_promise<int32_t>, int32_t>> held;  // grants asked while paused
   log::logger log{"kforge.supervisor"};
   static inline const char* name = "kforge.supervisor";
@@ -46,8 +41,20 @@ struct supervisor_state {
 
 using supervisor_pointer = supervisor_actor::stateful_pointer<supervisor_state>;
 
-double elapsed_ms(const supervisor_state& st) {
-  return std::chrono::duration<double, std::milli>(clock_type::now() - st.started).count();
+// Wall time of this run so far, by the actor clock.
+double elapsed_ms(supervisor_pointer self) {
+  return std::chrono::duration<double, std::milli>(self->clock().now() - self->state.started).count();
+}
+
+// The wall-time budget left, counting what earlier runs spent (campaign.wall_ms); 0 = spent.
+// Only meaningful with a budget (wall_minutes > 0).
+caf::timespan wall_left(supervisor_pointer self) {
+  const auto& st = self->state;
+  double left_ms = st.setup.config.wall_minutes * 60000.0 - st.campaign.wall_ms - elapsed_ms(self);
+  if (left_ms <= 0)
+    return caf::timespan{0};
+  // Rounded up, so that the reminder never comes before the budget is spent.
+  return std::chrono::ceil<caf::timespan>(std::chrono::duration<double, std::milli>{left_ms});
 }
 
 int64_t committed(const supervisor_state& st) {
@@ -57,29 +64,30 @@ int64_t committed(const supervisor_state& st) {
   return total;
 }
 
-actors::campaign_progress snapshot(const supervisor_state& st) {
+actors::campaign_progress snapshot(supervisor_pointer self) {
+  const auto& st = self->state;
   actors::campaign_progress p;
   p.campaign = st.setup.config.name;
-  p.status = st.paused && !st.stopping && st.status == "running" ? "paused" : st.status;
+  p.status = st.phases.status();
   p.store_path = st.setup.config.store_path.string();
   for (const auto& [id, t] : st.tasks)
     p.tasks.push_back(t);
   p.evaluations = committed(st);
   p.session_evaluations = p.evaluations - st.start_evaluations;
   p.budget = st.budget;
-  p.elapsed_ms = elapsed_ms(st);
+  p.elapsed_ms = elapsed_ms(self);
   p.verifier = st.verifier;
   p.note = st.note;
   p.flag_speedup = st.setup.config.verifier.flag_speedup;
   return p;
 }
 
-void stop_tasks(supervisor_pointer self, const std::string& note) {
+void stop_tasks(supervisor_pointer self, stop_reason reason) {
   auto& st = self->state;
-  if (st.stopping)
+  if (!st.phases.stop(reason))
     return;
-  st.stopping = true;
   st.waiting.clear();
+  auto note = stop_note(reason);
   if (st.note.empty())
     st.note = note;
   st.log.info("stopping campaign", {{"campaign", st.setup.config.name}, {"reason", note}});
@@ -92,7 +100,7 @@ void stop_tasks(supervisor_pointer self, const std::string& note) {
 }
 
 int32_t grant(supervisor_state& s, int32_t wanted) {
-  if (s.stopping || wanted <= 0)
+  if (s.phases.refuses_grants() || wanted <= 0)
     return 0;
   int64_t left = s.budget - s.start_evaluations - s.granted;
   auto granted = static_cast<int32_t>(std::max<int64_t>(0, std::min<int64_t>(wanted, left)));
@@ -109,33 +117,31 @@ void report_done(supervisor_pointer self) {
       .then(
           [self](actors::verifier_stats& vs) {
             self->state.verifier = std::move(vs);
-            self->send(self->state.setup.listener, done_atom_v, snapshot(self->state));
+            self->state.phases.end();
+            self->send(self->state.setup.listener, done_atom_v, snapshot(self));
             self->quit();
           },
           [self](caf::error&) {
-            self->send(self->state.setup.listener, done_atom_v, snapshot(self->state));
+            self->state.phases.end();
+            self->send(self->state.setup.listener, done_atom_v, snapshot(self));
             self->quit();
           });
 }
 
 void close_campaign(supervisor_pointer self) {
   auto& st = self->state;
-  if (st.closing)
-    return;
-  st.closing = true;
   bool all_done = true;
   for (const auto& [id, t] : st.tasks)
     if (t.phase != "done")
       all_done = false;
-  st.status = all_done ? "finished" : "stopped";
-  if (!st.user_stop && st.stopping && st.note.find("wall-time") != std::string::npos)
-    st.status = "finished";
-  self->request(st.setup.curator, caf::infinite, campaign_atom_v, st.setup.config.name, st.status,
-                elapsed_ms(st))
+  if (!st.phases.close(all_done))
+    return;
+  self->request(st.setup.curator, caf::infinite, campaign_atom_v, st.setup.config.name, st.phases.status(),
+                elapsed_ms(self))
       .then(
           [self](memory::campaign_record&) {
             auto& s = self->state;
-            s.log.info("campaign ended", {{"campaign", s.setup.config.name}, {"status", s.status}});
+            s.log.info("campaign ended", {{"campaign", s.setup.config.name}, {"status", s.phases.status()}});
             report_done(self);
           },
           [self](caf::error& err) {
@@ -153,7 +159,7 @@ void start_waiting(supervisor_pointer self) {
   auto limit = st.setup.config.max_live_tasks > 0 ? static_cast<size_t>(st.setup.config.max_live_tasks)
                                                   : std::numeric_limits<size_t>::max();
   actors::task_peers peers{self, st.setup.retriever, st.setup.llm, st.setup.verifier, st.setup.curator};
-  while (!st.stopping && !st.waiting.empty() && st.live.size() < limit) {
+  while (!st.phases.refuses_grants() && !st.waiting.empty() && st.live.size() < limit) {
     auto [id, rec] = std::move(st.waiting.front());
     st.waiting.pop_front();
     auto h = actors::spawn_task(self->system(), st.setup.tasks, id, std::move(rec), st.task_cfg, peers);
@@ -223,11 +229,27 @@ void start_tasks(supervisor_pointer self, std::vector<memory::task_record> store
     return;
   }
   start_waiting(self);
+  // A stop that came while the campaign opened starts no task, so no task's end will close it.
+  if (st.live.empty())
+    close_campaign(self);
+}
+
+// Stops the campaign if its wall-time budget is spent, else reminds itself when it will be.
+void check_wall_budget(supervisor_pointer self) {
+  auto& st = self->state;
+  if (st.setup.config.wall_minutes <= 0 || st.phases.is_closed())
+    return;
+  auto left = wall_left(self);
+  if (left <= caf::timespan{0})
+    stop_tasks(self, stop_reason::wall_budget);
+  else
+    self->delayed_send(self, left, wall_atom_v);
 }
 
 supervisor_actor::behavior_type supervisor_behavior(supervisor_pointer self, supervisor_setup setup) {
   auto& st = self->state;
   st.setup = std::move(setup);
+  st.started = self->clock().now();
   const auto& cfg = st.setup.config;
   st.budget = cfg.evaluation_budget(st.setup.tasks->size());
   self->set_down_handler([self](caf::down_msg& dm) {
@@ -253,33 +275,35 @@ supervisor_actor::behavior_type supervisor_behavior(supervisor_pointer self, sup
                             {{"campaign", rec.id}});
             s.campaign = rec;
             if (rec.status == "finished") {
-              s.status = "finished";
+              s.phases.already_finished();
               s.note = "the campaign had already finished";
               for (const auto& r : stored) {
                 s.tasks[r.task_id] = actors::progress_of(r, s.setup.config.evaluations_per_task);
               }
               s.start_evaluations = committed(s);
-              self->send(s.setup.listener, done_atom_v, snapshot(s));
+              self->send(s.setup.listener, done_atom_v, snapshot(self));
               self->quit();
               return;
             }
+            s.phases.open();
             start_tasks(self, std::move(stored));
+            check_wall_budget(self);
             self->send(self, caf::tick_atom_v);
           },
           [self](caf::error& err) {
             auto& s = self->state;
-            s.status = "failed";
+            s.phases.fail();
             s.note = "cannot open the campaign: " + describe(err);
             s.log.error("cannot open campaign",
                         {{"campaign", s.setup.config.name}, {"error", describe(err)}});
-            self->send(s.setup.listener, done_atom_v, snapshot(s));
+            self->send(s.setup.listener, done_atom_v, snapshot(self));
             self->quit();
           });
 
   return {
       [self](grant_atom, const std::string&, int32_t wanted) -> caf::result<int32_t> {
         auto& s = self->state;
-        if (s.paused && !s.stopping) {
+        if (s.phases.holds_grants()) {
           auto promise = self->make_response_promise<int32_t>();
           s.held.emplace_back(promise, wanted);
           return promise;
@@ -288,16 +312,14 @@ supervisor_actor::behavior_type supervisor_behavior(supervisor_pointer self, sup
       },
       [self](pause_atom) {
         auto& s = self->state;
-        if (s.paused || s.stopping)
+        if (!s.phases.pause())
           return;
-        s.paused = true;
         s.log.info("campaign paused", {{"campaign", s.setup.config.name}});
       },
       [self](resume_atom) {
         auto& s = self->state;
-        if (!s.paused)
+        if (!s.phases.resume())
           return;
-        s.paused = false;
         s.log.info("campaign resumed", {{"campaign", s.setup.config.name}});
         auto held = std::move(s.held);
         s.held.clear();
@@ -305,32 +327,27 @@ supervisor_actor::behavior_type supervisor_behavior(supervisor_pointer self, sup
           promise.deliver(grant(s, wanted));
       },
       [self](progress_atom, actors::task_progress& p) {
-        // issue 5: once the LLM budget is spent no task can ask again; the campaign says so.
-        if (p.stop_reason == "LLM budget spent")
-          stop_tasks(self, "LLM budget spent");
+        // Once the LLM budget is spent no task can ask again; the campaign says so.
+        if (p.stop_reason == stop_note(stop_reason::llm_budget))
+          stop_tasks(self, stop_reason::llm_budget);
         auto id = p.task_id;
         self->state.tasks[id] = std::move(p);
       },
-      [self](progress_atom) -> actors::campaign_progress { return snapshot(self->state); },
-      [self](stop_atom) {
-        self->state.user_stop = true;
-        stop_tasks(self, "stopped on request");
-      },
+      [self](progress_atom) -> actors::campaign_progress { return snapshot(self); },
+      [self](stop_atom) { stop_tasks(self, stop_reason::requested); },
+      [self](wall_atom) { check_wall_budget(self); },
       [self](caf::tick_atom) {
         auto& s = self->state;
-        if (s.closing)
+        if (s.phases.is_closed())
           return;
-        double wall_limit_ms = s.setup.config.wall_minutes * 60000.0;
-        if (wall_limit_ms > 0 && s.campaign.wall_ms + elapsed_ms(s) >= wall_limit_ms)
-          stop_tasks(self, "wall-time budget spent");
         self->request(s.setup.verifier, s.setup.tick * 4, stats_atom_v)
             .then(
                 [self](actors::verifier_stats& vs) {
                   self->state.verifier = std::move(vs);
-                  self->send(self->state.setup.listener, progress_atom_v, snapshot(self->state));
+                  self->send(self->state.setup.listener, progress_atom_v, snapshot(self));
                 },
                 [self](caf::error&) {
-                  self->send(self->state.setup.listener, progress_atom_v, snapshot(self->state));
+                  self->send(self->state.setup.listener, progress_atom_v, snapshot(self));
                 });
         self->delayed_send(self, s.setup.tick, caf::tick_atom_v);
       },

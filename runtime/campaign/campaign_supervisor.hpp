@@ -5,14 +5,18 @@
 // task, grants evaluations from the campaign budget, enforces the wall-time
 // budget, reports progress to a listener, and records how the run ended.
 //
-//   opening --(campaign loaded)--> running --(all tasks ended)--> closing --> quit
-//                                     \--(stop | wall budget)--> stopping --/
+//   starting --(campaign loaded)--> running --(all tasks ended)--> closing --> ended (quit)
+//                                     \--(stop | wall budget | LLM budget)--> stopping --/
 //   running <--(pause / resume)--> paused: grants are held, in-flight work finishes
+//
+// The phases and their transitions live in supervisor_phases.hpp. Time comes
+// from the actor clock: the wall budget is a `wall` message the supervisor
+// sends itself with delayed_send, so CAF's test coordinator drives it.
 
 #include "actors/task/task_actor.hpp"
+#include "actors/type_ids.hpp"
 #include "runtime/base/task.hpp"
 #include "runtime/campaign/config.hpp"
-#include "actors/type_ids.hpp"
 
 #include <caf/typed_actor.hpp>
 
@@ -38,8 +42,11 @@ using supervisor_actor = actors::task_owner_actor::extend<
     caf::reacts_to<pause_atom>,
     // daemon / API -> supervisor: grant evaluations again (answers the grants held while paused).
     caf::reacts_to<resume_atom>,
-    // supervisor -> itself: periodic bookkeeping (wall budget, progress).
-    caf::reacts_to<caf::tick_atom>>;
+    // supervisor -> itself: periodic bookkeeping (progress to the listener).
+    caf::reacts_to<caf::tick_atom>,
+    // supervisor -> itself (delayed_send): the wall-time budget may be spent; stops the
+    // campaign if it is, else waits for the rest.
+    caf::reacts_to<wall_atom>>;
 
 /// What a supervisor needs.
 struct supervisor_setup {
@@ -51,10 +58,10 @@ struct supervisor_setup {
   actors::curator_actor curator;
   progress_listener listener;
   std::chrono::milliseconds tick{500};
-  actors::roofline_config roofline;  ///< issue 4: the measured peaks for the performance state
+  actors::roofline_config roofline;  ///< the measured peaks for the performance state
 };
 
-/// issue 4: the order in which a campaign's tasks start: families in `family_order`
+/// The order in which a campaign's tasks start: families in `family_order`
 /// first, in that order, then the others; by task id within a family.
 [[nodiscard]] std::vector<std::string> task_start_order(const kforge::task_map& tasks,
                                                         const std::vector<std::string>& family_order);

@@ -2,9 +2,9 @@
 // temporary store and fake daemon hooks. No sockets (api_server_test has those).
 
 #include "runtime/api/api_router.hpp"
+#include "runtime/api/metrics.hpp"
 #include "runtime/daemon/daemon.hpp"
 #include "runtime/daemon/daemon_config.hpp"
-#include "runtime/api/metrics.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/temp_store.hpp"
 
@@ -371,4 +371,38 @@ TEST_CASE("the daemon config is checked with file and line", "[runtime]") {
   CHECK(runtime::is_loopback("127.0.0.1"));
   CHECK(runtime::is_loopback("::1"));
   CHECK_FALSE(runtime::is_loopback("10.0.0.1"));
+}
+
+TEST_CASE_METHOD(router_fixture, "a campaign the daemon knows before the store does is listed with zeros",
+                 "[runtime]") {
+  runtime::live_campaign l;
+  l.name = "fresh";
+  l.state = "starting";
+  l.file = "campaigns/fresh.toml";
+  l.has_progress = true;
+  l.progress.budget = 40;
+  hooks.live.push_back(l);
+  auto j = call_json("GET", "/api/campaigns", 200);
+  REQUIRE(j["campaigns"].size() == 2);
+  const auto& c = j["campaigns"][1];
+  CHECK(c["name"] == "fresh");
+  CHECK(c["state"] == "starting");
+  CHECK(c["stored_status"] == "");
+  CHECK(c["file"] == "campaigns/fresh.toml");
+  CHECK(c["budget"] == 40);
+  CHECK(c["evaluations"] == 0);
+  CHECK(c["tasks"] == 0);
+  CHECK(c["best_speedup"].empty());
+  CHECK(c["wall_ms"] == 0);
+}
+
+TEST_CASE("only a snapshot is a slow request", "[runtime]") {
+  auto kind = [](const std::string& method, const std::string& target) {
+    return runtime::slow_request_kind(runtime::api_request{method, target, "", ""});
+  };
+  CHECK(kind("POST", "/api/snapshot") == "snapshot");
+  CHECK(kind("POST", "/api/snapshot?x=1") == "snapshot");
+  CHECK(kind("GET", "/api/snapshot").empty());  // 405 at once
+  CHECK(kind("GET", "/api/campaigns").empty());
+  CHECK(kind("POST", "/api/campaigns/c1/stop").empty());
 }

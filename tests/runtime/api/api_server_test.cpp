@@ -8,6 +8,8 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <functional>
+#include <future>
 #include <thread>
 
 using namespace kforge;
@@ -30,14 +32,18 @@ struct server_fixture {
   runtime::api_settings settings;
   std::unique_ptr<runtime::api_server> server;
 
-  explicit server_fixture(const std::string& token = "") {
+  /// `before` runs in the handler ahead of the router, on whichever server thread answers.
+  explicit server_fixture(const std::string& token = "",
+                          std::function<void(const runtime::api_request&)> before = {}) {
     settings.token = token;
     settings.snapshot_dir = ts.scratch_path("snapshots");
     runtime::api_server_options opts;
     opts.port = 0;
     opts.max_body_bytes = 4096;
     opts.timeout = std::chrono::seconds{5};
-    auto started = runtime::api_server::start(opts, [this](const runtime::api_request& req) {
+    auto started = runtime::api_server::start(opts, [this, before](const runtime::api_request& req) {
+      if (before)
+        before(req);
       return runtime::handle_request(req, ts.store(), hooks, settings);
     });
     REQUIRE(started);
@@ -117,4 +123,37 @@ TEST_CASE("the server answers 200 concurrent clients", "[runtime]") {
   for (auto& t : threads)
     t.join();
   CHECK(ok.load() == clients);
+}
+
+TEST_CASE("the server answers while a snapshot runs, and takes one snapshot at a time", "[runtime]") {
+  // The first snapshot is held inside the handler until the test lets it go, so "in progress"
+  // is a latch, not a matter of timing.
+  std::promise<void> entered;
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  std::atomic<int> snapshots{0};
+  server_fixture f{"", [&](const runtime::api_request& req) {
+                     if (runtime::slow_request_kind(req) == "snapshot" && snapshots.fetch_add(1) == 0) {
+                       entered.set_value();
+                       released.wait();
+                     }
+                   }};
+  test::http_reply first;
+  std::thread client{
+      [&] { first = test::http_call(f.port(), "POST", "/api/snapshot", "{\"name\": \"held\"}"); }};
+  entered.get_future().wait();
+  // Answered on the io thread while the snapshot holds the worker (the client gives up after 10 s).
+  auto listed = test::http_call(f.port(), "GET", "/api/campaigns");
+  CHECK(listed.status == 200);
+  CHECK(listed.body == "{\"campaigns\":[]}");
+  auto busy = test::http_call(f.port(), "POST", "/api/snapshot", "{\"name\": \"second\"}");
+  CHECK(busy.status == 409);
+  CHECK(busy.body.find("a snapshot is in progress") != std::string::npos);
+  release.set_value();
+  client.join();
+  CHECK(first.status == 201);
+  CHECK(first.body.find("-held") != std::string::npos);
+  // The slot is free again once the first has answered.
+  auto again = test::http_call(f.port(), "POST", "/api/snapshot", "{\"name\": \"after\"}");
+  CHECK(again.status == 201);
 }

@@ -140,7 +140,7 @@ TEST_CASE_METHOD(campaign_fixture, "the overall evaluation budget caps the campa
 
 namespace {
 
-// issue 6: starts a campaign paused; the caller drives it with pause / resume / stop.
+// Starts a campaign paused; the caller drives it with pause / resume / stop.
 runtime::supervisor_actor start_paused(campaign_fixture& f, runtime::campaign_config camp) {
   runtime::supervisor_setup setup{std::move(camp),
                                   f.tasks,
@@ -199,4 +199,79 @@ TEST_CASE_METHOD(campaign_fixture, "stopping a paused campaign ends it stopped w
   CHECK(vlog->requests.empty());
   for (const auto& t : p.tasks)
     CHECK(t.phase != "done");
+}
+
+namespace {
+
+// Reads what the supervisor sent so far; true if the campaign has ended, its final snapshot in `out`.
+bool has_ended(campaign_fixture& f, campaign_progress& out) {
+  bool done = false;
+  bool more = true;
+  while (more)
+    f.self->receive([](progress_atom, campaign_progress&) {},
+                    [&](done_atom, campaign_progress& p) {
+                      out = std::move(p);
+                      done = true;
+                    },
+                    caf::after(std::chrono::seconds(0)) >> [&] { more = false; });
+  return done;
+}
+
+campaign_progress progress_of(campaign_fixture& f, const runtime::supervisor_actor& sup) {
+  campaign_progress out;
+  f.self->send(sup, progress_atom_v);
+  f.run();
+  f.self->receive([&](campaign_progress& p) { out = std::move(p); },
+                  caf::after(std::chrono::seconds(0)) >> [] { FAIL("no progress reply"); });
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE_METHOD(campaign_fixture, "the wall-time budget stops a campaign at its deadline, not before",
+                 "[runtime]") {
+  auto camp = config(6);
+  camp.wall_minutes = 1;
+  // Paused, the campaign does no work, so only the clock can end it.
+  auto sup = start_paused(*this, camp);
+  advance(std::chrono::milliseconds{59999});
+  run();
+  campaign_progress end;
+  REQUIRE_FALSE(has_ended(*this, end));
+  auto before = progress_of(*this, sup);
+  CHECK(before.status == "paused");
+  CHECK(before.note.empty());
+  CHECK(before.elapsed_ms == Approx(59999));
+  advance(std::chrono::milliseconds{1});
+  run();
+  REQUIRE(has_ended(*this, end));
+  CHECK(end.note == "wall-time budget spent");
+  CHECK(end.status == "finished");
+  CHECK(end.elapsed_ms == Approx(60000));
+  CHECK(end.evaluations == 0);
+  CHECK(vlog->requests.empty());
+}
+
+TEST_CASE_METHOD(campaign_fixture, "a resumed campaign counts the wall time its earlier runs spent",
+                 "[runtime]") {
+  auto camp = config(6);
+  camp.wall_minutes = 1;
+  auto first = start_paused(*this, camp);
+  advance(std::chrono::seconds{20});
+  run();
+  self->send(first, stop_atom_v);
+  run();
+  campaign_progress end;
+  REQUIRE(has_ended(*this, end));
+  CHECK(end.status == "stopped");  // 20 s of the 60 are spent and stored
+  auto second = start_paused(*this, camp);
+  advance(std::chrono::milliseconds{39999});
+  run();
+  REQUIRE_FALSE(has_ended(*this, end));
+  CHECK(progress_of(*this, second).status == "paused");
+  advance(std::chrono::milliseconds{1});
+  run();
+  REQUIRE(has_ended(*this, end));
+  CHECK(end.note == "wall-time budget spent");
+  CHECK(end.status == "finished");
 }
