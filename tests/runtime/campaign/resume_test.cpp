@@ -72,14 +72,8 @@ TEST_CASE("a campaign killed with SIGKILL resumes without losing or repeating ca
   {
     test::child_process child{{KFORGE_BINARY, "--log-level", "info", "run", config, "--no-progress"}};
     // Synchronise on the log: kill once five candidates have been verified.
-    int seen = 0;
-    while (auto line = child.read_line()) {
-      if (line->find("candidate verified") != std::string::npos && ++seen == 5)
-        break;
-    }
-    REQUIRE(seen == 5);
-    child.kill(SIGKILL);
-    CHECK(child.wait() == 128 + SIGKILL);
+    child.read_until("candidate verified", "", 5);
+    CHECK(child.stop(SIGKILL) == 128 + SIGKILL);
   }
   auto before = read_store(store_path);
   CHECK(before.campaign.status == "running");

@@ -49,25 +49,10 @@ std::string write_daemon_config(const test::temp_dir& dir) {
   return path.string();
 }
 
-// Reads lines until one contains `needle` (and `also`, if given); returns all lines read.
-std::string read_until(test::child_process& child, const std::string& needle, const std::string& also = "",
-                       int count = 1) {
-  std::string log;
-  int seen = 0;
-  while (auto line = child.read_line()) {
-    log += *line + "\n";
-    if (line->find(needle) != std::string::npos && (also.empty() || line->find(also) != std::string::npos) &&
-        ++seen == count)
-      return log;
-  }
-  FAIL("the daemon's output ended before '" << needle << "':\n" << log);
-  return log;
-}
-
 uint16_t port_of(const std::string& log) {
-  auto at = log.find("API on http://127.0.0.1:");
-  REQUIRE(at != std::string::npos);
-  return static_cast<uint16_t>(std::stoi(log.substr(at + 24)));
+  auto port = test::port_after(log, "API on http://127.0.0.1:");
+  REQUIRE(port);
+  return *port;
 }
 
 json get_json(uint16_t port, const std::string& target) {
@@ -121,13 +106,13 @@ TEST_CASE("the daemon runs a dropped-in campaign, stops on SIGTERM and resumes i
   stored before;
   {
     test::child_process daemon{argv, "-"};
-    auto port = port_of(read_until(daemon, "API on http://"));
+    auto port = port_of(daemon.read_until("API on http://"));
     CHECK(get_json(port, "/api/campaigns")["campaigns"].empty());
     // Two campaigns at once over one pool and one memory: "day" is small and shares a task with
     // "night", which brings tasks the pool does not know yet (the pool's catalog grows).
     write_campaign(dir.path() / "campaigns", "day",
                    task_glob("gelu_tanh_49999.toml") + ", " + task_glob("cumsum_rows_256x1024.toml"), 2);
-    read_until(daemon, "campaign started", "campaign=day");
+    daemon.read_until("campaign started", "campaign=day");
     write_campaign(dir.path() / "campaigns", "night",
                    task_glob("row_sum_*.toml") + ", " + task_glob("gelu_tanh_49999.toml"), per_task);
     std::string log;
@@ -160,8 +145,8 @@ TEST_CASE("the daemon runs a dropped-in campaign, stops on SIGTERM and resumes i
       out << in.rdbuf() << "# changed\n";
     }
     std::filesystem::rename(dir.path() / "night.part", dir.path() / "campaigns" / "night.toml");
-    read_until(daemon, "kforge.daemon campaign ended campaign=night status=stopped");
-    read_until(daemon, "campaign started", "campaign=night");
+    daemon.read_until("kforge.daemon campaign ended campaign=night status=stopped");
+    daemon.read_until("campaign started", "campaign=night");
     auto paused = test::http_call(port, "POST", "/api/campaigns/night/pause");
     CHECK(paused.status == 202);
     CHECK(paused.body.find("\"state\":\"paused\"") != std::string::npos);
@@ -171,7 +156,7 @@ TEST_CASE("the daemon runs a dropped-in campaign, stops on SIGTERM and resumes i
       std::ofstream{dir.path() / "broken.part"} << "[campaign]\nname = = 1\n";
       std::filesystem::rename(dir.path() / "broken.part", dir.path() / "campaigns" / "broken.toml");
     }
-    read_until(daemon, "campaign file does not load", "broken.toml");
+    daemon.read_until("campaign file does not load", "broken.toml");
     auto info = get_json(port, "/api/daemon");
     REQUIRE(info["errors"].size() == 1);
     CHECK(info["errors"][0]["message"].get<std::string>().find("broken.toml:2") != std::string::npos);
@@ -191,7 +176,7 @@ TEST_CASE("the daemon runs a dropped-in campaign, stops on SIGTERM and resumes i
     CHECK(get_json(port, "/api/campaigns/night")["state"] == "running");
 
     daemon.kill(SIGTERM);
-    auto rest = read_until(daemon, "stopped; every campaign is committed");
+    auto rest = daemon.read_until("stopped; every campaign is committed");
     INFO(rest);
     CHECK(daemon.wait() == 0);
   }
@@ -207,19 +192,19 @@ TEST_CASE("the daemon runs a dropped-in campaign, stops on SIGTERM and resumes i
   std::string log;
   {
     test::child_process daemon{argv, "-"};
-    log = read_until(daemon, "API on http://");
+    log = daemon.read_until("API on http://");
     auto port = port_of(log);
     // The stopped campaign shows what it had before anything new runs.
     auto first = get_json(port, "/api/campaigns/night");
     CHECK(first["evaluations"].get<int64_t>() >= committed);
-    log += read_until(daemon, "kforge.daemon campaign ended campaign=night status=finished");
+    log += daemon.read_until("kforge.daemon campaign ended campaign=night status=finished");
     auto c = get_json(port, "/api/campaigns/night");
     CHECK(c["state"] == "finished");
     CHECK(c["tasks_done"] == task_count);
     CHECK(c["evaluations"].get<int64_t>() <= per_task * task_count);
     CHECK(c["evaluations"].get<int64_t>() > committed);
     daemon.kill(SIGTERM);
-    read_until(daemon, "stopped; every campaign is committed");
+    daemon.read_until("stopped; every campaign is committed");
     CHECK(daemon.wait() == 0);
   }
   INFO(log);
