@@ -23,7 +23,8 @@ namespace kforge::runtime {
 namespace {
 
 // The write end of the pipe the main thread waits on: 's' for a signal, 'x' when the daemon
-// actor has quit. A signal handler may only write, so the pipe is how it wakes the main thread.
+// actor has quit normally, 'f' when it failed. A signal handler may only write, so the pipe is
+// how it wakes the main thread.
 volatile std::sig_atomic_t wake_fd = -1;
 
 void wake(char c) {
@@ -50,7 +51,7 @@ char wait_for(int fd) {
       return c;
     if (n < 0 && errno == EINTR)
       continue;
-    return 'x';  // the pipe broke: nothing more will come
+    return 'f';  // the pipe broke: nothing more will come
   }
 }
 
@@ -112,15 +113,24 @@ int run_daemon(const daemon_config& cfg) {
       lg.info("daemon started", {{"store", cfg.store.string()}, {"port", port}});
       auto daemon = spawn_daemon(sys, cfg, *store, registry);
       registry.set_daemon(caf::actor_cast<caf::actor>(daemon));
-      daemon->attach_functor([](const caf::error&) { wake('x'); });
-      if (wait_for(fds[0]) == 's') {
+      daemon->attach_functor(
+          [](const caf::error& reason) { wake(!reason || reason == caf::exit_reason::normal ? 'x' : 'f'); });
+      auto woke = wait_for(fds[0]);
+      if (woke == 's') {
         std::cout << "kforge daemon: stopping; finishing in-flight evaluations\n" << std::flush;
         caf::anon_send(daemon, stop_atom_v);
-        while (wait_for(fds[0]) != 'x') {
-        }
+        // Until the actor has quit; a second signal kills the process before that (SIG_DFL).
+        do {
+          woke = wait_for(fds[0]);
+        } while (woke == 's');
       }
       (*server)->stop();
-      std::cout << "kforge daemon: stopped; every campaign is committed\n" << std::flush;
+      if (woke == 'f') {
+        lg.error("the daemon actor failed; committed work is kept and resumes on restart");
+        rc = 1;
+      } else {
+        std::cout << "kforge daemon: stopped; every campaign is committed\n" << std::flush;
+      }
     }
   }
   std::signal(SIGINT, SIG_DFL);
