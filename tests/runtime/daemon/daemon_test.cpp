@@ -3,7 +3,7 @@
 // gracefully on SIGTERM, and on restart resumes the campaign to its end with
 // every committed candidate kept exactly once. Synchronises on log lines.
 
-#include "memory/store.hpp"
+#include "tests/support/campaign_view.hpp"
 #include "tests/support/child_process.hpp"
 #include "tests/support/http_client.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -64,36 +64,6 @@ json get_json(uint16_t port, const std::string& target) {
   return j;
 }
 
-struct stored {
-  memory::campaign_record campaign;
-  std::map<std::string, memory::candidate_record> candidates;
-  std::map<std::string, std::vector<std::string>> order;
-  std::vector<memory::task_record> tasks;
-};
-
-stored read_store(const std::filesystem::path& path) {
-  auto store = memory::store::open(path);
-  REQUIRE(store);
-  auto tx = store->read();
-  REQUIRE(tx);
-  stored s;
-  auto c = memory::get_campaign(*tx, "night");
-  REQUIRE(c);
-  s.campaign = *c;
-  auto tasks = memory::list_tasks(*tx, "night");
-  REQUIRE(tasks);
-  s.tasks = *tasks;
-  for (const auto& t : s.tasks) {
-    auto list = memory::list_candidates(*tx, "night", t.task_id);
-    REQUIRE(list);
-    for (const auto& cand : *list) {
-      s.order[t.task_id].push_back(cand.hash);
-      s.candidates[cand.hash] = cand;
-    }
-  }
-  return s;
-}
-
 }  // namespace
 
 TEST_CASE("the daemon runs a dropped-in campaign, stops on SIGTERM and resumes it after a restart",
@@ -103,7 +73,7 @@ TEST_CASE("the daemon runs a dropped-in campaign, stops on SIGTERM and resumes i
   auto config = write_daemon_config(dir);
   const std::vector<std::string> argv{KFORGE_BINARY, "--log-level",     "info",
                                       "daemon",      "--daemon-config", config};
-  stored before;
+  test::campaign_view before;
   {
     test::child_process daemon{argv, "-"};
     auto port = port_of(daemon.read_until("API on http://"));
@@ -180,7 +150,7 @@ TEST_CASE("the daemon runs a dropped-in campaign, stops on SIGTERM and resumes i
     INFO(rest);
     CHECK(daemon.wait() == 0);
   }
-  before = read_store(dir.path() / "store");
+  before = test::read_campaign(dir.path() / "store", "night");
   CHECK(before.campaign.status == "stopped");
   int64_t committed = 0;
   for (const auto& t : before.tasks)
@@ -213,7 +183,7 @@ TEST_CASE("the daemon runs a dropped-in campaign, stops on SIGTERM and resumes i
     auto needle = "cand=" + hash.substr(0, 12);
     CHECK(log.find(needle) == std::string::npos);
   }
-  auto after = read_store(dir.path() / "store");
+  auto after = test::read_campaign(dir.path() / "store", "night");
   CHECK(after.campaign.status == "finished");
   for (const auto& [hash, cand] : before.candidates) {
     REQUIRE(after.candidates.count(hash) == 1);
