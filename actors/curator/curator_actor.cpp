@@ -431,7 +431,7 @@ curator_actor::behavior_type curator_behavior(curator_pointer self, memory::stor
         if (err)
           return err;
         auto n = static_cast<int64_t>(copied.size());
-        st.log.info("memory imported", {{"from", imp.source}, {"items", n}});
+        st.log.debug("memory imported", {{"from", imp.source}, {"items", n}});
         // The retriever learns the items before the reply, so a campaign started on that
         // reply already finds them.
         if (!copied.empty())
