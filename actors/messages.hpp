@@ -7,6 +7,7 @@
 #include <caf/meta/type_name.hpp>
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -232,6 +233,31 @@ struct http_exchange {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, http_exchange& x) {
   return f(caf::meta::type_name("http_exchange"), x.status, x.body, x.retry_after, x.error, x.elapsed_ms);
+}
+
+// Writes the runtime hands to the curator, the store's only writer, before a campaign starts.
+
+/// Runtime -> curator: memory items of another store to copy into this one, once per source.
+struct memory_import {
+  std::string source;                      ///< the source store's absolute path (for the record)
+  std::string marker;                      ///< meta key that records the import ("memory_from/<hash>")
+  std::vector<memory::memory_item> items;  ///< every item of the source, values included
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, memory_import& x) {
+  return f(caf::meta::type_name("memory_import"), x.source, x.marker, x.items);
+}
+
+/// Runtime -> curator: freshly measured machine peaks of one device, as meta entries.
+struct peaks_record {
+  std::string device;
+  std::map<std::string, std::string> entries;  ///< meta key ("peak/<device>/<metric>") -> value
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, peaks_record& x) {
+  return f(caf::meta::type_name("peaks_record"), x.device, x.entries);
 }
 
 }  // namespace kforge::actors

@@ -74,6 +74,14 @@ CAF_ADD_ATOM(kforge, kforge, resume_atom, "resume")
 // A supervisor's reminder to itself that its campaign's wall-time budget may be spent.
 CAF_ADD_ATOM(kforge, kforge, wall_atom, "wall")
 
+// The curator as the only writer: imports and peaks; the daemon's timer and launches.
+CAF_ADD_TYPE_ID(kforge, (kforge::actors::memory_import))
+CAF_ADD_TYPE_ID(kforge, (kforge::actors::peaks_record))
+CAF_ADD_ATOM(kforge, kforge, import_atom, "import")
+CAF_ADD_ATOM(kforge, kforge, peaks_atom, "peaks")
+CAF_ADD_ATOM(kforge, kforge, scan_atom, "scan")
+CAF_ADD_ATOM(kforge, kforge, launch_atom, "launch")
+
 CAF_END_TYPE_ID_BLOCK(kforge)
 
 // issue 6: the verifier pool's task catalog travels only between local actors (never serialized).

@@ -233,6 +233,58 @@ void run_consolidation(curator_pointer self) {
     self->send(st.retriever, items_atom_v, std::move(changed));
 }
 
+// Copies the items of `imp` that `store` lacks, and its marker, in one write transaction.
+// Fills `copied` with what the retriever must learn; nothing when the marker is already there.
+caf::error write_import(memory::store& store, const memory_import& imp,
+                        std::vector<memory::memory_item>& copied) {
+  auto tx = store.write();
+  if (!tx)
+    return tx.error();
+  auto seen = memory::get_meta(*tx, imp.marker);
+  if (seen)
+    return caf::none;
+  if (code_of(seen.error()) != errc::not_found)
+    return seen.error();
+  for (const auto& item : imp.items) {
+    auto has = memory::get_memory(*tx, item.id);
+    if (has)
+      continue;
+    if (code_of(has.error()) != errc::not_found)
+      return has.error();
+    if (auto err = memory::put_memory(*tx, item))
+      return err;
+    copied.push_back(item);
+  }
+  if (auto err =
+          memory::put_meta(*tx, imp.marker, imp.source + " (" + std::to_string(copied.size()) + " items)"))
+    return err;
+  return tx->commit();
+}
+
+caf::error write_peaks(memory::store& store, const peaks_record& peaks) {
+  auto tx = store.write();
+  if (!tx)
+    return tx.error();
+  for (const auto& [key, value] : peaks.entries)
+    if (auto err = memory::put_meta(*tx, key, value))
+      return err;
+  return tx->commit();
+}
+
+// Runs `write` (one write transaction), growing the map and running it again on MDB_MAP_FULL.
+template <class Write>
+caf::error with_map_growth(curator_pointer self, Write write) {
+  auto& st = self->state;
+  caf::error err = write();
+  for (int32_t i = 0; code_of(err) == errc::store_map_full && i < st.cfg.map_grow_tries; ++i) {
+    st.log.warning("store map full; growing it", {{"path", st.store->path().string()}});
+    if (auto grow = st.store->grow_map(2.0))
+      return grow;
+    err = write();
+  }
+  return err;
+}
+
 void flush(curator_pointer self) {
   auto& st = self->state;
   st.flush_scheduled = false;
@@ -368,6 +420,29 @@ curator_actor::behavior_type curator_behavior(curator_pointer self, memory::stor
         auto promise = self->make_response_promise<int64_t>();
         enqueue(self, pending_event{std::move(rec), promise});
         return promise;
+      },
+      [self](import_atom, const memory_import& imp) -> caf::result<int64_t> {
+        auto& st = self->state;
+        std::vector<memory::memory_item> copied;
+        auto err = with_map_growth(self, [&] {
+          copied.clear();
+          return write_import(*st.store, imp, copied);
+        });
+        if (err)
+          return err;
+        auto n = static_cast<int64_t>(copied.size());
+        st.log.debug("memory imported", {{"from", imp.source}, {"items", n}});
+        // The retriever learns the items before the reply, so a campaign started on that
+        // reply already finds them.
+        if (!copied.empty())
+          self->send(st.retriever, items_atom_v, std::move(copied));
+        return n;
+      },
+      [self](peaks_atom, const peaks_record& peaks) -> caf::result<int64_t> {
+        auto& st = self->state;
+        if (auto err = with_map_growth(self, [&] { return write_peaks(*st.store, peaks); }))
+          return err;
+        return static_cast<int64_t>(peaks.entries.size());
       },
       [self](caf::flush_atom) { flush(self); },
   };

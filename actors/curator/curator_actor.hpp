@@ -4,8 +4,8 @@
 #include "actors/curator/memory_rules.hpp"
 #include "actors/messages.hpp"
 #include "actors/retriever/retriever_actor.hpp"
-#include "memory/records.hpp"
 #include "actors/type_ids.hpp"
+#include "memory/records.hpp"
 
 #include <caf/typed_actor.hpp>
 
@@ -42,6 +42,14 @@ using curator_actor = caf::typed_actor<
     caf::replies_to<record_atom, memory::task_record>::with<int64_t>,
     // LLM proxy -> curator (issue 5): record one LLM call (key = request hash). Replies like the above.
     caf::replies_to<record_atom, memory::llm_call_record>::with<int64_t>,
+    // runtime -> curator: copy another store's memory items into this one, once per source
+    // (`marker` records it). Items already stored keep their values; the retriever learns the
+    // copied ones before the reply. Replies with the number copied (0 when the source was
+    // imported before). Errors: errc::store_*.
+    caf::replies_to<import_atom, memory_import>::with<int64_t>,
+    // runtime -> curator: cache freshly measured machine peaks in the meta table. Replies with
+    // the number of entries written. Errors: errc::store_*.
+    caf::replies_to<peaks_atom, peaks_record>::with<int64_t>,
     // curator -> itself: commit what has accumulated.
     caf::reacts_to<caf::flush_atom>>;
 

@@ -21,7 +21,7 @@ std::string meta_key(const std::string& device, const char* metric) {
 }
 
 // The cached peaks, if their signature matches this machine's.
-caf::expected<std::optional<hardware::machine_peaks>> cached_peaks(memory::store& store,
+caf::expected<std::optional<hardware::machine_peaks>> cached_peaks(const memory::store& store,
                                                                    const std::string& device,
                                                                    const std::string& signature) {
   auto tx = store.read();
@@ -49,15 +49,15 @@ caf::expected<std::optional<hardware::machine_peaks>> cached_peaks(memory::store
   return std::optional<hardware::machine_peaks>{std::move(p)};
 }
 
-caf::error store_peaks(memory::store& store, const std::string& device, const hardware::machine_peaks& p,
-                       const std::string& perf) {
-  auto tx = store.write();
-  if (!tx)
-    return tx.error();
+// The meta entries that cache `p` for `device`; the curator writes them.
+actors::peaks_record peaks_entries(const std::string& device, const hardware::machine_peaks& p,
+                                   const std::string& perf) {
   char buf[64];
   std::snprintf(buf, sizeof(buf), "%.6g", p.gflops);
   char ms[64];
   std::snprintf(ms, sizeof(ms), "%.1f", p.measure_ms);
+  actors::peaks_record rec;
+  rec.device = device;
   for (const auto& [metric, value] : std::vector<std::pair<const char*, std::string>>{
            {"gflops", buf},
            {"bandwidth", hardware::encode_bandwidth(p.bandwidth)},
@@ -65,9 +65,8 @@ caf::error store_peaks(memory::store& store, const std::string& device, const ha
            {"measured_ms", ms},
            {"isa", p.isa},
            {"perf", perf}})
-    if (auto err = memory::put_meta(*tx, meta_key(device, metric), value))
-      return err;
-  return tx->commit();
+    rec.entries[meta_key(device, metric)] = value;
+  return rec;
 }
 
 std::string describe_peaks(const hardware::machine_peaks& p) {
@@ -87,8 +86,11 @@ std::string describe_peaks(const hardware::machine_peaks& p) {
 
 }  // namespace
 
-caf::expected<actors::roofline_config> prepare_roofline(memory::store& store, const campaign_config& cfg,
-                                                        bool remeasure, std::string& note) {
+caf::expected<actors::roofline_config> prepare_roofline(const memory::store& store,
+                                                        const campaign_config& cfg, bool remeasure,
+                                                        std::string& note,
+                                                        std::optional<actors::peaks_record>& fresh) {
+  fresh.reset();
   const auto& mc = cfg.machine;
   actors::roofline_config roof;
   roof.latency_floor_ns = mc.latency_floor_us * 1000.0;
@@ -146,8 +148,7 @@ caf::expected<actors::roofline_config> prepare_roofline(memory::store& store, co
     auto measured = hardware::measure_peaks(opts);
     if (!measured)
       return measured.error();
-    if (auto err = store_peaks(store, device, *measured, perf.reason))
-      return err;
+    fresh = peaks_entries(device, *measured, perf.reason);
     peaks = std::move(*measured);
     char ms[32];
     std::snprintf(ms, sizeof(ms), "%.0f ms", peaks->measure_ms);
@@ -162,53 +163,35 @@ caf::expected<actors::roofline_config> prepare_roofline(memory::store& store, co
   return roof;
 }
 
-caf::expected<int64_t> import_memory(memory::store& store, const std::filesystem::path& from) {
+caf::expected<std::optional<actors::memory_import>> read_memory_source(const memory::store& store,
+                                                                       const std::filesystem::path& from) {
   if (!std::filesystem::exists(from / "data.mdb"))
     return make_error(errc::bad_config, "memory from " + from.string() + ": no store there (no data.mdb)");
-  auto marker = "memory_from/" + sha256_hex(std::filesystem::absolute(from).lexically_normal().string());
+  auto source_path = std::filesystem::absolute(from).lexically_normal().string();
+  actors::memory_import imp;
+  imp.source = std::filesystem::absolute(from).string();
+  imp.marker = "memory_from/" + sha256_hex(source_path);
   {
     auto tx = store.read();
     if (!tx)
       return tx.error();
-    auto seen = memory::get_meta(*tx, marker);
+    auto seen = memory::get_meta(*tx, imp.marker);
     if (seen)
-      return int64_t{0};
+      return std::optional<actors::memory_import>{};
     if (code_of(seen.error()) != errc::not_found)
       return seen.error();
   }
-  std::vector<memory::memory_item> items;
-  {
-    auto source = memory::store::open(from);
-    if (!source)
-      return source.error();
-    auto tx = source->read();
-    if (!tx)
-      return tx.error();
-    auto list = memory::list_memory(*tx);
-    if (!list)
-      return list.error();
-    items = std::move(*list);
-  }
-  auto tx = store.write();
+  auto source = memory::store::open(from);
+  if (!source)
+    return source.error();
+  auto tx = source->read();
   if (!tx)
     return tx.error();
-  int64_t copied = 0;
-  for (const auto& item : items) {
-    auto has = memory::get_memory(*tx, item.id);
-    if (has)
-      continue;
-    if (code_of(has.error()) != errc::not_found)
-      return has.error();
-    if (auto err = memory::put_memory(*tx, item))
-      return err;
-    ++copied;
-  }
-  if (auto err = memory::put_meta(
-          *tx, marker, std::filesystem::absolute(from).string() + " (" + std::to_string(copied) + " items)"))
-    return err;
-  if (auto err = tx->commit())
-    return err;
-  return copied;
+  auto list = memory::list_memory(*tx);
+  if (!list)
+    return list.error();
+  imp.items = std::move(*list);
+  return std::optional<actors::memory_import>{std::move(imp)};
 }
 
 }  // namespace kforge::runtime

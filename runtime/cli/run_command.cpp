@@ -1,20 +1,14 @@
-#include "runtime/campaign/backends.hpp"
-#include "runtime/campaign/campaign_setup.hpp"
-#include "runtime/campaign/campaign_supervisor.hpp"
 #include "runtime/cli/commands.hpp"
-#include "runtime/base/log.hpp"
-#include "runtime/campaign/machine_roofline.hpp"
-#include "runtime/api/progress_view.hpp"
-#include "actors/system_config.hpp"
-#include "hardware/tasks/task_loader.hpp"
 
 #include "actors/curator/curator_actor.hpp"
-#include "actors/llm_proxy/llm_proxy_actor.hpp"
-#include "actors/llm_proxy/prompt_builder.hpp"
 #include "actors/retriever/retriever_actor.hpp"
-#include "actors/verifier/verifier_actor.hpp"
-#include "actors/verifier/verifier_router.hpp"
+#include "actors/system_config.hpp"
 #include "memory/store.hpp"
+#include "runtime/api/progress_view.hpp"
+#include "runtime/base/log.hpp"
+#include "runtime/campaign/campaign_launch.hpp"
+#include "runtime/campaign/campaign_setup.hpp"
+#include "runtime/campaign/campaign_supervisor.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/scoped_actor.hpp>
@@ -72,17 +66,23 @@ class progress_printer {
   double last_ms_ = -1;
 };
 
-int run_campaign(const campaign_config& cfg, const run_options& opts) {
-  log::logger lg{"kforge.run"};
-  auto task_list = hardware::load_tasks(cfg.file.parent_path(), cfg.tasks);
-  if (!task_list) {
-    std::cerr << "kforge: " << describe(task_list.error()) << '\n';
-    return 2;
+// The exit code and message of a launch that failed at `step`.
+int launch_failed(launch_step step, const caf::error& err) {
+  if (step == launch_step::roofline) {
+    std::cerr << "kforge: cannot obtain the machine peaks: " << describe(err) << '\n';
+    return 1;
   }
-  auto tasks = std::make_shared<kforge::task_map>();
-  for (auto& t : *task_list) {
-    auto id = t.id;
-    tasks->emplace(std::move(id), std::move(t));
+  std::cerr << "kforge: " << describe(err) << '\n';
+  if (step == launch_step::memory_import)
+    return code_of(err) == errc::bad_config ? 2 : 1;
+  return 2;
+}
+
+int run_campaign(const campaign_config& cfg, const run_options& opts) {
+  auto tasks = load_campaign_tasks(cfg);
+  if (!tasks) {
+    std::cerr << "kforge: " << describe(tasks.error()) << '\n';
+    return 2;
   }
   memory::env_options env_opts;
   env_opts.map_size_bytes = static_cast<size_t>(cfg.store_map_mib) * 1024 * 1024;
@@ -92,43 +92,6 @@ int run_campaign(const campaign_config& cfg, const run_options& opts) {
               << '\n';
     return 1;
   }
-  if (!cfg.memory.from.empty()) {
-    auto imported = import_memory(*store, cfg.memory.from);
-    if (!imported) {
-      std::cerr << "kforge: " << describe(imported.error()) << '\n';
-      return code_of(imported.error()) == errc::bad_config ? 2 : 1;
-    }
-    std::cout << "kforge: memory from " << cfg.memory.from.string() << ": " << *imported
-              << " items imported\n";
-  }
-  std::string roof_note;
-  auto roofline = prepare_roofline(*store, cfg, opts.measure_peaks, roof_note);
-  if (!roofline) {
-    std::cerr << "kforge: cannot obtain the machine peaks: " << describe(roofline.error()) << '\n';
-    return 1;
-  }
-  std::cout << "kforge: " << roof_note << '\n';
-  auto work_dir =
-      cfg.verifier.work_dir.empty() ? cfg.store_path / "work" : std::filesystem::path{cfg.verifier.work_dir};
-  auto backends = make_backends(cfg, work_dir);  // issue 7: one per GPU with device "cuda:all"
-  if (!backends) {
-    std::cerr << "kforge: " << describe(backends.error()) << '\n';
-    return 2;
-  }
-
-  // The LLM proxy's settings (for openai: its prompt templates; an error names file:line:column).
-  auto lcfg = llm_proxy_config_of(cfg, *store);
-  if (!lcfg) {
-    std::cerr << "kforge: " << describe(lcfg.error()) << '\n';
-    return 2;
-  }
-
-  std::cout << "kforge: campaign " << cfg.name << ", " << tasks->size() << " tasks, store "
-            << cfg.store_path.string() << '\n'
-            << std::flush;
-  interrupted = 0;
-  std::signal(SIGINT, on_signal);
-  std::signal(SIGTERM, on_signal);
 
   actors::campaign_progress final_progress;
   {
@@ -136,28 +99,37 @@ int run_campaign(const campaign_config& cfg, const run_options& opts) {
     caf::actor_system sys{sys_cfg};
     auto retriever = actors::spawn_retriever(sys, *store, ranking_of(cfg));
     auto curator = actors::spawn_curator(sys, *store, retriever, curator_config_of(cfg), true);
-    // A copy: a handle kept outside this scope would keep the curator alive past the actor system.
-    auto proxy_cfg = *lcfg;
-    proxy_cfg.curator = curator;
-    auto llm = actors::spawn_llm_proxy(sys, tasks, std::move(proxy_cfg));
-    auto vcfg = verifier_config_of(cfg);
-    // One verifier pool per device; several (one per GPU) behind a router that deals out the tasks.
-    std::vector<actors::verifier_actor> pools;
-    for (const auto& b : *backends)
-      pools.push_back(actors::spawn_verifier(sys, b, tasks, vcfg, &*store));
-    auto verifier = pools.size() == 1 ? pools.front() : actors::spawn_verifier_router(sys, pools, tasks);
-
     caf::scoped_actor self{sys};
-    supervisor_setup setup{cfg,
-                           tasks,
-                           retriever,
-                           llm,
-                           verifier,
-                           curator,
-                           caf::actor_cast<progress_listener>(caf::actor{self}),
-                           std::chrono::milliseconds{500},
-                           *roofline};
-    auto supervisor = spawn_supervisor(sys, std::move(setup));
+    // Handles kept past this scope would keep the actors alive past the actor system.
+    auto stop_memory = [&] {
+      self->send_exit(retriever, caf::exit_reason::user_shutdown);
+      self->send_exit(curator, caf::exit_reason::user_shutdown);
+    };
+    prepare_options popts;
+    popts.remeasure_peaks = opts.measure_peaks;
+    launch_step failed = launch_step::memory_import;
+    auto prep = prepare_campaign(sys, *store, cfg, *tasks, curator, popts, failed);
+    if (!prep) {
+      stop_memory();
+      return launch_failed(failed, prep.error());
+    }
+    if (!cfg.memory.from.empty())
+      std::cout << "kforge: memory from " << cfg.memory.from.string() << ": " << prep->imported
+                << " items imported\n";
+    std::cout << "kforge: " << prep->roofline_note << '\n';
+    std::cout << "kforge: campaign " << cfg.name << ", " << prep->tasks->size() << " tasks, store "
+              << cfg.store_path.string() << '\n'
+              << std::flush;
+    interrupted = 0;
+    std::signal(SIGINT, on_signal);
+    std::signal(SIGTERM, on_signal);
+
+    auto verifier = spawn_verifier_pools(sys, prep->backends, prep->tasks, cfg, *store);
+    auto launched =
+        spawn_campaign(sys, std::move(*prep), {retriever, curator, verifier},
+                       caf::actor_cast<progress_listener>(caf::actor{self}), std::chrono::milliseconds{500});
+    auto supervisor = launched.supervisor;
+    auto llm = launched.llm;
     progress_printer printer{opts.progress};
     bool done = false;
     bool stop_sent = false;
@@ -178,9 +150,8 @@ int run_campaign(const campaign_config& cfg, const run_options& opts) {
               });
     }
     self->send(verifier, drain_atom_v);
-    self->send_exit(retriever, caf::exit_reason::user_shutdown);
-    self->send_exit(curator, caf::exit_reason::user_shutdown);
     self->send_exit(llm, caf::exit_reason::user_shutdown);
+    stop_memory();
   }
   std::signal(SIGINT, SIG_DFL);
   std::signal(SIGTERM, SIG_DFL);

@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
 #include <stdexcept>
 
@@ -69,6 +70,30 @@ std::optional<std::string> child_process::read_line() {
   }
 }
 
+std::string child_process::read_until(const std::string& needle, const std::string& also, int count) {
+  std::string log;
+  int seen = 0;
+  while (auto line = read_line()) {
+    log += *line + "\n";
+    if (line->find(needle) != std::string::npos && (also.empty() || line->find(also) != std::string::npos) &&
+        ++seen == count)
+      return log;
+  }
+  throw std::runtime_error("the child's output ended before '" + needle + "':\n" + log);
+}
+
+std::string child_process::read_to_end() {
+  std::string log;
+  while (auto line = read_line())
+    log += *line + "\n";
+  return log;
+}
+
+int child_process::stop(int sig) {
+  kill(sig);
+  return wait();
+}
+
 void child_process::kill(int sig) {
   if (pid_ > 0)
     ::kill(pid_, sig);
@@ -88,11 +113,23 @@ int child_process::wait() {
   return -1;
 }
 
+std::optional<uint16_t> port_after(const std::string& text, const std::string& prefix) {
+  auto at = text.find(prefix);
+  if (at == std::string::npos)
+    return std::nullopt;
+  uint32_t port = 0;
+  size_t digits = 0;
+  for (auto i = at + prefix.size(); i < text.size() && std::isdigit(static_cast<unsigned char>(text[i])) != 0;
+       ++i, ++digits)
+    port = port * 10 + static_cast<uint32_t>(text[i] - '0');
+  if (digits == 0 || digits > 5 || port > 65535)
+    return std::nullopt;
+  return static_cast<uint16_t>(port);
+}
+
 int run_to_end(const std::vector<std::string>& argv, std::string& output) {
   child_process child{argv, "-"};
-  output.clear();
-  while (auto line = child.read_line())
-    output += *line + "\n";
+  output = child.read_to_end();
   return child.wait();
 }
 

@@ -5,6 +5,7 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -23,8 +24,19 @@ class child_process {
   /// Next stderr line, or nullopt at end of file.
   [[nodiscard]] std::optional<std::string> read_line();
 
+  /// Reads lines until one contains `needle` (and `also`, if not empty) for the `count`th time;
+  /// returns every line read, each ending in a newline. Throws std::runtime_error holding
+  /// those lines when the output ends first (a test then fails, showing them).
+  std::string read_until(const std::string& needle, const std::string& also = "", int count = 1);
+
+  /// Reads every line up to the end of the output; returns them, each ending in a newline.
+  std::string read_to_end();
+
   /// Sends `sig` to the child.
   void kill(int sig);
+
+  /// Sends `sig`, then waits for the child; returns like wait().
+  int stop(int sig);
 
   /// Waits for the child; returns its exit code, or 128 + signal.
   int wait();
@@ -34,6 +46,10 @@ class child_process {
   int err_fd_ = -1;
   std::string buffer_;
 };
+
+/// The TCP port written right after `prefix` in `text` (e.g. the daemon's "API on
+/// http://127.0.0.1:"), or nullopt if `prefix` is absent or no port follows.
+[[nodiscard]] std::optional<uint16_t> port_after(const std::string& text, const std::string& prefix);
 
 /// Runs `argv` to completion; returns the exit code and everything it printed on stdout and stderr.
 [[nodiscard]] int run_to_end(const std::vector<std::string>& argv, std::string& output);

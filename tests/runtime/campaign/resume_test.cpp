@@ -2,7 +2,7 @@
 // mid-run, then run again to the end; the store must hold every committed
 // candidate exactly once and respect the budgets.
 
-#include "memory/store.hpp"
+#include "tests/support/campaign_view.hpp"
 #include "tests/support/child_process.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -32,36 +32,6 @@ std::string write_config(const test::temp_dir& dir) {
   return path.string();
 }
 
-struct store_view {
-  std::map<std::string, memory::candidate_record> candidates;  // by hash
-  std::vector<memory::task_record> tasks;
-  memory::campaign_record campaign;
-  std::map<std::string, std::vector<std::string>> order;  // task -> hashes in seq order
-};
-
-store_view read_store(const std::filesystem::path& path) {
-  auto store = memory::store::open(path);
-  REQUIRE(store);
-  auto tx = store->read();
-  REQUIRE(tx);
-  store_view view;
-  auto campaign = memory::get_campaign(*tx, "resume");
-  REQUIRE(campaign);
-  view.campaign = *campaign;
-  auto tasks = memory::list_tasks(*tx, "resume");
-  REQUIRE(tasks);
-  view.tasks = *tasks;
-  for (const auto& t : view.tasks) {
-    auto list = memory::list_candidates(*tx, "resume", t.task_id);
-    REQUIRE(list);
-    for (const auto& c : *list) {
-      view.order[t.task_id].push_back(c.hash);
-      view.candidates[c.hash] = c;
-    }
-  }
-  return view;
-}
-
 }  // namespace
 
 TEST_CASE("a campaign killed with SIGKILL resumes without losing or repeating candidates", "[runtime]") {
@@ -72,16 +42,10 @@ TEST_CASE("a campaign killed with SIGKILL resumes without losing or repeating ca
   {
     test::child_process child{{KFORGE_BINARY, "--log-level", "info", "run", config, "--no-progress"}};
     // Synchronise on the log: kill once five candidates have been verified.
-    int seen = 0;
-    while (auto line = child.read_line()) {
-      if (line->find("candidate verified") != std::string::npos && ++seen == 5)
-        break;
-    }
-    REQUIRE(seen == 5);
-    child.kill(SIGKILL);
-    CHECK(child.wait() == 128 + SIGKILL);
+    child.read_until("candidate verified", "", 5);
+    CHECK(child.stop(SIGKILL) == 128 + SIGKILL);
   }
-  auto before = read_store(store_path);
+  auto before = test::read_campaign(store_path, "resume");
   CHECK(before.campaign.status == "running");
   CHECK(before.candidates.size() >= 1);  // commits trail verdicts; at least the first groups are in
 
@@ -101,7 +65,7 @@ TEST_CASE("a campaign killed with SIGKILL resumes without losing or repeating ca
     }
     CHECK(child.wait() == 0);
   }
-  auto after = read_store(store_path);
+  auto after = test::read_campaign(store_path, "resume");
   INFO(log);
   CHECK(after.campaign.status == "finished");
 

@@ -3,7 +3,7 @@
 // gracefully on SIGTERM, and on restart resumes the campaign to its end with
 // every committed candidate kept exactly once. Synchronises on log lines.
 
-#include "memory/store.hpp"
+#include "tests/support/campaign_view.hpp"
 #include "tests/support/child_process.hpp"
 #include "tests/support/http_client.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -49,25 +49,10 @@ std::string write_daemon_config(const test::temp_dir& dir) {
   return path.string();
 }
 
-// Reads lines until one contains `needle` (and `also`, if given); returns all lines read.
-std::string read_until(test::child_process& child, const std::string& needle, const std::string& also = "",
-                       int count = 1) {
-  std::string log;
-  int seen = 0;
-  while (auto line = child.read_line()) {
-    log += *line + "\n";
-    if (line->find(needle) != std::string::npos && (also.empty() || line->find(also) != std::string::npos) &&
-        ++seen == count)
-      return log;
-  }
-  FAIL("the daemon's output ended before '" << needle << "':\n" << log);
-  return log;
-}
-
 uint16_t port_of(const std::string& log) {
-  auto at = log.find("API on http://127.0.0.1:");
-  REQUIRE(at != std::string::npos);
-  return static_cast<uint16_t>(std::stoi(log.substr(at + 24)));
+  auto port = test::port_after(log, "API on http://127.0.0.1:");
+  REQUIRE(port);
+  return *port;
 }
 
 json get_json(uint16_t port, const std::string& target) {
@@ -79,36 +64,6 @@ json get_json(uint16_t port, const std::string& target) {
   return j;
 }
 
-struct stored {
-  memory::campaign_record campaign;
-  std::map<std::string, memory::candidate_record> candidates;
-  std::map<std::string, std::vector<std::string>> order;
-  std::vector<memory::task_record> tasks;
-};
-
-stored read_store(const std::filesystem::path& path) {
-  auto store = memory::store::open(path);
-  REQUIRE(store);
-  auto tx = store->read();
-  REQUIRE(tx);
-  stored s;
-  auto c = memory::get_campaign(*tx, "night");
-  REQUIRE(c);
-  s.campaign = *c;
-  auto tasks = memory::list_tasks(*tx, "night");
-  REQUIRE(tasks);
-  s.tasks = *tasks;
-  for (const auto& t : s.tasks) {
-    auto list = memory::list_candidates(*tx, "night", t.task_id);
-    REQUIRE(list);
-    for (const auto& cand : *list) {
-      s.order[t.task_id].push_back(cand.hash);
-      s.candidates[cand.hash] = cand;
-    }
-  }
-  return s;
-}
-
 }  // namespace
 
 TEST_CASE("the daemon runs a dropped-in campaign, stops on SIGTERM and resumes it after a restart",
@@ -118,16 +73,16 @@ TEST_CASE("the daemon runs a dropped-in campaign, stops on SIGTERM and resumes i
   auto config = write_daemon_config(dir);
   const std::vector<std::string> argv{KFORGE_BINARY, "--log-level",     "info",
                                       "daemon",      "--daemon-config", config};
-  stored before;
+  test::campaign_view before;
   {
     test::child_process daemon{argv, "-"};
-    auto port = port_of(read_until(daemon, "API on http://"));
+    auto port = port_of(daemon.read_until("API on http://"));
     CHECK(get_json(port, "/api/campaigns")["campaigns"].empty());
     // Two campaigns at once over one pool and one memory: "day" is small and shares a task with
     // "night", which brings tasks the pool does not know yet (the pool's catalog grows).
     write_campaign(dir.path() / "campaigns", "day",
                    task_glob("gelu_tanh_49999.toml") + ", " + task_glob("cumsum_rows_256x1024.toml"), 2);
-    read_until(daemon, "campaign started", "campaign=day");
+    daemon.read_until("campaign started", "campaign=day");
     write_campaign(dir.path() / "campaigns", "night",
                    task_glob("row_sum_*.toml") + ", " + task_glob("gelu_tanh_49999.toml"), per_task);
     std::string log;
@@ -160,8 +115,8 @@ TEST_CASE("the daemon runs a dropped-in campaign, stops on SIGTERM and resumes i
       out << in.rdbuf() << "# changed\n";
     }
     std::filesystem::rename(dir.path() / "night.part", dir.path() / "campaigns" / "night.toml");
-    read_until(daemon, "kforge.daemon campaign ended campaign=night status=stopped");
-    read_until(daemon, "campaign started", "campaign=night");
+    daemon.read_until("kforge.daemon campaign ended campaign=night status=stopped");
+    daemon.read_until("campaign started", "campaign=night");
     auto paused = test::http_call(port, "POST", "/api/campaigns/night/pause");
     CHECK(paused.status == 202);
     CHECK(paused.body.find("\"state\":\"paused\"") != std::string::npos);
@@ -171,7 +126,7 @@ TEST_CASE("the daemon runs a dropped-in campaign, stops on SIGTERM and resumes i
       std::ofstream{dir.path() / "broken.part"} << "[campaign]\nname = = 1\n";
       std::filesystem::rename(dir.path() / "broken.part", dir.path() / "campaigns" / "broken.toml");
     }
-    read_until(daemon, "campaign file does not load", "broken.toml");
+    daemon.read_until("campaign file does not load", "broken.toml");
     auto info = get_json(port, "/api/daemon");
     REQUIRE(info["errors"].size() == 1);
     CHECK(info["errors"][0]["message"].get<std::string>().find("broken.toml:2") != std::string::npos);
@@ -191,11 +146,11 @@ TEST_CASE("the daemon runs a dropped-in campaign, stops on SIGTERM and resumes i
     CHECK(get_json(port, "/api/campaigns/night")["state"] == "running");
 
     daemon.kill(SIGTERM);
-    auto rest = read_until(daemon, "stopped; every campaign is committed");
+    auto rest = daemon.read_until("stopped; every campaign is committed");
     INFO(rest);
     CHECK(daemon.wait() == 0);
   }
-  before = read_store(dir.path() / "store");
+  before = test::read_campaign(dir.path() / "store", "night");
   CHECK(before.campaign.status == "stopped");
   int64_t committed = 0;
   for (const auto& t : before.tasks)
@@ -207,19 +162,19 @@ TEST_CASE("the daemon runs a dropped-in campaign, stops on SIGTERM and resumes i
   std::string log;
   {
     test::child_process daemon{argv, "-"};
-    log = read_until(daemon, "API on http://");
+    log = daemon.read_until("API on http://");
     auto port = port_of(log);
     // The stopped campaign shows what it had before anything new runs.
     auto first = get_json(port, "/api/campaigns/night");
     CHECK(first["evaluations"].get<int64_t>() >= committed);
-    log += read_until(daemon, "kforge.daemon campaign ended campaign=night status=finished");
+    log += daemon.read_until("kforge.daemon campaign ended campaign=night status=finished");
     auto c = get_json(port, "/api/campaigns/night");
     CHECK(c["state"] == "finished");
     CHECK(c["tasks_done"] == task_count);
     CHECK(c["evaluations"].get<int64_t>() <= per_task * task_count);
     CHECK(c["evaluations"].get<int64_t>() > committed);
     daemon.kill(SIGTERM);
-    read_until(daemon, "stopped; every campaign is committed");
+    daemon.read_until("stopped; every campaign is committed");
     CHECK(daemon.wait() == 0);
   }
   INFO(log);
@@ -228,7 +183,7 @@ TEST_CASE("the daemon runs a dropped-in campaign, stops on SIGTERM and resumes i
     auto needle = "cand=" + hash.substr(0, 12);
     CHECK(log.find(needle) == std::string::npos);
   }
-  auto after = read_store(dir.path() / "store");
+  auto after = test::read_campaign(dir.path() / "store", "night");
   CHECK(after.campaign.status == "finished");
   for (const auto& [hash, cand] : before.candidates) {
     REQUIRE(after.candidates.count(hash) == 1);

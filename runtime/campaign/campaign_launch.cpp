@@ -1,0 +1,119 @@
+#include "runtime/campaign/campaign_launch.hpp"
+
+#include "actors/verifier/verifier_router.hpp"
+#include "hardware/tasks/task_loader.hpp"
+#include "runtime/campaign/backends.hpp"
+#include "runtime/campaign/campaign_setup.hpp"
+#include "runtime/campaign/machine_roofline.hpp"
+
+#include <caf/scoped_actor.hpp>
+
+#include <optional>
+#include <utility>
+
+namespace kforge::runtime {
+
+namespace {
+
+// Asks the curator and waits for its reply: the caller's thread may block (see prepare_campaign).
+template <class... Ts>
+caf::expected<int64_t> ask_curator(caf::actor_system& sys, const actors::curator_actor& curator, Ts&&... xs) {
+  caf::scoped_actor self{sys};
+  caf::expected<int64_t> out{int64_t{0}};
+  self->request(curator, caf::infinite, std::forward<Ts>(xs)...)
+      .receive([&](int64_t n) { out = n; }, [&](caf::error& err) { out = std::move(err); });
+  return out;
+}
+
+}  // namespace
+
+caf::expected<std::shared_ptr<const kforge::task_map>> load_campaign_tasks(const campaign_config& cfg) {
+  auto task_list = hardware::load_tasks(cfg.file.parent_path(), cfg.tasks);
+  if (!task_list)
+    return std::move(task_list.error());
+  auto tasks = std::make_shared<kforge::task_map>();
+  for (auto& t : *task_list) {
+    auto id = t.id;
+    tasks->emplace(std::move(id), std::move(t));
+  }
+  return std::shared_ptr<const kforge::task_map>{std::move(tasks)};
+}
+
+caf::expected<campaign_prep> prepare_campaign(caf::actor_system& sys, memory::store& store,
+                                              campaign_config cfg,
+                                              std::shared_ptr<const kforge::task_map> tasks,
+                                              const actors::curator_actor& curator,
+                                              const prepare_options& opts, launch_step& failed) {
+  campaign_prep prep;
+  prep.tasks = std::move(tasks);
+
+  // Warm from another store's memory, once per source; the curator writes it and tells the
+  // retriever, so campaigns already running see the items at once.
+  failed = launch_step::memory_import;
+  if (!cfg.memory.from.empty()) {
+    auto source = read_memory_source(store, cfg.memory.from);
+    if (!source)
+      return std::move(source.error());
+    if (*source) {
+      auto copied = ask_curator(sys, curator, import_atom_v, std::move(**source));
+      if (!copied)
+        return std::move(copied.error());
+      prep.imported = *copied;
+    }
+  }
+
+  // The roofline of the campaign's device: measured once, then cached in the store by the curator.
+  failed = launch_step::roofline;
+  std::optional<actors::peaks_record> fresh;
+  auto roofline = prepare_roofline(store, cfg, opts.remeasure_peaks, prep.roofline_note, fresh);
+  if (!roofline)
+    return std::move(roofline.error());
+  if (fresh) {
+    auto written = ask_curator(sys, curator, peaks_atom_v, std::move(*fresh));
+    if (!written)
+      return std::move(written.error());
+  }
+  prep.roofline = std::move(*roofline);
+
+  failed = launch_step::backends;
+  if (opts.make_backends) {
+    auto work_dir = cfg.verifier.work_dir.empty() ? cfg.store_path / "work"
+                                                  : std::filesystem::path{cfg.verifier.work_dir};
+    auto backends = make_backends(cfg, work_dir);
+    if (!backends)
+      return std::move(backends.error());
+    prep.backends = std::move(*backends);
+  }
+
+  // The LLM proxy's settings (for openai: its prompt templates; an error names file:line:column).
+  failed = launch_step::llm;
+  auto lcfg = llm_proxy_config_of(cfg, store);
+  if (!lcfg)
+    return std::move(lcfg.error());
+  prep.llm = std::move(*lcfg);
+  prep.cfg = std::move(cfg);
+  return prep;
+}
+
+actors::verifier_actor spawn_verifier_pools(caf::actor_system& sys,
+                                            const std::vector<std::shared_ptr<hardware::backend>>& backends,
+                                            std::shared_ptr<const kforge::task_map> tasks,
+                                            const campaign_config& cfg, memory::store& store) {
+  auto vcfg = verifier_config_of(cfg);
+  std::vector<actors::verifier_actor> pools;
+  for (const auto& b : backends)
+    pools.push_back(actors::spawn_verifier(sys, b, tasks, vcfg, &store));
+  return pools.size() == 1 ? pools.front() : actors::spawn_verifier_router(sys, pools, tasks);
+}
+
+launched_campaign spawn_campaign(caf::actor_system& sys, campaign_prep prep, const shared_actors& shared,
+                                 progress_listener listener, std::chrono::milliseconds tick) {
+  prep.llm.curator = shared.curator;
+  auto llm = actors::spawn_llm_proxy(sys, prep.tasks, std::move(prep.llm));
+  supervisor_setup setup{std::move(prep.cfg),     std::move(prep.tasks), shared.retriever,    llm,
+                         shared.verifier,         shared.curator,        std::move(listener), tick,
+                         std::move(prep.roofline)};
+  return {spawn_supervisor(sys, std::move(setup)), llm};
+}
+
+}  // namespace kforge::runtime

@@ -1,0 +1,95 @@
+#pragma once
+
+// One campaign launch, shared by `kforge run` and the daemon so that a campaign
+// starts the same under both. Two halves:
+//   prepare_campaign   blocking: loads the tasks and the prompt templates, reads a
+//                      `[memory] from` source and the machine peaks, makes the
+//                      device's backends, and has the curator (the store's only
+//                      writer) commit the import and fresh peaks. Runs where blocking
+//                      is allowed: the CLI's main thread or a detached actor.
+//   spawn_campaign     spawns the campaign's LLM proxy and supervisor over the shared
+//                      actors; never blocks.
+
+#include "actors/curator/curator_actor.hpp"
+#include "actors/llm_proxy/llm_proxy_actor.hpp"
+#include "actors/retriever/retriever_actor.hpp"
+#include "actors/task/step_rules.hpp"
+#include "actors/verifier/verifier_actor.hpp"
+#include "hardware/backend.hpp"
+#include "memory/store.hpp"
+#include "runtime/base/task.hpp"
+#include "runtime/campaign/campaign_supervisor.hpp"
+#include "runtime/campaign/config.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/expected.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace kforge::runtime {
+
+/// The part of a launch that failed; the CLI's exit code depends on it.
+enum class launch_step { memory_import, roofline, backends, llm };
+
+/// How to prepare a campaign.
+struct prepare_options {
+  bool remeasure_peaks = false;  ///< measure the peaks even when the store caches them
+  bool make_backends = true;     ///< false: the caller already has a verifier pool for the device
+};
+
+/// Everything a campaign needs before its supervisor starts; the store's writes are done.
+struct campaign_prep {
+  campaign_config cfg;
+  std::shared_ptr<const kforge::task_map> tasks;
+  actors::llm_proxy_config llm;  ///< its curator is set by spawn_campaign
+  actors::roofline_config roofline;
+  std::string roofline_note;  ///< one line: which peaks the roofline uses
+  int64_t imported = 0;       ///< memory items copied from `[memory] from` (0 when none or done before)
+  std::vector<std::shared_ptr<hardware::backend>> backends;  ///< empty unless make_backends
+};
+
+/// The tasks of `cfg` (its globs, relative to its file), by id. Reads files: blocks.
+/// Errors: those of hardware::load_tasks (errc::bad_config, errc::bad_task).
+[[nodiscard]] caf::expected<std::shared_ptr<const kforge::task_map>> load_campaign_tasks(
+    const campaign_config& cfg);
+
+/// Prepares `cfg` with its `tasks` (load_campaign_tasks) over `store` and commits its memory import and fresh
+/// peaks through `curator` (a blocking request each). Blocks: never call it on a scheduler thread. On error
+/// `failed` names the step. Errors: those of read_memory_source, prepare_roofline, make_backends and
+/// llm_proxy_config_of, and the curator's errc::store_*.
+[[nodiscard]] caf::expected<campaign_prep> prepare_campaign(caf::actor_system& sys, memory::store& store,
+                                                            campaign_config cfg,
+                                                            std::shared_ptr<const kforge::task_map> tasks,
+                                                            const actors::curator_actor& curator,
+                                                            const prepare_options& opts, launch_step& failed);
+
+/// The verifier of a device: one pool per backend, several behind a router that deals out the
+/// tasks (one per GPU with device "cuda:all"). `store` must outlive the pools.
+[[nodiscard]] actors::verifier_actor spawn_verifier_pools(
+    caf::actor_system& sys, const std::vector<std::shared_ptr<hardware::backend>>& backends,
+    std::shared_ptr<const kforge::task_map> tasks, const campaign_config& cfg, memory::store& store);
+
+/// The actors a campaign shares with others (or, under `kforge run`, owns alone).
+struct shared_actors {
+  actors::retriever_actor retriever;
+  actors::curator_actor curator;
+  actors::verifier_actor verifier;
+};
+
+/// A started campaign: its supervisor and its LLM proxy (which the owner stops after `done`).
+struct launched_campaign {
+  supervisor_actor supervisor;
+  actors::llm_proxy_actor llm;
+};
+
+/// Spawns the campaign's LLM proxy and supervisor; the supervisor starts at once and reports
+/// to `listener` every `tick`. Never blocks.
+[[nodiscard]] launched_campaign spawn_campaign(caf::actor_system& sys, campaign_prep prep,
+                                               const shared_actors& shared, progress_listener listener,
+                                               std::chrono::milliseconds tick);
+
+}  // namespace kforge::runtime
