@@ -1,7 +1,7 @@
 #include "actors/system_config.hpp"
 
-#include "runtime/base/error.hpp"
 #include "actors/type_ids.hpp"
+#include "runtime/base/error.hpp"
 
 #include <algorithm>
 #include <string>

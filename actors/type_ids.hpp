@@ -61,14 +61,14 @@ CAF_ADD_ATOM(kforge, kforge, drain_atom, "drain")
 CAF_ADD_ATOM(kforge, kforge, compiled_atom, "compiled")
 CAF_ADD_ATOM(kforge, kforge, ran_atom, "ran")
 CAF_ADD_ATOM(kforge, kforge, retry_atom, "retry")
-// issue 5
+// The LLM proxy: HTTP exchanges with its io thread, dispatch, usage and rewards.
 CAF_ADD_TYPE_ID(kforge, (kforge::actors::http_exchange))
 CAF_ADD_ATOM(kforge, kforge, http_done_atom, "httpdone")
 CAF_ADD_ATOM(kforge, kforge, dispatch_atom, "dispatch")
 CAF_ADD_ATOM(kforge, kforge, usage_atom, "usage")
 CAF_ADD_ATOM(kforge, kforge, reward_atom, "reward")
 
-// issue 6
+// Control of a running campaign (CLI, API, daemon).
 CAF_ADD_ATOM(kforge, kforge, pause_atom, "pause")
 CAF_ADD_ATOM(kforge, kforge, resume_atom, "resume")
 // A supervisor's reminder to itself that its campaign's wall-time budget may be spent.
@@ -84,5 +84,5 @@ CAF_ADD_ATOM(kforge, kforge, launch_atom, "launch")
 
 CAF_END_TYPE_ID_BLOCK(kforge)
 
-// issue 6: the verifier pool's task catalog travels only between local actors (never serialized).
+// The verifier pool's task catalog travels only between local actors (never serialized).
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::shared_ptr<const kforge::task_map>)

@@ -1,8 +1,8 @@
 #pragma once
 
+#include "runtime/base/error.hpp"
 #include "runtime/base/task.hpp"
 #include "runtime/base/verdict.hpp"
-#include "runtime/base/error.hpp"
 
 #include <caf/meta/type_name.hpp>
 

@@ -40,7 +40,7 @@ using curator_actor = caf::typed_actor<
     // task actor -> curator: commit a task's record alone (a phase change with no
     // candidate, e.g. stopped by the campaign budget). Replies like the above.
     caf::replies_to<record_atom, memory::task_record>::with<int64_t>,
-    // LLM proxy -> curator (issue 5): record one LLM call (key = request hash). Replies like the above.
+    // LLM proxy -> curator: record one LLM call (key = request hash). Replies like the above.
     caf::replies_to<record_atom, memory::llm_call_record>::with<int64_t>,
     // runtime -> curator: copy another store's memory items into this one, once per source
     // (`marker` records it). Items already stored keep their values; the retriever learns the
@@ -58,7 +58,7 @@ struct curator_config {
   value_config values;
   int32_t max_batch = 256;             ///< experiences per write transaction at most
   int32_t map_grow_tries = 4;          ///< MDB_MAP_FULL: double the map and retry this often
-  consolidation_config consolidation;  ///< issue 4: insights and retirement, every N experiences
+  consolidation_config consolidation;  ///< insights and retirement, every N experiences
 };
 
 /// Spawns the curator over `store`, which must outlive it. `detached` runs it on

@@ -56,7 +56,7 @@ void update_value(memory::memory_item& item, const std::string& stage, double re
 }
 
 std::vector<kforge::knob_setting> knob_changes(const std::vector<kforge::knob_setting>& parent,
-                                                 const std::vector<kforge::knob_setting>& child) {
+                                               const std::vector<kforge::knob_setting>& child) {
   std::vector<kforge::knob_setting> out;
   for (const auto& c : child) {
     auto it = std::find_if(parent.begin(), parent.end(), [&](const auto& p) { return p.name == c.name; });

@@ -30,8 +30,8 @@ struct value_config {
 void update_value(memory::memory_item& item, const std::string& stage, double reward, double alpha) noexcept;
 
 /// The knob changes from `parent` to `child`: settings of the child that differ, in the child's order.
-[[nodiscard]] std::vector<kforge::knob_setting> knob_changes(
-    const std::vector<kforge::knob_setting>& parent, const std::vector<kforge::knob_setting>& child);
+[[nodiscard]] std::vector<kforge::knob_setting> knob_changes(const std::vector<kforge::knob_setting>& parent,
+                                                             const std::vector<kforge::knob_setting>& child);
 
 /// Formats settings as "A=1 B=2".
 [[nodiscard]] std::string format_settings(const std::vector<kforge::knob_setting>& settings);

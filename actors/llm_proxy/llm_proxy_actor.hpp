@@ -18,8 +18,8 @@
 #include "actors/llm_proxy/llm_settings.hpp"
 #include "actors/llm_proxy/offline_policy.hpp"
 #include "actors/messages.hpp"
-#include "runtime/base/task.hpp"
 #include "actors/type_ids.hpp"
+#include "runtime/base/task.hpp"
 
 #include <caf/typed_actor.hpp>
 

@@ -38,10 +38,10 @@ class offline_policy {
 
 /// Knob settings of a seed item's payload restricted to `task`'s knobs (values it allows); empty if none.
 [[nodiscard]] std::vector<kforge::knob_setting> seed_settings(const memory::memory_item& item,
-                                                                const kforge::task_def& task);
+                                                              const kforge::task_def& task);
 
 /// The knob changes an optimization item's payload describes, restricted to `task`'s knobs.
 [[nodiscard]] std::vector<kforge::knob_setting> optimization_changes(const memory::memory_item& item,
-                                                                       const kforge::task_def& task);
+                                                                     const kforge::task_def& task);
 
 }  // namespace kforge::actors

@@ -11,7 +11,6 @@
 // running mean and deviation of raw refine rewards.
 
 #include "hardware/host/machine_peaks.hpp"
-#include "runtime/base/task.hpp"
 #include "memory/records.hpp"
 #include "runtime/base/task.hpp"
 

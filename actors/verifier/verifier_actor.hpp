@@ -1,9 +1,9 @@
 #pragma once
 
 #include "actors/messages.hpp"
+#include "actors/type_ids.hpp"
 #include "hardware/backend.hpp"
 #include "runtime/base/task.hpp"
-#include "actors/type_ids.hpp"
 
 #include <caf/typed_actor.hpp>
 

@@ -13,7 +13,8 @@
 namespace kforge::actors {
 
 /// The pool a task goes to: its index among `tasks` (id order) modulo `pools`; 0 for an unknown task.
-[[nodiscard]] std::size_t pool_of(const kforge::task_map& tasks, const std::string& task_id, std::size_t pools);
+[[nodiscard]] std::size_t pool_of(const kforge::task_map& tasks, const std::string& task_id,
+                                  std::size_t pools);
 
 /// Spawns a router over `pools` (at least one). drain_atom drains every pool, then the router quits.
 [[nodiscard]] verifier_actor spawn_verifier_router(caf::actor_system& sys, std::vector<verifier_actor> pools,

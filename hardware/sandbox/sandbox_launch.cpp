@@ -429,8 +429,8 @@ const std::filesystem::path& claim_dir() {
     struct stat st {};
     if (::lstat(path.c_str(), &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != ::geteuid() ||
         (st.st_mode & 077) != 0) {
-      log::logger{"kforge.sandbox"}.warning("uids are claimed per process only: the claim directory is unusable",
-               {{"path", path.string()}});
+      log::logger{"kforge.sandbox"}.warning(
+          "uids are claimed per process only: the claim directory is unusable", {{"path", path.string()}});
       return std::filesystem::path{};
     }
     return path;

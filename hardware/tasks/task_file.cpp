@@ -327,7 +327,8 @@ caf::expected<task_def> load_task(const std::filesystem::path& file) {
   if (!text)
     return text.error();
   toml_reader reader{file.string()};
-  return reader.read(*text, errc::bad_task, [&](const toml_value& root) { return task_reader{file}.read(root); });
+  return reader.read(*text, errc::bad_task,
+                     [&](const toml_value& root) { return task_reader{file}.read(root); });
 }
 
 std::string render_template(const task_def& task, const std::vector<knob_setting>& settings) {

@@ -48,7 +48,7 @@ std::string toml_reader::describe_current_exception() const {
 }
 
 caf::expected<std::string> toml_reader::slurp(const std::filesystem::path& path, errc code,
-                                               const std::string& what) {
+                                              const std::string& what) {
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec))
     return make_error(code, path.string() + ": cannot open " + what + " (it is a directory)");

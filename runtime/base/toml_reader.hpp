@@ -80,7 +80,8 @@ class toml_reader {
   void positive(const toml_value& table, const char* key, T& out, bool allow_zero = false) const {
     get(table, key, out);
     if (table.is_table() && table.contains(key) && (out < 0 || (!allow_zero && out == 0)))
-      fail(table.at(key), "key '" + std::string{key} + "' must be " + (allow_zero ? "zero or more" : "positive"));
+      fail(table.at(key),
+           "key '" + std::string{key} + "' must be " + (allow_zero ? "zero or more" : "positive"));
   }
 
   /// A number in [0, 1].

@@ -1,9 +1,9 @@
 #include "runtime/campaign/backends.hpp"
 
-#include "hardware/native/cpu_device.hpp"
-#include "hardware/cuda/gpu_device.hpp"
 #include "hardware/cuda/cuda_discovery.hpp"
+#include "hardware/cuda/gpu_device.hpp"
 #include "hardware/kernelbench/kernelbench.hpp"
+#include "hardware/native/cpu_device.hpp"
 #include "runtime/base/log.hpp"
 
 #include <algorithm>
@@ -36,7 +36,7 @@ std::string compiler_version(const std::string& cxx) {
   return out;
 }
 
-// issue 7: a program name resolved on kforge's PATH (the sandbox's PATH is /usr/bin:/bin only).
+// A program name resolved on kforge's PATH (the sandbox's PATH is /usr/bin:/bin only).
 std::string on_path(const std::string& name) {
   if (name.find('/') != std::string::npos)
     return name;
@@ -56,7 +56,7 @@ std::string on_path(const std::string& name) {
   return name;
 }
 
-// issue 7: the backend of one GPU: CUDA kernels and KernelBench problems.
+// The backend of one GPU: CUDA kernels and KernelBench problems.
 caf::expected<std::shared_ptr<hardware::backend>> make_gpu_backend(const campaign_config& cfg,
                                                                    const std::filesystem::path& work_dir,
                                                                    hardware::cpu_backend_config base,

@@ -25,7 +25,7 @@ struct verifier_settings {
   /// Header sets precompiled once per compiler and flags; a candidate that includes one of their headers
   /// is compiled with the smallest set that covers them. [] = off.
   std::vector<std::vector<std::string>> precompiled_headers = {{"cmath", "algorithm"},
-                                                                {"cmath", "algorithm", "immintrin.h"}};
+                                                               {"cmath", "algorithm", "immintrin.h"}};
   int32_t seeds = 2;
   int32_t warmup = 3;
   int32_t min_runs = 10;
@@ -50,14 +50,13 @@ struct verifier_settings {
   bool pin_timing = true;         ///< pin timing runs to the last core (when there are at least 2)
 };
 
-// issue 7
 /// The [cuda] table: the CUDA toolchain of devices "cuda" and "cuda:N".
 struct cuda_settings {
-  std::string nvcc;                                  ///< empty: found at run time (CUDA_HOME, /usr/local/cuda, PATH)
-  std::vector<std::string> nvcc_flags = {"-O3"};     ///< for kernels and references (the arch flag is added)
-  std::string arch;                                  ///< "sm_90"; empty: the GPU's own, sm_90 without a GPU
-  bool profile = false;                              ///< run Nsight Compute on each task's best kernel at the end
-  std::string ncu;                                   ///< empty: found at run time
+  std::string nvcc;  ///< empty: found at run time (CUDA_HOME, /usr/local/cuda, PATH)
+  std::vector<std::string> nvcc_flags = {"-O3"};  ///< for kernels and references (the arch flag is added)
+  std::string arch;                               ///< "sm_90"; empty: the GPU's own, sm_90 without a GPU
+  bool profile = false;  ///< run Nsight Compute on each task's best kernel at the end
+  std::string ncu;       ///< empty: found at run time
 };
 
 /// The [kernelbench] table: how KernelBench problems are run (device "cuda" or "cuda:N").
@@ -65,15 +64,15 @@ struct kernelbench_settings {
   std::string python = "python3";  ///< a path, or a name looked up on PATH (the interpreter with torch)
   int32_t trials = 5;              ///< correctness trials with fresh inputs
   int32_t warmup = 3;
-  int32_t runs = 100;              ///< timed runs
+  int32_t runs = 100;  ///< timed runs
   int64_t seed = 42;
-  int32_t flush_mib = 256;         ///< written before every timed run (cold L2)
-  int32_t keep_on_gpu_mib = 24576; ///< reference outputs above this are kept in host memory
-  double compile_timeout_s = 600;  ///< one load_inline build
-  double run_timeout_s = 600;      ///< one candidate's correctness trials and timing
+  int32_t flush_mib = 256;          ///< written before every timed run (cold L2)
+  int32_t keep_on_gpu_mib = 24576;  ///< reference outputs above this are kept in host memory
+  double compile_timeout_s = 600;   ///< one load_inline build
+  double run_timeout_s = 600;       ///< one candidate's correctness trials and timing
 };
 
-/// issue 4: the memory's knowledge base, consolidation and cross-campaign import ([memory]).
+/// The memory's knowledge base, consolidation and cross-campaign import ([memory]).
 struct memory_settings {
   int32_t kb_items = 1;              ///< knowledge-base optimizations drawn per refine step
   double kb_temperature = 0.5;       ///< softmax temperature over predicted speedup x confidence
@@ -89,7 +88,7 @@ struct memory_settings {
   std::filesystem::path from;        ///< a store or snapshot whose memory items seed this one; empty = none
 };
 
-/// issue 4: the per-task archive of parents ([archive]).
+/// The per-task archive of parents ([archive]).
 struct archive_settings {
   int32_t best = 2;
   int32_t diverse = 4;
@@ -98,7 +97,7 @@ struct archive_settings {
   double prior_scale = 3.0;
 };
 
-/// issue 4: how the roofline peaks are obtained and used ([machine]).
+/// How the roofline peaks are obtained and used ([machine]).
 struct machine_settings {
   bool measure = true;       ///< measure the peaks (cached in the store); false: use the nominal peaks below
   double peak_gflops = 100;  ///< nominal peaks, used when measure = false
@@ -117,8 +116,8 @@ struct campaign_config {
   std::string name;            ///< campaign id, [a-z0-9_-]+
   uint64_t seed = 1;
   std::vector<std::string> tasks;         ///< globs, relative to the config file
-  int32_t max_live_tasks = 0;             ///< tasks searched at once; 0 = all (issue 4)
-  std::vector<std::string> family_order;  ///< families started first, in this order (issue 4)
+  int32_t max_live_tasks = 0;             ///< tasks searched at once; 0 = all
+  std::vector<std::string> family_order;  ///< families started first, in this order
   // [budget]
   int64_t evaluations_per_task = 20;
   int64_t evaluations = 0;  ///< overall; 0 = tasks x per-task
@@ -139,15 +138,15 @@ struct campaign_config {
   bool memory_enabled = true;
   // [verifier]
   verifier_settings verifier;
-  // [cuda], [kernelbench] (issue 7)
+  // [cuda], [kernelbench]
   cuda_settings cuda;
   kernelbench_settings kernelbench;
   // [store]
   std::filesystem::path store_path;
   int64_t store_map_mib = 1024;
-  // [llm] (issue 5): the openai policy's endpoints, retries and budgets
+  // [llm]: the openai policy's endpoints, retries and budgets
   actors::llm_settings llm;
-  // [memory] knowledge base and consolidation, [archive], [machine] roofline peaks (issue 4)
+  // [memory] knowledge base and consolidation, [archive], [machine] roofline peaks
   memory_settings memory;
   archive_settings archive;
   machine_settings machine;

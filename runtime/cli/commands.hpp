@@ -17,7 +17,7 @@ struct run_options {
   std::string campaign;                        ///< resume: which unfinished campaign (default: the only one)
   bool progress = true;                        ///< live progress on stdout
   size_t threads = 0;                          ///< scheduler threads (0 = cores, at least 2)
-  // issue 4
+  // Warm start and peaks.
   std::optional<std::filesystem::path> memory_from;  ///< overrides [memory] from
   bool measure_peaks = false;                        ///< measure the machine peaks again
 };
@@ -30,11 +30,11 @@ struct run_options {
 /// config stored with it; nothing but the store is needed.
 [[nodiscard]] int resume_command(const run_options& opts);
 
-/// issue 4: `kforge snapshot OUT --store PATH`: a consistent, compacted copy of the
+/// `kforge snapshot OUT --store PATH`: a consistent, compacted copy of the
 /// store, safe while a campaign runs in another process.
 [[nodiscard]] int snapshot_command(const std::filesystem::path& store, const std::filesystem::path& out);
 
-/// issue 4: options of `kforge memory inspect|export` and `kforge export`.
+/// Options of `kforge memory inspect|export` and `kforge export`.
 struct memory_options {
   std::filesystem::path store;
   std::string kind;        ///< inspect: only this kind
@@ -59,7 +59,7 @@ struct memory_options {
 /// `kforge status --store PATH`: where the store's campaigns stand, without running anything.
 [[nodiscard]] int status_command(const std::filesystem::path& store, const std::string& campaign);
 
-/// Options of `kforge daemon` (issue 6); flags override the [daemon] table of `daemon_config`.
+/// Options of `kforge daemon`; flags override the [daemon] table of `daemon_config`.
 struct daemon_options {
   std::filesystem::path campaigns;      ///< --config: a campaign file or a directory of them
   std::filesystem::path daemon_config;  ///< --daemon-config: TOML with a [daemon] table (optional)

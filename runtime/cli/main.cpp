@@ -1,7 +1,7 @@
 // kforge: evolves compute kernels in long, resumable campaigns.
 
-#include "runtime/cli/commands.hpp"
 #include "runtime/base/log.hpp"
+#include "runtime/cli/commands.hpp"
 
 #include <CLI/CLI.hpp>
 

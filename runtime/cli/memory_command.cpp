@@ -1,4 +1,4 @@
-// issue 4: kforge snapshot, kforge memory inspect|export, kforge export.
+// kforge snapshot, kforge memory inspect|export, kforge export.
 
 #include "runtime/cli/commands.hpp"
 

@@ -1,5 +1,5 @@
-#include "runtime/cli/commands.hpp"
 #include "runtime/api/progress_view.hpp"
+#include "runtime/cli/commands.hpp"
 
 #include "memory/store.hpp"
 
@@ -77,7 +77,7 @@ int status_command(const std::filesystem::path& store_path, const std::string& c
       return 1;
     }
     auto progress = progress_from_store(c, *tasks, store_path);
-    // issue 5: the LLM budget's end, and the calls on record.
+    // The LLM budget's end, and the calls on record.
     for (const auto& r : *tasks)
       if (r.stop_reason == "LLM budget spent" && progress.note.empty())
         progress.note = "LLM budget spent";

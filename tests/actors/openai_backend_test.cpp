@@ -7,13 +7,13 @@
 #include "actors/llm_proxy/llm_proxy_actor.hpp"
 #include "actors/llm_proxy/prompt_builder.hpp"
 #include "actors/retriever/retriever_actor.hpp"
+#include "actors/system_config.hpp"
+#include "hardware/tasks/task_loader.hpp"
 #include "runtime/base/error.hpp"
 #include "runtime/base/hash.hpp"
-#include "actors/system_config.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/temp_store.hpp"
 #include "tools/mock-llm/mock_llm.hpp"
-#include "hardware/tasks/task_loader.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/scoped_actor.hpp>

@@ -62,7 +62,8 @@ TEST_CASE("The verifier router sends every request of a task to one pool and dea
   f.run();
 }
 
-TEST_CASE("A grown task catalog keeps every task on its pool and deals the new ones on", "[actors][verifier]") {
+TEST_CASE("A grown task catalog keeps every task on its pool and deals the new ones on",
+          "[actors][verifier]") {
   test::actor_fixture f;
   auto catalog = [](std::initializer_list<const char*> ids) {
     auto tasks = std::make_shared<kforge::task_map>();

@@ -66,7 +66,8 @@ TEST_CASE("Every TOML reader error names the file, the line and the problem", "[
   }
   SECTION("out of range") {
     CHECK_THAT(error_of("[limits]\ncount = 0\n"), Catch::Contains(":2: key 'count' must be positive"));
-    CHECK_THAT(error_of("[limits]\nshare = 1.5\n"), Catch::Contains(":2: key 'share' must be between 0 and 1"));
+    CHECK_THAT(error_of("[limits]\nshare = 1.5\n"),
+               Catch::Contains(":2: key 'share' must be between 0 and 1"));
   }
   SECTION("a list with a string in it") {
     CHECK_THAT(error_of("[limits]\nsizes = [1, \"two\"]\n"),

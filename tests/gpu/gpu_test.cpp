@@ -2,13 +2,13 @@
 // label gpu). Without one each test says why and passes without running
 // anything ("skipped: no CUDA device: ..."), so CI stays green; on the GPU
 // machine they run for real and print what they measured.
+#include "hardware/cuda/cuda_discovery.hpp"
+#include "hardware/cuda/gpu_device.hpp"
+#include "hardware/kernelbench/kernelbench.hpp"
 #include "hardware/native/cpu_backend.hpp"
 #include "hardware/native/cpu_device.hpp"
-#include "hardware/cuda/gpu_device.hpp"
-#include "hardware/cuda/cuda_discovery.hpp"
-#include "hardware/kernelbench/kernelbench.hpp"
-#include "tests/support/temp_dir.hpp"
 #include "hardware/tasks/task_loader.hpp"
+#include "tests/support/temp_dir.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -72,12 +72,12 @@ const gpu_host& host() {
   return h;
 }
 
-#define KFORGE_REQUIRE_GPU()                   \
-  do {                                         \
-    if (!host().why_not.empty()) {             \
-      WARN("skipped: " << host().why_not);     \
-      return;                                  \
-    }                                          \
+#define KFORGE_REQUIRE_GPU()               \
+  do {                                     \
+    if (!host().why_not.empty()) {         \
+      WARN("skipped: " << host().why_not); \
+      return;                              \
+    }                                      \
   } while (false)
 
 std::string arch() {
@@ -120,8 +120,9 @@ std::string gate_detail(const verdict& v) {
 
 }  // namespace
 
-TEST_CASE("On the GPU every CUDA task prepares and its template at the first knob values is correct and timed",
-          "[gpu][cuda]") {
+TEST_CASE(
+    "On the GPU every CUDA task prepares and its template at the first knob values is correct and timed",
+    "[gpu][cuda]") {
   KFORGE_REQUIRE_GPU();
   test::temp_dir work{"gpu-cuda"};
   cpu_device dev{cuda_config(work.path()), "test"};
@@ -141,8 +142,9 @@ TEST_CASE("On the GPU every CUDA task prepares and its template at the first kno
     INFO(t.id << ": " << gate_detail(v));
     CHECK(v.is_timed());
     CHECK(v.device == "cuda:" + std::to_string(host().env.gpus.front().index));
-    std::printf("%-26s %14.2f %14.2f %8.2f %10.1f\n", t.id.c_str(), ref->median_ns / 1e3, v.timing.median_ns / 1e3,
-                ref->median_ns / v.timing.median_ns, v.timing.median_ns > 0 ? t.bytes / v.timing.median_ns : 0.0);
+    std::printf("%-26s %14.2f %14.2f %8.2f %10.1f\n", t.id.c_str(), ref->median_ns / 1e3,
+                v.timing.median_ns / 1e3, ref->median_ns / v.timing.median_ns,
+                v.timing.median_ns > 0 ? t.bytes / v.timing.median_ns : 0.0);
   }
 }
 
@@ -156,7 +158,8 @@ TEST_CASE("On the GPU a CUDA kernel that is wrong, writes nothing or faults is c
   auto kernel = [](const std::string& body) {
     return "#include <cuda_runtime.h>\n__global__ void k(const float* x, float* y, int n) {\n"
            "  int i = blockIdx.x * blockDim.x + threadIdx.x;\n  if (i < n) { " +
-           body + " }\n}\nvoid silu(const float* x, float* y, int n) { k<<<(n + 255) / 256, 256>>>(x, y, n); }\n";
+           body +
+           " }\n}\nvoid silu(const float* x, float* y, int n) { k<<<(n + 255) / 256, 256>>>(x, y, n); }\n";
   };
   struct wrong_case {
     const char* what;
@@ -188,9 +191,11 @@ TEST_CASE("On the GPU a CUDA kernel that is wrong, writes nothing or faults is c
   }
 }
 
-TEST_CASE("On the GPU the KernelBench protocol passes a right ModelNew and calls shape and tolerance and side-stream "
-          "faults wrong",
-          "[gpu][kernelbench]") {
+TEST_CASE(
+    "On the GPU the KernelBench protocol passes a right ModelNew and calls shape and tolerance and "
+    "side-stream "
+    "faults wrong",
+    "[gpu][kernelbench]") {
   KFORGE_REQUIRE_GPU();
   test::temp_dir work{"gpu-kb"};
   auto config = make_kernelbench_config(host().python, host().nvcc, host().env.gpus.front().index, arch(),
@@ -201,24 +206,27 @@ TEST_CASE("On the GPU the KernelBench protocol passes a right ModelNew and calls
   auto ref = dev.prepare(*task);
   if (!ref)
     FAIL(describe(ref.error()));
-  std::printf("kernelbench %s reference (eager): median %.2f us, mean %.2f us over %d runs\n", task->id.c_str(),
-              ref->median_ns / 1e3, ref->mean_ns / 1e3, ref->count);
-  const std::string head = "import torch\nimport torch.nn as nn\n\n\nclass ModelNew(nn.Module):\n"
-                           "    def __init__(self):\n        super().__init__()\n\n    def forward(self, x):\n";
+  std::printf("kernelbench %s reference (eager): median %.2f us, mean %.2f us over %d runs\n",
+              task->id.c_str(), ref->median_ns / 1e3, ref->mean_ns / 1e3, ref->count);
+  const std::string head =
+      "import torch\nimport torch.nn as nn\n\n\nclass ModelNew(nn.Module):\n"
+      "    def __init__(self):\n        super().__init__()\n\n    def forward(self, x):\n";
   struct kb_case {
     const char* what;
     std::string source;
     const char* expect;  ///< "" = correct
   };
   const std::string side_stream =
-      head + "        s = torch.cuda.Stream()\n        y = torch.zeros_like(x)\n"
-             "        s.wait_stream(torch.cuda.current_stream())\n        with torch.cuda.stream(s):\n"
-             "            torch.cuda._sleep(100000000)\n            y.copy_(torch.relu(x))\n        return y\n";
-  for (const auto& c : {kb_case{"right (eager relu)", head + "        return torch.relu(x)\n", ""},
-                        kb_case{"shape mismatch", head + "        return torch.relu(x)[:, :-1]\n", "shape mismatch"},
-                        kb_case{"tolerance miss", head + "        return torch.relu(x) + 1e-3\n", "beyond atol"},
-                        kb_case{"side stream", side_stream, "side stream"},
-                        kb_case{"generated CUDA", render_template(*task, first_values(*task)), ""}}) {
+      head +
+      "        s = torch.cuda.Stream()\n        y = torch.zeros_like(x)\n"
+      "        s.wait_stream(torch.cuda.current_stream())\n        with torch.cuda.stream(s):\n"
+      "            torch.cuda._sleep(100000000)\n            y.copy_(torch.relu(x))\n        return y\n";
+  for (const auto& c :
+       {kb_case{"right (eager relu)", head + "        return torch.relu(x)\n", ""},
+        kb_case{"shape mismatch", head + "        return torch.relu(x)[:, :-1]\n", "shape mismatch"},
+        kb_case{"tolerance miss", head + "        return torch.relu(x) + 1e-3\n", "beyond atol"},
+        kb_case{"side stream", side_stream, "side stream"},
+        kb_case{"generated CUDA", render_template(*task, first_values(*task)), ""}}) {
     auto b = dev.compile(*task, c.source, "kb");
     REQUIRE(b);
     INFO(c.what << ": " << b->output);
@@ -241,9 +249,10 @@ TEST_CASE("On the GPU the KernelBench protocol passes a right ModelNew and calls
   CHECK_FALSE(dev.hack_check(*task, side_stream).passed);
 }
 
-TEST_CASE("On the GPU a CUDA kernel's profile comes from Nsight Compute where ncu works and from the roofline "
-          "otherwise",
-          "[gpu][cuda][profile]") {
+TEST_CASE(
+    "On the GPU a CUDA kernel's profile comes from Nsight Compute where ncu works and from the roofline "
+    "otherwise",
+    "[gpu][cuda][profile]") {
   KFORGE_REQUIRE_GPU();
   test::temp_dir work{"gpu-profile"};
   auto config = cuda_config(work.path());
@@ -253,7 +262,8 @@ TEST_CASE("On the GPU a CUDA kernel's profile comes from Nsight Compute where nc
   std::printf("ncu: %s; peaks %.0f GB/s, %.0f GFLOP/s (FP32, from the device's clocks)\n",
               config.ncu.empty() ? "none" : config.ncu.c_str(), config.peak_gbps, config.peak_gflops);
   cpu_backend backend{config};
-  for (const char* id : {"gelu_tanh_4m", "softmax_rows_2048x1024", "gemm_1024x1024x1024", "transpose_2048x2048"}) {
+  for (const char* id :
+       {"gelu_tanh_4m", "softmax_rows_2048x1024", "gemm_1024x1024x1024", "transpose_2048x2048"}) {
     auto task = load_task(source_dir / "configs/tasks/cuda" / (std::string{id} + ".toml"));
     REQUIRE(task);
     auto ref = backend.prepare_task(*task);
@@ -267,7 +277,8 @@ TEST_CASE("On the GPU a CUDA kernel's profile comes from Nsight Compute where nc
     REQUIRE(v->is_timed());
     auto p = backend.profile(*task, *c, *ref, v->timing.median_ns);
     REQUIRE(p);
-    std::printf("profile %-24s median %.2f us: %s\n", id, v->timing.median_ns / 1e3, describe_profile(*p).c_str());
+    std::printf("profile %-24s median %.2f us: %s\n", id, v->timing.median_ns / 1e3,
+                describe_profile(*p).c_str());
     CHECK_FALSE(p->source.empty());
     CHECK(p->achieved_gbps > 0);
     if (p->source == "ncu") {

@@ -2,9 +2,9 @@
 
 // Small builders shared by tests: verdicts, tasks and records.
 
+#include "memory/records.hpp"
 #include "runtime/base/task.hpp"
 #include "runtime/base/verdict.hpp"
-#include "memory/records.hpp"
 
 #include <string>
 

@@ -5,8 +5,8 @@
 // so a test file shares one instance between its test cases.
 
 #include "hardware/native/cpu_backend.hpp"
-#include "tests/support/temp_dir.hpp"
 #include "hardware/tasks/task_loader.hpp"
+#include "tests/support/temp_dir.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -6,10 +6,10 @@
 
 #include "actors/llm_proxy/llm_proxy_actor.hpp"
 #include "actors/llm_proxy/prompt_builder.hpp"
-#include "runtime/base/log.hpp"
 #include "actors/system_config.hpp"
-#include "tools/mock-llm/mock_llm.hpp"
 #include "hardware/tasks/task_loader.hpp"
+#include "runtime/base/log.hpp"
+#include "tools/mock-llm/mock_llm.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/event_based_actor.hpp>

@@ -7,12 +7,12 @@
 // Prints a Markdown report on stdout. Usage: see --help.
 
 #include "actors/llm_proxy/offline_policy.hpp"
+#include "actors/system_config.hpp"
 #include "actors/verifier/verifier_actor.hpp"
+#include "hardware/tasks/task_loader.hpp"
+#include "runtime/base/log.hpp"
 #include "runtime/campaign/backends.hpp"
 #include "runtime/campaign/config.hpp"
-#include "runtime/base/log.hpp"
-#include "actors/system_config.hpp"
-#include "hardware/tasks/task_loader.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/scoped_actor.hpp>

@@ -5,8 +5,8 @@
 //                   [--fault 429=0.1 --fault drop=0.05 ...] [--script 429,500,drop] [--seed 1]
 //                   [--retry-after-s 0.05] [--slow-ms 200] [--threads 1] [--tls-cert-out ca.pem]
 
-#include "tools/mock-llm/mock_llm.hpp"
 #include "hardware/tasks/task_loader.hpp"
+#include "tools/mock-llm/mock_llm.hpp"
 
 #include <csignal>
 #include <cstdlib>

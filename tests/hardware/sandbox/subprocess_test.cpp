@@ -174,7 +174,8 @@ TEST_CASE("Processes that leave the group die with the sandboxed program", "[har
     auto left = processes_with(marker);
     kill_all(left);
     if (!report.isolated) {
-      kforge::test::isolation_missing("namespaces unavailable: escaped processes survive (killed by the test)");
+      kforge::test::isolation_missing(
+          "namespaces unavailable: escaped processes survive (killed by the test)");
       return;
     }
     CHECK(left.empty());

@@ -88,8 +88,9 @@ TEST_CASE("config errors name the file, the line and what is wrong", "[runtime]"
     CHECK_THAT(msg, Catch::Contains("unknown linker 'ld'"));
   }
   SECTION("malformed precompiled header sets") {
-    auto msg = error_of("[campaign]\nname = \"x\"\ntasks = [\"a\"]\n[verifier]\n"
-                        "precompiled_headers = [[\"cmath\"], []]\n");
+    auto msg = error_of(
+        "[campaign]\nname = \"x\"\ntasks = [\"a\"]\n[verifier]\n"
+        "precompiled_headers = [[\"cmath\"], []]\n");
     CHECK_THAT(msg, Catch::Contains("/cfg/camp.toml:5"));
     CHECK_THAT(msg, Catch::Contains("non-empty lists of header names"));
   }

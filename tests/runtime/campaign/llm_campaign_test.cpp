@@ -3,11 +3,11 @@
 // injection on. Every fault must cost only time: no candidate lost, budgets
 // respected, retries visible in the store.
 
+#include "hardware/tasks/task_loader.hpp"
 #include "memory/store.hpp"
 #include "tests/support/child_process.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tools/mock-llm/mock_llm.hpp"
-#include "hardware/tasks/task_loader.hpp"
 
 #include <catch2/catch.hpp>
 
