@@ -99,10 +99,14 @@ TEST_CASE("the mock answers for the task a prompt states, not a longer id in its
               ->id == "gemv_1024x1024");
     CHECK(mock::task_for_prompt(tasks, "see xgemm_100x240x72 and then gemm_128x128x64")->id ==
           "gemm_128x128x64");
+    CHECK(mock::task_for_prompt(tasks, "Make transpose_512x512. Then row_sum_256x2048.")->id ==
+          "transpose_512x512");
     CHECK(mock::task_for_prompt(tasks, "no task here") == nullptr);
   }
   SECTION("a stated id that names no known task falls back to the first known id") {
     CHECK(mock::task_for_prompt(tasks, "Task: unknown_1\nrow_sum_1000x600 please")->id == "row_sum_1000x600");
+    CHECK(mock::task_for_prompt(tasks, "memory: gemm_100x240x72\n**Task:** `row_sum_1000x600`.")->id ==
+          "row_sum_1000x600");
   }
 }
 

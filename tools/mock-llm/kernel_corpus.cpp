@@ -159,15 +159,17 @@ caf::expected<kernel_corpus> load_corpus(const std::filesystem::path& dir,
   if (!std::filesystem::is_directory(dir, ec))
     return make_error(errc::bad_config, dir.string() + ": the corpus directory does not exist");
   std::vector<std::filesystem::path> files;
-  for (const auto& family : std::filesystem::directory_iterator{dir, ec}) {
-    if (!family.is_directory())
-      continue;
-    for (const auto& f : std::filesystem::directory_iterator{family.path(), ec})
-      if (f.path().extension() == ".cpp")
-        files.push_back(f.path());
+  try {
+    for (const auto& family : std::filesystem::directory_iterator{dir}) {
+      if (!family.is_directory())
+        continue;
+      for (const auto& f : std::filesystem::directory_iterator{family.path()})
+        if (f.path().extension() == ".cpp")
+          files.push_back(f.path());
+    }
+  } catch (const std::filesystem::filesystem_error& e) {
+    return make_error(errc::bad_config, dir.string() + ": cannot list the corpus: " + e.what());
   }
-  if (ec)
-    return make_error(errc::bad_config, dir.string() + ": cannot list the corpus: " + ec.message());
   std::sort(files.begin(), files.end());
   for (const auto& f : files) {
     std::ifstream in{f};

@@ -108,8 +108,9 @@ std::string kernel_reply(const kforge::task_def& task, std::mt19937_64& rng, std
   return text;
 }
 
+// Characters of a task id; a '.' also counts where the stated id is read, and is trimmed there.
 bool is_id_char(char c) {
-  return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_' || c == '-' || c == '.';
+  return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_' || c == '-';
 }
 
 // The id a "Task id: X" or "Task: X" line names, or empty.
@@ -122,9 +123,9 @@ std::string stated_task_id(const std::string& prompt) {
     for (const char* label : {"Task id:", "Task:"}) {
       if (line.compare(b, std::strlen(label), label) != 0)
         continue;
-      auto at = line.find_first_not_of(" \t`", b + std::strlen(label));
+      auto at = line.find_first_not_of(" \t`*", b + std::strlen(label));
       auto end = at;
-      while (end < line.size() && is_id_char(line[end]))
+      while (end < line.size() && (is_id_char(line[end]) || line[end] == '.'))
         ++end;
       // A trailing '.' ends the sentence, not the id.
       while (end > at && line[end - 1] == '.')
