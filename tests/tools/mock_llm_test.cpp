@@ -153,6 +153,7 @@ TEST_CASE("the variant choice is reproducible for a seed", "[tools]") {
   auto draw = [&](uint64_t seed) {
     std::mt19937_64 rng{seed};
     std::vector<std::string> names;
+    names.reserve(40);
     for (int i = 0; i < 40; ++i)
       names.push_back(mock::choose_variant(variants, {"fused_passes"}, cfg, rng).name);
     return names;

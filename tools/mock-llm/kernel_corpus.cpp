@@ -115,9 +115,13 @@ caf::expected<corpus_variant> parse_variant(const std::string& text, const std::
   corpus_variant v;
   for (std::size_t i = 0; i < header_lines; ++i) {
     std::string prefix = std::string{"// "} + header_keys[i] + ": ";
-    if (i >= lines.size() || lines[i].rfind(prefix, 0) != 0)
-      return make_error(errc::bad_config,
-                        file + ":" + std::to_string(i + 1) + ": expected '" + prefix + "...'");
+    if (i >= lines.size() || lines[i].rfind(prefix, 0) != 0) {
+      std::string what = file;
+      what += ":" + std::to_string(i + 1);
+      what += ": expected '" + prefix;
+      what += "...'";
+      return make_error(errc::bad_config, what);
+    }
     auto value = trim(lines[i].substr(prefix.size()));
     switch (i) {
       case 0:
