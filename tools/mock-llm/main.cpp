@@ -4,6 +4,11 @@
 //   kforge-mock-llm --tasks 'configs/tasks/cpu/*.toml' [--port 8001] [--service-ms 0]
 //                   [--fault 429=0.1 --fault drop=0.05 ...] [--script 429,500,drop] [--seed 1]
 //                   [--retry-after-s 0.05] [--slow-ms 200] [--threads 1] [--tls-cert-out ca.pem]
+//                   [--simulate | --corpus DIR] [--techniques FILE] [--mistake-rate 0.2]
+//                   [--technique-weight 4]
+//
+// --simulate answers CPU tasks from the source tree's corpus (tools/mock-llm/corpus), --corpus
+// from DIR; families without a corpus keep the template answers.
 
 #include "hardware/tasks/task_loader.hpp"
 #include "tools/mock-llm/mock_llm.hpp"
@@ -28,6 +33,8 @@ int usage() {
   std::cerr << "usage: kforge-mock-llm --tasks GLOB [--tasks GLOB...] [--port N] [--service-ms MS]\n"
                "         [--fault NAME=RATE]... [--script NAME,NAME,...] [--seed N] [--retry-after-s S]\n"
                "         [--slow-ms MS] [--threads N] [--tls-cert-out FILE]\n"
+               "         [--simulate | --corpus DIR] [--techniques FILE] [--mistake-rate X]\n"
+               "         [--technique-weight W]\n"
                "faults: 429 500 slow drop truncate malformed empty no_kernel\n";
   return 2;
 }
@@ -62,6 +69,16 @@ int main(int argc, char** argv) {
         cfg.faults.slow_ms = std::stod(value());
       } else if (arg == "--threads") {
         cfg.threads = std::stoi(value());
+      } else if (arg == "--simulate") {
+        cfg.corpus.dir = mock::default_corpus_dir();
+      } else if (arg == "--corpus") {
+        cfg.corpus.dir = value();
+      } else if (arg == "--techniques") {
+        cfg.corpus.techniques_file = value();
+      } else if (arg == "--mistake-rate") {
+        cfg.corpus.mistake_rate = std::stod(value());
+      } else if (arg == "--technique-weight") {
+        cfg.corpus.technique_weight = std::stod(value());
       } else if (arg == "--tls-cert-out") {
         cert_out = value();
       } else if (arg == "--fault") {
@@ -118,6 +135,9 @@ int main(int argc, char** argv) {
     std::cerr << "kforge-mock-llm: " << describe(srv.error()) << '\n';
     return 1;
   }
+  if (!cfg.corpus.dir.empty())
+    std::cout << "kforge-mock-llm: simulated model, corpus " << cfg.corpus.dir << ", mistake rate "
+              << cfg.corpus.mistake_rate << std::endl;
   std::cout << "kforge-mock-llm: listening on " << (cfg.cert_pem.empty() ? "http" : "https")
             << "://127.0.0.1:" << (*srv)->port() << "/v1" << std::endl;
   std::signal(SIGINT, on_signal);

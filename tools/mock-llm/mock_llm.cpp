@@ -24,8 +24,11 @@
 #include <boost/beast/ssl.hpp>
 #include <nlohmann/json.hpp>
 
+#include <cctype>
 #include <chrono>
+#include <cstring>
 #include <mutex>
+#include <sstream>
 #include <thread>
 
 namespace kforge::mock {
@@ -105,18 +108,74 @@ std::string kernel_reply(const kforge::task_def& task, std::mt19937_64& rng, std
   return text;
 }
 
-const kforge::task_def* find_task(const kforge::task_map& tasks, const std::string& text) {
+// Characters of a task id; a '.' also counts where the stated id is read, and is trimmed there.
+bool is_id_char(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_' || c == '-';
+}
+
+// The id a "Task id: X" or "Task: X" line names, or empty.
+std::string stated_task_id(const std::string& prompt) {
+  std::stringstream in{prompt};
+  for (std::string line; std::getline(in, line);) {
+    auto b = line.find_first_not_of(" \t*#");
+    if (b == std::string::npos)
+      continue;
+    for (const char* label : {"Task id:", "Task:"}) {
+      if (line.compare(b, std::strlen(label), label) != 0)
+        continue;
+      auto at = line.find_first_not_of(" \t`*", b + std::strlen(label));
+      auto end = at;
+      while (end < line.size() && (is_id_char(line[end]) || line[end] == '.'))
+        ++end;
+      // A trailing '.' ends the sentence, not the id.
+      while (end > at && line[end - 1] == '.')
+        --end;
+      if (at != std::string::npos && end > at)
+        return line.substr(at, end - at);
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+const kforge::task_def* task_for_prompt(const kforge::task_map& tasks, const std::string& prompt) {
+  if (auto stated = tasks.find(stated_task_id(prompt)); stated != tasks.end())
+    return &stated->second;
   const kforge::task_def* best = nullptr;
-  for (const auto& [id, t] : tasks)
-    if (text.find(id) != std::string::npos && (best == nullptr || id.size() > best->id.size()))
-      best = &t;
+  auto best_at = std::string::npos;
+  for (const auto& [id, t] : tasks) {
+    for (auto at = prompt.find(id); at != std::string::npos; at = prompt.find(id, at + 1)) {
+      auto end = at + id.size();
+      bool whole =
+          (at == 0 || !is_id_char(prompt[at - 1])) && (end >= prompt.size() || !is_id_char(prompt[end]));
+      if (!whole)
+        continue;
+      if (at < best_at || (at == best_at && id.size() > best->id.size())) {
+        best = &t;
+        best_at = at;
+      }
+      break;
+    }
+  }
   return best;
+}
+
+namespace {
+
+// The content of the last user message: where kforge's templates state the request.
+std::string last_user_message(const json& messages) {
+  std::string out;
+  for (const auto& m : messages)
+    if (m.is_object() && m.value("role", "") == "user" && m.contains("content") && m["content"].is_string())
+      out = m["content"].get<std::string>();
+  return out;
 }
 
 }  // namespace
 
 mock_answer answer(const kforge::task_map& tasks, const server_config& cfg, const std::string& request_body,
-                   fault f, std::mt19937_64& rng) {
+                   fault f, std::mt19937_64& rng, const kernel_corpus* corpus) {
   mock_answer a;
   a.delay_ms = cfg.service_ms;
   auto error_body = [](const std::string& type, const std::string& message) {
@@ -129,9 +188,12 @@ mock_answer answer(const kforge::task_map& tasks, const server_config& cfg, cons
     return a;
   }
   std::string prompt_text;
+  std::string prompt_lines;  // the messages one after another, each starting on a line of its own
   for (const auto& m : req["messages"])
-    if (m.is_object() && m.contains("content") && m["content"].is_string())
+    if (m.is_object() && m.contains("content") && m["content"].is_string()) {
       prompt_text += m["content"].get<std::string>();
+      prompt_lines += m["content"].get<std::string>() + "\n";
+    }
   int64_t n = 1;
   if (req.contains("n") && req["n"].is_number_integer())
     n = std::clamp<int64_t>(req["n"].get<int64_t>(), 1, 16);
@@ -170,11 +232,21 @@ mock_answer answer(const kforge::task_map& tasks, const server_config& cfg, cons
     default:
       break;
   }
-  const auto* task = find_task(tasks, prompt_text);
+  const auto* task = task_for_prompt(tasks, prompt_lines);
   if (task == nullptr) {
     a.status = 400;
     a.body = error_body("invalid_request_error", "the prompt names no task this server knows");
     return a;
+  }
+  const std::vector<corpus_variant>* variants = nullptr;
+  std::vector<std::string> requested;
+  if (corpus != nullptr && task->backend == "cpu") {
+    if (auto fam = corpus->families.find(task->family);
+        fam != corpus->families.end() && !fam->second.empty()) {
+      variants = &fam->second;
+      requested =
+          requested_techniques(request_section(last_user_message(req["messages"])), corpus->techniques);
+    }
   }
   json choices = json::array();
   int64_t out_tokens = 0;
@@ -184,6 +256,8 @@ mock_answer answer(const kforge::task_map& tasks, const server_config& cfg, cons
       content =
           "I'm sorry, but I can't determine a faster approach without more profiling information. "
           "Could you share the hardware details?";
+    } else if (variants != nullptr) {
+      content = corpus_reply(choose_variant(*variants, requested, cfg.corpus, rng), rng);
     } else {
       std::string note;
       content = kernel_reply(*task, rng, note);
@@ -214,6 +288,7 @@ mock_answer answer(const kforge::task_map& tasks, const server_config& cfg, cons
 struct server::impl {
   kforge::task_map tasks;
   server_config cfg;
+  std::unique_ptr<kernel_corpus> corpus;  // loaded at start where cfg.corpus.dir is set
   asio::io_context io;
   std::unique_ptr<ssl::context> tls;
   tcp::acceptor acceptor{io};
@@ -271,7 +346,7 @@ struct server::impl {
       seed = rng();
     }
     std::mt19937_64 local{seed};
-    return answer(tasks, cfg, body, f, local);
+    return answer(tasks, cfg, body, f, local, corpus.get());
   }
 };
 
@@ -420,6 +495,17 @@ caf::expected<std::unique_ptr<server>> server::start(kforge::task_map tasks, ser
   p->tasks = std::move(tasks);
   p->cfg = std::move(cfg);
   p->rng.seed(p->cfg.faults.seed);
+  if (!p->cfg.corpus.dir.empty()) {
+    const auto& c = p->cfg.corpus;
+    if (!(c.mistake_rate >= 0 && c.mistake_rate <= 1) || !(c.technique_weight > 0))
+      return make_error(errc::bad_config,
+                        "mock-llm: mistake_rate must be in [0, 1] and technique_weight positive");
+    auto loaded =
+        load_corpus(c.dir, c.techniques_file.empty() ? default_techniques_file() : c.techniques_file);
+    if (!loaded)
+      return loaded.error();
+    p->corpus = std::make_unique<kernel_corpus>(std::move(*loaded));
+  }
   if (!p->cfg.cert_pem.empty() && !p->cfg.key_pem.empty()) {
     p->tls = std::make_unique<ssl::context>(ssl::context::tls_server);
     beast::error_code ec;

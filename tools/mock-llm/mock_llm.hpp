@@ -1,13 +1,16 @@
 #pragma once
 
 // kforge-mock-llm: an OpenAI-compatible chat-completions server on 127.0.0.1
-// that answers with kernels drawn from the task templates (knob values
-// substituted) inside realistic Markdown, and injects faults on request:
+// that answers with kernels inside realistic Markdown: drawn from the task
+// templates (knob values substituted), or, with a corpus configured, as a
+// simulated model that answers a CPU task with a variant of its family's
+// corpus (kernel_corpus.hpp). It injects faults on request:
 // 429 with Retry-After, 500, slow answers, dropped connections, truncated
 // bodies, malformed JSON, empty choices, and replies with no kernel at all.
 // Usable in-process (tests, benchmark) and as a separate executable.
 
 #include "runtime/base/task.hpp"
+#include "tools/mock-llm/kernel_corpus.hpp"
 
 #include <atomic>
 #include <cstdint>
@@ -57,6 +60,7 @@ struct server_config {
   double service_ms = 0;          ///< delay before every answer (simulated model time)
   int32_t completion_tokens = 0;  ///< usage reported per choice; 0 = bytes / 4
   fault_config faults;
+  corpus_config corpus;  ///< corpus answers for CPU families that have one; off when corpus.dir is empty
   std::string cert_pem;  ///< TLS when both are set
   std::string key_pem;
 };
@@ -80,16 +84,27 @@ struct mock_answer {
   bool truncate = false;  ///< announce the full length, send half, close
 };
 
-/// Builds the answer to a chat-completions `request_body` under `f`, drawing knob values
-/// with `rng`. The task is the one whose id occurs in the prompt (the longest match); a
-/// request naming no known task gets a 400.
+/// The task a prompt (its messages' text, in order) is for: the id on its "Task id:" (or
+/// "Task:") line where that names a known task, else the known id that occurs first as a whole
+/// word (the longest at that position). Ids named later, as in memory lines about other tasks,
+/// never win over the one the prompt states. Null when the prompt names no known task.
+[[nodiscard]] const kforge::task_def* task_for_prompt(const kforge::task_map& tasks,
+                                                      const std::string& prompt);
+
+/// Builds the answer to a chat-completions `request_body` under `f`, drawing knob values or
+/// corpus variants with `rng`. The task is task_for_prompt's; a request naming no known task
+/// gets a 400. With `corpus` set, a CPU task whose family has variants gets one chosen by
+/// choose_variant for the techniques the last user message's request_section names (settings
+/// from cfg.corpus); other tasks get a template answer.
 [[nodiscard]] mock_answer answer(const kforge::task_map& tasks, const server_config& cfg,
-                                 const std::string& request_body, fault f, std::mt19937_64& rng);
+                                 const std::string& request_body, fault f, std::mt19937_64& rng,
+                                 const kernel_corpus* corpus = nullptr);
 
 /// The running server. Stops and joins its threads on destruction.
 class server {
  public:
-  /// Starts serving `tasks` with `cfg`. Errors: errc::io_failed (bind), errc::bad_config (TLS).
+  /// Starts serving `tasks` with `cfg`, loading the corpus where cfg.corpus.dir is set.
+  /// Errors: errc::io_failed (bind), errc::bad_config (TLS, corpus, corpus settings).
   [[nodiscard]] static caf::expected<std::unique_ptr<server>> start(kforge::task_map tasks,
                                                                     server_config cfg);
   ~server();

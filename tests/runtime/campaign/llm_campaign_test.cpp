@@ -1,7 +1,8 @@
 // End to end through the openai backend: a whole campaign (the kforge binary
 // in a child process) against the in-process mock server with fault
 // injection on. Every fault must cost only time: no candidate lost, budgets
-// respected, retries visible in the store.
+// respected, retries visible in the store. The last case runs one against the
+// mock as a simulated model (kernel corpus) and checks its kernels verify.
 
 #include "hardware/tasks/task_loader.hpp"
 #include "memory/store.hpp"
@@ -267,4 +268,42 @@ TEST_CASE("a campaign killed mid-step replays its recorded LLM answer instead of
     attempts += call.attempts;
   CHECK((*srv)->stats().requests == attempts);
   CHECK(paid_before >= 1);
+}
+
+TEST_CASE("a campaign against the simulated model verifies the corpus kernels it is sent", "[runtime][llm]") {
+  mock::server_config mcfg;
+  mcfg.faults.seed = 4;
+  mcfg.corpus.dir = mock::default_corpus_dir();
+  // Only right variants, so every candidate the model sends must pass the gates.
+  mcfg.corpus.mistake_rate = 0;
+  mcfg.completion_tokens = 600;  // within the endpoint's max_tokens, whatever the variant's length
+  auto srv = mock::server::start(suite_tasks(), mcfg);
+  REQUIRE(srv);
+  test::temp_dir dir{"llm-corpus"};
+  auto config = write_config(dir, (*srv)->port(), 200000);
+  std::string output;
+  REQUIRE(test::run_to_end({KFORGE_BINARY, "run", config, "--no-progress"}, output) == 0);
+  INFO(output);
+
+  auto corpus = mock::load_corpus(mock::default_corpus_dir(), mock::default_techniques_file());
+  REQUIRE(corpus);
+  const auto& variants = corpus->families.at("reduction");
+  auto store = memory::store::open(dir.path() / "store");
+  REQUIRE(store);
+  auto tx = store->read();
+  REQUIRE(tx);
+  auto tasks = memory::list_tasks(*tx, "llm");
+  REQUIRE(tasks);
+  REQUIRE(tasks->size() == 1);
+  auto candidates = memory::list_candidates(*tx, "llm", tasks->front().task_id);
+  REQUIRE(candidates);
+  REQUIRE_FALSE(candidates->empty());
+  for (const auto& c : *candidates) {
+    INFO(c.verdict.failed_gate);
+    CHECK(c.verdict.feasible);
+    // Each is a corpus variant as sent, header removed.
+    CHECK(std::any_of(variants.begin(), variants.end(), [&](const mock::corpus_variant& v) {
+      return v.source == c.source || v.source == c.source + "\n";
+    }));
+  }
 }
