@@ -211,9 +211,9 @@ TEST_CASE("corpus answers parse with kforge's response parser", "[tools]") {
   cfg.corpus.dir = mock::default_corpus_dir();
   cfg.corpus.mistake_rate = 0.3;
   std::mt19937_64 rng{5};
-  for (const char* id : {"gemm_100x240x72", "layernorm_512x768", "row_sum_1000x600", "softmax_rows_64x1200",
-                         "gemv_750x1000", "transpose_720x1000", "gelu_tanh_49999", "conv2d_c3_48x48_oc6_k5",
-                         "cumsum_rows_300x1500"}) {
+  for (const char* id :
+       {"gemm_100x240x72", "layernorm_512x768", "row_sum_1000x600", "softmax_rows_64x1200", "gemv_750x1000",
+        "transpose_720x1000", "gelu_tanh_49999", "conv2d_c3_48x48_oc6_k5", "cumsum_rows_300x1500"}) {
     const auto& task = tasks.at(id);
     auto function = actors::function_name(task.signature);
     const auto& variants = corpus().families.at(task.family);
