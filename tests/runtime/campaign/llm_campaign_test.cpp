@@ -6,6 +6,7 @@
 
 #include "hardware/tasks/task_loader.hpp"
 #include "memory/store.hpp"
+#include "tests/support/campaign_view.hpp"
 #include "tests/support/child_process.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tools/mock-llm/mock_llm.hpp"
@@ -288,17 +289,10 @@ TEST_CASE("a campaign against the simulated model verifies the corpus kernels it
   auto corpus = mock::load_corpus(mock::default_corpus_dir(), mock::default_techniques_file());
   REQUIRE(corpus);
   const auto& variants = corpus->families.at("reduction");
-  auto store = memory::store::open(dir.path() / "store");
-  REQUIRE(store);
-  auto tx = store->read();
-  REQUIRE(tx);
-  auto tasks = memory::list_tasks(*tx, "llm");
-  REQUIRE(tasks);
-  REQUIRE(tasks->size() == 1);
-  auto candidates = memory::list_candidates(*tx, "llm", tasks->front().task_id);
-  REQUIRE(candidates);
-  REQUIRE_FALSE(candidates->empty());
-  for (const auto& c : *candidates) {
+  auto view = test::read_campaign(dir.path() / "store", "llm");
+  REQUIRE(view.tasks.size() == 1);
+  REQUIRE_FALSE(view.candidates.empty());
+  for (const auto& [hash, c] : view.candidates) {
     INFO(c.verdict.failed_gate);
     CHECK(c.verdict.feasible);
     // Each is a corpus variant as sent, header removed.
