@@ -20,12 +20,6 @@ namespace kforge::hardware {
 
 namespace {
 
-// The reader's tables keep their keys in order, so the definition hash does not depend on
-// hash-map order.
-std::string type_name(const toml_value& v) {
-  return toml_reader::type_name(v);
-}
-
 bool is_identifier(std::string_view s) {
   if (s.empty() || (std::isdigit(static_cast<unsigned char>(s[0])) != 0))
     return false;
@@ -127,7 +121,7 @@ class task_reader {
   caf::error string_value(const toml_value& v, const std::string& key, std::string& out,
                           bool may_be_empty) const {
     if (!v.is_string())
-      return fail_at(v, "'" + key + "' must be a string, not " + type_name(v));
+      return fail_at(v, "'" + key + "' must be a string, not " + toml_reader::type_name(v));
     out = v.as_string().str;
     if (out.empty() && !may_be_empty)
       return fail_at(v, "'" + key + "' must not be empty");
@@ -147,7 +141,7 @@ class task_reader {
     } else if (v.is_floating()) {
       out = v.as_floating();
     } else {
-      return fail_at(v, "'" + key + "' must be a number, not " + type_name(v));
+      return fail_at(v, "'" + key + "' must be a number, not " + toml_reader::type_name(v));
     }
     return {};
   }
@@ -193,7 +187,7 @@ class task_reader {
   caf::error read_tensor(const toml_value& v, bool is_input, const std::string& where,
                          tensor_spec& out) const {
     if (!v.is_table())
-      return fail_at(v, where + "must be a table, not " + type_name(v));
+      return fail_at(v, where + "must be a table, not " + toml_reader::type_name(v));
     const auto& table = v.as_table();
     static const std::set<std::string> input_keys = {"name", "shape", "init", "lo", "hi"};
     static const std::set<std::string> output_keys = {"name", "shape"};
@@ -269,7 +263,7 @@ class task_reader {
 
   caf::error read_knobs(const toml_value& v, std::vector<knob>& out) const {
     if (!v.is_table())
-      return fail_at(v, "'knobs' must be a table, not " + type_name(v));
+      return fail_at(v, "'knobs' must be a table, not " + toml_reader::type_name(v));
     for (const auto& [name, values] : v.as_table()) {
       if (!is_identifier(name))
         return fail_at(values, "knob name '" + name + "' is not an identifier");

@@ -4,9 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
-#include <fstream>
 #include <set>
-#include <sstream>
 #include <thread>
 
 namespace kforge::runtime {
@@ -378,12 +376,10 @@ caf::expected<campaign_config> parse_campaign_config(const std::string& text,
 }
 
 caf::expected<campaign_config> load_campaign_config(const std::filesystem::path& file) {
-  std::ifstream in{file};
-  if (!in)
-    return make_error(errc::bad_config, file.string() + ": cannot open the config file");
-  std::stringstream buf;
-  buf << in.rdbuf();
-  return parse_campaign_config(buf.str(), std::filesystem::absolute(file).lexically_normal());
+  auto text = toml_reader::slurp(file, errc::bad_config, "the config file");
+  if (!text)
+    return text.error();
+  return parse_campaign_config(*text, std::filesystem::absolute(file).lexically_normal());
 }
 
 }  // namespace kforge::runtime

@@ -3,9 +3,7 @@
 #include "runtime/base/toml_reader.hpp"
 
 #include <cstdlib>
-#include <fstream>
 #include <set>
-#include <sstream>
 
 namespace kforge::runtime {
 
@@ -78,12 +76,10 @@ caf::expected<daemon_config> parse_daemon_config(const std::string& text, const 
 }
 
 caf::expected<daemon_config> load_daemon_config(const std::filesystem::path& file) {
-  std::ifstream in{file};
-  if (!in)
-    return make_error(errc::bad_config, file.string() + ": cannot open the daemon config");
-  std::stringstream buf;
-  buf << in.rdbuf();
-  return parse_daemon_config(buf.str(), std::filesystem::absolute(file).lexically_normal());
+  auto text = toml_reader::slurp(file, errc::bad_config, "the daemon config");
+  if (!text)
+    return text.error();
+  return parse_daemon_config(*text, std::filesystem::absolute(file).lexically_normal());
 }
 
 bool is_loopback(const std::string& address) {
