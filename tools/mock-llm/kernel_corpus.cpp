@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <fstream>
 #include <sstream>
 #include <system_error>
 
@@ -176,12 +175,10 @@ caf::expected<kernel_corpus> load_corpus(const std::filesystem::path& dir,
   }
   std::sort(files.begin(), files.end());
   for (const auto& f : files) {
-    std::ifstream in{f};
-    std::stringstream buf;
-    buf << in.rdbuf();
-    if (!in)
-      return make_error(errc::bad_config, f.string() + ": cannot read the variant");
-    auto v = parse_variant(buf.str(), f.string());
+    auto text = toml_reader::slurp(f, errc::bad_config, "the variant");
+    if (!text)
+      return text.error();
+    auto v = parse_variant(*text, f.string());
     if (!v)
       return v.error();
     corpus.families[f.parent_path().filename().string()].push_back(std::move(*v));
