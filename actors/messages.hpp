@@ -80,15 +80,18 @@ typename Inspector::result_type inspect(Inspector& f, policy_request& x) {
 struct proposal {
   std::string source;
   std::vector<kforge::knob_setting> knobs;  ///< empty for free-form (LLM) kernels
-  std::string optimization;                 ///< named change from the parent, or "draft"
-  std::vector<std::string> context_ids;     ///< memory items that shaped this proposal
+  std::string optimization;  ///< what changed from the parent, in words (the model's own line), or "draft"
+  std::vector<std::string> context_ids;  ///< memory items that shaped this proposal
   std::string
       parse_error;  ///< the reply held no usable kernel (a "parse" verdict, not an error); source = the reply
+  std::string technique;  ///< catalogue id (or new name) of the technique applied; empty if none was named
+  std::string call_id;    ///< key of the llm_calls record whose completion this is; empty for offline
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, proposal& x) {
-  return f(caf::meta::type_name("proposal"), x.source, x.knobs, x.optimization, x.context_ids, x.parse_error);
+  return f(caf::meta::type_name("proposal"), x.source, x.knobs, x.optimization, x.context_ids, x.parse_error,
+           x.technique, x.call_id);
 }
 
 /// LLM proxy -> task actor: the proposals of one step.

@@ -124,7 +124,9 @@ json to_value(const candidate_record& r) {
               {"reward", f64(r.reward)},
               {"perf_state", r.perf_state},
               {"device", r.device},
-              {"created_ms", r.created_ms}};
+              {"created_ms", r.created_ms},
+              {"technique", r.technique},
+              {"call_id", r.call_id}};
 }
 
 json to_value(const memory_item& r) {
@@ -413,7 +415,9 @@ void convert(const json& j, const std::string& path, candidate_record& r, std::s
       .optional("reward", r.reward)
       .optional("perf_state", r.perf_state)
       .optional("device", r.device)
-      .optional("created_ms", r.created_ms);
+      .optional("created_ms", r.created_ms)
+      .optional("technique", r.technique)
+      .optional("call_id", r.call_id);
 }
 
 void convert(const json& j, const std::string& path, memory_item& r, std::string& problem) {

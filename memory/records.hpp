@@ -70,6 +70,8 @@ struct candidate_record {
   std::string perf_state;        ///< performance state signature, e.g. "softmax|memory|eff2"
   std::string device;
   int64_t created_ms = 0;
+  std::string technique;  ///< catalogue id (or the model's name) of the technique applied; empty if none
+  std::string call_id;    ///< key of the llm_calls record whose completion this is; empty for offline
 };
 
 /// A memory item shared across tasks. Table `memory`, key = id.
@@ -139,7 +141,7 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, candidate_record& x) {
   return f(caf::meta::type_name("candidate_record"), x.hash, x.campaign, x.task_id, x.seq, x.source,
            x.parents, x.stage, x.policy, x.model, x.context_ids, x.knobs, x.optimization, x.verdict,
-           x.speedup_vs_ref, x.speedup_vs_parent, x.reward, x.perf_state, x.device, x.created_ms);
+           x.speedup_vs_ref, x.speedup_vs_parent, x.reward, x.perf_state, x.device, x.created_ms, x.technique, x.call_id);
 }
 
 template <class Inspector>

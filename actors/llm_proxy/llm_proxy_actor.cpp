@@ -104,8 +104,9 @@ double clock_ms(const caf::actor_clock& clock) {
 }
 
 // The proposals of a reply's completions: a kernel each, or a parse failure.
+// `call_id` is the llm_calls key the completions are recorded under.
 std::vector<proposal> to_proposals(const llm_call& call, const std::vector<std::string>& contents,
-                                   int32_t& usable) {
+                                   const std::string& call_id, int32_t& usable) {
   std::vector<proposal> out;
   usable = 0;
   auto function = function_name(call.task->signature);
@@ -114,9 +115,14 @@ std::vector<proposal> to_proposals(const llm_call& call, const std::vector<std::
     context_ids.push_back(item.id);
   for (const auto& content : contents) {
     auto parsed = parse_kernel(content, function);
+    auto notes = parse_notes(content);
     proposal p;
     p.source = std::move(parsed.source);
-    p.optimization = call.request.stage == "refine" ? "llm-refine" : "draft";
+    p.optimization = !notes.optimization.empty()       ? std::move(notes.optimization)
+                     : call.request.stage == "refine" ? "llm-refine"
+                                                      : "draft";
+    p.technique = std::move(notes.technique);
+    p.call_id = call_id;
     p.context_ids = context_ids;
     if (parsed.usable)
       ++usable;
@@ -313,7 +319,7 @@ void on_http_done(proxy_pointer self, uint64_t id, http_exchange x) {
     auto cost = call_cost(ep.cfg, r.tokens_in, r.tokens_out);
     st.budget->settle(call.reserved_tokens, call.reserved_cost, used, cost);
     int32_t usable = 0;
-    auto proposals = to_proposals(call, r.contents, usable);
+    auto proposals = to_proposals(call, r.contents, call.hash, usable);
     // Reward per unit of cost: money, or millions of tokens for free endpoints.
     st.bandit->add_call(call.endpoint, cost > 0 ? cost : static_cast<double>(used) / 1e6);
     // The reward arrives with the verdicts (reward_atom); remember who proposed what.
@@ -402,7 +408,7 @@ caf::result<policy_reply> propose_openai(proxy_pointer self, const kforge::task_
             if (c.is_string())
               contents.push_back(c.get<std::string>());
           int32_t usable = 0;
-          auto proposals = to_proposals(call, contents, usable);
+          auto proposals = to_proposals(call, contents, rec->request_hash, usable);
           st.cache_hits += 1;
           st.log.debug("llm cache hit", {{"task", call.request.task_id}, {"call", short_id(call.hash)}});
           return policy_reply{std::move(proposals), "openai", rec->model + " (cached)"};

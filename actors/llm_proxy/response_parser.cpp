@@ -195,6 +195,52 @@ parsed_kernel parse_kernel(std::string_view reply, std::string_view function, co
   return fail("no code block defines " + std::string{function} + "()");
 }
 
+reply_notes parse_notes(std::string_view reply, std::size_t max_chars) {
+  reply_notes out;
+  std::size_t pos = 0;
+  bool inside = false;
+  char fence_char = 0;
+  while (pos < reply.size()) {
+    auto eol = reply.find('\n', pos);
+    auto line = trim(reply.substr(pos, eol == std::string_view::npos ? std::string_view::npos : eol - pos));
+    pos = eol == std::string_view::npos ? reply.size() : eol + 1;
+    if (line.size() >= 3 && (line.substr(0, 3) == "```" || line.substr(0, 3) == "~~~")) {
+      if (!inside) {
+        inside = true;
+        fence_char = line.front();
+      } else if (line.front() == fence_char) {
+        inside = false;
+      }
+      continue;
+    }
+    if (inside)
+      continue;
+    while (!line.empty() && (line.front() == '*' || line.front() == '_' || line.front() == '-' ||
+                             line.front() == '#' || line.front() == ' '))
+      line.remove_prefix(1);
+    auto colon = line.find(':');
+    if (colon == std::string_view::npos)
+      continue;
+    auto key = lower(trim(line.substr(0, colon)));
+    while (!key.empty() && (key.back() == '*' || key.back() == '_'))
+      key.pop_back();
+    std::string* slot = key == "technique" ? &out.technique : key == "optimization" ? &out.optimization : nullptr;
+    if (slot == nullptr)
+      continue;
+    auto value = line.substr(colon + 1);
+    while (!value.empty() && (value.front() == '*' || value.front() == '_' || value.front() == ' '))
+      value.remove_prefix(1);
+    *slot = excerpt(trim(value), max_chars);
+    auto t = trim(*slot);
+    *slot = std::string{t};
+    while (!slot->empty() && (slot->back() == '*' || slot->back() == '`'))
+      slot->pop_back();
+    while (!slot->empty() && slot->front() == '`')
+      slot->erase(0, 1);
+  }
+  return out;
+}
+
 std::string function_name(std::string_view signature) {
   auto paren = signature.find('(');
   if (paren == std::string_view::npos)

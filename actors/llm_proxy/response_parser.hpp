@@ -41,6 +41,18 @@ struct fenced_block {
 [[nodiscard]] parsed_kernel parse_kernel(std::string_view reply, std::string_view function,
                                          const parse_limits& limits = {});
 
+/// The model's own account of a reply, from its "Technique:" and "Optimization:" lines
+/// (the reply format of configs/prompts asks for both, outside the code block).
+struct reply_notes {
+  std::string technique;     ///< the catalogue id or the name of the technique it applied; empty if none
+  std::string optimization;  ///< one line: what it changed; empty if none
+};
+
+/// The notes of `reply`: the last "Technique:" and "Optimization:" lines outside fenced blocks
+/// (case-insensitive key, optional Markdown emphasis or list marker before it). Values are cut
+/// to `max_chars` and control characters replaced, so a hostile reply stays a short line.
+[[nodiscard]] reply_notes parse_notes(std::string_view reply, std::size_t max_chars = 200);
+
 /// The function name of a C++ declaration such as "void gemv(const float* A, ...)": the
 /// identifier before the first '('; empty if there is none.
 [[nodiscard]] std::string function_name(std::string_view signature);

@@ -164,6 +164,8 @@ void on_verdict(task_pointer self, const proposal& p, const std::string& hash, c
   c.context_ids = p.context_ids;
   c.knobs = p.knobs;
   c.optimization = p.optimization;
+  c.technique = p.technique;
+  c.call_id = p.call_id;
   c.device = v.device.empty() ? st.cfg.device : v.device;
   c.created_ms = now_ms();
   if (!parent.empty()) {

@@ -146,3 +146,30 @@ TEST_CASE("the parser survives 20000 mutated and random replies", "[actors][fuzz
   CHECK(usable > 1000);
   CHECK(usable < 20000);
 }
+
+TEST_CASE("the model's technique and optimization lines are read outside the code block",
+          "[llm][parser]") {
+  auto reply = std::string{
+      "Here is the kernel.\n"
+      "```cpp\n"
+      "// Optimization: not this one, it is inside the code\n"
+      "void f(float* x) { x[0] = 1; }\n"
+      "```\n"
+      "**Technique:** `multiple_accumulators`\n"
+      "- Optimization: split the row sum into 4 accumulators\n"};
+  auto notes = parse_notes(reply);
+  CHECK(notes.technique == "multiple_accumulators");
+  CHECK(notes.optimization == "split the row sum into 4 accumulators");
+
+  SECTION("absent lines leave the notes empty") {
+    auto none = parse_notes("```cpp\nvoid f() {}\n```\n");
+    CHECK(none.technique.empty());
+    CHECK(none.optimization.empty());
+  }
+  SECTION("a hostile line is cut and its control characters replaced") {
+    auto hostile = parse_notes("Optimization: " + std::string(5000, 'x') + "\x01\x1b[2J\n", 64);
+    CHECK(hostile.optimization.size() == 64);
+    auto escape = parse_notes("Technique: a\x1b[2Jb\n");
+    CHECK(escape.technique.find('\x1b') == std::string::npos);
+  }
+}
