@@ -251,7 +251,14 @@ std::string corpus_reply(const corpus_variant& v, std::mt19937_64& rng) {
   };
   std::uniform_int_distribution<std::size_t> three{0, 2};
   std::string text = openers[three(rng)];
-  text += "\n\nOptimization: " + v.summary + "\n\n";
+  text += "\n\nOptimization: " + v.summary + "\n";
+  if (!v.techniques.empty()) {
+    text += "Technique: ";
+    for (std::size_t i = 0; i < v.techniques.size(); ++i)
+      text += (i > 0 ? ", " : "") + v.techniques[i];
+    text += "\n";
+  }
+  text += "\n";
   text += "```cpp\n" + v.source + (v.source.empty() || v.source.back() == '\n' ? "" : "\n") + "```\n\n";
   text += std::string{closers[three(rng)]} + "\n";
   return text;
