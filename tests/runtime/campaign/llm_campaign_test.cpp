@@ -378,7 +378,31 @@ TEST_CASE("a campaign against the simulated model verifies the corpus kernels it
   }
   CHECK(found);
   std::string steps;
-  REQUIRE(test::run_to_end({KFORGE_BINARY, "export", "--store", store_dir, "--format", "steps"}, steps) == 0);
+  const auto steps_file = (dir.path() / "steps.jsonl").string();
+  REQUIRE(test::run_to_end(
+              {KFORGE_BINARY, "export", "--store", store_dir, "--format", "steps", "--out", steps_file},
+              steps) == 0);
+  // Every refine child with its parent: one line each, with the prompt and completion of its call.
+  const auto refined = std::count_if(view.candidates.begin(), view.candidates.end(),
+                                     [](const auto& entry) { return !entry.second.parents.empty(); });
+  std::ifstream steps_in{steps_file};
+  int64_t step_lines = 0;
+  while (std::getline(steps_in, line)) {
+    auto step = nlohmann::json::parse(line);
+    ++step_lines;
+    const auto& child = view.candidates.at(step["child"]["hash"].get<std::string>());
+    CHECK(step["parent"]["hash"] == child.parents.front());
+    CHECK(step["parent"]["source"] == view.candidates.at(child.parents.front()).source);
+    CHECK(step["call_id"] == child.call_id);
+    CHECK(step["user_prompt"].get<std::string>().find("Task id: ") != std::string::npos);
+    CHECK(step["completion"].get<std::string>().find(child.source.substr(0, 40)) != std::string::npos);
+    if (child.verdict.is_timed() && view.candidates.at(child.parents.front()).verdict.is_timed())
+      CHECK(step["gain"].get<double>() > 0);
+    else
+      CHECK(step["gain"].is_null());
+  }
+  CHECK(refined >= 1);
+  CHECK(step_lines == refined);
   std::string bad;
   CHECK(test::run_to_end({KFORGE_BINARY, "export", "--store", store_dir, "--format", "pairs"}, bad) == 2);
 }
