@@ -178,12 +178,16 @@ struct task_progress {
   int64_t budget = 0;
   double reference_latency_ns = 0;
   double best_latency_ns = 0;
+  int64_t waiting_since_ms = 0;  ///< wall ms (Unix epoch) since the task waits for the model; 0 = not
+  std::string last_error;        ///< the last failed call while waiting for the model
+  bool unreachable = false;      ///< the model stayed unreachable past [llm] outage_horizon_s
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, task_progress& x) {
   return f(caf::meta::type_name("task_progress"), x.task_id, x.family, x.phase, x.stop_reason, x.evaluations,
-           x.feasible, x.budget, x.reference_latency_ns, x.best_latency_ns);
+           x.feasible, x.budget, x.reference_latency_ns, x.best_latency_ns, x.waiting_since_ms, x.last_error,
+           x.unreachable);
 }
 
 /// Where a task stands according to its stored record; `budget` is its evaluation budget (0 = unknown).
@@ -214,12 +218,14 @@ struct campaign_progress {
   double flag_speedup = 10.0;       ///< speedups above this are marked for review
   verifier_stats verifier;
   std::string note;  ///< why it stopped, if it did
+  int64_t unreachable_since_ms = 0;  ///< wall ms: stopped because the model was unreachable since; 0 = not
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, campaign_progress& x) {
   return f(caf::meta::type_name("campaign_progress"), x.campaign, x.status, x.store_path, x.tasks,
-           x.evaluations, x.session_evaluations, x.budget, x.elapsed_ms, x.flag_speedup, x.verifier, x.note);
+           x.evaluations, x.session_evaluations, x.budget, x.elapsed_ms, x.flag_speedup, x.verifier, x.note,
+           x.unreachable_since_ms);
 }
 
 // The openai backend's HTTP exchange, which crosses from the io thread to the proxy.

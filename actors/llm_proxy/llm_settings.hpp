@@ -39,6 +39,8 @@ struct llm_settings {
   double exploration = 1.0;  ///< UCB exploration constant of the endpoint bandit
   std::string prompts_dir;   ///< system.md, draft.md, refine.md; absolute after loading
   int32_t task_reasks = 3;   ///< a task asks again this often after a call failed for good
+  double outage_max_wait_s = 60;       ///< a task waiting for an unreachable model asks at least this often
+  double outage_horizon_s = 6 * 3600;  ///< then the campaign stops (resumable) this long after the first failure
 };
 
 }  // namespace kforge::actors

@@ -46,6 +46,9 @@ struct task_state {
   int32_t duplicate_steps = 0;                            // consecutive steps that proposed nothing new
   archive arch{archive_config{}};  // best and diverse feasible candidates; parents by Q2
   activity now = activity::searching;
+  int64_t waiting_since_ms = 0;  // wall ms since the model is unreachable; 0 = it answers
+  std::string last_error;        // of the last failed call while waiting
+  bool unreachable = false;      // the model stayed unreachable past the horizon
   log::logger log{"kforge.task"};
   static inline const char* name = "kforge.task";
 };
@@ -66,7 +69,16 @@ uint64_t step_seed(const task_state& st) {
 }
 
 task_progress current_progress(const task_state& st) {
-  return progress_of(st.rec, st.cfg.steps.evaluations);
+  auto p = progress_of(st.rec, st.cfg.steps.evaluations);
+  p.waiting_since_ms = st.waiting_since_ms;
+  p.last_error = st.last_error;
+  p.unreachable = st.unreachable;
+  return p;
+}
+
+// The actor clock in ms: what the outage horizon is measured on (the fixture clock in tests).
+std::chrono::milliseconds clock_now(task_pointer self) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(self->clock().now().time_since_epoch());
 }
 
 const memory::candidate_record* find_candidate(const task_state& st, const std::string& hash) {
@@ -341,12 +353,41 @@ void step(task_pointer self) {
             self->request(s.peers.llm, caf::infinite, propose_atom_v, std::move(req))
                 .then(
                     [=](policy_reply& reply) {
-                      self->state.reask.on_success();
+                      auto& t = self->state;
+                      t.reask.on_success();
+                      if (t.waiting_since_ms != 0) {
+                        t.log.info("the model answers again", {{"task", t.rec.task_id}});
+                        t.waiting_since_ms = 0;
+                        t.last_error.clear();
+                        self->send(t.peers.owner, progress_atom_v, current_progress(t));
+                      }
                       on_proposals(self, std::move(reply), stage, parent);
                     },
                     [self](caf::error& err) {
                       auto& t = self->state;
-                      auto d = t.reask.on_failure(code_of(err));
+                      auto code = code_of(err);
+                      auto d = t.reask.on_failure(code, clock_now(self));
+                      if (code == errc::llm_unreachable) {
+                        // Waiting for the model costs time only: no step, no evaluation, no tokens.
+                        if (t.waiting_since_ms == 0) {
+                          t.waiting_since_ms = now_ms();
+                          t.log.warning("waiting for the model", {{"task", t.rec.task_id}, {"error", describe(err)}});
+                        }
+                        t.last_error = describe(err);
+                        if (d.unreachable) {
+                          // Not done: the campaign stops, and a resume asks again.
+                          t.log.error("the model stayed unreachable; stopping",
+                                      {{"task", t.rec.task_id}, {"error", describe(err)}});
+                          t.unreachable = true;
+                          stop_searching(t);
+                          finish(self);
+                          return;
+                        }
+                        self->send(t.peers.owner, progress_atom_v, current_progress(t));
+                        t.log.debug("asking the model again", {{"task", t.rec.task_id}, {"wait_ms", d.wait.count()}});
+                        self->delayed_send(self, d.wait, propose_atom_v);
+                        return;
+                      }
                       if (d.ask_again) {
                         // The endpoint is down for longer than the proxy's retries: wait, ask again.
                         t.log.warning(
@@ -420,7 +461,8 @@ task_actor::behavior_type task_behavior(task_pointer self, std::shared_ptr<const
   st.cfg = std::move(cfg);
   st.arch = archive{st.cfg.archive};
   st.backoff = queue_backoff{st.cfg.retry_backoff};
-  st.reask = reask_policy{st.cfg.policy_reasks, st.cfg.retry_backoff};
+  st.reask = reask_policy{st.cfg.policy_reasks, st.cfg.retry_backoff,
+                          outage_config{st.cfg.outage_max_wait, st.cfg.outage_horizon}};
   st.peers = std::move(peers);
   return {
       [self, task_id](start_atom) {

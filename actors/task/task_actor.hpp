@@ -73,6 +73,10 @@ struct task_config {
   /// Re-asks after errc::llm_failed (the proxy's own retries spent) before "policy failed";
   /// waits retry_backoff x 4^n between them (reask_policy).
   int32_t policy_reasks = 3;
+  /// While the model is unreachable (errc::llm_unreachable) the task waits and asks again:
+  /// retry_backoff x 4^n, capped at outage_max_wait, until outage_horizon after the first failure.
+  std::chrono::milliseconds outage_max_wait{60000};
+  std::chrono::milliseconds outage_horizon{std::chrono::hours{6}};
 };
 
 /// The actors a task talks to.

@@ -23,6 +23,7 @@ enum class stop_reason {
   requested,    ///< CLI, API or daemon asked (stop_atom)
   wall_budget,  ///< the campaign's wall-time budget is spent
   llm_budget,   ///< the LLM budget is spent, so no task can ask again
+  model_unreachable,  ///< the model stayed unreachable past [llm] outage_horizon_s (resumable)
 };
 
 /// The one-line note for `r` ("stopped on request", "wall-time budget spent", ...); "" for none.
