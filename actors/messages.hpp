@@ -217,7 +217,7 @@ struct campaign_progress {
   double elapsed_ms = 0;            ///< this run
   double flag_speedup = 10.0;       ///< speedups above this are marked for review
   verifier_stats verifier;
-  std::string note;  ///< why it stopped, if it did
+  std::string note;                  ///< why it stopped, if it did
   int64_t unreachable_since_ms = 0;  ///< wall ms: stopped because the model was unreachable since; 0 = not
 };
 

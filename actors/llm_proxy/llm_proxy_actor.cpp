@@ -77,7 +77,7 @@ struct llm_proxy_state {
   std::shared_ptr<const kforge::task_map> tasks;
   llm_proxy_config cfg;
   // openai backend
-  std::unique_ptr<http_client> own_client;     // the real client, unless cfg.transport is set
+  std::unique_ptr<http_client> own_client;      // the real client, unless cfg.transport is set
   std::shared_ptr<http_transport> client_seam;  // cfg.transport
   http_transport* client = nullptr;             // the one in use
   std::vector<endpoint_state> endpoints;
@@ -120,7 +120,7 @@ std::vector<proposal> to_proposals(const llm_call& call, const std::vector<std::
     auto notes = parse_notes(content);
     proposal p;
     p.source = std::move(parsed.source);
-    p.optimization = !notes.optimization.empty()       ? std::move(notes.optimization)
+    p.optimization = !notes.optimization.empty()      ? std::move(notes.optimization)
                      : call.request.stage == "refine" ? "llm-refine"
                                                       : "draft";
     p.technique = std::move(notes.technique);

@@ -58,13 +58,13 @@ struct reask_decision {
   std::chrono::milliseconds wait{0};  ///< only when ask_again
   std::string stop_reason;            ///< the task's stop reason when it gives up
   bool is_failure = false;            ///< giving up is an operator's concern (log an error)
-  bool unreachable = false;  ///< the model stayed unreachable past the horizon: stop, not done
+  bool unreachable = false;           ///< the model stayed unreachable past the horizon: stop, not done
 };
 
 /// How long a task waits for a model that is unreachable (errc::llm_unreachable).
 struct outage_config {
-  std::chrono::milliseconds max_wait{60000};                    ///< cap of the wait between asks
-  std::chrono::milliseconds horizon{std::chrono::hours{6}};     ///< give up this long after the first failure
+  std::chrono::milliseconds max_wait{60000};                 ///< cap of the wait between asks
+  std::chrono::milliseconds horizon{std::chrono::hours{6}};  ///< give up this long after the first failure
 };
 
 /// How often a task asks the policy again after errc::llm_failed (the proxy's own retries are

@@ -371,7 +371,8 @@ void step(task_pointer self) {
                         // Waiting for the model costs time only: no step, no evaluation, no tokens.
                         if (t.waiting_since_ms == 0) {
                           t.waiting_since_ms = now_ms();
-                          t.log.warning("waiting for the model", {{"task", t.rec.task_id}, {"error", describe(err)}});
+                          t.log.warning("waiting for the model",
+                                        {{"task", t.rec.task_id}, {"error", describe(err)}});
                         }
                         t.last_error = describe(err);
                         if (d.unreachable) {
@@ -384,7 +385,8 @@ void step(task_pointer self) {
                           return;
                         }
                         self->send(t.peers.owner, progress_atom_v, current_progress(t));
-                        t.log.debug("asking the model again", {{"task", t.rec.task_id}, {"wait_ms", d.wait.count()}});
+                        t.log.debug("asking the model again",
+                                    {{"task", t.rec.task_id}, {"wait_ms", d.wait.count()}});
                         self->delayed_send(self, d.wait, propose_atom_v);
                         return;
                       }

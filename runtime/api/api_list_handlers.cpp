@@ -42,7 +42,8 @@ namespace {
 
 // The tasks that wait for the model: from the live progress when the daemon runs the campaign,
 // else from the calls on record (apply_model_waits). One object per task: task, since_ms, last_error.
-json waiting_json(const memory::read_txn& tx, const campaign_data& d, const std::optional<live_campaign>& live) {
+json waiting_json(const memory::read_txn& tx, const campaign_data& d,
+                  const std::optional<live_campaign>& live) {
   actors::campaign_progress p;
   if (live && live->has_progress) {
     p = live->progress;

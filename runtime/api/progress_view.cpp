@@ -92,7 +92,8 @@ void apply_model_waits(actors::campaign_progress& p, const std::vector<memory::l
     if (it == by_task.end() || t.phase == "done")
       continue;
     auto& list = it->second;
-    std::stable_sort(list.begin(), list.end(), [](const auto* a, const auto* b) { return a->created_ms < b->created_ms; });
+    std::stable_sort(list.begin(), list.end(),
+                     [](const auto* a, const auto* b) { return a->created_ms < b->created_ms; });
     // The trailing run of calls that failed because the model was unreachable.
     const memory::llm_call_record* first = nullptr;
     for (auto r = list.rbegin(); r != list.rend(); ++r) {

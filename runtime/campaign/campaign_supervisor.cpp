@@ -349,7 +349,8 @@ supervisor_actor::behavior_type supervisor_behavior(supervisor_pointer self, sup
         if (p.unreachable && !self->state.phases.refuses_grants()) {
           auto& s = self->state;
           s.campaign_unreachable_since = p.waiting_since_ms;
-          s.note = "the model was unreachable since " + utc_time(p.waiting_since_ms) + " (last: " + p.last_error + ")";
+          s.note = "the model was unreachable since " + utc_time(p.waiting_since_ms) +
+                   " (last: " + p.last_error + ")";
           stop_tasks(self, stop_reason::model_unreachable);
         }
         auto id = p.task_id;

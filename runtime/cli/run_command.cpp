@@ -83,7 +83,8 @@ int launch_failed(launch_step step, const caf::error& err) {
 
 // The exit code of a run that ended with `p` (README, "Exit codes"): 1 failed; 4 stopped because
 // the model stayed unreachable; 3 no feasible candidate in any task, unless the user stopped it.
-int exit_code_of(const actors::campaign_progress& p, bool stopped_by_user, const std::filesystem::path& store) {
+int exit_code_of(const actors::campaign_progress& p, bool stopped_by_user,
+                 const std::filesystem::path& store) {
   if (p.status == "failed")
     return 1;
   if (p.status == "stopped")

@@ -204,7 +204,8 @@ struct outage_fixture : test::actor_fixture {
 
 }  // namespace
 
-TEST_CASE_METHOD(outage_fixture, "a five-minute outage of the model costs time, not the task", "[actors][llm]") {
+TEST_CASE_METHOD(outage_fixture, "a five-minute outage of the model costs time, not the task",
+                 "[actors][llm]") {
   endpoint->up_answers = 2;  // two calls answered, then the endpoint is down
   start();
   REQUIRE_FALSE(log->progress.empty());

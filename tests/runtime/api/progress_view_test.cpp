@@ -110,7 +110,8 @@ TEST_CASE("the calls on record tell which tasks wait for the model", "[runtime]"
   CHECK(p.tasks[1].last_error == "mock: transport: refused");
   SECTION("a refused call (llm_failed) is no wait") {
     auto q = sample();
-    runtime::apply_model_waits(q, {call("gemv", 5000, "error: llm_failed: task gemv: 1 attempts, last: http 401")});
+    runtime::apply_model_waits(
+        q, {call("gemv", 5000, "error: llm_failed: task gemv: 1 attempts, last: http 401")});
     CHECK(q.tasks[1].waiting_since_ms == 0);
   }
 }

@@ -322,8 +322,8 @@ campaign_progress run_on_clock(campaign_fixture& f, runtime::campaign_config cam
 
 }  // namespace
 
-TEST_CASE_METHOD(campaign_fixture, "a model unreachable past the horizon stops the campaign, and resume goes on",
-                 "[runtime]") {
+TEST_CASE_METHOD(campaign_fixture,
+                 "a model unreachable past the horizon stops the campaign, and resume goes on", "[runtime]") {
   auto down = std::make_shared<bool>(true);
   auto offline = llm;
   llm = spawn_flaky_llm(sys, offline, down);

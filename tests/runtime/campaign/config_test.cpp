@@ -173,8 +173,8 @@ TEST_CASE("the outage keys of [llm] load with their defaults and are checked", "
   REQUIRE(cfg);
   CHECK(cfg->llm.outage_max_wait_s == 5);
   CHECK(cfg->llm.outage_horizon_s == 90.5);
-  CHECK(error_of(head + "outage_horizon_s = 0\n").find("camp.toml:6: key 'outage_horizon_s' must be more than zero") !=
-        std::string::npos);
+  CHECK(error_of(head + "outage_horizon_s = 0\n")
+            .find("camp.toml:5: key 'outage_horizon_s' must be more than zero") != std::string::npos);
   CHECK(error_of(head + "outage_max_wait_s = -1\n").find("key 'outage_max_wait_s' must be more than zero") !=
         std::string::npos);
 }
