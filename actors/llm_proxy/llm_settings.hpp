@@ -39,6 +39,7 @@ struct llm_settings {
   double exploration = 1.0;  ///< UCB exploration constant of the endpoint bandit
   std::string prompts_dir;   ///< system.md, draft.md, refine.md; absolute after loading
   int32_t task_reasks = 3;   ///< a task asks again this often after a call failed for good
+  int32_t feedback_chars = 2000;  ///< characters of one candidate's verifier feedback in a prompt
 };
 
 }  // namespace kforge::actors

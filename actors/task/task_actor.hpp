@@ -73,6 +73,10 @@ struct task_config {
   /// Re-asks after errc::llm_failed (the proxy's own retries spent) before "policy failed";
   /// waits retry_backoff x 4^n between them (reask_policy).
   int32_t policy_reasks = 3;
+  std::string policy = "offline";  ///< the policy's kind: the retriever picks the items it can use
+  /// Characters of one candidate's feedback line (failing gates' details included) that reach
+  /// the policy; details are kept whole up to this and cut at a line end past it.
+  int32_t feedback_chars = 2000;
 };
 
 /// The actors a task talks to.

@@ -186,6 +186,8 @@ void start_tasks(supervisor_pointer self, std::vector<memory::task_record> store
   tc.steps.flag_speedup = cfg.verifier.flag_speedup;
   tc.candidates_per_step = cfg.candidates_per_step;
   tc.policy_reasks = cfg.llm.task_reasks;
+  tc.policy = cfg.policy;
+  tc.feedback_chars = cfg.llm.feedback_chars;
   tc.context_items = cfg.memory_enabled ? cfg.context_items : 0;
   tc.kb_items = cfg.memory_enabled ? cfg.memory.kb_items : 0;
   tc.roofline = st.setup.roofline;

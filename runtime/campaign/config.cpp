@@ -59,7 +59,7 @@ void parse_llm(const reader& r, const toml_value& root, const std::filesystem::p
   const auto& llm = reader::table_or_empty(root, "llm");
   r.only(llm, "llm",
          {"endpoint", "prompts", "max_attempts", "backoff_ms", "max_backoff_ms", "jitter", "token_budget",
-          "cost_budget", "cache", "exploration", "task_reasks"});
+          "cost_budget", "cache", "exploration", "task_reasks", "feedback_chars"});
   std::string prompts = "prompts";
   r.get(llm, "prompts", prompts);
   std::filesystem::path pd{prompts};
@@ -77,6 +77,7 @@ void parse_llm(const reader& r, const toml_value& root, const std::filesystem::p
     r.fail(llm.at("cost_budget"), "key 'cost_budget' must be zero or more");
   r.get(llm, "cache", l.cache);
   r.positive(llm, "task_reasks", l.task_reasks, true);
+  r.positive(llm, "feedback_chars", l.feedback_chars);
   r.number(llm, "exploration", l.exploration);
   if (l.exploration < 0)
     r.fail(llm.at("exploration"), "key 'exploration' must be zero or more");
