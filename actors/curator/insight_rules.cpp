@@ -54,8 +54,8 @@ void add_tasks(std::set<std::string>& to, const memory::memory_item& item) {
 
 // Evidence about one technique from a model's items in words, across tasks and families.
 struct words_evidence {
-  int64_t steps = 0;             // trajectory steps (or seeds) naming it
-  std::vector<double> effects;   // measured speedups of the timed ones (over the parent, or the reference)
+  int64_t steps = 0;            // trajectory steps (or seeds) naming it
+  std::vector<double> effects;  // measured speedups of the timed ones (over the parent, or the reference)
   std::map<std::string, int64_t> failed_gates;
   std::set<std::string> tasks;
   std::set<std::string> families;
@@ -101,7 +101,8 @@ std::vector<std::string> technique_keys(const nlohmann::json& payload) {
   std::size_t pos = 0;
   while (pos <= technique.size()) {
     auto comma = technique.find(',', pos);
-    auto part = lowered(trimmed(technique.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos)));
+    auto part =
+        lowered(trimmed(technique.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos)));
     if (!part.empty() && part != "none")
       out.push_back(part);
     if (comma == std::string::npos)
@@ -188,9 +189,10 @@ bool words_insight(const std::string& stage, const std::string& key, const words
   }
   if (!ev.example.empty() && key.front() != '"')
     ins.text += "; e.g. \"" + ev.example + "\"";
-  ins.payload = nlohmann::json{{"technique", key},  {"count", ev.steps},     {"timed", timed},
-                               {"faster", faster},   {"mean_speedup", mean}, {"min_speedup", lo},
-                               {"max_speedup", hi},  {"versus", refine ? "parent" : "reference"}}
+  ins.payload = nlohmann::json{{"technique", key},     {"count", ev.steps},
+                               {"timed", timed},       {"faster", faster},
+                               {"mean_speedup", mean}, {"min_speedup", lo},
+                               {"max_speedup", hi},    {"versus", refine ? "parent" : "reference"}}
                     .dump();
   ins.tags = {stage, "consolidated", memory::words_tag};
   ins.source_tasks.assign(ev.tasks.begin(), ev.tasks.end());

@@ -63,8 +63,8 @@ std::string measured_text(const memory::candidate_record& c, double roofline_ns)
   auto bound = bound_of_state(c.perf_state);
   if (roofline_ns > 0 && !bound.empty()) {
     char buf[64];
-    std::snprintf(buf, sizeof(buf), "%.0f%% of the %s roofline", 100.0 * roofline_ns / c.verdict.timing.median_ns,
-                  bound.c_str());
+    std::snprintf(buf, sizeof(buf), "%.0f%% of the %s roofline",
+                  100.0 * roofline_ns / c.verdict.timing.median_ns, bound.c_str());
     out += ", " + std::string{buf};
   }
   return out;
@@ -111,17 +111,17 @@ std::vector<memory::memory_item> derive_words_items(const memory::candidate_reco
   std::vector<memory::memory_item> out;
   const auto& v = cand.verdict;
   auto statement = is_generic(cand.optimization) ? std::string{} : cand.optimization;
-  nlohmann::json payload{{"task", task.task_id},
-                         {"family", task.family},
-                         {"child", cand.hash},
-                         {"optimization", statement},
-                         {"technique", cand.technique},
-                         {"feasible", v.is_timed()},
-                         {"failed_gate", v.failed_gate},
-                         {"latency_ns", v.is_timed() ? v.timing.median_ns : 0.0},
-                         {"speedup_vs_ref", cand.speedup_vs_ref},
-                         {"roofline_share",
-                          v.is_timed() && roofline_ns > 0 ? roofline_ns / v.timing.median_ns : 0.0}};
+  nlohmann::json payload{
+      {"task", task.task_id},
+      {"family", task.family},
+      {"child", cand.hash},
+      {"optimization", statement},
+      {"technique", cand.technique},
+      {"feasible", v.is_timed()},
+      {"failed_gate", v.failed_gate},
+      {"latency_ns", v.is_timed() ? v.timing.median_ns : 0.0},
+      {"speedup_vs_ref", cand.speedup_vs_ref},
+      {"roofline_share", v.is_timed() && roofline_ns > 0 ? roofline_ns / v.timing.median_ns : 0.0}};
   if (cand.stage == "draft") {
     if (!v.is_timed())
       return out;
@@ -152,8 +152,8 @@ std::vector<memory::memory_item> derive_words_items(const memory::candidate_reco
   std::string what = statement.empty() ? std::string{"a change it did not name"} : statement_text(cand);
   traj.text = task.family + " task " + task.task_id + ", refine step " + what + ": ";
   if (v.is_timed())
-    traj.text += format_ms(parent->verdict.timing.median_ns) + " -> " + measured_text(cand, roofline_ns) + ", " +
-                 format_ratio(effect) + " over the parent";
+    traj.text += format_ms(parent->verdict.timing.median_ns) + " -> " + measured_text(cand, roofline_ns) +
+                 ", " + format_ratio(effect) + " over the parent";
   else
     traj.text += failure_text(v) + "; the parent ran " + format_ms(parent->verdict.timing.median_ns);
   traj.payload = payload.dump();

@@ -86,10 +86,11 @@ caf::expected<std::string> read_text(const std::filesystem::path& file) {
 
 const std::set<std::string>& prompt_builder::variables() {
   static const std::set<std::string> vars = {
-      "task_id",    "family",    "description", "signature", "call",     "reference", "inputs",
-      "outputs",    "tolerance", "constraints", "memory",    "feedback", "parent",    "parent_us",
-      "perf_state", "stage",     "function",    "flops",     "bytes",    "reference_us", "parent_speedup",
-      "parent_gbps", "parent_gflops", "peak_gbps", "peak_gflops", "roofline_us", "roofline_share", "bound",
+      "task_id",     "family",       "description",    "signature",   "call",          "reference",
+      "inputs",      "outputs",      "tolerance",      "constraints", "memory",        "feedback",
+      "parent",      "parent_us",    "perf_state",     "stage",       "function",      "flops",
+      "bytes",       "reference_us", "parent_speedup", "parent_gbps", "parent_gflops", "peak_gbps",
+      "peak_gflops", "roofline_us",  "roofline_share", "bound",
   };
   return vars;
 }

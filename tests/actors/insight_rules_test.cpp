@@ -114,12 +114,13 @@ memory::memory_item words_step(const std::string& id, const std::string& task, c
   m.tags = {"refine", task, memory::words_tag};
   m.updated_ms = when;
   bool ok = effect > 0;
-  m.payload = nlohmann::json{{"optimization", "step " + id},
-                             {"technique", technique},
-                             {"feasible", ok},
-                             {"failed_gate", ok ? "" : "correctness"},
-                             {"speedup_vs_parent", effect}}
-                  .dump();
+  m.payload = nlohmann::json{
+      {"optimization", "step " + id},
+      {"technique", technique},
+      {"feasible", ok},
+      {"failed_gate", ok ? "" : "correctness"},
+      {"speedup_vs_parent",
+       effect}}.dump();
   return m;
 }
 
@@ -170,11 +171,12 @@ TEST_CASE("a model's refine steps become insights in words per technique, across
       m.family = "reduction";
       m.source_tasks = {"row_sum_" + std::to_string(i)};
       m.tags = {"draft", m.source_tasks[0], memory::words_tag};
-      m.payload = nlohmann::json{{"optimization", "draft " + std::to_string(i)},
-                                 {"technique", "loop_unrolling"},
-                                 {"feasible", true},
-                                 {"speedup_vs_ref", 1.0 + i}}
-                      .dump();
+      m.payload = nlohmann::json{
+          {"optimization", "draft " + std::to_string(i)},
+          {"technique", "loop_unrolling"},
+          {"feasible", true},
+          {"speedup_vs_ref",
+           1.0 + i}}.dump();
       seeds.push_back(m);
     }
     auto drafts = consolidate(seeds, cfg, 42);

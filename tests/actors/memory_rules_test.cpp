@@ -141,9 +141,10 @@ TEST_CASE("a model's kernels derive seeds and trajectory steps in words with wha
     child.reward = -1;
     auto bad = derive_items(child, task, draft, 8, 50000);
     REQUIRE(bad.size() == 1);
-    CHECK(bad[0].text ==
-          "reduction task row_sum_a, refine step \"Prefetch 512 bytes ahead\" (technique: software_prefetch): "
-          "failed the correctness gate (max error 0.5 at index 7); the parent ran 0.200 ms");
+    CHECK(
+        bad[0].text ==
+        "reduction task row_sum_a, refine step \"Prefetch 512 bytes ahead\" (technique: software_prefetch): "
+        "failed the correctness gate (max error 0.5 at index 7); the parent ran 0.200 ms");
     CHECK(bad[0].q2 == -1);
   }
   SECTION("a draft that failed derives nothing; one without a statement is its own seed") {

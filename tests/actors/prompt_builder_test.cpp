@@ -76,8 +76,7 @@ TEST_CASE("loading prompts from a directory without templates names the file", "
   CHECK(describe(builder.error()).find("/nonexistent-kforge-prompts/system.md") != std::string::npos);
 }
 
-TEST_CASE("the refine prompt carries the measured numbers, the reply format and whole feedback",
-          "[actors]") {
+TEST_CASE("the refine prompt carries the measured numbers, the reply format and whole feedback", "[actors]") {
   auto builder = prompt_builder::load(std::filesystem::path{KFORGE_SOURCE_DIR} / "configs/prompts");
   REQUIRE(builder);
   auto task = test::knob_task("row_sum_x", "reduction");
@@ -92,15 +91,17 @@ TEST_CASE("the refine prompt carries the measured numbers, the reply format and 
   req.roofline_ns = 50000;  // 2 MB at 40 GB/s
   req.bound = "memory";
   req.parent = {{"h", "void k() { /* parent */ }", {}, 100000, "reduction|memory|eff3|roofline"}};
-  std::string compiler = "k.cpp:3:5: error: 'foo' was not declared in this scope\n"
-                         "    3 |     foo(x);\n"
-                         "      |     ^~~\n"
-                         "k.cpp:9:1: error: expected ';' before '}' token";
+  std::string compiler =
+      "k.cpp:3:5: error: 'foo' was not declared in this scope\n"
+      "    3 |     foo(x);\n"
+      "      |     ^~~\n"
+      "k.cpp:9:1: error: expected ';' before '}' token";
   req.feedback = {"Unrolled by 8: failed the compile gate (" + compiler + ")"};
   memory::memory_item step;
   step.kind = "trajectory";
-  step.text = "reduction task row_sum_y, refine step \"Prefetch ahead\": 0.200 ms -> 0.100 ms, 2.00x over "
-              "the parent";
+  step.text =
+      "reduction task row_sum_y, refine step \"Prefetch ahead\": 0.200 ms -> 0.100 ms, 2.00x over "
+      "the parent";
   req.context = {step};
   auto p = builder->build(task, req);
   INFO(p.user);

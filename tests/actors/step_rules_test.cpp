@@ -132,8 +132,7 @@ TEST_CASE("the performance state derives bound and efficiency from the measured 
   }
 }
 
-TEST_CASE("feedback lines carry the measured numbers and gate messages whole within the budget",
-          "[actors]") {
+TEST_CASE("feedback lines carry the measured numbers and gate messages whole within the budget", "[actors]") {
   memory::candidate_record c;
   c.optimization = "Four AVX2 accumulators";
   c.verdict = test::timed_verdict(12345);
@@ -163,6 +162,7 @@ TEST_CASE("feedback lines carry the measured numbers and gate messages whole wit
     REQUIRE(marker != std::string::npos);
     CHECK(line[marker - 1] == 'e');  // "... scope" ends the last whole line kept
     auto left = std::stoul(line.substr(marker + 6));
-    CHECK(line.substr(0, marker).size() + left == std::string{"Four AVX2 accumulators: failed the compile gate ("}.size() + message.size());
+    CHECK(line.substr(0, marker).size() + left ==
+          std::string{"Four AVX2 accumulators: failed the compile gate ("}.size() + message.size());
   }
 }

@@ -62,7 +62,7 @@ struct server_config {
   fault_config faults;
   corpus_config corpus;  ///< corpus answers for CPU families that have one; off when corpus.dir is empty
   bool keep_requests = false;  ///< keep every request body answered (server::requests; tests)
-  std::string cert_pem;  ///< TLS when both are set
+  std::string cert_pem;        ///< TLS when both are set
   std::string key_pem;
 };
 

@@ -186,7 +186,8 @@ TEST_CASE("a simulated model's campaign writes memory in words that a campaign o
   for (const auto& id : retrieved) {
     const auto& before = after_first.at(id);
     const auto& now = after_second.at(id);
-    if (now.visits1 + now.visits2 > before.visits1 + before.visits2 && (now.q1 != before.q1 || now.q2 != before.q2))
+    if (now.visits1 + now.visits2 > before.visits1 + before.visits2 &&
+        (now.q1 != before.q1 || now.q2 != before.q2))
       ++moved;
   }
   CHECK(moved >= 1);
