@@ -72,17 +72,18 @@ struct policy_request {
   std::vector<std::vector<kforge::knob_setting>> tried;  ///< settings this task already evaluated
   std::vector<memory::memory_item> kb;  ///< knowledge-base optimizations known to help the parent's state
   // What kforge measured of the task, for the prompt (0 = not measured).
-  double reference_ns = 0;   ///< median latency of the reference implementation
-  double peak_gbps = 0;      ///< bandwidth measured for the task's working set, GB/s
-  double peak_gflops = 0;    ///< FP32 FMA peak, GFLOP/s
-  double roofline_ns = 0;    ///< time the task's bytes and flops take at those peaks
-  std::string bound;         ///< latency | memory | compute; empty when the peaks are missing
+  double reference_ns = 0;  ///< median latency of the reference implementation
+  double peak_gbps = 0;     ///< bandwidth measured for the task's working set, GB/s
+  double peak_gflops = 0;   ///< FP32 FMA peak, GFLOP/s
+  double roofline_ns = 0;   ///< time the task's bytes and flops take at those peaks
+  std::string bound;        ///< latency | memory | compute; empty when the peaks are missing
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, policy_request& x) {
   return f(caf::meta::type_name("policy_request"), x.campaign, x.task_id, x.stage, x.k, x.seed, x.context,
-           x.parent, x.feedback, x.tried, x.kb, x.reference_ns, x.peak_gbps, x.peak_gflops, x.roofline_ns, x.bound);
+           x.parent, x.feedback, x.tried, x.kb, x.reference_ns, x.peak_gbps, x.peak_gflops, x.roofline_ns,
+           x.bound);
 }
 
 /// One candidate kernel proposed by a policy.
