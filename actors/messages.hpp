@@ -23,12 +23,15 @@ struct context_query {
   int32_t n = 4;      ///< items wanted
   uint64_t seed = 0;  ///< drives the epsilon-greedy choice; part of the task's RNG stream
   int32_t kb_n = 0;   ///< knowledge-base optimizations wanted for `state` (refine; 0 in draft)
+  /// The policy the context is for: "openai" gets only items in words (a model cannot use knob
+  /// settings of templates it never saw), any other policy only knob-derived items.
+  std::string policy = "offline";
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, context_query& x) {
   return f(caf::meta::type_name("context_query"), x.campaign, x.task_id, x.family, x.stage, x.state, x.n,
-           x.seed, x.kb_n);
+           x.seed, x.kb_n, x.policy);
 }
 
 /// Retriever -> task actor: the chosen items, best first.
@@ -68,12 +71,19 @@ struct policy_request {
   std::vector<std::string> feedback;                     ///< recent verifier feedback, newest last
   std::vector<std::vector<kforge::knob_setting>> tried;  ///< settings this task already evaluated
   std::vector<memory::memory_item> kb;  ///< knowledge-base optimizations known to help the parent's state
+  // What kforge measured of the task, for the prompt (0 = not measured).
+  double reference_ns = 0;  ///< median latency of the reference implementation
+  double peak_gbps = 0;     ///< bandwidth measured for the task's working set, GB/s
+  double peak_gflops = 0;   ///< FP32 FMA peak, GFLOP/s
+  double roofline_ns = 0;   ///< time the task's bytes and flops take at those peaks
+  std::string bound;        ///< latency | memory | compute; empty when the peaks are missing
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, policy_request& x) {
   return f(caf::meta::type_name("policy_request"), x.campaign, x.task_id, x.stage, x.k, x.seed, x.context,
-           x.parent, x.feedback, x.tried, x.kb);
+           x.parent, x.feedback, x.tried, x.kb, x.reference_ns, x.peak_gbps, x.peak_gflops, x.roofline_ns,
+           x.bound);
 }
 
 /// One candidate kernel proposed by a policy.
@@ -136,11 +146,12 @@ struct experience {
   memory::candidate_record candidate;
   memory::task_record task;
   std::string verdict_key;  ///< where the verifier may find this verdict again; empty = not cacheable
+  double roofline_ns = 0;   ///< the task's roofline time (step_rules: roofline_of); 0 = unknown
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, experience& x) {
-  return f(caf::meta::type_name("experience"), x.candidate, x.task, x.verdict_key);
+  return f(caf::meta::type_name("experience"), x.candidate, x.task, x.verdict_key, x.roofline_ns);
 }
 
 /// Verifier pool -> anyone: load and utilisation of one device's pool.

@@ -102,7 +102,7 @@ caf::expected<bool> write_experience(memory::write_txn& tx, const experience& e,
     if (p)
       parent = std::move(*p);
   }
-  for (auto& fresh : derive_items(cand, e.task, parent, cand.created_ms)) {
+  for (auto& fresh : derive_items(cand, e.task, parent, cand.created_ms, e.roofline_ns)) {
     auto item = item_for_update(tx, touched, fresh.id);
     if (!item)
       return item.error();

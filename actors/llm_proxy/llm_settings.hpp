@@ -42,6 +42,7 @@ struct llm_settings {
   double outage_max_wait_s = 60;  ///< a task waiting for an unreachable model asks at least this often
   double outage_horizon_s =
       6 * 3600;  ///< then the campaign stops (resumable) this long after the first failure
+  int32_t feedback_chars = 2000;  ///< characters of one candidate's verifier feedback in a prompt
 };
 
 }  // namespace kforge::actors

@@ -88,20 +88,6 @@ const memory::candidate_record* find_candidate(const task_state& st, const std::
   return nullptr;
 }
 
-std::string feedback_line(const memory::candidate_record& c) {
-  const auto& v = c.verdict;
-  std::string line = c.optimization.empty() ? "candidate" : c.optimization;
-  if (v.is_timed()) {
-    line += ": ok, " + std::to_string(v.timing.median_ns / 1e3) + " us";
-  } else {
-    line += ": failed " + v.failed_gate;
-    for (const auto& g : v.gates)
-      if (!g.passed)
-        line += " (" + g.detail.substr(0, 160) + ")";
-  }
-  return line;
-}
-
 bool is_stopping(const task_state& st) {
   return st.now != activity::searching;
 }
@@ -193,7 +179,7 @@ void on_verdict(task_pointer self, const proposal& p, const std::string& hash, c
     st.log.info("speedup above the review threshold",
                 {{"task", c.task_id}, {"cand", short_id(c.hash)}, {"speedup", c.speedup_vs_ref}});
   st.rec.updated_ms = c.created_ms;
-  st.feedback.push_back(feedback_line(c));
+  st.feedback.push_back(feedback_line(c, st.cfg.feedback_chars));
   while (st.feedback.size() > static_cast<size_t>(std::max(0, st.cfg.feedback_items)))
     st.feedback.pop_front();
   st.log.info("candidate verified", {{"campaign", c.campaign},
@@ -210,7 +196,7 @@ void on_verdict(task_pointer self, const proposal& p, const std::string& hash, c
   if (!c.parents.empty())
     st.arch.reward_parent(c.parents.front(), c.reward);
   st.history.push_back(c);
-  experience e{std::move(c), st.rec, result.cache_key};
+  experience e{std::move(c), st.rec, result.cache_key, roofline_of(*st.task, st.cfg.roofline).floor_ns};
   self->request(st.peers.curator, caf::infinite, record_atom_v, std::move(e))
       .then([self](int64_t) { on_committed(self); },
             [self](caf::error& err) {
@@ -334,6 +320,7 @@ void step(task_pointer self) {
                   st.cfg.context_items,
                   seed};
   q.kb_n = stage == "refine" ? st.cfg.kb_items : 0;
+  q.policy = st.cfg.policy;
   self->request(st.peers.retriever, caf::infinite, retrieve_atom_v, std::move(q))
       .then(
           [=](context_reply& ctx) {
@@ -350,6 +337,12 @@ void step(task_pointer self) {
             req.parent = parent;
             req.feedback.assign(s.feedback.begin(), s.feedback.end());
             req.tried = s.tried;
+            auto line = roofline_of(*s.task, s.cfg.roofline);
+            req.reference_ns = s.rec.reference_latency_ns;
+            req.peak_gbps = line.gbps;
+            req.peak_gflops = line.gflops;
+            req.roofline_ns = line.floor_ns;
+            req.bound = line.bound;
             self->request(s.peers.llm, caf::infinite, propose_atom_v, std::move(req))
                 .then(
                     [=](policy_reply& reply) {
@@ -423,7 +416,7 @@ void begin(task_pointer self) {
                 s.arch.reward_parent(c.parents.front(), c.reward);
               s.hashes.insert(c.hash);
               s.tried.push_back(c.knobs);
-              s.feedback.push_back(feedback_line(c));
+              s.feedback.push_back(feedback_line(c, s.cfg.feedback_chars));
             }
             while (s.feedback.size() > static_cast<size_t>(std::max(0, s.cfg.feedback_items)))
               s.feedback.pop_front();

@@ -77,6 +77,10 @@ struct task_config {
   /// retry_backoff x 4^n, capped at outage_max_wait, until outage_horizon after the first failure.
   std::chrono::milliseconds outage_max_wait{60000};
   std::chrono::milliseconds outage_horizon{std::chrono::hours{6}};
+  std::string policy = "offline";  ///< the policy's kind: the retriever picks the items it can use
+  /// Characters of one candidate's feedback line (failing gates' details included) that reach
+  /// the policy; details are kept whole up to this and cut at a line end past it.
+  int32_t feedback_chars = 2000;
 };
 
 /// The actors a task talks to.

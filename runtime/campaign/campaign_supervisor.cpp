@@ -201,6 +201,8 @@ void start_tasks(supervisor_pointer self, std::vector<memory::task_record> store
   tc.policy_reasks = cfg.llm.task_reasks;
   tc.outage_max_wait = std::chrono::milliseconds{static_cast<int64_t>(cfg.llm.outage_max_wait_s * 1000)};
   tc.outage_horizon = std::chrono::milliseconds{static_cast<int64_t>(cfg.llm.outage_horizon_s * 1000)};
+  tc.policy = cfg.policy;
+  tc.feedback_chars = cfg.llm.feedback_chars;
   tc.context_items = cfg.memory_enabled ? cfg.context_items : 0;
   tc.kb_items = cfg.memory_enabled ? cfg.memory.kb_items : 0;
   tc.roofline = st.setup.roofline;

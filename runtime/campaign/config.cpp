@@ -59,7 +59,8 @@ void parse_llm(const reader& r, const toml_value& root, const std::filesystem::p
   const auto& llm = reader::table_or_empty(root, "llm");
   r.only(llm, "llm",
          {"endpoint", "prompts", "max_attempts", "backoff_ms", "max_backoff_ms", "jitter", "token_budget",
-          "cost_budget", "cache", "exploration", "task_reasks", "outage_max_wait_s", "outage_horizon_s"});
+          "cost_budget", "cache", "exploration", "task_reasks", "outage_max_wait_s", "outage_horizon_s",
+          "feedback_chars"});
   std::string prompts = "prompts";
   r.get(llm, "prompts", prompts);
   std::filesystem::path pd{prompts};
@@ -83,6 +84,7 @@ void parse_llm(const reader& r, const toml_value& root, const std::filesystem::p
   r.number(llm, "outage_horizon_s", l.outage_horizon_s);
   if (l.outage_horizon_s <= 0)
     r.fail(llm.at("outage_horizon_s"), "key 'outage_horizon_s' must be more than zero");
+  r.positive(llm, "feedback_chars", l.feedback_chars);
   r.number(llm, "exploration", l.exploration);
   if (l.exploration < 0)
     r.fail(llm.at("exploration"), "key 'exploration' must be zero or more");
