@@ -18,11 +18,11 @@ struct context_query {
   std::string campaign;
   std::string task_id;
   std::string family;
-  std::string stage;  ///< draft | refine
-  std::string state;  ///< performance-state signature of the parent; empty in draft
-  int32_t n = 4;      ///< items wanted
-  uint64_t seed = 0;  ///< drives the epsilon-greedy choice; part of the task's RNG stream
-  int32_t kb_n = 0;   ///< knowledge-base optimizations wanted for `state` (refine; 0 in draft)
+  std::string stage;        ///< draft | refine
+  std::string state;        ///< performance-state signature of the parent; empty in draft
+  int32_t n = 4;            ///< items wanted
+  uint64_t seed = 0;        ///< drives the epsilon-greedy choice; part of the task's RNG stream
+  int32_t kb_n = 0;         ///< knowledge-base optimizations wanted for `state` (refine; 0 in draft)
   bool techniques = false;  ///< also wanted: the family's technique evidence and learned techniques
 };
 
@@ -53,12 +53,12 @@ struct technique_pick {
   std::string name;
   std::string summary;
   std::string risks;
-  std::string entry_id;       ///< the knowledge-base entry (family, state, technique), stored or not
-  int64_t samples = 0;        ///< measured children in this state (0: untried, drawn by its prior)
-  double mean_speedup = 0;    ///< their mean speedup over the parent (0 counted for infeasible ones)
-  int64_t feasible = 0;       ///< of samples, how many children passed every gate
-  int64_t uses = 0;           ///< steps that asked for it or named it in this state
-  double predicted = 0;       ///< predicted speedup the draw used (prior blended with samples)
+  std::string entry_id;     ///< the knowledge-base entry (family, state, technique), stored or not
+  int64_t samples = 0;      ///< measured children in this state (0: untried, drawn by its prior)
+  double mean_speedup = 0;  ///< their mean speedup over the parent (0 counted for infeasible ones)
+  int64_t feasible = 0;     ///< of samples, how many children passed every gate
+  int64_t uses = 0;         ///< steps that asked for it or named it in this state
+  double predicted = 0;     ///< predicted speedup the draw used (prior blended with samples)
 };
 
 template <class Inspector>
@@ -93,7 +93,7 @@ struct policy_request {
   std::vector<std::string> feedback;                     ///< recent verifier feedback, newest last
   std::vector<std::vector<kforge::knob_setting>> tried;  ///< settings this task already evaluated
   std::vector<memory::memory_item> kb;  ///< knowledge-base optimizations known to help the parent's state
-  technique_pick technique;  ///< refine with a catalogue: the technique to apply (id empty: none)
+  technique_pick technique;             ///< refine with a catalogue: the technique to apply (id empty: none)
 };
 
 template <class Inspector>

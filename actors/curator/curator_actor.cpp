@@ -134,7 +134,8 @@ caf::expected<bool> write_experience(memory::write_txn& tx, const experience& e,
       continue;
     }
     for (const auto& t : learned.source_tasks)
-      if (std::find((*item)->source_tasks.begin(), (*item)->source_tasks.end(), t) == (*item)->source_tasks.end())
+      if (std::find((*item)->source_tasks.begin(), (*item)->source_tasks.end(), t) ==
+          (*item)->source_tasks.end())
         (*item)->source_tasks.push_back(t);
   }
   return true;

@@ -55,15 +55,16 @@ std::string state_words(const std::string& state) {
 
 }  // namespace
 
-std::string technique_entry_id(const std::string& backend, const std::string& family, const std::string& state,
-                               const std::string& technique_id) {
+std::string technique_entry_id(const std::string& backend, const std::string& family,
+                               const std::string& state, const std::string& technique_id) {
   content_hasher h;
   h.add("opt").add(family).add(state).add("technique").add(backend).add(technique_id);
   return h.finish();
 }
 
 bool technique_of_entry(const memory::memory_item& item, std::string& id, std::string& backend) {
-  if (item.kind != "optimization" || std::find(item.tags.begin(), item.tags.end(), "technique") == item.tags.end())
+  if (item.kind != "optimization" ||
+      std::find(item.tags.begin(), item.tags.end(), "technique") == item.tags.end())
     return false;
   auto p = nlohmann::json::parse(item.payload, nullptr, false);
   if (p.is_discarded() || !p.is_object() || !p.contains("technique") || !p["technique"].is_string())
@@ -73,10 +74,9 @@ bool technique_of_entry(const memory::memory_item& item, std::string& id, std::s
   return true;
 }
 
-std::vector<memory::memory_item> derive_technique_entries(const memory::candidate_record& cand,
-                                                          const memory::task_record& task,
-                                                          const std::optional<memory::candidate_record>& parent,
-                                                          int64_t now_ms) {
+std::vector<memory::memory_item> derive_technique_entries(
+    const memory::candidate_record& cand, const memory::task_record& task,
+    const std::optional<memory::candidate_record>& parent, int64_t now_ms) {
   std::vector<memory::memory_item> out;
   const auto& v = cand.verdict;
   if (cand.stage == "draft" || cand.technique.empty() || !parent || parent->perf_state.empty() ||
@@ -114,8 +114,8 @@ void describe_technique_entry(memory::memory_item& entry) {
     return;
   char buf[160];
   std::snprintf(buf, sizeof(buf), " gave %.2fx over the parent on average in %lld %s (%lld correct)",
-                entry.mean_speedup, static_cast<long long>(entry.samples), entry.samples == 1 ? "try" : "tries",
-                static_cast<long long>(entry.feasible_samples));
+                entry.mean_speedup, static_cast<long long>(entry.samples),
+                entry.samples == 1 ? "try" : "tries", static_cast<long long>(entry.feasible_samples));
   entry.text = state_words(entry.state) + ": technique " + id + buf;
 }
 

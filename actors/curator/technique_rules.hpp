@@ -38,7 +38,8 @@ namespace kforge::actors {
     const std::optional<memory::candidate_record>& parent, int64_t now_ms);
 
 /// Rewrites an entry's text from its statistics, in words a model reads:
-/// "softmax, memory-bound (eff2): SIMD vectorization gave 1.35x over the parent on average in 3 tries (2 correct)".
+/// "softmax, memory-bound (eff2): SIMD vectorization gave 1.35x over the parent on average in 3 tries (2
+/// correct)".
 void describe_technique_entry(memory::memory_item& entry);
 
 }  // namespace kforge::actors

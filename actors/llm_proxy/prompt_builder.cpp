@@ -83,7 +83,7 @@ const std::set<std::string>& prompt_builder::variables() {
   static const std::set<std::string> vars = {
       "task_id",    "family",    "description", "signature", "call",     "reference", "inputs",
       "outputs",    "tolerance", "constraints", "memory",    "feedback", "parent",    "parent_us",
-      "perf_state", "stage",     "function",    "flops",     "bytes",     "technique",
+      "perf_state", "stage",     "function",    "flops",     "bytes",    "technique",
   };
   return vars;
 }

@@ -52,9 +52,8 @@ struct ranking_config {
 /// included: the draw must know a technique was tried) and every learned technique (kind
 /// "technique"), in id order; none with memory off or query.techniques false. cross_task off
 /// keeps the querying task's entries.
-[[nodiscard]] std::vector<memory::memory_item> technique_evidence(const std::vector<memory::memory_item>& pool,
-                                                                  const context_query& query,
-                                                                  const ranking_config& cfg);
+[[nodiscard]] std::vector<memory::memory_item> technique_evidence(
+    const std::vector<memory::memory_item>& pool, const context_query& query, const ranking_config& cfg);
 
 /// Chooses up to query.n items from `pool`, best first. Deterministic for a
 /// given pool, query and query.seed.

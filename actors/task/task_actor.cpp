@@ -212,8 +212,8 @@ void on_verdict(task_pointer self, const proposal& p, const std::string& hash, c
   st.history.push_back(c);
   experience e{std::move(c), st.rec, result.cache_key, {}};
   for (auto& t : fresh_techniques) {
-    e.new_techniques.push_back(
-        learned_technique_item(t, st.catalogue.backend, st.task->family, st.rec.task_id, e.candidate.created_ms));
+    e.new_techniques.push_back(learned_technique_item(t, st.catalogue.backend, st.task->family,
+                                                      st.rec.task_id, e.candidate.created_ms));
     st.catalogue.techniques.push_back(std::move(t));
   }
   self->request(st.peers.curator, caf::infinite, record_atom_v, std::move(e))
@@ -387,7 +387,8 @@ void step(task_pointer self) {
                       // The drawn technique's entry shaped every proposal: its use count and value move.
                       if (!entry.empty())
                         for (auto& p : reply.proposals)
-                          if (std::find(p.context_ids.begin(), p.context_ids.end(), entry) == p.context_ids.end())
+                          if (std::find(p.context_ids.begin(), p.context_ids.end(), entry) ==
+                              p.context_ids.end())
                             p.context_ids.push_back(entry);
                       self->state.reask.on_success();
                       on_proposals(self, std::move(reply), stage, parent);

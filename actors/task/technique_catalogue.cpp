@@ -169,13 +169,14 @@ memory::memory_item learned_technique_item(const technique& t, const std::string
   item.tags = {"technique", backend};
   item.text = "technique named by the model on " + family + ": " + t.name +
               (t.summary.empty() ? std::string{} : " (" + t.summary + ")");
-  item.payload = nlohmann::json{{"id", t.id},
-                                {"name", t.name},
-                                {"summary", t.summary},
-                                {"applies_to", t.applies_to},
-                                {"families", t.families},
-                                {"backend", backend}}
-                     .dump();
+  item.payload = nlohmann::json{
+      {"id", t.id},
+      {"name", t.name},
+      {"summary", t.summary},
+      {"applies_to", t.applies_to},
+      {"families", t.families},
+      {"backend",
+       backend}}.dump();
   item.source_tasks = {task_id};
   item.created_ms = now_ms;
   item.updated_ms = now_ms;

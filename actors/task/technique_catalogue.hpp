@@ -70,15 +70,16 @@ using technique_catalogues = std::map<std::string, technique_catalogue>;
 /// The memory item that makes `t` (a technique a model named) join `backend`'s catalogue:
 /// kind "technique", id sha256("technique", backend, t.id), first named by `task_id` of `family`.
 [[nodiscard]] memory::memory_item learned_technique_item(const technique& t, const std::string& backend,
-                                                         const std::string& family, const std::string& task_id,
-                                                         int64_t now_ms);
+                                                         const std::string& family,
+                                                         const std::string& task_id, int64_t now_ms);
 
 /// What a candidate's "Technique:" line names, resolved against `catalogue`: the ids in the
 /// order named, duplicates dropped (at most 4). A name the catalogue lacks becomes a new
 /// technique (id = its slug, `learned`), appended to `fresh`, with `summary` (the model's own
 /// line) and applies_to = {bound}, families = {family}. Items "none" and empty ones are skipped.
 [[nodiscard]] std::vector<std::string> resolve_techniques(const technique_catalogue& catalogue,
-                                                          const std::string& named, const std::string& summary,
+                                                          const std::string& named,
+                                                          const std::string& summary,
                                                           const std::string& family, const std::string& bound,
                                                           std::vector<technique>& fresh);
 

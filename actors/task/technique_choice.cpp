@@ -32,9 +32,7 @@ double predicted_speedup(const std::vector<const memory::memory_item*>& entries,
   double sum = cfg.prior_speedup * weight;
   auto bound = bound_prefix(state);
   for (const auto* e : entries) {
-    double w = e->state == state                ? 1.0
-               : bound_prefix(e->state) == bound ? cfg.bound_match
-                                                 : cfg.family_match;
+    double w = e->state == state ? 1.0 : bound_prefix(e->state) == bound ? cfg.bound_match : cfg.family_match;
     auto n = static_cast<double>(std::max<int64_t>(0, e->samples));
     sum += w * n * e->mean_speedup;
     weight += w * n;
@@ -49,9 +47,9 @@ double predicted_speedup(const std::vector<const memory::memory_item*>& entries,
   return weight > 0 ? sum / weight : cfg.prior_speedup;
 }
 
-technique_pick draw_technique(const technique_catalogue& catalogue, const std::vector<memory::memory_item>& entries,
-                              const std::string& family, const std::string& state, uint64_t seed,
-                              const technique_config& cfg) {
+technique_pick draw_technique(const technique_catalogue& catalogue,
+                              const std::vector<memory::memory_item>& entries, const std::string& family,
+                              const std::string& state, uint64_t seed, const technique_config& cfg) {
   // Evidence by technique id: this backend's entries of the family.
   std::map<std::string, std::vector<const memory::memory_item*>> evidence;
   for (const auto& item : entries) {

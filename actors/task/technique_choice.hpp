@@ -20,13 +20,13 @@ namespace kforge::actors {
 
 /// How the draw scores techniques; from the campaign config ([llm] technique_*, [memory] kb_*).
 struct technique_config {
-  int32_t top_k = 4;                ///< techniques kept by score before the softmax draw
-  double temperature = 0.25;        ///< softmax temperature over the predicted speedup
-  double prior_speedup = 1.0;       ///< predicted speedup of a technique with no measurement
-  double prior_samples = 1.0;       ///< weight of the prior against measured samples
-  double use_penalty = 0.05;        ///< score penalty per log(1 + uses)
-  double bound_match = 0.6;         ///< weight of a sample from another state of the same bound
-  double family_match = 0.3;        ///< weight of a sample from another bound of the family
+  int32_t top_k = 4;           ///< techniques kept by score before the softmax draw
+  double temperature = 0.25;   ///< softmax temperature over the predicted speedup
+  double prior_speedup = 1.0;  ///< predicted speedup of a technique with no measurement
+  double prior_samples = 1.0;  ///< weight of the prior against measured samples
+  double use_penalty = 0.05;   ///< score penalty per log(1 + uses)
+  double bound_match = 0.6;    ///< weight of a sample from another state of the same bound
+  double family_match = 0.3;   ///< weight of a sample from another bound of the family
 };
 
 /// "family|bound|effN|source" -> "bound" (empty if the state has none).

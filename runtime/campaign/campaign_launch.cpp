@@ -114,8 +114,10 @@ launched_campaign spawn_campaign(caf::actor_system& sys, campaign_prep prep, con
                                  progress_listener listener, std::chrono::milliseconds tick) {
   prep.llm.curator = shared.curator;
   auto llm = actors::spawn_llm_proxy(sys, prep.tasks, std::move(prep.llm));
-  supervisor_setup setup{std::move(prep.cfg),     std::move(prep.tasks), shared.retriever,    llm,
-                         shared.verifier,         shared.curator,        std::move(listener), tick,
+  supervisor_setup setup{std::move(prep.cfg),      std::move(prep.tasks),
+                         shared.retriever,         llm,
+                         shared.verifier,          shared.curator,
+                         std::move(listener),      tick,
                          std::move(prep.roofline), std::move(prep.techniques)};
   return {spawn_supervisor(sys, std::move(setup)), llm};
 }

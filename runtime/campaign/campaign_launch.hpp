@@ -45,7 +45,7 @@ struct prepare_options {
 struct campaign_prep {
   campaign_config cfg;
   std::shared_ptr<const kforge::task_map> tasks;
-  actors::llm_proxy_config llm;  ///< its curator is set by spawn_campaign
+  actors::llm_proxy_config llm;                                    ///< its curator is set by spawn_campaign
   std::shared_ptr<const actors::technique_catalogues> techniques;  ///< by backend (openai policy)
   actors::roofline_config roofline;
   std::string roofline_note;  ///< one line: which peaks the roofline uses

@@ -64,8 +64,8 @@ caf::expected<actors::llm_proxy_config> llm_proxy_config_of(const campaign_confi
   return l;
 }
 
-caf::expected<std::shared_ptr<const actors::technique_catalogues>> techniques_of(const campaign_config& cfg,
-                                                                                  const kforge::task_map& tasks) {
+caf::expected<std::shared_ptr<const actors::technique_catalogues>> techniques_of(
+    const campaign_config& cfg, const kforge::task_map& tasks) {
   auto out = std::make_shared<actors::technique_catalogues>();
   if (cfg.policy != "openai")
     return std::shared_ptr<const actors::technique_catalogues>{std::move(out)};

@@ -130,7 +130,8 @@ TEST_CASE_METHOD(kb_fixture, "the curator updates a technique's predicted speedu
   CHECK(stored(id).samples == 3);
 }
 
-TEST_CASE_METHOD(kb_fixture, "a technique the catalogue lacks joins it through the store", "[actors][technique]") {
+TEST_CASE_METHOD(kb_fixture, "a technique the catalogue lacks joins it through the store",
+                 "[actors][technique]") {
   technique t;
   t.id = "warp_tiling";
   t.name = "Warp tiling";

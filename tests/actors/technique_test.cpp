@@ -10,6 +10,7 @@
 #include <catch2/catch.hpp>
 
 #include <map>
+#include <set>
 
 using namespace kforge;
 using namespace kforge::actors;
@@ -43,7 +44,8 @@ technique_catalogue catalogue_of(int n) {
   technique_catalogue c;
   c.backend = "cpu";
   for (int i = 0; i < n; ++i)
-    c.techniques.push_back({"t" + std::to_string(i), "T" + std::to_string(i), "s", {"memory"}, {"*"}, "", false});
+    c.techniques.push_back(
+        {"t" + std::to_string(i), "T" + std::to_string(i), "s", {"memory"}, {"*"}, "", false});
   return c;
 }
 
@@ -65,8 +67,9 @@ memory::memory_item entry(const std::string& technique_id, const std::string& st
 
 const std::string state = "softmax|memory|eff2|roofline";
 
-std::map<std::string, int> draw_counts(const technique_catalogue& c, const std::vector<memory::memory_item>& kb,
-                                       technique_config cfg, int draws) {
+std::map<std::string, int> draw_counts(const technique_catalogue& c,
+                                       const std::vector<memory::memory_item>& kb, technique_config cfg,
+                                       int draws) {
   std::map<std::string, int> counts;
   for (int s = 0; s < draws; ++s)
     counts[draw_technique(c, kb, "softmax", state, static_cast<uint64_t>(s) * 7919 + 1, cfg).id] += 1;
@@ -77,7 +80,8 @@ std::map<std::string, int> draw_counts(const technique_catalogue& c, const std::
 
 TEST_CASE("the shipped technique catalogues load", "[actors][technique]") {
   for (const char* backend : {"cpu", "cuda"}) {
-    auto path = std::filesystem::path{KFORGE_SOURCE_DIR} / "configs/techniques" / (std::string{backend} + ".toml");
+    auto path =
+        std::filesystem::path{KFORGE_SOURCE_DIR} / "configs/techniques" / (std::string{backend} + ".toml");
     auto c = load_technique_catalogue(path, backend);
     INFO(backend << ": " << (c ? std::string{} : describe(c.error())));
     REQUIRE(c);
@@ -96,7 +100,7 @@ TEST_CASE("a technique is found by id or name, whatever the case", "[actors][tec
   CHECK(c.techniques[0].families == std::vector<std::string>{"*"});
   CHECK(c.techniques[1].families == std::vector<std::string>{"gemm"});
   REQUIRE(c.find("simd") != nullptr);
-  CHECK(c.find("SIMD Vectorization")->id == "simd");        // name without its parenthesised part
+  CHECK(c.find("SIMD Vectorization")->id == "simd");         // name without its parenthesised part
   CHECK(c.find("simd vectorization (avx2)")->id == "simd");  // the whole name
   CHECK(c.find("LOOP-UNROLLING")->id == "unroll");
   CHECK(c.find("loop tiling") == nullptr);
@@ -110,7 +114,8 @@ TEST_CASE("a malformed technique catalogue is an error naming file and line", "[
     const char* text;
     const char* says;
   };
-  auto base = std::string{"[[technique]]\nid = \"a\"\nname = \"A\"\nsummary = \"s\"\napplies_to = [\"memory\"]\n"};
+  auto base =
+      std::string{"[[technique]]\nid = \"a\"\nname = \"A\"\nsummary = \"s\"\napplies_to = [\"memory\"]\n"};
   for (const auto& b : {
            bad{"[[technique]]\nid = \"a\"\nname = \"A\"\nsummary = \"s\"\napplies_to = [\"disk\"]\n",
                "small.toml:5: technique 'a': bound 'disk'"},
@@ -118,7 +123,8 @@ TEST_CASE("a malformed technique catalogue is an error naming file and line", "[
            bad{"[[technique]]\nid = \"a\"\nname = \"A\"\napplies_to = [\"memory\"]\n", "needs a summary"},
            bad{"[[technique]]\nid = \"Big Id\"\nname = \"A\"\nsummary = \"s\"\napplies_to = [\"memory\"]\n",
                "small.toml:2: id 'Big Id' must be snake_case"},
-           bad{"[[technique]]\nid = \"a\"\nname = \"A\"\nsummary = \"s\"\napplies_to = [\"memory\"]\ncost = 1\n",
+           bad{"[[technique]]\nid = \"a\"\nname = \"A\"\nsummary = \"s\"\napplies_to = [\"memory\"]\ncost = "
+               "1\n",
                "small.toml:6: unknown key 'cost'"},
            bad{"title = \"x\"\n", "unknown key 'title'"},
            bad{"# nothing\n", "no [[technique]] entries"},
@@ -204,8 +210,8 @@ TEST_CASE("the draw is deterministic for a seed", "[actors][technique]") {
 TEST_CASE("named techniques resolve to ids and unknown ones join as learned", "[actors][technique]") {
   auto c = small_catalogue();
   std::vector<technique> fresh;
-  auto ids = resolve_techniques(c, "SIMD vectorization, `loop unrolling`; Warp-level tiling, simd, none", "Tiled it.",
-                                "softmax", "memory", fresh);
+  auto ids = resolve_techniques(c, "SIMD vectorization, `loop unrolling`; Warp-level tiling, simd, none",
+                                "Tiled it.", "softmax", "memory", fresh);
   CHECK(ids == std::vector<std::string>{"simd", "unroll", "warp_level_tiling"});
   REQUIRE(fresh.size() == 1);
   CHECK(fresh[0].id == "warp_level_tiling");

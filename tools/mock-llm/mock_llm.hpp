@@ -83,8 +83,8 @@ struct mock_answer {
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
   double delay_ms = 0;
-  bool drop = false;      ///< close the connection without answering
-  bool truncate = false;  ///< announce the full length, send half, close
+  bool drop = false;                   ///< close the connection without answering
+  bool truncate = false;               ///< announce the full length, send half, close
   std::vector<std::string> requested;  ///< catalogue techniques the request named (corpus answers)
 };
 
