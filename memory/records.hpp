@@ -141,7 +141,8 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, candidate_record& x) {
   return f(caf::meta::type_name("candidate_record"), x.hash, x.campaign, x.task_id, x.seq, x.source,
            x.parents, x.stage, x.policy, x.model, x.context_ids, x.knobs, x.optimization, x.verdict,
-           x.speedup_vs_ref, x.speedup_vs_parent, x.reward, x.perf_state, x.device, x.created_ms, x.technique, x.call_id);
+           x.speedup_vs_ref, x.speedup_vs_parent, x.reward, x.perf_state, x.device, x.created_ms, x.technique,
+           x.call_id);
 }
 
 template <class Inspector>

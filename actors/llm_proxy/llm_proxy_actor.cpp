@@ -118,7 +118,7 @@ std::vector<proposal> to_proposals(const llm_call& call, const std::vector<std::
     auto notes = parse_notes(content);
     proposal p;
     p.source = std::move(parsed.source);
-    p.optimization = !notes.optimization.empty()       ? std::move(notes.optimization)
+    p.optimization = !notes.optimization.empty()      ? std::move(notes.optimization)
                      : call.request.stage == "refine" ? "llm-refine"
                                                       : "draft";
     p.technique = std::move(notes.technique);

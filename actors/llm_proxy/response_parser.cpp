@@ -224,7 +224,9 @@ reply_notes parse_notes(std::string_view reply, std::size_t max_chars) {
     auto key = lower(trim(line.substr(0, colon)));
     while (!key.empty() && (key.back() == '*' || key.back() == '_'))
       key.pop_back();
-    std::string* slot = key == "technique" ? &out.technique : key == "optimization" ? &out.optimization : nullptr;
+    std::string* slot = key == "technique"      ? &out.technique
+                        : key == "optimization" ? &out.optimization
+                                                : nullptr;
     if (slot == nullptr)
       continue;
     auto value = line.substr(colon + 1);

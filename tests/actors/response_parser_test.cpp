@@ -147,8 +147,7 @@ TEST_CASE("the parser survives 20000 mutated and random replies", "[actors][fuzz
   CHECK(usable < 20000);
 }
 
-TEST_CASE("the model's technique and optimization lines are read outside the code block",
-          "[llm][parser]") {
+TEST_CASE("the model's technique and optimization lines are read outside the code block", "[llm][parser]") {
   auto reply = std::string{
       "Here is the kernel.\n"
       "```cpp\n"
