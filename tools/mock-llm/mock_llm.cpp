@@ -348,12 +348,10 @@ struct server::impl {
     }
     std::mt19937_64 local{seed};
     auto a = answer(tasks, cfg, body, f, local, corpus.get());
-    if (!a.requested.empty()) {
-      std::lock_guard<std::mutex> lock{mutex};
-      stats.technique_requests += 1;
-      for (const auto& t : a.requested)
-        stats.requested_techniques[t] += 1;
-    }
+    std::lock_guard<std::mutex> lock{mutex};
+    stats.technique_requests += a.requested.empty() ? 0 : 1;
+    for (const auto& t : a.requested)
+      stats.requested_techniques[t] += 1;
     return a;
   }
 };
