@@ -58,6 +58,28 @@ std::string feedback_text(const std::vector<std::string>& feedback) {
   return out;
 }
 
+std::string number(double v);
+
+// The technique a refine step asks for, as plain lines (no list items: a model, and the simulated
+// one, read the request after the last list): what it is, its risk, and what kforge measured.
+std::string technique_text(const technique_pick& t) {
+  if (t.id.empty())
+    return {};
+  std::string out = "Apply this technique in this step: " + t.name + " (id " + t.id + ").\n";
+  out += "What it means: " + t.summary + "\n";
+  if (!t.risks.empty())
+    out += "Watch out: " + t.risks + "\n";
+  if (t.samples > 0)
+    out += "Measured by kforge for this family in this performance state: " + std::to_string(t.samples) +
+           (t.samples == 1 ? " try" : " tries") + ", on average " + number(t.mean_speedup) +
+           "x the parent's speed, " + std::to_string(t.feasible) + " correct.\n";
+  else
+    out += "Not yet measured for this family in this performance state.\n";
+  out += "After the code block, name what you applied on a line \"Technique: " + t.id +
+         "\" (add the ids of others you also used, comma-separated).\n";
+  return out;
+}
+
 std::string number(double v) {
   std::ostringstream s;
   s.precision(4);
@@ -90,7 +112,7 @@ const std::set<std::string>& prompt_builder::variables() {
       "inputs",      "outputs",      "tolerance",      "constraints", "memory",        "feedback",
       "parent",      "parent_us",    "perf_state",     "stage",       "function",      "flops",
       "bytes",       "reference_us", "parent_speedup", "parent_gbps", "parent_gflops", "peak_gbps",
-      "peak_gflops", "roofline_us",  "roofline_share", "bound",
+      "peak_gflops", "roofline_us",  "roofline_share", "bound", "technique",
   };
   return vars;
 }
@@ -154,6 +176,7 @@ prompt prompt_builder::build(const kforge::task_def& task, const policy_request&
     vars["roofline_us"] = number(request.roofline_ns / 1e3);
     vars["bound"] = request.bound;
   }
+  vars["technique"] = technique_text(request.technique);
   if (!request.parent.empty()) {
     const auto& p = request.parent.front();
     vars["parent"] = p.source;

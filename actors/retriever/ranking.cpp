@@ -116,6 +116,21 @@ std::vector<memory::memory_item> choose_kb(const std::vector<memory::memory_item
   return out;
 }
 
+std::vector<memory::memory_item> technique_evidence(const std::vector<memory::memory_item>& pool,
+                                                    const context_query& query, const ranking_config& cfg) {
+  std::vector<memory::memory_item> out;
+  if (!cfg.enabled || !query.techniques)
+    return out;
+  for (const auto& item : pool) {
+    bool entry = item.kind == "optimization" && item.family == query.family &&
+                 std::find(item.tags.begin(), item.tags.end(), "technique") != item.tags.end() &&
+                 (cfg.cross_task || from_task(item, query.task_id));
+    if (entry || item.kind == "technique")
+      out.push_back(item);
+  }
+  return out;
+}
+
 std::vector<memory::memory_item> rank_items(const std::vector<memory::memory_item>& pool,
                                             const context_query& query, const ranking_config& cfg) {
   std::vector<memory::memory_item> out;

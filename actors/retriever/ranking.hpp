@@ -52,6 +52,13 @@ struct ranking_config {
                                                          const context_query& query,
                                                          const ranking_config& cfg);
 
+/// The technique evidence of query.family (optimization items tagged "technique", retired ones
+/// included: the draw must know a technique was tried) and every learned technique (kind
+/// "technique"), in id order; none with memory off or query.techniques false. cross_task off
+/// keeps the querying task's entries.
+[[nodiscard]] std::vector<memory::memory_item> technique_evidence(
+    const std::vector<memory::memory_item>& pool, const context_query& query, const ranking_config& cfg);
+
 /// Chooses up to query.n items from `pool`, best first. Deterministic for a
 /// given pool, query and query.seed.
 [[nodiscard]] std::vector<memory::memory_item> rank_items(const std::vector<memory::memory_item>& pool,

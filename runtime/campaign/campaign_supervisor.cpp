@@ -3,6 +3,7 @@
 #include "runtime/base/error.hpp"
 #include "runtime/base/hash.hpp"
 #include "runtime/base/log.hpp"
+#include "runtime/campaign/campaign_setup.hpp"
 #include "runtime/campaign/supervisor_phases.hpp"
 
 #include <caf/actor_system.hpp>
@@ -213,6 +214,8 @@ void start_tasks(supervisor_pointer self, std::vector<memory::task_record> store
   tc.archive.prior_scale = cfg.archive.prior_scale;
   tc.archive.alpha = cfg.alpha;
   tc.device = cfg.verifier.device;
+  tc.techniques = st.setup.techniques;
+  tc.technique = technique_config_of(cfg);
   st.task_cfg = tc;
   for (const auto& id : task_start_order(*st.setup.tasks, cfg.family_order)) {
     const auto& def = st.setup.tasks->at(id);

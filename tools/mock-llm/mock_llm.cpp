@@ -246,6 +246,7 @@ mock_answer answer(const kforge::task_map& tasks, const server_config& cfg, cons
       variants = &fam->second;
       requested =
           requested_techniques(request_section(last_user_message(req["messages"])), corpus->techniques);
+      a.requested = requested;
     }
   }
   json choices = json::array();
@@ -349,7 +350,12 @@ struct server::impl {
       seed = rng();
     }
     std::mt19937_64 local{seed};
-    return answer(tasks, cfg, body, f, local, corpus.get());
+    auto a = answer(tasks, cfg, body, f, local, corpus.get());
+    std::lock_guard<std::mutex> lock{mutex};
+    stats.technique_requests += a.requested.empty() ? 0 : 1;
+    for (const auto& t : a.requested)
+      stats.requested_techniques[t] += 1;
+    return a;
   }
 };
 

@@ -73,6 +73,9 @@ struct server_stats {
   int64_t answered = 0;                   ///< responses written in full
   int64_t max_in_flight = 0;              ///< most requests read and not yet answered at once
   double service_ms = 0;                  ///< summed over them: request read -> response written
+  /// Corpus answers by the techniques the prompt's request named (catalogue id -> requests).
+  std::map<std::string, int64_t> requested_techniques;
+  int64_t technique_requests = 0;  ///< corpus answers to a request that named at least one technique
 };
 
 /// A pure description of one answer (testable without sockets).
@@ -81,8 +84,9 @@ struct mock_answer {
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
   double delay_ms = 0;
-  bool drop = false;      ///< close the connection without answering
-  bool truncate = false;  ///< announce the full length, send half, close
+  bool drop = false;                   ///< close the connection without answering
+  bool truncate = false;               ///< announce the full length, send half, close
+  std::vector<std::string> requested;  ///< catalogue techniques the request named (corpus answers)
 };
 
 /// The task a prompt (its messages' text, in order) is for: the id on its "Task id:" (or
