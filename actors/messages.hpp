@@ -18,18 +18,21 @@ struct context_query {
   std::string campaign;
   std::string task_id;
   std::string family;
-  std::string stage;        ///< draft | refine
-  std::string state;        ///< performance-state signature of the parent; empty in draft
-  int32_t n = 4;            ///< items wanted
-  uint64_t seed = 0;        ///< drives the epsilon-greedy choice; part of the task's RNG stream
-  int32_t kb_n = 0;         ///< knowledge-base optimizations wanted for `state` (refine; 0 in draft)
+  std::string stage;  ///< draft | refine
+  std::string state;  ///< performance-state signature of the parent; empty in draft
+  int32_t n = 4;      ///< items wanted
+  uint64_t seed = 0;  ///< drives the epsilon-greedy choice; part of the task's RNG stream
+  int32_t kb_n = 0;   ///< knowledge-base optimizations wanted for `state` (refine; 0 in draft)
+  /// The policy the context is for: "openai" gets only items in words (a model cannot use knob
+  /// settings of templates it never saw), any other policy only knob-derived items.
+  std::string policy = "offline";
   bool techniques = false;  ///< also wanted: the family's technique evidence and learned techniques
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, context_query& x) {
   return f(caf::meta::type_name("context_query"), x.campaign, x.task_id, x.family, x.stage, x.state, x.n,
-           x.seed, x.kb_n, x.techniques);
+           x.seed, x.kb_n, x.policy, x.techniques);
 }
 
 /// Retriever -> task actor: the chosen items, best first.
@@ -93,13 +96,20 @@ struct policy_request {
   std::vector<std::string> feedback;                     ///< recent verifier feedback, newest last
   std::vector<std::vector<kforge::knob_setting>> tried;  ///< settings this task already evaluated
   std::vector<memory::memory_item> kb;  ///< knowledge-base optimizations known to help the parent's state
+  // What kforge measured of the task, for the prompt (0 = not measured).
+  double reference_ns = 0;  ///< median latency of the reference implementation
+  double peak_gbps = 0;     ///< bandwidth measured for the task's working set, GB/s
+  double peak_gflops = 0;   ///< FP32 FMA peak, GFLOP/s
+  double roofline_ns = 0;   ///< time the task's bytes and flops take at those peaks
+  std::string bound;        ///< latency | memory | compute; empty when the peaks are missing
   technique_pick technique;             ///< refine with a catalogue: the technique to apply (id empty: none)
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, policy_request& x) {
   return f(caf::meta::type_name("policy_request"), x.campaign, x.task_id, x.stage, x.k, x.seed, x.context,
-           x.parent, x.feedback, x.tried, x.kb, x.technique);
+           x.parent, x.feedback, x.tried, x.kb, x.reference_ns, x.peak_gbps, x.peak_gflops, x.roofline_ns,
+           x.bound, x.technique);
 }
 
 /// One candidate kernel proposed by a policy.
@@ -162,13 +172,15 @@ struct experience {
   memory::candidate_record candidate;
   memory::task_record task;
   std::string verdict_key;  ///< where the verifier may find this verdict again; empty = not cacheable
+  double roofline_ns = 0;   ///< the task's roofline time (step_rules: roofline_of); 0 = unknown
   /// Techniques the candidate named that the catalogue lacks (kind technique): they join it.
   std::vector<memory::memory_item> new_techniques;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, experience& x) {
-  return f(caf::meta::type_name("experience"), x.candidate, x.task, x.verdict_key, x.new_techniques);
+  return f(caf::meta::type_name("experience"), x.candidate, x.task, x.verdict_key, x.roofline_ns,
+           x.new_techniques);
 }
 
 /// Verifier pool -> anyone: load and utilisation of one device's pool.
@@ -206,12 +218,16 @@ struct task_progress {
   int64_t budget = 0;
   double reference_latency_ns = 0;
   double best_latency_ns = 0;
+  int64_t waiting_since_ms = 0;  ///< wall ms (Unix epoch) since the task waits for the model; 0 = not
+  std::string last_error;        ///< the last failed call while waiting for the model
+  bool unreachable = false;      ///< the model stayed unreachable past [llm] outage_horizon_s
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, task_progress& x) {
   return f(caf::meta::type_name("task_progress"), x.task_id, x.family, x.phase, x.stop_reason, x.evaluations,
-           x.feasible, x.budget, x.reference_latency_ns, x.best_latency_ns);
+           x.feasible, x.budget, x.reference_latency_ns, x.best_latency_ns, x.waiting_since_ms, x.last_error,
+           x.unreachable);
 }
 
 /// Where a task stands according to its stored record; `budget` is its evaluation budget (0 = unknown).
@@ -241,13 +257,15 @@ struct campaign_progress {
   double elapsed_ms = 0;            ///< this run
   double flag_speedup = 10.0;       ///< speedups above this are marked for review
   verifier_stats verifier;
-  std::string note;  ///< why it stopped, if it did
+  std::string note;                  ///< why it stopped, if it did
+  int64_t unreachable_since_ms = 0;  ///< wall ms: stopped because the model was unreachable since; 0 = not
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, campaign_progress& x) {
   return f(caf::meta::type_name("campaign_progress"), x.campaign, x.status, x.store_path, x.tasks,
-           x.evaluations, x.session_evaluations, x.budget, x.elapsed_ms, x.flag_speedup, x.verifier, x.note);
+           x.evaluations, x.session_evaluations, x.budget, x.elapsed_ms, x.flag_speedup, x.verifier, x.note,
+           x.unreachable_since_ms);
 }
 
 // The openai backend's HTTP exchange, which crosses from the io thread to the proxy.

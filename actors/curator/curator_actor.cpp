@@ -103,7 +103,7 @@ caf::expected<bool> write_experience(memory::write_txn& tx, const experience& e,
     if (p)
       parent = std::move(*p);
   }
-  auto derived = derive_items(cand, e.task, parent, cand.created_ms);
+  auto derived = derive_items(cand, e.task, parent, cand.created_ms, e.roofline_ns);
   for (auto& entry : derive_technique_entries(cand, e.task, parent, cand.created_ms))
     derived.push_back(std::move(entry));
   for (auto& fresh : derived) {

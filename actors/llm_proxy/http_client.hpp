@@ -28,13 +28,24 @@ struct http_request_spec {
   std::size_t body_limit = 8 * 1024 * 1024;
 };
 
+/// Where the proxy sends its HTTP requests: the real client, or a test's scripted transport.
+/// post() may be called from the proxy actor only; `done` may run on any thread (also inside
+/// post), once, and must only send a message.
+class http_transport {
+ public:
+  virtual ~http_transport() = default;
+
+  /// Sends `spec` and calls `done` once with what came back.
+  virtual void post(http_request_spec spec, std::function<void(http_exchange)> done) = 0;
+};
+
 /// Thread-safe front of the io thread. Destruction stops the thread; callbacks of
 /// requests still in flight then never run.
-class http_client {
+class http_client final : public http_transport {
  public:
   /// Starts the io thread.
   http_client();
-  ~http_client();
+  ~http_client() override;
   http_client(const http_client&) = delete;
   http_client& operator=(const http_client&) = delete;
 
@@ -43,7 +54,7 @@ class http_client {
   [[nodiscard]] caf::error check_tls(const std::string& ca_file);
 
   /// Sends `spec` and calls `done` once, on the io thread, with what came back.
-  void post(http_request_spec spec, std::function<void(http_exchange)> done);
+  void post(http_request_spec spec, std::function<void(http_exchange)> done) override;
 
  private:
   struct impl;

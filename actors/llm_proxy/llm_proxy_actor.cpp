@@ -77,7 +77,9 @@ struct llm_proxy_state {
   std::shared_ptr<const kforge::task_map> tasks;
   llm_proxy_config cfg;
   // openai backend
-  std::unique_ptr<http_client> client;
+  std::unique_ptr<http_client> own_client;      // the real client, unless cfg.transport is set
+  std::shared_ptr<http_transport> client_seam;  // cfg.transport
+  http_transport* client = nullptr;             // the one in use
   std::vector<endpoint_state> endpoints;
   std::unique_ptr<endpoint_bandit> bandit;
   std::unique_ptr<llm_budget> budget;
@@ -375,11 +377,13 @@ void on_http_done(proxy_pointer self, uint64_t id, http_exchange x) {
   ep.tokens.give_back(static_cast<double>(call.reserved_tokens), now);
   st.log.warning("llm call failed",
                  {{"task", call.request.task_id}, {"attempts", call.attempts}, {"why", outcome.what}});
-  fail_call(
-      self, id,
-      make_error(errc::llm_failed, "task " + call.request.task_id + ": " + std::to_string(call.attempts) +
-                                       " attempts, last: " + outcome.what),
-      true);
+  // A model that is down, overloaded or timing out is waited for by the task (llm_unreachable);
+  // an answer that refuses the request (bad key, bad model, 400) is a failure the user must see.
+  auto code = outcome.unreachable ? errc::llm_unreachable : errc::llm_failed;
+  fail_call(self, id,
+            make_error(code, "task " + call.request.task_id + ": " + std::to_string(call.attempts) +
+                                 " attempts, last: " + outcome.what),
+            true);
   dispatch(self);
 }
 
@@ -431,14 +435,17 @@ caf::error init_openai(llm_proxy_state& st, double now) {
     return make_error(errc::bad_config, "policy openai: no prompt templates loaded");
   if (cfg.llm.endpoints.empty())
     return make_error(errc::bad_config, "policy openai: no [[llm.endpoint]]");
-  st.client = std::make_unique<http_client>();
+  if (!cfg.transport)
+    st.own_client = std::make_unique<http_client>();
+  st.client_seam = cfg.transport;
+  st.client = st.client_seam ? st.client_seam.get() : st.own_client.get();
   std::vector<std::string> names;
   for (const auto& ep : cfg.llm.endpoints) {
     auto url = parse_url(ep.base_url);
     if (!url)
       return make_error(errc::bad_config, "endpoint " + ep.name + ": " + describe(url.error()));
-    if (url->tls)
-      if (auto err = st.client->check_tls(ep.ca_file))
+    if (url->tls && st.own_client)
+      if (auto err = st.own_client->check_tls(ep.ca_file))
         return make_error(errc::bad_config, "endpoint " + ep.name + ": " + describe(err));
     st.endpoints.push_back(
         {ep, *url, token_bucket{ep.requests_per_minute, now}, token_bucket{ep.tokens_per_minute, now}, 0});

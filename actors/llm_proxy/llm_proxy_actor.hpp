@@ -10,7 +10,9 @@
 //                free slot and tokens in their buckets -> HTTP on the io thread
 //             -> http_done: ok -> parse kernels -> record -> reply
 //                           retryable -> backoff (Retry-After) -> queue again
-//                           final / attempts spent -> record -> errc::llm_failed
+//                           attempts spent, model down (transport, 408/429/5xx)
+//                             -> record (no tokens charged) -> errc::llm_unreachable
+//                           final (other 4xx) / bad bodies spent -> record -> errc::llm_failed
 //
 // The io thread's completion handlers only send http_done to the actor.
 
@@ -33,12 +35,15 @@ class store;
 namespace kforge::actors {
 
 class prompt_builder;
+class http_transport;
 
 /// Front of the policy backends: turns a step's request into candidate kernels.
 using llm_proxy_actor = caf::typed_actor<
     // task actor -> proxy: propose request.k candidates. A reply without a usable kernel is a
     // proposal with parse_error set (a "parse" verdict), not an error. Errors: errc::bad_request
-    // (unknown task or policy), errc::llm_failed (backend failed after its retries),
+    // (unknown task or policy), errc::llm_unreachable (the endpoint is down, overloaded or timing
+    // out after every retry: the task waits and asks again), errc::llm_failed (the endpoint refused
+    // the request, or its bodies stayed malformed after every retry),
     // errc::budget_exhausted (the campaign's LLM token or money budget is spent).
     caf::replies_to<propose_atom, policy_request>::with<policy_reply>,
     // io thread -> proxy: one HTTP attempt of call `id` ended.
@@ -63,6 +68,8 @@ struct llm_proxy_config {
   memory::store* store = nullptr;  ///< openai: response cache and spent budget (read only); may be null
   curator_actor curator;           ///< openai: records every call; may be null (nothing recorded)
   uint64_t seed = 1;               ///< backoff jitter
+  /// openai: replaces the HTTP client (tests script the endpoint with it); null = the real one.
+  std::shared_ptr<http_transport> transport;
 };
 
 /// Spawns the proxy for the tasks in `tasks`. The store, if any, must outlive it.

@@ -33,12 +33,16 @@ struct endpoint_config {
 struct llm_settings {
   std::vector<endpoint_config> endpoints;
   retry_config retry;
-  int64_t token_budget = 0;  ///< prompt + completion tokens of the campaign, all runs; 0 = unlimited
-  double cost_budget = 0;    ///< money of the campaign, all runs; 0 = unlimited
-  bool cache = true;         ///< replay recorded responses of identical requests (resume)
-  double exploration = 1.0;  ///< UCB exploration constant of the endpoint bandit
-  std::string prompts_dir;   ///< system.md, draft.md, refine.md; absolute after loading
-  int32_t task_reasks = 3;   ///< a task asks again this often after a call failed for good
+  int64_t token_budget = 0;       ///< prompt + completion tokens of the campaign, all runs; 0 = unlimited
+  double cost_budget = 0;         ///< money of the campaign, all runs; 0 = unlimited
+  bool cache = true;              ///< replay recorded responses of identical requests (resume)
+  double exploration = 1.0;       ///< UCB exploration constant of the endpoint bandit
+  std::string prompts_dir;        ///< system.md, draft.md, refine.md; absolute after loading
+  int32_t task_reasks = 3;        ///< a task asks again this often after a call failed for good
+  double outage_max_wait_s = 60;  ///< a task waiting for an unreachable model asks at least this often
+  double outage_horizon_s =
+      6 * 3600;  ///< then the campaign stops (resumable) this long after the first failure
+  int32_t feedback_chars = 2000;  ///< characters of one candidate's verifier feedback in a prompt
   /// Technique catalogues: a folder of <backend>.toml files or one file for every task; absolute
   /// after loading. Default: the "techniques" folder beside prompts_dir.
   std::string techniques;

@@ -108,6 +108,7 @@ attempt_outcome classify(const http_exchange& x) {
   out.retry_after_ms = parse_retry_after(x.retry_after, static_cast<double>(std::time(nullptr)));
   if (!x.error.empty()) {
     out.retryable = true;
+    out.unreachable = true;
     out.what = "transport: " + x.error;
     return out;
   }
@@ -126,6 +127,7 @@ attempt_outcome classify(const http_exchange& x) {
       out.what += ": " + detail.substr(0, 200);
     out.retryable = x.status == 408 || x.status == 409 || x.status == 425 || x.status == 429 ||
                     x.status >= 500 || x.status == 0;
+    out.unreachable = out.retryable;
     return out;
   }
   auto parsed = json::parse(x.body, nullptr, false);

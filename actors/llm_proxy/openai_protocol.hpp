@@ -52,6 +52,7 @@ struct chat_result {
 struct attempt_outcome {
   bool ok = false;
   bool retryable = false;      ///< 429, 5xx, transport failure, malformed or empty body
+  bool unreachable = false;    ///< retryable because the model is down or overloaded (not a bad body)
   double retry_after_ms = -1;  ///< from Retry-After; -1 if absent
   std::string what;            ///< for the record: "ok", "http 429", "reset", "malformed json: ..."
   chat_result result;          ///< when ok

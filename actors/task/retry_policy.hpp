@@ -9,6 +9,9 @@
 //          -> errc::reference_failed | bad_request -> stop: "verifier: <error>"
 //          -> any other error -> the evaluation is dropped, the step goes on
 //   propose -> errc::budget_exhausted -> done: "LLM budget spent"
+//           -> errc::llm_unreachable, within the horizon -> wait min(base x 4^n, max wait)
+//              -> propose again (the task is waiting for the model; nothing is charged)
+//           -> errc::llm_unreachable past the horizon -> not done: the campaign stops
 //           -> errc::llm_failed, re-asks left -> wait base x 4^n -> propose again
 //           -> otherwise -> done: "policy failed"
 
@@ -55,6 +58,13 @@ struct reask_decision {
   std::chrono::milliseconds wait{0};  ///< only when ask_again
   std::string stop_reason;            ///< the task's stop reason when it gives up
   bool is_failure = false;            ///< giving up is an operator's concern (log an error)
+  bool unreachable = false;           ///< the model stayed unreachable past the horizon: stop, not done
+};
+
+/// How long a task waits for a model that is unreachable (errc::llm_unreachable).
+struct outage_config {
+  std::chrono::milliseconds max_wait{60000};                 ///< cap of the wait between asks
+  std::chrono::milliseconds horizon{std::chrono::hours{6}};  ///< give up this long after the first failure
 };
 
 /// How often a task asks the policy again after errc::llm_failed (the proxy's own retries are
@@ -62,15 +72,36 @@ struct reask_decision {
 /// base x 4^n before the n-th (n from 0, the exponent capped at 8). Value type.
 class reask_policy {
  public:
-  /// `max_reasks` re-asks in a row, the first after `base`.
-  reask_policy(int32_t max_reasks, std::chrono::milliseconds base) noexcept
-      : max_reasks_(max_reasks), base_(base) {}
+  /// `max_reasks` re-asks in a row, the first after `base`; `outage` for an unreachable model.
+  reask_policy(int32_t max_reasks, std::chrono::milliseconds base, outage_config outage = {}) noexcept
+      : max_reasks_(max_reasks), base_(base), outage_(outage) {}
 
-  /// The decision after a failed propose with error code `code`; counts a re-ask.
-  [[nodiscard]] reask_decision on_failure(errc code) {
+  /// The decision after a failed propose with error code `code` at `now` (actor clock, only
+  /// read for errc::llm_unreachable); counts a re-ask.
+  [[nodiscard]] reask_decision on_failure(errc code,
+                                          std::chrono::milliseconds now = std::chrono::milliseconds{0}) {
     reask_decision d;
     if (code == errc::budget_exhausted) {
       d.stop_reason = "LLM budget spent";
+      return d;
+    }
+    if (code == errc::llm_unreachable) {
+      if (!waiting_) {
+        waiting_ = true;
+        since_ = now;
+        outage_failures_ = 0;
+      }
+      if (now - since_ >= outage_.horizon) {
+        d.unreachable = true;
+        d.stop_reason = "model unreachable";
+        d.is_failure = true;
+        return d;
+      }
+      d.ask_again = true;
+      d.wait = std::min(outage_.max_wait, base_ * (int64_t{1} << (2 * std::min(outage_failures_, 8))));
+      // Never wait past the horizon: the last ask comes when it passes.
+      d.wait = std::max(std::chrono::milliseconds{1}, std::min(d.wait, since_ + outage_.horizon - now));
+      ++outage_failures_;
       return d;
     }
     if (code == errc::llm_failed && failures_ < max_reasks_) {
@@ -84,16 +115,30 @@ class reask_policy {
     return d;
   }
 
-  /// The policy answered: the count of failures in a row starts over.
-  void on_success() noexcept { failures_ = 0; }
+  /// The policy answered: the count of failures in a row starts over, the wait for the model ends.
+  void on_success() noexcept {
+    failures_ = 0;
+    waiting_ = false;
+    outage_failures_ = 0;
+  }
 
   /// Consecutive failed proposes that were asked again.
   [[nodiscard]] int32_t failures() const noexcept { return failures_; }
 
+  /// True while the model is unreachable and the task waits for it.
+  [[nodiscard]] bool is_waiting() const noexcept { return waiting_; }
+
+  /// When the wait began (the `now` of its first failure); only meaningful while waiting.
+  [[nodiscard]] std::chrono::milliseconds waiting_since() const noexcept { return since_; }
+
  private:
   int32_t max_reasks_;
   std::chrono::milliseconds base_;
+  outage_config outage_;
   int32_t failures_ = 0;
+  bool waiting_ = false;
+  std::chrono::milliseconds since_{0};
+  int32_t outage_failures_ = 0;
 };
 
 /// True if a verifier error other than errc::queue_full stops the task: without a

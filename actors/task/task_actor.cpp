@@ -48,6 +48,9 @@ struct task_state {
   technique_catalogue catalogue;   // the backend's techniques and those learned since
   bool has_catalogue = false;
   activity now = activity::searching;
+  int64_t waiting_since_ms = 0;  // wall ms since the model is unreachable; 0 = it answers
+  std::string last_error;        // of the last failed call while waiting
+  bool unreachable = false;      // the model stayed unreachable past the horizon
   log::logger log{"kforge.task"};
   static inline const char* name = "kforge.task";
 };
@@ -68,7 +71,16 @@ uint64_t step_seed(const task_state& st) {
 }
 
 task_progress current_progress(const task_state& st) {
-  return progress_of(st.rec, st.cfg.steps.evaluations);
+  auto p = progress_of(st.rec, st.cfg.steps.evaluations);
+  p.waiting_since_ms = st.waiting_since_ms;
+  p.last_error = st.last_error;
+  p.unreachable = st.unreachable;
+  return p;
+}
+
+// The actor clock in ms: what the outage horizon is measured on (the fixture clock in tests).
+std::chrono::milliseconds clock_now(task_pointer self) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(self->clock().now().time_since_epoch());
 }
 
 const memory::candidate_record* find_candidate(const task_state& st, const std::string& hash) {
@@ -76,20 +88,6 @@ const memory::candidate_record* find_candidate(const task_state& st, const std::
     if (c.hash == hash)
       return &c;
   return nullptr;
-}
-
-std::string feedback_line(const memory::candidate_record& c) {
-  const auto& v = c.verdict;
-  std::string line = c.optimization.empty() ? "candidate" : c.optimization;
-  if (v.is_timed()) {
-    line += ": ok, " + std::to_string(v.timing.median_ns / 1e3) + " us";
-  } else {
-    line += ": failed " + v.failed_gate;
-    for (const auto& g : v.gates)
-      if (!g.passed)
-        line += " (" + g.detail.substr(0, 160) + ")";
-  }
-  return line;
 }
 
 bool is_stopping(const task_state& st) {
@@ -193,7 +191,7 @@ void on_verdict(task_pointer self, const proposal& p, const std::string& hash, c
     st.log.info("speedup above the review threshold",
                 {{"task", c.task_id}, {"cand", short_id(c.hash)}, {"speedup", c.speedup_vs_ref}});
   st.rec.updated_ms = c.created_ms;
-  st.feedback.push_back(feedback_line(c));
+  st.feedback.push_back(feedback_line(c, st.cfg.feedback_chars));
   while (st.feedback.size() > static_cast<size_t>(std::max(0, st.cfg.feedback_items)))
     st.feedback.pop_front();
   st.log.info("candidate verified", {{"campaign", c.campaign},
@@ -210,7 +208,7 @@ void on_verdict(task_pointer self, const proposal& p, const std::string& hash, c
   if (!c.parents.empty())
     st.arch.reward_parent(c.parents.front(), c.reward);
   st.history.push_back(c);
-  experience e{std::move(c), st.rec, result.cache_key, {}};
+  experience e{std::move(c), st.rec, result.cache_key, roofline_of(*st.task, st.cfg.roofline).floor_ns, {}};
   for (auto& t : fresh_techniques) {
     e.new_techniques.push_back(learned_technique_item(t, st.catalogue.backend, st.task->family,
                                                       st.rec.task_id, e.candidate.created_ms));
@@ -358,6 +356,7 @@ void step(task_pointer self) {
                   st.cfg.context_items,
                   seed};
   q.kb_n = stage == "refine" ? st.cfg.kb_items : 0;
+  q.policy = st.cfg.policy;
   q.techniques = q_techniques(st, stage, parent);
   self->request(st.peers.retriever, caf::infinite, retrieve_atom_v, std::move(q))
       .then(
@@ -375,6 +374,12 @@ void step(task_pointer self) {
             req.parent = parent;
             req.feedback.assign(s.feedback.begin(), s.feedback.end());
             req.tried = s.tried;
+            auto line = roofline_of(*s.task, s.cfg.roofline);
+            req.reference_ns = s.rec.reference_latency_ns;
+            req.peak_gbps = line.gbps;
+            req.peak_gflops = line.gflops;
+            req.roofline_ns = line.floor_ns;
+            req.bound = line.bound;
             if (q_techniques(s, stage, parent)) {
               learn_techniques(s.catalogue, ctx.techniques);
               req.technique = draw_technique(s.catalogue, ctx.techniques, s.task->family,
@@ -390,12 +395,43 @@ void step(task_pointer self) {
                           if (std::find(p.context_ids.begin(), p.context_ids.end(), entry) ==
                               p.context_ids.end())
                             p.context_ids.push_back(entry);
-                      self->state.reask.on_success();
+                      auto& t = self->state;
+                      t.reask.on_success();
+                      if (t.waiting_since_ms != 0) {
+                        t.log.info("the model answers again", {{"task", t.rec.task_id}});
+                        t.waiting_since_ms = 0;
+                        t.last_error.clear();
+                        self->send(t.peers.owner, progress_atom_v, current_progress(t));
+                      }
                       on_proposals(self, std::move(reply), stage, parent);
                     },
                     [self](caf::error& err) {
                       auto& t = self->state;
-                      auto d = t.reask.on_failure(code_of(err));
+                      auto code = code_of(err);
+                      auto d = t.reask.on_failure(code, clock_now(self));
+                      if (code == errc::llm_unreachable) {
+                        // Waiting for the model costs time only: no step, no evaluation, no tokens.
+                        if (t.waiting_since_ms == 0) {
+                          t.waiting_since_ms = now_ms();
+                          t.log.warning("waiting for the model",
+                                        {{"task", t.rec.task_id}, {"error", describe(err)}});
+                        }
+                        t.last_error = describe(err);
+                        if (d.unreachable) {
+                          // Not done: the campaign stops, and a resume asks again.
+                          t.log.error("the model stayed unreachable; stopping",
+                                      {{"task", t.rec.task_id}, {"error", describe(err)}});
+                          t.unreachable = true;
+                          stop_searching(t);
+                          finish(self);
+                          return;
+                        }
+                        self->send(t.peers.owner, progress_atom_v, current_progress(t));
+                        t.log.debug("asking the model again",
+                                    {{"task", t.rec.task_id}, {"wait_ms", d.wait.count()}});
+                        self->delayed_send(self, d.wait, propose_atom_v);
+                        return;
+                      }
                       if (d.ask_again) {
                         // The endpoint is down for longer than the proxy's retries: wait, ask again.
                         t.log.warning(
@@ -429,7 +465,7 @@ void begin(task_pointer self) {
                 s.arch.reward_parent(c.parents.front(), c.reward);
               s.hashes.insert(c.hash);
               s.tried.push_back(c.knobs);
-              s.feedback.push_back(feedback_line(c));
+              s.feedback.push_back(feedback_line(c, s.cfg.feedback_chars));
             }
             while (s.feedback.size() > static_cast<size_t>(std::max(0, s.cfg.feedback_items)))
               s.feedback.pop_front();
@@ -475,7 +511,8 @@ task_actor::behavior_type task_behavior(task_pointer self, std::shared_ptr<const
   }
   st.arch = archive{st.cfg.archive};
   st.backoff = queue_backoff{st.cfg.retry_backoff};
-  st.reask = reask_policy{st.cfg.policy_reasks, st.cfg.retry_backoff};
+  st.reask = reask_policy{st.cfg.policy_reasks, st.cfg.retry_backoff,
+                          outage_config{st.cfg.outage_max_wait, st.cfg.outage_horizon}};
   st.peers = std::move(peers);
   return {
       [self, task_id](start_atom) {

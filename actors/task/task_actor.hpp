@@ -76,6 +76,14 @@ struct task_config {
   /// Re-asks after errc::llm_failed (the proxy's own retries spent) before "policy failed";
   /// waits retry_backoff x 4^n between them (reask_policy).
   int32_t policy_reasks = 3;
+  /// While the model is unreachable (errc::llm_unreachable) the task waits and asks again:
+  /// retry_backoff x 4^n, capped at outage_max_wait, until outage_horizon after the first failure.
+  std::chrono::milliseconds outage_max_wait{60000};
+  std::chrono::milliseconds outage_horizon{std::chrono::hours{6}};
+  std::string policy = "offline";  ///< the policy's kind: the retriever picks the items it can use
+  /// Characters of one candidate's feedback line (failing gates' details included) that reach
+  /// the policy; details are kept whole up to this and cut at a line end past it.
+  int32_t feedback_chars = 2000;
   /// Technique catalogues by backend (null or no entry for the task's backend: no technique is
   /// drawn and named techniques are recorded as the model wrote them). Set for the openai policy.
   std::shared_ptr<const technique_catalogues> techniques;

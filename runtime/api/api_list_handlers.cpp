@@ -2,6 +2,7 @@
 
 #include "runtime/api/api_views.hpp"
 #include "runtime/api/metrics.hpp"
+#include "runtime/api/progress_view.hpp"
 
 #include <algorithm>
 #include <set>
@@ -37,6 +38,30 @@ api_response get_campaigns(const memory::store& store, api_hooks& hooks) {
   });
 }
 
+namespace {
+
+// The tasks that wait for the model: from the live progress when the daemon runs the campaign,
+// else from the calls on record (apply_model_waits). One object per task: task, since_ms, last_error.
+json waiting_json(const memory::read_txn& tx, const campaign_data& d,
+                  const std::optional<live_campaign>& live) {
+  actors::campaign_progress p;
+  if (live && live->has_progress) {
+    p = live->progress;
+  } else {
+    for (const auto& t : d.tasks)
+      p.tasks.push_back(actors::progress_of(t, 0));
+    if (auto calls = memory::list_llm_calls(tx, d.campaign.id); calls && d.campaign.status != "finished")
+      apply_model_waits(p, *calls);
+  }
+  json out = json::array();
+  for (const auto& t : p.tasks)
+    if (t.waiting_since_ms != 0 && t.phase != "done")
+      out.push_back({{"task", t.task_id}, {"since_ms", t.waiting_since_ms}, {"last_error", t.last_error}});
+  return out;
+}
+
+}  // namespace
+
 api_response get_campaign(const memory::store& store, api_hooks& hooks, const std::string& name) {
   return with_campaign(store, name, [&](const memory::read_txn& tx, const campaign_data& d) {
     auto cands = all_candidates(tx, d);
@@ -54,6 +79,7 @@ api_response get_campaign(const memory::store& store, api_hooks& hooks, const st
       return json{{"p", point.first}, {"share", point.second}};
     });
     out["task_list"] = json_list(d.tasks, task_json);
+    out["waiting_for_model"] = waiting_json(tx, d, live);
     if (live && live->has_progress) {
       const auto& v = live->progress.verifier;
       out["verifier"] = {

@@ -2,7 +2,9 @@
 
 #include "runtime/base/scoring.hpp"
 
+#include <algorithm>
 #include <cstdio>
+#include <ctime>
 #include <map>
 #include <vector>
 
@@ -52,7 +54,60 @@ std::string header_line(const actors::campaign_progress& p) {
          " s";
 }
 
+// The phase a table shows: "waiting" while the task waits for the model.
+std::string shown_phase(const actors::task_progress& t) {
+  return t.waiting_since_ms != 0 && t.phase != "done" ? "waiting" : t.phase;
+}
+
 }  // namespace
+
+std::string format_wall(int64_t unix_ms) {
+  auto t = static_cast<std::time_t>(unix_ms / 1000);
+  auto today = std::time(nullptr);
+  std::tm tm{};
+  std::tm now{};
+  gmtime_r(&t, &tm);
+  gmtime_r(&today, &now);
+  char buf[40];
+  bool same_day = tm.tm_year == now.tm_year && tm.tm_yday == now.tm_yday;
+  std::strftime(buf, sizeof buf, same_day ? "%H:%M:%S UTC" : "%Y-%m-%d %H:%M:%S UTC", &tm);
+  return buf;
+}
+
+std::string waiting_text(const actors::task_progress& t) {
+  if (t.waiting_since_ms == 0 || t.phase == "done")
+    return "";
+  std::string out = "waiting for the model since " + format_wall(t.waiting_since_ms);
+  if (!t.last_error.empty())
+    out += " (last: " + t.last_error.substr(0, 160) + ")";
+  return out;
+}
+
+void apply_model_waits(actors::campaign_progress& p, const std::vector<memory::llm_call_record>& calls) {
+  std::map<std::string, std::vector<const memory::llm_call_record*>> by_task;
+  for (const auto& c : calls)
+    by_task[c.task_id].push_back(&c);
+  for (auto& t : p.tasks) {
+    auto it = by_task.find(t.task_id);
+    if (it == by_task.end() || t.phase == "done")
+      continue;
+    auto& list = it->second;
+    std::stable_sort(list.begin(), list.end(),
+                     [](const auto* a, const auto* b) { return a->created_ms < b->created_ms; });
+    // The trailing run of calls that failed because the model was unreachable.
+    const memory::llm_call_record* first = nullptr;
+    for (auto r = list.rbegin(); r != list.rend(); ++r) {
+      if ((*r)->outcome.rfind("error: llm_unreachable", 0) != 0)
+        break;
+      first = *r;
+    }
+    if (first == nullptr)
+      continue;
+    t.waiting_since_ms = first->created_ms - static_cast<int64_t>(first->latency_ms);
+    const auto& last = *list.back();
+    t.last_error = last.errors.empty() ? last.outcome : last.errors.back();
+  }
+}
 
 std::string format_latency(double ns) {
   if (ns <= 0)
@@ -75,9 +130,11 @@ std::string render_live(const actors::campaign_progress& p, int width) {
          "\n";
   for (const auto& t : p.tasks) {
     double s = speedup(t);
-    std::string line = pad(t.task_id, 30) + pad(t.phase, 8) +
+    std::string line = pad(t.task_id, 30) + pad(shown_phase(t), 8) +
                        pad(std::to_string(t.evaluations) + "/" + std::to_string(t.budget), 8, false) +
                        pad(s > 0 ? fixed(s, 2, "x") : "-", 10, false);
+    if (auto wait = waiting_text(t); !wait.empty())
+      line += "  " + wait;
     out += line.substr(0, w) + "\n";
   }
   return out;
@@ -85,12 +142,21 @@ std::string render_live(const actors::campaign_progress& p, int width) {
 
 std::string render_line(const actors::campaign_progress& p) {
   std::map<std::string, int> phases;
-  for (const auto& t : p.tasks)
-    phases[t.phase] += 1;
+  int64_t since = 0;
+  std::string last;
+  for (const auto& t : p.tasks) {
+    phases[shown_phase(t)] += 1;
+    if (t.waiting_since_ms != 0 && t.phase != "done" && (since == 0 || t.waiting_since_ms < since)) {
+      since = t.waiting_since_ms;
+      last = t.last_error;
+    }
+  }
   std::string line = header_line(p) + "  tasks:";
   for (const auto& [phase, n] : phases)
     line += " " + phase + "=" + std::to_string(n);
   line += "  geomean " + fixed(geomean_speedup(p), 2, "x");
+  if (since != 0)
+    line += "  waiting for the model since " + format_wall(since) + " (last: " + last.substr(0, 120) + ")";
   return line;
 }
 
@@ -114,7 +180,8 @@ std::string render_summary(const actors::campaign_progress& p) {
     out += pad(t.task_id, 30) + pad(format_latency(t.reference_latency_ns), 12, false) +
            pad(format_latency(t.best_latency_ns), 12, false) + pad(s > 0 ? fixed(s, 2, "x") : "-", 9, false) +
            pad(std::to_string(t.evaluations), 7, false) + "  " +
-           (t.phase == "done" ? t.stop_reason : t.phase) + (review ? ", review" : "") + "\n";
+           (t.phase == "done" ? t.stop_reason : t.phase) + (review ? ", review" : "") +
+           (waiting_text(t).empty() ? "" : ", " + waiting_text(t)) + "\n";
   }
   out += std::string{"\n"} + "geomean speedup over the references: " + fixed(geomean_speedup(p), 3, "x");
   if (without > 0)

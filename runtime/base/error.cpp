@@ -34,6 +34,8 @@ const char* to_string(errc code) noexcept {
       return "budget_exhausted";
     case errc::llm_failed:
       return "llm_failed";
+    case errc::llm_unreachable:
+      return "llm_unreachable";
     case errc::bad_request:
       return "bad_request";
     case errc::cancelled:

@@ -30,6 +30,7 @@ enum class errc : uint8_t {
   bad_request,       ///< a malformed message or HTTP request
   cancelled,         ///< work abandoned because the campaign stops
   internal,          ///< a bug in kforge
+  llm_unreachable,   ///< the model endpoint is down, overloaded or timing out (retries spent); wait
 };
 
 /// The CAF error category atom of kforge errors.

@@ -11,6 +11,7 @@
 #include <caf/typed_event_based_actor.hpp>
 
 #include <algorithm>
+#include <ctime>
 #include <deque>
 #include <limits>
 #include <map>
@@ -35,12 +36,23 @@ struct supervisor_state {
   actors::verifier_stats verifier;
   supervisor_phases phases;
   std::string note;
+  int64_t campaign_unreachable_since = 0;  // wall ms; set when the model stayed unreachable
   std::vector<std::pair<caf::typed_response_promise<int32_t>, int32_t>> held;  // grants asked while paused
   log::logger log{"kforge.supervisor"};
   static inline const char* name = "kforge.supervisor";
 };
 
 using supervisor_pointer = supervisor_actor::stateful_pointer<supervisor_state>;
+
+// "2026-12-03 16:40:58 UTC" for a wall time in Unix ms.
+std::string utc_time(int64_t unix_ms) {
+  auto t = static_cast<std::time_t>(unix_ms / 1000);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S UTC", &tm);
+  return buf;
+}
 
 // Wall time of this run so far, by the actor clock.
 double elapsed_ms(supervisor_pointer self) {
@@ -79,6 +91,7 @@ actors::campaign_progress snapshot(supervisor_pointer self) {
   p.elapsed_ms = elapsed_ms(self);
   p.verifier = st.verifier;
   p.note = st.note;
+  p.unreachable_since_ms = st.campaign_unreachable_since;
   p.flag_speedup = st.setup.config.verifier.flag_speedup;
   return p;
 }
@@ -187,6 +200,10 @@ void start_tasks(supervisor_pointer self, std::vector<memory::task_record> store
   tc.steps.flag_speedup = cfg.verifier.flag_speedup;
   tc.candidates_per_step = cfg.candidates_per_step;
   tc.policy_reasks = cfg.llm.task_reasks;
+  tc.outage_max_wait = std::chrono::milliseconds{static_cast<int64_t>(cfg.llm.outage_max_wait_s * 1000)};
+  tc.outage_horizon = std::chrono::milliseconds{static_cast<int64_t>(cfg.llm.outage_horizon_s * 1000)};
+  tc.policy = cfg.policy;
+  tc.feedback_chars = cfg.llm.feedback_chars;
   tc.context_items = cfg.memory_enabled ? cfg.context_items : 0;
   tc.kb_items = cfg.memory_enabled ? cfg.memory.kb_items : 0;
   tc.roofline = st.setup.roofline;
@@ -333,6 +350,14 @@ supervisor_actor::behavior_type supervisor_behavior(supervisor_pointer self, sup
         // Once the LLM budget is spent no task can ask again; the campaign says so.
         if (p.stop_reason == stop_note(stop_reason::llm_budget))
           stop_tasks(self, stop_reason::llm_budget);
+        // A task waited for the model past the horizon: stop, resumable, and say since when.
+        if (p.unreachable && !self->state.phases.refuses_grants()) {
+          auto& s = self->state;
+          s.campaign_unreachable_since = p.waiting_since_ms;
+          s.note = "the model was unreachable since " + utc_time(p.waiting_since_ms) +
+                   " (last: " + p.last_error + ")";
+          stop_tasks(self, stop_reason::model_unreachable);
+        }
         auto id = p.task_id;
         self->state.tasks[id] = std::move(p);
       },

@@ -59,8 +59,8 @@ void parse_llm(const reader& r, const toml_value& root, const std::filesystem::p
   const auto& llm = reader::table_or_empty(root, "llm");
   r.only(llm, "llm",
          {"endpoint", "prompts", "max_attempts", "backoff_ms", "max_backoff_ms", "jitter", "token_budget",
-          "cost_budget", "cache", "exploration", "task_reasks", "techniques", "technique_top_k",
-          "technique_temperature", "technique_prior"});
+          "cost_budget", "cache", "exploration", "task_reasks", "outage_max_wait_s", "outage_horizon_s",
+          "feedback_chars", "techniques", "technique_top_k", "technique_temperature", "technique_prior"});
   std::string prompts = "prompts";
   r.get(llm, "prompts", prompts);
   std::filesystem::path pd{prompts};
@@ -90,6 +90,13 @@ void parse_llm(const reader& r, const toml_value& root, const std::filesystem::p
     r.fail(llm.at("cost_budget"), "key 'cost_budget' must be zero or more");
   r.get(llm, "cache", l.cache);
   r.positive(llm, "task_reasks", l.task_reasks, true);
+  r.number(llm, "outage_max_wait_s", l.outage_max_wait_s);
+  if (l.outage_max_wait_s <= 0)
+    r.fail(llm.at("outage_max_wait_s"), "key 'outage_max_wait_s' must be more than zero");
+  r.number(llm, "outage_horizon_s", l.outage_horizon_s);
+  if (l.outage_horizon_s <= 0)
+    r.fail(llm.at("outage_horizon_s"), "key 'outage_horizon_s' must be more than zero");
+  r.positive(llm, "feedback_chars", l.feedback_chars);
   r.number(llm, "exploration", l.exploration);
   if (l.exploration < 0)
     r.fail(llm.at("exploration"), "key 'exploration' must be zero or more");

@@ -12,6 +12,8 @@ std::string stop_note(stop_reason r) {
       return "wall-time budget spent";
     case stop_reason::llm_budget:
       return "LLM budget spent";
+    case stop_reason::model_unreachable:
+      return "the model was unreachable";
   }
   return "";
 }

@@ -19,10 +19,11 @@ namespace kforge::runtime {
 
 /// Why a supervisor stops before its tasks are done.
 enum class stop_reason {
-  none,         ///< not stopping (or the tasks ended on their own)
-  requested,    ///< CLI, API or daemon asked (stop_atom)
-  wall_budget,  ///< the campaign's wall-time budget is spent
-  llm_budget,   ///< the LLM budget is spent, so no task can ask again
+  none,               ///< not stopping (or the tasks ended on their own)
+  requested,          ///< CLI, API or daemon asked (stop_atom)
+  wall_budget,        ///< the campaign's wall-time budget is spent
+  llm_budget,         ///< the LLM budget is spent, so no task can ask again
+  model_unreachable,  ///< the model stayed unreachable past [llm] outage_horizon_s (resumable)
 };
 
 /// The one-line note for `r` ("stopped on request", "wall-time budget spent", ...); "" for none.

@@ -26,6 +26,9 @@ namespace {
 
 volatile std::sig_atomic_t interrupted = 0;
 
+constexpr int exit_nothing_achieved = 3;
+constexpr int exit_model_unreachable = 4;
+
 void on_signal(int) {
   interrupted = 1;
   // A second Ctrl-C kills at once; the store stays consistent (LMDB) and the campaign resumes.
@@ -78,6 +81,26 @@ int launch_failed(launch_step step, const caf::error& err) {
   return 2;
 }
 
+// The exit code of a run that ended with `p` (README, "Exit codes"): 1 failed; 4 stopped because
+// the model stayed unreachable; 3 no feasible candidate in any task, unless the user stopped it.
+int exit_code_of(const actors::campaign_progress& p, bool stopped_by_user,
+                 const std::filesystem::path& store) {
+  if (p.status == "failed")
+    return 1;
+  if (p.status == "stopped")
+    std::cout << "resume with: kforge resume --store " << store.string() << '\n';
+  if (p.unreachable_since_ms != 0)
+    return exit_model_unreachable;
+  int64_t feasible = 0;
+  for (const auto& t : p.tasks)
+    feasible += t.feasible;
+  if (feasible == 0 && !stopped_by_user && !p.tasks.empty()) {
+    std::cout << "kforge: no task has a feasible candidate\n";
+    return exit_nothing_achieved;
+  }
+  return 0;
+}
+
 int run_campaign(const campaign_config& cfg, const run_options& opts) {
   auto tasks = load_campaign_tasks(cfg);
   if (!tasks) {
@@ -94,6 +117,7 @@ int run_campaign(const campaign_config& cfg, const run_options& opts) {
   }
 
   actors::campaign_progress final_progress;
+  bool stopped_by_user = false;
   {
     actors::system_config sys_cfg{opts.threads};
     caf::actor_system sys{sys_cfg};
@@ -132,7 +156,7 @@ int run_campaign(const campaign_config& cfg, const run_options& opts) {
     auto llm = launched.llm;
     progress_printer printer{opts.progress};
     bool done = false;
-    bool stop_sent = false;
+    bool& stop_sent = stopped_by_user;
     while (!done) {
       self->receive(
           [&](progress_atom, actors::campaign_progress& p) { printer.show(p); },
@@ -156,11 +180,7 @@ int run_campaign(const campaign_config& cfg, const run_options& opts) {
   std::signal(SIGINT, SIG_DFL);
   std::signal(SIGTERM, SIG_DFL);
   std::cout << render_summary(final_progress) << std::flush;
-  if (final_progress.status == "failed")
-    return 1;
-  if (final_progress.status == "stopped")
-    std::cout << "resume with: kforge resume --store " << cfg.store_path.string() << '\n';
-  return 0;
+  return exit_code_of(final_progress, stopped_by_user, cfg.store_path);
 }
 
 }  // namespace

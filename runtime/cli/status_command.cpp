@@ -81,8 +81,21 @@ int status_command(const std::filesystem::path& store_path, const std::string& c
     for (const auto& r : *tasks)
       if (r.stop_reason == "LLM budget spent" && progress.note.empty())
         progress.note = "LLM budget spent";
+    auto calls = memory::list_llm_calls(*tx, c.id);
+    if (calls && c.status != "finished")
+      apply_model_waits(progress, *calls);
+    if (c.status != "running") {
+      // Not running now: the tasks' last calls say why it stopped, not that they wait.
+      for (auto& t : progress.tasks) {
+        if (t.waiting_since_ms != 0 && progress.note.empty())
+          progress.note = "the model was unreachable since " + format_wall(t.waiting_since_ms) +
+                          " (last: " + t.last_error + ")";
+        t.waiting_since_ms = 0;
+        t.last_error.clear();
+      }
+    }
     std::cout << render_summary(progress);
-    if (auto calls = memory::list_llm_calls(*tx, c.id); calls && !calls->empty())
+    if (calls && !calls->empty())
       std::cout << llm_usage_line(*calls) << '\n';
     if (c.status != "finished")
       std::cout << "resume with: kforge resume --store " << store_path.string() << '\n';

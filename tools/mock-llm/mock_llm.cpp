@@ -299,6 +299,7 @@ struct server::impl {
   std::size_t script_pos = 0;
   int64_t in_flight = 0;
   server_stats stats;
+  std::vector<std::string> bodies;  // request bodies, in arrival order, with cfg.keep_requests
 
   // Draws the fault of the next request and counts it.
   fault next_fault() {
@@ -344,6 +345,8 @@ struct server::impl {
     uint64_t seed = 0;
     {
       std::lock_guard<std::mutex> lock{mutex};
+      if (cfg.keep_requests)
+        bodies.push_back(body);
       seed = rng();
     }
     std::mt19937_64 local{seed};
@@ -552,6 +555,11 @@ uint16_t server::port() const noexcept {
 server_stats server::stats() const {
   std::lock_guard<std::mutex> lock{impl_->mutex};
   return impl_->stats;
+}
+
+std::vector<std::string> server::requests() const {
+  std::lock_guard<std::mutex> lock{impl_->mutex};
+  return impl_->bodies;
 }
 
 caf::expected<self_signed> make_self_signed(const std::string& host) {

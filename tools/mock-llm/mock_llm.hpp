@@ -61,7 +61,8 @@ struct server_config {
   int32_t completion_tokens = 0;  ///< usage reported per choice; 0 = bytes / 4
   fault_config faults;
   corpus_config corpus;  ///< corpus answers for CPU families that have one; off when corpus.dir is empty
-  std::string cert_pem;  ///< TLS when both are set
+  bool keep_requests = false;  ///< keep every request body answered (server::requests; tests)
+  std::string cert_pem;        ///< TLS when both are set
   std::string key_pem;
 };
 
@@ -120,6 +121,10 @@ class server {
 
   /// Counters so far (thread-safe).
   [[nodiscard]] server_stats stats() const;
+
+  /// The bodies of the requests it answered so far, in arrival order (thread-safe); empty
+  /// unless cfg.keep_requests.
+  [[nodiscard]] std::vector<std::string> requests() const;
 
   struct impl;
 

@@ -68,3 +68,50 @@ TEST_CASE("the plain progress line is one line with phases and the geomean", "[r
   CHECK(runtime::format_latency(0) == "-");
   CHECK(runtime::format_latency(1500) == "1.5 us");
 }
+
+TEST_CASE("a task that waits for the model shows as waiting, since when and why", "[runtime]") {
+  auto p = sample();
+  p.tasks[1].waiting_since_ms = 1700000000000;  // 2023-11-14 22:13:20 UTC
+  p.tasks[1].last_error = "llm_unreachable: task gemv: 4 attempts, last: transport: refused";
+  auto live = runtime::render_live(p, 200);
+  CHECK(live.find("waiting") != std::string::npos);
+  CHECK(live.find("waiting for the model since 2023-11-14 22:13:20 UTC") != std::string::npos);
+  auto line = runtime::render_line(p);
+  CHECK(line.find("waiting=1") != std::string::npos);
+  CHECK(line.find("transport: refused") != std::string::npos);
+  CHECK(runtime::render_summary(p).find("waiting for the model since") != std::string::npos);
+  SECTION("a task that answers again does not") {
+    p.tasks[1].waiting_since_ms = 0;
+    CHECK(runtime::render_line(p).find("waiting") == std::string::npos);
+  }
+}
+
+TEST_CASE("the calls on record tell which tasks wait for the model", "[runtime]") {
+  auto p = sample();
+  auto call = [](const std::string& task, int64_t at, const std::string& outcome) {
+    memory::llm_call_record c;
+    c.task_id = task;
+    c.created_ms = at;
+    c.latency_ms = 1000;
+    c.outcome = outcome;
+    if (outcome != "ok")
+      c.errors = {"mock: transport: refused"};
+    return c;
+  };
+  const std::string down = "error: llm_unreachable: task x: 4 attempts, last: transport: refused";
+  // gemv: answered, then two unreachable calls (the wait began when the first of them began);
+  // the other task: unreachable once, then answered again.
+  std::vector<memory::llm_call_record> calls = {
+      call("gemv", 5000, down), call("gemv", 1000, "ok"), call("gemv", 9000, down),
+      call(p.tasks[0].task_id, 2000, down), call(p.tasks[0].task_id, 3000, "ok")};
+  runtime::apply_model_waits(p, calls);
+  CHECK(p.tasks[0].waiting_since_ms == 0);
+  CHECK(p.tasks[1].waiting_since_ms == 4000);
+  CHECK(p.tasks[1].last_error == "mock: transport: refused");
+  SECTION("a refused call (llm_failed) is no wait") {
+    auto q = sample();
+    runtime::apply_model_waits(
+        q, {call("gemv", 5000, "error: llm_failed: task gemv: 1 attempts, last: http 401")});
+    CHECK(q.tasks[1].waiting_since_ms == 0);
+  }
+}

@@ -275,3 +275,78 @@ TEST_CASE_METHOD(campaign_fixture, "a resumed campaign counts the wall time its 
   CHECK(end.note == "wall-time budget spent");
   CHECK(end.status == "finished");
 }
+
+namespace {
+
+// A policy that is unreachable while `down` is set, else the offline knob search.
+llm_proxy_actor spawn_flaky_llm(caf::actor_system& sys, llm_proxy_actor inner, std::shared_ptr<bool> down) {
+  return sys.spawn([inner, down](llm_proxy_actor::pointer self) -> llm_proxy_actor::behavior_type {
+    return {
+        [self, inner, down](propose_atom, policy_request& req) -> caf::result<policy_reply> {
+          if (*down)
+            return make_error(errc::llm_unreachable, "task " + req.task_id + ": transport: refused");
+          return self->delegate(inner, propose_atom_v, std::move(req));
+        },
+        [](http_done_atom, uint64_t, http_exchange&) {},
+        [](retry_atom, uint64_t) {},
+        [](dispatch_atom) {},
+        [](reward_atom, const std::string&, bool) {},
+        [](usage_atom) { return std::string{"flaky"}; },
+    };
+  });
+}
+
+// Starts a campaign and moves the clock a second at a time until it ends (at most `limit`).
+campaign_progress run_on_clock(campaign_fixture& f, runtime::campaign_config camp, caf::timespan limit) {
+  runtime::supervisor_setup setup{std::move(camp),
+                                  f.tasks,
+                                  f.retriever,
+                                  f.llm,
+                                  f.verifier,
+                                  f.curator,
+                                  caf::actor_cast<runtime::progress_listener>(caf::actor{f.self}),
+                                  std::chrono::milliseconds{500},
+                                  actors::roofline_config{}};
+  auto sup = runtime::spawn_supervisor(f.sys, std::move(setup));
+  f.run();
+  campaign_progress end;
+  for (caf::timespan t{0}; t < limit; t += std::chrono::seconds{1}) {
+    if (has_ended(f, end))
+      return end;
+    f.advance(std::chrono::seconds{1});
+    f.run();
+  }
+  REQUIRE(has_ended(f, end));
+  return end;
+}
+
+}  // namespace
+
+TEST_CASE_METHOD(campaign_fixture,
+                 "a model unreachable past the horizon stops the campaign, and resume goes on", "[runtime]") {
+  auto down = std::make_shared<bool>(true);
+  auto offline = llm;
+  llm = spawn_flaky_llm(sys, offline, down);
+  auto camp = config(6);
+  camp.llm.outage_max_wait_s = 60;
+  camp.llm.outage_horizon_s = 600;
+  auto first = run_on_clock(*this, camp, std::chrono::minutes{15});
+  CHECK(first.status == "stopped");
+  CHECK(first.note.rfind("the model was unreachable since ", 0) == 0);
+  CHECK(first.note.find("transport: refused") != std::string::npos);
+  CHECK(first.unreachable_since_ms > 0);
+  CHECK(first.evaluations == 0);
+  for (const auto& t : first.tasks)
+    CHECK(t.phase != "done");
+  // The model is back: resuming the stopped campaign finishes it.
+  *down = false;
+  auto second = run_on_clock(*this, camp, std::chrono::minutes{5});
+  CHECK(second.status == "finished");
+  CHECK(second.unreachable_since_ms == 0);
+  CHECK(second.evaluations == 12);
+  for (const auto& t : second.tasks) {
+    CHECK(t.phase == "done");
+    CHECK(t.stop_reason == "budget");
+  }
+  self->send_exit(offline, caf::exit_reason::user_shutdown);
+}

@@ -163,6 +163,22 @@ price_out = 15
   }
 }
 
+TEST_CASE("the outage keys of [llm] load with their defaults and are checked", "[runtime]") {
+  std::string head = "[campaign]\nname = \"x\"\ntasks = [\"a\"]\n[llm]\n";
+  auto cfg = parse_campaign_config(head, "/cfg/camp.toml");
+  REQUIRE(cfg);
+  CHECK(cfg->llm.outage_max_wait_s == 60);
+  CHECK(cfg->llm.outage_horizon_s == 6 * 3600);
+  cfg = parse_campaign_config(head + "outage_max_wait_s = 5\noutage_horizon_s = 90.5\n", "/cfg/camp.toml");
+  REQUIRE(cfg);
+  CHECK(cfg->llm.outage_max_wait_s == 5);
+  CHECK(cfg->llm.outage_horizon_s == 90.5);
+  CHECK(error_of(head + "outage_horizon_s = 0\n")
+            .find("camp.toml:5: key 'outage_horizon_s' must be more than zero") != std::string::npos);
+  CHECK(error_of(head + "outage_max_wait_s = -1\n").find("key 'outage_max_wait_s' must be more than zero") !=
+        std::string::npos);
+}
+
 TEST_CASE("the openai policy needs an endpoint", "[runtime]") {
   auto err = error_of("[campaign]\nname = \"x\"\ntasks = [\"a\"]\n[policy]\nkind = \"openai\"\n");
   CHECK(err.find("needs at least one [[llm.endpoint]]") != std::string::npos);
