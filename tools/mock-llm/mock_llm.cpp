@@ -345,8 +345,7 @@ struct server::impl {
     uint64_t seed = 0;
     {
       std::lock_guard<std::mutex> lock{mutex};
-      if (cfg.keep_requests)
-        bodies.push_back(body);
+      bodies.insert(bodies.end(), cfg.keep_requests ? 1 : 0, body);  // only when asked to keep them
       seed = rng();
     }
     std::mt19937_64 local{seed};
@@ -556,7 +555,6 @@ server_stats server::stats() const {
   std::lock_guard<std::mutex> lock{impl_->mutex};
   return impl_->stats;
 }
-
 std::vector<std::string> server::requests() const {
   std::lock_guard<std::mutex> lock{impl_->mutex};
   return impl_->bodies;
