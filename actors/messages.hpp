@@ -23,23 +23,51 @@ struct context_query {
   int32_t n = 4;      ///< items wanted
   uint64_t seed = 0;  ///< drives the epsilon-greedy choice; part of the task's RNG stream
   int32_t kb_n = 0;   ///< knowledge-base optimizations wanted for `state` (refine; 0 in draft)
+  /// The policy the context is for: "openai" gets only items in words (a model cannot use knob
+  /// settings of templates it never saw), any other policy only knob-derived items.
+  std::string policy = "offline";
+  bool techniques = false;  ///< also wanted: the family's technique evidence and learned techniques
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, context_query& x) {
   return f(caf::meta::type_name("context_query"), x.campaign, x.task_id, x.family, x.stage, x.state, x.n,
-           x.seed, x.kb_n);
+           x.seed, x.kb_n, x.policy, x.techniques);
 }
 
 /// Retriever -> task actor: the chosen items, best first.
 struct context_reply {
   std::vector<memory::memory_item> items;
   std::vector<memory::memory_item> kb;  ///< knowledge-base picks for the state, sampled (refine only)
+  /// With query.techniques: the family's technique entries (kind optimization, tag "technique")
+  /// and every learned technique (kind technique), unranked; the task actor draws from them.
+  std::vector<memory::memory_item> techniques;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, context_reply& x) {
-  return f(caf::meta::type_name("context_reply"), x.items, x.kb);
+  return f(caf::meta::type_name("context_reply"), x.items, x.kb, x.techniques);
+}
+
+/// The technique a refine step asks the model to apply, with what kforge measured for it in
+/// the parent's state so far. An empty id means none was drawn.
+struct technique_pick {
+  std::string id;  ///< catalogue id
+  std::string name;
+  std::string summary;
+  std::string risks;
+  std::string entry_id;     ///< the knowledge-base entry (family, state, technique), stored or not
+  int64_t samples = 0;      ///< measured children in this state (0: untried, drawn by its prior)
+  double mean_speedup = 0;  ///< their mean speedup over the parent (0 counted for infeasible ones)
+  int64_t feasible = 0;     ///< of samples, how many children passed every gate
+  int64_t uses = 0;         ///< steps that asked for it or named it in this state
+  double predicted = 0;     ///< predicted speedup the draw used (prior blended with samples)
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, technique_pick& x) {
+  return f(caf::meta::type_name("technique_pick"), x.id, x.name, x.summary, x.risks, x.entry_id, x.samples,
+           x.mean_speedup, x.feasible, x.uses, x.predicted);
 }
 
 /// The kernel a refinement starts from.
@@ -68,12 +96,20 @@ struct policy_request {
   std::vector<std::string> feedback;                     ///< recent verifier feedback, newest last
   std::vector<std::vector<kforge::knob_setting>> tried;  ///< settings this task already evaluated
   std::vector<memory::memory_item> kb;  ///< knowledge-base optimizations known to help the parent's state
+  // What kforge measured of the task, for the prompt (0 = not measured).
+  double reference_ns = 0;  ///< median latency of the reference implementation
+  double peak_gbps = 0;     ///< bandwidth measured for the task's working set, GB/s
+  double peak_gflops = 0;   ///< FP32 FMA peak, GFLOP/s
+  double roofline_ns = 0;   ///< time the task's bytes and flops take at those peaks
+  std::string bound;        ///< latency | memory | compute; empty when the peaks are missing
+  technique_pick technique;             ///< refine with a catalogue: the technique to apply (id empty: none)
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, policy_request& x) {
   return f(caf::meta::type_name("policy_request"), x.campaign, x.task_id, x.stage, x.k, x.seed, x.context,
-           x.parent, x.feedback, x.tried, x.kb);
+           x.parent, x.feedback, x.tried, x.kb, x.reference_ns, x.peak_gbps, x.peak_gflops, x.roofline_ns,
+           x.bound, x.technique);
 }
 
 /// One candidate kernel proposed by a policy.
@@ -136,11 +172,15 @@ struct experience {
   memory::candidate_record candidate;
   memory::task_record task;
   std::string verdict_key;  ///< where the verifier may find this verdict again; empty = not cacheable
+  double roofline_ns = 0;   ///< the task's roofline time (step_rules: roofline_of); 0 = unknown
+  /// Techniques the candidate named that the catalogue lacks (kind technique): they join it.
+  std::vector<memory::memory_item> new_techniques;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, experience& x) {
-  return f(caf::meta::type_name("experience"), x.candidate, x.task, x.verdict_key);
+  return f(caf::meta::type_name("experience"), x.candidate, x.task, x.verdict_key, x.roofline_ns,
+           x.new_techniques);
 }
 
 /// Verifier pool -> anyone: load and utilisation of one device's pool.

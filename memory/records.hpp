@@ -97,6 +97,18 @@ struct memory_item {
   bool retired = false;          ///< retired by consolidation: kept for inspection, never retrieved
 };
 
+/// Tag of a memory item whose text and payload are in words (what a model's kernel did and
+/// what kforge measured), with no knob settings: the only items a model's prompt gets.
+inline constexpr const char* words_tag = "words";
+
+/// True if `item` carries words_tag.
+[[nodiscard]] inline bool is_in_words(const memory_item& item) {
+  for (const auto& t : item.tags)
+    if (t == words_tag)
+      return true;
+  return false;
+}
+
 /// One policy call. Table `llm_calls`, key = request hash (the response cache).
 struct llm_call_record {
   std::string request_hash;

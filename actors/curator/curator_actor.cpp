@@ -1,5 +1,6 @@
 #include "actors/curator/curator_actor.hpp"
 
+#include "actors/curator/technique_rules.hpp"
 #include "memory/store.hpp"
 #include "runtime/base/error.hpp"
 #include "runtime/base/hash.hpp"
@@ -102,7 +103,10 @@ caf::expected<bool> write_experience(memory::write_txn& tx, const experience& e,
     if (p)
       parent = std::move(*p);
   }
-  for (auto& fresh : derive_items(cand, e.task, parent, cand.created_ms)) {
+  auto derived = derive_items(cand, e.task, parent, cand.created_ms, e.roofline_ns);
+  for (auto& entry : derive_technique_entries(cand, e.task, parent, cand.created_ms))
+    derived.push_back(std::move(entry));
+  for (auto& fresh : derived) {
     auto item = item_for_update(tx, touched, fresh.id);
     if (!item)
       return item.error();
@@ -114,8 +118,25 @@ caf::expected<bool> write_experience(memory::write_txn& tx, const experience& e,
     bool in_context =
         std::find(cand.context_ids.begin(), cand.context_ids.end(), fresh.id) != cand.context_ids.end();
     merge_item(**item, fresh);
+    describe_technique_entry(**item);  // a technique entry's text follows its merged statistics
     if (!in_context)
       update_value(**item, cand.stage, cand.reward, values.alpha);
+  }
+
+  // Techniques the model named that the catalogue lacked join it (once; later namers are sources).
+  for (const auto& learned : e.new_techniques) {
+    auto item = item_for_update(tx, touched, learned.id);
+    if (!item)
+      return item.error();
+    if (*item == nullptr) {
+      auto id = learned.id;
+      touched.emplace(std::move(id), learned);
+      continue;
+    }
+    for (const auto& t : learned.source_tasks)
+      if (std::find((*item)->source_tasks.begin(), (*item)->source_tasks.end(), t) ==
+          (*item)->source_tasks.end())
+        (*item)->source_tasks.push_back(t);
   }
   return true;
 }

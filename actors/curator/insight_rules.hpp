@@ -13,6 +13,14 @@
 //   draft   sha256("insight-draft", family, knob, value)   a knob value that the feasible
 //           seeds of a family agree on (at least min_evidence of them, at least half of
 //           the family's seeds). Payload {"knobs": {knob: value}, ...}: a partial seed.
+//   words   sha256("insight-words", stage, technique)   a model's kernels (items in words):
+//           the refine steps (stage refine) or feasible drafts (stage draft) that name a
+//           technique (each technique of a "Technique:" line; an item naming none counts
+//           under its statement), across tasks and families, at least min_evidence of them:
+//           how many, on which tasks and families, the mean / min / max measured speedup
+//           over the parent (refine) or the reference (draft), how many failed which gate.
+//           Family: the one family, or empty when the evidence spans several. In words, tagged
+//           memory::words_tag; no knob settings.
 // Retirement: an item (any kind) with at least retire_min_visits value updates
 // whose visited stage values all stay below retire_below.
 

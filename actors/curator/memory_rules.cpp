@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 
@@ -43,6 +44,126 @@ memory::memory_item make_item(const std::string& id, const std::string& kind, co
   return item;
 }
 
+// "softmax|memory|eff3|roofline" -> "memory"; empty when unknown.
+std::string bound_of_state(const std::string& state) {
+  auto first = state.find('|');
+  if (first == std::string::npos)
+    return {};
+  auto second = state.find('|', first + 1);
+  auto bound = state.substr(first + 1, second == std::string::npos ? std::string::npos : second - first - 1);
+  return bound == "unknown" ? std::string{} : bound;
+}
+
+// What kforge measured of a timed candidate, in words: "0.120 ms, 3.10x the reference,
+// 42% of the memory roofline".
+std::string measured_text(const memory::candidate_record& c, double roofline_ns) {
+  std::string out = format_ms(c.verdict.timing.median_ns);
+  if (c.speedup_vs_ref > 0)
+    out += ", " + format_ratio(c.speedup_vs_ref) + " the reference";
+  auto bound = bound_of_state(c.perf_state);
+  if (roofline_ns > 0 && !bound.empty()) {
+    char buf[64];
+    std::snprintf(buf, sizeof(buf), "%.0f%% of the %s roofline",
+                  100.0 * roofline_ns / c.verdict.timing.median_ns, bound.c_str());
+    out += ", " + std::string{buf};
+  }
+  return out;
+}
+
+// The model's own statement of what it did, quoted, with the technique it named.
+std::string statement_text(const memory::candidate_record& c) {
+  std::string out = "\"" + c.optimization + "\"";
+  if (!c.technique.empty())
+    out += " (technique: " + c.technique + ")";
+  return out;
+}
+
+// True when the model said nothing of its own (the proxy's placeholders).
+bool is_generic(const std::string& statement) {
+  return statement.empty() || statement == "draft" || statement == "llm-refine";
+}
+
+std::string lowered(const std::string& s) {
+  std::string out = s;
+  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char ch) { return std::tolower(ch); });
+  return out;
+}
+
+// The first line of the first failing gate's detail, at most 160 characters.
+std::string failure_text(const kforge::verdict& v) {
+  std::string out = "failed the " + v.failed_gate + " gate";
+  for (const auto& g : v.gates) {
+    if (g.passed || g.detail.empty())
+      continue;
+    auto first = g.detail.substr(0, g.detail.find('\n'));
+    out += " (" + first.substr(0, 160) + ")";
+    break;
+  }
+  return out;
+}
+
+// Items of a model's kernel (no knobs): a seed for a feasible draft, a trajectory step for
+// every refinement of a parent, both in words.
+std::vector<memory::memory_item> derive_words_items(const memory::candidate_record& cand,
+                                                    const memory::task_record& task,
+                                                    const std::optional<memory::candidate_record>& parent,
+                                                    int64_t now_ms, double roofline_ns) {
+  std::vector<memory::memory_item> out;
+  const auto& v = cand.verdict;
+  auto statement = is_generic(cand.optimization) ? std::string{} : cand.optimization;
+  nlohmann::json payload{
+      {"task", task.task_id},
+      {"family", task.family},
+      {"child", cand.hash},
+      {"optimization", statement},
+      {"technique", cand.technique},
+      {"feasible", v.is_timed()},
+      {"failed_gate", v.failed_gate},
+      {"latency_ns", v.is_timed() ? v.timing.median_ns : 0.0},
+      {"speedup_vs_ref", cand.speedup_vs_ref},
+      {"roofline_share", v.is_timed() && roofline_ns > 0 ? roofline_ns / v.timing.median_ns : 0.0}};
+  if (cand.stage == "draft") {
+    if (!v.is_timed())
+      return out;
+    // The same statement from another task lands on the same seed; an unnamed draft is its own.
+    content_hasher h;
+    h.add("seed-words").add(task.family).add(statement.empty() ? cand.hash : lowered(statement));
+    auto item = make_item(h.finish(), "seed", task, now_ms);
+    item.state = cand.perf_state;
+    item.text = task.family + " task " + task.task_id + ", a first kernel that passed every gate: " +
+                (statement.empty() ? std::string{"(no statement)"} : statement_text(cand)) + "; " +
+                measured_text(cand, roofline_ns);
+    item.payload = payload.dump();
+    item.tags = {"draft", task.task_id, memory::words_tag};
+    item.q1 = cand.reward;
+    item.visits1 = 1;
+    item.q2 = cand.speedup_vs_ref > 0 ? std::tanh(std::log(cand.speedup_vs_ref) / 2) : 0.0;
+    out.push_back(std::move(item));
+    return out;
+  }
+  if (!parent || !parent->verdict.is_timed())
+    return out;
+  double effect = v.is_timed() ? parent->verdict.timing.median_ns / v.timing.median_ns : 0.0;
+  payload["parent"] = parent->hash;
+  payload["parent_ns"] = parent->verdict.timing.median_ns;
+  payload["speedup_vs_parent"] = effect;
+  auto traj = make_item(sha256_hex("traj" + cand.hash), "trajectory", task, now_ms);
+  traj.state = parent->perf_state;
+  std::string what = statement.empty() ? std::string{"a change it did not name"} : statement_text(cand);
+  traj.text = task.family + " task " + task.task_id + ", refine step " + what + ": ";
+  if (v.is_timed())
+    traj.text += format_ms(parent->verdict.timing.median_ns) + " -> " + measured_text(cand, roofline_ns) +
+                 ", " + format_ratio(effect) + " over the parent";
+  else
+    traj.text += failure_text(v) + "; the parent ran " + format_ms(parent->verdict.timing.median_ns);
+  traj.payload = payload.dump();
+  traj.tags = {"refine", task.task_id, memory::words_tag};
+  traj.q2 = cand.reward;
+  traj.visits2 = 1;
+  out.push_back(std::move(traj));
+  return out;
+}
+
 }  // namespace
 
 void update_value(memory::memory_item& item, const std::string& stage, double reward, double alpha) noexcept {
@@ -79,10 +200,10 @@ std::string format_settings(const std::vector<kforge::knob_setting>& settings) {
 std::vector<memory::memory_item> derive_items(const memory::candidate_record& cand,
                                               const memory::task_record& task,
                                               const std::optional<memory::candidate_record>& parent,
-                                              int64_t now_ms) {
-  std::vector<memory::memory_item> out;
+                                              int64_t now_ms, double roofline_ns) {
   if (cand.knobs.empty())
-    return out;  // free-form kernels carry no knob evidence
+    return derive_words_items(cand, task, parent, now_ms, roofline_ns);  // a model's free-form kernel
+  std::vector<memory::memory_item> out;
   const auto& v = cand.verdict;
   if (cand.stage == "draft") {
     if (!v.feasible)

@@ -11,6 +11,13 @@
 //                                                          in performance state `state`: a knowledge-base
 //                                                          entry with samples and mean measured speedup
 //   trajectory    sha256("traj", candidate hash)           parent -> child with its measured effect
+//
+// A model's kernels (no knobs) give items in words, tagged memory::words_tag, whose text is the
+// model's own statement of what it did (its "Optimization:" line, and its "Technique:") and what
+// kforge measured (gates, latency, speedup over the reference and the parent, share of the roofline):
+//   seed          sha256("seed-words", family, statement)  a feasible draft (an unnamed one: its hash)
+//   trajectory    sha256("traj", candidate hash)           every refine step, failed ones included;
+//                                                          payload: technique, speedups, failed gate
 
 #include "memory/records.hpp"
 
@@ -41,9 +48,10 @@ void update_value(memory::memory_item& item, const std::string& stage, double re
 /// kind, family, state, text, payload and this task as source; the caller
 /// merges it with a stored item of the same id (values, visits, sources).
 /// `reward` is the candidate's reward; a new item starts with its stage value at it.
+/// `roofline_ns` is the task's roofline time (0 = unknown), for the share of the roofline.
 [[nodiscard]] std::vector<memory::memory_item> derive_items(
     const memory::candidate_record& cand, const memory::task_record& task,
-    const std::optional<memory::candidate_record>& parent, int64_t now_ms);
+    const std::optional<memory::candidate_record>& parent, int64_t now_ms, double roofline_ns = 0);
 
 /// Merges freshly derived `fresh` into `stored` (same id): adds the source
 /// task, refreshes text and payload, keeps the learned values, and folds the

@@ -42,6 +42,14 @@ struct llm_settings {
   double outage_max_wait_s = 60;  ///< a task waiting for an unreachable model asks at least this often
   double outage_horizon_s =
       6 * 3600;  ///< then the campaign stops (resumable) this long after the first failure
+  int32_t feedback_chars = 2000;  ///< characters of one candidate's verifier feedback in a prompt
+  /// Technique catalogues: a folder of <backend>.toml files or one file for every task; absolute
+  /// after loading. Default: the "techniques" folder beside prompts_dir.
+  std::string techniques;
+  bool techniques_given = false;        ///< set in the config (then a missing catalogue is an error)
+  int32_t technique_top_k = 4;          ///< techniques kept by score before the draw
+  double technique_temperature = 0.25;  ///< softmax temperature of the draw over predicted speedup
+  double technique_prior = 1.0;         ///< predicted speedup of a technique not measured yet
 };
 
 }  // namespace kforge::actors

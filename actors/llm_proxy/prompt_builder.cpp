@@ -22,26 +22,75 @@ std::string shape_text(const std::vector<kforge::tensor_spec>& tensors) {
   return out;
 }
 
+// What an item is, for a model: the kinds in words.
+const char* kind_label(const std::string& kind) {
+  if (kind == "seed")
+    return "first kernel";
+  if (kind == "trajectory")
+    return "refine step";
+  if (kind == "insight")
+    return "summary";
+  return "optimization";
+}
+
 std::string memory_text(const std::vector<memory::memory_item>& items) {
   std::string out;
   for (const auto& item : items) {
     if (item.text.empty())
       continue;
-    out += "- [" + item.kind + "] " + item.text + "\n";
+    out += std::string{"- ["} + kind_label(item.kind) + "] " + item.text + "\n";
   }
   return out;
 }
 
+// One list item per candidate; the lines of a multi-line message (a compiler's, a checker's)
+// follow it in a text block, whole.
 std::string feedback_text(const std::vector<std::string>& feedback) {
   std::string out;
-  for (const auto& line : feedback)
-    out += "- " + line + "\n";
+  for (const auto& entry : feedback) {
+    auto eol = entry.find('\n');
+    out += "- " + entry.substr(0, eol) + "\n";
+    if (eol == std::string::npos)
+      continue;
+    auto rest = entry.substr(eol + 1);
+    out += "```text\n" + rest + (rest.empty() || rest.back() == '\n' ? "" : "\n") + "```\n";
+  }
+  return out;
+}
+
+std::string number(double v);
+
+// The technique a refine step asks for, as plain lines (no list items: a model, and the simulated
+// one, read the request after the last list): what it is, its risk, and what kforge measured.
+std::string technique_text(const technique_pick& t) {
+  if (t.id.empty())
+    return {};
+  std::string out = "Apply this technique in this step: " + t.name + " (id " + t.id + ").\n";
+  out += "What it means: " + t.summary + "\n";
+  if (!t.risks.empty())
+    out += "Watch out: " + t.risks + "\n";
+  if (t.samples > 0)
+    out += "Measured by kforge for this family in this performance state: " + std::to_string(t.samples) +
+           (t.samples == 1 ? " try" : " tries") + ", on average " + number(t.mean_speedup) +
+           "x the parent's speed, " + std::to_string(t.feasible) + " correct.\n";
+  else
+    out += "Not yet measured for this family in this performance state.\n";
+  out += "After the code block, name what you applied on a line \"Technique: " + t.id +
+         "\" (add the ids of others you also used, comma-separated).\n";
   return out;
 }
 
 std::string number(double v) {
   std::ostringstream s;
   s.precision(4);
+  s << v;
+  return s.str();
+}
+
+std::string fixed(double v, int digits) {
+  std::ostringstream s;
+  s.setf(std::ios::fixed);
+  s.precision(digits);
   s << v;
   return s.str();
 }
@@ -59,9 +108,11 @@ caf::expected<std::string> read_text(const std::filesystem::path& file) {
 
 const std::set<std::string>& prompt_builder::variables() {
   static const std::set<std::string> vars = {
-      "task_id",    "family",    "description", "signature", "call",     "reference", "inputs",
-      "outputs",    "tolerance", "constraints", "memory",    "feedback", "parent",    "parent_us",
-      "perf_state", "stage",     "function",    "flops",     "bytes",
+      "task_id",     "family",       "description",    "signature",   "call",          "reference",
+      "inputs",      "outputs",      "tolerance",      "constraints", "memory",        "feedback",
+      "parent",      "parent_us",    "perf_state",     "stage",       "function",      "flops",
+      "bytes",       "reference_us", "parent_speedup", "parent_gbps", "parent_gflops", "peak_gbps",
+      "peak_gflops", "roofline_us",  "roofline_share", "bound", "technique",
   };
   return vars;
 }
@@ -114,11 +165,34 @@ prompt prompt_builder::build(const kforge::task_def& task, const policy_request&
   vars["stage"] = request.stage;
   vars["flops"] = number(task.flops);
   vars["bytes"] = number(task.bytes);
+  // What kforge measured: the reference, the peaks that apply to this task, the parent against both.
+  if (request.reference_ns > 0)
+    vars["reference_us"] = number(request.reference_ns / 1e3);
+  if (request.peak_gbps > 0)
+    vars["peak_gbps"] = number(request.peak_gbps);
+  if (request.peak_gflops > 0)
+    vars["peak_gflops"] = number(request.peak_gflops);
+  if (request.roofline_ns > 0) {
+    vars["roofline_us"] = number(request.roofline_ns / 1e3);
+    vars["bound"] = request.bound;
+  }
+  vars["technique"] = technique_text(request.technique);
   if (!request.parent.empty()) {
     const auto& p = request.parent.front();
     vars["parent"] = p.source;
-    vars["parent_us"] = p.latency_ns > 0 ? number(p.latency_ns / 1e3) : std::string{};
     vars["perf_state"] = p.perf_state;
+    if (p.latency_ns > 0) {
+      vars["parent_us"] = number(p.latency_ns / 1e3);
+      // bytes / ns = GB/s, flops / ns = GFLOP/s
+      if (task.bytes > 0)
+        vars["parent_gbps"] = number(task.bytes / p.latency_ns);
+      if (task.flops > 0)
+        vars["parent_gflops"] = number(task.flops / p.latency_ns);
+      if (request.reference_ns > 0)
+        vars["parent_speedup"] = fixed(request.reference_ns / p.latency_ns, 2);
+      if (request.roofline_ns > 0)
+        vars["roofline_share"] = fixed(100.0 * request.roofline_ns / p.latency_ns, 0);
+    }
   }
   const auto& body = request.stage == "refine" && !request.parent.empty() ? refine_ : draft_;
   return prompt{system_.render(vars), body.render(vars)};

@@ -28,6 +28,11 @@ std::string bound_of(const std::string& state) {
   return state.substr(0, second);
 }
 
+// A model reads items in words; the offline policy applies knob settings and changes.
+bool serves(const memory::memory_item& item, const std::string& policy) {
+  return memory::is_in_words(item) == (policy == "openai");
+}
+
 bool from_task(const memory::memory_item& item, const std::string& task_id) {
   return std::find(item.source_tasks.begin(), item.source_tasks.end(), task_id) != item.source_tasks.end();
 }
@@ -35,13 +40,14 @@ bool from_task(const memory::memory_item& item, const std::string& task_id) {
 }  // namespace
 
 double similarity(const memory::memory_item& item, const context_query& query, bool cross_family) noexcept {
-  if (item.retired || !usable_in(item, query.stage))
+  if (item.retired || !usable_in(item, query.stage) || !serves(item, query.policy))
     return 0.0;
   // Settings and knob changes transfer within a family (knob names mean different
   // things across templates); across families only distilled insights do.
   if (!cross_family && item.family != query.family && item.kind != "insight")
     return 0.0;
-  double score = item.family == query.family ? 1.0 : 0.2;
+  // An insight consolidated across families (no family of its own) sits between the two.
+  double score = item.family == query.family ? 1.0 : item.family.empty() ? 0.6 : 0.2;
   if (!query.state.empty() && item.state == query.state)
     score += 0.5;
   if (from_task(item, query.task_id))
@@ -67,7 +73,8 @@ std::vector<memory::memory_item> choose_kb(const std::vector<memory::memory_item
   std::vector<double> match;
   auto bound = bound_of(query.state);
   for (const auto& item : pool) {
-    if (item.retired || item.kind != "optimization" || item.family != query.family || item.samples <= 0)
+    if (item.retired || item.kind != "optimization" || item.family != query.family || item.samples <= 0 ||
+        !serves(item, query.policy))
       continue;
     if (!cfg.cross_task && !from_task(item, query.task_id))
       continue;
@@ -105,6 +112,21 @@ std::vector<memory::memory_item> choose_kb(const std::vector<memory::memory_item
     out.push_back(*entries[pick]);
     entries.erase(entries.begin() + static_cast<std::ptrdiff_t>(pick));
     match.erase(match.begin() + static_cast<std::ptrdiff_t>(pick));
+  }
+  return out;
+}
+
+std::vector<memory::memory_item> technique_evidence(const std::vector<memory::memory_item>& pool,
+                                                    const context_query& query, const ranking_config& cfg) {
+  std::vector<memory::memory_item> out;
+  if (!cfg.enabled || !query.techniques)
+    return out;
+  for (const auto& item : pool) {
+    bool entry = item.kind == "optimization" && item.family == query.family &&
+                 std::find(item.tags.begin(), item.tags.end(), "technique") != item.tags.end() &&
+                 (cfg.cross_task || from_task(item, query.task_id));
+    if (entry || item.kind == "technique")
+      out.push_back(item);
   }
   return out;
 }

@@ -31,8 +31,11 @@ struct ranking_config {
 /// Similarity of an item to a query in [0, 2]: same family weighs most, then
 /// the same performance state, then items from the same task. Items of a kind
 /// the stage cannot use score 0 (draft uses seeds and insights; refine uses
-/// optimizations, trajectory steps, seeds and insights), and so do retired items
-/// and, with `cross_family` off, items of another family other than insights.
+/// optimizations, trajectory steps, seeds and insights), and so do retired items,
+/// items the query's policy cannot read (the openai policy gets only items in words,
+/// memory::is_in_words; any other policy only the others) and, with `cross_family` off,
+/// items of another family other than insights. An insight with no family (consolidated
+/// across families) scores between the same family and another.
 [[nodiscard]] double similarity(const memory::memory_item& item, const context_query& query,
                                 bool cross_family = true) noexcept;
 
@@ -40,13 +43,21 @@ struct ranking_config {
 /// (0 for an infeasible child) times confidence, minus kb_use_penalty * log(1 + samples).
 [[nodiscard]] double kb_score(const memory::memory_item& item, const ranking_config& cfg) noexcept;
 
-/// Draws up to query.kb_n optimization items of query.family without replacement, by
+/// Draws up to query.kb_n optimization items of query.family that the query's policy can
+/// read (as in similarity) without replacement, by
 /// softmax over kb_score x state match / kb_temperature, where the state match is 1 for
 /// query.state, kb_bound_match for the same bound, kb_family_match otherwise. With use_values off the draw is
 /// uniform (similarity only); cross_task off keeps the querying task's items. Deterministic for query.seed.
 [[nodiscard]] std::vector<memory::memory_item> choose_kb(const std::vector<memory::memory_item>& pool,
                                                          const context_query& query,
                                                          const ranking_config& cfg);
+
+/// The technique evidence of query.family (optimization items tagged "technique", retired ones
+/// included: the draw must know a technique was tried) and every learned technique (kind
+/// "technique"), in id order; none with memory off or query.techniques false. cross_task off
+/// keeps the querying task's entries.
+[[nodiscard]] std::vector<memory::memory_item> technique_evidence(
+    const std::vector<memory::memory_item>& pool, const context_query& query, const ranking_config& cfg);
 
 /// Chooses up to query.n items from `pool`, best first. Deterministic for a
 /// given pool, query and query.seed.

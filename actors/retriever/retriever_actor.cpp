@@ -39,7 +39,8 @@ retriever_actor::behavior_type retriever_behavior(retriever_actor::stateful_poin
             st.pool.push_back(item);
           st.pool_stale = false;
         }
-        return context_reply{rank_items(st.pool, query, st.cfg), choose_kb(st.pool, query, st.cfg)};
+        return context_reply{rank_items(st.pool, query, st.cfg), choose_kb(st.pool, query, st.cfg),
+                             technique_evidence(st.pool, query, st.cfg)};
       },
       [self](items_atom, std::vector<memory::memory_item>& changed) {
         for (auto& item : changed) {

@@ -4,8 +4,58 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 
 namespace kforge::actors {
+
+namespace {
+
+std::string ratio_text(double x) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%.2fx", x);
+  return buf;
+}
+
+// `text` whole if it fits in `room` characters, else cut at the last line end that leaves
+// room for the marker (mid-line only when no line end does), saying how much was left out.
+std::string within(const std::string& text, std::size_t room) {
+  if (text.size() <= room)
+    return text;
+  constexpr std::size_t marker = 40;  // "\n[... N more characters]"
+  auto keep = room > marker ? room - marker : 0;
+  auto cut = text.rfind('\n', keep);
+  if (cut == std::string::npos || cut < keep / 2)
+    cut = keep;
+  return text.substr(0, cut) + "\n[... " + std::to_string(text.size() - cut) + " more characters]";
+}
+
+}  // namespace
+
+std::string feedback_line(const memory::candidate_record& c, int32_t chars) {
+  const auto& v = c.verdict;
+  std::string line = c.optimization.empty() ? "candidate" : c.optimization;
+  if (v.is_timed()) {
+    char buf[64];
+    std::snprintf(buf, sizeof(buf), "%.3f us", v.timing.median_ns / 1e3);
+    line += ": passed every gate, " + std::string{buf};
+    if (c.speedup_vs_ref > 0)
+      line += ", " + ratio_text(c.speedup_vs_ref) + " the reference";
+    if (c.speedup_vs_parent > 0)
+      line += ", " + ratio_text(c.speedup_vs_parent) + " the parent";
+    return line;
+  }
+  line += ": failed the " + v.failed_gate + " gate";
+  auto budget = static_cast<std::size_t>(std::max(0, chars));
+  for (const auto& g : v.gates) {
+    if (g.passed || g.detail.empty())
+      continue;
+    auto room = budget > line.size() + 4 ? budget - line.size() - 4 : 0;
+    if (room == 0)
+      break;
+    line += " (" + within(g.detail, room) + ")";
+  }
+  return line;
+}
 
 double draft_reward(const kforge::verdict& v, double partial) noexcept {
   if (v.feasible)
@@ -37,25 +87,34 @@ double normalise_refine_reward(double raw, bool timed, memory::task_record& task
   return std::clamp((raw - task.reward_mean) / std::max(sd, min_sd), -1.0, 1.0);
 }
 
-std::string perf_state(const kforge::task_def& task, double latency_ns, const roofline_config& roof) {
+task_roofline roofline_of(const kforge::task_def& task, const roofline_config& roof) {
+  task_roofline out;
   hardware::machine_peaks peaks;
   peaks.bandwidth = roof.bandwidth;
-  double gbps = peaks.gbps_for(task.bytes);
-  if (latency_ns <= 0 || roof.gflops <= 0 || gbps <= 0)
-    return task.family + "|unknown";
+  out.gbps = peaks.gbps_for(task.bytes);
+  out.gflops = roof.gflops;
+  if (out.gflops <= 0 || out.gbps <= 0)
+    return out;
   // Roofline times (GB/s == bytes/ns, GFLOP/s == FLOP/ns).
-  double memory_ns = task.bytes / gbps;
-  double compute_ns = task.flops / roof.gflops;
-  double floor_ns = std::max(memory_ns, compute_ns);
-  std::string bound = floor_ns < roof.latency_floor_ns ? "latency"
-                      : memory_ns >= compute_ns        ? "memory"
-                                                       : "compute";
-  double efficiency = floor_ns / latency_ns;
+  double memory_ns = task.bytes / out.gbps;
+  double compute_ns = task.flops / out.gflops;
+  out.floor_ns = std::max(memory_ns, compute_ns);
+  out.bound = out.floor_ns < roof.latency_floor_ns ? "latency"
+              : memory_ns >= compute_ns            ? "memory"
+                                                   : "compute";
+  return out;
+}
+
+std::string perf_state(const kforge::task_def& task, double latency_ns, const roofline_config& roof) {
+  auto line = roofline_of(task, roof);
+  if (latency_ns <= 0 || line.bound.empty())
+    return task.family + "|unknown";
+  double efficiency = line.floor_ns / latency_ns;
   int bucket = 0;
   for (double edge : roof.buckets)
     if (efficiency >= edge)
       ++bucket;
-  return task.family + "|" + bound + "|eff" + std::to_string(bucket) + "|" + roof.source;
+  return task.family + "|" + line.bound + "|eff" + std::to_string(bucket) + "|" + roof.source;
 }
 
 double apply_verdict(memory::task_record& task, memory::candidate_record& cand, const step_config& cfg) {

@@ -52,6 +52,18 @@ struct roofline_config {
   std::vector<double> buckets = {0.05, 0.1, 0.2, 0.35, 0.5, 0.7};  ///< efficiency bucket edges (ascending)
 };
 
+/// A task's place under the roofline: the peaks that apply to it and the time its
+/// work takes at them.
+struct task_roofline {
+  double gbps = 0;      ///< bandwidth measured for the task's working set (task.bytes), GB/s
+  double gflops = 0;    ///< FP32 FMA peak, GFLOP/s
+  double floor_ns = 0;  ///< roofline time: the slower of moving task.bytes and doing task.flops
+  std::string bound;    ///< latency | memory | compute; empty when the peaks are missing
+};
+
+/// The roofline of `task` under `roof` (see perf_state for the rules).
+[[nodiscard]] task_roofline roofline_of(const kforge::task_def& task, const roofline_config& roof);
+
 /// Performance state of a timed candidate: "family|bound|effN|source". The roofline
 /// time is the slower of moving task.bytes at the bandwidth measured for that working
 /// set and doing task.flops at the FMA peak; bound is "latency" when that time is
@@ -66,6 +78,13 @@ struct roofline_config {
 /// reason, step. Fills `cand.reward`, `cand.speedup_vs_ref`. Returns the
 /// reward for the values of the context's memory items.
 double apply_verdict(memory::task_record& task, memory::candidate_record& cand, const step_config& cfg);
+
+/// One line of verifier feedback for the policy: the candidate's statement (its optimization),
+/// then "passed every gate, 12.345 us, 2.10x the reference, 1.30x the parent" when it was
+/// timed, else "failed the <gate> gate" with each failing gate's detail in parentheses, whole
+/// while the line stays within `chars` characters, past that cut at a line end and marked
+/// "[... N more characters]".
+[[nodiscard]] std::string feedback_line(const memory::candidate_record& c, int32_t chars);
 
 /// True once the task has nothing more to do.
 [[nodiscard]] inline bool is_done(const memory::task_record& task) noexcept {

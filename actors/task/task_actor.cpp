@@ -45,6 +45,8 @@ struct task_state {
   reask_policy reask{0, std::chrono::milliseconds{200}};  // re-asks after errc::llm_failed
   int32_t duplicate_steps = 0;                            // consecutive steps that proposed nothing new
   archive arch{archive_config{}};  // best and diverse feasible candidates; parents by Q2
+  technique_catalogue catalogue;   // the backend's techniques and those learned since
+  bool has_catalogue = false;
   activity now = activity::searching;
   int64_t waiting_since_ms = 0;  // wall ms since the model is unreachable; 0 = it answers
   std::string last_error;        // of the last failed call while waiting
@@ -86,20 +88,6 @@ const memory::candidate_record* find_candidate(const task_state& st, const std::
     if (c.hash == hash)
       return &c;
   return nullptr;
-}
-
-std::string feedback_line(const memory::candidate_record& c) {
-  const auto& v = c.verdict;
-  std::string line = c.optimization.empty() ? "candidate" : c.optimization;
-  if (v.is_timed()) {
-    line += ": ok, " + std::to_string(v.timing.median_ns / 1e3) + " us";
-  } else {
-    line += ": failed " + v.failed_gate;
-    for (const auto& g : v.gates)
-      if (!g.passed)
-        line += " (" + g.detail.substr(0, 160) + ")";
-  }
-  return line;
 }
 
 bool is_stopping(const task_state& st) {
@@ -177,6 +165,16 @@ void on_verdict(task_pointer self, const proposal& p, const std::string& hash, c
   c.knobs = p.knobs;
   c.optimization = p.optimization;
   c.technique = p.technique;
+  std::vector<technique> fresh_techniques;
+  if (st.has_catalogue && !p.technique.empty()) {
+    // Catalogue ids for what the model named; names the catalogue lacks join it.
+    const auto& state = parent.empty() ? std::string{} : parent.front().perf_state;
+    auto ids = resolve_techniques(st.catalogue, p.technique, p.optimization, st.task->family,
+                                  bound_of_state(state), fresh_techniques);
+    c.technique.clear();
+    for (const auto& id : ids)
+      c.technique += (c.technique.empty() ? "" : ", ") + id;
+  }
   c.call_id = p.call_id;
   c.device = v.device.empty() ? st.cfg.device : v.device;
   c.created_ms = now_ms();
@@ -193,7 +191,7 @@ void on_verdict(task_pointer self, const proposal& p, const std::string& hash, c
     st.log.info("speedup above the review threshold",
                 {{"task", c.task_id}, {"cand", short_id(c.hash)}, {"speedup", c.speedup_vs_ref}});
   st.rec.updated_ms = c.created_ms;
-  st.feedback.push_back(feedback_line(c));
+  st.feedback.push_back(feedback_line(c, st.cfg.feedback_chars));
   while (st.feedback.size() > static_cast<size_t>(std::max(0, st.cfg.feedback_items)))
     st.feedback.pop_front();
   st.log.info("candidate verified", {{"campaign", c.campaign},
@@ -210,7 +208,12 @@ void on_verdict(task_pointer self, const proposal& p, const std::string& hash, c
   if (!c.parents.empty())
     st.arch.reward_parent(c.parents.front(), c.reward);
   st.history.push_back(c);
-  experience e{std::move(c), st.rec, result.cache_key};
+  experience e{std::move(c), st.rec, result.cache_key, roofline_of(*st.task, st.cfg.roofline).floor_ns, {}};
+  for (auto& t : fresh_techniques) {
+    e.new_techniques.push_back(learned_technique_item(t, st.catalogue.backend, st.task->family,
+                                                      st.rec.task_id, e.candidate.created_ms));
+    st.catalogue.techniques.push_back(std::move(t));
+  }
   self->request(st.peers.curator, caf::infinite, record_atom_v, std::move(e))
       .then([self](int64_t) { on_committed(self); },
             [self](caf::error& err) {
@@ -312,6 +315,25 @@ void on_proposals(task_pointer self, policy_reply reply, std::string stage, std:
           [self](caf::error&) { finish(self); });
 }
 
+// Whether a refine step of this task draws a technique.
+bool q_techniques(const task_state& st, const std::string& stage, const std::vector<parent_info>& parent) {
+  return stage == "refine" && st.has_catalogue && !parent.empty();
+}
+
+// Adds the learned techniques among `items` (of the catalogue's backend) that it lacks.
+void learn_techniques(technique_catalogue& catalogue, const std::vector<memory::memory_item>& items) {
+  for (const auto& item : items) {
+    technique t;
+    std::string backend;
+    if (!learned_technique(item, t, backend) || backend != catalogue.backend)
+      continue;
+    bool known = std::any_of(catalogue.techniques.begin(), catalogue.techniques.end(),
+                             [&](const technique& c) { return c.id == t.id; });
+    if (!known)
+      catalogue.techniques.push_back(std::move(t));
+  }
+}
+
 void step(task_pointer self) {
   auto& st = self->state;
   if (is_stopping(st)) {
@@ -334,6 +356,8 @@ void step(task_pointer self) {
                   st.cfg.context_items,
                   seed};
   q.kb_n = stage == "refine" ? st.cfg.kb_items : 0;
+  q.policy = st.cfg.policy;
+  q.techniques = q_techniques(st, stage, parent);
   self->request(st.peers.retriever, caf::infinite, retrieve_atom_v, std::move(q))
       .then(
           [=](context_reply& ctx) {
@@ -350,9 +374,27 @@ void step(task_pointer self) {
             req.parent = parent;
             req.feedback.assign(s.feedback.begin(), s.feedback.end());
             req.tried = s.tried;
+            auto line = roofline_of(*s.task, s.cfg.roofline);
+            req.reference_ns = s.rec.reference_latency_ns;
+            req.peak_gbps = line.gbps;
+            req.peak_gflops = line.gflops;
+            req.roofline_ns = line.floor_ns;
+            req.bound = line.bound;
+            if (q_techniques(s, stage, parent)) {
+              learn_techniques(s.catalogue, ctx.techniques);
+              req.technique = draw_technique(s.catalogue, ctx.techniques, s.task->family,
+                                             parent.front().perf_state, seed, s.cfg.technique);
+            }
+            auto entry = req.technique.entry_id;
             self->request(s.peers.llm, caf::infinite, propose_atom_v, std::move(req))
                 .then(
                     [=](policy_reply& reply) {
+                      // The drawn technique's entry shaped every proposal: its use count and value move.
+                      if (!entry.empty())
+                        for (auto& p : reply.proposals)
+                          if (std::find(p.context_ids.begin(), p.context_ids.end(), entry) ==
+                              p.context_ids.end())
+                            p.context_ids.push_back(entry);
                       auto& t = self->state;
                       t.reask.on_success();
                       if (t.waiting_since_ms != 0) {
@@ -423,7 +465,7 @@ void begin(task_pointer self) {
                 s.arch.reward_parent(c.parents.front(), c.reward);
               s.hashes.insert(c.hash);
               s.tried.push_back(c.knobs);
-              s.feedback.push_back(feedback_line(c));
+              s.feedback.push_back(feedback_line(c, s.cfg.feedback_chars));
             }
             while (s.feedback.size() > static_cast<size_t>(std::max(0, s.cfg.feedback_items)))
               s.feedback.pop_front();
@@ -461,6 +503,12 @@ task_actor::behavior_type task_behavior(task_pointer self, std::shared_ptr<const
     st.task = &it->second;
   st.rec = std::move(record);
   st.cfg = std::move(cfg);
+  if (st.task != nullptr && st.cfg.techniques != nullptr) {
+    if (auto it = st.cfg.techniques->find(st.task->backend); it != st.cfg.techniques->end()) {
+      st.catalogue = it->second;
+      st.has_catalogue = true;
+    }
+  }
   st.arch = archive{st.cfg.archive};
   st.backoff = queue_backoff{st.cfg.retry_backoff};
   st.reask = reask_policy{st.cfg.policy_reasks, st.cfg.retry_backoff,

@@ -8,7 +8,8 @@
 //
 //   start: load committed candidates (resume) -> reference timing
 //   step:  plan: draft, or refine a parent (parent_choice.hpp) -> retrieve context and
-//          knowledge-base picks -> propose k -> grant? -> verify each -> record each
+//          knowledge-base picks -> draw a technique for the parent's state (refine with a
+//          catalogue: technique_choice.hpp) -> propose k -> grant? -> verify each -> record each
 //          (phase rules in step_rules.hpp)          \-> next step once all are committed
 //   waits: queue_full -> back off and verify again; llm_failed -> ask again (retry_policy.hpp)
 //   done:  budget, plateau, exhausted search space, campaign stop
@@ -23,6 +24,8 @@
 #include "actors/retriever/retriever_actor.hpp"
 #include "actors/task/archive.hpp"
 #include "actors/task/step_rules.hpp"
+#include "actors/task/technique_catalogue.hpp"
+#include "actors/task/technique_choice.hpp"
 #include "actors/type_ids.hpp"
 #include "actors/verifier/verifier_actor.hpp"
 #include "memory/records.hpp"
@@ -77,6 +80,14 @@ struct task_config {
   /// retry_backoff x 4^n, capped at outage_max_wait, until outage_horizon after the first failure.
   std::chrono::milliseconds outage_max_wait{60000};
   std::chrono::milliseconds outage_horizon{std::chrono::hours{6}};
+  std::string policy = "offline";  ///< the policy's kind: the retriever picks the items it can use
+  /// Characters of one candidate's feedback line (failing gates' details included) that reach
+  /// the policy; details are kept whole up to this and cut at a line end past it.
+  int32_t feedback_chars = 2000;
+  /// Technique catalogues by backend (null or no entry for the task's backend: no technique is
+  /// drawn and named techniques are recorded as the model wrote them). Set for the openai policy.
+  std::shared_ptr<const technique_catalogues> techniques;
+  technique_config technique;  ///< how a refine step draws its technique
 };
 
 /// The actors a task talks to.

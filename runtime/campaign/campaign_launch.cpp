@@ -91,6 +91,10 @@ caf::expected<campaign_prep> prepare_campaign(caf::actor_system& sys, memory::st
   if (!lcfg)
     return std::move(lcfg.error());
   prep.llm = std::move(*lcfg);
+  auto techniques = techniques_of(cfg, *prep.tasks);
+  if (!techniques)
+    return std::move(techniques.error());
+  prep.techniques = std::move(*techniques);
   prep.cfg = std::move(cfg);
   return prep;
 }
@@ -110,9 +114,11 @@ launched_campaign spawn_campaign(caf::actor_system& sys, campaign_prep prep, con
                                  progress_listener listener, std::chrono::milliseconds tick) {
   prep.llm.curator = shared.curator;
   auto llm = actors::spawn_llm_proxy(sys, prep.tasks, std::move(prep.llm));
-  supervisor_setup setup{std::move(prep.cfg),     std::move(prep.tasks), shared.retriever,    llm,
-                         shared.verifier,         shared.curator,        std::move(listener), tick,
-                         std::move(prep.roofline)};
+  supervisor_setup setup{std::move(prep.cfg),      std::move(prep.tasks),
+                         shared.retriever,         llm,
+                         shared.verifier,          shared.curator,
+                         std::move(listener),      tick,
+                         std::move(prep.roofline), std::move(prep.techniques)};
   return {spawn_supervisor(sys, std::move(setup)), llm};
 }
 

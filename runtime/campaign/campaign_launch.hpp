@@ -45,7 +45,8 @@ struct prepare_options {
 struct campaign_prep {
   campaign_config cfg;
   std::shared_ptr<const kforge::task_map> tasks;
-  actors::llm_proxy_config llm;  ///< its curator is set by spawn_campaign
+  actors::llm_proxy_config llm;                                    ///< its curator is set by spawn_campaign
+  std::shared_ptr<const actors::technique_catalogues> techniques;  ///< by backend (openai policy)
   actors::roofline_config roofline;
   std::string roofline_note;  ///< one line: which peaks the roofline uses
   int64_t imported = 0;       ///< memory items copied from `[memory] from` (0 when none or done before)

@@ -2,7 +2,10 @@
 
 #include "actors/llm_proxy/prompt_builder.hpp"
 
+#include "runtime/base/error.hpp"
+
 #include <memory>
+#include <set>
 #include <utility>
 
 namespace kforge::runtime {
@@ -59,6 +62,44 @@ caf::expected<actors::llm_proxy_config> llm_proxy_config_of(const campaign_confi
   l.store = &store;
   l.seed = cfg.seed;
   return l;
+}
+
+caf::expected<std::shared_ptr<const actors::technique_catalogues>> techniques_of(
+    const campaign_config& cfg, const kforge::task_map& tasks) {
+  auto out = std::make_shared<actors::technique_catalogues>();
+  if (cfg.policy != "openai")
+    return std::shared_ptr<const actors::technique_catalogues>{std::move(out)};
+  std::filesystem::path where{cfg.llm.techniques};
+  std::error_code ec;
+  bool one_file = std::filesystem::is_regular_file(where, ec);
+  std::set<std::string> backends;
+  for (const auto& [id, t] : tasks)
+    backends.insert(t.backend);
+  for (const auto& backend : backends) {
+    auto file = one_file ? where : where / (backend + ".toml");
+    if (!std::filesystem::exists(file, ec)) {
+      if (cfg.llm.techniques_given)
+        return make_error(errc::bad_config, cfg.file.string() + ": [llm] techniques: no catalogue " +
+                                                file.string() + " for the " + backend + " tasks");
+      continue;  // no catalogue for this backend: its refine steps draw no technique
+    }
+    auto loaded = actors::load_technique_catalogue(file, backend);
+    if (!loaded)
+      return std::move(loaded.error());
+    out->emplace(backend, std::move(*loaded));
+  }
+  return std::shared_ptr<const actors::technique_catalogues>{std::move(out)};
+}
+
+actors::technique_config technique_config_of(const campaign_config& cfg) {
+  actors::technique_config t;
+  t.top_k = cfg.llm.technique_top_k;
+  t.temperature = cfg.llm.technique_temperature;
+  t.prior_speedup = cfg.llm.technique_prior;
+  t.use_penalty = cfg.memory.kb_use_penalty;
+  t.bound_match = cfg.memory.kb_bound_match;
+  t.family_match = cfg.memory.kb_family_match;
+  return t;
 }
 
 }  // namespace kforge::runtime

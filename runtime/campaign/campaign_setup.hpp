@@ -6,11 +6,15 @@
 #include "actors/curator/curator_actor.hpp"
 #include "actors/llm_proxy/llm_proxy_actor.hpp"
 #include "actors/retriever/retriever_actor.hpp"
+#include "actors/task/technique_catalogue.hpp"
+#include "actors/task/technique_choice.hpp"
 #include "actors/verifier/verifier_actor.hpp"
 #include "memory/store.hpp"
 #include "runtime/campaign/config.hpp"
 
 #include <caf/expected.hpp>
+
+#include <memory>
 
 namespace kforge::runtime {
 
@@ -29,5 +33,16 @@ namespace kforge::runtime {
 /// Errors: errc::bad_config (a template error, with file:line:column).
 [[nodiscard]] caf::expected<actors::llm_proxy_config> llm_proxy_config_of(const campaign_config& cfg,
                                                                           memory::store& store);
+
+/// The technique catalogues of the backends among `tasks`, for policy "openai" (else none):
+/// [llm] techniques is one catalogue file for every backend or a folder of <backend>.toml. A
+/// backend whose file is missing gets none when the key was left at its default. Reads files.
+/// Errors: errc::bad_config ("FILE:LINE: ..." for a malformed catalogue; a missing file the
+/// config named).
+[[nodiscard]] caf::expected<std::shared_ptr<const actors::technique_catalogues>> techniques_of(
+    const campaign_config& cfg, const kforge::task_map& tasks);
+
+/// How a task's refine step draws its technique ([llm] technique_*, [memory] kb_*).
+[[nodiscard]] actors::technique_config technique_config_of(const campaign_config& cfg);
 
 }  // namespace kforge::runtime

@@ -3,6 +3,7 @@
 #include "runtime/base/error.hpp"
 #include "runtime/base/hash.hpp"
 #include "runtime/base/log.hpp"
+#include "runtime/campaign/campaign_setup.hpp"
 #include "runtime/campaign/supervisor_phases.hpp"
 
 #include <caf/actor_system.hpp>
@@ -201,6 +202,8 @@ void start_tasks(supervisor_pointer self, std::vector<memory::task_record> store
   tc.policy_reasks = cfg.llm.task_reasks;
   tc.outage_max_wait = std::chrono::milliseconds{static_cast<int64_t>(cfg.llm.outage_max_wait_s * 1000)};
   tc.outage_horizon = std::chrono::milliseconds{static_cast<int64_t>(cfg.llm.outage_horizon_s * 1000)};
+  tc.policy = cfg.policy;
+  tc.feedback_chars = cfg.llm.feedback_chars;
   tc.context_items = cfg.memory_enabled ? cfg.context_items : 0;
   tc.kb_items = cfg.memory_enabled ? cfg.memory.kb_items : 0;
   tc.roofline = st.setup.roofline;
@@ -211,6 +214,8 @@ void start_tasks(supervisor_pointer self, std::vector<memory::task_record> store
   tc.archive.prior_scale = cfg.archive.prior_scale;
   tc.archive.alpha = cfg.alpha;
   tc.device = cfg.verifier.device;
+  tc.techniques = st.setup.techniques;
+  tc.technique = technique_config_of(cfg);
   st.task_cfg = tc;
   for (const auto& id : task_start_order(*st.setup.tasks, cfg.family_order)) {
     const auto& def = st.setup.tasks->at(id);

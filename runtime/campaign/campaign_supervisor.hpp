@@ -59,6 +59,7 @@ struct supervisor_setup {
   progress_listener listener;
   std::chrono::milliseconds tick{500};
   actors::roofline_config roofline;  ///< the measured peaks for the performance state
+  std::shared_ptr<const actors::technique_catalogues> techniques;  ///< by backend; null: none drawn
 };
 
 /// The order in which a campaign's tasks start: families in `family_order`

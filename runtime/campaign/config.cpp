@@ -59,11 +59,24 @@ void parse_llm(const reader& r, const toml_value& root, const std::filesystem::p
   const auto& llm = reader::table_or_empty(root, "llm");
   r.only(llm, "llm",
          {"endpoint", "prompts", "max_attempts", "backoff_ms", "max_backoff_ms", "jitter", "token_budget",
-          "cost_budget", "cache", "exploration", "task_reasks", "outage_max_wait_s", "outage_horizon_s"});
+          "cost_budget", "cache", "exploration", "task_reasks", "outage_max_wait_s", "outage_horizon_s",
+          "feedback_chars", "techniques", "technique_top_k", "technique_temperature", "technique_prior"});
   std::string prompts = "prompts";
   r.get(llm, "prompts", prompts);
   std::filesystem::path pd{prompts};
   l.prompts_dir = (pd.is_relative() ? base / pd : pd).lexically_normal().string();
+  l.techniques_given = llm.is_table() && llm.contains("techniques");
+  std::string techniques = (std::filesystem::path{l.prompts_dir} / ".." / "techniques").string();
+  r.get(llm, "techniques", techniques);
+  std::filesystem::path td{techniques};
+  l.techniques = (td.is_relative() ? base / td : td).lexically_normal().string();
+  r.positive(llm, "technique_top_k", l.technique_top_k);
+  r.number(llm, "technique_temperature", l.technique_temperature);
+  if (l.technique_temperature <= 0)
+    r.fail(llm.at("technique_temperature"), "key 'technique_temperature' must be positive");
+  r.number(llm, "technique_prior", l.technique_prior);
+  if (l.technique_prior < 0)
+    r.fail(llm.at("technique_prior"), "key 'technique_prior' must be zero or more");
   r.positive(llm, "max_attempts", l.retry.max_attempts);
   r.number(llm, "backoff_ms", l.retry.base_ms);
   r.number(llm, "max_backoff_ms", l.retry.max_ms);
@@ -83,6 +96,7 @@ void parse_llm(const reader& r, const toml_value& root, const std::filesystem::p
   r.number(llm, "outage_horizon_s", l.outage_horizon_s);
   if (l.outage_horizon_s <= 0)
     r.fail(llm.at("outage_horizon_s"), "key 'outage_horizon_s' must be more than zero");
+  r.positive(llm, "feedback_chars", l.feedback_chars);
   r.number(llm, "exploration", l.exploration);
   if (l.exploration < 0)
     r.fail(llm.at("exploration"), "key 'exploration' must be zero or more");

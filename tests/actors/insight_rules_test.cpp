@@ -4,6 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cmath>
+
 using namespace kforge;
 using namespace kforge::actors;
 
@@ -97,4 +99,92 @@ TEST_CASE("items whose values stay low after enough visits are retired", "[actor
   CHECK(consolidate({m}, cfg, 1).retire == std::vector<std::string>{"m"});
   m.retired = true;
   CHECK_FALSE(should_retire(m, cfg));
+}
+
+namespace {
+
+// A model's refine step in words, as memory_rules derives it.
+memory::memory_item words_step(const std::string& id, const std::string& task, const std::string& family,
+                               const std::string& technique, double effect, int64_t when) {
+  memory::memory_item m;
+  m.id = id;
+  m.kind = "trajectory";
+  m.family = family;
+  m.source_tasks = {task};
+  m.tags = {"refine", task, memory::words_tag};
+  m.updated_ms = when;
+  bool ok = effect > 0;
+  m.payload = nlohmann::json{
+      {"optimization", "step " + id},
+      {"technique", technique},
+      {"feasible", ok},
+      {"failed_gate", ok ? "" : "correctness"},
+      {"speedup_vs_parent",
+       effect}}.dump();
+  return m;
+}
+
+}  // namespace
+
+TEST_CASE("a model's refine steps become insights in words per technique, across tasks and families",
+          "[actors]") {
+  consolidation_config cfg;
+  cfg.min_evidence = 3;
+  std::vector<memory::memory_item> items = {
+      words_step("s1", "row_sum_a", "reduction", "simd_vectorization, multiple_accumulators", 2.0, 1),
+      words_step("s2", "softmax_a", "softmax", "SIMD_vectorization", 1.0, 3),
+      words_step("s3", "row_sum_b", "reduction", "simd_vectorization", 0.0, 2),  // failed the gates
+      words_step("s4", "row_sum_a", "reduction", "simd_vectorization", 3.0, 4),
+      words_step("s5", "row_sum_a", "reduction", "multiple_accumulators", 1.5, 5),  // twice: no insight
+  };
+  auto out = consolidate(items, cfg, 42);
+  REQUIRE(out.insights.size() == 1);
+  const auto& ins = out.insights[0];
+  CHECK(ins.kind == "insight");
+  CHECK(memory::is_in_words(ins));
+  CHECK(ins.family.empty());  // the evidence spans two families
+  CHECK(ins.text ==
+        "simd_vectorization, in 4 refine steps of model kernels on 3 tasks (reduction, softmax): 2.00x mean "
+        "over the parent (1.00x to 3.00x), faster in 2 of 3 that passed; 1 failed the gates (correctness 1); "
+        "e.g. \"step s4\"");
+  CHECK(ins.text.find('=') == std::string::npos);
+  CHECK(ins.samples == 4);
+  CHECK(ins.feasible_samples == 3);
+  CHECK(ins.mean_speedup == Approx(2.0));
+  CHECK(ins.source_tasks == std::vector<std::string>{"row_sum_a", "row_sum_b", "softmax_a"});
+  CHECK(ins.q2 > -1);
+  CHECK(ins.q2 < std::log(2.0));  // the failure lowers the prior below the mean effect's
+  auto payload = nlohmann::json::parse(ins.payload);
+  CHECK_FALSE(payload.contains("changes"));
+  CHECK(payload["technique"] == "simd_vectorization");
+  SECTION("the same evidence gives the same id; knob consolidation ignores items in words") {
+    CHECK(consolidate(items, cfg, 43).insights[0].id == ins.id);
+    items.push_back(trajectory("k1", "a", 8, 2.0));
+    CHECK(consolidate(items, cfg, 43).insights.size() == 1);
+  }
+  SECTION("feasible drafts that name a technique become a draft insight against the reference") {
+    std::vector<memory::memory_item> seeds;
+    for (int i = 0; i < 3; ++i) {
+      memory::memory_item m;
+      m.id = "d" + std::to_string(i);
+      m.kind = "seed";
+      m.family = "reduction";
+      m.source_tasks = {"row_sum_" + std::to_string(i)};
+      m.tags = {"draft", m.source_tasks[0], memory::words_tag};
+      m.payload = nlohmann::json{
+          {"optimization", "draft " + std::to_string(i)},
+          {"technique", "loop_unrolling"},
+          {"feasible", true},
+          {"speedup_vs_ref",
+           1.0 + i}}.dump();
+      seeds.push_back(m);
+    }
+    auto drafts = consolidate(seeds, cfg, 42);
+    REQUIRE(drafts.insights.size() == 1);
+    CHECK(drafts.insights[0].family == "reduction");
+    CHECK(drafts.insights[0].tags == std::vector<std::string>{"draft", "consolidated", memory::words_tag});
+    CHECK(drafts.insights[0].text ==
+          "loop_unrolling, in 3 first kernels that passed on 3 tasks (reduction): 2.00x mean over the "
+          "reference (1.00x to 3.00x); e.g. \"draft 0\"");
+  }
 }

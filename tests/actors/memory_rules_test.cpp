@@ -4,6 +4,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <nlohmann/json.hpp>
+
 using namespace kforge;
 using namespace kforge::actors;
 
@@ -69,5 +71,92 @@ TEST_CASE("experiences derive seeds, optimizations and trajectory steps with sta
     merge_item(stored, again[0]);
     CHECK(stored.q1 == 0.7);
     CHECK(stored.source_tasks == std::vector<std::string>{"softmax_a", "softmax_b"});
+  }
+}
+
+TEST_CASE("a model's kernels derive seeds and trajectory steps in words with what kforge measured",
+          "[actors]") {
+  memory::task_record task;
+  task.task_id = "row_sum_a";
+  task.family = "reduction";
+  memory::candidate_record draft;
+  draft.hash = "d1";
+  draft.stage = "draft";
+  draft.optimization = "Sum each row with four 8-wide accumulators";
+  draft.technique = "simd_vectorization, multiple_accumulators";
+  draft.verdict = test::timed_verdict(200000);  // 0.200 ms
+  draft.speedup_vs_ref = 2.5;
+  draft.perf_state = "reduction|memory|eff2|roofline";
+  draft.reward = 1.0;
+  // Roofline time 50 us: the draft runs at 25 % of the memory roofline.
+  auto seeds = derive_items(draft, task, std::nullopt, 5, 50000);
+  REQUIRE(seeds.size() == 1);
+  const auto& seed = seeds[0];
+  CHECK(seed.kind == "seed");
+  CHECK(memory::is_in_words(seed));
+  CHECK(seed.q1 == 1.0);
+  CHECK(seed.visits1 == 1);
+  CHECK(seed.text ==
+        "reduction task row_sum_a, a first kernel that passed every gate: \"Sum each row with four 8-wide "
+        "accumulators\" (technique: simd_vectorization, multiple_accumulators); 0.200 ms, 2.50x the "
+        "reference, 25% of the memory roofline");
+  CHECK(seed.text.find('=') == std::string::npos);  // no knob settings
+  // The same statement on another task of the family lands on the same seed.
+  memory::task_record other = task;
+  other.task_id = "row_sum_b";
+  auto again = derive_items(draft, other, std::nullopt, 6, 50000);
+  REQUIRE(again.size() == 1);
+  CHECK(again[0].id == seed.id);
+
+  memory::candidate_record child;
+  child.hash = "c1";
+  child.stage = "refine";
+  child.parents = {"d1"};
+  child.optimization = "Prefetch 512 bytes ahead";
+  child.technique = "software_prefetch";
+  child.verdict = test::timed_verdict(75000);  // 0.075 ms
+  child.speedup_vs_ref = 6.67;
+  child.perf_state = "reduction|memory|eff5|roofline";
+  child.reward = 0.8;
+  auto steps = derive_items(child, task, draft, 7, 50000);
+  REQUIRE(steps.size() == 1);
+  const auto& step = steps[0];
+  CHECK(step.kind == "trajectory");
+  CHECK(memory::is_in_words(step));
+  CHECK(step.state == draft.perf_state);  // the state the change was applied in
+  CHECK(step.q2 == 0.8);
+  CHECK(step.visits2 == 1);
+  CHECK(step.text ==
+        "reduction task row_sum_a, refine step \"Prefetch 512 bytes ahead\" (technique: software_prefetch): "
+        "0.200 ms -> 0.075 ms, 6.67x the reference, 67% of the memory roofline, 2.67x over the parent");
+  auto payload = nlohmann::json::parse(step.payload);
+  CHECK(payload["speedup_vs_parent"].get<double>() == Approx(200.0 / 75.0));
+  CHECK(payload["technique"] == "software_prefetch");
+  CHECK_FALSE(payload.contains("changes"));  // nothing the offline policy would apply
+
+  SECTION("a failed refinement is a step too, saying which gate and why") {
+    child.verdict = test::failed("correctness");
+    child.verdict.gates[0].detail = "max error 0.5 at index 7\nsecond line";
+    child.speedup_vs_ref = 0;
+    child.reward = -1;
+    auto bad = derive_items(child, task, draft, 8, 50000);
+    REQUIRE(bad.size() == 1);
+    CHECK(
+        bad[0].text ==
+        "reduction task row_sum_a, refine step \"Prefetch 512 bytes ahead\" (technique: software_prefetch): "
+        "failed the correctness gate (max error 0.5 at index 7); the parent ran 0.200 ms");
+    CHECK(bad[0].q2 == -1);
+  }
+  SECTION("a draft that failed derives nothing; one without a statement is its own seed") {
+    draft.verdict = test::failed("compile");
+    CHECK(derive_items(draft, task, std::nullopt, 8).empty());
+    memory::candidate_record plain = child;
+    plain.stage = "draft";
+    plain.optimization = "draft";
+    plain.technique.clear();
+    auto own = derive_items(plain, task, std::nullopt, 8);
+    REQUIRE(own.size() == 1);
+    CHECK(own[0].text.find("(no statement)") != std::string::npos);
+    CHECK(own[0].text.find("roofline") == std::string::npos);  // no roofline time known
   }
 }

@@ -75,3 +75,68 @@ TEST_CASE("loading prompts from a directory without templates names the file", "
   REQUIRE_FALSE(builder);
   CHECK(describe(builder.error()).find("/nonexistent-kforge-prompts/system.md") != std::string::npos);
 }
+
+TEST_CASE("the refine prompt carries the measured numbers, the reply format and whole feedback", "[actors]") {
+  auto builder = prompt_builder::load(std::filesystem::path{KFORGE_SOURCE_DIR} / "configs/prompts");
+  REQUIRE(builder);
+  auto task = test::knob_task("row_sum_x", "reduction");
+  task.bytes = 2.0e6;  // 2 MB per call
+  task.flops = 5.0e5;
+  policy_request req;
+  req.task_id = task.id;
+  req.stage = "refine";
+  req.reference_ns = 400000;  // 400 us
+  req.peak_gbps = 40;
+  req.peak_gflops = 100;
+  req.roofline_ns = 50000;  // 2 MB at 40 GB/s
+  req.bound = "memory";
+  req.parent = {{"h", "void k() { /* parent */ }", {}, 100000, "reduction|memory|eff3|roofline"}};
+  std::string compiler =
+      "k.cpp:3:5: error: 'foo' was not declared in this scope\n"
+      "    3 |     foo(x);\n"
+      "      |     ^~~\n"
+      "k.cpp:9:1: error: expected ';' before '}' token";
+  req.feedback = {"Unrolled by 8: failed the compile gate (" + compiler + ")"};
+  memory::memory_item step;
+  step.kind = "trajectory";
+  step.text =
+      "reduction task row_sum_y, refine step \"Prefetch ahead\": 0.200 ms -> 0.100 ms, 2.00x over "
+      "the parent";
+  req.context = {step};
+  auto p = builder->build(task, req);
+  INFO(p.user);
+  CHECK(p.user.find("The reference implementation takes 400 us per call") != std::string::npos);
+  CHECK(p.user.find("runs in 100 us, 4.00x the reference") != std::string::npos);
+  // 2 MB in 100 us = 20 GB/s; 0.5 MFLOP in 100 us = 5 GFLOP/s; roofline 50 us of 100 us.
+  CHECK(p.user.find("It achieves 20 GB/s of the 40 GB/s measured and 5 GFLOP/s of the 100 GFLOP/s peak: 50% "
+                    "of the memory roofline") != std::string::npos);
+  CHECK(p.user.find("at least 50 us: it is memory-bound") != std::string::npos);
+  // The compiler's message whole, every line of it, in a text block after the candidate's line.
+  CHECK(p.user.find("- Unrolled by 8: failed the compile gate (k.cpp:3:5: error: 'foo' was not declared in "
+                    "this scope\n```text\n    3 |     foo(x);\n") != std::string::npos);
+  CHECK(p.user.find("k.cpp:9:1: error: expected ';' before '}' token)") != std::string::npos);
+  CHECK(p.user.find("- [refine step] reduction task row_sum_y, refine step \"Prefetch ahead\": 0.200 ms -> "
+                    "0.100 ms, 2.00x over the parent") != std::string::npos);
+  // The reply format the parser reads, outside the code block.
+  CHECK(p.user.find("\nOptimization: <one line") != std::string::npos);
+  CHECK(p.user.find("\nTechnique: <") != std::string::npos);
+  CHECK(p.system.find("Optimization:") != std::string::npos);
+  auto draft_req = req;
+  draft_req.stage = "draft";
+  draft_req.parent.clear();
+  auto d = builder->build(task, draft_req);
+  CHECK(d.user.find("The reference implementation takes 400 us per call") != std::string::npos);
+  CHECK(d.user.find("\nOptimization: <one line") != std::string::npos);
+  CHECK(d.user.find("runs in") == std::string::npos);
+  SECTION("without measurements the sentences are left out") {
+    policy_request bare = req;
+    bare.reference_ns = 0;
+    bare.roofline_ns = 0;
+    bare.peak_gbps = 0;
+    bare.peak_gflops = 0;
+    auto b = builder->build(task, bare);
+    CHECK(b.user.find("reference implementation takes") == std::string::npos);
+    CHECK(b.user.find("roofline") == std::string::npos);
+    CHECK(b.user.find("runs in 100 us.\nIt achieves 20 GB/s and 5 GFLOP/s:\n```cpp") != std::string::npos);
+  }
+}

@@ -183,3 +183,51 @@ TEST_CASE("the knowledge base draws by softmax over speedup x confidence, with a
     CHECK(ids(got) == std::vector<std::string>{"ok"});
   }
 }
+
+TEST_CASE("a model's context holds only items in words, the offline policy's only knob-derived ones",
+          "[actors]") {
+  auto knob_seed = item("k-seed", "seed", "reduction", 0.9, 0.5);
+  knob_seed.text = "reduction: feasible setting VEC=8 ACC=2";
+  auto knob_opt = item("k-opt", "optimization", "reduction", 0.0, 0.9);
+  knob_opt.samples = 3;
+  knob_opt.mean_speedup = 2.0;
+  knob_opt.state = "reduction|memory|eff2|roofline";
+  auto words_seed = item("w-seed", "seed", "reduction", 0.2, 0.1);
+  words_seed.tags = {"draft", "t0", memory::words_tag};
+  auto words_step = item("w-step", "trajectory", "reduction", 0.0, 0.3);
+  words_step.tags = {"refine", "t0", memory::words_tag};
+  auto words_opt = knob_opt;
+  words_opt.id = "w-opt";
+  words_opt.tags = {memory::words_tag};
+  std::vector<memory::memory_item> pool = {knob_seed, knob_opt, words_seed, words_step, words_opt};
+  context_query q;
+  q.task_id = "t1";
+  q.family = "reduction";
+  q.stage = "refine";
+  q.state = "reduction|memory|eff2|roofline";
+  q.n = 5;
+  q.kb_n = 2;
+  ranking_config cfg;
+  cfg.epsilon = 0.0;
+  SECTION("openai") {
+    q.policy = "openai";
+    CHECK(ids(rank_items(pool, q, cfg)) == std::vector<std::string>{"w-opt", "w-step", "w-seed"});
+    CHECK(ids(choose_kb(pool, q, cfg)) == std::vector<std::string>{"w-opt"});
+  }
+  SECTION("offline") {
+    q.policy = "offline";
+    CHECK(ids(rank_items(pool, q, cfg)) == std::vector<std::string>{"k-opt", "k-seed"});
+    CHECK(ids(choose_kb(pool, q, cfg)) == std::vector<std::string>{"k-opt"});
+  }
+}
+
+TEST_CASE("an insight consolidated across families ranks between the same family and another", "[actors]") {
+  context_query q;
+  q.family = "softmax";
+  q.stage = "refine";
+  auto same = item("a", "insight", "softmax", 0, 0);
+  auto across = item("b", "insight", "", 0, 0);
+  auto other = item("c", "insight", "gemm", 0, 0);
+  CHECK(similarity(same, q) > similarity(across, q));
+  CHECK(similarity(across, q) > similarity(other, q));
+}

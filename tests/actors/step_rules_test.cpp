@@ -131,3 +131,38 @@ TEST_CASE("the performance state derives bound and efficiency from the measured 
     CHECK(perf_state(task, 1000, roof) == "fam|unknown");
   }
 }
+
+TEST_CASE("feedback lines carry the measured numbers and gate messages whole within the budget", "[actors]") {
+  memory::candidate_record c;
+  c.optimization = "Four AVX2 accumulators";
+  c.verdict = test::timed_verdict(12345);
+  c.speedup_vs_ref = 2.1;
+  c.speedup_vs_parent = 1.3;
+  CHECK(feedback_line(c, 2000) ==
+        "Four AVX2 accumulators: passed every gate, 12.345 us, 2.10x the reference, 1.30x the parent");
+
+  std::string message;
+  for (int i = 0; i < 10; ++i)
+    message += "k.cpp:" + std::to_string(i + 1) + ":5: error: 'foo" + std::to_string(i) +
+               "' was not declared in this scope\n";
+  c.verdict = test::failed("compile");
+  c.verdict.gates[0].detail = message;
+  SECTION("whole when it fits: far past the old 160 characters") {
+    REQUIRE(message.size() > 400);
+    auto line = feedback_line(c, 2000);
+    CHECK(line == "Four AVX2 accumulators: failed the compile gate (" + message + ")");
+  }
+  SECTION("cut at a line end past the budget, saying how much is left out") {
+    auto line = feedback_line(c, 300);
+    INFO(line);
+    CHECK(line.size() <= 300);
+    CHECK(line.find("k.cpp:1:5: error: 'foo0' was not declared in this scope\n") != std::string::npos);
+    CHECK(line.find("k.cpp:10:5") == std::string::npos);
+    auto marker = line.find("\n[... ");
+    REQUIRE(marker != std::string::npos);
+    CHECK(line[marker - 1] == 'e');  // "... scope" ends the last whole line kept
+    auto left = std::stoul(line.substr(marker + 6));
+    CHECK(line.substr(0, marker).size() + left ==
+          std::string{"Four AVX2 accumulators: failed the compile gate ("}.size() + message.size());
+  }
+}

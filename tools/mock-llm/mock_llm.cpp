@@ -246,6 +246,7 @@ mock_answer answer(const kforge::task_map& tasks, const server_config& cfg, cons
       variants = &fam->second;
       requested =
           requested_techniques(request_section(last_user_message(req["messages"])), corpus->techniques);
+      a.requested = requested;
     }
   }
   json choices = json::array();
@@ -298,6 +299,7 @@ struct server::impl {
   std::size_t script_pos = 0;
   int64_t in_flight = 0;
   server_stats stats;
+  std::vector<std::string> bodies;  // request bodies, in arrival order, with cfg.keep_requests
 
   // Draws the fault of the next request and counts it.
   fault next_fault() {
@@ -343,10 +345,17 @@ struct server::impl {
     uint64_t seed = 0;
     {
       std::lock_guard<std::mutex> lock{mutex};
+      if (cfg.keep_requests)
+        bodies.push_back(body);
       seed = rng();
     }
     std::mt19937_64 local{seed};
-    return answer(tasks, cfg, body, f, local, corpus.get());
+    auto a = answer(tasks, cfg, body, f, local, corpus.get());
+    std::lock_guard<std::mutex> lock{mutex};
+    stats.technique_requests += a.requested.empty() ? 0 : 1;
+    for (const auto& t : a.requested)
+      stats.requested_techniques[t] += 1;
+    return a;
   }
 };
 
@@ -546,6 +555,11 @@ uint16_t server::port() const noexcept {
 server_stats server::stats() const {
   std::lock_guard<std::mutex> lock{impl_->mutex};
   return impl_->stats;
+}
+
+std::vector<std::string> server::requests() const {
+  std::lock_guard<std::mutex> lock{impl_->mutex};
+  return impl_->bodies;
 }
 
 caf::expected<self_signed> make_self_signed(const std::string& host) {

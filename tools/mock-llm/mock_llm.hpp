@@ -61,7 +61,8 @@ struct server_config {
   int32_t completion_tokens = 0;  ///< usage reported per choice; 0 = bytes / 4
   fault_config faults;
   corpus_config corpus;  ///< corpus answers for CPU families that have one; off when corpus.dir is empty
-  std::string cert_pem;  ///< TLS when both are set
+  bool keep_requests = false;  ///< keep every request body answered (server::requests; tests)
+  std::string cert_pem;        ///< TLS when both are set
   std::string key_pem;
 };
 
@@ -72,6 +73,9 @@ struct server_stats {
   int64_t answered = 0;                   ///< responses written in full
   int64_t max_in_flight = 0;              ///< most requests read and not yet answered at once
   double service_ms = 0;                  ///< summed over them: request read -> response written
+  /// Corpus answers by the techniques the prompt's request named (catalogue id -> requests).
+  std::map<std::string, int64_t> requested_techniques;
+  int64_t technique_requests = 0;  ///< corpus answers to a request that named at least one technique
 };
 
 /// A pure description of one answer (testable without sockets).
@@ -80,8 +84,9 @@ struct mock_answer {
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
   double delay_ms = 0;
-  bool drop = false;      ///< close the connection without answering
-  bool truncate = false;  ///< announce the full length, send half, close
+  bool drop = false;                   ///< close the connection without answering
+  bool truncate = false;               ///< announce the full length, send half, close
+  std::vector<std::string> requested;  ///< catalogue techniques the request named (corpus answers)
 };
 
 /// The task a prompt (its messages' text, in order) is for: the id on its "Task id:" (or
@@ -116,6 +121,10 @@ class server {
 
   /// Counters so far (thread-safe).
   [[nodiscard]] server_stats stats() const;
+
+  /// The bodies of the requests it answered so far, in arrival order (thread-safe); empty
+  /// unless cfg.keep_requests.
+  [[nodiscard]] std::vector<std::string> requests() const;
 
   struct impl;
 

@@ -16,6 +16,9 @@
 #include <algorithm>
 #include <csignal>
 #include <fstream>
+#include <iterator>
+#include <map>
+#include <sstream>
 
 using namespace kforge;
 
@@ -300,4 +303,111 @@ TEST_CASE("a campaign against the simulated model verifies the corpus kernels it
       return v.source == c.source || v.source == c.source + "\n";
     }));
   }
+}
+
+namespace {
+
+// Technique entries of the store (optimization items tagged "technique") by id: samples.
+std::map<std::string, int64_t> technique_samples(const std::filesystem::path& store_path) {
+  auto store = memory::store::open(store_path);
+  REQUIRE(store);
+  auto tx = store->read();
+  REQUIRE(tx);
+  auto items = memory::list_memory(*tx);
+  REQUIRE(items);
+  std::map<std::string, int64_t> out;
+  for (const auto& item : *items)
+    if (item.kind == "optimization" &&
+        std::find(item.tags.begin(), item.tags.end(), "technique") != item.tags.end())
+      out[item.id] = item.samples;
+  return out;
+}
+
+int64_t total(const std::map<std::string, int64_t>& samples) {
+  int64_t n = 0;
+  for (const auto& [id, s] : samples)
+    n += s;
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("refine prompts ask the simulated model for a catalogue technique and the knowledge base learns",
+          "[runtime][llm][technique]") {
+  mock::server_config mcfg;
+  mcfg.faults.seed = 5;
+  mcfg.corpus.dir = mock::default_corpus_dir();
+  mcfg.completion_tokens = 600;
+  auto srv = mock::server::start(suite_tasks(), mcfg);
+  REQUIRE(srv);
+  test::temp_dir dir{"llm-technique"};
+  auto first = write_config(dir, (*srv)->port(), 400000);
+  std::string text;
+  {
+    std::ifstream in{first};
+    text.assign(std::istreambuf_iterator<char>{in}, {});
+  }
+  auto replace = [](std::string s, const std::string& from, const std::string& to) {
+    auto at = s.find(from);
+    REQUIRE(at != std::string::npos);
+    return s.replace(at, from.size(), to);
+  };
+  text = replace(text, "evaluations_per_task = 6", "evaluations_per_task = 12");
+  { std::ofstream{first} << text; }
+  std::string output;
+  REQUIRE(test::run_to_end({KFORGE_BINARY, "run", first, "--no-progress"}, output) == 0);
+  INFO(output);
+
+  auto catalogue = mock::load_corpus(mock::default_corpus_dir(), mock::default_techniques_file());
+  REQUIRE(catalogue);
+  auto is_catalogue_id = [&](const std::string& id) {
+    return std::any_of(catalogue->techniques.begin(), catalogue->techniques.end(),
+                       [&](const mock::technique_name& t) { return t.id == id; });
+  };
+  auto view = test::read_campaign(dir.path() / "store", "llm");
+  int64_t refine_named = 0;
+  for (const auto& [hash, c] : view.candidates) {
+    if (c.stage != "refine" || c.technique.empty() || c.verdict.failed_gate == kforge::gate_parse)
+      continue;
+    ++refine_named;
+    // Stored as catalogue ids (the corpus is tagged with them), comma-separated.
+    std::stringstream ids{c.technique};
+    for (std::string id; std::getline(ids, id, ',');)
+      CHECK(is_catalogue_id(id.substr(id.find_first_not_of(' '))));
+  }
+  int64_t refine_calls = 0;
+  {
+    auto store = memory::store::open(dir.path() / "store");
+    REQUIRE(store);
+    auto tx = store->read();
+    REQUIRE(tx);
+    auto calls = memory::list_llm_calls(*tx, "llm");
+    REQUIRE(calls);
+    for (const auto& call : *calls)
+      refine_calls += call.stage == "refine" ? 1 : 0;
+  }
+  REQUIRE(refine_calls > 0);
+  auto stats = (*srv)->stats();
+  // Every refine prompt named a catalogue technique in its request (the mock reads only that part).
+  CHECK(stats.technique_requests >= refine_calls);
+  CHECK_FALSE(stats.requested_techniques.empty());
+  REQUIRE(refine_named > 0);
+  auto after_first = technique_samples(dir.path() / "store");
+  REQUIRE_FALSE(after_first.empty());
+  // Each verified refine candidate that named techniques fed at least one entry.
+  CHECK(total(after_first) >= refine_named);
+
+  // A second campaign on the same store adds its evidence to the same entries.
+  auto second = (dir.path() / "second.toml").string();
+  { std::ofstream{second} << replace(text, "name = \"llm\"", "name = \"llm2\""); }
+  REQUIRE(test::run_to_end({KFORGE_BINARY, "run", second, "--no-progress"}, output) == 0);
+  auto after_second = technique_samples(dir.path() / "store");
+  CHECK(total(after_second) > total(after_first));
+  int64_t grown = 0;
+  for (const auto& [id, n] : after_first) {
+    REQUIRE(after_second.count(id) == 1);
+    CHECK(after_second[id] >= n);
+    grown += after_second[id] > n ? 1 : 0;
+  }
+  CHECK(grown >= 1);  // evidence accumulated on an entry the first campaign made
 }
