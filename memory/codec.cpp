@@ -168,7 +168,9 @@ json to_value(const llm_call_record& r) {
               {"errors", r.errors},
               {"choice", r.choice},
               {"kernels", r.kernels},
-              {"usable", r.usable}};
+              {"usable", r.usable},
+              {"system_text", r.system_text},
+              {"user_text", r.user_text}};
 }
 
 json to_value(std::string_view text) {
@@ -461,7 +463,9 @@ void convert(const json& j, const std::string& path, llm_call_record& r, std::st
       .optional("errors", r.errors)
       .optional("choice", r.choice)
       .optional("kernels", r.kernels)
-      .optional("usable", r.usable);
+      .optional("usable", r.usable)
+      .optional("system_text", r.system_text)
+      .optional("user_text", r.user_text);
 }
 
 /// Checks the version byte, parses the JSON and converts it into a fresh `Record`;

@@ -131,6 +131,13 @@ struct llm_call_record {
   std::string choice;   ///< why the bandit picked the endpoint ("untried a", "ucb a=1.2 b=0.9")
   int32_t kernels = 0;  ///< completions in the response
   int32_t usable = 0;   ///< completions the parser took a kernel from
+  // The prompt, deduplicated: keys of table `texts` (SHA-256 of the text); empty when none was stored.
+  std::string system_text;  ///< `texts` key of the system prompt
+  std::string user_text;    ///< `texts` key of the user prompt
+  // The prompt itself, carried from the proxy to the curator and filled by load_prompt; never
+  // part of the llm_calls value. put_llm_call stores each non-empty one in `texts` and sets its key.
+  std::string system_prompt;
+  std::string user_prompt;
 };
 
 // CAF inspect overloads: records travel in messages (verifier pools and
@@ -168,7 +175,8 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, llm_call_record& x) {
   return f(caf::meta::type_name("llm_call_record"), x.request_hash, x.campaign, x.task_id, x.endpoint,
            x.model, x.tokens_in, x.tokens_out, x.latency_ms, x.cost, x.outcome, x.attempts, x.response,
-           x.created_ms, x.stage, x.errors, x.choice, x.kernels, x.usable);
+           x.created_ms, x.stage, x.errors, x.choice, x.kernels, x.usable, x.system_text, x.user_text,
+           x.system_prompt, x.user_prompt);
 }
 
 }  // namespace kforge::memory

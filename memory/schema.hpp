@@ -19,6 +19,8 @@
 //                    (a call that failed for good: request-hash "/failed/" ms "/" call-id, so
 //                     that it is never replayed nor overwritten by a later success)
 //   meta             meta-key (text)                       a JSON string
+//   texts            text-hash (64 lowercase hex)          text_value (not JSON, see below)
+//                    (text-hash = SHA-256 of the text: one entry per distinct prompt, shared by calls)
 //   verdicts         verdict-key (64 lowercase hex)        candidate-hash as a JSON string
 //                    (verdict-key = SHA-256 of backend build signature, task definition hash
 //                     and source: the verifier's persistent verdict cache)
@@ -61,8 +63,13 @@
 //                       "model": str, "tokens_in": i64, "tokens_out": i64, "latency_ms": f64,
 //                       "cost": f64, "outcome": str, "attempts": i32, "response": str,
 //                       "created_ms": i64, "stage": str, "errors": [str], "choice": str,
-//                       "kernels": i32, "usable": i32}
-//                      (response = JSON array of the completions' texts)
+//                       "kernels": i32, "usable": i32, "system_text": str, "user_text": str}
+//                      (response = JSON array of the completions' texts, kept inline: each is
+//                       unique to its call, and the response cache replays it from here;
+//                       system_text, user_text = texts keys of the prompt, written in the same
+//                       write transaction as the call; empty in stores older than the table)
+//   text_value       = version "t" utf8-text            ; stored as is (below 1024 bytes)
+//                    | version "z" u64be(size) deflate  ; zlib stream of the size-byte text
 //
 //   str = JSON string (invalid UTF-8 is stored as U+FFFD); i64, i32, u64 = JSON integer in range;
 //   f64 = JSON number, or one of the strings "nan", "inf", "-inf"; bool = true | false.
@@ -86,14 +93,15 @@ enum class table : uint8_t {
   llm_calls,
   meta,
   verdicts,
+  texts,
 };
 
 /// Number of tables in `table`.
-inline constexpr std::size_t table_count = 8;
+inline constexpr std::size_t table_count = 9;
 
 /// LMDB database names, indexed by `table`.
 inline constexpr std::array<const char*, table_count> table_names = {
-    "campaigns", "tasks", "candidates", "task_candidates", "memory", "llm_calls", "meta", "verdicts",
+    "campaigns", "tasks", "candidates", "task_candidates", "memory", "llm_calls", "meta", "verdicts", "texts",
 };
 
 /// Returns the LMDB name of `t`, e.g. "task_candidates".

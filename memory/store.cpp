@@ -2,7 +2,9 @@
 
 #include "memory/codec.hpp"
 #include "memory/schema.hpp"
+#include "memory/text_codec.hpp"
 #include "runtime/base/error.hpp"
+#include "runtime/base/hash.hpp"
 #include "runtime/base/log.hpp"
 
 #include <charconv>
@@ -290,7 +292,76 @@ caf::error for_each_memory(const txn& tx, const memory_visitor& visit) {
 caf::error put_llm_call(write_txn& tx, const llm_call_record& rec) {
   if (auto err = check_id("request hash", rec.request_hash))
     return err;
-  return put_record(tx, table::llm_calls, rec.request_hash, rec);
+  if (rec.system_prompt.empty() && rec.user_prompt.empty())
+    return put_record(tx, table::llm_calls, rec.request_hash, rec);
+  llm_call_record stored = rec;
+  for (auto [prompt, key] :
+       {std::pair{&rec.system_prompt, &stored.system_text}, std::pair{&rec.user_prompt, &stored.user_text}}) {
+    if (prompt->empty())
+      continue;
+    auto hash = put_text(tx, *prompt);
+    if (!hash)
+      return std::move(hash.error());
+    *key = std::move(*hash);
+  }
+  stored.system_prompt.clear();
+  stored.user_prompt.clear();
+  return put_record(tx, table::llm_calls, stored.request_hash, stored);
+}
+
+caf::error load_prompt(const txn& tx, llm_call_record& rec) {
+  for (auto [key, prompt] :
+       {std::pair{&rec.system_text, &rec.system_prompt}, std::pair{&rec.user_text, &rec.user_prompt}}) {
+    if (key->empty())
+      continue;
+    auto text = get_text(tx, *key);
+    if (!text) {
+      if (code_of(text.error()) == errc::not_found)
+        return make_error(errc::not_found, "llm call " + printable_key(rec.request_hash) + ": prompt text " +
+                                               printable_key(*key) + " is not in table texts");
+      return std::move(text.error());
+    }
+    *prompt = std::move(*text);
+  }
+  return caf::none;
+}
+
+caf::expected<std::string> put_text(write_txn& tx, std::string_view text) {
+  std::string key = sha256_hex(text);
+  auto present = tx.contains(table::texts, key);
+  if (!present)
+    return std::move(present.error());
+  if (*present)
+    return key;
+  auto bytes = encode_text(text);
+  if (!bytes)
+    return std::move(bytes.error());
+  if (auto err = tx.put(table::texts, key, *bytes))
+    return err;
+  return key;
+}
+
+caf::expected<std::string> get_text(const txn& tx, std::string_view key) {
+  if (auto err = check_id("text key", key))
+    return err;
+  auto bytes = tx.get(table::texts, key);
+  if (!bytes)
+    return std::move(bytes.error());
+  return decode_text(*bytes, key);
+}
+
+caf::expected<std::vector<std::string>> find_candidate_hashes(const txn& tx, std::string_view prefix,
+                                                              std::size_t limit) {
+  std::vector<std::string> out;
+  auto err =
+      tx.for_each(table::candidates, prefix, [&](std::string_view key, std::string_view) -> caf::error {
+        if (out.size() < limit)
+          out.emplace_back(key);
+        return caf::none;
+      });
+  if (err)
+    return err;
+  return out;
 }
 
 caf::expected<llm_call_record> get_llm_call(const txn& tx, std::string_view request_hash) {

@@ -128,8 +128,28 @@ using memory_visitor = std::function<caf::error(memory_item&& item)>;
 /// Visits every memory item in id order without holding all of them at once.
 [[nodiscard]] caf::error for_each_memory(const txn& tx, const memory_visitor& visit);
 
-/// Stores a policy call under its request hash (the response cache).
+/// Stores a policy call under its request hash (the response cache). A non-empty
+/// system_prompt or user_prompt goes into `texts` (put_text) and its key into
+/// system_text / user_text, in the same transaction; the prompts are not part of the value.
 [[nodiscard]] caf::error put_llm_call(write_txn& tx, const llm_call_record& rec);
+
+/// Fills `rec.system_prompt` and `rec.user_prompt` from `texts` by the keys the record holds;
+/// an empty key (a call recorded before prompts were) leaves its prompt empty.
+/// Errors: errc::not_found naming the call and the absent key, errc::store_corrupt.
+[[nodiscard]] caf::error load_prompt(const txn& tx, llm_call_record& rec);
+
+/// Stores `text` in `texts` under its SHA-256 and returns that key. A text already stored
+/// is not written again (calls share their system prompt). Long texts are compressed
+/// (text_codec.hpp).
+[[nodiscard]] caf::expected<std::string> put_text(write_txn& tx, std::string_view text);
+
+/// Reads the text stored under `key`. Errors: errc::not_found, errc::store_corrupt.
+[[nodiscard]] caf::expected<std::string> get_text(const txn& tx, std::string_view key);
+
+/// The hashes of the stored candidates that start with `prefix` (at most `limit`), in hash order.
+[[nodiscard]] caf::expected<std::vector<std::string>> find_candidate_hashes(const txn& tx,
+                                                                            std::string_view prefix,
+                                                                            std::size_t limit = 16);
 
 /// Reads a cached policy call. Errors: errc::not_found.
 [[nodiscard]] caf::expected<llm_call_record> get_llm_call(const txn& tx, std::string_view request_hash);

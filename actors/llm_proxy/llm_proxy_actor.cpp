@@ -165,6 +165,9 @@ memory::llm_call_record base_record(const llm_proxy_state& st, const llm_call& c
   rec.attempts = call.attempts;
   rec.errors = call.errors;
   rec.choice = call.choice;
+  // The prompt goes with every record, failed calls included; the curator stores it in `texts`.
+  rec.system_prompt = call.text.system;
+  rec.user_prompt = call.text.user;
   rec.latency_ms = steady_ms() - call.started_ms;
   rec.created_ms = wall_ms();
   return rec;

@@ -37,14 +37,17 @@ struct run_options {
 /// Options of `kforge memory inspect|export` and `kforge export`.
 struct memory_options {
   std::filesystem::path store;
-  std::string kind;        ///< inspect: only this kind
-  std::string family;      ///< inspect: only this family
-  size_t limit = 50;       ///< inspect: rows at most (0 = all)
-  bool retired = false;    ///< inspect: include retired items
-  std::string sort = "q";  ///< inspect: q (the larger of Q1, Q2) | visits | kind
-  std::string out;         ///< export: file; empty = stdout
-  std::string campaign;    ///< export: candidates of this campaign only
-  bool sources = false;    ///< export: include kernel sources
+  std::string kind;                   ///< inspect: only this kind
+  std::string family;                 ///< inspect: only this family
+  size_t limit = 50;                  ///< inspect: rows at most (0 = all)
+  bool retired = false;               ///< inspect: include retired items
+  std::string sort = "q";             ///< inspect: q (the larger of Q1, Q2) | visits | kind
+  std::string out;                    ///< export: file; empty = stdout
+  std::string campaign;               ///< export: candidates of this campaign only
+  bool sources = false;               ///< export: include kernel sources
+  std::string format = "candidates";  ///< export: candidates | calls | steps
+  bool correct_only = false;          ///< export steps: parent and child feasible
+  bool above_noise = false;           ///< export steps: the gain's lower bound above 1
 };
 
 /// `kforge memory inspect --store PATH`: the memory items with their values, as a table.
@@ -53,8 +56,28 @@ struct memory_options {
 /// `kforge memory export --store PATH [--out FILE]`: every memory item as one JSON line.
 [[nodiscard]] int memory_export_command(const memory_options& opts);
 
-/// `kforge export --store PATH [--campaign C] [--out FILE]`: candidates (trajectories) as JSON lines.
+/// `kforge export --store PATH [--format candidates|calls|steps] [--campaign C] [--out FILE]`:
+/// candidates (trajectories), LLM calls with prompt and completions, or refine steps (training
+/// pairs) as JSON lines. Exit codes: 0, 2 bad input (no store, unknown format), 1 failure.
 [[nodiscard]] int export_command(const memory_options& opts);
+
+/// Options of `kforge show` and `kforge llm calls`.
+struct show_options {
+  std::filesystem::path store;
+  std::string candidate;  ///< show: hash or unique prefix
+  bool json = false;      ///< show: one JSON object instead of text
+  std::string campaign;   ///< llm calls: only this campaign
+  std::string task;       ///< llm calls: only this task
+  size_t limit = 50;      ///< llm calls: the latest rows at most (0 = all)
+};
+
+/// `kforge show CANDIDATE --store PATH [--json]`: one candidate with its verdict, context and
+/// the call (prompt and completion) that produced it. Exit codes: 0, 2 no store or a prefix
+/// that matches no candidate or several, 1 failure.
+[[nodiscard]] int show_command(const show_options& opts);
+
+/// `kforge llm calls --store PATH [--campaign C] [--task T] [--limit N]`: one row per call.
+[[nodiscard]] int llm_calls_command(const show_options& opts);
 
 /// `kforge status --store PATH`: where the store's campaigns stand, without running anything.
 [[nodiscard]] int status_command(const std::filesystem::path& store, const std::string& campaign);

@@ -85,7 +85,29 @@ int main(int argc, char** argv) {
   cexport->add_option("--store", store_path, "store directory")->required();
   cexport->add_option("--campaign", mem_opts.campaign, "only this campaign");
   cexport->add_option("--out", mem_opts.out, "output file (default: stdout)");
-  cexport->add_flag("--sources", mem_opts.sources, "include kernel sources");
+  cexport->add_flag("--sources", mem_opts.sources, "include kernel sources (--format candidates)");
+  cexport->add_option("--format", mem_opts.format,
+                      "candidates (default), calls (every LLM call with prompt and completions) or steps "
+                      "(one line per refine step: prompt, completion, parent and child, gain)");
+  cexport->add_flag("--correct-only", mem_opts.correct_only,
+                    "steps: only where parent and child are feasible");
+  cexport->add_flag("--above-noise", mem_opts.above_noise,
+                    "steps: only where the gain's lower bound is above 1");
+
+  runtime::show_options show_opts;
+  auto* show =
+      app.add_subcommand("show", "one candidate: verdict, context, and the LLM call that produced it");
+  show->add_option("candidate", show_opts.candidate, "candidate hash or a unique prefix of it")->required();
+  show->add_option("--store", store_path, "store directory")->required();
+  show->add_flag("--json", show_opts.json, "one JSON object instead of text");
+
+  auto* llm = app.add_subcommand("llm", "the LLM calls on record");
+  llm->require_subcommand(1);
+  auto* llm_calls = llm->add_subcommand("calls", "one row per LLM call, oldest first");
+  llm_calls->add_option("--store", store_path, "store directory")->required();
+  llm_calls->add_option("--campaign", show_opts.campaign, "only this campaign");
+  llm_calls->add_option("--task", show_opts.task, "only this task");
+  llm_calls->add_option("--limit", show_opts.limit, "the latest rows at most (default 50; 0 = all)");
 
   CLI11_PARSE(app, argc, argv);
 
@@ -131,6 +153,10 @@ int main(int argc, char** argv) {
   }
   if (snapshot->parsed())
     return runtime::snapshot_command(store_path, snapshot_out);
+  if (show->parsed() || llm_calls->parsed()) {
+    show_opts.store = store_path;
+    return show->parsed() ? runtime::show_command(show_opts) : runtime::llm_calls_command(show_opts);
+  }
   if (inspect->parsed() || mexport->parsed() || cexport->parsed()) {
     mem_opts.store = store_path;
     if (inspect->parsed())

@@ -2,8 +2,12 @@
 
 #include "runtime/cli/commands.hpp"
 
-#include "memory/codec.hpp"
 #include "memory/store.hpp"
+#include "runtime/base/error.hpp"
+#include "runtime/cli/cli_io.hpp"
+#include "runtime/cli/training_export.hpp"
+
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <cstdio>
@@ -15,50 +19,6 @@
 namespace kforge::runtime {
 
 namespace {
-
-// Opens an existing store, printing why not; nullopt on failure (`code` set).
-std::optional<memory::store> open_existing(const std::filesystem::path& path, int& code) {
-  if (!std::filesystem::exists(path / "data.mdb")) {
-    std::cerr << "kforge: no store at " << path.string() << '\n';
-    code = 2;
-    return std::nullopt;
-  }
-  auto store = memory::store::open(path);
-  if (!store) {
-    std::cerr << "kforge: " << describe(store.error()) << '\n';
-    code = 1;
-    return std::nullopt;
-  }
-  return std::move(*store);
-}
-
-// The JSON text of an encoded value (after its schema-version byte).
-template <class Record>
-caf::expected<std::string> json_line(const Record& rec) {
-  auto bytes = memory::encode(rec);
-  if (!bytes)
-    return bytes.error();
-  return bytes->substr(1);
-}
-
-// Runs `write` on the output file (or stdout); returns the exit code.
-template <class Body>
-int with_output(const std::string& out, Body&& write) {
-  if (out.empty() || out == "-")
-    return write(std::cout);
-  std::ofstream file{out, std::ios::trunc};
-  if (!file) {
-    std::cerr << "kforge: cannot write " << out << '\n';
-    return 1;
-  }
-  int code = write(file);
-  file.close();
-  if (!file) {
-    std::cerr << "kforge: writing " << out << " failed\n";
-    return 1;
-  }
-  return code;
-}
 
 std::string shorten(const std::string& s, size_t n) {
   return s.size() <= n ? s : s.substr(0, n - 3) + "...";
@@ -172,12 +132,45 @@ int memory_export_command(const memory_options& opts) {
   });
 }
 
+namespace {
+
+// `kforge export --format calls|steps`: one JSON object per line from a scan.
+int export_lines(const memory_options& opts, const memory::txn& tx) {
+  return with_output(opts.out, [&](std::ostream& os) {
+    auto write = [&](nlohmann::json&& line) -> caf::error {
+      os << line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
+      return caf::none;
+    };
+    auto err =
+        opts.format == "calls"
+            ? for_each_call(tx, opts.campaign, {}, write)
+            : for_each_step(tx, opts.campaign, step_filter{opts.correct_only, opts.above_noise}, write);
+    if (err) {
+      std::cerr << "kforge: export: " << describe(err) << '\n';
+      return 1;
+    }
+    return 0;
+  });
+}
+
+}  // namespace
+
 int export_command(const memory_options& opts) {
+  if (opts.format != "candidates" && opts.format != "calls" && opts.format != "steps") {
+    std::cerr << "kforge: export: --format '" << opts.format << "' is not candidates, calls or steps\n";
+    return 2;
+  }
+  if ((opts.correct_only || opts.above_noise) && opts.format != "steps") {
+    std::cerr << "kforge: export: --correct-only and --above-noise filter --format steps only\n";
+    return 2;
+  }
   int code = 0;
   auto store = open_existing(opts.store, code);
   if (!store)
     return code;
   auto tx = store->read();
+  if (tx && opts.format != "candidates")
+    return export_lines(opts, *tx);
   auto campaigns =
       tx ? memory::list_campaigns(*tx) : caf::expected<std::vector<memory::campaign_record>>{tx.error()};
   if (!campaigns) {

@@ -131,6 +131,8 @@ inline memory::llm_call_record sample_llm_call(const std::string& request_hash =
   r.choice = "ucb vllm=1.2 hosted=0.9";
   r.kernels = 2;
   r.usable = 1;
+  r.system_text = std::string(64, 's');
+  r.user_text = std::string(64, 'u');
   return r;
 }
 
@@ -256,6 +258,10 @@ inline void check_same(const memory::llm_call_record& a, const memory::llm_call_
   CHECK(a.choice == b.choice);
   CHECK(a.kernels == b.kernels);
   CHECK(a.usable == b.usable);
+  CHECK(a.system_text == b.system_text);
+  CHECK(a.user_text == b.user_text);
+  CHECK(a.system_prompt == b.system_prompt);
+  CHECK(a.user_prompt == b.user_prompt);
 }
 
 }  // namespace kforge::test

@@ -6,10 +6,13 @@
 
 #include "hardware/tasks/task_loader.hpp"
 #include "memory/store.hpp"
+#include "runtime/cli/training_export.hpp"
 #include "tests/support/campaign_view.hpp"
 #include "tests/support/child_process.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tools/mock-llm/mock_llm.hpp"
+
+#include <nlohmann/json.hpp>
 
 #include <catch2/catch.hpp>
 
@@ -18,6 +21,7 @@
 #include <fstream>
 #include <iterator>
 #include <map>
+#include <set>
 #include <sstream>
 
 using namespace kforge;
@@ -303,6 +307,107 @@ TEST_CASE("a campaign against the simulated model verifies the corpus kernels it
       return v.source == c.source || v.source == c.source + "\n";
     }));
   }
+
+  // Every candidate links to its call on record: the prompt that asked for the task and the
+  // completion that holds the candidate's source.
+  {
+    auto store = memory::store::open(dir.path() / "store");
+    REQUIRE(store);
+    auto tx = store->read();
+    REQUIRE(tx);
+    for (const auto& [hash, c] : view.candidates) {
+      INFO("candidate " << hash << " call " << c.call_id);
+      REQUIRE_FALSE(c.call_id.empty());
+      auto call = memory::get_llm_call(*tx, c.call_id);
+      REQUIRE(call);
+      REQUIRE_FALSE(memory::load_prompt(*tx, *call));
+      CHECK(call->stage == c.stage);
+      CHECK_FALSE(call->system_prompt.empty());
+      CHECK(call->user_prompt.find("Task id: " + c.task_id) != std::string::npos);
+      auto completions = runtime::completions_of(*call);
+      CHECK(runtime::completion_index(completions, c.source) >= 0);
+    }
+    // The campaign's calls share one system prompt, stored once.
+    auto calls = memory::list_llm_calls(*tx, "llm");
+    REQUIRE(calls);
+    REQUIRE(calls->size() >= 2);
+    std::set<std::string> systems;
+    for (const auto& call : *calls)
+      systems.insert(call.system_text);
+    CHECK(systems.size() == 1);
+    CHECK(tx->entries(memory::table::texts).value() < 2 * calls->size());
+  }
+
+  // The same link through the CLI: show, llm calls, export --format calls and steps.
+  const auto store_dir = (dir.path() / "store").string();
+  const auto& some = view.candidates.begin()->second;
+  std::string shown;
+  REQUIRE(test::run_to_end({KFORGE_BINARY, "show", some.hash.substr(0, 10), "--store", store_dir}, shown) ==
+          0);
+  CHECK(shown.find(some.hash) != std::string::npos);
+  CHECK(shown.find("----- user prompt -----") != std::string::npos);
+  CHECK(shown.find("Task id: " + some.task_id) != std::string::npos);
+  CHECK(shown.find(some.source.substr(0, some.source.find('\n'))) != std::string::npos);
+  std::string shown_json;
+  REQUIRE(test::run_to_end({KFORGE_BINARY, "show", some.hash, "--store", store_dir, "--json"}, shown_json) ==
+          0);
+  auto j = nlohmann::json::parse(shown_json.substr(shown_json.find('{')));
+  CHECK(j["candidate"]["hash"] == some.hash);
+  CHECK(j["call"]["request_hash"] == some.call_id);
+  CHECK(j["completion"].get<std::string>().find(some.source.substr(0, 40)) != std::string::npos);
+  std::string missing;
+  CHECK(test::run_to_end({KFORGE_BINARY, "show", "zzzz", "--store", store_dir}, missing) == 2);
+  CHECK(missing.find("no candidate hash starts with 'zzzz'") != std::string::npos);
+  std::string ambiguous;
+  CHECK(test::run_to_end({KFORGE_BINARY, "show", "", "--store", store_dir}, ambiguous) == 2);
+
+  std::string rows;
+  REQUIRE(test::run_to_end({KFORGE_BINARY, "llm", "calls", "--store", store_dir, "--limit", "0"}, rows) == 0);
+  CHECK(rows.find(some.call_id.substr(0, 12)) != std::string::npos);
+  CHECK(rows.find("mock-coder") != std::string::npos);
+
+  const auto calls_file = (dir.path() / "calls.jsonl").string();
+  REQUIRE(test::run_to_end(
+              {KFORGE_BINARY, "export", "--store", store_dir, "--format", "calls", "--out", calls_file},
+              rows) == 0);
+  std::ifstream calls_in{calls_file};
+  std::string line;
+  bool found = false;
+  while (std::getline(calls_in, line)) {
+    auto call = nlohmann::json::parse(line);
+    CHECK_FALSE(call["user_prompt"].get<std::string>().empty());
+    if (call["request_hash"] == some.call_id)
+      found = call["completions"].dump().find("row_sum") != std::string::npos;
+  }
+  CHECK(found);
+  std::string steps;
+  const auto steps_file = (dir.path() / "steps.jsonl").string();
+  REQUIRE(test::run_to_end(
+              {KFORGE_BINARY, "export", "--store", store_dir, "--format", "steps", "--out", steps_file},
+              steps) == 0);
+  // Every refine child with its parent: one line each, with the prompt and completion of its call.
+  const auto refined = std::count_if(view.candidates.begin(), view.candidates.end(),
+                                     [](const auto& entry) { return !entry.second.parents.empty(); });
+  std::ifstream steps_in{steps_file};
+  int64_t step_lines = 0;
+  while (std::getline(steps_in, line)) {
+    auto step = nlohmann::json::parse(line);
+    ++step_lines;
+    const auto& child = view.candidates.at(step["child"]["hash"].get<std::string>());
+    CHECK(step["parent"]["hash"] == child.parents.front());
+    CHECK(step["parent"]["source"] == view.candidates.at(child.parents.front()).source);
+    CHECK(step["call_id"] == child.call_id);
+    CHECK(step["user_prompt"].get<std::string>().find("Task id: ") != std::string::npos);
+    CHECK(step["completion"].get<std::string>().find(child.source.substr(0, 40)) != std::string::npos);
+    if (child.verdict.is_timed() && view.candidates.at(child.parents.front()).verdict.is_timed())
+      CHECK(step["gain"].get<double>() > 0);
+    else
+      CHECK(step["gain"].is_null());
+  }
+  CHECK(refined >= 1);
+  CHECK(step_lines == refined);
+  std::string bad;
+  CHECK(test::run_to_end({KFORGE_BINARY, "export", "--store", store_dir, "--format", "pairs"}, bad) == 2);
 }
 
 namespace {

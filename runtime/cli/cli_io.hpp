@@ -1,0 +1,50 @@
+#pragma once
+
+// What the store-reading commands share: opening an existing store, JSON lines of
+// records, and writing to a file or stdout. Errors are printed to stderr here.
+
+#include "memory/codec.hpp"
+#include "memory/store.hpp"
+
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <optional>
+#include <string>
+
+namespace kforge::runtime {
+
+/// Opens the store at `path` if one exists there, printing why not to stderr; nullopt on
+/// failure with `code` set to the exit code (2 no store there, 1 it does not open).
+[[nodiscard]] std::optional<memory::store> open_existing(const std::filesystem::path& path, int& code);
+
+/// The JSON text of an encoded record (its value after the schema-version byte).
+template <class Record>
+[[nodiscard]] caf::expected<std::string> json_line(const Record& rec) {
+  auto bytes = memory::encode(rec);
+  if (!bytes)
+    return bytes.error();
+  return bytes->substr(1);
+}
+
+/// Runs `write(std::ostream&) -> int` on the file `out` (stdout when empty or "-") and
+/// returns its exit code, or 1 when the file cannot be written.
+template <class Body>
+int with_output(const std::string& out, Body&& write) {
+  if (out.empty() || out == "-")
+    return write(std::cout);
+  std::ofstream file{out, std::ios::trunc};
+  if (!file) {
+    std::cerr << "kforge: cannot write " << out << '\n';
+    return 1;
+  }
+  int code = write(file);
+  file.close();
+  if (!file) {
+    std::cerr << "kforge: writing " << out << " failed\n";
+    return 1;
+  }
+  return code;
+}
+
+}  // namespace kforge::runtime

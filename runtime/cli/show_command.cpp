@@ -1,0 +1,240 @@
+// kforge show CANDIDATE, kforge llm calls.
+
+#include "runtime/cli/commands.hpp"
+
+#include "memory/store.hpp"
+#include "runtime/base/error.hpp"
+#include "runtime/base/hash.hpp"
+#include "runtime/cli/cli_io.hpp"
+#include "runtime/cli/training_export.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cstdio>
+#include <ctime>
+#include <iostream>
+
+namespace kforge::runtime {
+
+namespace {
+
+using json = nlohmann::json;
+
+// "2026-12-03 16:40:02" (UTC) of a unix-epoch millisecond time; "-" when unset.
+std::string utc_time(int64_t ms) {
+  if (ms <= 0)
+    return "-";
+  const auto secs = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm);
+  return buf;
+}
+
+// Three significant digits, e.g. "1.23".
+std::string fixed(double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.3g", v);
+  return buf;
+}
+
+// Rounded to a whole number, e.g. "1234".
+std::string whole(double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.0f", v);
+  return buf;
+}
+
+// The short id of a call; failed calls, keyed hash "/failed/" ..., say so.
+std::string call_label(const std::string& key) {
+  return short_id(key) + (key.find("/failed/") != std::string::npos ? "/failed" : "");
+}
+
+void print_timing(std::ostream& os, const char* label, const kforge::timing_stats& t) {
+  if (t.count <= 0)
+    return;
+  os << label << "median " << whole(t.median_ns) << " ns +- " << whole(t.ci_half_ns) << " (95% CI), min "
+     << whole(t.min_ns) << ", stddev " << whole(t.stddev_ns) << ", " << t.count << " runs"
+     << (t.noisy ? ", noisy" : "") << '\n';
+}
+
+void print_block(std::ostream& os, const std::string& title, const std::string& text) {
+  os << "----- " << title << " -----\n" << text;
+  if (text.empty() || text.back() != '\n')
+    os << '\n';
+}
+
+struct shown {
+  memory::candidate_record cand;
+  std::vector<memory::memory_item> context;
+  std::vector<std::string> missing_context;
+  std::optional<memory::llm_call_record> call;
+  std::string completion;
+  int completion_index = -1;
+};
+
+void print_text(std::ostream& os, const shown& s) {
+  const auto& c = s.cand;
+  const auto& v = c.verdict;
+  os << "candidate     " << c.hash << '\n'
+     << "task          " << c.campaign << " / " << c.task_id << "  (seq " << c.seq << ", "
+     << utc_time(c.created_ms) << ")\n"
+     << "stage         " << c.stage << "  policy " << c.policy << "  model " << c.model << '\n'
+     << "parent        " << (c.parents.empty() ? "-" : c.parents.front()) << '\n'
+     << "technique     " << (c.technique.empty() ? "-" : c.technique) << '\n'
+     << "optimization  " << (c.optimization.empty() ? "-" : c.optimization) << '\n'
+     << "verdict       " << (v.feasible ? "feasible" : "infeasible")
+     << (v.failed_gate.empty() ? "" : ", failed gate " + v.failed_gate) << (v.flagged ? ", flagged" : "")
+     << '\n';
+  for (const auto& g : v.gates)
+    os << "  gate " << g.gate << ": " << (g.passed ? "passed" : "FAILED")
+       << (g.detail.empty() ? "" : "  " + g.detail) << '\n';
+  print_timing(os, "latency       ", v.timing);
+  print_timing(os, "first timing  ", v.first_timing);
+  os << "speedups      vs reference " << (c.speedup_vs_ref > 0 ? fixed(c.speedup_vs_ref) + "x" : "-")
+     << ", vs parent " << (c.speedup_vs_parent > 0 ? fixed(c.speedup_vs_parent) + "x" : "-") << '\n';
+  os << "context       " << (c.context_ids.empty() ? "-" : std::to_string(c.context_ids.size()) + " items")
+     << '\n';
+  for (const auto& m : s.context)
+    os << "  " << short_id(m.id) << " " << m.kind << ": " << m.text << '\n';
+  for (const auto& id : s.missing_context)
+    os << "  " << short_id(id) << " (no longer in the store)\n";
+  if (c.call_id.empty()) {
+    os << "call          - (not proposed by an LLM)\n";
+    return;
+  }
+  if (!s.call) {
+    os << "call          " << c.call_id << " (not on record)\n";
+    return;
+  }
+  const auto& k = *s.call;
+  os << "call          " << k.request_hash << '\n'
+     << "  endpoint " << k.endpoint << "  model " << k.model << "  outcome " << k.outcome << "  attempts "
+     << k.attempts << '\n'
+     << "  tokens " << k.tokens_in << " in / " << k.tokens_out << " out, latency " << whole(k.latency_ms)
+     << " ms, cost " << fixed(k.cost) << ", " << k.usable << "/" << k.kernels << " completions usable\n";
+  if (k.system_text.empty() && k.user_text.empty())
+    os << "  (the prompt was not recorded: the store predates prompts on record)\n";
+  else {
+    print_block(os, "system prompt", k.system_prompt);
+    print_block(os, "user prompt", k.user_prompt);
+  }
+  print_block(os,
+              s.completion_index >= 0 ? "completion " + std::to_string(s.completion_index + 1) + " of " +
+                                            std::to_string(k.kernels)
+                                      : "completion (none of the call's completions holds this source)",
+              s.completion);
+}
+
+json to_json(const shown& s) {
+  json out;
+  out["candidate"] = record_json(s.cand);
+  json context = json::array();
+  for (const auto& m : s.context)
+    context.push_back(json{{"id", m.id}, {"kind", m.kind}, {"text", m.text}});
+  out["context"] = std::move(context);
+  out["missing_context"] = s.missing_context;
+  out["call"] = s.call ? call_json(*s.call) : json(nullptr);
+  out["completion"] = s.completion;
+  out["completion_index"] = s.completion_index;
+  return out;
+}
+
+}  // namespace
+
+int show_command(const show_options& opts) {
+  int code = 0;
+  auto store = open_existing(opts.store, code);
+  if (!store)
+    return code;
+  auto tx = store->read();
+  if (!tx) {
+    std::cerr << "kforge: " << describe(tx.error()) << '\n';
+    return 1;
+  }
+  auto cand = find_candidate(*tx, opts.candidate);
+  if (!cand) {
+    std::cerr << "kforge: show: " << describe(cand.error()) << '\n';
+    const auto ec = code_of(cand.error());
+    return ec == errc::not_found || ec == errc::bad_request ? 2 : 1;
+  }
+  shown s;
+  s.cand = std::move(*cand);
+  for (const auto& id : s.cand.context_ids) {
+    auto item = memory::get_memory(*tx, id);
+    if (item)
+      s.context.push_back(std::move(*item));
+    else if (code_of(item.error()) == errc::not_found)
+      s.missing_context.push_back(id);
+    else {
+      std::cerr << "kforge: show: " << describe(item.error()) << '\n';
+      return 1;
+    }
+  }
+  if (!s.cand.call_id.empty()) {
+    auto call = memory::get_llm_call(*tx, s.cand.call_id);
+    if (call) {
+      if (auto err = memory::load_prompt(*tx, *call)) {
+        std::cerr << "kforge: show: " << describe(err) << '\n';
+        return 1;
+      }
+      auto completions = completions_of(*call);
+      s.completion_index = completion_index(completions, s.cand.source);
+      if (s.completion_index >= 0)
+        s.completion = completions[static_cast<std::size_t>(s.completion_index)];
+      s.call = std::move(*call);
+    } else if (code_of(call.error()) != errc::not_found) {
+      std::cerr << "kforge: show: " << describe(call.error()) << '\n';
+      return 1;
+    }
+  }
+  if (opts.json)
+    std::cout << to_json(s).dump(2, ' ', false, json::error_handler_t::replace) << '\n';
+  else
+    print_text(std::cout, s);
+  return 0;
+}
+
+int llm_calls_command(const show_options& opts) {
+  int code = 0;
+  auto store = open_existing(opts.store, code);
+  if (!store)
+    return code;
+  auto tx = store->read();
+  auto calls = tx ? memory::list_llm_calls(*tx, opts.campaign)
+                  : caf::expected<std::vector<memory::llm_call_record>>{tx.error()};
+  if (!calls) {
+    std::cerr << "kforge: " << describe(calls.error()) << '\n';
+    return 1;
+  }
+  std::vector<memory::llm_call_record> rows;
+  for (auto& c : *calls)
+    if (opts.task.empty() || c.task_id == opts.task)
+      rows.push_back(std::move(c));
+  std::stable_sort(rows.begin(), rows.end(),
+                   [](const auto& a, const auto& b) { return a.created_ms < b.created_ms; });
+  const std::size_t skip = opts.limit > 0 && rows.size() > opts.limit ? rows.size() - opts.limit : 0;
+  std::printf("%-19s %-14s %-12s %-6s %-10s %-16s %7s %7s %-12s %5s  %s\n", "time (UTC)", "campaign", "task",
+              "stage", "endpoint", "model", "tok_in", "tok_out", "outcome", "k/use", "call");
+  for (std::size_t i = skip; i < rows.size(); ++i) {
+    const auto& c = rows[i];
+    const std::string outcome = c.outcome.size() > 12 ? c.outcome.substr(0, 9) + "..." : c.outcome;
+    const std::string ku = std::to_string(c.kernels) + "/" + std::to_string(c.usable);
+    std::printf("%-19s %-14s %-12s %-6s %-10s %-16s %7lld %7lld %-12s %5s  %s\n",
+                utc_time(c.created_ms).c_str(), c.campaign.substr(0, 14).c_str(),
+                c.task_id.substr(0, 12).c_str(), c.stage.c_str(), c.endpoint.substr(0, 10).c_str(),
+                c.model.substr(0, 16).c_str(), static_cast<long long>(c.tokens_in),
+                static_cast<long long>(c.tokens_out), outcome.c_str(), ku.c_str(),
+                call_label(c.request_hash).c_str());
+  }
+  std::cout << rows.size() << " calls";
+  if (skip > 0)
+    std::cout << " (the latest " << rows.size() - skip << " shown; --limit 0 shows all)";
+  std::cout << '\n';
+  std::fflush(stdout);
+  return 0;
+}
+
+}  // namespace kforge::runtime
