@@ -97,12 +97,12 @@ struct policy_request {
   std::vector<std::vector<kforge::knob_setting>> tried;  ///< settings this task already evaluated
   std::vector<memory::memory_item> kb;  ///< knowledge-base optimizations known to help the parent's state
   // What kforge measured of the task, for the prompt (0 = not measured).
-  double reference_ns = 0;  ///< median latency of the reference implementation
-  double peak_gbps = 0;     ///< bandwidth measured for the task's working set, GB/s
-  double peak_gflops = 0;   ///< FP32 FMA peak, GFLOP/s
-  double roofline_ns = 0;   ///< time the task's bytes and flops take at those peaks
-  std::string bound;        ///< latency | memory | compute; empty when the peaks are missing
-  technique_pick technique;             ///< refine with a catalogue: the technique to apply (id empty: none)
+  double reference_ns = 0;   ///< median latency of the reference implementation
+  double peak_gbps = 0;      ///< bandwidth measured for the task's working set, GB/s
+  double peak_gflops = 0;    ///< FP32 FMA peak, GFLOP/s
+  double roofline_ns = 0;    ///< time the task's bytes and flops take at those peaks
+  std::string bound;         ///< latency | memory | compute; empty when the peaks are missing
+  technique_pick technique;  ///< refine with a catalogue: the technique to apply (id empty: none)
 };
 
 template <class Inspector>

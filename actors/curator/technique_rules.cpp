@@ -91,7 +91,7 @@ std::vector<memory::memory_item> derive_technique_entries(
     e.kind = "optimization";
     e.family = task.family;
     e.state = parent->perf_state;
-    e.tags = {"refine", "technique", task.task_id};
+    e.tags = {"refine", "technique", memory::words_tag, task.task_id};  // in words: a model may read it
     e.payload = nlohmann::json{{"technique", id}, {"backend", task.backend}}.dump();
     e.source_tasks = {task.task_id};
     e.created_ms = now_ms;

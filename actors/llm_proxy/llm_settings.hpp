@@ -41,7 +41,7 @@ struct llm_settings {
   int32_t task_reasks = 3;        ///< a task asks again this often after a call failed for good
   double outage_max_wait_s = 60;  ///< a task waiting for an unreachable model asks at least this often
   double outage_horizon_s =
-      6 * 3600;  ///< then the campaign stops (resumable) this long after the first failure
+      6 * 3600;                   ///< then the campaign stops (resumable) this long after the first failure
   int32_t feedback_chars = 2000;  ///< characters of one candidate's verifier feedback in a prompt
   /// Technique catalogues: a folder of <backend>.toml files or one file for every task; absolute
   /// after loading. Default: the "techniques" folder beside prompts_dir.

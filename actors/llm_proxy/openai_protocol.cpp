@@ -108,7 +108,8 @@ attempt_outcome classify(const http_exchange& x) {
   out.retry_after_ms = parse_retry_after(x.retry_after, static_cast<double>(std::time(nullptr)));
   if (!x.error.empty()) {
     out.retryable = true;
-    out.unreachable = true;
+    // A certificate the client does not trust is no outage: waiting would not change it.
+    out.unreachable = x.error.find("certificate verify failed") == std::string::npos;
     out.what = "transport: " + x.error;
     return out;
   }

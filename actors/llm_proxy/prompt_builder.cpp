@@ -112,7 +112,7 @@ const std::set<std::string>& prompt_builder::variables() {
       "inputs",      "outputs",      "tolerance",      "constraints", "memory",        "feedback",
       "parent",      "parent_us",    "perf_state",     "stage",       "function",      "flops",
       "bytes",       "reference_us", "parent_speedup", "parent_gbps", "parent_gflops", "peak_gbps",
-      "peak_gflops", "roofline_us",  "roofline_share", "bound", "technique",
+      "peak_gflops", "roofline_us",  "roofline_share", "bound",       "technique",
   };
   return vars;
 }

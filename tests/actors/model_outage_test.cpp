@@ -42,8 +42,10 @@ struct scripted_endpoint final : http_transport {
 
   void post(http_request_spec spec, std::function<void(http_exchange)> done) override {
     posts += 1;
-    if (up_answers == 0)
+    if (up_answers == 0) {
       down = true;
+      up_answers = -1;
+    }
     http_exchange x;
     if (down) {
       if (status_when_down == 0)

@@ -184,7 +184,8 @@ TEST_CASE("a slow answer past the timeout is abandoned and asked again", "[actor
   caf::anon_send_exit(proxy, caf::exit_reason::user_shutdown);
 }
 
-TEST_CASE("a call fails with llm_failed once its attempts are spent", "[actors][llm]") {
+TEST_CASE("a call fails with llm_unreachable once its attempts at a failing server are spent",
+          "[actors][llm]") {
   mock::server_config mcfg;
   mcfg.faults.script = {mock::fault::server_error, mock::fault::server_error};
   auto srv = start_mock(mcfg);
@@ -195,7 +196,7 @@ TEST_CASE("a call fails with llm_failed once its attempts are spent", "[actors][
   auto proxy = spawn_llm_proxy(sys, add_task(), cfg);
   auto out = propose(sys, proxy, request());
   REQUIRE(out.error);
-  CHECK(code_of(out.error) == errc::llm_failed);
+  CHECK(code_of(out.error) == errc::llm_unreachable);  // the task waits for the model
   CHECK(describe(out.error).find("2 attempts, last: http 500") != std::string::npos);
   caf::anon_send_exit(proxy, caf::exit_reason::user_shutdown);
 }

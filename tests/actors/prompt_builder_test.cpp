@@ -134,6 +134,7 @@ TEST_CASE("the refine prompt carries the measured numbers, the reply format and 
     bare.roofline_ns = 0;
     bare.peak_gbps = 0;
     bare.peak_gflops = 0;
+    bare.parent.front().perf_state.clear();
     auto b = builder->build(task, bare);
     CHECK(b.user.find("reference implementation takes") == std::string::npos);
     CHECK(b.user.find("roofline") == std::string::npos);

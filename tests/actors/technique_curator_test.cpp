@@ -11,6 +11,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <map>
+
 using namespace kforge;
 using namespace kforge::actors;
 
@@ -45,12 +47,15 @@ struct kb_fixture : test::actor_fixture {
     run();
   }
 
-  static experience make(const std::string& hash, const std::string& task, const std::string& stage,
-                         kforge::verdict v, const std::string& technique) {
+  std::map<std::string, int64_t> next_seq;  // a task's candidates each take the next sequence number
+
+  experience make(const std::string& hash, const std::string& task, const std::string& stage,
+                  kforge::verdict v, const std::string& technique) {
     experience e;
     e.candidate.hash = hash;
     e.candidate.campaign = "c1";
     e.candidate.task_id = task;
+    e.candidate.seq = next_seq[task]++;
     e.candidate.stage = stage;
     e.candidate.source = "src " + hash;
     e.candidate.verdict = std::move(v);

@@ -17,7 +17,7 @@ using namespace kforge::actors;
 
 namespace {
 
-const char* const two_techniques = R"(# a small catalogue
+const char* const two_techniques = R"toml(# a small catalogue
 [[technique]]
 id = "simd"
 name = "SIMD vectorization (AVX2)"
@@ -31,7 +31,7 @@ name = "Loop unrolling"
 summary = "Unroll."
 applies_to = ["compute"]
 families = ["gemm"]
-)";
+)toml";
 
 technique_catalogue small_catalogue() {
   auto c = parse_technique_catalogue(two_techniques, "small.toml", "cpu");

@@ -5,6 +5,7 @@
 #include "tests/support/fixtures.hpp"
 #include "tests/support/temp_store.hpp"
 
+#include <caf/typed_event_based_actor.hpp>
 #include <catch2/catch.hpp>
 
 #include <set>
