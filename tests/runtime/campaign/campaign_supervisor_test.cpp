@@ -71,7 +71,8 @@ struct campaign_fixture : test::actor_fixture {
                                     curator,
                                     caf::actor_cast<runtime::progress_listener>(caf::actor{self}),
                                     std::chrono::milliseconds{500},
-                                    actors::roofline_config{}};
+                                    actors::roofline_config{},
+                                    nullptr};
     auto sup = runtime::spawn_supervisor(sys, std::move(setup));
     // Every hop but the progress tick is a message, so one run() plays the whole campaign.
     run();
@@ -151,7 +152,8 @@ runtime::supervisor_actor start_paused(campaign_fixture& f, runtime::campaign_co
                                   f.curator,
                                   caf::actor_cast<runtime::progress_listener>(caf::actor{f.self}),
                                   std::chrono::milliseconds{500},
-                                  actors::roofline_config{}};
+                                  actors::roofline_config{},
+                                  nullptr};
   auto sup = runtime::spawn_supervisor(f.sys, std::move(setup));
   f.self->send(sup, pause_atom_v);
   f.run();
@@ -307,7 +309,8 @@ campaign_progress run_on_clock(campaign_fixture& f, runtime::campaign_config cam
                                   f.curator,
                                   caf::actor_cast<runtime::progress_listener>(caf::actor{f.self}),
                                   std::chrono::milliseconds{500},
-                                  actors::roofline_config{}};
+                                  actors::roofline_config{},
+                                  nullptr};
   auto sup = runtime::spawn_supervisor(f.sys, std::move(setup));
   f.run();
   campaign_progress end;

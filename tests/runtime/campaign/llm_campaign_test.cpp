@@ -450,7 +450,9 @@ TEST_CASE("refine prompts ask the simulated model for a catalogue technique and 
   std::string text;
   {
     std::ifstream in{first};
-    text.assign(std::istreambuf_iterator<char>{in}, {});
+    std::stringstream buf;
+    buf << in.rdbuf();
+    text = buf.str();
   }
   auto replace = [](std::string s, const std::string& from, const std::string& to) {
     auto at = s.find(from);
