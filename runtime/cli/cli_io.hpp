@@ -5,6 +5,7 @@
 
 #include "memory/codec.hpp"
 #include "memory/store.hpp"
+#include "runtime/base/error.hpp"
 
 #include <filesystem>
 #include <fstream>
@@ -17,6 +18,23 @@ namespace kforge::runtime {
 /// Opens the store at `path` if one exists there, printing why not to stderr; nullopt on
 /// failure with `code` set to the exit code (2 no store there, 1 it does not open).
 [[nodiscard]] std::optional<memory::store> open_existing(const std::filesystem::path& path, int& code);
+
+/// Opens the existing store at `path`, begins a read transaction and returns
+/// `read(const memory::read_txn&) -> int`; on failure prints why and returns open_existing's
+/// code, or 1 when the transaction does not begin.
+template <class Body>
+int with_store_read(const std::filesystem::path& path, Body&& read) {
+  int code = 0;
+  auto store = open_existing(path, code);
+  if (!store)
+    return code;
+  auto tx = store->read();
+  if (!tx) {
+    std::cerr << "kforge: " << describe(tx.error()) << '\n';
+    return 1;
+  }
+  return read(*tx);
+}
 
 /// The JSON text of an encoded record (its value after the schema-version byte).
 template <class Record>

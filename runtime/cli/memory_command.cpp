@@ -49,86 +49,76 @@ int snapshot_command(const std::filesystem::path& store_path, const std::filesys
 }
 
 int memory_inspect_command(const memory_options& opts) {
-  int code = 0;
-  auto store = open_existing(opts.store, code);
-  if (!store)
-    return code;
-  auto tx = store->read();
-  auto items = tx ? memory::list_memory(*tx) : caf::expected<std::vector<memory::memory_item>>{tx.error()};
-  if (!items) {
-    std::cerr << "kforge: " << describe(items.error()) << '\n';
-    return 1;
-  }
-  std::vector<memory::memory_item> rows;
-  std::map<std::string, int64_t> kinds;
-  int64_t retired = 0;
-  for (auto& m : *items) {
-    kinds[m.kind] += 1;
-    retired += m.retired ? 1 : 0;
-    if (!opts.kind.empty() && m.kind != opts.kind)
-      continue;
-    if (!opts.family.empty() && m.family != opts.family)
-      continue;
-    if (m.retired && !opts.retired)
-      continue;
-    rows.push_back(std::move(m));
-  }
-  std::stable_sort(rows.begin(), rows.end(), [&](const auto& a, const auto& b) {
-    if (opts.sort == "visits")
-      return a.visits1 + a.visits2 > b.visits1 + b.visits2;
-    if (opts.sort == "kind")
-      return a.kind < b.kind;
-    return sort_value(a) > sort_value(b);
+  return with_store_read(opts.store, [&](const memory::read_txn& tx) {
+    auto items = memory::list_memory(tx);
+    if (!items) {
+      std::cerr << "kforge: " << describe(items.error()) << '\n';
+      return 1;
+    }
+    std::vector<memory::memory_item> rows;
+    std::map<std::string, int64_t> kinds;
+    int64_t retired = 0;
+    for (auto& m : *items) {
+      kinds[m.kind] += 1;
+      retired += m.retired ? 1 : 0;
+      if (!opts.kind.empty() && m.kind != opts.kind)
+        continue;
+      if (!opts.family.empty() && m.family != opts.family)
+        continue;
+      if (m.retired && !opts.retired)
+        continue;
+      rows.push_back(std::move(m));
+    }
+    std::stable_sort(rows.begin(), rows.end(), [&](const auto& a, const auto& b) {
+      if (opts.sort == "visits")
+        return a.visits1 + a.visits2 > b.visits1 + b.visits2;
+      if (opts.sort == "kind")
+        return a.kind < b.kind;
+      return sort_value(a) > sort_value(b);
+    });
+    std::cout << "memory items: " << items->size();
+    for (const auto& [k, n] : kinds)
+      std::cout << "  " << k << "=" << n;
+    std::cout << "  retired=" << retired << '\n';
+    std::printf("%-12s %-12s %-11s %6s %6s %5s %5s %5s %7s  %-28s %s\n", "id", "kind", "family", "Q1", "Q2",
+                "v1", "v2", "n", "gain", "state", "text");
+    size_t shown = 0;
+    for (const auto& m : rows) {
+      if (opts.limit > 0 && shown >= opts.limit)
+        break;
+      ++shown;
+      char gain[16] = "";
+      if (m.samples > 0)
+        std::snprintf(gain, sizeof(gain), "%.2fx", m.mean_speedup);
+      std::printf("%-12s %-12s %-11s %6.2f %6.2f %5lld %5lld %5lld %7s  %-28s %s%s\n",
+                  m.id.substr(0, 12).c_str(), m.kind.c_str(), shorten(m.family, 11).c_str(), m.q1, m.q2,
+                  static_cast<long long>(m.visits1), static_cast<long long>(m.visits2),
+                  static_cast<long long>(m.samples), gain, shorten(m.state, 28).c_str(),
+                  m.retired ? "[retired] " : "", shorten(m.text, 110).c_str());
+    }
+    if (rows.size() > shown)
+      std::cout << "(" << rows.size() - shown << " more; --limit 0 shows all)\n";
+    std::fflush(stdout);
+    return 0;
   });
-  std::cout << "memory items: " << items->size();
-  for (const auto& [k, n] : kinds)
-    std::cout << "  " << k << "=" << n;
-  std::cout << "  retired=" << retired << '\n';
-  std::printf("%-12s %-12s %-11s %6s %6s %5s %5s %5s %7s  %-28s %s\n", "id", "kind", "family", "Q1", "Q2",
-              "v1", "v2", "n", "gain", "state", "text");
-  size_t shown = 0;
-  for (const auto& m : rows) {
-    if (opts.limit > 0 && shown >= opts.limit)
-      break;
-    ++shown;
-    char gain[16] = "";
-    if (m.samples > 0)
-      std::snprintf(gain, sizeof(gain), "%.2fx", m.mean_speedup);
-    std::printf("%-12s %-12s %-11s %6.2f %6.2f %5lld %5lld %5lld %7s  %-28s %s%s\n",
-                m.id.substr(0, 12).c_str(), m.kind.c_str(), shorten(m.family, 11).c_str(), m.q1, m.q2,
-                static_cast<long long>(m.visits1), static_cast<long long>(m.visits2),
-                static_cast<long long>(m.samples), gain, shorten(m.state, 28).c_str(),
-                m.retired ? "[retired] " : "", shorten(m.text, 110).c_str());
-  }
-  if (rows.size() > shown)
-    std::cout << "(" << rows.size() - shown << " more; --limit 0 shows all)\n";
-  std::fflush(stdout);
-  return 0;
 }
 
 int memory_export_command(const memory_options& opts) {
-  int code = 0;
-  auto store = open_existing(opts.store, code);
-  if (!store)
-    return code;
-  auto tx = store->read();
-  if (!tx) {
-    std::cerr << "kforge: " << describe(tx.error()) << '\n';
-    return 1;
-  }
-  return with_output(opts.out, [&](std::ostream& os) {
-    auto err = memory::for_each_memory(*tx, [&](memory::memory_item&& item) -> caf::error {
-      auto line = json_line(item);
-      if (!line)
-        return line.error();
-      os << *line << '\n';
-      return caf::none;
+  return with_store_read(opts.store, [&](const memory::read_txn& tx) {
+    return with_output(opts.out, [&](std::ostream& os) {
+      auto err = memory::for_each_memory(tx, [&](memory::memory_item&& item) -> caf::error {
+        auto line = json_line(item);
+        if (!line)
+          return line.error();
+        os << *line << '\n';
+        return caf::none;
+      });
+      if (err) {
+        std::cerr << "kforge: " << describe(err) << '\n';
+        return 1;
+      }
+      return 0;
     });
-    if (err) {
-      std::cerr << "kforge: " << describe(err) << '\n';
-      return 1;
-    }
-    return 0;
   });
 }
 
@@ -164,47 +154,43 @@ int export_command(const memory_options& opts) {
     std::cerr << "kforge: export: --correct-only and --above-noise filter --format steps only\n";
     return 2;
   }
-  int code = 0;
-  auto store = open_existing(opts.store, code);
-  if (!store)
-    return code;
-  auto tx = store->read();
-  if (tx && opts.format != "candidates")
-    return export_lines(opts, *tx);
-  auto campaigns =
-      tx ? memory::list_campaigns(*tx) : caf::expected<std::vector<memory::campaign_record>>{tx.error()};
-  if (!campaigns) {
-    std::cerr << "kforge: " << describe(campaigns.error()) << '\n';
-    return 1;
-  }
-  return with_output(opts.out, [&](std::ostream& os) {
-    for (const auto& c : *campaigns) {
-      if (!opts.campaign.empty() && c.id != opts.campaign)
-        continue;
-      auto tasks = memory::list_tasks(*tx, c.id);
-      if (!tasks) {
-        std::cerr << "kforge: " << describe(tasks.error()) << '\n';
-        return 1;
-      }
-      for (const auto& t : *tasks) {
-        auto cands = memory::list_candidates(*tx, c.id, t.task_id);
-        if (!cands) {
-          std::cerr << "kforge: " << describe(cands.error()) << '\n';
+  return with_store_read(opts.store, [&](const memory::read_txn& tx) {
+    if (opts.format != "candidates")
+      return export_lines(opts, tx);
+    auto campaigns = memory::list_campaigns(tx);
+    if (!campaigns) {
+      std::cerr << "kforge: " << describe(campaigns.error()) << '\n';
+      return 1;
+    }
+    return with_output(opts.out, [&](std::ostream& os) {
+      for (const auto& c : *campaigns) {
+        if (!opts.campaign.empty() && c.id != opts.campaign)
+          continue;
+        auto tasks = memory::list_tasks(tx, c.id);
+        if (!tasks) {
+          std::cerr << "kforge: " << describe(tasks.error()) << '\n';
           return 1;
         }
-        for (auto& cand : *cands) {
-          if (!opts.sources)
-            cand.source.clear();
-          auto line = json_line(cand);
-          if (!line) {
-            std::cerr << "kforge: " << describe(line.error()) << '\n';
+        for (const auto& t : *tasks) {
+          auto cands = memory::list_candidates(tx, c.id, t.task_id);
+          if (!cands) {
+            std::cerr << "kforge: " << describe(cands.error()) << '\n';
             return 1;
           }
-          os << *line << '\n';
+          for (auto& cand : *cands) {
+            if (!opts.sources)
+              cand.source.clear();
+            auto line = json_line(cand);
+            if (!line) {
+              std::cerr << "kforge: " << describe(line.error()) << '\n';
+              return 1;
+            }
+            os << *line << '\n';
+          }
         }
       }
-    }
-    return 0;
+      return 0;
+    });
   });
 }
 

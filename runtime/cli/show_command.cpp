@@ -145,96 +145,85 @@ json to_json(const shown& s) {
 }  // namespace
 
 int show_command(const show_options& opts) {
-  int code = 0;
-  auto store = open_existing(opts.store, code);
-  if (!store)
-    return code;
-  auto tx = store->read();
-  if (!tx) {
-    std::cerr << "kforge: " << describe(tx.error()) << '\n';
-    return 1;
-  }
-  auto cand = find_candidate(*tx, opts.candidate);
-  if (!cand) {
-    std::cerr << "kforge: show: " << describe(cand.error()) << '\n';
-    const auto ec = code_of(cand.error());
-    return ec == errc::not_found || ec == errc::bad_request ? 2 : 1;
-  }
-  shown s;
-  s.cand = std::move(*cand);
-  for (const auto& id : s.cand.context_ids) {
-    auto item = memory::get_memory(*tx, id);
-    if (item)
-      s.context.push_back(std::move(*item));
-    else if (code_of(item.error()) == errc::not_found)
-      s.missing_context.push_back(id);
-    else {
-      std::cerr << "kforge: show: " << describe(item.error()) << '\n';
-      return 1;
+  return with_store_read(opts.store, [&](const memory::read_txn& tx) {
+    auto cand = find_candidate(tx, opts.candidate);
+    if (!cand) {
+      std::cerr << "kforge: show: " << describe(cand.error()) << '\n';
+      const auto ec = code_of(cand.error());
+      return ec == errc::not_found || ec == errc::bad_request ? 2 : 1;
     }
-  }
-  if (!s.cand.call_id.empty()) {
-    auto call = memory::get_llm_call(*tx, s.cand.call_id);
-    if (call) {
-      if (auto err = memory::load_prompt(*tx, *call)) {
-        std::cerr << "kforge: show: " << describe(err) << '\n';
+    shown s;
+    s.cand = std::move(*cand);
+    for (const auto& id : s.cand.context_ids) {
+      auto item = memory::get_memory(tx, id);
+      if (item)
+        s.context.push_back(std::move(*item));
+      else if (code_of(item.error()) == errc::not_found)
+        s.missing_context.push_back(id);
+      else {
+        std::cerr << "kforge: show: " << describe(item.error()) << '\n';
         return 1;
       }
-      auto completions = completions_of(*call);
-      s.completion_index = completion_index(completions, s.cand.source);
-      if (s.completion_index >= 0)
-        s.completion = completions[static_cast<std::size_t>(s.completion_index)];
-      s.call = std::move(*call);
-    } else if (code_of(call.error()) != errc::not_found) {
-      std::cerr << "kforge: show: " << describe(call.error()) << '\n';
-      return 1;
     }
-  }
-  if (opts.json)
-    std::cout << to_json(s).dump(2, ' ', false, json::error_handler_t::replace) << '\n';
-  else
-    print_text(std::cout, s);
-  return 0;
+    if (!s.cand.call_id.empty()) {
+      auto call = memory::get_llm_call(tx, s.cand.call_id);
+      if (call) {
+        if (auto err = memory::load_prompt(tx, *call)) {
+          std::cerr << "kforge: show: " << describe(err) << '\n';
+          return 1;
+        }
+        auto completions = completions_of(*call);
+        s.completion_index = completion_index(completions, s.cand.source);
+        if (s.completion_index >= 0)
+          s.completion = completions[static_cast<std::size_t>(s.completion_index)];
+        s.call = std::move(*call);
+      } else if (code_of(call.error()) != errc::not_found) {
+        std::cerr << "kforge: show: " << describe(call.error()) << '\n';
+        return 1;
+      }
+    }
+    if (opts.json)
+      std::cout << to_json(s).dump(2, ' ', false, json::error_handler_t::replace) << '\n';
+    else
+      print_text(std::cout, s);
+    return 0;
+  });
 }
 
 int llm_calls_command(const show_options& opts) {
-  int code = 0;
-  auto store = open_existing(opts.store, code);
-  if (!store)
-    return code;
-  auto tx = store->read();
-  auto calls = tx ? memory::list_llm_calls(*tx, opts.campaign)
-                  : caf::expected<std::vector<memory::llm_call_record>>{tx.error()};
-  if (!calls) {
-    std::cerr << "kforge: " << describe(calls.error()) << '\n';
-    return 1;
-  }
-  std::vector<memory::llm_call_record> rows;
-  for (auto& c : *calls)
-    if (opts.task.empty() || c.task_id == opts.task)
-      rows.push_back(std::move(c));
-  std::stable_sort(rows.begin(), rows.end(),
-                   [](const auto& a, const auto& b) { return a.created_ms < b.created_ms; });
-  const std::size_t skip = opts.limit > 0 && rows.size() > opts.limit ? rows.size() - opts.limit : 0;
-  std::printf("%-19s %-14s %-12s %-6s %-10s %-16s %7s %7s %-12s %5s  %s\n", "time (UTC)", "campaign", "task",
-              "stage", "endpoint", "model", "tok_in", "tok_out", "outcome", "k/use", "call");
-  for (std::size_t i = skip; i < rows.size(); ++i) {
-    const auto& c = rows[i];
-    const std::string outcome = c.outcome.size() > 12 ? c.outcome.substr(0, 9) + "..." : c.outcome;
-    const std::string ku = std::to_string(c.kernels) + "/" + std::to_string(c.usable);
-    std::printf("%-19s %-14s %-12s %-6s %-10s %-16s %7lld %7lld %-12s %5s  %s\n",
-                utc_time(c.created_ms).c_str(), c.campaign.substr(0, 14).c_str(),
-                c.task_id.substr(0, 12).c_str(), c.stage.c_str(), c.endpoint.substr(0, 10).c_str(),
-                c.model.substr(0, 16).c_str(), static_cast<long long>(c.tokens_in),
-                static_cast<long long>(c.tokens_out), outcome.c_str(), ku.c_str(),
-                call_label(c.request_hash).c_str());
-  }
-  std::cout << rows.size() << " calls";
-  if (skip > 0)
-    std::cout << " (the latest " << rows.size() - skip << " shown; --limit 0 shows all)";
-  std::cout << '\n';
-  std::fflush(stdout);
-  return 0;
+  return with_store_read(opts.store, [&](const memory::read_txn& tx) {
+    auto calls = memory::list_llm_calls(tx, opts.campaign);
+    if (!calls) {
+      std::cerr << "kforge: " << describe(calls.error()) << '\n';
+      return 1;
+    }
+    std::vector<memory::llm_call_record> rows;
+    for (auto& c : *calls)
+      if (opts.task.empty() || c.task_id == opts.task)
+        rows.push_back(std::move(c));
+    std::stable_sort(rows.begin(), rows.end(),
+                     [](const auto& a, const auto& b) { return a.created_ms < b.created_ms; });
+    const std::size_t skip = opts.limit > 0 && rows.size() > opts.limit ? rows.size() - opts.limit : 0;
+    std::printf("%-19s %-14s %-12s %-6s %-10s %-16s %7s %7s %-12s %5s  %s\n", "time (UTC)", "campaign",
+                "task", "stage", "endpoint", "model", "tok_in", "tok_out", "outcome", "k/use", "call");
+    for (std::size_t i = skip; i < rows.size(); ++i) {
+      const auto& c = rows[i];
+      const std::string outcome = c.outcome.size() > 12 ? c.outcome.substr(0, 9) + "..." : c.outcome;
+      const std::string ku = std::to_string(c.kernels) + "/" + std::to_string(c.usable);
+      std::printf("%-19s %-14s %-12s %-6s %-10s %-16s %7lld %7lld %-12s %5s  %s\n",
+                  utc_time(c.created_ms).c_str(), c.campaign.substr(0, 14).c_str(),
+                  c.task_id.substr(0, 12).c_str(), c.stage.c_str(), c.endpoint.substr(0, 10).c_str(),
+                  c.model.substr(0, 16).c_str(), static_cast<long long>(c.tokens_in),
+                  static_cast<long long>(c.tokens_out), outcome.c_str(), ku.c_str(),
+                  call_label(c.request_hash).c_str());
+    }
+    std::cout << rows.size() << " calls";
+    if (skip > 0)
+      std::cout << " (the latest " << rows.size() - skip << " shown; --limit 0 shows all)";
+    std::cout << '\n';
+    std::fflush(stdout);
+    return 0;
+  });
 }
 
 }  // namespace kforge::runtime
