@@ -16,6 +16,30 @@ namespace kforge::actors {
 
 namespace {
 
+// The spread of measured speedups: mean, least, most, and how many are above 1 (all 0 when none).
+struct effect_summary {
+  double mean = 0;
+  double lo = 0;
+  double hi = 0;
+  int64_t faster = 0;
+};
+
+effect_summary summarize(const std::vector<double>& effects) {
+  effect_summary out;
+  if (effects.empty())
+    return out;
+  double sum = 0;
+  out.lo = out.hi = effects.front();
+  for (double e : effects) {
+    sum += e;
+    out.lo = std::min(out.lo, e);
+    out.hi = std::max(out.hi, e);
+    out.faster += e > 1.0 ? 1 : 0;
+  }
+  out.mean = sum / static_cast<double>(effects.size());
+  return out;
+}
+
 std::string ratio(double x) {
   char buf[32];
   std::snprintf(buf, sizeof(buf), "%.2fx", x);
@@ -151,17 +175,7 @@ bool words_insight(const std::string& stage, const std::string& key, const words
     return false;
   bool refine = stage == "refine";
   auto timed = static_cast<int64_t>(ev.effects.size());
-  double sum = 0;
-  double lo = timed > 0 ? ev.effects.front() : 0;
-  double hi = lo;
-  int64_t faster = 0;
-  for (double e : ev.effects) {
-    sum += e;
-    lo = std::min(lo, e);
-    hi = std::max(hi, e);
-    faster += e > 1.0 ? 1 : 0;
-  }
-  double mean = timed > 0 ? sum / static_cast<double>(timed) : 0;
+  const auto [mean, lo, hi, faster] = summarize(ev.effects);
   content_hasher h;
   h.add("insight-words").add(stage).add(key);
   ins.id = h.finish();
@@ -273,17 +287,7 @@ consolidation consolidate(const std::vector<memory::memory_item>& items, const c
     auto n = static_cast<int64_t>(ev.effects.size());
     if (n < cfg.min_evidence)
       continue;
-    double sum = 0;
-    double lo = ev.effects.front();
-    double hi = lo;
-    int64_t faster = 0;
-    for (double e : ev.effects) {
-      sum += e;
-      lo = std::min(lo, e);
-      hi = std::max(hi, e);
-      faster += e > 1.0 ? 1 : 0;
-    }
-    double mean = sum / static_cast<double>(n);
+    const auto [mean, lo, hi, faster] = summarize(ev.effects);
     content_hasher h;
     h.add("insight").add(key.first).add(key.second);
     memory::memory_item ins;
