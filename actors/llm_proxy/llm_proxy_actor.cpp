@@ -116,7 +116,8 @@ std::vector<proposal> to_proposals(const llm_call& call, const std::vector<std::
   for (const auto& item : call.request.context)
     context_ids.push_back(item.id);
   for (const auto& content : contents) {
-    auto parsed = parse_kernel(content, function);
+    auto parsed =
+        call.task->backend == "kernelbench" ? parse_model_new(content) : parse_kernel(content, function);
     auto notes = parse_notes(content);
     proposal p;
     p.source = std::move(parsed.source);

@@ -144,7 +144,33 @@ caf::expected<prompt_builder> prompt_builder::load(const std::filesystem::path& 
       return t.error();
     parts[i] = std::move(*t);
   }
-  return prompt_builder{std::move(parts[0]), std::move(parts[1]), std::move(parts[2])};
+  prompt_builder out{std::move(parts[0]), std::move(parts[1]), std::move(parts[2])};
+  const char* kb_names[3] = {"kernelbench_system.md", "kernelbench_draft.md", "kernelbench_refine.md"};
+  int present = 0;
+  std::error_code ec;
+  for (const auto* name : kb_names)
+    present += std::filesystem::exists(dir / name, ec) ? 1 : 0;
+  if (present == 0)
+    return out;
+  prompt_template* kb[3] = {&out.kb_system_, &out.kb_draft_, &out.kb_refine_};
+  for (int i = 0; i < 3; ++i) {
+    auto file = dir / kb_names[i];
+    if (!std::filesystem::exists(file, ec)) {
+      return make_error(errc::bad_config,
+                        file.string() +
+                            ": missing (the KernelBench prompts are three files: "
+                            "kernelbench_system.md, kernelbench_draft.md, kernelbench_refine.md)");
+    }
+    auto text = read_text(file);
+    if (!text)
+      return text.error();
+    auto t = prompt_template::parse(*text, file.string(), variables());
+    if (!t)
+      return t.error();
+    *kb[i] = std::move(*t);
+  }
+  out.has_kernelbench_ = true;
+  return out;
 }
 
 prompt prompt_builder::build(const kforge::task_def& task, const policy_request& request) const {
@@ -194,8 +220,11 @@ prompt prompt_builder::build(const kforge::task_def& task, const policy_request&
         vars["roofline_share"] = fixed(100.0 * request.roofline_ns / p.latency_ns, 0);
     }
   }
-  const auto& body = request.stage == "refine" && !request.parent.empty() ? refine_ : draft_;
-  return prompt{system_.render(vars), body.render(vars)};
+  const bool kb = has_kernelbench_ && task.backend == "kernelbench";
+  const bool refine = request.stage == "refine" && !request.parent.empty();
+  const auto& system = kb ? kb_system_ : system_;
+  const auto& body = refine ? (kb ? kb_refine_ : refine_) : (kb ? kb_draft_ : draft_);
+  return prompt{system.render(vars), body.render(vars)};
 }
 
 std::string backend_constraints(const std::string& backend) {
@@ -205,6 +234,20 @@ std::string backend_constraints(const std::string& backend) {
            "  <climits>, <type_traits>, <array>, <math.h>, <stdint.h>, <string.h>, <immintrin.h>.\n"
            "- No I/O, time, threads, processes, inline assembly or system calls (they are rejected).\n"
            "- Define the function with exactly the signature given (C++ linkage).\n";
+  if (backend == "kernelbench")
+    return "- One Python file defining `class ModelNew(nn.Module)`: same __init__ arguments as Model, same\n"
+           "  forward inputs and outputs; kforge builds it from get_init_inputs() and calls it on "
+           "get_inputs().\n"
+           "- CUDA code goes through torch.utils.cpp_extension.load_inline (no other loader, no prebuilt "
+           ".so).\n"
+           "- Imports: torch, torch.nn, torch.nn.functional, torch.utils.cpp_extension.load_inline, math "
+           "only;\n"
+           "  no os, sys, time, subprocess, ctypes, files, eval/exec, getattr/setattr, monkey-patching "
+           "torch.\n"
+           "- Work on the current stream: no CUDA streams, events, graphs, timers or clocks of your own, "
+           "and\n"
+           "  no torch.manual_seed; f-strings are refused (build source text by concatenation).\n"
+           "- Do not call Model or the reference; the result must be computed by your code.\n";
   return "- Define the function with exactly the signature given.\n";
 }
 

@@ -29,8 +29,11 @@ class prompt_builder {
   /// The variables templates may use.
   [[nodiscard]] static const std::set<std::string>& variables();
 
-  /// Loads system.md, draft.md and refine.md from `dir`. Errors: errc::bad_config naming
-  /// the file (unreadable) or file:line:column (template error).
+  /// Loads system.md, draft.md and refine.md from `dir`, and kernelbench_system.md,
+  /// kernelbench_draft.md and kernelbench_refine.md where `dir` has them (the prompts of
+  /// KernelBench tasks, which answer with a ModelNew Python file; without them those tasks get
+  /// the three generic ones). Errors: errc::bad_config naming the file (unreadable, or one
+  /// of the kernelbench_ three missing) or file:line:column (template error).
   [[nodiscard]] static caf::expected<prompt_builder> load(const std::filesystem::path& dir);
 
   /// Makes a builder from template texts (tests); names in errors are "system.md" etc.
@@ -39,8 +42,12 @@ class prompt_builder {
                                                                const std::string& refine);
 
   /// The prompt for `request` (stage draft or refine) on `task`, asking for `n` kernels
-  /// (one per completion; n is informational).
+  /// (one per completion; n is informational). KernelBench tasks use the kernelbench_ set when
+  /// it was loaded.
   [[nodiscard]] prompt build(const kforge::task_def& task, const policy_request& request) const;
+
+  /// True if the KernelBench prompts were loaded.
+  [[nodiscard]] bool has_kernelbench_prompts() const noexcept { return has_kernelbench_; }
 
  private:
   prompt_builder(prompt_template system, prompt_template draft, prompt_template refine)
@@ -48,6 +55,10 @@ class prompt_builder {
   prompt_template system_;
   prompt_template draft_;
   prompt_template refine_;
+  bool has_kernelbench_ = false;
+  prompt_template kb_system_;
+  prompt_template kb_draft_;
+  prompt_template kb_refine_;
 };
 
 /// The backend's constraints as prompt text (headers allowed, what the hack gate rejects).

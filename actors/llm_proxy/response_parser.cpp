@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <regex>
 
 namespace kforge::actors {
 
@@ -193,6 +194,58 @@ parsed_kernel parse_kernel(std::string_view reply, std::string_view function, co
     return fail("code block in " + (foreign->language.empty() ? std::string{"?"} : foreign->language) +
                 ", not C++, and no C++ block defines " + std::string{function} + "()");
   return fail("no code block defines " + std::string{function} + "()");
+}
+
+parsed_kernel parse_model_new(std::string_view reply, const parse_limits& limits) {
+  parsed_kernel out;
+  if (reply.size() > limits.max_reply_bytes)
+    reply = reply.substr(0, limits.max_reply_bytes);
+  auto fail = [&](std::string why) {
+    out.usable = false;
+    out.source = std::string{reply.substr(0, std::min<std::size_t>(reply.size(), 4096))};
+    out.problem = std::move(why) + "; reply starts: \"" + excerpt(trim(reply), limits.problem_excerpt) + "\"";
+    return out;
+  };
+  static const std::regex model_new{R"((^|\n)[ \t]*class[ \t]+ModelNew\b)"};
+  auto defines = [](std::string_view text) { return std::regex_search(text.begin(), text.end(), model_new); };
+  if (trim(reply).empty())
+    return fail("empty reply");
+  auto blocks = fenced_blocks(reply);
+  if (blocks.empty()) {
+    if (!defines(reply))
+      return fail("no code block and the reply does not define class ModelNew");
+    if (reply.size() > limits.max_kernel_bytes)
+      return fail("ModelNew file longer than " + std::to_string(limits.max_kernel_bytes) + " bytes");
+    out.usable = true;
+    out.source = std::string{trim(reply)} + "\n";
+    return out;
+  }
+  const fenced_block* truncated = nullptr;
+  const fenced_block* foreign = nullptr;
+  for (auto it = blocks.rbegin(); it != blocks.rend(); ++it) {
+    const auto& lang = it->language;
+    if (lang != "python" && lang != "py" && lang != "python3" && !lang.empty()) {
+      foreign = foreign != nullptr ? foreign : &*it;
+      continue;
+    }
+    if (!defines(it->body))
+      continue;
+    if (!it->closed) {
+      truncated = truncated != nullptr ? truncated : &*it;
+      continue;
+    }
+    if (it->body.size() > limits.max_kernel_bytes)
+      return fail("ModelNew file longer than " + std::to_string(limits.max_kernel_bytes) + " bytes");
+    out.usable = true;
+    out.source = it->body;
+    return out;
+  }
+  if (truncated != nullptr)
+    return fail("the code block defining class ModelNew is truncated");
+  if (foreign != nullptr)
+    return fail("code block in " + foreign->language +
+                ", not Python, and no Python block defines class ModelNew");
+  return fail("no code block defines class ModelNew");
 }
 
 reply_notes parse_notes(std::string_view reply, std::size_t max_chars) {

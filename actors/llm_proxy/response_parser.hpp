@@ -41,6 +41,12 @@ struct fenced_block {
 [[nodiscard]] parsed_kernel parse_kernel(std::string_view reply, std::string_view function,
                                          const parse_limits& limits = {});
 
+/// The ModelNew file in `reply`, for a KernelBench task: the last closed ```python (or ```py,
+/// or unlabelled) block that defines `class ModelNew`; without fences, the whole reply if it
+/// defines it. A truncated block, blocks in other languages only, or no ModelNew give
+/// usable = false with a problem that names why. Never throws.
+[[nodiscard]] parsed_kernel parse_model_new(std::string_view reply, const parse_limits& limits = {});
+
 /// The model's own account of a reply, from its "Technique:" and "Optimization:" lines
 /// (the reply format of configs/prompts asks for both, outside the code block).
 struct reply_notes {

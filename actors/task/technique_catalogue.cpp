@@ -67,9 +67,32 @@ const technique* technique_catalogue::find(const std::string& name_or_id) const 
   return nullptr;
 }
 
+namespace {
+
+// The catalogue family of a KernelBench family: "kb_fused_conv" -> "conv2d", "kb_matmul" ->
+// "matmul", "kb_norm" -> "layernorm"; other families are their own.
+std::string catalogue_family(const std::string& family) {
+  std::string f = family;
+  for (const char* prefix : {"kb_fused_", "kb_"})
+    if (f.rfind(prefix, 0) == 0) {
+      f = f.substr(std::string{prefix}.size());
+      break;
+    }
+  if (f == "conv")
+    return "conv2d";
+  if (f == "norm")
+    return "layernorm";
+  if (f == "sequence")
+    return "attention";
+  return f;
+}
+
+}  // namespace
+
 bool technique_catalogue::applies(const technique& t, const std::string& family, const std::string& bound) {
+  const auto alias = catalogue_family(family);
   bool family_ok = std::any_of(t.families.begin(), t.families.end(),
-                               [&](const std::string& f) { return f == "*" || f == family; });
+                               [&](const std::string& f) { return f == "*" || f == family || f == alias; });
   bool bound_ok = t.applies_to.empty() ||
                   std::find(t.applies_to.begin(), t.applies_to.end(), bound) != t.applies_to.end();
   return family_ok && bound_ok;

@@ -76,7 +76,9 @@ caf::expected<std::shared_ptr<const actors::technique_catalogues>> techniques_of
   for (const auto& [id, t] : tasks)
     backends.insert(t.backend);
   for (const auto& backend : backends) {
-    auto file = one_file ? where : where / (backend + ".toml");
+    // KernelBench answers are CUDA kernels: they draw from the cuda catalogue.
+    auto file =
+        one_file ? where : where / ((backend == "kernelbench" ? std::string{"cuda"} : backend) + ".toml");
     if (!std::filesystem::exists(file, ec)) {
       if (cfg.llm.techniques_given)
         return make_error(errc::bad_config, cfg.file.string() + ": [llm] techniques: no catalogue " +

@@ -235,3 +235,19 @@ TEST_CASE("named techniques resolve to ids and unknown ones join as learned", "[
         std::vector<std::string>{"warp_level_tiling"});
   CHECK(again.empty());
 }
+
+TEST_CASE("KernelBench families draw the cuda catalogue's techniques of their operator",
+          "[actors][technique]") {
+  technique t;
+  t.id = "register_tiling";
+  t.applies_to = {"compute"};
+  t.families = {"gemm", "conv2d", "matmul"};
+  CHECK(technique_catalogue::applies(t, "kb_matmul", "compute"));
+  CHECK(technique_catalogue::applies(t, "kb_fused_matmul", "compute"));
+  CHECK(technique_catalogue::applies(t, "kb_fused_conv", "compute"));
+  CHECK_FALSE(technique_catalogue::applies(t, "kb_network", "compute"));
+  CHECK_FALSE(technique_catalogue::applies(t, "kb_softmax", "compute"));
+  CHECK_FALSE(technique_catalogue::applies(t, "kb_matmul", "memory"));
+  t.families = {"layernorm"};
+  CHECK(technique_catalogue::applies(t, "kb_norm", "compute"));
+}

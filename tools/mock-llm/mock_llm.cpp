@@ -93,6 +93,15 @@ std::string kernel_reply(const kforge::task_def& task, std::mt19937_64& rng, std
     knob_note += (knob_note.empty() ? "" : ", ") + k.name + "=" + std::to_string(settings.back().value);
   }
   auto source = hardware::render_template(task, settings);
+  const bool python = task.backend == "kernelbench";
+  if (python && task.template_source.empty()) {  // no generator: the reference, renamed ModelNew
+    source = task.reference_source;
+    for (const std::string from : {"class Model(", "super(Model,"}) {
+      auto to = from == "class Model(" ? std::string{"class ModelNew("} : std::string{"super(ModelNew,"};
+      for (auto at = source.find(from); at != std::string::npos; at = source.find(from, at + to.size()))
+        source.replace(at, from.size(), to);
+    }
+  }
   std::uniform_int_distribution<std::size_t> three{0, 2};
   std::string text = openers[three(rng)];
   text += "\n\n";
@@ -101,7 +110,8 @@ std::string kernel_reply(const kforge::task_def& task, std::mt19937_64& rng, std
     text +=
         "The idea in pseudo-code:\n\n```python\nfor block in blocks:\n    acc += x[block] * "
         "w[block]\n```\n\n";
-  text += "```cpp\n" + source + (source.empty() || source.back() == '\n' ? "" : "\n") + "```\n\n";
+  text += std::string{python ? "```python\n" : "```cpp\n"} + source +
+          (source.empty() || source.back() == '\n' ? "" : "\n") + "```\n\n";
   text += std::string{"Settings used: "} + knob_note + ". " + closers[three(rng)] + "\n";
   return text;
 }
