@@ -139,6 +139,20 @@ class backend_set {
   std::map<std::string, caf::expected<std::shared_ptr<hardware::backend>>> made_;
 };
 
+// "family kb_matmul, inputs A[4096x4096] B[4096x4096], offline generator": what a task is.
+std::string summary(const kforge::task_def& task) {
+  std::string out = "family " + task.family + ", inputs";
+  if (task.inputs.empty())
+    out += " -";
+  for (const auto& t : task.inputs) {
+    out += " " + t.name + "[";
+    for (std::size_t i = 0; i < t.shape.size(); ++i)
+      out += (i == 0 ? "" : "x") + std::to_string(t.shape[i]);
+    out += "]";
+  }
+  return out + (task.template_source.empty() ? ", no offline generator" : ", offline generator");
+}
+
 // The exit code of a verdict (README, "Exit codes of verify").
 int verdict_code(const kforge::verdict& v) {
   if (v.is_timed())
@@ -344,7 +358,7 @@ int tasks_check_command(const tasks_check_options& opts) {
       continue;
     }
     if (opts.parse_only) {
-      std::cout << "ok    " << task->id << "  " << file.string() << "  (parsed)\n";
+      std::cout << "ok    " << task->id << "  " << file.string() << "  (" << summary(*task) << ")\n";
       continue;
     }
     auto device = opts.device.empty() ? default_device(*task) : opts.device;
