@@ -26,7 +26,7 @@ struct verifier_settings {
   /// is compiled with the smallest set that covers them. [] = off.
   std::vector<std::vector<std::string>> precompiled_headers = {{"cmath", "algorithm"},
                                                                {"cmath", "algorithm", "immintrin.h"}};
-  int32_t seeds = 2;
+  int32_t seeds = 8;
   int32_t warmup = 3;
   int32_t min_runs = 10;
   int32_t max_runs = 100;
