@@ -1,5 +1,6 @@
 #include "hardware/gates/compare.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -76,6 +77,51 @@ comparison compare_tensor(const tensor_spec& spec, const std::vector<float>& got
     result.detail += ", " + std::to_string(result.non_finite) + " of them NaN or Inf";
   result.detail += "; first at " + format_index(spec.shape, first) + ": got " + number(got[at]) +
                    ", expected " + number(expected[at]) + "; max abs error " + number(result.max_abs_error);
+  return result;
+}
+
+comparison compare_norms(const tensor_spec& spec, const std::vector<float>& got,
+                         const std::vector<float>& expected, double max_rel_error) {
+  comparison result;
+  if (got.size() != expected.size() || got.empty())
+    return result;
+  double diff2 = 0, got2 = 0, want2 = 0, got_sum = 0, want_sum = 0;
+  for (std::size_t i = 0; i < got.size(); ++i) {
+    double g = got[i];
+    double e = expected[i];
+    if (!std::isfinite(g) || !std::isfinite(e))
+      return result;  // compare_tensor judges non-finite values
+    diff2 += (g - e) * (g - e);
+    got2 += g * g;
+    want2 += e * e;
+    got_sum += g;
+    want_sum += e;
+  }
+  auto n = static_cast<double>(got.size());
+  double want_norm = std::sqrt(want2);
+  double got_norm = std::sqrt(got2);
+  auto norms = " (the reference's norm " + number(want_norm) + ", the output's " + number(got_norm) + ")";
+  auto fail = [&](const std::string& why) {
+    result.passed = false;
+    result.detail = "output " + spec.name + ": " + why;
+    return result;
+  };
+  if (max_rel_error > 0 && want_norm > 0) {
+    double rel = std::sqrt(diff2) / want_norm;
+    if (rel > max_rel_error)
+      return fail("relative error norm " + number(rel) + " above " + number(max_rel_error) + norms);
+    double magnitude = std::fabs(got_norm - want_norm) / want_norm;
+    if (magnitude > max_rel_error)
+      return fail("magnitude differs by " + number(magnitude) + ", above " + number(max_rel_error) + norms);
+  }
+  double want_mean = want_sum / n;
+  double got_mean = got_sum / n;
+  double want_sd = std::sqrt(std::max(0.0, want2 / n - want_mean * want_mean));
+  double got_sd = std::sqrt(std::max(0.0, got2 / n - got_mean * got_mean));
+  if (want_sd > 1e-6 * (std::fabs(want_mean) + std::sqrt(want2 / n)) && got_sd * 10 < want_sd) {
+    return fail("near-constant: standard deviation " + number(got_sd) + " where the reference's is " +
+                number(want_sd));
+  }
   return result;
 }
 

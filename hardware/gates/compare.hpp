@@ -27,6 +27,17 @@ struct comparison {
 [[nodiscard]] comparison compare_tensor(const tensor_spec& spec, const std::vector<float>& got,
                                         const std::vector<float>& expected, double atol, double rtol);
 
+/// The checks beyond allclose, for an output that passed compare_tensor (finite values only):
+/// - the relative error norm |got - expected|_2 / |expected|_2 must be <= max_rel_error;
+/// - magnitude: | |got|_2 - |expected|_2 | / |expected|_2 must be <= max_rel_error;
+/// - near-constant: where the reference varies (standard deviation above 1e-6 x (|mean| + RMS)),
+///   the output's standard deviation must be at least a tenth of the reference's.
+/// So zeros for a wide softmax, each value under atol, fail. max_rel_error 0 turns the first two
+/// off (an all-zero reference skips them); the third always applies. The detail reads "output c:
+/// relative error norm 1 above 0.001 (the reference's norm 0.0016, the output's 0)". Pure.
+[[nodiscard]] comparison compare_norms(const tensor_spec& spec, const std::vector<float>& got,
+                                       const std::vector<float>& expected, double max_rel_error);
+
 /// Checks that a kernel left input `got` exactly as the verifier generated it
 /// (`expected`), bit for bit. The detail reads "input a: 3 of 1000 elements
 /// changed; first at [0, 17]: 0.5, generated 0.25" (mismatches counts the

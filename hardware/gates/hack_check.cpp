@@ -117,6 +117,28 @@ const std::map<std::string, std::string>& forbidden_names() {
          "memfd_create", "process_vm_readv", "process_vm_writev"},
         "memory mapping");
     add({"setjmp", "longjmp", "_setjmp", "_longjmp", "jmp_buf"}, "non-local jumps");
+    add({"_DYNAMIC",
+         "_GLOBAL_OFFSET_TABLE_",
+         "__ehdr_start",
+         "__executable_start",
+         "__dso_handle",
+         "link_map",
+         "r_debug",
+         "_r_debug",
+         "getauxval",
+         "dl_phdr_info",
+         "__libc_stack_end",
+         "__libc_start_main",
+         "program_invocation_name",
+         "program_invocation_short_name",
+         "__progname",
+         "etext",
+         "edata",
+         "__bss_start",
+         "_etext",
+         "_edata",
+         "_end"},
+        "relocation and symbol-table walking");
     add({"frame_address", "return_address", "extract_return_addr", "apply", "apply_args", "eh_return",
          "unwind_init", "dwarf_cfa", "__builtin_frame_address", "__builtin_return_address"},
         "stack introspection");
@@ -143,6 +165,17 @@ std::string forbidden_reason(const std::string& name) {
     return "threads";
   if (starts_with(name, "clock") || starts_with(name, "CLOCK_"))
     return "time";
+  for (std::string_view prefix :
+       {"Elf32_", "Elf64_", "ElfW", "ELF32_", "ELF64_", "ELFMAG", "DT_", "PT_", "SHT_", "STT_", "STB_",
+        "R_X86_64_", "R_AARCH64_", "AT_", "_dl_", "__libc_"}) {
+    if (starts_with(name, prefix))
+      return "relocation and symbol-table walking";
+  }
+  for (std::string_view prefix : {"Py", "_Py"}) {
+    if (starts_with(name, prefix) && name.size() > prefix.size() &&
+        (std::isupper(static_cast<unsigned char>(name[prefix.size()])) != 0 || name[prefix.size()] == '_'))
+      return "the Python C API";
+  }
   if (starts_with(name, "posix_spawn"))
     return "process control";
   if (starts_with(name, "SYS_") || starts_with(name, "__NR_"))
@@ -299,6 +332,15 @@ class checker {
         pragma_words().count(tokens_[i + 2].text) != 0) {
       flag(name.line, "'#" + name.text + " " + tokens_[i + 2].text + "'", "redefines a reserved name");
     }
+    // A macro may not carry an attribute word: `#define ATTR constructor` hides it from the
+    // attribute check (the preprocessed pass of the CPU backend sees the expansion too).
+    if (name.text == "define") {
+      for (auto k = i + 3; k < end; ++k) {
+        if (tokens_[k].kind == token_kind::identifier &&
+            dangerous_attributes().count(strip_underscores(tokens_[k].text)) != 0)
+          flag_name(tokens_[k], "attributes that run or redirect code, here in a macro");
+      }
+    }
     if (name.text == "error" || name.text == "warning")
       return end;
     return i + 2;
@@ -354,8 +396,41 @@ class checker {
     check_pragma(begin, close, t.line);
   }
 
+  // An ELF header's magic in a literal: code that looks for its own program's headers in memory.
+  static bool elf_magic(const token& t) {
+    std::string lower;
+    for (char c : t.text)
+      lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (t.kind == token_kind::number)
+      return lower.find("464c457f") != std::string::npos || lower.find("7f454c46") != std::string::npos;
+    return (t.kind == token_kind::string || t.kind == token_kind::character) &&
+           (t.text.find("ELF") != std::string::npos || lower.find("\\x7f") != std::string::npos ||
+            t.text.find("\\177") != std::string::npos);
+  }
+
+  // `(*)(` or `(*name)(`: a function pointer type or a call through one, the way code found at
+  // run time (a symbol looked up by walking tables) is called.
+  bool function_pointer(std::size_t i) const {
+    auto text = [&](std::size_t k) { return k < tokens_.size() ? tokens_[k].text : std::string{}; };
+    if (text(i) != "(" || text(i + 1) != "*")
+      return false;
+    if (text(i + 2) == ")" && text(i + 3) == "(")
+      return true;
+    return i + 2 < tokens_.size() && tokens_[i + 2].kind == token_kind::identifier && text(i + 3) == ")" &&
+           text(i + 4) == "(";
+  }
+
   void check_token(std::size_t i) {
     const auto& t = tokens_[i];
+    if (elf_magic(t)) {
+      flag(t.line, "an ELF magic literal", "is not allowed (relocation and symbol-table walking)");
+      return;
+    }
+    if (function_pointer(i)) {
+      flag(t.line, "'(*)(...)'",
+           "is not allowed (function pointers: kernels call no code found at run time)");
+      return;
+    }
     if (t.kind == token_kind::punct && t.text == "##") {
       flag(t.line, "'##'", "is not allowed (token pasting can assemble forbidden names)");
       return;

@@ -48,9 +48,9 @@ process_limits default_run_limits() {
 cpu_backend::cpu_backend(cpu_backend_config config) : config_(std::move(config)) {
   config_.compile_limits.output_cap = config_.output_cap;
   config_.run_limits.output_cap = config_.output_cap;
-  // Timing alternates the inputs of seeds 1 and 2 and checks the last timed call of each.
+  // Timing draws the inputs of every seed in random order and checks one timed call of each.
   config_.seeds = std::max(config_.seeds, 2);
-  config_.min_runs = std::max(config_.min_runs, 2);
+  config_.min_runs = std::max(config_.min_runs, config_.seeds);  // every set timed at least once
   config_.max_runs = std::max(config_.max_runs, config_.min_runs);
   config_.warmup = std::max(config_.warmup, 0);
   if (config_.timing_cpu >= 0)
@@ -58,10 +58,70 @@ cpu_backend::cpu_backend(cpu_backend_config config) : config_(std::move(config))
 }
 
 gate_result cpu_backend::hack_check(const task_def& task, std::string_view source) const {
-  auto result = config_.language == "cuda" ? hardware::hack_check_cuda(task, source)
-                                           : hardware::hack_check(task, source);
+  const bool cuda = config_.language == "cuda";
+  auto result = cuda ? hardware::hack_check_cuda(task, source) : hardware::hack_check(task, source);
+  if (result.passed && !cuda && config_.gate_preprocess) {
+    auto expanded = expand_macros(source);
+    if (!expanded) {
+      result = gate_result{gate_hack, false, "the source does not preprocess: " + describe(expanded.error())};
+    } else {
+      auto again = hardware::hack_check(task, *expanded);
+      if (!again.passed)
+        result = gate_result{gate_hack, false, "after macro expansion: " + again.detail};
+    }
+  }
   result.detail = truncate_text(std::move(result.detail), config_.detail_cap);
   return result;
+}
+
+caf::expected<std::string> cpu_backend::expand_macros(std::string_view source) const {
+  // The includes were allowed by the lexical pass; blanking them (line numbers kept) expands only the
+  // candidate's own macros, and fast. A directive split to hide from this fails under -nostdinc.
+  std::string text;
+  std::size_t at = 0;
+  while (at <= source.size()) {
+    auto end = source.find('\n', at);
+    auto line = source.substr(at, end == std::string_view::npos ? std::string_view::npos : end - at);
+    auto first = line.find_first_not_of(" \t");
+    bool include = false;
+    if (first != std::string_view::npos) {
+      auto rest = line.substr(first);
+      std::size_t hash = rest.rfind("%:", 0) == 0 ? 2 : (rest.rfind('#', 0) == 0 ? 1 : 0);
+      if (hash > 0) {
+        auto word = rest.find_first_not_of(" \t", hash);
+        include = word != std::string_view::npos && rest.compare(word, 7, "include") == 0;
+      }
+    }
+    if (!include)
+      text += line;
+    if (end == std::string_view::npos)
+      break;
+    text += '\n';
+    at = end + 1;
+  }
+  auto dir = scratch_dir::create(config_.work_dir / "candidates", "gate-");
+  if (!dir)
+    return std::move(dir.error());
+  if (auto err = write_text(dir->path() / "kernel.cpp", text))
+    return err;
+  sandbox_request req;
+  req.hidden_paths = config_.hidden_paths;
+  req.argv = {config_.cxx, "-std=c++17"};
+  req.argv.insert(req.argv.end(), config_.cxx_flags.begin(), config_.cxx_flags.end());
+  req.argv.insert(req.argv.end(), {"-nostdinc", "-E", "-P", "kernel.cpp", "-o", "expanded.ii"});
+  req.cwd = dir->path();
+  req.limits = config_.compile_limits;
+  auto report = run_sandboxed(req);
+  if (!report)
+    return std::move(report.error());
+  if (!report->is_success()) {
+    return make_error(errc::compile_failed,
+                      truncate_text(program_output(*report, req.limits, "preprocessor"), config_.detail_cap));
+  }
+  auto expanded = read_text(dir->path() / "expanded.ii");
+  if (!expanded)
+    return make_error(errc::io_failed, "the preprocessor wrote no output");
+  return std::move(*expanded);
 }
 
 std::string cpu_backend::generated_harness(const task_def& task) const {
@@ -197,8 +257,12 @@ std::vector<std::string> cpu_backend::compile_argv(const task_def& task, std::st
     if (std::filesystem::is_regular_file(gch, ec))
       argv.insert(argv.end(), {"-include", header.string()});
   }
-  if (!cuda)
+  if (!cuda) {
     argv.insert(argv.end(), config_.link_flags.begin(), config_.link_flags.end());
+    // Full RELRO, always: every GOT slot is bound at load and read-only before the harness's
+    // constructor runs, so a kernel cannot redirect the harness's calls (clock_gettime, write).
+    argv.insert(argv.end(), {"-Wl,-z,relro", "-Wl,-z,now"});
+  }
   argv.insert(argv.end(),
               {"-o", "kernel", cuda ? "kernel.cu" : "kernel.cpp", harness_object_path(task).string(), "-lm"});
   return argv;

@@ -37,9 +37,9 @@ struct cpu_backend_config {
       hidden_paths;  ///< covered by an empty tmpfs in every sandbox (the store)
   process_limits compile_limits = default_compile_limits();  ///< for the harness, reference and kernels
   process_limits run_limits = default_run_limits();          ///< for one harness run (all seeds and timing)
-  int seeds = 2;       ///< input seeds checked for correctness; raised to 2 (timing alternates seeds 1 and 2)
-  int warmup = 3;      ///< untimed calls before timing
-  int min_runs = 10;   ///< timed calls at least (raised to 2: one per timing seed)
+  int seeds = 8;   ///< input sets checked for correctness and drawn in random order while timed (at least 2)
+  int warmup = 3;  ///< untimed calls before timing
+  int min_runs = 10;   ///< timed calls at least (raised to seeds: every input set timed once)
   int max_runs = 100;  ///< timed calls at most (raised to min_runs)
   double target_ms =
       200;  ///< wall-clock cap of one timing loop (ms, flushes included) once min_runs are done
@@ -57,6 +57,9 @@ struct cpu_backend_config {
   /// kernels (kernel.cu) built with `cxx` = nvcc against harness_source_cuda()
   /// (CUDA kernels run on this backend with the CUDA toolchain: cuda_toolchain.hpp).
   std::string language = "cpp";
+  /// Gate 1 also judges the source with its macros expanded (g++ -E -P over the source with its
+  /// includes blanked, sandboxed): what the compiler sees. C++ only; false = the lexical pass only.
+  bool gate_preprocess = true;
   std::vector<std::string> extra_env;  ///< added to every sandbox's environment (CUDA's library path)
   /// Nsight Compute for the profile of timed CUDA kernels (empty: no ncu run, roofline only).
   std::string ncu;
@@ -99,7 +102,8 @@ class cpu_backend {
   /// The configuration.
   [[nodiscard]] const cpu_backend_config& config() const noexcept { return config_; }
 
-  /// Gate 1, the static hack check (see hack_check.hpp).
+  /// Gate 1, the static hack check (see hack_check.hpp); with gate_preprocess, a source that
+  /// passes is checked again as the preprocessor expands it ("after macro expansion: ...").
   [[nodiscard]] gate_result hack_check(const task_def& task, std::string_view source) const;
 
   /// Prepares a task: precompiles the header sets (once per backend), writes the generated harness under
@@ -206,6 +210,9 @@ class cpu_backend {
   [[nodiscard]] std::filesystem::path header_set_path(std::size_t i) const;
   /// The generated harness text for the configured language.
   [[nodiscard]] std::string generated_harness(const task_def& task) const;
+  /// The source with its macros expanded (includes blanked; g++ -E -P in the sandbox), or the
+  /// preprocessor's complaint as the error.
+  [[nodiscard]] caf::expected<std::string> expand_macros(std::string_view source) const;
   /// The harness parameters from the configuration.
   [[nodiscard]] harness_params params() const;
 

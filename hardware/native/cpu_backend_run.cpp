@@ -39,6 +39,8 @@ void check_outputs(const task_def& task, const std::string& where, const tensor_
   for (std::size_t o = 0; o < task.outputs.size(); ++o) {
     auto c = compare_tensor(task.outputs[o], got[o], want[o], task.atol, task.rtol);
     max_error = std::max(max_error, c.max_abs_error);
+    if (c.passed)
+      c = compare_norms(task.outputs[o], got[o], want[o], task.max_rel_error);
     if (!c.passed)
       mismatches += (mismatches.empty() ? "" : "\n") + where + ", " + c.detail;
   }

@@ -62,7 +62,7 @@ class native_rules final : public record_rules {
  public:
   native_rules(const task_def& task, const harness_params& params) : task_(task), params_(params) {
     auto seeds = static_cast<std::size_t>(std::max(params.seeds, 1));
-    auto sets = std::min<std::size_t>(seeds, 2);
+    auto sets = seeds;
     report_.outputs.resize(seeds);
     report_.inputs_after.resize(seeds);
     report_.timed_outputs.resize(sets);
@@ -141,7 +141,7 @@ std::string input_file_name(int seed) {
 
 std::size_t max_channel_bytes(const task_def& task, const harness_params& params) {
   auto seeds = static_cast<std::size_t>(std::max(params.seeds, 1));
-  auto sets = std::min<std::size_t>(seeds, 2);
+  auto sets = seeds;
   auto out = record_header_bytes + tensor_payload_bytes(task.outputs);
   auto in = record_header_bytes + tensor_payload_bytes(task.inputs);
   auto timing = record_header_bytes + 8 * static_cast<std::size_t>(std::max(params.max_runs, 1));

@@ -29,10 +29,12 @@ namespace kforge::hardware {
 /// 1. for each seed s: fresh inputs, outputs filled with NaN, one call; keeps
 ///    the outputs and the inputs as the call left them;
 /// 2. timing: `warmup` calls, then timed calls (CLOCK_MONOTONIC around each)
-///    that alternate between the inputs of seed 1 and seed 2, each with fresh
+///    over the inputs of every seed in random order (blocks of `seeds` calls,
+///    each a permutation of all seeds drawn from the nonce), each with fresh
 ///    inputs, NaN outputs and `flush_bytes` written to evict caches (outside
-///    the timed region); keeps the outputs of the last timed call of each
-///    seed. It stops after `max_runs`, or once `min_runs` are done and either
+///    the timed region); of each seed it keeps the outputs of the timed call
+///    that stray furthest from that seed's step-1 outputs (NaN the furthest).
+///    It stops after `max_runs`, or once `min_runs` and `seeds` calls are done and either
 ///    the 95 % confidence interval of the median (median_ci) has a half-width
 ///    below `ci_width` x median or `cap_ns` of wall time have passed;
 /// 3. only after the last kernel call: writes every result as framed records
@@ -53,11 +55,11 @@ namespace kforge::hardware {
 
 /// How the harness runs: passed on its command line.
 struct harness_params {
-  int seeds = 2;                 ///< input files in_1.bin .. in_<seeds>.bin (>= 2 for the timing alternation)
-  int warmup = 3;                ///< untimed calls before timing
-  int min_runs = 10;             ///< timed calls at least
-  int max_runs = 100;            ///< timed calls at most
-  int64_t cap_ns = 200'000'000;  ///< wall-clock cap of the timing loop once min_runs are done (ns)
+  int seeds = 2;                      ///< input files in_1.bin .. in_<seeds>.bin, all drawn while timed
+  int warmup = 3;                     ///< untimed calls before timing
+  int min_runs = 10;                  ///< timed calls at least
+  int max_runs = 100;                 ///< timed calls at most
+  int64_t cap_ns = 200'000'000;       ///< wall-clock cap of the timing loop once min_runs are done (ns)
   int64_t flush_bytes = 4096 * 1024;  ///< written between timed calls to evict caches; 0 = off
   double ci_width = 0.02;             ///< stop once the median's CI half-width is below this x median
 };
@@ -66,7 +68,7 @@ struct harness_params {
 struct harness_report {
   std::vector<tensor_set> outputs;        ///< per seed: outputs of the correctness call
   std::vector<tensor_set> inputs_after;   ///< per seed: the inputs after the correctness call
-  std::vector<tensor_set> timed_outputs;  ///< per timing set (seed 1, seed 2): outputs of its last timed call
+  std::vector<tensor_set> timed_outputs;  ///< per seed: outputs of its timed call furthest from outputs[seed]
   std::vector<uint64_t> times_ns;         ///< per timed call, in call order (ns)
   int pinned_cpu = -1;                    ///< the core the harness ran on, -1 if it was not pinned
 };

@@ -49,8 +49,8 @@ class task_reader {
       return fail("the file is not a TOML table");
     const auto& top = root.as_table();
     static const std::set<std::string> known = {
-        "id",   "family", "backend",   "description", "signature", "call",    "flops", "bytes",
-        "atol", "rtol",   "reference", "template",    "inputs",    "outputs", "knobs"};
+        "id",   "family", "backend",       "description", "signature", "call",   "flops",   "bytes",
+        "atol", "rtol",   "max_rel_error", "reference",   "template",  "inputs", "outputs", "knobs"};
     if (auto err = check_keys(top, known, ""))
       return err;
     task_def task;
@@ -84,6 +84,10 @@ class task_reader {
       return err;
     if (auto err = optional_number(top, "rtol", task.rtol))
       return err;
+    if (auto err = optional_number(top, "max_rel_error", task.max_rel_error))
+      return err;
+    if (!(task.max_rel_error >= 0 && task.max_rel_error <= 1))
+      return fail("max_rel_error must be a number from 0 (off) to 1");
     if (auto err = read_source(top, "reference", task.reference_source))
       return err;
     if (auto err = read_source(top, "template", task.template_source))
@@ -291,6 +295,8 @@ class task_reader {
         .add(task.call);
     for (double x : {task.flops, task.bytes, task.atol, task.rtol})
       h.add(format_number(x));
+    if (task.max_rel_error != task_def{}.max_rel_error)  // the default keeps older definitions' hashes
+      h.add("max_rel_error").add(format_number(task.max_rel_error));
     for (const auto* list : {&task.inputs, &task.outputs}) {
       h.add(std::to_string(list->size()));
       for (const auto& t : *list) {

@@ -58,6 +58,9 @@ struct task_def {
   double bytes = 0;       ///< minimum bytes moved per call
   double atol = 1e-5;
   double rtol = 1e-5;
+  /// Largest relative error norm |got - ref|_2 / |ref|_2 an output may have, and the largest
+  /// relative difference of the two norms (magnitude); 0 = off. See hardware/gates/compare.hpp.
+  double max_rel_error = 1e-3;
   std::vector<tensor_spec> inputs;
   std::vector<tensor_spec> outputs;
   std::vector<knob> knobs;

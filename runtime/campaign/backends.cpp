@@ -151,6 +151,7 @@ caf::expected<std::shared_ptr<hardware::backend>> make_backend(const campaign_co
   c.flag_speedup = v.flag_speedup;
   c.ci_width = v.ci_width;
   c.noise_threshold = v.noise_threshold;
+  c.gate_preprocess = v.gate_preprocess;
   auto cores = static_cast<int>(std::thread::hardware_concurrency());
   c.timing_cpu = v.pin_timing && cores >= 2 ? cores - 1 : -1;
   c.device = v.device;

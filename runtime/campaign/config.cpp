@@ -282,7 +282,8 @@ campaign_config parse(const reader& r, const toml_value& root, const std::filesy
           "ci_width",
           "noise_threshold",
           "pin_timing",
-          "cold_cache"});
+          "cold_cache",
+          "gate_preprocess"});
   r.get(ver, "device", vs.device);
   if (!is_known_device(vs.device))
     r.fail(ver.at("device"),
@@ -336,6 +337,7 @@ campaign_config parse(const reader& r, const toml_value& root, const std::filesy
   r.fraction(ver, "noise_threshold", vs.noise_threshold);
   r.get(ver, "pin_timing", vs.pin_timing);
   r.get(ver, "cold_cache", vs.cold_cache);
+  r.get(ver, "gate_preprocess", vs.gate_preprocess);
   if (vs.compile_jobs == 0) {
     auto cores = static_cast<int32_t>(std::thread::hardware_concurrency());
     vs.compile_jobs = std::max(1, cores);

@@ -26,7 +26,7 @@ struct verifier_settings {
   /// is compiled with the smallest set that covers them. [] = off.
   std::vector<std::vector<std::string>> precompiled_headers = {{"cmath", "algorithm"},
                                                                {"cmath", "algorithm", "immintrin.h"}};
-  int32_t seeds = 2;
+  int32_t seeds = 8;
   int32_t warmup = 3;
   int32_t min_runs = 10;
   int32_t max_runs = 100;
@@ -36,6 +36,8 @@ struct verifier_settings {
   /// the CPU: measured on a 2-vCPU VM, cold (DRAM-bound) medians of one kernel varied 20 % between
   /// runs, warm ones 2 % (docs/bench-verifier.md).
   bool cold_cache = false;
+  /// Gate 1 judges C++ candidates again with their macros expanded (one sandboxed g++ -E, ~80 ms).
+  bool gate_preprocess = true;
   double compile_timeout_s = 60;
   double run_timeout_s = 20;
   int64_t run_memory_mib = 2048;

@@ -57,8 +57,8 @@ const gate_result& gate(const verdict& v, const std::string& name) {
 
 TEST_CASE("Preparing a task gives reference outputs per seed and the reference's timing", "[hardware]") {
   const auto& f = fixture();
-  REQUIRE(f.reference.inputs.size() == 2);
-  REQUIRE(f.reference.outputs.size() == 2);
+  REQUIRE(f.reference.inputs.size() == 8);
+  REQUIRE(f.reference.outputs.size() == 8);
   CHECK(f.reference.outputs[0][0].size() == 1000);
   CHECK(f.reference.outputs[0][0][7] == f.reference.inputs[0][0][7] + f.reference.inputs[0][1][7]);
   CHECK(f.reference.inputs[0][0] != f.reference.inputs[1][0]);
@@ -182,7 +182,8 @@ TEST_CASE("A wrong result fails at correctness with the first mismatch", "[hardw
   CHECK_THAT(detail,
              Catch::StartsWith("seed 1, output c: 1 of 1000 elements differ (atol 1e-06, rtol 1e-06); "
                                "first at [1, 13]: got 0.5, expected "));
-  CHECK_THAT(detail, Catch::Contains("seed 2, output c") && Catch::Contains("after timing (seed 1)"));
+  CHECK_THAT(detail, Catch::Contains("seed 2, output c") && Catch::Contains("after timing (seed 1)") &&
+                         Catch::Contains("seed 8, output c"));
   CHECK(v.max_abs_error > 0);
 }
 
@@ -190,9 +191,11 @@ TEST_CASE("A kernel that changes its result after the first calls fails the chec
           "[hardware]") {
   auto v =
       evaluate(kernel("  static int calls = 0;\n  ++calls;\n"
-                      "  for (int i = 0; i < rows * cols; ++i) c[i] = calls > 4 ? 0.0f : a[i] + b[i];"));
+                      "  for (int i = 0; i < rows * cols; ++i) c[i] = calls > 8 ? 0.0f : a[i] + b[i];"));
   CHECK(v.failed_gate == gate_correctness);
-  CHECK_THAT(gate(v, gate_correctness).detail, Catch::StartsWith("after timing (seed 1), output c: "));
+  // Eight correctness calls (one per seed), then every timed call of every set is wrong.
+  CHECK_THAT(gate(v, gate_correctness).detail, Catch::StartsWith("after timing (seed 1), output c: ") &&
+                                                   Catch::Contains("after timing (seed 8), output c: "));
 }
 
 TEST_CASE("A kernel that writes NaN fails at correctness", "[hardware]") {

@@ -161,7 +161,7 @@ TEST_CASE("Kernels that cache, skip work or hard-code results fail at correctnes
   SECTION("honest for the correctness calls, a replayed result while timed") {
     // Only the alternation of inputs during timing catches this one.
     auto detail = failed_correctness(run_past_static_gate(kernel_source("cache_after_checks.cpp")));
-    CHECK_THAT(detail, Catch::StartsWith("after timing (seed 1), output c: "));
+    CHECK_THAT(detail, Catch::StartsWith("after timing (seed "));
     CHECK_THAT(detail, !Catch::Contains("seed 1, output") && !Catch::Contains("seed 2, output"));
   }
   SECTION("the reference's seed-1 output, hard-coded") {

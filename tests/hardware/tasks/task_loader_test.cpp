@@ -96,6 +96,15 @@ TEST_CASE("The definition hash changes with the semantics and the sources", "[ha
   REQUIRE((a && b && c));
   CHECK(a->definition_hash != b->definition_hash);
   CHECK(a->definition_hash == c->definition_hash);
+  // max_rel_error at its default keeps the hash of a file without it; another value changes it.
+  write_file(dir.path() / "d.toml", "max_rel_error = 0.001\n" + good_task);
+  write_file(dir.path() / "e.toml", "max_rel_error = 0.01\n" + good_task);
+  auto d = load_task(dir.path() / "d.toml");
+  auto e = load_task(dir.path() / "e.toml");
+  REQUIRE((d && e));
+  CHECK(d->definition_hash == a->definition_hash);
+  CHECK(e->definition_hash != a->definition_hash);
+  CHECK(e->max_rel_error == 0.01);
   write_file(dir.path() / "ref.cpp", "void f(const float* x, float* y) { y[0] = x[0]; }\n");
   CHECK(load_task(dir.path() / "a.toml")->definition_hash != a->definition_hash);
 }
@@ -138,6 +147,10 @@ TEST_CASE("Task file errors name the file, the line and the problem", "[hardware
     CHECK_THAT(load_error(dir, good_task + "[knobs]\nV = []\n"), Catch::Contains(":15: knob 'V' must be"));
     CHECK_THAT(load_error(dir, replace_line(good_task, 5, "")), Catch::EndsWith("missing key 'call'"));
     CHECK_THAT(load_error(dir, replace_line(good_task, 12, "name = \"x\"")), Catch::Contains("used twice"));
+    CHECK_THAT(load_error(dir, "max_rel_error = -1\n" + good_task),
+               Catch::Contains(":1: 'max_rel_error' must be a finite number >= 0"));
+    CHECK_THAT(load_error(dir, "max_rel_error = 2\n" + good_task),
+               Catch::EndsWith("max_rel_error must be a number from 0 (off) to 1"));
   }
 }
 

@@ -65,6 +65,10 @@ TEST_CASE("config errors name the file, the line and what is wrong", "[runtime]"
     CHECK_THAT(msg, Catch::Contains("/cfg/camp.toml:5"));
     CHECK_THAT(msg, Catch::Contains("'seeds' must be an integer"));
   }
+  SECTION("gate_preprocess must be a boolean") {
+    auto msg = error_of("[campaign]\nname = \"x\"\ntasks = [\"a\"]\n[verifier]\ngate_preprocess = 1\n");
+    CHECK_THAT(msg, Catch::Contains("/cfg/camp.toml:5") && Catch::Contains("gate_preprocess"));
+  }
   SECTION("out of range") {
     auto msg = error_of("[campaign]\nname = \"x\"\ntasks = [\"a\"]\n[memory]\nepsilon = 1.5\n");
     CHECK_THAT(msg, Catch::Contains("/cfg/camp.toml:5"));
