@@ -282,6 +282,7 @@ campaign_config parse(const reader& r, const toml_value& root, const std::filesy
           "ci_width",
           "noise_threshold",
           "pin_timing",
+          "quiet_runs",
           "cold_cache"});
   r.get(ver, "device", vs.device);
   if (!is_known_device(vs.device))
@@ -336,6 +337,9 @@ campaign_config parse(const reader& r, const toml_value& root, const std::filesy
   r.fraction(ver, "noise_threshold", vs.noise_threshold);
   r.get(ver, "pin_timing", vs.pin_timing);
   r.get(ver, "cold_cache", vs.cold_cache);
+  // A CPU host times on a core the compiles share (caches, a physical core): keep them apart.
+  vs.quiet_runs = vs.device == "cpu";
+  r.get(ver, "quiet_runs", vs.quiet_runs);
   if (vs.compile_jobs == 0) {
     auto cores = static_cast<int32_t>(std::thread::hardware_concurrency());
     vs.compile_jobs = std::max(1, cores);
