@@ -154,8 +154,8 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, task_record& x) {
   return f(caf::meta::type_name("task_record"), x.campaign, x.task_id, x.definition_hash, x.family, x.backend,
            x.phase, x.stop_reason, x.best_hash, x.best_latency_ns, x.best_ci_ns, x.reference_latency_ns,
-           x.evaluations, x.feasible, x.step, x.since_improvement, x.reward_count, x.reward_mean,
-           x.reward_m2, x.updated_ms);
+           x.evaluations, x.feasible, x.step, x.since_improvement, x.reward_count, x.reward_mean, x.reward_m2,
+           x.updated_ms);
 }
 
 template <class Inspector>

@@ -133,8 +133,8 @@ double apply_verdict(memory::task_record& task, memory::candidate_record& cand, 
   } else if (cand.stage == "draft") {
     reward = draft_reward(v, cfg.draft_partial);
   } else {
-    reward = normalise_refine_reward(refine_raw_reward(v, best_before, cfg.noise), timed, task,
-                                     cfg.min_reward_sd);
+    reward =
+        normalise_refine_reward(refine_raw_reward(v, best_before, cfg.noise), timed, task, cfg.min_reward_sd);
   }
   cand.reward = reward;
 

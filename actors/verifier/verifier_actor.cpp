@@ -143,7 +143,7 @@ struct job {
   std::vector<caf::typed_response_promise<verification>> promises;
   hardware::build_result built;
   double compile_ms = 0;
-  std::string object_key;   // of the built machine code; empty = unknown
+  std::string object_key;    // of the built machine code; empty = unknown
   bool remeasuring = false;  // the first run was flagged: the next run re-measures it
   kforge::verdict first;     // that first run's verdict
 };
@@ -271,7 +271,8 @@ bool needs_remeasure(const verifier_state& st, const std::string& task_id, const
   if (st.cfg.flag_speedup <= 0)
     return false;
   auto p = st.prep.find(task_id);
-  double reference = v.reference_ns > 0 ? v.reference_ns : (p == st.prep.end() ? 0 : p->second.timing.median_ns);
+  double reference =
+      v.reference_ns > 0 ? v.reference_ns : (p == st.prep.end() ? 0 : p->second.timing.median_ns);
   return kforge::speedup(reference, v.timing.median_ns) > st.cfg.flag_speedup;
 }
 
@@ -556,8 +557,8 @@ kforge::verdict judge_remeasurement(kforge::verdict first, const kforge::verdict
     first.first_timing = first.timing;
     first.timing = second.timing;
     first.timings_disagree = true;
-    return kforge::suspect_verdict(std::move(first), reason + ": the speedup did not hold (apart by more than " +
-                                                         buf + ")");
+    return kforge::suspect_verdict(std::move(first),
+                                   reason + ": the speedup did not hold (apart by more than " + buf + ")");
   }
   // It held: the slower of the two figures counts.
   if (second.timing.median_ns > first.timing.median_ns) {

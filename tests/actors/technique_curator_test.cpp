@@ -175,7 +175,8 @@ TEST_CASE_METHOD(kb_fixture, "a technique the catalogue lacks joins it through t
   CHECK(stored(technique_entry_id("cpu", "softmax", parent_state, "warp_tiling")).samples == 2);
 }
 
-TEST_CASE_METHOD(kb_fixture, "a suspect speedup enters no knowledge-base entry and no item", "[actors][technique]") {
+TEST_CASE_METHOD(kb_fixture, "a suspect speedup enters no knowledge-base entry and no item",
+                 "[actors][technique]") {
   auto id = technique_entry_id("cpu", "softmax", parent_state, "simd_vectorization");
   record(make("c-a", "t1", "refine", suspect_verdict(test::timed_verdict(5), "did not hold"),
               "simd_vectorization"));

@@ -91,7 +91,8 @@ TEST_CASE_METHOD(gains_fixture, "a flagged speedup that does not hold in a fresh
   CHECK(s.suspect == 1);
 }
 
-TEST_CASE_METHOD(gains_fixture, "a flagged speedup that holds is answered with the slower figure", "[actors]") {
+TEST_CASE_METHOD(gains_fixture, "a flagged speedup that holds is answered with the slower figure",
+                 "[actors]") {
   backend->on_run = scripted_runs({50, 52});
   start();
   auto v = verify("c1", "fast");
@@ -105,7 +106,8 @@ TEST_CASE_METHOD(gains_fixture, "a flagged speedup that holds is answered with t
 
 TEST_CASE_METHOD(gains_fixture, "a flagged kernel that fails on the second run fails", "[actors]") {
   auto n = std::make_shared<int>(0);
-  backend->on_run = [n](const kforge::task_def&, const hardware::build_result&) -> caf::expected<kforge::verdict> {
+  backend->on_run = [n](const kforge::task_def&,
+                        const hardware::build_result&) -> caf::expected<kforge::verdict> {
     if ((*n)++ == 0) {
       auto v = test::timed_verdict(10);
       v.reference_ns = 1000;
