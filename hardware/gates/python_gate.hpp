@@ -26,7 +26,14 @@ namespace kforge::hardware {
 /// assignments to attributes of anything but `self` (monkey-patching). In the
 /// whole text (the CUDA sources too): everything hack_check_cuda forbids by
 /// name (streams, events, graphs, clocks, the driver API, device state) and
-/// inline assembly. The source must define ModelNew. Pure; thread-safe.
+/// inline assembly, and ATen's side streams, stream guards, events and graphs
+/// (getStreamFromPool, CUDAStreamGuard, CUDAEvent, CUDAGraph, ...). Allowed on
+/// purpose: comments (Python's, and C/C++ comments inside string literals that
+/// no escape could end early); `input` as a parameter; `ctx.x = ...` in a def
+/// whose first parameter is an unrebound `ctx`; `torch.backends.cudnn.benchmark
+/// = ...`; `cudaSetDevice(t.device().index())` and `cudaSetDevice(t.get_device())`;
+/// `cudaStream_t`; library names such as cuDNN and cuBLAS. The source must
+/// define ModelNew. Pure; thread-safe.
 [[nodiscard]] gate_result hack_check_python(const task_def& task, std::string_view source);
 
 }  // namespace kforge::hardware

@@ -51,25 +51,25 @@ gate_result kernelbench_device::hack_check(const task_def& task, const std::stri
   return result;
 }
 
-caf::expected<std::filesystem::path> kernelbench_device::harness_path() const {
+caf::expected<std::filesystem::path> place_harness(const std::filesystem::path& work_dir) {
   content_hasher h;
   h.add(harness_py());
-  auto path = config_.work_dir / "kernelbench" / ("harness-" + short_id(h.finish()) + ".py");
+  auto path = work_dir / "kernelbench" / ("harness-" + short_id(h.finish()) + ".py");
   std::error_code ec;
   if (std::filesystem::is_regular_file(path, ec))
     return path;
   std::filesystem::create_directories(path.parent_path(), ec);
-  ::chmod(config_.work_dir.c_str(), 0711);
+  ::chmod(work_dir.c_str(), 0711);
   ::chmod(path.parent_path().c_str(), 0711);
-  auto tmp = path;
-  tmp += ".tmp" + std::to_string(::getpid());
-  if (auto err = write_text(tmp, harness_py()))
+  // Concurrent compiles of one process (and other processes) may get here at once: each writes
+  // a temporary file of its own and renames it into place, so none sees a partial harness.
+  if (auto err = place_text(path, harness_py(), 0644))
     return err;
-  ::chmod(tmp.c_str(), 0644);
-  std::filesystem::rename(tmp, path, ec);
-  if (ec)
-    return make_error(errc::io_failed, "cannot place " + path.string() + ": " + ec.message());
   return path;
+}
+
+caf::expected<std::filesystem::path> kernelbench_device::harness_path() const {
+  return place_harness(config_.work_dir);
 }
 
 caf::expected<kernelbench_device::outcome> kernelbench_device::execute(const std::string& mode,

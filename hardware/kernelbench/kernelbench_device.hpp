@@ -47,6 +47,11 @@ struct kernelbench_config {
   std::string device = "cuda:0";
 };
 
+/// The trusted harness's file under `work_dir` (kernelbench/harness-<hash>.py), written if it is
+/// missing. Safe to call from several threads and processes at once: each writes a temporary file
+/// of its own and renames it into place. Errors: errc::io_failed naming the path.
+[[nodiscard]] caf::expected<std::filesystem::path> place_harness(const std::filesystem::path& work_dir);
+
 /// The kernelbench backend for one GPU.
 class kernelbench_device final : public backend {
  public:

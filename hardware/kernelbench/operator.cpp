@@ -20,7 +20,9 @@ std::string number(std::string s) {
 }  // namespace
 
 std::string forward_return(std::string_view source) {
-  auto at = source.find("def forward");
+  // The forward of class Model: a problem may define helper modules with forwards of their own.
+  auto model = source.find("class Model");
+  auto at = source.find("def forward", model == std::string_view::npos ? 0 : model);
   if (at == std::string_view::npos)
     return {};
   auto pos = source.find('\n', at);

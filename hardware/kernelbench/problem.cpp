@@ -1,6 +1,7 @@
 #include "hardware/kernelbench/problem.hpp"
 
 #include "hardware/kernelbench/operator.hpp"
+#include "hardware/kernelbench/problem_info.hpp"
 #include "hardware/kernelbench/python_sources.hpp"
 #include "hardware/sandbox/scratch_dir.hpp"
 #include "runtime/base/hash.hpp"
@@ -21,6 +22,30 @@ const std::vector<knob>& elementwise_knobs() {
   return knobs;
 }
 
+// The operators forward applies, for the description: "conv_transpose3d, clamp" (at most 6).
+std::string describe_ops(const kernelbench_info& info) {
+  std::string out;
+  for (std::size_t i = 0; i < info.ops.size() && i < 6; ++i)
+    out += (i == 0 ? "" : ", ") + info.ops[i];
+  if (info.ops.size() > 6)
+    out += ", ...";
+  return out.empty() ? info.family : info.family + ": " + out;
+}
+
+// Sets the definition hash over everything that defines the task.
+task_def finish(task_def task) {
+  content_hasher h;
+  h.add("kforge-kernelbench-task-v1").add(task.id).add(task.family).add(task.reference_source);
+  h.add(task.template_source);
+  for (const auto& k : task.knobs) {
+    h.add(k.name);
+    for (auto v : k.values)
+      h.add(std::to_string(v));
+  }
+  task.definition_hash = h.finish();
+  return task;
+}
+
 void replace_all(std::string& text, const std::string& key, const std::string& value) {
   for (auto pos = text.find(key); pos != std::string::npos; pos = text.find(key, pos + value.size()))
     text.replace(pos, key.size(), value);
@@ -39,12 +64,6 @@ caf::expected<task_def> load_kernelbench_problem(const std::filesystem::path& fi
                         file.string() + ": not a KernelBench problem (no '" + std::string{needed} + "')");
     }
   }
-  auto op = recognise_kernelbench_op(source);
-  if (!op) {
-    return make_error(errc::bad_task,
-                      file.string() + ": no candidate generator for this problem (forward returns '" +
-                          forward_return(source) + "'; supported: " + kernelbench_supported_kinds() + ")");
-  }
   task_def task;
   int level = 0;
   auto parent = file.parent_path().filename().string();
@@ -59,14 +78,21 @@ caf::expected<task_def> load_kernelbench_problem(const std::filesystem::path& fi
   while (!stem.empty() && stem.back() == '_')
     stem.pop_back();
   task.id = "kb" + std::to_string(level) + "_" + stem;
-  task.family = op->family;
+  auto info = read_kernelbench_problem(source, level);
+  auto op = recognise_kernelbench_op(source);
+  task.family = op ? op->family : info.family;
   task.backend = "kernelbench";
   task.description = "KernelBench level " + std::to_string(level) + " problem " + file.filename().string() +
-                     " (" + op->kind + ")";
+                     " (" + (op ? op->kind : describe_ops(info)) + ")";
   task.atol = 1e-4;
   task.rtol = 1e-4;
   task.reference_source = source;
   task.file = file;
+  task.inputs = info.inputs;
+  for (const auto& t : task.inputs)
+    task.bytes += 4.0 * static_cast<double>(t.elements());
+  if (!op)  // a model policy writes ModelNew itself; the offline policy cannot serve this task
+    return finish(std::move(task));
   // ModelNew takes the arguments Model takes and keeps the same attributes.
   std::string init_args;
   std::string init_body;
@@ -89,15 +115,7 @@ caf::expected<task_def> load_kernelbench_problem(const std::filesystem::path& fi
   replace_all(tpl, "@P1@", op->p1);
   task.template_source = tpl;
   task.knobs = elementwise_knobs();
-  content_hasher h;
-  h.add("kforge-kernelbench-task-v1").add(task.id).add(task.family).add(source).add(tpl);
-  for (const auto& k : task.knobs) {
-    h.add(k.name);
-    for (auto v : k.values)
-      h.add(std::to_string(v));
-  }
-  task.definition_hash = h.finish();
-  return task;
+  return finish(std::move(task));
 }
 
 }  // namespace kforge::hardware

@@ -175,6 +175,41 @@ caf::error write_text(const std::filesystem::path& path, std::string_view text) 
   return {};
 }
 
+caf::error place_text(const std::filesystem::path& path, std::string_view text, mode_t mode) {
+  auto pattern = path.string() + ".tmp-XXXXXX";
+  std::vector<char> name(pattern.begin(), pattern.end());
+  name.push_back('\0');
+  unique_fd fd{::mkstemp(name.data())};
+  if (!fd.is_open())
+    return make_error(errc::io_failed, "cannot create a temporary file next to " + path.string() + ": " +
+                                           std::strerror(errno));
+  std::filesystem::path tmp{name.data()};
+  auto fail = [&](const std::string& what) {
+    auto why = std::string{std::strerror(errno)};
+    ::unlink(tmp.c_str());
+    return make_error(errc::io_failed, what + " " + tmp.string() + ": " + why);
+  };
+  std::size_t done = 0;
+  while (done < text.size()) {
+    auto n = ::write(fd.get(), text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0)
+      return fail("cannot write");
+    done += static_cast<std::size_t>(n);
+  }
+  if (::fchmod(fd.get(), mode) != 0)
+    return fail("cannot set the mode of");
+  if (::close(fd.release()) != 0)
+    return fail("cannot close");
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    auto why = std::string{std::strerror(errno)};
+    ::unlink(tmp.c_str());
+    return make_error(errc::io_failed, "cannot place " + path.string() + ": " + why);
+  }
+  return {};
+}
+
 std::optional<std::string> read_text(const std::filesystem::path& path) {
   std::ifstream in{path, std::ios::binary};
   if (!in)

@@ -74,6 +74,13 @@ class scratch_dir {
 /// Writes `text` to `path`, replacing it. Errors: errc::io_failed naming the path.
 [[nodiscard]] caf::error write_text(const std::filesystem::path& path, std::string_view text);
 
+/// Places `text` at `path` atomically with permissions `mode`: writes a
+/// temporary file of its own in the same directory (mkstemp, so concurrent
+/// callers in one process or many never share one), then renames it over
+/// `path`. A reader sees the old file or the whole new one, never a part.
+/// Errors: errc::io_failed naming the path.
+[[nodiscard]] caf::error place_text(const std::filesystem::path& path, std::string_view text, mode_t mode);
+
 /// The whole file at `path`, or nullopt when it cannot be read.
 [[nodiscard]] std::optional<std::string> read_text(const std::filesystem::path& path);
 

@@ -17,4 +17,14 @@ caf::expected<std::vector<task_def>> load_tasks(const std::filesystem::path& bas
   return load_tasks(base, globs, task_formats());
 }
 
+caf::expected<task_def> load_task_file(const std::filesystem::path& file) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(file, ec))
+    return make_error(errc::bad_task, file.string() + ": no such task file");
+  for (const auto& f : task_formats())
+    if (!f.extension.empty() && f.extension == file.extension().string())
+      return f.load(file);
+  return load_task(file);
+}
+
 }  // namespace kforge::hardware

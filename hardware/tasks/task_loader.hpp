@@ -23,4 +23,8 @@ namespace kforge::hardware {
 [[nodiscard]] caf::expected<std::vector<task_def>> load_tasks(const std::filesystem::path& base,
                                                               const std::vector<std::string>& globs);
 
+/// One task file, read with the format of task_formats() its extension names (a KernelBench
+/// problem for `.py`, else a TOML task file). Errors: errc::bad_task naming the file.
+[[nodiscard]] caf::expected<task_def> load_task_file(const std::filesystem::path& file);
+
 }  // namespace kforge::hardware

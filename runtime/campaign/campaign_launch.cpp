@@ -2,6 +2,7 @@
 
 #include "actors/verifier/verifier_router.hpp"
 #include "hardware/tasks/task_loader.hpp"
+#include "runtime/base/log.hpp"
 #include "runtime/campaign/backends.hpp"
 #include "runtime/campaign/campaign_setup.hpp"
 #include "runtime/campaign/machine_roofline.hpp"
@@ -27,16 +28,55 @@ caf::expected<int64_t> ask_curator(caf::actor_system& sys, const actors::curator
 
 }  // namespace
 
-caf::expected<std::shared_ptr<const kforge::task_map>> load_campaign_tasks(const campaign_config& cfg) {
+caf::expected<std::shared_ptr<const kforge::task_map>> load_campaign_tasks(
+    const campaign_config& cfg, std::vector<std::string>* left_out) {
   auto task_list = hardware::load_tasks(cfg.file.parent_path(), cfg.tasks);
   if (!task_list)
     return std::move(task_list.error());
   auto tasks = std::make_shared<kforge::task_map>();
+  std::vector<std::string> refused;
   for (auto& t : *task_list) {
+    if (t.backend != "cpu" && cfg.verifier.device == "cpu") {
+      return make_error(errc::bad_config, t.file.string() + ": task " + t.id + " (backend " + t.backend +
+                                              ") runs on a GPU; set [verifier] device = \"cuda\" in " +
+                                              cfg.file.string());
+    }
+    if (cfg.policy == "offline" && t.template_source.empty()) {
+      refused.push_back(t.id);
+      continue;
+    }
     auto id = t.id;
     tasks->emplace(std::move(id), std::move(t));
   }
+  if (tasks->empty() && !refused.empty()) {
+    return make_error(errc::bad_config,
+                      cfg.file.string() + ": the offline policy has no candidate generator for any of the " +
+                          std::to_string(refused.size()) +
+                          " tasks (a model policy, [policy] kind = \"openai\", serves them)");
+  }
+  if (!refused.empty() && left_out == nullptr) {  // a caller that takes the list reports it itself
+    log::logger{"kforge.campaign"}.warning(
+        "tasks left out: the offline policy has no candidate generator for them",
+        {{"campaign", cfg.name},
+         {"count", static_cast<int64_t>(refused.size())},
+         {"tasks", left_out_note(refused, tasks->size(), cfg.policy)}});
+  }
+  if (left_out != nullptr)
+    *left_out = std::move(refused);
   return std::shared_ptr<const kforge::task_map>{std::move(tasks)};
+}
+
+std::string left_out_note(const std::vector<std::string>& left_out, size_t loaded,
+                          const std::string& policy) {
+  if (left_out.empty())
+    return {};
+  std::string out = std::to_string(left_out.size()) + " of " + std::to_string(left_out.size() + loaded) +
+                    " tasks left out (policy " + policy + " has no candidate generator for them):";
+  for (std::size_t i = 0; i < left_out.size() && i < 8; ++i)
+    out += " " + left_out[i];
+  if (left_out.size() > 8)
+    out += " ... (" + std::to_string(left_out.size() - 8) + " more)";
+  return out;
 }
 
 caf::expected<campaign_prep> prepare_campaign(caf::actor_system& sys, memory::store& store,

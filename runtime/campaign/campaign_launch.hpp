@@ -53,10 +53,17 @@ struct campaign_prep {
   std::vector<std::shared_ptr<hardware::backend>> backends;  ///< empty unless make_backends
 };
 
-/// The tasks of `cfg` (its globs, relative to its file), by id. Reads files: blocks.
-/// Errors: those of hardware::load_tasks (errc::bad_config, errc::bad_task).
+/// The tasks of `cfg` (its globs, relative to its file), by id, that its policy can serve:
+/// the offline policy needs a template (a KernelBench problem without a candidate generator
+/// serves model policies only). The ids left out go to `left_out`, or, when it is null, to one
+/// warning that names them. Reads files: blocks. Errors: those of hardware::load_tasks (errc::bad_config,
+/// errc::bad_task); errc::bad_config when the policy can serve none of the tasks.
 [[nodiscard]] caf::expected<std::shared_ptr<const kforge::task_map>> load_campaign_tasks(
-    const campaign_config& cfg);
+    const campaign_config& cfg, std::vector<std::string>* left_out = nullptr);
+
+/// One line for the tasks `load_campaign_tasks` left out under `policy`, "" when none.
+[[nodiscard]] std::string left_out_note(const std::vector<std::string>& left_out, size_t loaded,
+                                        const std::string& policy);
 
 /// Prepares `cfg` with its `tasks` (load_campaign_tasks) over `store` and commits its memory import and fresh
 /// peaks through `curator` (a blocking request each). Blocks: never call it on a scheduler thread. On error

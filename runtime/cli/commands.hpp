@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace kforge::runtime {
 
@@ -81,6 +82,35 @@ struct show_options {
 
 /// `kforge status --store PATH`: where the store's campaigns stand, without running anything.
 [[nodiscard]] int status_command(const std::filesystem::path& store, const std::string& campaign);
+
+/// Options of `kforge verify`.
+struct verify_options {
+  std::filesystem::path task;    ///< a task file (.toml) or a KernelBench problem (.py)
+  std::filesystem::path file;    ///< the candidate: C++ / CUDA C++ source, or a ModelNew .py file
+  std::string device;            ///< empty: the task's own ("cpu" for CPU tasks, else "cuda")
+  std::filesystem::path config;  ///< optional campaign file whose [verifier], [cuda], [kernelbench] apply
+  bool json = false;             ///< one JSON object instead of text
+};
+
+/// `kforge verify FILE --task T [--device D] [--config C] [--json]`: the full verdict of one
+/// candidate (each gate with its detail, timing statistics, speedup over the reference), with
+/// no campaign and no store. Exit codes: 0 every gate passed, 3 hack gate, 4 compile, 5
+/// correctness, 6 latency (crashed or timed out while timed), 2 bad input (task file, candidate
+/// file, device, no CUDA device, a reference that fails), 1 kforge's own failure.
+[[nodiscard]] int verify_command(const verify_options& opts);
+
+/// Options of `kforge tasks check`.
+struct tasks_check_options {
+  std::vector<std::filesystem::path> paths;  ///< task files, or directories of *.toml / *.py
+  std::string device;                        ///< empty: each task's own
+  std::filesystem::path config;              ///< optional campaign file (verifier settings)
+  bool parse_only = false;                   ///< parse only; build and run no reference
+};
+
+/// `kforge tasks check PATH... [--device D] [--parse-only]`: parses every task file, builds and
+/// runs each reference on its device, one line per file. Exit codes: 0 no problem (tasks whose
+/// device is absent are listed as not run), 2 a file with a problem, 1 kforge's own failure.
+[[nodiscard]] int tasks_check_command(const tasks_check_options& opts);
 
 /// Options of `kforge daemon`; flags override the [daemon] table of `daemon_config`.
 struct daemon_options {

@@ -109,6 +109,31 @@ int main(int argc, char** argv) {
   llm_calls->add_option("--task", show_opts.task, "only this task");
   llm_calls->add_option("--limit", show_opts.limit, "the latest rows at most (default 50; 0 = all)");
 
+  runtime::verify_options verify_opts;
+  auto* verify = app.add_subcommand(
+      "verify", "the full verdict of one candidate file for a task, without a campaign or a store");
+  verify->add_option("file", verify_opts.file, "candidate source (C++, CUDA C++, or a ModelNew .py file)")
+      ->required();
+  verify->add_option("--task", verify_opts.task, "task file (.toml) or KernelBench problem (.py)")
+      ->required();
+  verify->add_option("--device", verify_opts.device, "cpu, cuda or cuda:N (default: the task's own)");
+  verify
+      ->add_option("--config", verify_opts.config,
+                   "campaign file whose [verifier], [cuda] and [kernelbench] settings apply")
+      ->check(CLI::ExistingFile);
+  verify->add_flag("--json", verify_opts.json, "one JSON object instead of text");
+
+  runtime::tasks_check_options check_opts;
+  auto* tasks = app.add_subcommand("tasks", "task files");
+  tasks->require_subcommand(1);
+  auto* tasks_check =
+      tasks->add_subcommand("check", "parse task files and build and run each reference on its device");
+  tasks_check->add_option("paths", check_opts.paths, "task files or directories of them")->required();
+  tasks_check->add_option("--device", check_opts.device, "cpu, cuda or cuda:N (default: each task's own)");
+  tasks_check->add_option("--config", check_opts.config, "campaign file whose [verifier] settings apply")
+      ->check(CLI::ExistingFile);
+  tasks_check->add_flag("--parse-only", check_opts.parse_only, "only parse; run no reference");
+
   CLI11_PARSE(app, argc, argv);
 
   log::level lvl{};
@@ -151,6 +176,10 @@ int main(int argc, char** argv) {
       daemon_opts.threads = daemon_threads;
     return runtime::daemon_command(daemon_opts);
   }
+  if (verify->parsed())
+    return runtime::verify_command(verify_opts);
+  if (tasks_check->parsed())
+    return runtime::tasks_check_command(check_opts);
   if (snapshot->parsed())
     return runtime::snapshot_command(store_path, snapshot_out);
   if (show->parsed() || llm_calls->parsed()) {

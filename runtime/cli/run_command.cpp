@@ -102,11 +102,14 @@ int exit_code_of(const actors::campaign_progress& p, bool stopped_by_user,
 }
 
 int run_campaign(const campaign_config& cfg, const run_options& opts) {
-  auto tasks = load_campaign_tasks(cfg);
+  std::vector<std::string> left_out;
+  auto tasks = load_campaign_tasks(cfg, &left_out);
   if (!tasks) {
     std::cerr << "kforge: " << describe(tasks.error()) << '\n';
     return 2;
   }
+  if (!left_out.empty())
+    std::cout << "kforge: " << left_out_note(left_out, (*tasks)->size(), cfg.policy) << '\n';
   memory::env_options env_opts;
   env_opts.map_size_bytes = static_cast<size_t>(cfg.store_map_mib) * 1024 * 1024;
   auto store = memory::store::open(cfg.store_path, env_opts);
