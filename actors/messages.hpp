@@ -77,11 +77,13 @@ struct parent_info {
   std::vector<kforge::knob_setting> knobs;
   double latency_ns = 0;
   std::string perf_state;
+  double ci_half_ns = 0;  ///< half-width of its latency's 95 % CI of the median (ns)
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, parent_info& x) {
-  return f(caf::meta::type_name("parent_info"), x.hash, x.source, x.knobs, x.latency_ns, x.perf_state);
+  return f(caf::meta::type_name("parent_info"), x.hash, x.source, x.knobs, x.latency_ns, x.perf_state,
+           x.ci_half_ns);
 }
 
 /// Task actor -> LLM proxy: ask the policy for k candidates of one step.
@@ -194,6 +196,9 @@ struct verifier_stats {
   int64_t cache_hits = 0;          ///< verdicts answered from the verdict cache (memory or store)
   int64_t coalesced = 0;           ///< requests that joined an identical one already in flight
   int64_t compile_cache_hits = 0;  ///< compiles skipped because the binary was still built
+  int64_t object_hits = 0;         ///< verdicts reused because the machine code equalled an earlier one's
+  int64_t remeasured = 0;          ///< flagged verdicts run once more in a fresh process
+  int64_t suspect = 0;             ///< of those, the ones whose speedup did not hold
   double run_busy_ms = 0;          ///< time the run stage spent running
   double uptime_ms = 0;            ///< time since the pool started
   double backlog_ms = 0;           ///< time during which compiles or runs were queued
@@ -203,8 +208,8 @@ struct verifier_stats {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, verifier_stats& x) {
   return f(caf::meta::type_name("verifier_stats"), x.device, x.queued, x.compiling, x.waiting_run, x.running,
-           x.completed, x.cache_hits, x.coalesced, x.compile_cache_hits, x.run_busy_ms, x.uptime_ms,
-           x.backlog_ms, x.busy_in_backlog_ms);
+           x.completed, x.cache_hits, x.coalesced, x.compile_cache_hits, x.object_hits, x.remeasured,
+           x.suspect, x.run_busy_ms, x.uptime_ms, x.backlog_ms, x.busy_in_backlog_ms);
 }
 
 /// Task actor -> supervisor: where one task stands, after every commit.

@@ -17,11 +17,14 @@ struct build_result {
   std::string dir;     ///< the candidate's build directory, removed by discard()
   std::string output;  ///< compiler output, truncated
   double wall_ms = 0;
+  /// SHA-256 of the built machine code (the linked binary's bytes); empty = unknown. A backend
+  /// may fill it; the verifier pool hashes `binary` itself when it is empty and readable.
+  std::string object_hash;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, build_result& x) {
-  return f(caf::meta::type_name("build_result"), x.ok, x.binary, x.dir, x.output, x.wall_ms);
+  return f(caf::meta::type_name("build_result"), x.ok, x.binary, x.dir, x.output, x.wall_ms, x.object_hash);
 }
 
 /// A device's compile, run and profile steps, as the verifier pool drives them.

@@ -91,6 +91,7 @@ json to_value(const task_record& r) {
               {"stop_reason", r.stop_reason},
               {"best_hash", r.best_hash},
               {"best_latency_ns", f64(r.best_latency_ns)},
+              {"best_ci_ns", f64(r.best_ci_ns)},
               {"reference_latency_ns", f64(r.reference_latency_ns)},
               {"evaluations", r.evaluations},
               {"feasible", r.feasible},
@@ -386,6 +387,7 @@ void convert(const json& j, const std::string& path, task_record& r, std::string
       .optional("stop_reason", r.stop_reason)
       .optional("best_hash", r.best_hash)
       .optional("best_latency_ns", r.best_latency_ns)
+      .optional("best_ci_ns", r.best_ci_ns)
       .optional("reference_latency_ns", r.reference_latency_ns)
       .optional("evaluations", r.evaluations)
       .optional("feasible", r.feasible)

@@ -37,6 +37,7 @@ struct task_record {
   std::string stop_reason;      ///< why it is done: budget, plateau, stopped
   std::string best_hash;        ///< best feasible, timed candidate; empty if none yet
   double best_latency_ns = 0;
+  double best_ci_ns = 0;            ///< half-width of the best's 95 % CI of the median (ns); 0 = unknown
   double reference_latency_ns = 0;  ///< measured by the verifier, once
   int64_t evaluations = 0;          ///< committed candidates (feasible or not)
   int64_t feasible = 0;
@@ -65,7 +66,7 @@ struct candidate_record {
   std::string optimization;  ///< named change from the parent, e.g. "VEC 4->8"
   kforge::verdict verdict;
   double speedup_vs_ref = 0;     ///< reference latency / candidate latency; 0 if not timed
-  double speedup_vs_parent = 0;  ///< parent latency / candidate latency; 0 if unknown
+  double speedup_vs_parent = 0;  ///< parent latency / candidate latency, 1.0 within the noise; 0 if unknown
   double reward = 0;             ///< the stage reward that updated the context's values
   std::string perf_state;        ///< performance state signature, e.g. "softmax|memory|eff2"
   std::string device;
@@ -152,8 +153,9 @@ typename Inspector::result_type inspect(Inspector& f, campaign_record& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, task_record& x) {
   return f(caf::meta::type_name("task_record"), x.campaign, x.task_id, x.definition_hash, x.family, x.backend,
-           x.phase, x.stop_reason, x.best_hash, x.best_latency_ns, x.reference_latency_ns, x.evaluations,
-           x.feasible, x.step, x.since_improvement, x.reward_count, x.reward_mean, x.reward_m2, x.updated_ms);
+           x.phase, x.stop_reason, x.best_hash, x.best_latency_ns, x.best_ci_ns, x.reference_latency_ns,
+           x.evaluations, x.feasible, x.step, x.since_improvement, x.reward_count, x.reward_mean, x.reward_m2,
+           x.updated_ms);
 }
 
 template <class Inspector>

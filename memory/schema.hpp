@@ -37,7 +37,8 @@
 //                       "updated_ms": i64, "wall_ms": f64}
 //   task_record      = {"campaign": str!, "task_id": str!, "definition_hash": str, "family": str,
 //                       "backend": str, "phase": str, "stop_reason": str, "best_hash": str,
-//                       "best_latency_ns": f64, "reference_latency_ns": f64, "evaluations": i64,
+//                       "best_latency_ns": f64, "best_ci_ns": f64, "reference_latency_ns": f64,
+//                       "evaluations": i64,
 //                       "feasible": i64, "step": i64, "since_improvement": i64, "reward_count": i64,
 //                       "reward_mean": f64, "reward_m2": f64, "updated_ms": i64}
 //   candidate_record = {"hash": str!, "campaign": str!, "task_id": str!, "seq": i64!, "source": str,

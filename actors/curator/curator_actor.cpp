@@ -85,6 +85,10 @@ caf::expected<bool> write_experience(memory::write_txn& tx, const experience& e,
   if (auto err = memory::put_campaign(tx, *campaign))
     return err;
 
+  // A suspect figure (a speedup that did not hold) enters no value and no item.
+  if (cand.verdict.is_suspect())
+    return true;
+
   // Monte-Carlo update of every item that was in the step's context.
   for (const auto& id : cand.context_ids) {
     auto item = item_for_update(tx, touched, id);

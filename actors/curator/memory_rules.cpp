@@ -143,7 +143,8 @@ std::vector<memory::memory_item> derive_words_items(const memory::candidate_reco
   }
   if (!parent || !parent->verdict.is_timed())
     return out;
-  double effect = v.is_timed() ? parent->verdict.timing.median_ns / v.timing.median_ns : 0.0;
+  // The task actor's gain over the parent, 1.0 within the noise: no-op changes teach nothing.
+  double effect = v.is_timed() ? cand.speedup_vs_parent : 0.0;
   payload["parent"] = parent->hash;
   payload["parent_ns"] = parent->verdict.timing.median_ns;
   payload["speedup_vs_parent"] = effect;
@@ -232,9 +233,8 @@ std::vector<memory::memory_item> derive_items(const memory::candidate_record& ca
   auto changes = knob_changes(parent->knobs, cand.knobs);
   if (changes.empty())
     return out;
-  double effect = v.is_timed() && parent->verdict.is_timed()
-                      ? parent->verdict.timing.median_ns / v.timing.median_ns
-                      : 0.0;
+  // The task actor's gain over the parent (gain_beyond_noise): 1.0 within the noise.
+  double effect = v.is_timed() && parent->verdict.is_timed() ? cand.speedup_vs_parent : 0.0;
   // A knowledge-base entry: <state, <optimization, score>>, keyed by the parent's state.
   content_hasher h;
   h.add("opt").add(task.family).add(parent->perf_state).add(format_settings(changes));

@@ -82,9 +82,8 @@ std::vector<memory::memory_item> derive_technique_entries(
   if (cand.stage == "draft" || cand.technique.empty() || !parent || parent->perf_state.empty() ||
       v.failed_gate == kforge::gate_parse)
     return out;
-  double effect = v.feasible && v.is_timed() && parent->verdict.is_timed() && v.timing.median_ns > 0
-                      ? parent->verdict.timing.median_ns / v.timing.median_ns
-                      : 0.0;
+  // The task actor's gain over the parent (gain_beyond_noise): 1.0 within the noise.
+  double effect = v.feasible && v.is_timed() && parent->verdict.is_timed() ? cand.speedup_vs_parent : 0.0;
   for (const auto& id : split_ids(cand.technique)) {
     memory::memory_item e;
     e.id = technique_entry_id(task.backend, task.family, parent->perf_state, id);

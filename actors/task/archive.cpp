@@ -14,6 +14,7 @@ void archive::add(const memory::candidate_record& cand) {
   e.knobs = cand.knobs;
   e.source = cand.source;
   e.latency_ns = cand.verdict.timing.median_ns;
+  e.ci_half_ns = cand.verdict.timing.ci_half_ns;
   e.perf_state = cand.perf_state;
   index_.emplace(e.hash, all_.size());
   all_.push_back(std::move(e));

@@ -40,6 +40,7 @@ struct archive_entry {
   std::vector<kforge::knob_setting> knobs;
   std::string source;
   double latency_ns = 0;
+  double ci_half_ns = 0;  ///< of its latency's median (ns)
   std::string perf_state;
   double q2 = 0;       ///< value as a parent
   int64_t visits = 0;  ///< children (and empty steps) credited to it

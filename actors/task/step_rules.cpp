@@ -65,12 +65,13 @@ double draft_reward(const kforge::verdict& v, double partial) noexcept {
   return -1.0;
 }
 
-double refine_raw_reward(const kforge::verdict& v, double best_ns) noexcept {
+double refine_raw_reward(const kforge::verdict& v, const kforge::timing_stats& best, double noise) noexcept {
   if (!v.is_timed())
     return -1.0;
-  if (best_ns <= 0)
+  if (best.count <= 0)
     return 1.0;
-  return std::tanh(std::log(best_ns) - std::log(v.timing.median_ns));
+  auto gain = kforge::gain_beyond_noise(best, v.timing, noise);
+  return gain > 0 ? std::tanh(std::log(gain)) : -1.0;
 }
 
 double normalise_refine_reward(double raw, bool timed, memory::task_record& task, double min_sd) {
@@ -120,23 +121,28 @@ std::string perf_state(const kforge::task_def& task, double latency_ns, const ro
 double apply_verdict(memory::task_record& task, memory::candidate_record& cand, const step_config& cfg) {
   const auto& v = cand.verdict;
   bool timed = v.is_timed();
-  double best_before = task.best_latency_ns;
+  auto best_before = kforge::latency_of(task.best_latency_ns, task.best_ci_ns);
   task.evaluations += 1;
   if (v.feasible)
     task.feasible += 1;
   cand.speedup_vs_ref = timed ? kforge::speedup(task.reference_latency_ns, v.timing.median_ns) : 0;
 
   double reward = 0;
-  if (cand.stage == "draft") {
+  if (v.is_suspect()) {
+    reward = 0;  // its figure is not trusted either way: nothing is learned from it
+  } else if (cand.stage == "draft") {
     reward = draft_reward(v, cfg.draft_partial);
   } else {
-    reward = normalise_refine_reward(refine_raw_reward(v, best_before), timed, task, cfg.min_reward_sd);
+    reward =
+        normalise_refine_reward(refine_raw_reward(v, best_before, cfg.noise), timed, task, cfg.min_reward_sd);
   }
   cand.reward = reward;
 
-  bool improved = timed && (best_before <= 0 || v.timing.median_ns < best_before);
+  bool improved =
+      timed && (best_before.count == 0 || kforge::beats_beyond_noise(v.timing, best_before, cfg.noise));
   if (improved) {
     task.best_latency_ns = v.timing.median_ns;
+    task.best_ci_ns = v.timing.ci_half_ns;
     task.best_hash = cand.hash;
   }
   if (task.phase == "draft") {

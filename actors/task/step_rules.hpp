@@ -27,14 +27,20 @@ struct step_config {
   double draft_partial = 0.0;   ///< reward for "compiled but wrong" in draft (0 = off, DESIGN default)
   double min_reward_sd = 0.05;  ///< floor of the deviation used to normalise refine rewards
   double flag_speedup = 10.0;   ///< speedups above this are flagged for review
+  /// Spread of medians of one binary between runs (relative): a new best must beat the old one
+  /// by more than this and the two CIs (beats_beyond_noise), and a reward counts only gains
+  /// beyond it. From [verifier] noise_threshold.
+  double noise = 0.10;
 };
 
 /// Draft reward r1: +1 if feasible, -1 if not; `partial` if it compiled but failed correctness.
 [[nodiscard]] double draft_reward(const kforge::verdict& v, double partial) noexcept;
 
-/// Raw refine reward: -1 if not timed, else tanh(log best - log latency).
-/// With no best yet (best_ns <= 0) a timed candidate earns +1.
-[[nodiscard]] double refine_raw_reward(const kforge::verdict& v, double best_ns) noexcept;
+/// Raw refine reward: -1 if not timed, else tanh(log g) with g = gain_beyond_noise(best, latency,
+/// noise): 0 when the candidate cannot be told apart from the best. With no best yet
+/// (best.count == 0) a timed candidate earns +1.
+[[nodiscard]] double refine_raw_reward(const kforge::verdict& v, const kforge::timing_stats& best,
+                                       double noise) noexcept;
 
 /// Normalises a raw feasible refine reward by the task's running statistics
 /// (Welford, updated in place) and clamps to [-1, 1]; infeasible stays -1.
@@ -76,7 +82,9 @@ struct task_roofline {
 
 /// Applies one verdict to the task's record: counters, best, phase, stop
 /// reason, step. Fills `cand.reward`, `cand.speedup_vs_ref`. Returns the
-/// reward for the values of the context's memory items.
+/// reward for the values of the context's memory items. A candidate becomes the best only
+/// if it beats the best by more than the noise (beats_beyond_noise with cfg.noise); a
+/// suspect verdict (a speedup that did not hold) changes no best and earns reward 0.
 double apply_verdict(memory::task_record& task, memory::candidate_record& cand, const step_config& cfg);
 
 /// One line of verifier feedback for the policy: the candidate's statement (its optimization),

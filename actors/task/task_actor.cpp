@@ -181,7 +181,9 @@ void on_verdict(task_pointer self, const proposal& p, const std::string& hash, c
   if (!parent.empty()) {
     c.parents = {parent.front().hash};
     if (v.is_timed())
-      c.speedup_vs_parent = kforge::speedup(parent.front().latency_ns, v.timing.median_ns);
+      c.speedup_vs_parent =
+          kforge::gain_beyond_noise(kforge::latency_of(parent.front().latency_ns, parent.front().ci_half_ns),
+                                    v.timing, st.cfg.steps.noise);
   }
   if (v.is_timed())
     c.perf_state = perf_state(*st.task, v.timing.median_ns, st.cfg.roofline);

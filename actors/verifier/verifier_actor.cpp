@@ -6,6 +6,7 @@
 #include "runtime/base/error.hpp"
 #include "runtime/base/hash.hpp"
 #include "runtime/base/log.hpp"
+#include "runtime/base/scoring.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/stateful_actor.hpp>
@@ -14,7 +15,10 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <deque>
+#include <fstream>
+#include <iterator>
 #include <map>
 
 namespace kforge::actors {
@@ -53,6 +57,27 @@ caf::error unknown_task(const std::string& task_id) {
   return make_error(errc::bad_request, "unknown task " + task_id);
 }
 
+// SHA-256 of the file at `path`, or empty when it cannot be read (a backend without a binary).
+std::string file_hash(const std::string& path) {
+  if (path.empty())
+    return {};
+  std::ifstream in{path, std::ios::binary};
+  if (!in)
+    return {};
+  std::string bytes{std::istreambuf_iterator<char>{in}, std::istreambuf_iterator<char>{}};
+  if (in.bad())
+    return {};
+  content_hasher h;
+  h.add("object").add(bytes);
+  return h.finish();
+}
+
+std::string micros_text(double ns) {
+  char buf[48];
+  std::snprintf(buf, sizeof(buf), "%.3f us", ns / 1e3);
+  return buf;
+}
+
 compile_worker::behavior_type compile_worker_behavior(compile_worker::stateful_pointer<worker_state> self,
                                                       std::shared_ptr<hardware::backend> backend,
                                                       std::shared_ptr<const kforge::task_map> tasks) {
@@ -67,6 +92,9 @@ compile_worker::behavior_type compile_worker_behavior(compile_worker::stateful_p
         auto built = self->state.backend->compile(*task, source, cand_id);
         if (!built)
           return built.error();
+        // Hashed here, off the scheduler: the pool compares machine code, not sources.
+        if (built->ok && built->object_hash.empty())
+          built->object_hash = file_hash(built->binary);
         return std::move(*built);
       },
       [self](load_atom, std::shared_ptr<const kforge::task_map>& catalog) {
@@ -115,6 +143,9 @@ struct job {
   std::vector<caf::typed_response_promise<verification>> promises;
   hardware::build_result built;
   double compile_ms = 0;
+  std::string object_key;    // of the built machine code; empty = unknown
+  bool remeasuring = false;  // the first run was flagged: the next run re-measures it
+  kforge::verdict first;     // that first run's verdict
 };
 
 using job_ptr = std::shared_ptr<job>;
@@ -140,6 +171,7 @@ struct verifier_state {
   job_id next_job = 1;
   std::map<std::string, job_ptr> in_flight;  // by verdict key, when coalescing
   lru_cache<kforge::verdict> verdicts{0};
+  lru_cache<kforge::verdict> objects{0};  // verdicts by object key (identical machine code)
   lru_cache<hardware::build_result> builds{0};
   clock_type::time_point started = clock_type::now();
   verifier_stats stats;
@@ -187,6 +219,8 @@ void finish_job(verifier_pointer self, const job_ptr& j, caf::expected<kforge::v
   result->compile_ms = j->compile_ms;
   if (st.cfg.verdict_cache)
     st.verdicts.put(j->key, *result);
+  if (st.cfg.object_cache && !j->object_key.empty())
+    st.objects.put(j->object_key, *result);
   st.stats.completed += static_cast<int64_t>(j->promises.size());
   for (auto& p : j->promises)
     p.deliver(verification{*result, j->key, false});
@@ -227,6 +261,21 @@ void on_prepared(verifier_pointer self, const std::string& task_id,
   p.waiting.clear();
 }
 
+// True if `v` (just run, once) is flagged by its backend or faster than the pool's
+// flag_speedup times the reference: it is re-measured before it is answered.
+bool needs_remeasure(const verifier_state& st, const std::string& task_id, const kforge::verdict& v) {
+  if (!v.is_timed())
+    return false;
+  if (v.flagged)
+    return true;
+  if (st.cfg.flag_speedup <= 0)
+    return false;
+  auto p = st.prep.find(task_id);
+  double reference =
+      v.reference_ns > 0 ? v.reference_ns : (p == st.prep.end() ? 0 : p->second.timing.median_ns);
+  return kforge::speedup(reference, v.timing.median_ns) > st.cfg.flag_speedup;
+}
+
 void start_run_stage(verifier_pointer self) {
   auto& st = self->state;
   auto pick = st.schedule.start_run();
@@ -263,6 +312,28 @@ void start_run_stage(verifier_pointer self) {
                                        {"error", describe(result.error())}});
     else if (result->run_ms <= 0)
       result->run_ms = ms_since(started);
+    if (result && !j->remeasuring && needs_remeasure(s, j->request.task_id, *result)) {
+      // Too good to take on one run: once more in a fresh process before anyone sees it.
+      j->remeasuring = true;
+      j->first = std::move(*result);
+      s.stats.remeasured += 1;
+      s.schedule.rerun(j->id);
+      pump(self);
+      return;
+    }
+    if (result && j->remeasuring) {
+      auto run_ms = j->first.run_ms + result->run_ms;
+      auto judged = judge_remeasurement(std::move(j->first), *result, s.cfg.noise);
+      judged.run_ms = run_ms;
+      if (judged.is_suspect()) {
+        s.stats.suspect += 1;
+        s.log.warning("speedup did not hold", {{"task", j->request.task_id},
+                                               {"cand", short_id(j->request.cand_hash)},
+                                               {"first_ns", judged.first_timing.median_ns},
+                                               {"second_ns", judged.timing.median_ns}});
+      }
+      result = std::move(judged);
+    }
     // Keep the binary for a re-run while the compile cache has room.
     for (auto& [key, old] : s.builds.put(j->key, j->built))
       release_build(self, std::move(old));
@@ -301,7 +372,20 @@ void start_compiles(verifier_pointer self) {
       } else {
         j->compile_ms = result->wall_ms;
         j->built = std::move(*result);
-        s.schedule.compiled(j->id);
+        if (s.cfg.object_cache && !j->built.object_hash.empty()) {
+          content_hasher h;
+          h.add(s.signature).add(s.tasks->at(j->request.task_id).definition_hash).add(j->built.object_hash);
+          j->object_key = h.finish();
+        }
+        if (const auto* same = j->object_key.empty() ? nullptr : s.objects.find(j->object_key)) {
+          // The same machine code was judged before: its verdict, not a second timing of it.
+          s.stats.object_hits += 1;
+          auto v = *same;
+          release_build(self, std::move(j->built));
+          finish_job(self, j, std::move(v));
+        } else {
+          s.schedule.compiled(j->id);
+        }
       }
       pump(self);
     };
@@ -400,9 +484,11 @@ verifier_actor::behavior_type verifier_behavior(verifier_pointer self,
   st.signature = st.backend->build_signature();
   st.verdicts = lru_cache<kforge::verdict>{static_cast<size_t>(std::max(0, cfg.verdict_cache_entries))};
   st.builds = lru_cache<hardware::build_result>{static_cast<size_t>(std::max(0, cfg.compile_cache_entries))};
+  st.objects = lru_cache<kforge::verdict>{static_cast<size_t>(std::max(0, cfg.verdict_cache_entries))};
   st.stats.device = st.backend->device();
   auto jobs = static_cast<size_t>(std::max(1, cfg.compile_jobs));
   st.schedule = verify_schedule{jobs, cfg.max_queue};
+  st.schedule.set_quiet_runs(cfg.quiet_runs);
   account(st);
   for (size_t i = 0; i < jobs; ++i)
     st.compilers.push_back(
@@ -459,6 +545,31 @@ verifier_actor::behavior_type verifier_behavior(verifier_pointer self,
 }
 
 }  // namespace
+
+kforge::verdict judge_remeasurement(kforge::verdict first, const kforge::verdict& second, double noise) {
+  if (!second.is_timed())
+    return second;  // it failed a gate in the fresh process (other inputs, another run): that stands
+  auto reason = "re-measured in a fresh process: median " + micros_text(first.timing.median_ns) + ", then " +
+                micros_text(second.timing.median_ns);
+  if (kforge::timings_disagree(first.timing, second.timing, noise)) {
+    char buf[64];
+    std::snprintf(buf, sizeof(buf), "%.0f %%", noise * 100);
+    first.first_timing = first.timing;
+    first.timing = second.timing;
+    first.timings_disagree = true;
+    return kforge::suspect_verdict(std::move(first),
+                                   reason + ": the speedup did not hold (apart by more than " + buf + ")");
+  }
+  // It held: the slower of the two figures counts.
+  if (second.timing.median_ns > first.timing.median_ns) {
+    first.first_timing = first.timing;
+    first.timing = second.timing;
+  }
+  for (auto& g : first.gates)
+    if (g.gate == kforge::gate_latency)
+      g.detail += (g.detail.empty() ? "" : "; ") + reason + " (held)";
+  return first;
+}
 
 std::string verdict_key(const std::string& build_signature, const std::string& definition_hash,
                         const std::string& source) {

@@ -45,6 +45,15 @@ struct verifier_config {
   int32_t verdict_cache_entries = 4096;  ///< in-memory verdicts kept (the store keeps all)
   int32_t compile_cache_entries = 16;    ///< built binaries kept for re-runs (0 = off)
   bool detached = true;                  ///< workers on their own threads (tests: false)
+  /// A candidate whose built machine code (build_result::object_hash) equals an earlier one's
+  /// gets that verdict without running: a no-op source change cannot be timed into progress.
+  bool object_cache = true;
+  /// A verdict flagged by the backend, or with a speedup over the reference above this (0 = the
+  /// backend's flag only), is run once more in a fresh process; if the two medians differ by
+  /// more than `noise` (relative) the verdict is suspect (gate_suspect) with the reason.
+  double flag_speedup = 0;
+  double noise = 0.10;      ///< relative spread of medians of one binary between runs
+  bool quiet_runs = false;  ///< compiles and timed runs never overlap (verify_schedule::set_quiet_runs)
 };
 
 /// Spawns the pool for `backend`'s device over `tasks`. With `store` (may be
@@ -54,6 +63,12 @@ struct verifier_config {
                                             std::shared_ptr<hardware::backend> backend,
                                             std::shared_ptr<const kforge::task_map> tasks,
                                             verifier_config cfg, const memory::store* store = nullptr);
+
+/// The verdict of a flagged candidate's second, fresh-process run: `first` when the second
+/// agrees with it within `noise` (its latency detail says so), the second when that one failed
+/// a gate, else `first` marked suspect with both medians as the reason.
+[[nodiscard]] kforge::verdict judge_remeasurement(kforge::verdict first, const kforge::verdict& second,
+                                                  double noise);
 
 /// The verdict-cache key of a candidate: SHA-256 of (build signature, task definition hash, source).
 [[nodiscard]] std::string verdict_key(const std::string& build_signature, const std::string& definition_hash,

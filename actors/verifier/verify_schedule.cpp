@@ -48,7 +48,7 @@ std::vector<job_id> verify_schedule::prepared(const std::string& task_id, bool o
 
 run_pick verify_schedule::start_run() {
   run_pick pick;
-  if (run_busy_)
+  if (run_busy_ || (quiet_runs_ && compiling_ > 0))
     return pick;
   if (!prep_queue_.empty()) {
     pick.what = run_pick::kind::reference;
@@ -68,6 +68,8 @@ run_pick verify_schedule::start_run() {
 
 std::vector<compile_pick> verify_schedule::pick_compiles() {
   std::vector<compile_pick> picks;
+  if (quiet_runs_ && (run_busy_ || !run_queue_.empty() || !prep_queue_.empty()))
+    return picks;
   for (size_t slot = 0; slot < compile_busy_.size(); ++slot) {
     if (compile_busy_[slot])
       continue;

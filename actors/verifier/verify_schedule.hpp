@@ -56,6 +56,12 @@ class verify_schedule {
   /// `max_queue` (at least 1) jobs wait to compile or to run.
   verify_schedule(size_t compile_slots, int32_t max_queue);
 
+  /// With `on`, compiles and runs never overlap: no compile starts while the run stage works or
+  /// a compiled job waits for it, and the run stage starts nothing while a compile is in
+  /// progress. For hosts where a compile beside a timed run distorts the timing (a CPU whose
+  /// timed core shares a physical core, or its caches, with the compile workers).
+  void set_quiet_runs(bool on) noexcept { quiet_runs_ = on; }
+
   /// True if a new job must be refused with errc::queue_full.
   [[nodiscard]] bool is_full() const noexcept;
 
@@ -83,6 +89,9 @@ class verify_schedule {
 
   /// `job` is compiled (or its binary was kept): it waits for the run stage.
   void compiled(job_id job) { run_queue_.push_back(job); }
+
+  /// `job` just ran and must run once more (a re-measurement): it goes first in the run queue.
+  void rerun(job_id job) { run_queue_.push_front(job); }
 
   /// For each free compile slot in order, the oldest queued job whose task's reference is
   /// ready, removed from the queue; stops at the first slot without one. A slot is busy only
@@ -138,6 +147,7 @@ class verify_schedule {
   int32_t compiling_ = 0;
   bool run_busy_ = false;
   bool draining_ = false;
+  bool quiet_runs_ = false;
   std::map<std::string, prep_status> prep_;
   std::deque<std::string> prep_queue_;
   std::deque<queued_job> compile_queue_;

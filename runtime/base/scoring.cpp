@@ -1,5 +1,6 @@
 #include "runtime/base/scoring.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 namespace kforge {
@@ -58,6 +59,40 @@ std::vector<std::pair<double, double>> fast_p_curve(const std::vector<double>& s
     out.emplace_back(p, fast_p(speedups, p));
   }
   return out;
+}
+
+latency_interval interval_of(const timing_stats& t, double noise) noexcept {
+  if (t.count <= 0 || !(t.median_ns > 0))
+    return {};
+  double half = std::max(t.ci_half_ns, std::max(0.0, noise) / 2.0 * t.median_ns);
+  return {t.median_ns - half, t.median_ns + half};
+}
+
+bool beats_beyond_noise(const timing_stats& faster, const timing_stats& slower, double noise) noexcept {
+  if (faster.count <= 0 || slower.count <= 0 || !(faster.median_ns > 0) || !(slower.median_ns > 0))
+    return false;
+  return interval_of(faster, noise).hi < interval_of(slower, noise).lo;
+}
+
+double gain_beyond_noise(const timing_stats& before, const timing_stats& after, double noise) noexcept {
+  auto ratio = speedup(before.count > 0 ? before.median_ns : 0, after.count > 0 ? after.median_ns : 0);
+  if (ratio <= 0)
+    return 0.0;
+  if (beats_beyond_noise(after, before, noise) || beats_beyond_noise(before, after, noise))
+    return ratio;
+  return 1.0;
+}
+
+timing_stats latency_of(double median_ns, double ci_half_ns) noexcept {
+  timing_stats t;
+  if (!(median_ns > 0))
+    return t;
+  t.median_ns = median_ns;
+  t.min_ns = median_ns;
+  t.mean_ns = median_ns;
+  t.ci_half_ns = std::max(0.0, ci_half_ns);
+  t.count = 1;
+  return t;
 }
 
 }  // namespace kforge

@@ -6,6 +6,8 @@
 // tasks whose kernel is correct and more than p times faster than the reference.
 // A speedup of 0 means "none": not timed, not correct, or no reference.
 
+#include "runtime/base/verdict.hpp"
+
 #include <cstddef>
 #include <utility>
 #include <vector>
@@ -37,5 +39,32 @@ struct speedup_means {
 /// `step` must be positive.
 [[nodiscard]] std::vector<std::pair<double, double>> fast_p_curve(const std::vector<double>& speedups,
                                                                   double step = 0.25, double max_p = 4.0);
+
+/// The interval a measured latency is trusted to within (ns): its median -+ the larger of
+/// the 95 % CI half-width of the median and `noise` / 2 x the median. `noise` is the spread
+/// of medians one binary shows between processes (0.1 = 10 %), which a single run's CI does
+/// not see; negative values count as 0.
+struct latency_interval {
+  double lo = 0;  ///< ns
+  double hi = 0;  ///< ns
+};
+
+/// The trusted interval of `t` under `noise` (see latency_interval); {0, 0} without timings.
+[[nodiscard]] latency_interval interval_of(const timing_stats& t, double noise) noexcept;
+
+/// True if `faster` beats `slower` by more than the measured noise: both were timed and
+/// their trusted intervals do not overlap (faster's upper end below slower's lower end).
+[[nodiscard]] bool beats_beyond_noise(const timing_stats& faster, const timing_stats& slower,
+                                      double noise) noexcept;
+
+/// The speedup of `after` over `before` (before / after) when it is above the noise in
+/// either direction (beats_beyond_noise one way or the other), 1.0 when the two cannot be
+/// told apart, 0 when either was not timed. The figure memory rewards and knowledge-base
+/// scores are made of, so that a no-op change scores exactly 1.
+[[nodiscard]] double gain_beyond_noise(const timing_stats& before, const timing_stats& after,
+                                       double noise) noexcept;
+
+/// A latency known only by its median and CI half-width (a task's stored best), as timing_stats.
+[[nodiscard]] timing_stats latency_of(double median_ns, double ci_half_ns) noexcept;
 
 }  // namespace kforge

@@ -28,6 +28,12 @@ verdict failed_verdict(const std::string& gate, std::string detail, std::string 
   return v;
 }
 
+verdict suspect_verdict(verdict v, std::string reason) {
+  v.failed_gate = gate_suspect;
+  v.gates.push_back(gate_result{gate_suspect, false, std::move(reason)});
+  return v;
+}
+
 median_ci_ranks median_ci(int64_t n) noexcept {
   if (n <= 0)
     return {};

@@ -14,6 +14,9 @@ inline constexpr const char* gate_hack = "hack";
 inline constexpr const char* gate_compile = "compile";
 inline constexpr const char* gate_correctness = "correctness";
 inline constexpr const char* gate_latency = "latency";
+/// Not a gate of the harness: a speedup above the review threshold that did not hold when the
+/// verifier re-measured it in a fresh process. The kernel was correct; its figure is not trusted.
+inline constexpr const char* gate_suspect = "suspect";
 
 /// Outcome of one gate. `detail` is truncated feedback for the policy
 /// (compiler output, mismatch position and magnitude, signal, timeout).
@@ -89,6 +92,9 @@ struct verdict {
   /// True if every gate, latency included, passed.
   [[nodiscard]] bool is_timed() const noexcept { return feasible && failed_gate.empty() && timing.count > 0; }
 
+  /// True if a speedup above the review threshold did not hold on re-measurement (gate_suspect).
+  [[nodiscard]] bool is_suspect() const noexcept { return failed_gate == gate_suspect; }
+
   /// True if the candidate was timed twice (noise or an implausible speedup).
   [[nodiscard]] bool is_remeasured() const noexcept { return first_timing.count > 0; }
 };
@@ -98,6 +104,10 @@ typename Inspector::result_type inspect(Inspector& f, verdict& x) {
   return f(caf::meta::type_name("verdict"), x.feasible, x.failed_gate, x.gates, x.timing, x.max_abs_error,
            x.compile_ms, x.run_ms, x.device, x.reference_ns, x.flagged, x.first_timing, x.timings_disagree);
 }
+
+/// `v` (a timed verdict) marked suspect: every gate it passed kept, then gate_suspect failed
+/// with `reason`; timing, flags and errors stay as measured, so the record shows what was seen.
+[[nodiscard]] verdict suspect_verdict(verdict v, std::string reason);
 
 /// Makes a verdict that failed at `gate` with `detail`; earlier gates are recorded as passed.
 [[nodiscard]] verdict failed_verdict(const std::string& gate, std::string detail, std::string device);

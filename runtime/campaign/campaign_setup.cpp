@@ -42,6 +42,9 @@ actors::verifier_config verifier_config_of(const campaign_config& cfg) {
   v.max_queue = cfg.verifier.max_queue;
   v.verdict_cache = cfg.verifier.verdict_cache;
   v.compile_cache_entries = cfg.verifier.compile_cache_entries;
+  v.flag_speedup = cfg.verifier.flag_speedup;
+  v.noise = cfg.verifier.noise_threshold;
+  v.quiet_runs = cfg.verifier.quiet_runs;
   return v;
 }
 

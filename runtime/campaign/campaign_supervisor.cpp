@@ -198,6 +198,7 @@ void start_tasks(supervisor_pointer self, std::vector<memory::task_record> store
   tc.steps.evaluations = cfg.evaluations_per_task;
   tc.steps.plateau = cfg.plateau;
   tc.steps.flag_speedup = cfg.verifier.flag_speedup;
+  tc.steps.noise = cfg.verifier.noise_threshold;
   tc.candidates_per_step = cfg.candidates_per_step;
   tc.policy_reasks = cfg.llm.task_reasks;
   tc.outage_max_wait = std::chrono::milliseconds{static_cast<int64_t>(cfg.llm.outage_max_wait_s * 1000)};

@@ -282,6 +282,7 @@ campaign_config parse(const reader& r, const toml_value& root, const std::filesy
           "ci_width",
           "noise_threshold",
           "pin_timing",
+          "quiet_runs",
           "cold_cache",
           "gate_preprocess"});
   r.get(ver, "device", vs.device);
@@ -338,6 +339,9 @@ campaign_config parse(const reader& r, const toml_value& root, const std::filesy
   r.get(ver, "pin_timing", vs.pin_timing);
   r.get(ver, "cold_cache", vs.cold_cache);
   r.get(ver, "gate_preprocess", vs.gate_preprocess);
+  // A CPU host times on a core the compiles share (caches, a physical core): keep them apart.
+  vs.quiet_runs = vs.device == "cpu";
+  r.get(ver, "quiet_runs", vs.quiet_runs);
   if (vs.compile_jobs == 0) {
     auto cores = static_cast<int32_t>(std::thread::hardware_concurrency());
     vs.compile_jobs = std::max(1, cores);

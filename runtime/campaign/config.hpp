@@ -50,6 +50,9 @@ struct verifier_settings {
   double ci_width = 0.02;         ///< timing stops once the median's 95 % CI half-width is below this share
   double noise_threshold = 0.10;  ///< two measurements of one kernel further apart than this disagree
   bool pin_timing = true;         ///< pin timing runs to the last core (when there are at least 2)
+  /// Compiles and timed runs never overlap (a compile beside a timed run slowed it ~2.5x on a
+  /// 2-vCPU VM, docs/bench-verifier.md). On by default for device "cpu", off elsewhere.
+  bool quiet_runs = true;
 };
 
 /// The [cuda] table: the CUDA toolchain of devices "cuda" and "cuda:N".

@@ -49,6 +49,7 @@ TEST_CASE("experiences derive seeds, optimizations and trajectory steps with sta
   child.knobs = {{"VEC", 8}, {"UNROLL", 1}};
   child.optimization = "VEC 4->8";
   child.verdict = test::timed_verdict(100);
+  child.speedup_vs_parent = 2.0;  // the task actor's gain beyond the noise
   child.reward = 0.5;
   auto items = derive_items(child, task, draft, 7);
   REQUIRE(items.size() == 2);
@@ -116,6 +117,7 @@ TEST_CASE("a model's kernels derive seeds and trajectory steps in words with wha
   child.technique = "software_prefetch";
   child.verdict = test::timed_verdict(75000);  // 0.075 ms
   child.speedup_vs_ref = 6.67;
+  child.speedup_vs_parent = 200.0 / 75.0;
   child.perf_state = "reduction|memory|eff5|roofline";
   child.reward = 0.8;
   auto steps = derive_items(child, task, draft, 7, 50000);

@@ -1,5 +1,6 @@
 #include "actors/task/step_rules.hpp"
 
+#include "runtime/base/scoring.hpp"
 #include "tests/support/fixtures.hpp"
 
 #include <catch2/catch.hpp>
@@ -20,10 +21,70 @@ TEST_CASE("draft rewards are +1 for feasible and -1 otherwise", "[actors]") {
 }
 
 TEST_CASE("refine rewards follow tanh of the log latency ratio to the best", "[actors]") {
-  CHECK(refine_raw_reward(test::failed("correctness"), 100) == -1.0);
-  CHECK(refine_raw_reward(test::timed_verdict(50), 100) == Approx(std::tanh(std::log(2.0))));
-  CHECK(refine_raw_reward(test::timed_verdict(200), 100) == Approx(-std::tanh(std::log(2.0))));
-  CHECK(refine_raw_reward(test::timed_verdict(200), 0) == 1.0);
+  auto best = latency_of(100, 0);
+  CHECK(refine_raw_reward(test::failed("correctness"), best, 0) == -1.0);
+  CHECK(refine_raw_reward(test::timed_verdict(50), best, 0) == Approx(std::tanh(std::log(2.0))));
+  CHECK(refine_raw_reward(test::timed_verdict(200), best, 0) == Approx(-std::tanh(std::log(2.0))));
+  CHECK(refine_raw_reward(test::timed_verdict(200), timing_stats{}, 0) == 1.0);
+}
+
+TEST_CASE("a refine reward counts only the gain beyond the noise", "[actors]") {
+  auto best = latency_of(100, 1);
+  // 5 % faster under a 10 % noise floor: indistinguishable, reward 0 (not a win).
+  CHECK(refine_raw_reward(test::timed_verdict(95), best, 0.10) == 0.0);
+  CHECK(refine_raw_reward(test::timed_verdict(105), best, 0.10) == 0.0);
+  // 2x is beyond it and keeps its full value.
+  CHECK(refine_raw_reward(test::timed_verdict(50), best, 0.10) == Approx(std::tanh(std::log(2.0))));
+}
+
+TEST_CASE("a new best must beat the old one by more than the noise", "[actors]") {
+  memory::task_record task;
+  task.reference_latency_ns = 1000;
+  step_config cfg;
+  cfg.evaluations = 100;
+  cfg.noise = 0.10;
+  auto feed = [&](const std::string& hash, double median_ns, double ci_ns) {
+    memory::candidate_record c;
+    c.hash = hash;
+    c.stage = task.best_hash.empty() ? "draft" : "refine";
+    c.verdict = test::timed_verdict(median_ns);
+    c.verdict.timing.ci_half_ns = ci_ns;
+    apply_verdict(task, c, cfg);
+    return c;
+  };
+  feed("a", 100, 1);
+  REQUIRE(task.best_hash == "a");
+  CHECK(task.best_ci_ns == 1);
+  // Three candidates of identical code timed 79 / 66 / 64 us would all be "improvements" by the
+  // median alone; within a 10 % noise floor none of these is.
+  feed("b", 93, 1);
+  CHECK(task.best_hash == "a");
+  CHECK(task.since_improvement == 1);
+  // Beyond the noise floor but inside the candidates' own wide CIs: still no.
+  feed("c", 85, 10);
+  CHECK(task.best_hash == "a");
+  // Clearly faster: a new best, with its CI recorded.
+  auto d = feed("d", 70, 1);
+  CHECK(task.best_hash == "d");
+  CHECK(task.best_latency_ns == 70);
+  CHECK(d.reward > -1.0);
+}
+
+TEST_CASE("a suspect verdict changes no best and earns no reward", "[actors]") {
+  memory::task_record task;
+  task.reference_latency_ns = 1000;
+  step_config cfg;
+  memory::candidate_record c;
+  c.hash = "x";
+  c.stage = "draft";
+  c.verdict = suspect_verdict(test::timed_verdict(10), "did not hold");
+  apply_verdict(task, c, cfg);
+  CHECK(c.verdict.is_suspect());
+  CHECK_FALSE(c.verdict.is_timed());
+  CHECK(task.best_hash.empty());
+  CHECK(task.phase == "draft");
+  CHECK(c.reward == 0.0);
+  CHECK(c.speedup_vs_ref == 0.0);
 }
 
 TEST_CASE("refine rewards are normalised by the task's running statistics", "[actors]") {

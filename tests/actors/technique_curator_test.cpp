@@ -64,6 +64,9 @@ struct kb_fixture : test::actor_fixture {
     e.candidate.technique = technique;
     if (stage == "refine")
       e.candidate.parents = {"parent-" + task};
+    // The parent ran 1000 ns; the task actor's gain beyond the noise.
+    if (stage == "refine" && e.candidate.verdict.is_timed())
+      e.candidate.speedup_vs_parent = 1000.0 / e.candidate.verdict.timing.median_ns;
     e.task.campaign = "c1";
     e.task.task_id = task;
     e.task.family = "softmax";
@@ -170,4 +173,18 @@ TEST_CASE_METHOD(kb_fixture, "a technique the catalogue lacks joins it through t
   }
   CHECK(learned == 1);
   CHECK(stored(technique_entry_id("cpu", "softmax", parent_state, "warp_tiling")).samples == 2);
+}
+
+TEST_CASE_METHOD(kb_fixture, "a suspect speedup enters no knowledge-base entry and no item",
+                 "[actors][technique]") {
+  auto id = technique_entry_id("cpu", "softmax", parent_state, "simd_vectorization");
+  record(make("c-a", "t1", "refine", suspect_verdict(test::timed_verdict(5), "did not hold"),
+              "simd_vectorization"));
+  for (const auto& item : all())
+    CHECK(item.id != id);
+  auto tx = db.store().read();
+  REQUIRE(tx);
+  auto cand = memory::get_candidate(*tx, "c-a");
+  REQUIRE(cand);  // the candidate itself is on record, with its verdict
+  CHECK(cand->verdict.is_suspect());
 }

@@ -86,3 +86,30 @@ TEST_CASE("count_faster counts what fast_p shares", "[base]") {
   CHECK(count_faster(s, 1.5) == 1);
   CHECK(count_faster(s, 2.5) == 0);
 }
+
+TEST_CASE("Gains count only beyond the noise: CI and the between-run noise floor", "[base]") {
+  auto t = [](double median, double ci) { return latency_of(median, ci); };
+  SECTION("the trusted interval is the wider of the CI and half the noise floor") {
+    auto i = interval_of(t(100, 1), 0.10);
+    CHECK(i.lo == Approx(95));
+    CHECK(i.hi == Approx(105));
+    auto wide = interval_of(t(100, 20), 0.10);
+    CHECK(wide.lo == Approx(80));
+    CHECK(interval_of(timing_stats{}, 0.1).hi == 0.0);
+  }
+  SECTION("identical code timed 79 / 66 / 64 us is no gain under a 25 % floor") {
+    CHECK_FALSE(beats_beyond_noise(t(66, 0.5), t(79, 0.5), 0.25));
+    CHECK(gain_beyond_noise(t(79, 0.5), t(64, 0.5), 0.25) == 1.0);
+    // With no floor the CIs alone separate them: the old rule's "improvement".
+    CHECK(beats_beyond_noise(t(66, 0.5), t(79, 0.5), 0.0));
+  }
+  SECTION("a real gain or loss keeps its ratio") {
+    CHECK(gain_beyond_noise(t(100, 1), t(50, 1), 0.10) == Approx(2.0));
+    CHECK(gain_beyond_noise(t(50, 1), t(100, 1), 0.10) == Approx(0.5));
+    CHECK(gain_beyond_noise(t(100, 1), timing_stats{}, 0.10) == 0.0);
+  }
+  SECTION("overlapping CIs are no gain even past the floor") {
+    CHECK_FALSE(beats_beyond_noise(t(80, 15), t(100, 10), 0.05));
+    CHECK(gain_beyond_noise(t(100, 10), t(80, 15), 0.05) == 1.0);
+  }
+}

@@ -3,14 +3,21 @@
 //      compile-then-run baseline over the same candidates: evaluations/hour;
 //   2. the run stage's busy share while compiles are queued;
 //   3. the caches on a stream with a realistic duplicate rate;
-//   4. stability: one kernel measured N times, median to median.
+//   4. the noise floor: one binary measured N times (20), the spread of its medians;
+//   5. compiles beside timed runs: per-candidate medians of the pipeline with and without
+//      quiet runs against the serial run's;
+//   6. with --quickstart-store, a finished quickstart campaign replayed under the old rule (any
+//      lower median is a new best) and the new one (beyond the noise), and each task's new
+//      best re-measured against its reference in interleaved fresh runs.
 // Prints a Markdown report on stdout. Usage: see --help.
 
 #include "actors/llm_proxy/offline_policy.hpp"
 #include "actors/system_config.hpp"
 #include "actors/verifier/verifier_actor.hpp"
 #include "hardware/tasks/task_loader.hpp"
+#include "memory/store.hpp"
 #include "runtime/base/log.hpp"
+#include "runtime/base/scoring.hpp"
 #include "runtime/campaign/backends.hpp"
 #include "runtime/campaign/config.hpp"
 
@@ -95,6 +102,7 @@ struct pool_options {
   bool coalesce = false;
   int32_t compile_cache = 0;
   size_t wave = 0;  ///< candidates submitted together; 0 = all at once
+  bool quiet_runs = false;
 };
 
 pool_run run_pool(const runtime::campaign_config& cfg, std::shared_ptr<const kforge::task_map> tasks,
@@ -110,6 +118,9 @@ pool_run run_pool(const runtime::campaign_config& cfg, std::shared_ptr<const kfo
   vcfg.coalesce = opts.coalesce;
   vcfg.compile_cache_entries = opts.compile_cache;
   vcfg.max_queue = static_cast<int32_t>(stream.size()) + 1;
+  vcfg.quiet_runs = opts.quiet_runs;
+  vcfg.object_cache = false;  // every candidate timed: the figures compare timings
+  vcfg.flag_speedup = 0;
   auto pool = actors::spawn_verifier(sys, *backend, tasks, vcfg);
   caf::scoped_actor self{sys};
   // Handlers must not throw inside CAF's receive: record the error and throw after it.
@@ -165,6 +176,7 @@ struct serial_run {
   double seconds = 0;
   std::vector<double> compile_ms;  ///< per candidate that passed the hack gate
   std::vector<double> run_ms;      ///< per candidate that compiled
+  std::vector<double> medians;     ///< per stream position: the latency median, 0 if not timed
 };
 
 double median_of(std::vector<double> xs) {
@@ -191,6 +203,7 @@ serial_run run_serial(const runtime::campaign_config& cfg, const kforge::task_ma
     if (auto t = (*backend)->prepare(task); !t)
       throw std::runtime_error(describe(t.error()));
   serial_run out;
+  out.medians.assign(stream.size(), 0.0);
   auto started = clock_type::now();
   for (size_t i = 0; i < stream.size(); ++i) {
     const auto& task = tasks.at(stream[i].task_id);
@@ -207,10 +220,74 @@ serial_run run_serial(const runtime::campaign_config& cfg, const kforge::task_ma
       if (!v)
         throw std::runtime_error(describe(v.error()));
       out.run_ms.push_back(seconds_since(t1) * 1000);
+      if (v->is_timed())
+        out.medians[i] = v->timing.median_ns;
     }
     (*backend)->discard(*built);
   }
   out.seconds = seconds_since(started);
+  return out;
+}
+
+// The median over candidates timed in both of `pool` median / `serial` median.
+double median_ratio(const std::vector<kforge::verdict>& pool, const std::vector<double>& serial) {
+  std::vector<double> r;
+  for (size_t i = 0; i < pool.size() && i < serial.size(); ++i)
+    if (pool[i].is_timed() && serial[i] > 0)
+      r.push_back(pool[i].timing.median_ns / serial[i]);
+  return median_of(r);
+}
+
+// One task of a finished campaign replayed under a best rule.
+struct replay {
+  std::vector<std::string> improvements;  ///< hashes that became the best, in order
+  const memory::candidate_record* best = nullptr;
+};
+
+replay replay_task(const std::vector<memory::candidate_record>& cands, bool beyond_noise, double noise) {
+  replay out;
+  for (const auto& c : cands) {
+    if (!c.verdict.is_timed())
+      continue;
+    bool better =
+        out.best == nullptr ||
+        (beyond_noise ? kforge::beats_beyond_noise(c.verdict.timing, out.best->verdict.timing, noise)
+                      : c.verdict.timing.median_ns < out.best->verdict.timing.median_ns);
+    if (better) {
+      out.best = &c;
+      out.improvements.push_back(c.hash);
+    }
+  }
+  return out;
+}
+
+// Reference and candidate built once, then run alternately `rounds` times in fresh processes;
+// the ratio of the medians of their per-run medians, or 0 when either fails.
+double interleaved_speedup(hardware::backend& backend, const kforge::task_def& task,
+                           const std::string& source, int rounds) {
+  auto ref = backend.compile(task, task.reference_source, "ab-ref-" + task.id);
+  auto cand = backend.compile(task, source, "ab-cand-" + task.id);
+  double out = 0;
+  if (ref && cand && ref->ok && cand->ok) {
+    std::vector<double> r;
+    std::vector<double> c;
+    for (int i = 0; i < rounds; ++i) {
+      auto a = backend.run(task, *ref);
+      auto b = backend.run(task, *cand);
+      if (!a || !b || !a->is_timed() || !b->is_timed()) {
+        r.clear();
+        break;
+      }
+      r.push_back(a->timing.median_ns);
+      c.push_back(b->timing.median_ns);
+    }
+    if (!r.empty())
+      out = kforge::speedup(median_of(r), median_of(c));
+  }
+  if (ref)
+    backend.discard(*ref);
+  if (cand)
+    backend.discard(*cand);
   return out;
 }
 
@@ -221,14 +298,21 @@ int main(int argc, char** argv) {
   std::string config_path = "configs/quickstart.toml";
   int count = 60;
   double duplicate_rate = 0.3;
-  int repeats = 10;
+  int repeats = 20;
+  std::string quickstart_store;
+  std::string campaign = "quickstart";
+  int rounds = 3;
   std::string stable_task = "gemm_128x128x64";
   std::string work_dir = "/tmp/kforge-bench-verifier";
   uint64_t seed = 7;
   app.add_option("--config", config_path, "campaign config whose tasks and [verifier] settings are used");
   app.add_option("--candidates", count, "candidates in the pipeline/serial comparison");
   app.add_option("--duplicates", duplicate_rate, "share of repeated candidates in the cache run");
-  app.add_option("--repeats", repeats, "measurements of one kernel in the stability run");
+  app.add_option("--repeats", repeats, "measurements of one binary in the noise-floor run");
+  app.add_option("--quickstart-store", quickstart_store,
+                 "store of a finished quickstart campaign to replay under the old and new best rules");
+  app.add_option("--campaign", campaign, "the campaign in --quickstart-store");
+  app.add_option("--rounds", rounds, "interleaved reference/best rounds of the final re-measurement");
   app.add_option("--stable-task", stable_task, "task whose kernel the stability run measures");
   app.add_option("--work-dir", work_dir, "build scratch");
   app.add_option("--seed", seed, "candidate sampling seed");
@@ -278,6 +362,9 @@ int main(int argc, char** argv) {
               << fixed(median_of(serial.run_ms), 1) << " | " << fixed(sum_of(serial.run_ms) / 1000, 2)
               << " |\n\n";
     auto piped = run_pool(*cfg, tasks, stream, jobs, {});
+    pool_options quiet_opts;
+    quiet_opts.quiet_runs = true;
+    auto quiet = run_pool(*cfg, tasks, stream, jobs, quiet_opts);
     double serial_rate = count / serial_s * 3600;
     double pipe_rate = count / piped.seconds * 3600;
     double busy =
@@ -291,6 +378,16 @@ int main(int argc, char** argv) {
               << "x**; run stage busy while work was "
               << "queued: **" << fixed(busy, 1) << " %** (" << fixed(piped.stats.busy_in_backlog_ms / 1000, 1)
               << " s of " << fixed(piped.stats.backlog_ms / 1000, 1) << " s).\n\n";
+    std::cout
+        << "## Compiles beside timed runs\n\n"
+        << "Per-candidate latency medians of the pipeline over the serial run's (same candidates; "
+           "median of the ratios; 1.00 = undisturbed).\n\n"
+        << "| pipeline | wall s | evaluations/hour | median latency / serial |\n| --- | --- | --- | --- |\n"
+        << "| compiles overlap runs (`quiet_runs = false`) | " << fixed(piped.seconds, 1) << " | "
+        << fixed(pipe_rate, 0) << " | " << fixed(median_ratio(piped.verdicts, serial.medians), 3) << " |\n"
+        << "| quiet runs (`quiet_runs = true`) | " << fixed(quiet.seconds, 1) << " | "
+        << fixed(count / quiet.seconds * 3600, 0) << " | "
+        << fixed(median_ratio(quiet.verdicts, serial.medians), 3) << " |\n\n";
 
     auto dup_stream = with_duplicates(stream, duplicate_rate, seed + 1);
     // Waves of as many candidates as there are tasks: one step of every task at a time.
@@ -298,7 +395,9 @@ int main(int argc, char** argv) {
     auto warm = run_pool(*cfg, tasks, dup_stream, jobs, {true, true, 16, tasks->size()});
     // Both runs judged the same candidates: the caches must not change a verdict.
     for (size_t i = 0; i < dup_stream.size(); ++i)
-      if (cold.verdicts[i].failed_gate != warm.verdicts[i].failed_gate)
+      // A suspect verdict is a timing judgement (two runs disagreed), not a cache's.
+      if (cold.verdicts[i].failed_gate != warm.verdicts[i].failed_gate && !cold.verdicts[i].is_suspect() &&
+          !warm.verdicts[i].is_suspect())
         throw std::runtime_error("a cached verdict differs from a fresh one at candidate " +
                                  std::to_string(i));
     std::cout << "## Caches at a " << fixed(duplicate_rate * 100, 0) << " % duplicate rate\n\n"
@@ -339,13 +438,102 @@ int main(int argc, char** argv) {
     for (const auto& v : repeated.verdicts)
       medians.push_back(v.timing.median_ns);
     auto [lo, hi] = std::minmax_element(medians.begin(), medians.end());
-    std::cout << "## Stability\n\nThe fastest feasible kernel among " << mine.size() << " drafts of `"
-              << stable_task << "`, measured " << repeats
-              << " times in one pool (each a full latency gate; compiled once). Medians (us):";
+    auto mid = median_of(medians);
+    std::vector<double> dev;
+    for (double m : medians)
+      dev.push_back(std::abs(m - mid) / mid);
+    std::sort(dev.begin(), dev.end());
+    auto p90 = dev[std::min(dev.size() - 1, static_cast<size_t>(0.9 * static_cast<double>(dev.size())))];
+    double floor = 2 * p90;  // an interval of -+ p90 around each of two medians
+    std::cout
+        << "## Noise floor\n\nThe fastest feasible kernel among " << mine.size() << " drafts of `"
+        << stable_task << "`, the same binary measured " << repeats
+        << " times in one pool, one at a time (each a full latency gate in a fresh process). Medians (us):";
     for (double m : medians)
       std::cout << ' ' << fixed(m / 1000, 2);
-    std::cout << "\n\nspread (max - min) / min: **" << fixed(100 * (*hi - *lo) / *lo, 2)
-              << " %**; compile-cache hits: " << repeated.stats.compile_cache_hits << "\n";
+    std::cout << "\n\n| spread of medians | value |\n| --- | --- |\n"
+              << "| (max - min) / min | " << fixed(100 * (*hi - *lo) / *lo, 2) << " % |\n"
+              << "| 90th percentile of abs(median - median of medians) / median of medians | "
+              << fixed(100 * p90, 2) << " % |\n"
+              << "| noise floor (2 x that; compare `[verifier] noise_threshold` = "
+              << fixed(100 * cfg->verifier.noise_threshold, 0) << " %) | **" << fixed(100 * floor, 2)
+              << " %** |\n\n"
+              << "compile-cache hits: " << repeated.stats.compile_cache_hits << "\n";
+
+    if (quickstart_store.empty()) {
+      std::cout << "\n(no --quickstart-store: the replay of a quickstart campaign is skipped)\n";
+      return 0;
+    }
+    auto store = memory::store::open(quickstart_store);
+    if (!store)
+      throw std::runtime_error(describe(store.error()));
+    auto tx = store->read();
+    if (!tx)
+      throw std::runtime_error(describe(tx.error()));
+    auto records = memory::list_tasks(*tx, campaign);
+    if (!records)
+      throw std::runtime_error(describe(records.error()));
+    if (records->empty())
+      throw std::runtime_error("campaign " + campaign + " has no tasks in " + quickstart_store);
+    auto backend = runtime::make_backend(*cfg, work_dir + "-ab");
+    if (!backend)
+      throw std::runtime_error(describe(backend.error()));
+    double noise = cfg->verifier.noise_threshold;
+    size_t old_total = 0;
+    size_t surviving = 0;
+    std::vector<double> old_speedups;
+    std::vector<double> new_speedups;
+    std::vector<double> final_speedups;
+    std::cout << "\n## Quickstart under the new rules\n\nCampaign `" << campaign << "` from "
+              << quickstart_store
+              << ", each task's candidates replayed in order under the old rule (any lower "
+              << "median is a new best) and the new one (beats the best beyond the noise: non-overlapping "
+              << "intervals of -+ max(CI, " << fixed(100 * noise / 2, 1)
+              << " %)); the new best then re-measured "
+              << "against the reference in " << rounds << " interleaved rounds of fresh runs.\n\n"
+              << "| task | old improvements | surviving | old best | new best | new best re-measured |\n"
+              << "| --- | --- | --- | --- | --- | --- |\n";
+    for (const auto& rec : *records) {
+      auto cands = memory::list_candidates(*tx, campaign, rec.task_id);
+      if (!cands)
+        throw std::runtime_error(describe(cands.error()));
+      auto old_rule = replay_task(*cands, false, noise);
+      auto new_rule = replay_task(*cands, true, noise);
+      // An old improvement survives when the new rule took it as a new best too.
+      size_t kept = 0;
+      for (const auto& h : old_rule.improvements)
+        kept +=
+            static_cast<size_t>(std::count(new_rule.improvements.begin(), new_rule.improvements.end(), h));
+      old_total += old_rule.improvements.size();
+      surviving += kept;
+      auto figure = [&](const replay& r) {
+        return r.best == nullptr
+                   ? 0.0
+                   : kforge::speedup(rec.reference_latency_ns, r.best->verdict.timing.median_ns);
+      };
+      old_speedups.push_back(figure(old_rule));
+      new_speedups.push_back(figure(new_rule));
+      double fin = 0;
+      auto task = tasks->find(rec.task_id);
+      if (new_rule.best != nullptr && task != tasks->end())
+        fin = interleaved_speedup(**backend, task->second, new_rule.best->source, rounds);
+      final_speedups.push_back(fin);
+      std::cout << "| " << rec.task_id << " | " << old_rule.improvements.size() << " | " << kept << " | "
+                << fixed(old_speedups.back(), 2) << "x | " << fixed(new_speedups.back(), 2) << "x | "
+                << (fin > 0 ? fixed(fin, 2) + "x" : std::string{"-"}) << " |\n";
+    }
+    auto g_old = kforge::geomean_speedups(old_speedups);
+    auto g_new = kforge::geomean_speedups(new_speedups);
+    auto g_fin = kforge::geomean_speedups(final_speedups);
+    std::cout << "\nimprovements surviving the new rule: **" << surviving << " of " << old_total << " ("
+              << fixed(old_total > 0 ? 100.0 * static_cast<double>(surviving) / static_cast<double>(old_total)
+                                     : 0,
+                       1)
+              << " %)**\n\n| geomean speedup over the references | value |\n| --- | --- |\n"
+              << "| old rule (any lower median is a new best) | " << fixed(g_old.over_all, 2) << "x |\n"
+              << "| new rule, the campaign's own figures | " << fixed(g_new.over_all, 2) << "x |\n"
+              << "| new rule, best re-measured against the reference (interleaved) | **"
+              << fixed(g_fin.over_all, 2) << "x** |\n";
   } catch (const std::exception& e) {
     std::cerr << "bench failed: " << e.what() << '\n';
     return 1;
