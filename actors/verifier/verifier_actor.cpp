@@ -551,7 +551,10 @@ kforge::verdict judge_remeasurement(kforge::verdict first, const kforge::verdict
     return second;  // it failed a gate in the fresh process (other inputs, another run): that stands
   auto reason = "re-measured in a fresh process: median " + micros_text(first.timing.median_ns) + ", then " +
                 micros_text(second.timing.median_ns);
-  if (kforge::timings_disagree(first.timing, second.timing, noise)) {
+  // One-sided: a second run that is faster only confirms the speedup (the slower figure counts);
+  // one slower by more than the noise says the first figure came from something that did not last.
+  if (second.timing.median_ns > first.timing.median_ns &&
+      kforge::timings_disagree(first.timing, second.timing, noise)) {
     char buf[64];
     std::snprintf(buf, sizeof(buf), "%.0f %%", noise * 100);
     first.first_timing = first.timing;

@@ -64,9 +64,10 @@ struct verifier_config {
                                             std::shared_ptr<const kforge::task_map> tasks,
                                             verifier_config cfg, const memory::store* store = nullptr);
 
-/// The verdict of a flagged candidate's second, fresh-process run: `first` when the second
-/// agrees with it within `noise` (its latency detail says so), the second when that one failed
-/// a gate, else `first` marked suspect with both medians as the reason.
+/// The verdict of a flagged candidate's second, fresh-process run: the second when that one
+/// failed a gate; `first` marked suspect, with both medians as the reason, when the second is
+/// slower by more than `noise`; else `first` with the slower of the two timings (its latency
+/// detail says it held). A faster second run holds.
 [[nodiscard]] kforge::verdict judge_remeasurement(kforge::verdict first, const kforge::verdict& second,
                                                   double noise);
 

@@ -167,7 +167,10 @@ caf::error for_each_step(const memory::txn& tx, std::string_view campaign, const
         if (it == by_hash.end())
           continue;  // a parent of another task or store (an imported trajectory)
         const auto& parent = *it->second;
-        auto gain = measure_gain(parent.verdict.timing, child.verdict.timing);
+        // A gain only between figures that count: a suspect or failed verdict's timing does not.
+        auto gain = parent.verdict.is_timed() && child.verdict.is_timed()
+                        ? measure_gain(parent.verdict.timing, child.verdict.timing)
+                        : step_gain{};
         if (!keeps_step(parent.verdict, child.verdict, gain, filter))
           continue;
         std::optional<memory::llm_call_record> call;

@@ -120,6 +120,7 @@ TEST_CASE("a KernelBench task gets a python-answer prompt end to end and its Mod
       CHECK(gate.passed);  // the next step, compile and run, needs the GPU
     }
   }
-  CHECK((*srv)->stats().answered == 3);
+  // requests, not answered: the client can read a reply before the server's write handler counts it.
+  CHECK((*srv)->stats().requests == 3);
   caf::anon_send_exit(proxy, caf::exit_reason::user_shutdown);
 }

@@ -104,6 +104,17 @@ TEST_CASE_METHOD(gains_fixture, "a flagged speedup that holds is answered with t
   CHECK(stats().suspect == 0);
 }
 
+TEST_CASE_METHOD(gains_fixture, "a flagged speedup measured faster the second time holds", "[actors]") {
+  // The second, fresh-process run is 30 % faster (a quieter moment): that confirms the speedup.
+  backend->on_run = scripted_runs({50, 35});
+  start();
+  auto v = verify("c1", "fast");
+  CHECK(v.verdict.is_timed());
+  CHECK(v.verdict.timing.median_ns == 50);
+  CHECK(v.verdict.gates.back().detail.find("(held)") != std::string::npos);
+  CHECK(stats().suspect == 0);
+}
+
 TEST_CASE_METHOD(gains_fixture, "a flagged kernel that fails on the second run fails", "[actors]") {
   auto n = std::make_shared<int>(0);
   backend->on_run = [n](const kforge::task_def&,

@@ -1,6 +1,6 @@
 // On a GPU: tests that need a CUDA device (Catch2 tag [gpu], ctest
-// label gpu). Without one each test says why and passes without running
-// anything ("skipped: no CUDA device: ..."), so CI stays green; on the GPU
+// label gpu). Without one each test prints why ("skipped: no CUDA device:
+// ...") and ctest reports it Skipped (SKIP_REGULAR_EXPRESSION); on the GPU
 // machine they run for real and print what they measured.
 #include "hardware/cuda/cuda_discovery.hpp"
 #include "hardware/cuda/gpu_device.hpp"

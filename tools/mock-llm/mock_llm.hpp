@@ -70,9 +70,10 @@ struct server_config {
 struct server_stats {
   int64_t requests = 0;
   std::map<std::string, int64_t> faults;  ///< by fault_name, "none" included
-  int64_t answered = 0;                   ///< responses written in full
-  int64_t max_in_flight = 0;              ///< most requests read and not yet answered at once
-  double service_ms = 0;                  ///< summed over them: request read -> response written
+  int64_t answered = 0;       ///< responses written in full (counted after the write completes: a client may
+                              ///< already hold the reply)
+  int64_t max_in_flight = 0;  ///< most requests read and not yet answered at once
+  double service_ms = 0;      ///< summed over them: request read -> response written
   /// Corpus answers by the techniques the prompt's request named (catalogue id -> requests).
   std::map<std::string, int64_t> requested_techniques;
   int64_t technique_requests = 0;  ///< corpus answers to a request that named at least one technique
