@@ -2,6 +2,8 @@
 
 #include "runtime/base/error.hpp"
 
+#include <cstdio>
+
 namespace kforge::runtime {
 
 std::optional<memory::store> open_existing(const std::filesystem::path& path, int& code) {
@@ -17,6 +19,37 @@ std::optional<memory::store> open_existing(const std::filesystem::path& path, in
     return std::nullopt;
   }
   return std::move(*store);
+}
+
+std::string three_digits(double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.3g", v);
+  return buf;
+}
+
+std::string latency_text(double ns) {
+  char buf[64];
+  if (ns >= 1e6)
+    std::snprintf(buf, sizeof buf, "%.3g ms", ns / 1e6);
+  else if (ns >= 1e3)
+    std::snprintf(buf, sizeof buf, "%.3g us", ns / 1e3);
+  else
+    std::snprintf(buf, sizeof buf, "%.3g ns", ns);
+  return buf;
+}
+
+void print_timing(std::ostream& os, const char* label, const kforge::timing_stats& t) {
+  if (t.count <= 0)
+    return;
+  os << label << "median " << latency_text(t.median_ns) << " +- " << latency_text(t.ci_half_ns)
+     << " (95% CI), min " << latency_text(t.min_ns) << ", mean " << latency_text(t.mean_ns) << ", stddev "
+     << latency_text(t.stddev_ns) << ", " << t.count << " runs" << (t.noisy ? ", noisy" : "") << '\n';
+}
+
+void print_gates(std::ostream& os, const kforge::verdict& v) {
+  for (const auto& g : v.gates)
+    os << "  gate " << g.gate << ": " << (g.passed ? "passed" : "FAILED")
+       << (g.detail.empty() ? "" : "  " + g.detail) << '\n';
 }
 
 }  // namespace kforge::runtime

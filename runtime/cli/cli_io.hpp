@@ -1,11 +1,12 @@
 #pragma once
 
-// What the store-reading commands share: opening an existing store, JSON lines of
-// records, and writing to a file or stdout. Errors are printed to stderr here.
+// What the commands share: opening an existing store, JSON lines of records, writing to a
+// file or stdout, and the text of verdicts and timings. Errors are printed to stderr here.
 
 #include "memory/codec.hpp"
 #include "memory/store.hpp"
 #include "runtime/base/error.hpp"
+#include "runtime/base/verdict.hpp"
 
 #include <filesystem>
 #include <fstream>
@@ -14,6 +15,19 @@
 #include <string>
 
 namespace kforge::runtime {
+
+/// Three significant digits, e.g. "1.23".
+[[nodiscard]] std::string three_digits(double v);
+
+/// "12.3 us", "4.56 ms", "789 ns": a latency in nanoseconds, three significant digits.
+[[nodiscard]] std::string latency_text(double ns);
+
+/// One line "<label>median ... +- ... (95% CI), min, mean, stddev, N runs[, noisy]"; nothing
+/// when `t` holds no runs.
+void print_timing(std::ostream& os, const char* label, const kforge::timing_stats& t);
+
+/// One line per gate: "  gate NAME: passed|FAILED  detail".
+void print_gates(std::ostream& os, const kforge::verdict& v);
 
 /// Opens the store at `path` if one exists there, printing why not to stderr; nullopt on
 /// failure with `code` set to the exit code (2 no store there, 1 it does not open).

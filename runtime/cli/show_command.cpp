@@ -33,13 +33,6 @@ std::string utc_time(int64_t ms) {
   return buf;
 }
 
-// Three significant digits, e.g. "1.23".
-std::string fixed(double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.3g", v);
-  return buf;
-}
-
 // Rounded to a whole number, e.g. "1234".
 std::string whole(double v) {
   char buf[64];
@@ -50,14 +43,6 @@ std::string whole(double v) {
 // The short id of a call; failed calls, keyed hash "/failed/" ..., say so.
 std::string call_label(const std::string& key) {
   return short_id(key) + (key.find("/failed/") != std::string::npos ? "/failed" : "");
-}
-
-void print_timing(std::ostream& os, const char* label, const kforge::timing_stats& t) {
-  if (t.count <= 0)
-    return;
-  os << label << "median " << whole(t.median_ns) << " ns +- " << whole(t.ci_half_ns) << " (95% CI), min "
-     << whole(t.min_ns) << ", stddev " << whole(t.stddev_ns) << ", " << t.count << " runs"
-     << (t.noisy ? ", noisy" : "") << '\n';
 }
 
 void print_block(std::ostream& os, const std::string& title, const std::string& text) {
@@ -72,7 +57,8 @@ void print_call(std::ostream& os, const memory::llm_call_record& k) {
      << "  endpoint " << k.endpoint << "  model " << k.model << "  outcome " << k.outcome << "  attempts "
      << k.attempts << '\n'
      << "  tokens " << k.tokens_in << " in / " << k.tokens_out << " out, latency " << whole(k.latency_ms)
-     << " ms, cost " << fixed(k.cost) << ", " << k.usable << "/" << k.kernels << " completions usable\n";
+     << " ms, cost " << three_digits(k.cost) << ", " << k.usable << "/" << k.kernels
+     << " completions usable\n";
   for (const auto& e : k.errors)
     os << "  failed attempt: " << e << '\n';
   if (k.system_text.empty() && k.user_text.empty())
@@ -142,13 +128,11 @@ void print_text(std::ostream& os, const shown& s) {
      << "verdict       " << (v.feasible ? "feasible" : "infeasible")
      << (v.failed_gate.empty() ? "" : ", failed gate " + v.failed_gate) << (v.flagged ? ", flagged" : "")
      << '\n';
-  for (const auto& g : v.gates)
-    os << "  gate " << g.gate << ": " << (g.passed ? "passed" : "FAILED")
-       << (g.detail.empty() ? "" : "  " + g.detail) << '\n';
+  print_gates(os, v);
   print_timing(os, "latency       ", v.timing);
   print_timing(os, "first timing  ", v.first_timing);
-  os << "speedups      vs reference " << (c.speedup_vs_ref > 0 ? fixed(c.speedup_vs_ref) + "x" : "-")
-     << ", vs parent " << (c.speedup_vs_parent > 0 ? fixed(c.speedup_vs_parent) + "x" : "-") << '\n';
+  os << "speedups      vs reference " << (c.speedup_vs_ref > 0 ? three_digits(c.speedup_vs_ref) + "x" : "-")
+     << ", vs parent " << (c.speedup_vs_parent > 0 ? three_digits(c.speedup_vs_parent) + "x" : "-") << '\n';
   os << "context       " << (c.context_ids.empty() ? "-" : std::to_string(c.context_ids.size()) + " items")
      << '\n';
   for (const auto& m : s.context)
@@ -317,7 +301,8 @@ int llm_show_command(const show_options& opts) {
       std::cout << "  " << short_id(c->hash) << "  completion "
                 << completion_index(completions, c->source) + 1 << "  "
                 << (v.feasible && v.failed_gate.empty() ? "passed" : "failed " + v.failed_gate)
-                << (c->speedup_vs_ref > 0 ? ", " + fixed(c->speedup_vs_ref) + "x the reference" : "") << '\n';
+                << (c->speedup_vs_ref > 0 ? ", " + three_digits(c->speedup_vs_ref) + "x the reference" : "")
+                << '\n';
     }
     std::cout.flush();
     return 0;

@@ -2,6 +2,7 @@
 // references of task files, on a backend made as `kforge run` makes it, with no campaign and
 // no store. Everything here runs on the main thread: blocking is allowed.
 
+#include "runtime/cli/cli_io.hpp"
 #include "runtime/cli/commands.hpp"
 
 #include "hardware/cuda/cuda_discovery.hpp"
@@ -26,37 +27,11 @@ namespace {
 
 using json = nlohmann::json;
 
-// "12.3 us", "4.56 ms": a latency in nanoseconds, three significant digits.
-std::string latency(double ns) {
-  char buf[64];
-  if (ns >= 1e6)
-    std::snprintf(buf, sizeof buf, "%.3g ms", ns / 1e6);
-  else if (ns >= 1e3)
-    std::snprintf(buf, sizeof buf, "%.3g us", ns / 1e3);
-  else
-    std::snprintf(buf, sizeof buf, "%.3g ns", ns);
-  return buf;
-}
-
-std::string fixed(double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.3g", v);
-  return buf;
-}
-
 json timing_json(const kforge::timing_stats& t) {
   return json{{"median_ns", t.median_ns},   {"min_ns", t.min_ns},
               {"mean_ns", t.mean_ns},       {"stddev_ns", t.stddev_ns},
               {"ci_half_ns", t.ci_half_ns}, {"count", t.count},
               {"converged", t.converged},   {"noisy", t.noisy}};
-}
-
-void print_timing(std::ostream& os, const char* label, const kforge::timing_stats& t) {
-  if (t.count <= 0)
-    return;
-  os << label << "median " << latency(t.median_ns) << " +- " << latency(t.ci_half_ns) << " (95% CI), min "
-     << latency(t.min_ns) << ", mean " << latency(t.mean_ns) << ", stddev " << latency(t.stddev_ns) << ", "
-     << t.count << " runs" << (t.noisy ? ", noisy" : "") << '\n';
 }
 
 // The device a task runs on when --device is not given: its backend's own.
@@ -185,16 +160,15 @@ void print_verdict(std::ostream& os, const verify_result& r) {
                       : "infeasible")
      << (v.failed_gate.empty() ? "" : ", failed gate " + v.failed_gate) << (v.flagged ? ", flagged" : "")
      << '\n';
-  for (const auto& g : v.gates)
-    os << "  gate " << g.gate << ": " << (g.passed ? "passed" : "FAILED")
-       << (g.detail.empty() ? "" : "  " + g.detail) << '\n';
+  print_gates(os, v);
   if (v.max_abs_error > 0)
     os << "max |error|   " << v.max_abs_error << '\n';
   print_timing(os, "reference     ", r.reference);
   print_timing(os, "candidate     ", v.timing);
   print_timing(os, "first timing  ", v.first_timing);
-  os << "speedup       " << (r.speedup > 0 ? fixed(r.speedup) + "x over the reference" : "-") << '\n'
-     << "wall          compile " << fixed(v.compile_ms) << " ms, run " << fixed(v.run_ms) << " ms\n";
+  os << "speedup       " << (r.speedup > 0 ? three_digits(r.speedup) + "x over the reference" : "-") << '\n'
+     << "wall          compile " << three_digits(v.compile_ms) << " ms, run " << three_digits(v.run_ms)
+     << " ms\n";
 }
 
 json verdict_json(const verify_result& r, int code) {
@@ -381,7 +355,7 @@ int tasks_check_command(const tasks_check_options& opts) {
       continue;
     }
     std::cout << "ok    " << task->id << "  " << file.string() << "  reference "
-              << latency(reference->median_ns) << " on " << device << '\n';
+              << latency_text(reference->median_ns) << " on " << device << '\n';
   }
   std::cout << files.size() << " task files: " << files.size() - problems - skipped << " ok, " << problems
             << " with problems, " << skipped << " not run here\n"
