@@ -5,7 +5,7 @@
 // trusted harness and its result (harness.hpp) and the device that runs it
 // (kernelbench_device.hpp).
 
-#include "hardware/gates/python_gate.hpp"
+#include "hardware/kernelbench/python_gate_run.hpp"
 #include "hardware/kernelbench/harness.hpp"
 #include "hardware/kernelbench/kernelbench_device.hpp"
 #include "hardware/kernelbench/operator.hpp"
