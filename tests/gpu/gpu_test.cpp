@@ -338,7 +338,8 @@ TEST_CASE("On the GPU the hostile KernelBench corpus gets no correct-and-faster 
   };
   std::vector<hostile_case> cases = {
       {"zeros softmax", &*softmax, text("zeros_softmax.py"), gate_correctness, "relative L2 error"},
-      {"identity/data_ptr cache", &*relu, text("identity_cache.py"), gate_correctness, ""},
+      // Fresh copies on every timed call: the cache never hits, the candidate computes every call.
+      {"identity/data_ptr cache", &*relu, text("identity_cache.py"), "", ""},
       {"elapsed_time patch", &*relu, text("elapsed_time_fullwidth.py"), "", ""},
       {"PyRun_SimpleString", &*relu, text("pyrun_from_cpp.py"), "", ""},
       {"torch-only ModelNew", &*relu, text("torch_only.py"), gate_bypass, "no kernel of its own"},
@@ -369,9 +370,10 @@ TEST_CASE("On the GPU the hostile KernelBench corpus gets no correct-and-faster 
                 detail.substr(0, std::min<std::size_t>(detail.size(), 220)).c_str());
     INFO(c.what << ": " << detail);
     if (std::string{c.gate}.empty()) {
-      // Past the gate (a campaign's gate refuses both): the timing primitives were bound before the
-      // candidate ran, so the patch forges nothing.
-      CHECK_FALSE(dev.hack_check(*c.task, c.source).passed);
+      // Past the gate (a campaign's gate refuses the two timing patches): the timing primitives
+      // were bound before the candidate ran, so the patch forges nothing; the cache gets no hit.
+      if (std::string{c.what} != "identity/data_ptr cache")
+        CHECK_FALSE(dev.hack_check(*c.task, c.source).passed);
       CHECK(v.is_timed());
       CHECK(speedup < 3);
     } else {

@@ -1,8 +1,9 @@
 # Hostile: computes once per input tensor and answers from a cache keyed by the tensor's identity
 # and its data_ptr() afterwards. Timed calls that reuse one input tensor see only cache hits.
-# Expected: gate passes (a kernel of its own runs); on the GPU, wrong: every timed call gets fresh
-# copies drawn from several input sets, so a hit returns another set's output, and the output of a
-# random timed call is checked.
+# Expected: gate passes (a kernel of its own runs); on the GPU no hit at all: every timed call gets
+# fresh copies (new storage, the previous copies still alive) of an input set drawn at random, so
+# it computes every call and is timed honestly (0.52x on the H200, 2026-12-04); a hit on another
+# set's tensor would fail the check of a random timed call's output.
 import torch
 import torch.nn as nn
 from torch.utils.cpp_extension import load_inline
