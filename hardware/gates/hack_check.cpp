@@ -177,9 +177,10 @@ enum class source_mode { cpu, cuda, extension };
 // Headers a torch extension may not include: the process, the loader, Python's interpreter.
 bool extension_header_denied(const std::string& h) {
   static const std::set<std::string> denied = {
-      "Python.h", "frameobject.h", "dlfcn.h", "link.h", "elf.h", "unistd.h", "signal.h", "csignal",
-      "spawn.h", "pthread.h", "thread", "chrono", "ctime", "time.h", "fstream", "filesystem", "setjmp.h",
-      "csetjmp", "fcntl.h", "execinfo.h", "pybind11/embed.h", "pybind11/eval.h", "future", "ucontext.h"};
+      "Python.h", "frameobject.h", "dlfcn.h",          "link.h",          "elf.h",    "unistd.h",
+      "signal.h", "csignal",       "spawn.h",          "pthread.h",       "thread",   "chrono",
+      "ctime",    "time.h",        "fstream",          "filesystem",      "setjmp.h", "csetjmp",
+      "fcntl.h",  "execinfo.h",    "pybind11/embed.h", "pybind11/eval.h", "future",   "ucontext.h"};
   return denied.count(h) != 0 || starts_with(h, "sys/") || starts_with(h, "python");
 }
 
@@ -205,8 +206,8 @@ std::string extension_reason(const std::string& name) {
 
 // Common variable names in CUDA code that name threads or time only as calls or `std::` names.
 bool qualified_only(const std::string& name) {
-  static const std::set<std::string> names = {"time", "thread", "async", "future", "promise", "mutex",
-                                              "times", "access", "signal", "raise", "stat", "exit"};
+  static const std::set<std::string> names = {"time",  "thread", "async",  "future", "promise", "mutex",
+                                              "times", "access", "signal", "raise",  "stat",    "exit"};
   return names.count(name) != 0;
 }
 
@@ -422,8 +423,9 @@ class checker {
       return;  // dynamic shared memory: `extern __shared__ float tile[];`
     // A torch extension's C linkage names its own kernels (`extern "C" __global__ ...`); ATen's
     // macros (AT_DISPATCH_FLOATING_TYPES, AT_CUDA_CHECK) share the prefix of the auxv constants.
-    if (ext_ && ((t.text == "extern" && i + 1 < tokens_.size() && tokens_[i + 1].kind == token_kind::string) ||
-                 starts_with(t.text, "AT_")))
+    if (ext_ &&
+        ((t.text == "extern" && i + 1 < tokens_.size() && tokens_[i + 1].kind == token_kind::string) ||
+         starts_with(t.text, "AT_")))
       return;
     auto prev = i > 0 ? tokens_[i - 1].text : std::string{};
     if (ext_ && qualified_only(t.text) && next != "(" && prev != "::")

@@ -50,8 +50,8 @@ python_gate_report judge(std::string_view text) {
           n = std::strtoll(v.c_str() + 5, nullptr, 10);
         auto rest = colon == std::string::npos ? v : v.substr(colon + 2);
         if (first > 0 && n > 0)
-          r.violations.push_back("line " + std::to_string(first + n - 1) + ": " + rest + " (in load_inline's " +
-                                 kind + " sources)");
+          r.violations.push_back("line " + std::to_string(first + n - 1) + ": " + rest +
+                                 " (in load_inline's " + kind + " sources)");
         else
           r.violations.push_back("line " + std::to_string(line_of(src)) + ": load_inline's " + kind +
                                  " sources, " + v);

@@ -18,7 +18,7 @@ namespace kforge::hardware {
 /// What the KernelBench gate found in one candidate.
 struct python_gate_report {
   std::vector<std::string> violations;  ///< each "line N: ..." (the candidate's lines)
-  std::string bypass;  ///< why ModelNew launches no kernel of its own; empty when it does
+  std::string bypass;                   ///< why ModelNew launches no kernel of its own; empty when it does
 };
 
 /// Judges gate.py's JSON report. gate.py's rules, on nodes of the parsed candidate:

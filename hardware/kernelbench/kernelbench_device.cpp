@@ -104,10 +104,14 @@ caf::expected<kernelbench_device::outcome> kernelbench_device::execute(const std
   auto channel = create_channel(dir / "channel");
   if (!channel)
     return std::move(channel.error());
-  nlohmann::json settings = {{"seed", config_.seed},           {"trials", config_.trials},
-                             {"warmup", config_.warmup},       {"runs", config_.runs},
-                             {"flush_mib", config_.flush_mib}, {"keep_on_gpu_mib", config_.keep_on_gpu_mib},
-                             {"max_rel_l2", config_.max_rel_l2},   {"min_spread_ratio", config_.min_spread_ratio},
+  nlohmann::json settings = {{"seed", config_.seed},
+                             {"trials", config_.trials},
+                             {"warmup", config_.warmup},
+                             {"runs", config_.runs},
+                             {"flush_mib", config_.flush_mib},
+                             {"keep_on_gpu_mib", config_.keep_on_gpu_mib},
+                             {"max_rel_l2", config_.max_rel_l2},
+                             {"min_spread_ratio", config_.min_spread_ratio},
                              {"input_sets", config_.input_sets}};
   if (auto o = config_.overrides.find(task.id); o != config_.overrides.end()) {
     settings["max_rel_l2"] = o->second.first;

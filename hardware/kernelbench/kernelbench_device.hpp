@@ -27,7 +27,7 @@ namespace kforge::hardware {
 
 /// Settings of the kernelbench backend.
 struct kernelbench_config {
-  std::string python = "python3";  ///< the interpreter with torch (absolute path once resolved)
+  std::string python = "python3";       ///< the interpreter with torch (absolute path once resolved)
   std::string gate_python = "python3";  ///< the interpreter of the gate's parser (any Python 3.9+)
   std::filesystem::path work_dir;
   std::vector<std::filesystem::path> hidden_paths;

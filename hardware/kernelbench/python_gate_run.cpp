@@ -22,7 +22,8 @@ process_limits python_gate_settings::gate_limits() {
 
 caf::expected<python_gate_report> run_python_gate(const python_gate_settings& settings,
                                                   std::string_view source) {
-  auto parent = settings.scratch_parent.empty() ? std::filesystem::temp_directory_path() : settings.scratch_parent;
+  auto parent =
+      settings.scratch_parent.empty() ? std::filesystem::temp_directory_path() : settings.scratch_parent;
   auto dir = scratch_dir::create(parent, "kbgate-");
   if (!dir)
     return std::move(dir.error());
@@ -56,7 +57,8 @@ caf::expected<python_gate_report> run_python_gate(const python_gate_settings& se
   return judge_python_gate(*text);
 }
 
-gate_result hack_check_python(const task_def&, std::string_view source, const python_gate_settings& settings) {
+gate_result hack_check_python(const task_def&, std::string_view source,
+                              const python_gate_settings& settings) {
   auto report = run_python_gate(settings, source);
   if (!report)
     return gate_result{gate_hack, false, "the gate could not run its parser: " + describe(report.error())};

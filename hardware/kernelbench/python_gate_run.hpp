@@ -16,7 +16,7 @@ namespace kforge::hardware {
 
 /// Where and how the gate's parser runs.
 struct python_gate_settings {
-  std::string python = "python3";  ///< any Python 3.9 or later (a path, or a name in /usr/bin:/bin)
+  std::string python = "python3";        ///< any Python 3.9 or later (a path, or a name in /usr/bin:/bin)
   std::filesystem::path scratch_parent;  ///< where its private directory is made; empty: $TMPDIR
   std::vector<std::filesystem::path> hidden_paths;  ///< the store, for example
   process_limits limits = gate_limits();

@@ -16,9 +16,9 @@
 #include <unistd.h>
 
 #include <cstdio>
-#include <future>
 #include <cstdlib>
 #include <filesystem>
+#include <future>
 #include <string>
 
 using namespace kforge;
@@ -306,7 +306,8 @@ TEST_CASE(
   CHECK_FALSE(plain.discard(*c));
 }
 
-TEST_CASE("On the GPU the hostile KernelBench corpus gets no correct-and-faster verdict", "[gpu][kernelbench][hostile]") {
+TEST_CASE("On the GPU the hostile KernelBench corpus gets no correct-and-faster verdict",
+          "[gpu][kernelbench][hostile]") {
   KFORGE_REQUIRE_GPU();
   test::temp_dir work{"gpu-kb-hostile"};
   auto config = make_kernelbench_config(host().python, host().nvcc, host().env.gpus.front().index, arch(),

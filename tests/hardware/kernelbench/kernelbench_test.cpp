@@ -110,14 +110,17 @@ TEST_CASE("The KernelBench gate rejects escapes, side streams, timing and monkey
   };
   const std::string load = "from torch.utils.cpp_extension import load_inline\n";
   for (const auto& b :
-       {bad_case{"import os\nos.system('id')\n", "os.system"}, bad_case{"s = torch.cuda.Stream()\n", "Stream"},
+       {bad_case{"import os\nos.system('id')\n", "os.system"},
+        bad_case{"s = torch.cuda.Stream()\n", "Stream"},
         bad_case{"torch.allclose = lambda *a, **k: True\n", "torch.allclose"},
         bad_case{"nn.Module.__call__ = None\n", "__call__"},
         bad_case{"setattr(torch, 'equal', None)\n", "setattr"}, bad_case{"x = eval('1')\n", "eval"},
-        bad_case{load + "e = load_inline(name='e', cpp_sources='cudaStream_t s; void f() { cudaStreamCreate(&s); }')\n",
+        bad_case{load + "e = load_inline(name='e', cpp_sources='cudaStream_t s; void f() { "
+                        "cudaStreamCreate(&s); }')\n",
                  "cudaStreamCreate"},
-        bad_case{load + "e = load_inline(name='e', cpp_sources='', cuda_sources='long long t = clock64();')\n",
-                 "clock64"},
+        bad_case{
+            load + "e = load_inline(name='e', cpp_sources='', cuda_sources='long long t = clock64();')\n",
+            "clock64"},
         bad_case{"y = f'{eval(\"1\")}'\n", "eval"},
         bad_case{"from torch.utils.cpp_extension import load\n", "load"},
         bad_case{"e = torch.cuda.Event(enable_timing=True)\n", "Event"},
@@ -207,7 +210,8 @@ TEST_CASE("Badly typed fields in the KernelBench harness's JSON become failed ga
   }
 }
 
-TEST_CASE("The hostile KernelBench corpus: what the CPU can judge gets its verdict", "[hardware][kernelbench][hostile]") {
+TEST_CASE("The hostile KernelBench corpus: what the CPU can judge gets its verdict",
+          "[hardware][kernelbench][hostile]") {
   auto relu = kb_problem("19_ReLU.py");
   auto hostile = [&](const std::string& name) {
     auto text = read_text(source_dir / "tests/hardware/hostile/kernelbench" / name);
@@ -266,8 +270,9 @@ TEST_CASE("The hostile KernelBench corpus: what the CPU can judge gets its verdi
   }
   // The harness's own check (no extension function ran in a trial) is a bypass too.
   kernelbench_device dev{forged_config(tmp.path())};
-  auto task = forged_task(good_reference, R"({"built": true})",
-                          R"({"correct": true, "times_ms": [0.5], "bypass": "trial 0: no extension function ran"})");
+  auto task =
+      forged_task(good_reference, R"({"built": true})",
+                  R"({"correct": true, "times_ms": [0.5], "bypass": "trial 0: no extension function ran"})");
   REQUIRE(dev.prepare(task));
   auto b = dev.compile(task, "class ModelNew: pass\n", "c2");
   REQUIRE(b);

@@ -107,7 +107,8 @@ TEST_CASE("Each allowance of the Python gate stops where its reason does", "[har
     CHECK(r.detail.find(b.word) != std::string::npos);
   }
   // What the comments hold is prose in both languages.
-  CHECK(check(head + "# cuLaunchKernel would be faster\n" + ext("'// cuLaunchKernel too\\n'") + model).passed);
+  CHECK(
+      check(head + "# cuLaunchKernel would be faster\n" + ext("'// cuLaunchKernel too\\n'") + model).passed);
   CHECK(check(head + ext("'''/* cuCtxCreate\n   is not called */'''") + model).passed);
   // Strings that no compiler sees are data.
   CHECK(check(head + "doc = 'cudaStreamCreate(&s); PyRun_SimpleString'\n" + model).passed);
@@ -125,7 +126,8 @@ TEST_CASE("The Python gate judges what CUDA-L1's kernels do with os, f-strings a
   auto os_bad = check(fixture("os_process.py"));
   INFO(os_bad.detail);
   CHECK_FALSE(os_bad.passed);
-  for (const auto* word : {"line 9: os.environ may be written only", "line 10: 'os.system'", "line 11: 'os.write'"})
+  for (const auto* word :
+       {"line 9: os.environ may be written only", "line 10: 'os.system'", "line 11: 'os.write'"})
     CHECK(os_bad.detail.find(word) != std::string::npos);
   auto internals = check(fixture("torch_c_internals.py"));
   INFO(internals.detail);
@@ -159,16 +161,20 @@ TEST_CASE("The KernelBench gate reports a ModelNew that launches no kernel of it
   // Called from forward, directly, through self, a helper or an autograd Function: not a bypass.
   const std::string fwd = "class ModelNew(nn.Module):\n    def forward(self, x):\n";
   CHECK(report(head + kernel + fwd + "        return e.k(x)\n").bypass.empty());
-  CHECK(report(head + kernel + "class ModelNew(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
-                               "        self.k = e.k\n    def forward(self, x):\n        return self.k(x)\n")
+  CHECK(report(head + kernel +
+               "class ModelNew(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+               "        self.k = e.k\n    def forward(self, x):\n        return self.k(x)\n")
             .bypass.empty());
-  CHECK(report(head + kernel + "def run(x):\n    return e.k(x)\n" + fwd + "        return run(x)\n").bypass.empty());
+  CHECK(report(head + kernel + "def run(x):\n    return e.k(x)\n" + fwd + "        return run(x)\n")
+            .bypass.empty());
   // Every call inside a try whose except falls back; a handler that re-raises is no fallback.
-  CHECK_THAT(report(head + kernel + fwd + "        try:\n            return e.k(x)\n        except Exception:\n"
-                                          "            return torch.relu(x)\n")
+  CHECK_THAT(report(head + kernel + fwd +
+                    "        try:\n            return e.k(x)\n        except Exception:\n"
+                    "            return torch.relu(x)\n")
                  .bypass,
              Catch::Contains("falls back"));
-  CHECK(report(head + kernel + fwd + "        try:\n            return e.k(x)\n        except Exception:\n"
-                                     "            raise\n")
+  CHECK(report(head + kernel + fwd +
+               "        try:\n            return e.k(x)\n        except Exception:\n"
+               "            raise\n")
             .bypass.empty());
 }
