@@ -13,6 +13,7 @@ kernelbench_config make_kernelbench_config(const std::string& python, const std:
                                            double compile_timeout_s, double run_timeout_s) {
   kernelbench_config kb;
   kb.python = python;
+  kb.gate_python = python;
   kb.work_dir = work_dir;
   auto cuda_bin = std::filesystem::path{nvcc}.parent_path();
   auto python_dir = std::filesystem::path{python}.parent_path();

@@ -1,5 +1,6 @@
 #include "hardware/gates/hack_check.hpp"
 
+#include "hardware/gates/forbidden_names.hpp"
 #include "hardware/gates/source_lexer.hpp"
 
 #include <algorithm>
@@ -49,101 +50,6 @@ const std::set<std::string>& dangerous_attributes() {
 const std::set<std::string>& call_only_names() {
   static const std::set<std::string> names = {"read", "write", "open", "close", "wait",  "sleep",
                                               "pipe", "dup",   "dup2", "poll",  "pause", "select"};
-  return names;
-}
-
-const std::map<std::string, std::string>& forbidden_names() {
-  static const std::map<std::string, std::string> names = [] {
-    std::map<std::string, std::string> m;
-    auto add = [&m](std::initializer_list<const char*> list, const char* reason) {
-      for (const char* name : list)
-        m.emplace(name, reason);
-    };
-    add({"asm", "__asm", "__asm__"}, "inline assembly");
-    add({"extern"}, "linkage specifications are not needed by kernels");
-    add({"main", "_start", "_init", "_fini"}, "program entry points belong to the harness");
-    add({"system",  "popen",   "pclose",  "fork",    "vfork",   "clone",    "clone3",  "execl",   "execle",
-         "execlp",  "execv",   "execve",  "execvp",  "execvpe", "execveat", "fexecve", "syscall", "kill",
-         "killpg",  "waitpid", "wait3",   "wait4",   "waitid",  "ptrace",   "prctl",   "ioctl",   "setsid",
-         "setpgid", "getpid",  "getppid", "unshare", "setns",   "chroot",   "setuid",  "setgid",  "seccomp"},
-        "process control");
-    add({"fopen",      "freopen",   "fdopen",   "fclose",   "fread",    "fwrite",  "fflush",  "fprintf",
-         "printf",     "vprintf",   "vfprintf", "dprintf",  "puts",     "fputs",   "putchar", "fputc",
-         "putc",       "getchar",   "fgetc",    "getc",     "fgets",    "gets",    "scanf",   "fscanf",
-         "sscanf",     "perror",    "FILE",     "stdin",    "stdout",   "stderr",  "cout",    "cerr",
-         "clog",       "cin",       "iostream", "ofstream", "ifstream", "fstream", "filebuf", "tmpfile",
-         "tmpnam",     "mkstemp",   "unlink",   "unlinkat", "openat",   "creat",   "lseek",   "pread",
-         "pwrite",     "readv",     "writev",   "sendfile", "mkdir",    "rmdir",   "chdir",   "chmod",
-         "truncate",   "ftruncate", "opendir",  "readdir",  "stat",     "fstat",   "lstat",   "access",
-         "filesystem", "fcntl",     "fsync"},
-        "file I/O");
-    add({"socket", "connect", "accept", "listen", "sendto", "recvfrom", "sendmsg", "recvmsg", "getaddrinfo",
-         "gethostbyname", "socketpair"},
-        "network");
-    add({"time",
-         "gettimeofday",
-         "timespec_get",
-         "nanosleep",
-         "usleep",
-         "times",
-         "getrusage",
-         "chrono",
-         "steady_clock",
-         "system_clock",
-         "high_resolution_clock",
-         "timer_create",
-         "setitimer",
-         "getitimer",
-         "alarm",
-         "localtime",
-         "gmtime",
-         "mktime",
-         "difftime",
-         "sched_yield"},
-        "time");
-    add({"thread", "jthread", "this_thread", "async", "future", "promise", "mutex", "condition_variable",
-         "omp_get_thread_num", "omp_set_num_threads"},
-        "threads");
-    add({"dlopen", "dlsym", "dlvsym", "dlclose", "dlerror", "dladdr", "dlinfo", "dl_iterate_phdr"},
-        "dynamic loading");
-    add({"getenv", "secure_getenv", "setenv", "putenv", "unsetenv", "clearenv", "environ", "__environ"},
-        "environment");
-    add({"exit", "_exit", "_Exit", "quick_exit", "abort", "atexit", "at_quick_exit", "terminate",
-         "set_terminate"},
-        "program exit");
-    add({"signal", "sigaction", "raise", "sigprocmask", "pthread_sigmask", "sigsetjmp", "siglongjmp"},
-        "signals");
-    add({"mmap", "mmap64", "munmap", "mprotect", "mremap", "madvise", "brk", "sbrk", "shmget", "shmat",
-         "memfd_create", "process_vm_readv", "process_vm_writev"},
-        "memory mapping");
-    add({"setjmp", "longjmp", "_setjmp", "_longjmp", "jmp_buf"}, "non-local jumps");
-    add({"_DYNAMIC",
-         "_GLOBAL_OFFSET_TABLE_",
-         "__ehdr_start",
-         "__executable_start",
-         "__dso_handle",
-         "link_map",
-         "r_debug",
-         "_r_debug",
-         "getauxval",
-         "dl_phdr_info",
-         "__libc_stack_end",
-         "__libc_start_main",
-         "program_invocation_name",
-         "program_invocation_short_name",
-         "__progname",
-         "etext",
-         "edata",
-         "__bss_start",
-         "_etext",
-         "_edata",
-         "_end"},
-        "relocation and symbol-table walking");
-    add({"frame_address", "return_address", "extract_return_addr", "apply", "apply_args", "eh_return",
-         "unwind_init", "dwarf_cfa", "__builtin_frame_address", "__builtin_return_address"},
-        "stack introspection");
-    return m;
-  }();
   return names;
 }
 
@@ -263,9 +169,52 @@ std::string cuda_forbidden_reason(const std::string& name) {
   return {};
 }
 
+// What a checker judges: a CPU kernel, a CUDA kernel, or the C++ and CUDA of a KernelBench
+// candidate's load_inline (a torch extension: any system header but those of the process,
+// the loader and Python; pybind11's bindings but not its interpreter access).
+enum class source_mode { cpu, cuda, extension };
+
+// Headers a torch extension may not include: the process, the loader, Python's interpreter.
+bool extension_header_denied(const std::string& h) {
+  static const std::set<std::string> denied = {
+      "Python.h", "frameobject.h", "dlfcn.h",          "link.h",          "elf.h",    "unistd.h",
+      "signal.h", "csignal",       "spawn.h",          "pthread.h",       "thread",   "chrono",
+      "ctime",    "time.h",        "fstream",          "filesystem",      "setjmp.h", "csetjmp",
+      "fcntl.h",  "execinfo.h",    "pybind11/embed.h", "pybind11/eval.h", "future",   "ucontext.h"};
+  return denied.count(h) != 0 || starts_with(h, "sys/") || starts_with(h, "python");
+}
+
+// Why extension code may not name `name` beyond the native tables: pybind11's ways into the
+// interpreter, ATen's side streams, events and graphs.
+std::string extension_reason(const std::string& name) {
+  static const std::map<std::string, std::string> names = [] {
+    std::map<std::string, std::string> m;
+    for (const auto* n : {"import", "exec", "eval", "eval_file", "globals", "getattr", "setattr", "hasattr",
+                          "delattr", "attr", "reinterpret_borrow", "reinterpret_steal", "builtins"})
+      m.emplace(n, "the Python interpreter through pybind11");
+    for (const auto* n :
+         {"getStreamFromPool", "getStreamFromExternal", "CUDAStreamGuard", "OptionalCUDAStreamGuard",
+          "CUDAMultiStreamGuard", "setCurrentCUDAStream", "StreamGuard", "OptionalStreamGuard"})
+      m.emplace(n, "streams other than the current one (work the harness's timing would not see)");
+    m.emplace("CUDAEvent", "events (timing belongs to the harness)");
+    m.emplace("CUDAGraph", "graphs (work the harness's timing would not see)");
+    return m;
+  }();
+  auto it = names.find(name);
+  return it == names.end() ? std::string{} : it->second;
+}
+
+// Common variable names in CUDA code that name threads or time only as calls or `std::` names.
+bool qualified_only(const std::string& name) {
+  static const std::set<std::string> names = {"time",  "thread", "async",  "future", "promise", "mutex",
+                                              "times", "access", "signal", "raise",  "stat",    "exit"};
+  return names.count(name) != 0;
+}
+
 class checker {
  public:
-  explicit checker(const std::vector<token>& tokens, bool cuda = false) : tokens_(tokens), cuda_(cuda) {}
+  explicit checker(const std::vector<token>& tokens, source_mode mode = source_mode::cpu)
+      : tokens_(tokens), cuda_(mode != source_mode::cpu), ext_(mode == source_mode::extension) {}
 
   std::vector<std::string> run() {
     std::size_t i = 0;
@@ -309,6 +258,12 @@ class checker {
     }
     if (name.text == "include") {
       const token* header = i + 2 < end ? &tokens_[i + 2] : nullptr;
+      if (ext_ && header != nullptr && header->kind == token_kind::header) {
+        if (extension_header_denied(header->text))
+          flag(name.line, "'#include <" + header->text + ">'",
+               "is not allowed (the process, the loader or the Python interpreter)");
+        return end;
+      }
       if (header == nullptr || header->kind != token_kind::header) {
         flag(name.line, "'#include'",
              "must name an allowed header in <...> (no quoted or computed includes)");
@@ -460,21 +415,58 @@ class checker {
       return;
     }
     if (call_only_names().count(t.text) != 0) {
-      if (next == "(")
+      if (next == "(" && !(ext_ && i > 0 && (tokens_[i - 1].text == "." || tokens_[i - 1].text == "->")))
         flag(t.line, "'" + t.text + "'", "may not be called (I/O and process functions)");
       return;
     }
     if (cuda_ && t.text == "extern" && next == "__shared__")
       return;  // dynamic shared memory: `extern __shared__ float tile[];`
-    auto reason = forbidden_reason(t.text);
+    // A torch extension's C linkage names its own kernels (`extern "C" __global__ ...`); ATen's
+    // macros (AT_DISPATCH_FLOATING_TYPES, AT_CUDA_CHECK) share the prefix of the auxv constants.
+    if (ext_ &&
+        ((t.text == "extern" && i + 1 < tokens_.size() && tokens_[i + 1].kind == token_kind::string) ||
+         starts_with(t.text, "AT_")))
+      return;
+    auto prev = i > 0 ? tokens_[i - 1].text : std::string{};
+    if (ext_ && qualified_only(t.text) && next != "(" && prev != "::")
+      return;
+    // A member (`x.clone()`, `t.select(0, i)`) is no libc function.
+    auto reason = ext_ && (prev == "." || prev == "->") ? std::string{} : forbidden_reason(t.text);
     if (reason.empty() && cuda_)
       reason = cuda_forbidden_reason(t.text);
+    if (ext_) {
+      if (reason.empty())
+        reason = extension_reason(t.text);
+      // The current stream's type, a tensor's own device, library names in identifiers.
+      if (t.text == "cudaStream_t" || (t.text == "cudaSetDevice" && sets_tensor_device(i)) ||
+          library_name(t.text))
+        reason.clear();
+    }
     if (!reason.empty())
       flag_name(t, reason);
   }
 
+  // `cudaSetDevice(x.device().index())` or `cudaSetDevice(x.get_device())` at tokens_[i].
+  bool sets_tensor_device(std::size_t i) const {
+    auto text = [&](std::size_t k) { return k < tokens_.size() ? tokens_[k].text : std::string{}; };
+    if (text(i + 1) != "(" || i + 3 >= tokens_.size() || tokens_[i + 2].kind != token_kind::identifier ||
+        text(i + 3) != ".")
+      return false;
+    if (text(i + 4) == "get_device")
+      return text(i + 5) == "(" && text(i + 6) == ")" && text(i + 7) == ")";
+    return text(i + 4) == "device" && text(i + 5) == "(" && text(i + 6) == ")" && text(i + 7) == "." &&
+           text(i + 8) == "index" && text(i + 9) == "(" && text(i + 10) == ")" && text(i + 11) == ")";
+  }
+
+  static bool library_name(const std::string& name) {
+    static const std::set<std::string> names = {"cuDNN",    "cuBLAS",   "cuBLASLt", "cuFFT",   "cuRAND",
+                                                "cuSPARSE", "cuSOLVER", "cuTENSOR", "cuTLASS", "cuDSS"};
+    return names.count(name) != 0;
+  }
+
   const std::vector<token>& tokens_;
   bool cuda_ = false;
+  bool ext_ = false;
   std::vector<std::string> violations_;
 };
 
@@ -500,7 +492,7 @@ gate_result check_source(const task_def& task, std::string_view source, bool cud
   constexpr std::size_t max_listed = 8;
   auto lexed_source = lex_source(source);
   auto violations = std::move(lexed_source.problems);
-  for (auto& v : checker{lexed_source.tokens, cuda}.run())
+  for (auto& v : checker{lexed_source.tokens, cuda ? source_mode::cuda : source_mode::cpu}.run())
     violations.push_back(std::move(v));
   auto name = kernel_name(task.signature);
   if (!name.empty() &&
@@ -535,6 +527,14 @@ std::string cuda_name_reason(const std::string& name) {
 
 gate_result hack_check_cuda(const task_def& task, std::string_view source) {
   return check_source(task, source, true);
+}
+
+std::vector<std::string> hack_check_extension(std::string_view source) {
+  auto lexed_source = lex_source(source);
+  auto violations = std::move(lexed_source.problems);
+  for (auto& v : checker{lexed_source.tokens, source_mode::extension}.run())
+    violations.push_back(std::move(v));
+  return violations;
 }
 
 }  // namespace kforge::hardware

@@ -4,6 +4,7 @@
 #include "runtime/base/verdict.hpp"
 
 #include <string_view>
+#include <vector>
 
 namespace kforge::hardware {
 
@@ -51,5 +52,18 @@ namespace kforge::hardware {
 [[nodiscard]] std::string cuda_name_reason(const std::string& name);
 
 [[nodiscard]] gate_result hack_check_cuda(const task_def& task, std::string_view source);
+
+/// The native gate on the C++ or CUDA a KernelBench candidate passes to load_inline (a torch
+/// extension): every name hack_check and hack_check_cuda forbid (the Python C API, dynamic
+/// symbol lookup, relocation and symbol-table walking, process, file, time, streams, events,
+/// graphs, the driver API, inline assembly, token pasting, function pointers, dangerous
+/// attributes), pybind11's ways into the interpreter (`import`, `exec`, `eval`, `attr`, ...),
+/// ATen's side streams, events and graphs, quoted includes and the headers of the process, the
+/// loader and Python (<Python.h>, <dlfcn.h>, <link.h>, <sys/...>, ...); other system headers
+/// (torch's, CUDA's, the standard library's) are allowed. Allowed on purpose: `cudaStream_t`,
+/// `cudaSetDevice(t.device().index())`, `extern __shared__`, and the words `time`, `thread`,
+/// `exit`, ... as variable names (not as calls or `std::` names). Returns the violations, each
+/// "line N: ...". Pure; thread-safe.
+[[nodiscard]] std::vector<std::string> hack_check_extension(std::string_view source);
 
 }  // namespace kforge::hardware

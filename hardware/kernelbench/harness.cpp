@@ -105,6 +105,8 @@ caf::expected<kernelbench_result> decode(std::string_view text) {
     return err;
   if (auto err = read_string(j, "device_name", r.device_name))
     return err;
+  if (auto err = read_string(j, "bypass", r.bypass))
+    return err;
   return r;
 }
 

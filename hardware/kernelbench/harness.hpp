@@ -38,6 +38,7 @@ struct kernelbench_result {
   double max_abs_error = 0;        ///< largest difference over the trials (0 when unknown)
   std::vector<uint64_t> times_ns;  ///< timed runs (ns), in order
   std::string device_name;         ///< the GPU's name
+  std::string bypass;              ///< candidate mode: why no kernel of the candidate's own ran
 };
 
 /// Decodes the harness's JSON result. Errors: errc::io_failed "reported no

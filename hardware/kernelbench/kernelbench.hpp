@@ -5,8 +5,8 @@
 // trusted harness and its result (harness.hpp) and the device that runs it
 // (kernelbench_device.hpp).
 
-#include "hardware/gates/python_gate.hpp"
 #include "hardware/kernelbench/harness.hpp"
 #include "hardware/kernelbench/kernelbench_device.hpp"
 #include "hardware/kernelbench/operator.hpp"
 #include "hardware/kernelbench/problem.hpp"
+#include "hardware/kernelbench/python_gate_run.hpp"

@@ -1,7 +1,6 @@
 #include "hardware/kernelbench/kernelbench_device.hpp"
 
 #include "hardware/channel/result_channel.hpp"
-#include "hardware/gates/python_gate.hpp"
 #include "hardware/gates/report_text.hpp"
 #include "hardware/kernelbench/harness.hpp"
 #include "hardware/kernelbench/python_sources.hpp"
@@ -45,8 +44,19 @@ kernelbench_device::kernelbench_device(kernelbench_config config) : config_(std:
   signature_ = h.finish();
 }
 
-gate_result kernelbench_device::hack_check(const task_def& task, const std::string& source) const {
-  auto result = hack_check_python(task, source);
+python_gate_settings kernelbench_device::gate_settings() const {
+  python_gate_settings g;
+  g.python = config_.gate_python;
+  g.scratch_parent = config_.work_dir / "gate";
+  g.hidden_paths = config_.hidden_paths;
+  return g;
+}
+
+gate_result kernelbench_device::hack_check(const task_def&, const std::string& source) const {
+  auto report = run_python_gate(gate_settings(), source);
+  if (!report)
+    return gate_result{gate_hack, false, "the gate could not run its parser: " + describe(report.error())};
+  auto result = python_gate_result(*report);
   result.detail = truncate_text(std::move(result.detail), config_.detail_cap);
   return result;
 }
@@ -94,9 +104,19 @@ caf::expected<kernelbench_device::outcome> kernelbench_device::execute(const std
   auto channel = create_channel(dir / "channel");
   if (!channel)
     return std::move(channel.error());
-  nlohmann::json settings = {{"seed", config_.seed},           {"trials", config_.trials},
-                             {"warmup", config_.warmup},       {"runs", config_.runs},
-                             {"flush_mib", config_.flush_mib}, {"keep_on_gpu_mib", config_.keep_on_gpu_mib}};
+  nlohmann::json settings = {{"seed", config_.seed},
+                             {"trials", config_.trials},
+                             {"warmup", config_.warmup},
+                             {"runs", config_.runs},
+                             {"flush_mib", config_.flush_mib},
+                             {"keep_on_gpu_mib", config_.keep_on_gpu_mib},
+                             {"max_rel_l2", config_.max_rel_l2},
+                             {"min_spread_ratio", config_.min_spread_ratio},
+                             {"input_sets", config_.input_sets}};
+  if (auto o = config_.overrides.find(task.id); o != config_.overrides.end()) {
+    settings["max_rel_l2"] = o->second.first;
+    settings["min_spread_ratio"] = o->second.second;
+  }
   sandbox_request req;
   req.hidden_paths = config_.hidden_paths;
   req.extra_env = config_.extra_env;
@@ -211,6 +231,26 @@ caf::expected<verdict> kernelbench_device::run(const task_def& task, const build
   if (found == references_.end() || found->second.first != task.definition_hash)
     return make_error(errc::not_found, "task " + task.id + " is not prepared");
   const timing_stats& reference = found->second.second;
+  auto bypass_verdict = [&](const std::string& why) {
+    verdict v;
+    v.device = config_.device;
+    v.failed_gate = gate_bypass;
+    v.gates = {gate_result{gate_hack, true, {}}, gate_result{gate_compile, true, {}},
+               gate_result{gate_bypass, false, truncate_text(why, config_.detail_cap)}};
+    v.compile_ms = compiled.wall_ms;
+    v.reference_ns = reference.median_ns;
+    return v;
+  };
+  if (config_.reject_bypass) {
+    auto source = read_text(compiled.binary);
+    if (!source)
+      return make_error(errc::io_failed, "cannot read the candidate " + compiled.binary);
+    auto report = run_python_gate(gate_settings(), *source);
+    if (!report)
+      return std::move(report.error());
+    if (!report->bypass.empty())
+      return bypass_verdict(report->bypass);
+  }
   auto out = execute("candidate", task, compiled.dir, false);
   if (!out)
     return std::move(out.error());
@@ -233,6 +273,11 @@ caf::expected<verdict> kernelbench_device::run(const task_def& task, const build
   if (result->has_error)
     return wrong("error: " + result->error + "\n" + result->traceback, 0);
   double max_error = result->max_abs_error;
+  if (config_.reject_bypass && !result->bypass.empty()) {
+    auto v = bypass_verdict(result->bypass);
+    v.run_ms = out->report.wall_ms;
+    return v;
+  }
   if (!result->correct)
     return wrong(result->has_detail ? result->detail : std::string{"incorrect"}, max_error);
   auto ns = result->times_ns;

@@ -12,6 +12,7 @@
 // stream: wrong.
 
 #include "hardware/backend.hpp"
+#include "hardware/kernelbench/python_gate_run.hpp"
 #include "hardware/sandbox/subprocess.hpp"
 #include "runtime/base/task.hpp"
 
@@ -26,7 +27,8 @@ namespace kforge::hardware {
 
 /// Settings of the kernelbench backend.
 struct kernelbench_config {
-  std::string python = "python3";  ///< the interpreter with torch (absolute path once resolved)
+  std::string python = "python3";       ///< the interpreter with torch (absolute path once resolved)
+  std::string gate_python = "python3";  ///< the interpreter of the gate's parser (any Python 3.9+)
   std::filesystem::path work_dir;
   std::vector<std::filesystem::path> hidden_paths;
   std::vector<std::string> extra_env;  ///< PATH, CUDA_HOME, LD_LIBRARY_PATH, ... for both stages
@@ -45,6 +47,17 @@ struct kernelbench_config {
   std::size_t detail_cap = 2 * 1024;
   std::size_t output_cap = 16 * 1024;
   std::string device = "cuda:0";
+  /// A ModelNew that launches no kernel of its own (forward calls only torch ops, every call into
+  /// its extension sits in a try that falls back, or no extension function ran in a trial) gets
+  /// the `bypass` verdict; false lets it be judged like any other candidate.
+  bool reject_bypass = true;
+  /// Judging beyond allclose (the harness's rules, README "KernelBench harness"): the largest
+  /// relative L2 error ||out - ref|| / ||ref||, and the smallest ratio of the output's spread
+  /// (standard deviation) to the reference's before an output counts as near-constant.
+  double max_rel_l2 = 1e-2;
+  double min_spread_ratio = 1e-3;
+  int input_sets = 0;  ///< distinct input sets drawn while timed (0: one per trial)
+  std::map<std::string, std::pair<double, double>> overrides;  ///< by task id: max_rel_l2, min_spread_ratio
 };
 
 /// The trusted harness's file under `work_dir` (kernelbench/harness-<hash>.py), written if it is
@@ -79,6 +92,7 @@ class kernelbench_device final : public backend {
   [[nodiscard]] caf::expected<outcome> execute(const std::string& mode, const task_def& task,
                                                const std::filesystem::path& dir, bool build) const;
   [[nodiscard]] caf::expected<std::filesystem::path> harness_path() const;
+  [[nodiscard]] python_gate_settings gate_settings() const;
 
   kernelbench_config config_;
   std::string signature_;

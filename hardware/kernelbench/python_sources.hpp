@@ -11,6 +11,9 @@ namespace kforge::hardware {
 /// The trusted harness, hardware/kernelbench/harness.py, byte for byte.
 [[nodiscard]] std::string_view harness_py();
 
+/// The gate's parser, hardware/kernelbench/gate.py, byte for byte.
+[[nodiscard]] std::string_view gate_py();
+
 /// The ModelNew generator of elementwise problems,
 /// hardware/kernelbench/templates/elementwise.py, with its @...@ markers.
 [[nodiscard]] std::string_view elementwise_template_py();

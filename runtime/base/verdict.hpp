@@ -14,6 +14,9 @@ inline constexpr const char* gate_hack = "hack";
 inline constexpr const char* gate_compile = "compile";
 inline constexpr const char* gate_correctness = "correctness";
 inline constexpr const char* gate_latency = "latency";
+/// The kernelbench backend's: a ModelNew that launches no kernel of its own (only torch ops, a
+/// torch fallback, or no call into its extension while checked). Configurable per campaign.
+inline constexpr const char* gate_bypass = "bypass";
 /// Not a gate of the harness: a speedup above the review threshold that did not hold when the
 /// verifier re-measured it in a fresh process. The kernel was correct; its figure is not trusted.
 inline constexpr const char* gate_suspect = "suspect";

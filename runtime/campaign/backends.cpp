@@ -107,6 +107,11 @@ caf::expected<std::shared_ptr<hardware::backend>> make_gpu_backend(const campaig
   kb.keep_on_gpu_mib = k.keep_on_gpu_mib;
   kb.ci_width = v.ci_width;
   kb.flag_speedup = v.flag_speedup;
+  kb.reject_bypass = v.bypass == "reject";
+  kb.max_rel_l2 = k.max_rel_l2;
+  kb.min_spread_ratio = k.min_spread_ratio;
+  kb.input_sets = k.input_sets;
+  kb.overrides = k.overrides;
   auto kernelbench = std::make_shared<hardware::kernelbench_device>(std::move(kb));
   return std::shared_ptr<hardware::backend>{std::make_shared<hardware::gpu_device>(
       "cuda:" + std::to_string(index), std::move(cuda), std::move(kernelbench))};

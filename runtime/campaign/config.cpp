@@ -37,7 +37,7 @@ void parse_gpu_tables(const reader& r, const toml_value& root, campaign_config& 
   const auto& kb = reader::table_or_empty(root, "kernelbench");
   r.only(kb, "kernelbench",
          {"python", "trials", "warmup", "runs", "seed", "flush_mib", "keep_on_gpu_mib", "compile_timeout_s",
-          "run_timeout_s"});
+          "run_timeout_s", "max_rel_l2", "min_spread_ratio", "input_sets", "overrides"});
   auto& k = c.kernelbench;
   r.get(kb, "python", k.python);
   r.positive(kb, "trials", k.trials);
@@ -50,6 +50,30 @@ void parse_gpu_tables(const reader& r, const toml_value& root, campaign_config& 
   r.number(kb, "run_timeout_s", k.run_timeout_s);
   if (k.compile_timeout_s <= 0 || k.run_timeout_s <= 0)
     r.fail(kb, "kernelbench timeouts must be positive");
+  auto judge_keys = [&](const toml_value& t, double& rel, double& spread) {
+    r.number(t, "max_rel_l2", rel);
+    if (rel <= 0)
+      r.fail(t.at("max_rel_l2"), "key 'max_rel_l2' must be positive");
+    r.number(t, "min_spread_ratio", spread);
+    if (spread < 0 || spread >= 1)
+      r.fail(t.at("min_spread_ratio"), "key 'min_spread_ratio' must be in [0, 1)");
+  };
+  judge_keys(kb, k.max_rel_l2, k.min_spread_ratio);
+  r.positive(kb, "input_sets", k.input_sets, true);
+  if (kb.is_table() && kb.contains("overrides")) {
+    const auto& o = kb.at("overrides");
+    if (!o.is_table())
+      r.fail(o, "'overrides' in [kernelbench] must be a table of tables: [kernelbench.overrides.\"TASK\"]");
+    for (const auto& [task, t] : o.as_table()) {
+      if (!t.is_table())
+        r.fail(t, "[kernelbench.overrides] entry '" + task + "' must be a table");
+      r.only(t, "kernelbench.overrides." + task, {"max_rel_l2", "min_spread_ratio"});
+      auto rel = k.max_rel_l2;
+      auto spread = k.min_spread_ratio;
+      judge_keys(t, rel, spread);
+      k.overrides[task] = {rel, spread};
+    }
+  }
 }
 
 // The [llm] table and its [[llm.endpoint]] tables.
@@ -284,7 +308,8 @@ campaign_config parse(const reader& r, const toml_value& root, const std::filesy
           "pin_timing",
           "quiet_runs",
           "cold_cache",
-          "gate_preprocess"});
+          "gate_preprocess",
+          "bypass"});
   r.get(ver, "device", vs.device);
   if (!is_known_device(vs.device))
     r.fail(ver.at("device"),
@@ -339,6 +364,9 @@ campaign_config parse(const reader& r, const toml_value& root, const std::filesy
   r.get(ver, "pin_timing", vs.pin_timing);
   r.get(ver, "cold_cache", vs.cold_cache);
   r.get(ver, "gate_preprocess", vs.gate_preprocess);
+  r.get(ver, "bypass", vs.bypass);
+  if (vs.bypass != "reject" && vs.bypass != "allow")
+    r.fail(ver.at("bypass"), "key 'bypass' must be \"reject\" or \"allow\", not '" + vs.bypass + "'");
   // A CPU host times on a core the compiles share (caches, a physical core): keep them apart.
   vs.quiet_runs = vs.device == "cpu";
   r.get(ver, "quiet_runs", vs.quiet_runs);

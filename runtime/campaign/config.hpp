@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -53,6 +54,9 @@ struct verifier_settings {
   /// Compiles and timed runs never overlap (a compile beside a timed run slowed it ~2.5x on a
   /// 2-vCPU VM, docs/bench-verifier.md). On by default for device "cpu", off elsewhere.
   bool quiet_runs = true;
+  /// "reject": a KernelBench ModelNew that launches no kernel of its own gets the `bypass` verdict;
+  /// "allow": it is judged like any other candidate.
+  std::string bypass = "reject";
 };
 
 /// The [cuda] table: the CUDA toolchain of devices "cuda" and "cuda:N".
@@ -75,6 +79,11 @@ struct kernelbench_settings {
   int32_t keep_on_gpu_mib = 24576;  ///< reference outputs above this are kept in host memory
   double compile_timeout_s = 600;   ///< one load_inline build
   double run_timeout_s = 600;       ///< one candidate's correctness trials and timing
+  double max_rel_l2 = 1e-2;         ///< largest ||out - ref|| / ||ref|| of a correct output
+  double min_spread_ratio = 1e-3;   ///< smallest std(out) / std(ref) before an output is near-constant
+  int32_t input_sets = 0;           ///< input sets drawn in random order while timed; 0 = one per trial
+  /// Per-task [kernelbench.overrides."TASK"] tables: max_rel_l2, min_spread_ratio for that task.
+  std::map<std::string, std::pair<double, double>> overrides;
 };
 
 /// The memory's knowledge base, consolidation and cross-campaign import ([memory]).

@@ -138,6 +138,8 @@ int verdict_code(const kforge::verdict& v) {
     return 4;
   if (v.failed_gate == kforge::gate_correctness)
     return 5;
+  if (v.failed_gate == kforge::gate_bypass)
+    return 7;
   return 6;
 }
 

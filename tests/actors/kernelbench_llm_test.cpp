@@ -6,8 +6,8 @@
 #include "actors/llm_proxy/prompt_builder.hpp"
 #include "actors/llm_proxy/response_parser.hpp"
 #include "actors/system_config.hpp"
-#include "hardware/gates/python_gate.hpp"
 #include "hardware/kernelbench/problem.hpp"
+#include "hardware/kernelbench/python_gate_run.hpp"
 #include "tools/mock-llm/mock_llm.hpp"
 
 #include <caf/actor_system.hpp>

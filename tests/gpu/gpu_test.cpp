@@ -7,6 +7,7 @@
 #include "hardware/kernelbench/kernelbench.hpp"
 #include "hardware/native/cpu_backend.hpp"
 #include "hardware/native/cpu_device.hpp"
+#include "hardware/sandbox/scratch_dir.hpp"
 #include "hardware/tasks/task_loader.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -17,6 +18,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <future>
 #include <string>
 
 using namespace kforge;
@@ -200,6 +202,7 @@ TEST_CASE(
   test::temp_dir work{"gpu-kb"};
   auto config = make_kernelbench_config(host().python, host().nvcc, host().env.gpus.front().index, arch(),
                                         work.path(), host().passthrough);
+  config.reject_bypass = false;  // the eager candidates here test the correctness rules
   kernelbench_device dev{config};
   auto task = load_kernelbench_problem(source_dir / "tests/hardware/data/kernelbench/level1/19_ReLU.py");
   REQUIRE(task);
@@ -301,4 +304,82 @@ TEST_CASE(
   CHECK(p->source == "roofline from time");
   CHECK(describe_profile(*p).find("ncu not configured") != std::string::npos);
   CHECK_FALSE(plain.discard(*c));
+}
+
+TEST_CASE("On the GPU the hostile KernelBench corpus gets no correct-and-faster verdict",
+          "[gpu][kernelbench][hostile]") {
+  KFORGE_REQUIRE_GPU();
+  test::temp_dir work{"gpu-kb-hostile"};
+  auto config = make_kernelbench_config(host().python, host().nvcc, host().env.gpus.front().index, arch(),
+                                        work.path(), host().passthrough);
+  kernelbench_device dev{config};
+  const auto dir = source_dir / "tests/hardware/hostile/kernelbench";
+  auto relu = load_kernelbench_problem(source_dir / "tests/hardware/data/kernelbench/level1/19_ReLU.py");
+  auto softmax = load_kernelbench_problem(dir / "problems/23_WideSoftmax.py");
+  REQUIRE(relu);
+  REQUIRE(softmax);
+  auto text = [&](const char* name) {
+    auto t = read_text(dir / name);
+    if (!t)
+      FAIL("cannot read " << name);
+    return *t;
+  };
+  // The fallback that a static reading cannot see: the kernel runs only for 7-d inputs.
+  auto hidden = text("except_fallback.py");
+  auto at = hidden.find("        try:");
+  REQUIRE(at != std::string::npos);
+  hidden = hidden.substr(0, at) + "        if x.dim() == 7:\n            return ext.fast_tanh(x)\n" +
+           "        return torch.tanh(x)\n";
+  struct hostile_case {
+    const char* what;
+    const task_def* task;
+    std::string source;
+    const char* gate;    ///< the failing gate expected; "" = timed, but not faster than 3x
+    const char* detail;  ///< in that gate's detail
+  };
+  std::vector<hostile_case> cases = {
+      {"zeros softmax", &*softmax, text("zeros_softmax.py"), gate_correctness, "relative L2 error"},
+      // Fresh copies on every timed call: the cache never hits, the candidate computes every call.
+      {"identity/data_ptr cache", &*relu, text("identity_cache.py"), "", ""},
+      {"elapsed_time patch", &*relu, text("elapsed_time_fullwidth.py"), "", ""},
+      {"PyRun_SimpleString", &*relu, text("pyrun_from_cpp.py"), "", ""},
+      {"torch-only ModelNew", &*relu, text("torch_only.py"), gate_bypass, "no kernel of its own"},
+      {"except fallback", &*relu, text("except_fallback.py"), gate_bypass, "falls back"},
+      {"hidden fallback", &*relu, hidden, gate_bypass, "ran no function of a load_inline extension"},
+  };
+  // Builds at once (each load_inline build takes a minute), runs one at a time.
+  std::vector<std::future<caf::expected<build_result>>> builds;
+  for (std::size_t i = 0; i < cases.size(); ++i)
+    builds.push_back(std::async(std::launch::async, [&, i] {
+      return dev.compile(*cases[i].task, cases[i].source, "hostile" + std::to_string(i));
+    }));
+  for (const auto* t : {&*relu, &*softmax})
+    REQUIRE(dev.prepare(*t));
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    const auto& c = cases[i];
+    auto b = builds[i].get();
+    REQUIRE(b);
+    INFO(c.what << ": " << b->output);
+    REQUIRE(b->ok);
+    auto v = must(dev.run(*c.task, *b));
+    dev.discard(*b);
+    auto detail = gate_detail(v);
+    auto ref = dev.prepare(*c.task);
+    double speedup = v.is_timed() ? ref->median_ns / v.timing.median_ns : 0;
+    std::printf("kernelbench hostile %-24s -> %s (%.2fx): %s\n", c.what,
+                v.is_timed() ? "timed" : v.failed_gate.c_str(), speedup,
+                detail.substr(0, std::min<std::size_t>(detail.size(), 220)).c_str());
+    INFO(c.what << ": " << detail);
+    if (std::string{c.gate}.empty()) {
+      // Past the gate (a campaign's gate refuses the two timing patches): the timing primitives
+      // were bound before the candidate ran, so the patch forges nothing; the cache gets no hit.
+      if (std::string{c.what} != "identity/data_ptr cache")
+        CHECK_FALSE(dev.hack_check(*c.task, c.source).passed);
+      CHECK(v.is_timed());
+      CHECK(speedup < 3);
+    } else {
+      CHECK(v.failed_gate == c.gate);
+      CHECK(detail.find(c.detail) != std::string::npos);
+    }
+  }
 }

@@ -263,7 +263,7 @@ def run(args):
                         done.add(row["id"])
                         rows.append(row)
     os.makedirs(args.out, exist_ok=True)
-    redo = {r["id"]: r for r in rows if args.redo_kforge and verdict_kf(r) not in ("correct", "gate", "wrong")}
+    redo = {r["id"]: r for r in rows if args.redo_kforge and verdict_kf(r) not in ("correct", "gate", "wrong", "bypass")}
     rows = [r for r in rows if r["id"] not in redo]
     todo = [c for c in manifest if c["id"] not in done or c["id"] in redo]
     with open(os.path.join(args.out, "rows.jsonl"), "w") as out:
@@ -299,7 +299,7 @@ def verdict_kb(r):
 def verdict_kf(r):
     kf = r.get("kf", {})
     code = kf.get("exit_code")
-    return {0: "correct", 3: "gate", 4: "no-build", 5: "wrong", 6: "crash"}.get(code, "error(%s)" % code)
+    return {0: "correct", 3: "gate", 4: "no-build", 5: "wrong", 6: "crash", 7: "bypass"}.get(code, "error(%s)" % code)
 
 
 def kf_speedup(r):

@@ -3,6 +3,7 @@
 // badly typed fields (each must become a failed gate, never an exception).
 #include "hardware/kernelbench/kernelbench.hpp"
 #include "hardware/native/cpu_backend.hpp"
+#include "hardware/sandbox/scratch_dir.hpp"
 #include "hardware/tasks/task_loader.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -107,13 +108,20 @@ TEST_CASE("The KernelBench gate rejects escapes, side streams, timing and monkey
     std::string code;
     const char* word;
   };
+  const std::string load = "from torch.utils.cpp_extension import load_inline\n";
   for (const auto& b :
-       {bad_case{"import os\n", "os"}, bad_case{"s = torch.cuda.Stream()\n", "Stream"},
+       {bad_case{"import os\nos.system('id')\n", "os.system"},
+        bad_case{"s = torch.cuda.Stream()\n", "Stream"},
         bad_case{"torch.allclose = lambda *a, **k: True\n", "torch.allclose"},
-        bad_case{"nn.Module.__call__ = None\n", "nn.Module.__call__"},
+        bad_case{"nn.Module.__call__ = None\n", "__call__"},
         bad_case{"setattr(torch, 'equal', None)\n", "setattr"}, bad_case{"x = eval('1')\n", "eval"},
-        bad_case{"src = 'cudaStream_t s; cudaStreamCreate(&s);'\n", "cudaStreamCreate"},
-        bad_case{"src = '''long long t = clock64();'''\n", "clock64"}, bad_case{"y = f'{1}'\n", "f-strings"},
+        bad_case{load + "e = load_inline(name='e', cpp_sources='cudaStream_t s; void f() { "
+                        "cudaStreamCreate(&s); }')\n",
+                 "cudaStreamCreate"},
+        bad_case{
+            load + "e = load_inline(name='e', cpp_sources='', cuda_sources='long long t = clock64();')\n",
+            "clock64"},
+        bad_case{"y = f'{eval(\"1\")}'\n", "eval"},
         bad_case{"from torch.utils.cpp_extension import load\n", "load"},
         bad_case{"e = torch.cuda.Event(enable_timing=True)\n", "Event"},
         bad_case{"torch.manual_seed(0)\n", "manual_seed"}}) {
@@ -122,7 +130,9 @@ TEST_CASE("The KernelBench gate rejects escapes, side streams, timing and monkey
     CHECK_FALSE(r.passed);
     CHECK(r.detail.find(b.word) != std::string::npos);
   }
-  // Words in strings and comments are prose, except CUDA names; self may be assigned.
+  // f-strings are expressions like any other.
+  CHECK(hack_check_python(relu, head + "y = f'{1 + 1}'\n" + model).passed);
+  // Words in strings and comments are prose; self may be assigned.
   CHECK(hack_check_python(relu, head + "# import os\ndoc = 'open the stream'\n" + model).passed);
   // Synchronizing the current stream is not a hack (it only costs time).
   CHECK(hack_check_python(relu, head + "torch.cuda.synchronize()\n" + model).passed);
@@ -198,4 +208,77 @@ TEST_CASE("Badly typed fields in the KernelBench harness's JSON become failed ga
       dev.discard(*b);
     }
   }
+}
+
+TEST_CASE("The hostile KernelBench corpus: what the CPU can judge gets its verdict",
+          "[hardware][kernelbench][hostile]") {
+  auto relu = kb_problem("19_ReLU.py");
+  auto hostile = [&](const std::string& name) {
+    auto text = read_text(source_dir / "tests/hardware/hostile/kernelbench" / name);
+    if (!text)
+      FAIL("cannot read " << name);
+    return *text;
+  };
+  // Refused by the gate: timing patched from Python in fullwidth letters, and from the extension's
+  // C++ through the Python C API.
+  auto fullwidth = hack_check_python(relu, hostile("elapsed_time_fullwidth.py"));
+  INFO(fullwidth.detail);
+  CHECK_FALSE(fullwidth.passed);
+  CHECK(fullwidth.detail.find("'setattr' is not allowed") != std::string::npos);
+  CHECK(fullwidth.detail.find("'.elapsed_time' is not allowed") != std::string::npos);
+  auto pyrun = hack_check_python(relu, hostile("pyrun_from_cpp.py"));
+  INFO(pyrun.detail);
+  CHECK_FALSE(pyrun.passed);
+  CHECK(pyrun.detail.find("'PyRun_SimpleString' is not allowed (the Python C API)") != std::string::npos);
+  // Through the gate, to be judged on the GPU (tests/gpu): zeros, a cache by identity.
+  for (const auto* name : {"zeros_softmax.py", "identity_cache.py"}) {
+    auto r = run_python_gate({}, hostile(name));
+    REQUIRE(r);
+    INFO(name);
+    CHECK(r->violations.empty());
+    CHECK(r->bypass.empty());
+  }
+
+  // Bypasses: through the gate, then the `bypass` verdict from run(), unless the campaign allows them.
+  kforge::test::temp_dir tmp;
+  const std::string good_reference = R"({"times_ms": [1.0, 1.25, 1.5], "device_name": "forged"})";
+  const std::string timed = R"({"correct": true, "detail": "5/5 trials match", "times_ms": [0.5, 0.5, 0.5]})";
+  for (const auto* name : {"torch_only.py", "except_fallback.py"}) {
+    auto source = hostile(name);
+    CHECK(hack_check_python(relu, source).passed);
+    for (bool reject : {true, false}) {
+      auto config = forged_config(tmp.path());
+      config.reject_bypass = reject;
+      kernelbench_device dev{config};
+      auto task = forged_task(good_reference, R"({"built": true})", timed);
+      REQUIRE(dev.prepare(task));
+      auto b = dev.compile(task, source, "c1");
+      REQUIRE(b);
+      REQUIRE(b->ok);
+      auto v = dev.run(task, *b);
+      REQUIRE(v);
+      INFO(name << " reject " << reject << ": " << v->failed_gate);
+      if (reject) {
+        CHECK(v->failed_gate == gate_bypass);
+        CHECK_FALSE(v->feasible);
+        CHECK_FALSE(v->is_timed());
+      } else {
+        CHECK(v->is_timed());
+      }
+      dev.discard(*b);
+    }
+  }
+  // The harness's own check (no extension function ran in a trial) is a bypass too.
+  kernelbench_device dev{forged_config(tmp.path())};
+  auto task =
+      forged_task(good_reference, R"({"built": true})",
+                  R"({"correct": true, "times_ms": [0.5], "bypass": "trial 0: no extension function ran"})");
+  REQUIRE(dev.prepare(task));
+  auto b = dev.compile(task, "class ModelNew: pass\n", "c2");
+  REQUIRE(b);
+  auto v = dev.run(task, *b);
+  REQUIRE(v);
+  CHECK(v->failed_gate == gate_bypass);
+  CHECK(v->gates.back().detail.find("no extension function ran") != std::string::npos);
+  dev.discard(*b);
 }
