@@ -53,6 +53,11 @@ struct verifier_settings {
   /// Compiles and timed runs never overlap (a compile beside a timed run slowed it ~2.5x on a
   /// 2-vCPU VM, docs/bench-verifier.md). On by default for device "cpu", off elsewhere.
   bool quiet_runs = true;
+  /// A candidate whose built machine code equals an earlier one's takes that verdict untimed.
+  bool object_cache = true;
+  /// When a task ends, its best and its reference run alternately in fresh processes this many
+  /// rounds and the figure is recorded beside the campaign's (0 = no final re-measurement).
+  int32_t final_rounds = 3;
 };
 
 /// The [cuda] table: the CUDA toolchain of devices "cuda" and "cuda:N".
