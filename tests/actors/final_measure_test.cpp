@@ -94,8 +94,10 @@ TEST_CASE_METHOD(pool_fixture, "the final measurement runs reference and best al
   CHECK(backend->calls() == expected);
 }
 
-TEST_CASE_METHOD(pool_fixture, "a best that fails a gate in its final measurement has no figure", "[actors]") {
-  backend->on_run = [](const kforge::task_def&, const hardware::build_result& b) -> caf::expected<kforge::verdict> {
+TEST_CASE_METHOD(pool_fixture, "a best that fails a gate in its final measurement has no figure",
+                 "[actors]") {
+  backend->on_run = [](const kforge::task_def&,
+                       const hardware::build_result& b) -> caf::expected<kforge::verdict> {
     if (b.binary.find("-ref") != std::string::npos)
       return test::timed_verdict(1000);
     return test::failed(kforge::gate_correctness);
