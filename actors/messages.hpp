@@ -168,6 +168,20 @@ typename Inspector::result_type inspect(Inspector& f, verification& x) {
   return f(caf::meta::type_name("verification"), x.verdict, x.cache_key, x.cached);
 }
 
+/// Verifier pool -> task actor: a candidate and its task's reference built once and run
+/// alternately in fresh processes (the final re-measurement of a task's best).
+struct interleaved_timing {
+  double reference_ns = 0;  ///< median of the reference's per-run medians
+  double candidate_ns = 0;  ///< median of the candidate's per-run medians; 0 when it failed
+  int32_t rounds = 0;       ///< rounds run (one reference and one candidate run each)
+  std::string detail;       ///< why candidate_ns is 0 (the gate that failed and its detail)
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, interleaved_timing& x) {
+  return f(caf::meta::type_name("interleaved_timing"), x.reference_ns, x.candidate_ns, x.rounds, x.detail);
+}
+
 /// Task actor -> curator: one logical event, committed atomically: the
 /// candidate with its verdict, and the task's record after it.
 struct experience {
@@ -223,16 +237,18 @@ struct task_progress {
   int64_t budget = 0;
   double reference_latency_ns = 0;
   double best_latency_ns = 0;
-  int64_t waiting_since_ms = 0;  ///< wall ms (Unix epoch) since the task waits for the model; 0 = not
-  std::string last_error;        ///< the last failed call while waiting for the model
-  bool unreachable = false;      ///< the model stayed unreachable past [llm] outage_horizon_s
+  int64_t waiting_since_ms = 0;   ///< wall ms (Unix epoch) since the task waits for the model; 0 = not
+  std::string last_error;         ///< the last failed call while waiting for the model
+  bool unreachable = false;       ///< the model stayed unreachable past [llm] outage_horizon_s
+  double final_reference_ns = 0;  ///< the final re-measurement (task_record::final_*); 0 = none
+  double final_latency_ns = 0;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, task_progress& x) {
   return f(caf::meta::type_name("task_progress"), x.task_id, x.family, x.phase, x.stop_reason, x.evaluations,
            x.feasible, x.budget, x.reference_latency_ns, x.best_latency_ns, x.waiting_since_ms, x.last_error,
-           x.unreachable);
+           x.unreachable, x.final_reference_ns, x.final_latency_ns);
 }
 
 /// Where a task stands according to its stored record; `budget` is its evaluation budget (0 = unknown).
@@ -247,6 +263,11 @@ typename Inspector::result_type inspect(Inspector& f, task_progress& x) {
   p.budget = budget;
   p.reference_latency_ns = r.reference_latency_ns;
   p.best_latency_ns = r.best_latency_ns;
+  // A re-measurement of an earlier best is not this best's figure.
+  if (!r.final_hash.empty() && r.final_hash == r.best_hash) {
+    p.final_reference_ns = r.final_reference_ns;
+    p.final_latency_ns = r.final_latency_ns;
+  }
   return p;
 }
 

@@ -82,6 +82,10 @@ CAF_ADD_ATOM(kforge, kforge, peaks_atom, "peaks")
 CAF_ADD_ATOM(kforge, kforge, scan_atom, "scan")
 CAF_ADD_ATOM(kforge, kforge, launch_atom, "launch")
 
+// A task's best re-measured against its reference when the task ends.
+CAF_ADD_TYPE_ID(kforge, (kforge::actors::interleaved_timing))
+CAF_ADD_ATOM(kforge, kforge, remeasure_atom, "remeasure")
+
 CAF_END_TYPE_ID_BLOCK(kforge)
 
 // The verifier pool's task catalog travels only between local actors (never serialized).

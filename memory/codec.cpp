@@ -100,7 +100,12 @@ json to_value(const task_record& r) {
               {"reward_count", r.reward_count},
               {"reward_mean", f64(r.reward_mean)},
               {"reward_m2", f64(r.reward_m2)},
-              {"updated_ms", r.updated_ms}};
+              {"updated_ms", r.updated_ms},
+              {"final_hash", r.final_hash},
+              {"final_reference_ns", f64(r.final_reference_ns)},
+              {"final_latency_ns", f64(r.final_latency_ns)},
+              {"final_rounds", r.final_rounds},
+              {"final_detail", r.final_detail}};
 }
 
 json to_value(const candidate_record& r) {
@@ -396,7 +401,12 @@ void convert(const json& j, const std::string& path, task_record& r, std::string
       .optional("reward_count", r.reward_count)
       .optional("reward_mean", r.reward_mean)
       .optional("reward_m2", r.reward_m2)
-      .optional("updated_ms", r.updated_ms);
+      .optional("updated_ms", r.updated_ms)
+      .optional("final_hash", r.final_hash)
+      .optional("final_reference_ns", r.final_reference_ns)
+      .optional("final_latency_ns", r.final_latency_ns)
+      .optional("final_rounds", r.final_rounds)
+      .optional("final_detail", r.final_detail);
 }
 
 void convert(const json& j, const std::string& path, candidate_record& r, std::string& problem) {

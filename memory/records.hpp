@@ -47,6 +47,14 @@ struct task_record {
   double reward_mean = 0;
   double reward_m2 = 0;
   int64_t updated_ms = 0;
+  /// The best as re-measured against the reference when the task ended: both run alternately in
+  /// fresh processes (interleaved A/B). final_hash names the candidate measured (empty = never;
+  /// a best that changed since is measured again); final_latency_ns is 0 when it failed a gate.
+  std::string final_hash;
+  double final_reference_ns = 0;  ///< median of the reference's per-run medians
+  double final_latency_ns = 0;    ///< median of the best's per-run medians
+  int32_t final_rounds = 0;       ///< interleaved rounds
+  std::string final_detail;       ///< why the re-measure has no figure (a failing gate, an error)
 };
 
 /// One evaluated kernel. Table `candidates`, key = hash (SHA-256 of campaign, task, source).
@@ -155,7 +163,8 @@ typename Inspector::result_type inspect(Inspector& f, task_record& x) {
   return f(caf::meta::type_name("task_record"), x.campaign, x.task_id, x.definition_hash, x.family, x.backend,
            x.phase, x.stop_reason, x.best_hash, x.best_latency_ns, x.best_ci_ns, x.reference_latency_ns,
            x.evaluations, x.feasible, x.step, x.since_improvement, x.reward_count, x.reward_mean, x.reward_m2,
-           x.updated_ms);
+           x.updated_ms, x.final_hash, x.final_reference_ns, x.final_latency_ns, x.final_rounds,
+           x.final_detail);
 }
 
 template <class Inspector>

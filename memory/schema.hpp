@@ -40,7 +40,9 @@
 //                       "best_latency_ns": f64, "best_ci_ns": f64, "reference_latency_ns": f64,
 //                       "evaluations": i64,
 //                       "feasible": i64, "step": i64, "since_improvement": i64, "reward_count": i64,
-//                       "reward_mean": f64, "reward_m2": f64, "updated_ms": i64}
+//                       "reward_mean": f64, "reward_m2": f64, "updated_ms": i64,
+//                       "final_hash": str, "final_reference_ns": f64, "final_latency_ns": f64,
+//                       "final_rounds": i32, "final_detail": str}
 //   candidate_record = {"hash": str!, "campaign": str!, "task_id": str!, "seq": i64!, "source": str,
 //                       "parents": [str], "stage": str, "policy": str, "model": str,
 //                       "context_ids": [str], "knobs": [knob_setting], "optimization": str,

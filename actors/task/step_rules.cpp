@@ -164,4 +164,14 @@ double apply_verdict(memory::task_record& task, memory::candidate_record& cand, 
   return reward;
 }
 
+void apply_final(memory::task_record& task, const std::string& hash, const interleaved_timing& t,
+                 int64_t now_ms) {
+  task.final_hash = hash;
+  task.final_reference_ns = t.reference_ns;
+  task.final_latency_ns = t.candidate_ns;
+  task.final_rounds = t.rounds;
+  task.final_detail = t.detail;
+  task.updated_ms = now_ms;
+}
+
 }  // namespace kforge::actors

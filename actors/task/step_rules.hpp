@@ -10,6 +10,7 @@
 // r2 = -1 infeasible, else tanh(log b - log l) normalised by the task's
 // running mean and deviation of raw refine rewards.
 
+#include "actors/messages.hpp"
 #include "hardware/host/machine_peaks.hpp"
 #include "memory/records.hpp"
 #include "runtime/base/task.hpp"
@@ -98,5 +99,10 @@ double apply_verdict(memory::task_record& task, memory::candidate_record& cand, 
 [[nodiscard]] inline bool is_done(const memory::task_record& task) noexcept {
   return task.phase == "done";
 }
+
+/// Records in `task` the final measurement `t` of its candidate `hash` (task_record::final_*) at
+/// wall time `now_ms`.
+void apply_final(memory::task_record& task, const std::string& hash, const interleaved_timing& t,
+                 int64_t now_ms);
 
 }  // namespace kforge::actors

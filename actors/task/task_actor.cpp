@@ -25,9 +25,9 @@ namespace {
 
 using settings = std::vector<kforge::knob_setting>;
 
-// What the actor itself is doing, beside the search phase in its record (task_phase.hpp):
-// searching, then stopping (no new step; what is in flight is committed), then finished.
-enum class activity { searching, stopping, finished };
+// What the actor does, beside the search phase in its record (task_phase.hpp): searching,
+// stopping (in-flight work commits), measuring (its best once more as it ends), finished.
+enum class activity { searching, stopping, measuring, finished };
 
 struct task_state {
   std::shared_ptr<const kforge::task_map> tasks;
@@ -102,13 +102,57 @@ void stop_searching(task_state& st) {
 
 void step(task_pointer self);
 
+// True if the task ends with a best that was never re-measured against its reference.
+bool needs_final(const task_state& st) {
+  return st.cfg.final_rounds > 0 && !st.rec.best_hash.empty() && st.rec.final_hash != st.rec.best_hash;
+}
+
+void quit_task(task_pointer self) {
+  self->state.now = activity::finished;
+  self->send(self->state.peers.owner, progress_atom_v, current_progress(self->state));
+  self->quit();
+}
+
+// Records the final measurement of `hash` (figures, or why there are none), then quits.
+void record_final(task_pointer self, const std::string& hash, const interleaved_timing& t) {
+  auto& st = self->state;
+  apply_final(st.rec, hash, t, now_ms());
+  st.log.info("best re-measured", {{"task", st.rec.task_id}, {"rounds", t.rounds}, {"detail", t.detail}});
+  self->request(st.peers.curator, caf::infinite, record_atom_v, st.rec)
+      .then([self](int64_t) { quit_task(self); },
+            [self](caf::error& err) {
+              self->state.log.error("cannot commit the final measurement",
+                                    {{"task", self->state.rec.task_id}, {"error", describe(err)}});
+              quit_task(self);
+            });
+}
+
+// The best and its reference, alternately in fresh processes, once per best (resume skips it).
+void measure_final(task_pointer self, const memory::candidate_record& best) {
+  auto hash = best.hash;
+  auto& st = self->state;
+  st.now = activity::measuring;
+  self->request(st.peers.verifier, caf::infinite, remeasure_atom_v,
+                verify_request{st.rec.task_id, best.hash, best.source}, st.cfg.final_rounds)
+      .then([self, hash](interleaved_timing& t) { record_final(self, hash, t); },
+            [self, hash](caf::error& err) {
+              // A draining pool may measure it on resume; any other failure is the answer.
+              if (code_of(err) == errc::cancelled)
+                quit_task(self);
+              else
+                record_final(self, hash, interleaved_timing{0, 0, 0, describe(err)});
+            });
+}
+
 void finish(task_pointer self) {
   auto& st = self->state;
-  if (st.now == activity::finished)
+  if (st.now == activity::finished || st.now == activity::measuring)
     return;
-  st.now = activity::finished;
-  self->send(st.peers.owner, progress_atom_v, current_progress(st));
-  self->quit();
+  const auto* best = needs_final(st) ? find_candidate(st, st.rec.best_hash) : nullptr;
+  if (best != nullptr)
+    measure_final(self, *best);
+  else
+    quit_task(self);
 }
 
 // Persists a record-only change (phase/stop reason), then finishes.
@@ -322,20 +366,6 @@ bool q_techniques(const task_state& st, const std::string& stage, const std::vec
   return stage == "refine" && st.has_catalogue && !parent.empty();
 }
 
-// Adds the learned techniques among `items` (of the catalogue's backend) that it lacks.
-void learn_techniques(technique_catalogue& catalogue, const std::vector<memory::memory_item>& items) {
-  for (const auto& item : items) {
-    technique t;
-    std::string backend;
-    if (!learned_technique(item, t, backend) || backend != catalogue.backend)
-      continue;
-    bool known = std::any_of(catalogue.techniques.begin(), catalogue.techniques.end(),
-                             [&](const technique& c) { return c.id == t.id; });
-    if (!known)
-      catalogue.techniques.push_back(std::move(t));
-  }
-}
-
 void step(task_pointer self) {
   auto& st = self->state;
   if (is_stopping(st)) {
@@ -523,7 +553,8 @@ task_actor::behavior_type task_behavior(task_pointer self, std::shared_ptr<const
           finish(self);
           return;
         }
-        if (is_done(self->state.rec)) {
+        // A done task whose best was never re-measured loads its history (begin), then ends.
+        if (is_done(self->state.rec) && !needs_final(self->state)) {
           finish(self);
           return;
         }

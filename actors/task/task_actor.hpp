@@ -13,6 +13,8 @@
 //          (phase rules in step_rules.hpp)          \-> next step once all are committed
 //   waits: queue_full -> back off and verify again; llm_failed -> ask again (retry_policy.hpp)
 //   done:  budget, plateau, exhausted search space, campaign stop
+//   end:   the best re-measured against the reference (interleaved, fresh processes) and the
+//          figure recorded, once per best (final_rounds; a resumed task with that best skips it)
 //
 // It owns its task_record; every change travels to the curator inside an
 // experience, so a resumed task continues from the last commit. Every wait is a
@@ -88,6 +90,10 @@ struct task_config {
   /// drawn and named techniques are recorded as the model wrote them). Set for the openai policy.
   std::shared_ptr<const technique_catalogues> techniques;
   technique_config technique;  ///< how a refine step draws its technique
+  /// When the task ends (done or stopped) with a best not yet re-measured, the verifier runs it
+  /// and the reference alternately this many rounds in fresh processes; the figure goes into the
+  /// record (task_record::final_*). 0 = never.
+  int32_t final_rounds = 0;
 };
 
 /// The actors a task talks to.

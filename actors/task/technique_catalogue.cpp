@@ -242,4 +242,17 @@ std::vector<std::string> resolve_techniques(const technique_catalogue& catalogue
   return ids;
 }
 
+void learn_techniques(technique_catalogue& catalogue, const std::vector<memory::memory_item>& items) {
+  for (const auto& item : items) {
+    technique t;
+    std::string backend;
+    if (!learned_technique(item, t, backend) || backend != catalogue.backend)
+      continue;
+    bool known = std::any_of(catalogue.techniques.begin(), catalogue.techniques.end(),
+                             [&](const technique& c) { return c.id == t.id; });
+    if (!known)
+      catalogue.techniques.push_back(std::move(t));
+  }
+}
+
 }  // namespace kforge::actors

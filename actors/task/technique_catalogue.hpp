@@ -67,6 +67,9 @@ using technique_catalogues = std::map<std::string, technique_catalogue>;
 /// applies_to, families, backend); false when the item is not one or is malformed.
 [[nodiscard]] bool learned_technique(const memory::memory_item& item, technique& out, std::string& backend);
 
+/// Adds the learned techniques among `items` (of the catalogue's backend) that it lacks.
+void learn_techniques(technique_catalogue& catalogue, const std::vector<memory::memory_item>& items);
+
 /// The memory item that makes `t` (a technique a model named) join `backend`'s catalogue:
 /// kind "technique", id sha256("technique", backend, t.id), first named by `task_id` of `family`.
 [[nodiscard]] memory::memory_item learned_technique_item(const technique& t, const std::string& backend,

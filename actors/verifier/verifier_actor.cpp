@@ -1,6 +1,7 @@
 #include "actors/verifier/verifier_actor.hpp"
 
 #include "actors/verifier/lru_cache.hpp"
+#include "actors/verifier/verifier_workers.hpp"
 #include "actors/verifier/verify_schedule.hpp"
 #include "memory/store.hpp"
 #include "runtime/base/error.hpp"
@@ -17,8 +18,6 @@
 #include <chrono>
 #include <cstdio>
 #include <deque>
-#include <fstream>
-#include <iterator>
 #include <map>
 
 namespace kforge::actors {
@@ -30,109 +29,13 @@ namespace {
 // waits on a timer, so no decision needs the actor clock.
 using clock_type = std::chrono::steady_clock;
 
-// Internal stages of the pool; local actors, never published.
-using compile_worker = caf::typed_actor<
-    caf::replies_to<compiled_atom, std::string, std::string, std::string>::with<hardware::build_result>,
-    caf::reacts_to<load_atom, std::shared_ptr<const kforge::task_map>>>;
-using run_worker =
-    caf::typed_actor<caf::replies_to<reference_atom, std::string>::with<kforge::timing_stats>,
-                     caf::replies_to<ran_atom, std::string, hardware::build_result>::with<kforge::verdict>,
-                     caf::reacts_to<caf::delete_atom, hardware::build_result>,
-                     caf::reacts_to<load_atom, std::shared_ptr<const kforge::task_map>>>;
-
-struct worker_state {
-  std::shared_ptr<hardware::backend> backend;
-  std::shared_ptr<const kforge::task_map> tasks;
-  static inline const char* name = "kforge.verifier.worker";
-};
-
-// The task `task_id` of the worker's catalog, or null: a catalog that lost a task (a load_atom
-// that was no superset) must answer an error, not throw out of the handler.
-const kforge::task_def* find_task(const worker_state& st, const std::string& task_id) {
-  auto it = st.tasks->find(task_id);
-  return it == st.tasks->end() ? nullptr : &it->second;
-}
-
-caf::error unknown_task(const std::string& task_id) {
-  return make_error(errc::bad_request, "unknown task " + task_id);
-}
-
-// SHA-256 of the file at `path`, or empty when it cannot be read (a backend without a binary).
-std::string file_hash(const std::string& path) {
-  if (path.empty())
-    return {};
-  std::ifstream in{path, std::ios::binary};
-  if (!in)
-    return {};
-  std::string bytes{std::istreambuf_iterator<char>{in}, std::istreambuf_iterator<char>{}};
-  if (in.bad())
-    return {};
-  content_hasher h;
-  h.add("object").add(bytes);
-  return h.finish();
-}
+using detail::compile_worker;
+using detail::run_worker;
 
 std::string micros_text(double ns) {
   char buf[48];
   std::snprintf(buf, sizeof(buf), "%.3f us", ns / 1e3);
   return buf;
-}
-
-compile_worker::behavior_type compile_worker_behavior(compile_worker::stateful_pointer<worker_state> self,
-                                                      std::shared_ptr<hardware::backend> backend,
-                                                      std::shared_ptr<const kforge::task_map> tasks) {
-  self->state.backend = std::move(backend);
-  self->state.tasks = std::move(tasks);
-  return {
-      [self](compiled_atom, const std::string& task_id, const std::string& cand_id,
-             const std::string& source) -> caf::result<hardware::build_result> {
-        const auto* task = find_task(self->state, task_id);
-        if (task == nullptr)
-          return unknown_task(task_id);
-        auto built = self->state.backend->compile(*task, source, cand_id);
-        if (!built)
-          return built.error();
-        // Hashed here, off the scheduler: the pool compares machine code, not sources.
-        if (built->ok && built->object_hash.empty())
-          built->object_hash = file_hash(built->binary);
-        return std::move(*built);
-      },
-      [self](load_atom, std::shared_ptr<const kforge::task_map>& catalog) {
-        self->state.tasks = std::move(catalog);
-      },
-  };
-}
-
-run_worker::behavior_type run_worker_behavior(run_worker::stateful_pointer<worker_state> self,
-                                              std::shared_ptr<hardware::backend> backend,
-                                              std::shared_ptr<const kforge::task_map> tasks) {
-  self->state.backend = std::move(backend);
-  self->state.tasks = std::move(tasks);
-  return {
-      [self](reference_atom, const std::string& task_id) -> caf::result<kforge::timing_stats> {
-        const auto* task = find_task(self->state, task_id);
-        if (task == nullptr)
-          return unknown_task(task_id);
-        auto prepared = self->state.backend->prepare(*task);
-        if (!prepared)
-          return prepared.error();
-        return *prepared;
-      },
-      [self](ran_atom, const std::string& task_id,
-             const hardware::build_result& built) -> caf::result<kforge::verdict> {
-        const auto* task = find_task(self->state, task_id);
-        if (task == nullptr)
-          return unknown_task(task_id);
-        auto v = self->state.backend->run(*task, built);
-        if (!v)
-          return v.error();
-        return std::move(*v);
-      },
-      [self](caf::delete_atom, const hardware::build_result& built) { self->state.backend->discard(built); },
-      [self](load_atom, std::shared_ptr<const kforge::task_map>& catalog) {
-        self->state.tasks = std::move(catalog);
-      },
-  };
 }
 
 // One distinct candidate in flight; identical requests share it.
@@ -149,6 +52,13 @@ struct job {
 };
 
 using job_ptr = std::shared_ptr<job>;
+
+// A task's final measurement (its best against its reference, interleaved), queued or running.
+struct measure_job {
+  verify_request request;
+  int32_t rounds = 0;
+  caf::typed_response_promise<interleaved_timing> promise;
+};
 
 // A task's reference as far as the replies need it; where it stands is the schedule's.
 struct task_prep {
@@ -167,7 +77,8 @@ struct verifier_state {
   run_worker runner;
   verify_schedule schedule{1, 1};  // what starts next; remade with the config
   std::map<std::string, task_prep> prep;
-  std::map<job_id, job_ptr> jobs;  // queued, compiling or running, by id
+  std::map<job_id, job_ptr> jobs;          // queued, compiling or running, by id
+  std::map<job_id, measure_job> measures;  // final measurements, queued or running, by id
   job_id next_job = 1;
   std::map<std::string, job_ptr> in_flight;  // by verdict key, when coalescing
   lru_cache<kforge::verdict> verdicts{0};
@@ -254,9 +165,14 @@ void on_prepared(verifier_pointer self, const std::string& task_id,
     for (auto& w : p.waiting)
       w.deliver(p.failure);
     // Candidates of a task without a reference cannot be judged.
-    for (auto id : cancelled)
+    for (auto id : cancelled) {
       if (auto j = job_of(st, id))
         finish_job(self, j, p.failure);
+      if (auto m = st.measures.find(id); m != st.measures.end()) {
+        m->second.promise.deliver(p.failure);
+        st.measures.erase(m);
+      }
+    }
   }
   p.waiting.clear();
 }
@@ -293,6 +209,32 @@ void start_run_stage(verifier_pointer self) {
     };
     self->request(st.runner, caf::infinite, reference_atom_v, task_id)
         .then([=](kforge::timing_stats& t) { prepared(t); }, [=](caf::error& err) { prepared(err); });
+    return;
+  }
+  if (pick.what == run_pick::kind::measure) {
+    auto id = pick.job;
+    auto measured = [=](caf::expected<interleaved_timing> result) {
+      auto& s = self->state;
+      account(s);
+      s.schedule.run_done();
+      s.stats.run_busy_ms += ms_since(started);
+      if (auto m = s.measures.find(id); m != s.measures.end()) {
+        if (result)
+          m->second.promise.deliver(std::move(*result));
+        else
+          m->second.promise.deliver(result.error());
+        s.measures.erase(m);
+      }
+      pump(self);
+    };
+    auto m = st.measures.find(id);
+    if (m == st.measures.end()) {
+      st.schedule.run_done();  // unreachable: the schedule hands out only queued measurements
+      return;
+    }
+    self->request(st.runner, caf::infinite, remeasure_atom_v, m->second.request, m->second.rounds)
+        .then([=](interleaved_timing& t) { measured(std::move(t)); },
+              [=](caf::error& err) { measured(err); });
     return;
   }
   auto j = job_of(st, pick.job);
@@ -492,11 +434,12 @@ verifier_actor::behavior_type verifier_behavior(verifier_pointer self,
   account(st);
   for (size_t i = 0; i < jobs; ++i)
     st.compilers.push_back(
-        cfg.detached ? self->spawn<caf::detached + caf::linked>(compile_worker_behavior, st.backend, st.tasks)
-                     : self->spawn<caf::linked>(compile_worker_behavior, st.backend, st.tasks));
-  st.runner = cfg.detached
-                  ? self->spawn<caf::detached + caf::linked>(run_worker_behavior, st.backend, st.tasks)
-                  : self->spawn<caf::linked>(run_worker_behavior, st.backend, st.tasks);
+        cfg.detached
+            ? self->spawn<caf::detached + caf::linked>(detail::compile_worker_behavior, st.backend, st.tasks)
+            : self->spawn<caf::linked>(detail::compile_worker_behavior, st.backend, st.tasks));
+  st.runner = cfg.detached ? self->spawn<caf::detached + caf::linked>(detail::run_worker_behavior, st.backend,
+                                                                      st.tasks)
+                           : self->spawn<caf::linked>(detail::run_worker_behavior, st.backend, st.tasks);
   return {
       [self](verify_atom, verify_request& req) -> caf::result<verification> { return on_verify(self, req); },
       [self](reference_atom, const std::string& task_id) -> caf::result<kforge::timing_stats> {
@@ -513,6 +456,25 @@ verifier_actor::behavior_type verifier_behavior(verifier_pointer self,
         auto promise = self->make_response_promise<kforge::timing_stats>();
         p.waiting.push_back(promise);
         s.schedule.ensure_prepared(task_id);
+        pump(self);
+        return promise;
+      },
+      [self](remeasure_atom, verify_request& req, int32_t rounds) -> caf::result<interleaved_timing> {
+        auto& s = self->state;
+        account(s);
+        if (s.tasks->count(req.task_id) == 0)
+          return make_error(errc::bad_request, "unknown task " + req.task_id);
+        if (rounds < 1)
+          return make_error(errc::bad_request,
+                            "a final measurement needs at least one round, not " + std::to_string(rounds));
+        if (s.schedule.is_draining())
+          return make_error(errc::cancelled, "the verifier is draining");
+        if (s.schedule.status(req.task_id) == prep_status::failed)
+          return s.prep[req.task_id].failure;
+        auto id = s.next_job++;
+        auto promise = self->make_response_promise<interleaved_timing>();
+        s.schedule.add_measure(id, req.task_id);
+        s.measures[id] = measure_job{std::move(req), rounds, promise};
         pump(self);
         return promise;
       },

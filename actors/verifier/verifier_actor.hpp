@@ -28,6 +28,12 @@ using verifier_actor = caf::typed_actor<
     // task actor -> verifier: the reference's timing for a task (prepares the task
     // first if needed). Errors: errc::reference_failed, errc::bad_request.
     caf::replies_to<reference_atom, std::string>::with<kforge::timing_stats>,
+    // task actor -> verifier: the task's best (request.source) and its reference built once and
+    // run alternately in fresh processes for `rounds` rounds, on the run stage alone (after the
+    // task's reference is prepared, before any queued candidate). Errors:
+    // errc::reference_failed (the reference cannot be timed as a candidate here),
+    // errc::bad_request, errc::cancelled (draining), the backend's.
+    caf::replies_to<remeasure_atom, verify_request, int32_t>::with<interleaved_timing>,
     // supervisor -> verifier: queue depths and run-stage utilisation.
     caf::replies_to<stats_atom>::with<verifier_stats>,
     // supervisor -> verifier: stop the workers and quit once queued work is answered.

@@ -67,6 +67,14 @@ verifier_actor::behavior_type router_behavior(router_pointer self, std::vector<v
                   [promise](caf::error& e) mutable { promise.deliver(std::move(e)); });
         return promise;
       },
+      [self, target](remeasure_atom, verify_request& req, int32_t rounds) -> caf::result<interleaved_timing> {
+        auto promise = self->make_response_promise<interleaved_timing>();
+        auto pool = target(req.task_id);
+        self->request(pool, caf::infinite, remeasure_atom_v, std::move(req), rounds)
+            .then([promise](interleaved_timing& t) mutable { promise.deliver(std::move(t)); },
+                  [promise](caf::error& e) mutable { promise.deliver(std::move(e)); });
+        return promise;
+      },
       [self](stats_atom) -> caf::result<verifier_stats> {
         auto promise = self->make_response_promise<verifier_stats>();
         auto sum = std::make_shared<verifier_stats>();

@@ -17,6 +17,11 @@ void verify_schedule::add(job_id job, const std::string& task_id) {
   compile_queue_.push_back({job, task_id});
 }
 
+void verify_schedule::add_measure(job_id job, const std::string& task_id) {
+  ensure_prepared(task_id);
+  measure_queue_.push_back({job, task_id});
+}
+
 prep_status verify_schedule::status(const std::string& task_id) const {
   auto it = prep_.find(task_id);
   return it == prep_.end() ? prep_status::none : it->second;
@@ -43,6 +48,14 @@ std::vector<job_id> verify_schedule::prepared(const std::string& task_id, bool o
       ++it;
     }
   }
+  for (auto it = measure_queue_.begin(); it != measure_queue_.end();) {
+    if (it->task_id == task_id) {
+      cancelled.push_back(it->job);
+      it = measure_queue_.erase(it);
+    } else {
+      ++it;
+    }
+  }
   return cancelled;
 }
 
@@ -57,6 +70,16 @@ run_pick verify_schedule::start_run() {
     run_busy_ = true;
     return pick;
   }
+  // No reference waits, so every queued measurement's task is prepared (or failed, and its
+  // measurements were cancelled then).
+  if (!measure_queue_.empty()) {
+    pick.what = run_pick::kind::measure;
+    pick.task_id = measure_queue_.front().task_id;
+    pick.job = measure_queue_.front().job;
+    measure_queue_.pop_front();
+    run_busy_ = true;
+    return pick;
+  }
   if (run_queue_.empty())
     return pick;
   pick.what = run_pick::kind::candidate;
@@ -68,7 +91,7 @@ run_pick verify_schedule::start_run() {
 
 std::vector<compile_pick> verify_schedule::pick_compiles() {
   std::vector<compile_pick> picks;
-  if (quiet_runs_ && (run_busy_ || !run_queue_.empty() || !prep_queue_.empty()))
+  if (quiet_runs_ && (run_busy_ || !run_queue_.empty() || !prep_queue_.empty() || !measure_queue_.empty()))
     return picks;
   for (size_t slot = 0; slot < compile_busy_.size(); ++slot) {
     if (compile_busy_[slot])
@@ -95,7 +118,7 @@ void verify_schedule::compile_done(size_t slot) {
 
 bool verify_schedule::is_drained() const noexcept {
   return draining_ && !run_busy_ && compiling_ == 0 && compile_queue_.empty() && run_queue_.empty() &&
-         prep_queue_.empty();
+         prep_queue_.empty() && measure_queue_.empty();
 }
 
 void verify_schedule::account(double now_ms) noexcept {

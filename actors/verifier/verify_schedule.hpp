@@ -6,7 +6,8 @@
 //
 //   verify -> is_full()? errc::queue_full (back-pressure)
 //          -> add: compile queue, and the task's reference queued if never asked for
-//   run stage (one, holds the device): a queued reference first, then the oldest compiled job
+//   run stage (one, holds the device): a queued reference first, then the oldest
+//                                      measurement (a task's final A/B), then the oldest compiled job
 //   compile slots (N): the oldest queued job whose task's reference is ready
 //   reference failed -> the task's queued jobs are cancelled (no candidate can be judged)
 //   drain -> no new work (errc::cancelled); drained once every queue and stage is empty
@@ -37,6 +38,7 @@ struct run_pick {
     idle,       ///< nothing to start (or the stage is busy)
     reference,  ///< prepare task_id's reference
     candidate,  ///< run job
+    measure,    ///< run measurement job (built and timed on the run stage alone)
   };
   kind what = kind::idle;
   std::string task_id;  ///< the task to prepare (reference)
@@ -69,6 +71,12 @@ class verify_schedule {
   /// reference if it was never asked for. The caller has checked is_full() and the status.
   void add(job_id job, const std::string& task_id);
 
+  /// Queues `job`, a measurement of `task_id` done wholly on the run stage (the pool's final
+  /// A/B of a task's best against its reference): it starts once the task's reference is
+  /// prepared (queued if never asked for), before any compiled candidate. Not counted by
+  /// is_full(): a task asks for one when it ends.
+  void add_measure(job_id job, const std::string& task_id);
+
   /// Where `task_id`'s reference stands.
   [[nodiscard]] prep_status status(const std::string& task_id) const;
 
@@ -76,7 +84,8 @@ class verify_schedule {
   void ensure_prepared(const std::string& task_id);
 
   /// Records the end of `task_id`'s preparation. On failure, removes the task's queued
-  /// jobs and returns them, oldest first: the caller answers them with the failure.
+  /// jobs and measurements and returns them, oldest first (jobs, then measurements): the caller
+  /// answers them with the failure.
   [[nodiscard]] std::vector<job_id> prepared(const std::string& task_id, bool ok);
 
   /// What the run stage starts now, if it is free: a queued reference first (a task
@@ -117,6 +126,11 @@ class verify_schedule {
   /// Jobs waiting for a compile slot.
   [[nodiscard]] int32_t queued() const noexcept { return static_cast<int32_t>(compile_queue_.size()); }
 
+  /// Measurements waiting for the run stage.
+  [[nodiscard]] int32_t waiting_measure() const noexcept {
+    return static_cast<int32_t>(measure_queue_.size());
+  }
+
   /// Jobs in a compile slot.
   [[nodiscard]] int32_t compiling() const noexcept { return compiling_; }
 
@@ -152,6 +166,7 @@ class verify_schedule {
   std::deque<std::string> prep_queue_;
   std::deque<queued_job> compile_queue_;
   std::deque<job_id> run_queue_;
+  std::deque<queued_job> measure_queue_;
   bool accounted_once_ = false;
   double accounted_ms_ = 0;
   double backlog_ms_ = 0;

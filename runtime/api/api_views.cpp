@@ -53,6 +53,24 @@ std::vector<std::pair<double, double>> fast_p_curve(const std::vector<memory::ta
   return kforge::fast_p_curve(speedups, 0.25, 4.0);
 }
 
+namespace {
+
+// The best re-measured against the reference as the task ended; null if never. `current`:
+// it is the task's best now (a resumed task whose best changed is measured again at its end).
+json final_json(const memory::task_record& t) {
+  if (t.final_hash.empty())
+    return nullptr;
+  return {{"hash", t.final_hash},
+          {"current", t.final_hash == t.best_hash},
+          {"reference_latency_ns", t.final_reference_ns},
+          {"best_latency_ns", t.final_latency_ns},
+          {"speedup", kforge::speedup(t.final_reference_ns, t.final_latency_ns)},
+          {"rounds", t.final_rounds},
+          {"detail", t.final_detail}};
+}
+
+}  // namespace
+
 json task_json(const memory::task_record& t) {
   return {{"id", t.task_id},
           {"family", t.family},
@@ -65,6 +83,7 @@ json task_json(const memory::task_record& t) {
           {"best_latency_ns", t.best_latency_ns},
           {"reference_latency_ns", t.reference_latency_ns},
           {"best_speedup", best_speedup(t)},
+          {"final", final_json(t)},
           {"updated_ms", t.updated_ms}};
 }
 

@@ -21,8 +21,9 @@ namespace kforge::runtime {
 /// One plain progress line for non-terminal output.
 [[nodiscard]] std::string render_line(const actors::campaign_progress& p);
 
-/// The final summary: per task reference latency, best latency, speedup and
-/// evaluations; the geomean; the store's location; how the campaign ended.
+/// The final summary: per task reference latency, best latency, speedup, the best re-measured
+/// against its reference at the end ("final") and evaluations; the geomean (and the one with
+/// the final figures); the store's location; how the campaign ended.
 [[nodiscard]] std::string render_summary(const actors::campaign_progress& p);
 
 /// "16:40:58 UTC" (today) or "2026-12-03 16:40:58 UTC" for a wall time in Unix ms.

@@ -45,6 +45,7 @@ actors::verifier_config verifier_config_of(const campaign_config& cfg) {
   v.flag_speedup = cfg.verifier.flag_speedup;
   v.noise = cfg.verifier.noise_threshold;
   v.quiet_runs = cfg.verifier.quiet_runs;
+  v.object_cache = cfg.verifier.object_cache;
   return v;
 }
 

@@ -199,6 +199,7 @@ void start_tasks(supervisor_pointer self, std::vector<memory::task_record> store
   tc.steps.plateau = cfg.plateau;
   tc.steps.flag_speedup = cfg.verifier.flag_speedup;
   tc.steps.noise = cfg.verifier.noise_threshold;
+  tc.final_rounds = cfg.verifier.final_rounds;
   tc.candidates_per_step = cfg.candidates_per_step;
   tc.policy_reasks = cfg.llm.task_reasks;
   tc.outage_max_wait = std::chrono::milliseconds{static_cast<int64_t>(cfg.llm.outage_max_wait_s * 1000)};
@@ -235,7 +236,10 @@ void start_tasks(supervisor_pointer self, std::vector<memory::task_record> store
       rec.backend = def.backend;
     }
     st.tasks[id] = actors::progress_of(rec, cfg.evaluations_per_task);
-    if (rec.phase == "done")
+    // A done task runs again only to re-measure a best it ended with and never re-measured.
+    bool measured =
+        cfg.verifier.final_rounds <= 0 || rec.best_hash.empty() || rec.final_hash == rec.best_hash;
+    if (rec.phase == "done" && measured)
       continue;
     st.waiting.emplace_back(id, std::move(rec));
   }

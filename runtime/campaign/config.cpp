@@ -307,6 +307,8 @@ campaign_config parse(const reader& r, const toml_value& root, const std::filesy
           "noise_threshold",
           "pin_timing",
           "quiet_runs",
+          "object_cache",
+          "final_rounds",
           "cold_cache",
           "gate_preprocess",
           "bypass"});
@@ -370,6 +372,8 @@ campaign_config parse(const reader& r, const toml_value& root, const std::filesy
   // A CPU host times on a core the compiles share (caches, a physical core): keep them apart.
   vs.quiet_runs = vs.device == "cpu";
   r.get(ver, "quiet_runs", vs.quiet_runs);
+  r.get(ver, "object_cache", vs.object_cache);
+  r.positive(ver, "final_rounds", vs.final_rounds, true);
   if (vs.compile_jobs == 0) {
     auto cores = static_cast<int32_t>(std::thread::hardware_concurrency());
     vs.compile_jobs = std::max(1, cores);

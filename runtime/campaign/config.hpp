@@ -57,6 +57,11 @@ struct verifier_settings {
   /// "reject": a KernelBench ModelNew that launches no kernel of its own gets the `bypass` verdict;
   /// "allow": it is judged like any other candidate.
   std::string bypass = "reject";
+  /// A candidate whose built machine code equals an earlier one's takes that verdict untimed.
+  bool object_cache = true;
+  /// When a task ends, its best and its reference run alternately in fresh processes this many
+  /// rounds and the figure is recorded beside the campaign's (0 = no final re-measurement).
+  int32_t final_rounds = 3;
 };
 
 /// The [cuda] table: the CUDA toolchain of devices "cuda" and "cuda:N".

@@ -46,7 +46,7 @@ struct memory_options {
   std::string out;                    ///< export: file; empty = stdout
   std::string campaign;               ///< export: candidates of this campaign only
   bool sources = false;               ///< export: include kernel sources
-  std::string format = "candidates";  ///< export: candidates | calls | steps
+  std::string format = "candidates";  ///< export: candidates | calls | steps | tasks
   bool correct_only = false;          ///< export steps: parent and child feasible
   bool above_noise = false;           ///< export steps: the gain's lower bound above 1
 };

@@ -87,8 +87,9 @@ int main(int argc, char** argv) {
   cexport->add_option("--out", mem_opts.out, "output file (default: stdout)");
   cexport->add_flag("--sources", mem_opts.sources, "include kernel sources (--format candidates)");
   cexport->add_option("--format", mem_opts.format,
-                      "candidates (default), calls (every LLM call with prompt and completions) or steps "
-                      "(one line per refine step: prompt, completion, parent and child, gain)");
+                      "candidates (default), calls (every LLM call with prompt and completions), steps "
+                      "(one line per refine step: prompt, completion, parent and child, gain) or tasks "
+                      "(one line per task record: best, and the best re-measured at the end, final_*)");
   cexport->add_flag("--correct-only", mem_opts.correct_only,
                     "steps: only where parent and child are feasible");
   cexport->add_flag("--above-noise", mem_opts.above_noise,

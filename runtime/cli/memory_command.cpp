@@ -146,8 +146,10 @@ int export_lines(const memory_options& opts, const memory::txn& tx) {
 }  // namespace
 
 int export_command(const memory_options& opts) {
-  if (opts.format != "candidates" && opts.format != "calls" && opts.format != "steps") {
-    std::cerr << "kforge: export: --format '" << opts.format << "' is not candidates, calls or steps\n";
+  if (opts.format != "candidates" && opts.format != "calls" && opts.format != "steps" &&
+      opts.format != "tasks") {
+    std::cerr << "kforge: export: --format '" << opts.format
+              << "' is not candidates, calls, steps or tasks\n";
     return 2;
   }
   if ((opts.correct_only || opts.above_noise) && opts.format != "steps") {
@@ -155,7 +157,7 @@ int export_command(const memory_options& opts) {
     return 2;
   }
   return with_store_read(opts.store, [&](const memory::read_txn& tx) {
-    if (opts.format != "candidates")
+    if (opts.format != "candidates" && opts.format != "tasks")
       return export_lines(opts, tx);
     auto campaigns = memory::list_campaigns(tx);
     if (!campaigns) {
@@ -172,6 +174,16 @@ int export_command(const memory_options& opts) {
           return 1;
         }
         for (const auto& t : *tasks) {
+          if (opts.format == "tasks") {
+            // The task record: phase, best, and the final re-measurement (final_*).
+            auto line = json_line(t);
+            if (!line) {
+              std::cerr << "kforge: " << describe(line.error()) << '\n';
+              return 1;
+            }
+            os << *line << '\n';
+            continue;
+          }
           auto cands = memory::list_candidates(tx, c.id, t.task_id);
           if (!cands) {
             std::cerr << "kforge: " << describe(cands.error()) << '\n';

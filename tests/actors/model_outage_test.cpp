@@ -78,6 +78,9 @@ verifier_actor spawn_passing_verifier(caf::actor_system& sys) {
         [](reference_atom, const std::string&) -> kforge::timing_stats {
           return test::timed_verdict(1000).timing;
         },
+        [](remeasure_atom, const verify_request&, int32_t rounds) -> interleaved_timing {
+          return interleaved_timing{1000, 100, rounds, ""};
+        },
         [](stats_atom) -> verifier_stats { return verifier_stats{}; },
         [self](drain_atom) { self->quit(); },
         [](load_atom, const std::shared_ptr<const kforge::task_map>&) {},

@@ -20,6 +20,17 @@ actors::verifier_actor spawn_fake_verifier(caf::actor_system& sys, judge_fn judg
           t.count = 10;
           return t;
         },
+        [=](remeasure_atom, const actors::verify_request& req, int32_t rounds) -> actors::interleaved_timing {
+          // The reference and the judged figure, as if every interleaved round agreed.
+          log->remeasures.push_back(req);
+          auto v = judge(req.source);
+          actors::interleaved_timing t;
+          t.reference_ns = reference_ns;
+          t.candidate_ns = v.is_timed() ? v.timing.median_ns : 0;
+          t.rounds = rounds;
+          t.detail = v.is_timed() ? "" : v.failed_gate;
+          return t;
+        },
         [](stats_atom) -> actors::verifier_stats { return actors::verifier_stats{}; },
         [self](drain_atom) { self->quit(); },
         [](load_atom, const std::shared_ptr<const kforge::task_map>&) {},

@@ -16,6 +16,7 @@ namespace kforge::test {
 struct fake_verifier_log {
   std::vector<actors::verify_request> requests;
   int references = 0;
+  std::vector<actors::verify_request> remeasures;  ///< final measurements asked for
 };
 
 /// Judges one source.

@@ -115,3 +115,24 @@ TEST_CASE("the calls on record tell which tasks wait for the model", "[runtime]"
     CHECK(q.tasks[1].waiting_since_ms == 0);
   }
 }
+
+TEST_CASE("the summary shows each best re-measured at the end beside the campaign figure", "[runtime]") {
+  auto p = sample();
+  p.status = "finished";
+  auto& a = p.tasks.front();
+  // Campaign figure 4x; the final interleaved measurement says 3x.
+  a.final_reference_ns = 3600;
+  a.final_latency_ns = 1200;
+  auto text = runtime::render_summary(p);
+  CHECK(text.find("   final") != std::string::npos);
+  CHECK(text.find("4.00x    3.00x") != std::string::npos);
+  // gemv has no kernel: 1.0 in both geomeans; a's final 3x: sqrt(3).
+  CHECK(text.find("geomean speedup over the references: 2.000x") != std::string::npos);
+  CHECK(text.find("re-measured against its reference at the end (interleaved): 1.732x (1 of 2 tasks") !=
+        std::string::npos);
+}
+
+TEST_CASE("without final measurements the summary prints no final geomean", "[runtime]") {
+  auto text = runtime::render_summary(sample());
+  CHECK(text.find("re-measured against its reference") == std::string::npos);
+}

@@ -263,3 +263,22 @@ TEST_CASE("Campaign configs accept cuda devices and the kernelbench table", "[ru
   REQUIRE_FALSE(bad_key);
   CHECK(describe(bad_key.error()).find("unknown key 'trails'") != std::string::npos);
 }
+
+TEST_CASE("final_rounds and object_cache load with their defaults and are checked", "[runtime]") {
+  auto cfg = parse_campaign_config(good, "/cfg/camp.toml");
+  REQUIRE(cfg);
+  CHECK(cfg->verifier.final_rounds == 3);
+  CHECK(cfg->verifier.object_cache);
+  std::string text = good;
+  auto set = text;
+  set.replace(set.find("seeds = 3"), 9, "seeds = 3\nfinal_rounds = 0\nobject_cache = false");
+  auto off = parse_campaign_config(set, "/cfg/camp.toml");
+  REQUIRE(off);
+  CHECK(off->verifier.final_rounds == 0);
+  CHECK_FALSE(off->verifier.object_cache);
+  auto bad = text;
+  bad.replace(bad.find("seeds = 3"), 9, "seeds = 3\nfinal_rounds = -1");
+  auto msg = error_of(bad);
+  CHECK_THAT(msg, Catch::Contains("final_rounds"));
+  CHECK_THAT(msg, Catch::Contains("zero or more"));
+}

@@ -1,0 +1,116 @@
+#include "actors/verifier/verifier_workers.hpp"
+
+#include "actors/verifier/interleaved_measure.hpp"
+#include "runtime/base/error.hpp"
+#include "runtime/base/hash.hpp"
+
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+#include <fstream>
+
+namespace kforge::actors::detail {
+
+namespace {
+
+// The task `task_id` of the worker's catalog, or null: a catalog that lost a task (a load_atom
+// that was no superset) must answer an error, not throw out of the handler.
+const kforge::task_def* find_task(const worker_state& st, const std::string& task_id) {
+  auto it = st.tasks->find(task_id);
+  return it == st.tasks->end() ? nullptr : &it->second;
+}
+
+caf::error unknown_task(const std::string& task_id) {
+  return make_error(errc::bad_request, "unknown task " + task_id);
+}
+
+// SHA-256 of the file at `path`, or empty when it cannot be read (a backend without a binary).
+std::string file_hash(const std::string& path) {
+  if (path.empty())
+    return {};
+  std::ifstream in{path, std::ios::binary};
+  if (!in)
+    return {};
+  in.seekg(0, std::ios::end);
+  auto size = static_cast<std::streamoff>(in.tellg());
+  if (size < 0)
+    return {};
+  std::string bytes(static_cast<size_t>(size), '\0');
+  in.seekg(0);
+  if (!in.read(bytes.data(), size))
+    return {};
+  content_hasher h;
+  h.add("object").add(bytes);
+  return h.finish();
+}
+
+}  // namespace
+
+compile_worker::behavior_type compile_worker_behavior(compile_worker::stateful_pointer<worker_state> self,
+                                                      std::shared_ptr<hardware::backend> backend,
+                                                      std::shared_ptr<const kforge::task_map> tasks) {
+  self->state.backend = std::move(backend);
+  self->state.tasks = std::move(tasks);
+  return {
+      [self](compiled_atom, const std::string& task_id, const std::string& cand_id,
+             const std::string& source) -> caf::result<hardware::build_result> {
+        const auto* task = find_task(self->state, task_id);
+        if (task == nullptr)
+          return unknown_task(task_id);
+        auto built = self->state.backend->compile(*task, source, cand_id);
+        if (!built)
+          return built.error();
+        // Hashed here, off the scheduler: the pool compares machine code, not sources.
+        if (built->ok && built->object_hash.empty())
+          built->object_hash = file_hash(built->binary);
+        return std::move(*built);
+      },
+      [self](load_atom, std::shared_ptr<const kforge::task_map>& catalog) {
+        self->state.tasks = std::move(catalog);
+      },
+  };
+}
+
+run_worker::behavior_type run_worker_behavior(run_worker::stateful_pointer<worker_state> self,
+                                              std::shared_ptr<hardware::backend> backend,
+                                              std::shared_ptr<const kforge::task_map> tasks) {
+  self->state.backend = std::move(backend);
+  self->state.tasks = std::move(tasks);
+  return {
+      [self](reference_atom, const std::string& task_id) -> caf::result<kforge::timing_stats> {
+        const auto* task = find_task(self->state, task_id);
+        if (task == nullptr)
+          return unknown_task(task_id);
+        auto prepared = self->state.backend->prepare(*task);
+        if (!prepared)
+          return prepared.error();
+        return *prepared;
+      },
+      [self](ran_atom, const std::string& task_id,
+             const hardware::build_result& built) -> caf::result<kforge::verdict> {
+        const auto* task = find_task(self->state, task_id);
+        if (task == nullptr)
+          return unknown_task(task_id);
+        auto v = self->state.backend->run(*task, built);
+        if (!v)
+          return v.error();
+        return std::move(*v);
+      },
+      [self](remeasure_atom, const verify_request& req, int32_t rounds) -> caf::result<interleaved_timing> {
+        const auto* task = find_task(self->state, req.task_id);
+        if (task == nullptr)
+          return unknown_task(req.task_id);
+        auto out = measure_interleaved(*self->state.backend, *task, req.source, rounds,
+                                       "final-" + short_id(req.cand_hash));
+        if (!out)
+          return out.error();
+        return std::move(*out);
+      },
+      [self](caf::delete_atom, const hardware::build_result& built) { self->state.backend->discard(built); },
+      [self](load_atom, std::shared_ptr<const kforge::task_map>& catalog) {
+        self->state.tasks = std::move(catalog);
+      },
+  };
+}
+
+}  // namespace kforge::actors::detail
