@@ -18,7 +18,6 @@ void remove_slot(std::vector<uint32_t>& slots, uint32_t slot) {
 }  // namespace
 
 memory_index::memory_index(std::vector<memory::memory_item> items) {
-  items_.reserve(items.size());
   slot_.reserve(items.size());
   update(std::move(items));
 }

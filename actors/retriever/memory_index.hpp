@@ -10,6 +10,7 @@
 #include "memory/records.hpp"
 
 #include <cstdint>
+#include <deque>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -33,7 +34,7 @@ class memory_index {
  private:
   void put(memory::memory_item item);
 
-  std::vector<memory::memory_item> items_;
+  std::deque<memory::memory_item> items_;  // a deque: growing never moves the stored items
   std::unordered_map<std::string, uint32_t> slot_;                    // id -> index in items_
   std::unordered_map<std::string, std::vector<uint32_t>> by_family_;  // family ("" too) -> slots
   std::vector<uint32_t> techniques_;                                  // slots of kind "technique"
