@@ -32,12 +32,26 @@ class memory_index {
   [[nodiscard]] size_t size() const noexcept { return items_.size(); }
 
  private:
+  // What similarity() reads of an item, packed so that a bucket scan stays in cache.
+  struct entry {
+    uint32_t slot = 0;
+    uint32_t state = 0;  // interned
+    uint32_t task = 0;   // interned first source task
+    uint8_t kind = 0;    // kind_code
+    uint8_t flags = 0;   // entry_flag bits
+  };
+  [[nodiscard]] entry entry_of(uint32_t slot, const memory::memory_item& item);
+  [[nodiscard]] uint32_t intern(const std::string& name);
+  [[nodiscard]] uint32_t lookup(const std::string& name) const noexcept;
   void put(memory::memory_item item);
+  void remove_from_bucket(const std::string& family, uint32_t slot);
 
   std::deque<memory::memory_item> items_;  // a deque: growing never moves the stored items
-  std::unordered_map<std::string, uint32_t> slot_;                    // id -> index in items_
-  std::unordered_map<std::string, std::vector<uint32_t>> by_family_;  // family ("" too) -> slots
-  std::vector<uint32_t> techniques_;                                  // slots of kind "technique"
+  std::vector<uint32_t> pos_;              // slot -> index of its entry in its family's bucket
+  std::unordered_map<std::string, uint32_t> slot_;                 // id -> slot
+  std::unordered_map<std::string, std::vector<entry>> by_family_;  // family ("" too) -> entries
+  std::vector<uint32_t> techniques_;                               // slots of kind "technique"
+  std::unordered_map<std::string, uint32_t> names_;                // interned states and tasks
 };
 
 }  // namespace kforge::actors

@@ -170,8 +170,11 @@ void rank_collector::offer(const memory::memory_item& item) {
     return;
   if (!cfg_.cross_task && !from_task(item, query_.task_id))
     return;
-  double sim = similarity(item, query_, cfg_.cross_family);
-  if (sim <= 0)
+  offer(item, similarity(item, query_, cfg_.cross_family));
+}
+
+void rank_collector::offer(const memory::memory_item& item, double sim) {
+  if (fetch_ == 0 || sim <= 0)
     return;
   scored s{&item, sim};
   // more_similar as the heap's "less": the front is the least similar kept item.

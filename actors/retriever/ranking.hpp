@@ -86,6 +86,9 @@ class rank_collector {
   /// Scores `item`; kept only if it is among the most similar so far. `item` must outlive finish().
   void offer(const memory::memory_item& item);
 
+  /// As offer(item), with its similarity already computed (and the cross_task rule applied).
+  void offer(const memory::memory_item& item, double sim);
+
   /// False once every item still to come scores at most `bound`: the collector is full and its
   /// least similar kept item scores above `bound` (an equal score may still win on its id).
   [[nodiscard]] bool wants_above(double bound) const noexcept;
