@@ -63,7 +63,9 @@ uint32_t memory_index::lookup(const std::string& name) const noexcept {
 
 memory_index::entry memory_index::entry_of(uint32_t slot, const memory::memory_item& item) {
   entry e;
+  e.key = rank_collector::id_key(item.id);
   e.slot = slot;
+  e.kb = item.kind == "optimization" && item.samples > 0;
   e.state = intern(item.state);
   e.task = item.source_tasks.empty() ? unknown_name : intern(item.source_tasks.front());
   e.kind = code_of_kind(item.kind);
@@ -151,7 +153,7 @@ context_reply memory_index::query(const context_query& query, const ranking_conf
         score += 0.5;
       if (own)
         score += 0.25;
-      ranked.offer(item, score);
+      ranked.offer(item, score, e.key);
     }
   };
   auto base_of = [&](const std::string& name) {
@@ -178,7 +180,7 @@ context_reply memory_index::query(const context_query& query, const ranking_conf
   if (cfg.enabled && query.kb_n > 0 && !query.state.empty()) {
     std::vector<const memory::memory_item*> offered;
     for (const auto& e : family)
-      if (e.kind == optimization && (e.flags & retired) == 0)
+      if (e.kb && (e.flags & retired) == 0 && ((e.flags & words) != 0) == openai)
         offered.push_back(&items_[e.slot]);
     reply.kb = choose_kb_among(offered, query, cfg);
   }

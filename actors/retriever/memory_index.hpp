@@ -34,11 +34,13 @@ class memory_index {
  private:
   // What similarity() reads of an item, packed so that a bucket scan stays in cache.
   struct entry {
+    uint64_t key = 0;  // rank_collector::id_key of the id
     uint32_t slot = 0;
     uint32_t state = 0;  // interned
     uint32_t task = 0;   // interned first source task
     uint8_t kind = 0;    // kind_code
     uint8_t flags = 0;   // entry_flag bits
+    bool kb = false;     // an optimization with samples: a knowledge-base entry if it serves the policy
   };
   [[nodiscard]] entry entry_of(uint32_t slot, const memory::memory_item& item);
   [[nodiscard]] uint32_t intern(const std::string& name);

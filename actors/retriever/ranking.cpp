@@ -162,7 +162,16 @@ rank_collector::rank_collector(const context_query& query, const ranking_config&
 }
 
 bool rank_collector::more_similar(const scored& a, const scored& b) noexcept {
-  return a.sim != b.sim ? a.sim > b.sim : a.item->id < b.item->id;
+  if (a.sim != b.sim)
+    return a.sim > b.sim;
+  return a.key != b.key ? a.key < b.key : a.item->id < b.item->id;
+}
+
+uint64_t rank_collector::id_key(const std::string& id) noexcept {
+  uint64_t key = 0;
+  for (size_t i = 0; i < 8; ++i)
+    key = (key << 8U) | (i < id.size() ? static_cast<unsigned char>(id[i]) : 0U);
+  return key;
 }
 
 void rank_collector::offer(const memory::memory_item& item) {
@@ -176,7 +185,13 @@ void rank_collector::offer(const memory::memory_item& item) {
 void rank_collector::offer(const memory::memory_item& item, double sim) {
   if (fetch_ == 0 || sim <= 0)
     return;
-  scored s{&item, sim};
+  offer(item, sim, id_key(item.id));
+}
+
+void rank_collector::offer(const memory::memory_item& item, double sim, uint64_t key) {
+  if (fetch_ == 0 || sim <= 0)
+    return;
+  scored s{&item, sim, key};
   // more_similar as the heap's "less": the front is the least similar kept item.
   if (heap_.size() < fetch_) {
     heap_.push_back(s);

@@ -89,6 +89,12 @@ class rank_collector {
   /// As offer(item), with its similarity already computed (and the cross_task rule applied).
   void offer(const memory::memory_item& item, double sim);
 
+  /// As offer(item, sim), with key == id_key(item.id) (ties are then decided without reading the item).
+  void offer(const memory::memory_item& item, double sim, uint64_t key);
+
+  /// The first 8 bytes of `id`, big-endian, zero-padded: ordered as the ids are, up to ties.
+  [[nodiscard]] static uint64_t id_key(const std::string& id) noexcept;
+
   /// False once every item still to come scores at most `bound`: the collector is full and its
   /// least similar kept item scores above `bound` (an equal score may still win on its id).
   [[nodiscard]] bool wants_above(double bound) const noexcept;
@@ -100,6 +106,7 @@ class rank_collector {
   struct scored {
     const memory::memory_item* item;
     double sim;
+    uint64_t key;  // id_key(item->id)
   };
   static bool more_similar(const scored& a, const scored& b) noexcept;
 
