@@ -131,44 +131,55 @@ caf::expected<prompt_builder> prompt_builder::from_text(const std::string& syste
   return prompt_builder{std::move(*s), std::move(*d), std::move(*r)};
 }
 
-caf::expected<prompt_builder> prompt_builder::load(const std::filesystem::path& dir) {
-  prompt_template parts[3];
-  const char* names[3] = {"system.md", "draft.md", "refine.md"};
+namespace {
+
+// One template file, read and parsed against the builder's variables.
+caf::expected<prompt_template> load_template(const std::filesystem::path& file) {
+  auto text = read_text(file);
+  if (!text)
+    return text.error();
+  return prompt_template::parse(*text, file.string(), prompt_builder::variables());
+}
+
+// The three templates `names` of `dir`, in order.
+caf::error load_three(const std::filesystem::path& dir, const char* const (&names)[3],
+                      prompt_template* (&into)[3]) {
   for (int i = 0; i < 3; ++i) {
-    auto file = dir / names[i];
-    auto text = read_text(file);
-    if (!text)
-      return text.error();
-    auto t = prompt_template::parse(*text, file.string(), variables());
+    auto t = load_template(dir / names[i]);
     if (!t)
       return t.error();
-    parts[i] = std::move(*t);
+    *into[i] = std::move(*t);
   }
+  return {};
+}
+
+}  // namespace
+
+caf::expected<prompt_builder> prompt_builder::load(const std::filesystem::path& dir) {
+  prompt_template parts[3];
+  prompt_template* base[3] = {&parts[0], &parts[1], &parts[2]};
+  static const char* const names[3] = {"system.md", "draft.md", "refine.md"};
+  if (auto err = load_three(dir, names, base))
+    return err;
   prompt_builder out{std::move(parts[0]), std::move(parts[1]), std::move(parts[2])};
-  const char* kb_names[3] = {"kernelbench_system.md", "kernelbench_draft.md", "kernelbench_refine.md"};
+  // The KernelBench prompts are optional, but all three or none.
+  static const char* const kb_names[3] = {"kernelbench_system.md", "kernelbench_draft.md",
+                                          "kernelbench_refine.md"};
   int present = 0;
   std::error_code ec;
   for (const auto* name : kb_names)
     present += std::filesystem::exists(dir / name, ec) ? 1 : 0;
   if (present == 0)
     return out;
-  prompt_template* kb[3] = {&out.kb_system_, &out.kb_draft_, &out.kb_refine_};
-  for (int i = 0; i < 3; ++i) {
-    auto file = dir / kb_names[i];
-    if (!std::filesystem::exists(file, ec)) {
+  for (const auto* name : kb_names)
+    if (!std::filesystem::exists(dir / name, ec))
       return make_error(errc::bad_config,
-                        file.string() +
+                        (dir / name).string() +
                             ": missing (the KernelBench prompts are three files: "
                             "kernelbench_system.md, kernelbench_draft.md, kernelbench_refine.md)");
-    }
-    auto text = read_text(file);
-    if (!text)
-      return text.error();
-    auto t = prompt_template::parse(*text, file.string(), variables());
-    if (!t)
-      return t.error();
-    *kb[i] = std::move(*t);
-  }
+  prompt_template* kb[3] = {&out.kb_system_, &out.kb_draft_, &out.kb_refine_};
+  if (auto err = load_three(dir, kb_names, kb))
+    return err;
   out.has_kernelbench_ = true;
   return out;
 }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <functional>
 #include <regex>
 
 namespace kforge::actors {
@@ -141,111 +142,117 @@ std::vector<fenced_block> fenced_blocks(std::string_view text) {
   return blocks;
 }
 
-parsed_kernel parse_kernel(std::string_view reply, std::string_view function, const parse_limits& limits) {
+namespace {
+
+// What one kind of answer looks like: C++ defining a function, or Python defining ModelNew.
+struct answer_rules {
+  std::string subject;   ///< "row_sum()" or "class ModelNew": what the block must define
+  std::string language;  ///< "C++" or "Python", for messages
+  std::string what;      ///< "kernel" or "ModelNew file", for the size message
+  std::function<bool(std::string_view)> language_ok;  ///< a fence's info word that can hold it
+  std::function<bool(std::string_view)> defines;      ///< the text defines the subject
+  std::function<bool(std::string_view)> complete;     ///< the text is not cut off
+  std::function<std::string(std::string_view)> bare;  ///< why a reply without fences is not one ("" ok)
+};
+
+parsed_kernel failed_parse(std::string_view reply, std::string why, const parse_limits& limits) {
   parsed_kernel out;
+  out.usable = false;
+  out.source = std::string{reply.substr(0, std::min<std::size_t>(reply.size(), 4096))};
+  out.problem = std::move(why) + "; reply starts: \"" + excerpt(trim(reply), limits.problem_excerpt) + "\"";
+  return out;
+}
+
+parsed_kernel usable_parse(std::string source) {
+  parsed_kernel out;
+  out.usable = true;
+  out.source = std::move(source);
+  return out;
+}
+
+// The last closed, complete block that defines the subject (models often show a sketch first
+// and the final answer last), or a reply without fences that is one whole answer.
+parsed_kernel parse_answer(std::string_view reply, const answer_rules& rules, const parse_limits& limits) {
   if (reply.size() > limits.max_reply_bytes)
     reply = reply.substr(0, limits.max_reply_bytes);
-  auto fail = [&](std::string why) {
-    out.usable = false;
-    out.source = std::string{reply.substr(0, std::min<std::size_t>(reply.size(), 4096))};
-    out.problem = std::move(why) + "; reply starts: \"" + excerpt(trim(reply), limits.problem_excerpt) + "\"";
-    return out;
-  };
+  const auto too_long = rules.what + " longer than " + std::to_string(limits.max_kernel_bytes) + " bytes";
   if (trim(reply).empty())
-    return fail("empty reply");
+    return failed_parse(reply, "empty reply", limits);
   auto blocks = fenced_blocks(reply);
   if (blocks.empty()) {
-    if (!looks_like_cpp(reply))
-      return fail("no code block and the reply is not C++");
-    if (!mentions_function(reply, function))
-      return fail("the reply does not define " + std::string{function} + "()");
-    if (!braces_balanced(reply))
-      return fail("unbalanced braces: the reply looks truncated");
+    if (auto why = rules.bare(reply); !why.empty())
+      return failed_parse(reply, why, limits);
     if (reply.size() > limits.max_kernel_bytes)
-      return fail("kernel longer than " + std::to_string(limits.max_kernel_bytes) + " bytes");
-    out.usable = true;
-    out.source = std::string{trim(reply)} + "\n";
-    return out;
+      return failed_parse(reply, too_long, limits);
+    return usable_parse(std::string{trim(reply)} + "\n");
   }
-  // Prefer the last closed C++ block that defines the function: models often
-  // show a sketch first and the final kernel last.
   const fenced_block* truncated = nullptr;
   const fenced_block* foreign = nullptr;
   for (auto it = blocks.rbegin(); it != blocks.rend(); ++it) {
-    if (!is_cpp_language(it->language)) {
+    if (!rules.language_ok(it->language)) {
       foreign = foreign != nullptr ? foreign : &*it;
       continue;
     }
-    if (!mentions_function(it->body, function))
+    if (!rules.defines(it->body))
       continue;
-    if (!it->closed || !braces_balanced(it->body)) {
+    if (!it->closed || !rules.complete(it->body)) {
       truncated = truncated != nullptr ? truncated : &*it;
       continue;
     }
     if (it->body.size() > limits.max_kernel_bytes)
-      return fail("kernel longer than " + std::to_string(limits.max_kernel_bytes) + " bytes");
-    out.usable = true;
-    out.source = it->body;
-    return out;
+      return failed_parse(reply, too_long, limits);
+    return usable_parse(it->body);
   }
   if (truncated != nullptr)
-    return fail("the code block defining " + std::string{function} + "() is truncated");
+    return failed_parse(reply, "the code block defining " + rules.subject + " is truncated", limits);
   if (foreign != nullptr)
-    return fail("code block in " + (foreign->language.empty() ? std::string{"?"} : foreign->language) +
-                ", not C++, and no C++ block defines " + std::string{function} + "()");
-  return fail("no code block defines " + std::string{function} + "()");
+    return failed_parse(reply,
+                        "code block in " +
+                            (foreign->language.empty() ? std::string{"?"} : foreign->language) + ", not " +
+                            rules.language + ", and no " + rules.language + " block defines " + rules.subject,
+                        limits);
+  return failed_parse(reply, "no code block defines " + rules.subject, limits);
+}
+
+}  // namespace
+
+parsed_kernel parse_kernel(std::string_view reply, std::string_view function, const parse_limits& limits) {
+  answer_rules rules;
+  rules.subject = std::string{function} + "()";
+  rules.language = "C++";
+  rules.what = "kernel";
+  rules.language_ok = [](std::string_view lang) { return is_cpp_language(std::string{lang}); };
+  rules.defines = [function](std::string_view text) { return mentions_function(text, function); };
+  rules.complete = [](std::string_view text) { return braces_balanced(text); };
+  rules.bare = [&](std::string_view text) -> std::string {
+    if (!looks_like_cpp(text))
+      return "no code block and the reply is not C++";
+    if (!mentions_function(text, function))
+      return "the reply does not define " + rules.subject;
+    if (!braces_balanced(text))
+      return "unbalanced braces: the reply looks truncated";
+    return "";
+  };
+  return parse_answer(reply, rules, limits);
 }
 
 parsed_kernel parse_model_new(std::string_view reply, const parse_limits& limits) {
-  parsed_kernel out;
-  if (reply.size() > limits.max_reply_bytes)
-    reply = reply.substr(0, limits.max_reply_bytes);
-  auto fail = [&](std::string why) {
-    out.usable = false;
-    out.source = std::string{reply.substr(0, std::min<std::size_t>(reply.size(), 4096))};
-    out.problem = std::move(why) + "; reply starts: \"" + excerpt(trim(reply), limits.problem_excerpt) + "\"";
-    return out;
-  };
   static const std::regex model_new{R"((^|\n)[ \t]*class[ \t]+ModelNew\b)"};
-  auto defines = [](std::string_view text) { return std::regex_search(text.begin(), text.end(), model_new); };
-  if (trim(reply).empty())
-    return fail("empty reply");
-  auto blocks = fenced_blocks(reply);
-  if (blocks.empty()) {
-    if (!defines(reply))
-      return fail("no code block and the reply does not define class ModelNew");
-    if (reply.size() > limits.max_kernel_bytes)
-      return fail("ModelNew file longer than " + std::to_string(limits.max_kernel_bytes) + " bytes");
-    out.usable = true;
-    out.source = std::string{trim(reply)} + "\n";
-    return out;
-  }
-  const fenced_block* truncated = nullptr;
-  const fenced_block* foreign = nullptr;
-  for (auto it = blocks.rbegin(); it != blocks.rend(); ++it) {
-    const auto& lang = it->language;
-    if (lang != "python" && lang != "py" && lang != "python3" && !lang.empty()) {
-      foreign = foreign != nullptr ? foreign : &*it;
-      continue;
-    }
-    if (!defines(it->body))
-      continue;
-    if (!it->closed) {
-      truncated = truncated != nullptr ? truncated : &*it;
-      continue;
-    }
-    if (it->body.size() > limits.max_kernel_bytes)
-      return fail("ModelNew file longer than " + std::to_string(limits.max_kernel_bytes) + " bytes");
-    out.usable = true;
-    out.source = it->body;
-    return out;
-  }
-  if (truncated != nullptr)
-    return fail("the code block defining class ModelNew is truncated");
-  if (foreign != nullptr)
-    return fail("code block in " + foreign->language +
-                ", not Python, and no Python block defines class ModelNew");
-  return fail("no code block defines class ModelNew");
+  answer_rules rules;
+  rules.subject = "class ModelNew";
+  rules.language = "Python";
+  rules.what = "ModelNew file";
+  rules.language_ok = [](std::string_view lang) {
+    return lang.empty() || lang == "python" || lang == "py" || lang == "python3";
+  };
+  rules.defines = [](std::string_view text) {
+    return std::regex_search(text.begin(), text.end(), model_new);
+  };
+  rules.complete = [](std::string_view) { return true; };
+  rules.bare = [&](std::string_view text) -> std::string {
+    return rules.defines(text) ? "" : "no code block and the reply does not define class ModelNew";
+  };
+  return parse_answer(reply, rules, limits);
 }
 
 reply_notes parse_notes(std::string_view reply, std::size_t max_chars) {

@@ -65,7 +65,7 @@ struct memory_options {
 /// Options of `kforge show` and `kforge llm calls`.
 struct show_options {
   std::filesystem::path store;
-  std::string candidate;  ///< show: hash or unique prefix
+  std::string candidate;  ///< show: hash or unique prefix; llm show: the call id or prefix
   bool json = false;      ///< show: one JSON object instead of text
   std::string campaign;   ///< llm calls: only this campaign
   std::string task;       ///< llm calls: only this task
@@ -79,6 +79,11 @@ struct show_options {
 
 /// `kforge llm calls --store PATH [--campaign C] [--task T] [--limit N]`: one row per call.
 [[nodiscard]] int llm_calls_command(const show_options& opts);
+
+/// `kforge llm show CALL --store PATH [--json]`: one call (id or unique prefix, as `llm calls`
+/// prints it) with its prompt, every completion and the candidates it produced. Exit codes as
+/// show_command's.
+[[nodiscard]] int llm_show_command(const show_options& opts);
 
 /// `kforge status --store PATH`: where the store's campaigns stand, without running anything.
 [[nodiscard]] int status_command(const std::filesystem::path& store, const std::string& campaign);

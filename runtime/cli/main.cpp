@@ -108,6 +108,12 @@ int main(int argc, char** argv) {
   llm_calls->add_option("--campaign", show_opts.campaign, "only this campaign");
   llm_calls->add_option("--task", show_opts.task, "only this task");
   llm_calls->add_option("--limit", show_opts.limit, "the latest rows at most (default 50; 0 = all)");
+  auto* llm_show =
+      llm->add_subcommand("show", "one LLM call: its prompt, every completion and the candidates it gave");
+  llm_show->add_option("call", show_opts.candidate, "call id (as llm calls prints it) or a unique prefix")
+      ->required();
+  llm_show->add_option("--store", store_path, "store directory")->required();
+  llm_show->add_flag("--json", show_opts.json, "one JSON object instead of text");
 
   runtime::verify_options verify_opts;
   auto* verify = app.add_subcommand(
@@ -182,8 +188,10 @@ int main(int argc, char** argv) {
     return runtime::tasks_check_command(check_opts);
   if (snapshot->parsed())
     return runtime::snapshot_command(store_path, snapshot_out);
-  if (show->parsed() || llm_calls->parsed()) {
+  if (show->parsed() || llm_calls->parsed() || llm_show->parsed()) {
     show_opts.store = store_path;
+    if (llm_show->parsed())
+      return runtime::llm_show_command(show_opts);
     return show->parsed() ? runtime::show_command(show_opts) : runtime::llm_calls_command(show_opts);
   }
   if (inspect->parsed() || mexport->parsed() || cexport->parsed()) {

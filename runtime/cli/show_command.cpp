@@ -1,4 +1,4 @@
-// kforge show CANDIDATE, kforge llm calls.
+// kforge show CANDIDATE, kforge llm calls, kforge llm show CALL.
 
 #include "runtime/cli/commands.hpp"
 
@@ -66,6 +66,60 @@ void print_block(std::ostream& os, const std::string& title, const std::string& 
     os << '\n';
 }
 
+// The call's header lines and its prompt.
+void print_call(std::ostream& os, const memory::llm_call_record& k) {
+  os << "call          " << k.request_hash << '\n'
+     << "  endpoint " << k.endpoint << "  model " << k.model << "  outcome " << k.outcome << "  attempts "
+     << k.attempts << '\n'
+     << "  tokens " << k.tokens_in << " in / " << k.tokens_out << " out, latency " << whole(k.latency_ms)
+     << " ms, cost " << fixed(k.cost) << ", " << k.usable << "/" << k.kernels << " completions usable\n";
+  for (const auto& e : k.errors)
+    os << "  failed attempt: " << e << '\n';
+  if (k.system_text.empty() && k.user_text.empty())
+    os << "  (the prompt was not recorded: the store predates prompts on record)\n";
+  else {
+    print_block(os, "system prompt", k.system_prompt);
+    print_block(os, "user prompt", k.user_prompt);
+  }
+}
+
+// The one call whose request hash starts with `prefix`, its prompt loaded. Errors: bad_request
+// (empty or ambiguous prefix), not_found, and the store's.
+caf::expected<memory::llm_call_record> find_call(const memory::read_txn& tx, std::string_view prefix) {
+  if (prefix.empty())
+    return make_error(errc::bad_request, "call: an empty prefix matches every call");
+  auto calls = memory::list_llm_calls(tx, "");
+  if (!calls)
+    return std::move(calls.error());
+  // "abc123/failed" (as llm calls labels a failed call) picks among the failed calls only.
+  const auto slash = prefix.find('/');
+  const bool failed = slash != std::string_view::npos;
+  const auto hash = prefix.substr(0, slash);
+  std::vector<memory::llm_call_record> hits;
+  for (auto& c : *calls)
+    if (c.request_hash.compare(0, hash.size(), hash) == 0 &&
+        (c.request_hash.find("/failed/") != std::string::npos) == failed)
+      hits.push_back(std::move(c));
+  if (hits.empty())
+    return make_error(errc::not_found, "call: no LLM call id starts with '" + std::string{prefix} + "'");
+  if (hits.size() > 1) {
+    std::string which;
+    for (std::size_t i = 0; i < hits.size() && i < 4; ++i)
+      which += (which.empty() ? "" : ", ") + call_label(hits[i].request_hash);
+    return make_error(errc::bad_request, "call: prefix '" + std::string{prefix} + "' is ambiguous (" + which +
+                                             (hits.size() > 4 ? ", ..." : "") + "); give more characters");
+  }
+  if (auto err = memory::load_prompt(tx, hits.front()))
+    return err;
+  return std::move(hits.front());
+}
+
+// Exit code of a lookup error: 2 for what the user typed, 1 for the store.
+int lookup_exit(const caf::error& err) {
+  const auto ec = code_of(err);
+  return ec == errc::not_found || ec == errc::bad_request ? 2 : 1;
+}
+
 struct shown {
   memory::candidate_record cand;
   std::vector<memory::memory_item> context;
@@ -109,18 +163,8 @@ void print_text(std::ostream& os, const shown& s) {
     os << "call          " << c.call_id << " (not on record)\n";
     return;
   }
+  print_call(os, *s.call);
   const auto& k = *s.call;
-  os << "call          " << k.request_hash << '\n'
-     << "  endpoint " << k.endpoint << "  model " << k.model << "  outcome " << k.outcome << "  attempts "
-     << k.attempts << '\n'
-     << "  tokens " << k.tokens_in << " in / " << k.tokens_out << " out, latency " << whole(k.latency_ms)
-     << " ms, cost " << fixed(k.cost) << ", " << k.usable << "/" << k.kernels << " completions usable\n";
-  if (k.system_text.empty() && k.user_text.empty())
-    os << "  (the prompt was not recorded: the store predates prompts on record)\n";
-  else {
-    print_block(os, "system prompt", k.system_prompt);
-    print_block(os, "user prompt", k.user_prompt);
-  }
   print_block(os,
               s.completion_index >= 0 ? "completion " + std::to_string(s.completion_index + 1) + " of " +
                                             std::to_string(k.kernels)
@@ -149,8 +193,10 @@ int show_command(const show_options& opts) {
     auto cand = find_candidate(tx, opts.candidate);
     if (!cand) {
       std::cerr << "kforge: show: " << describe(cand.error()) << '\n';
-      const auto ec = code_of(cand.error());
-      return ec == errc::not_found || ec == errc::bad_request ? 2 : 1;
+      if (code_of(cand.error()) == errc::not_found && find_call(tx, opts.candidate))
+        std::cerr << "kforge: show: '" << opts.candidate << "' is an LLM call: kforge llm show "
+                  << opts.candidate << " --store " << opts.store.string() << '\n';
+      return lookup_exit(cand.error());
     }
     shown s;
     s.cand = std::move(*cand);
@@ -222,6 +268,58 @@ int llm_calls_command(const show_options& opts) {
       std::cout << " (the latest " << rows.size() - skip << " shown; --limit 0 shows all)";
     std::cout << '\n';
     std::fflush(stdout);
+    return 0;
+  });
+}
+
+int llm_show_command(const show_options& opts) {
+  return with_store_read(opts.store, [&](const memory::read_txn& tx) {
+    auto call = find_call(tx, opts.candidate);
+    if (!call) {
+      std::cerr << "kforge: llm show: " << describe(call.error()) << '\n';
+      return lookup_exit(call.error());
+    }
+    // The candidates this call produced: those of its task that name it.
+    auto cands = memory::list_candidates(tx, call->campaign, call->task_id);
+    if (!cands) {
+      std::cerr << "kforge: llm show: " << describe(cands.error()) << '\n';
+      return 1;
+    }
+    std::vector<const memory::candidate_record*> mine;
+    for (const auto& c : *cands)
+      if (c.call_id == call->request_hash)
+        mine.push_back(&c);
+    const auto completions = completions_of(*call);
+    if (opts.json) {
+      auto out = call_json(*call);
+      json produced = json::array();
+      for (const auto* c : mine)
+        produced.push_back(json{{"hash", c->hash},
+                                {"feasible", c->verdict.feasible},
+                                {"failed_gate", c->verdict.failed_gate},
+                                {"speedup_vs_ref", c->speedup_vs_ref},
+                                {"completion_index", completion_index(completions, c->source)}});
+      out["candidates"] = std::move(produced);
+      std::cout << out.dump(2, ' ', false, json::error_handler_t::replace) << '\n';
+      return 0;
+    }
+    std::cout << "campaign      " << call->campaign << " / " << call->task_id << "  (" << call->stage << ", "
+              << utc_time(call->created_ms) << ")\n";
+    print_call(std::cout, *call);
+    for (std::size_t i = 0; i < completions.size(); ++i)
+      print_block(std::cout,
+                  "completion " + std::to_string(i + 1) + " of " + std::to_string(completions.size()),
+                  completions[i]);
+    std::cout << "candidates    " << (mine.empty() ? "- (no completion gave a kernel on record)" : "")
+              << '\n';
+    for (const auto* c : mine) {
+      const auto& v = c->verdict;
+      std::cout << "  " << short_id(c->hash) << "  completion "
+                << completion_index(completions, c->source) + 1 << "  "
+                << (v.feasible && v.failed_gate.empty() ? "passed" : "failed " + v.failed_gate)
+                << (c->speedup_vs_ref > 0 ? ", " + fixed(c->speedup_vs_ref) + "x the reference" : "") << '\n';
+    }
+    std::cout.flush();
     return 0;
   });
 }

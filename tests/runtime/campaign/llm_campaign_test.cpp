@@ -368,6 +368,30 @@ TEST_CASE("a campaign against the simulated model verifies the corpus kernels it
   CHECK(rows.find(some.call_id.substr(0, 12)) != std::string::npos);
   CHECK(rows.find("mock-coder") != std::string::npos);
 
+  // One call by its short id: the prompt, every completion, and the candidates it gave.
+  std::string one_call;
+  REQUIRE(test::run_to_end({KFORGE_BINARY, "llm", "show", some.call_id.substr(0, 12), "--store", store_dir},
+                           one_call) == 0);
+  CHECK(one_call.find("----- user prompt -----") != std::string::npos);
+  CHECK(one_call.find("Task id: " + some.task_id) != std::string::npos);
+  CHECK(one_call.find("----- completion 1 of ") != std::string::npos);
+  CHECK(one_call.find(some.hash.substr(0, 12)) != std::string::npos);
+  std::string call_json;
+  REQUIRE(test::run_to_end({KFORGE_BINARY, "llm", "show", some.call_id, "--store", store_dir, "--json"},
+                           call_json) == 0);
+  auto cj = nlohmann::json::parse(call_json.substr(call_json.find('{')));
+  CHECK(cj["request_hash"] == some.call_id);
+  CHECK(std::any_of(cj["candidates"].begin(), cj["candidates"].end(),
+                    [&](const nlohmann::json& c) { return c["hash"] == some.hash; }));
+  // A call id given to `show` gets pointed at `llm show`.
+  std::string hint;
+  CHECK(test::run_to_end({KFORGE_BINARY, "show", some.call_id.substr(0, 12), "--store", store_dir}, hint) ==
+        2);
+  CHECK(hint.find("is an LLM call: kforge llm show") != std::string::npos);
+  std::string no_call;
+  CHECK(test::run_to_end({KFORGE_BINARY, "llm", "show", "zzzz", "--store", store_dir}, no_call) == 2);
+  CHECK(no_call.find("no LLM call id starts with 'zzzz'") != std::string::npos);
+
   const auto calls_file = (dir.path() / "calls.jsonl").string();
   REQUIRE(test::run_to_end(
               {KFORGE_BINARY, "export", "--store", store_dir, "--format", "calls", "--out", calls_file},
