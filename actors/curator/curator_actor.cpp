@@ -38,7 +38,7 @@ struct curator_state {
   curator_config cfg;
   std::vector<pending_event> pending;
   bool flush_scheduled = false;
-  int64_t since_consolidation = 0;  // experiences committed since the last consolidation
+  int64_t since_consolidation = 0;        // experiences committed since the last consolidation
   std::optional<insight_index> insights;  // consolidation's evidence, kept current per commit
   log::logger log{"kforge.curator"};
   static inline const char* name = "kforge.curator";

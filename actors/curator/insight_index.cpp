@@ -275,14 +275,14 @@ void insight_index::learn(const memory::memory_item& item) {
       share.times += 1;
       changed.insert(key);
     }
-  } else if (item.kind == "trajectory" && payload.contains("changes") && payload.contains("speedup_vs_parent") &&
-             payload["speedup_vs_parent"].is_number()) {
+  } else if (item.kind == "trajectory" && payload.contains("changes") &&
+             payload.contains("speedup_vs_parent") && payload["speedup_vs_parent"].is_number()) {
     auto text = changes_text(payload["changes"]);
     if (text.empty())
       return;
     change_key k{item.family, text};
-    changes_[k][item.id] =
-        change_share{payload["changes"].dump(), payload["speedup_vs_parent"].get<double>(), item.source_tasks};
+    changes_[k][item.id] = change_share{payload["changes"].dump(), payload["speedup_vs_parent"].get<double>(),
+                                        item.source_tasks};
     keys.changes.push_back(k);
     changed_changes_.insert(k);
   } else if (item.kind == "seed" && payload.contains("knobs") && payload["knobs"].is_object()) {
@@ -290,8 +290,9 @@ void insight_index::learn(const memory::memory_item& item) {
     keys.has_seed = true;
     keys.seed_family = item.family;
     changed_seed_families_.insert(item.family);
-    double speedup =
-        payload.contains("speedup") && payload["speedup"].is_number() ? payload["speedup"].get<double>() : 0.0;
+    double speedup = payload.contains("speedup") && payload["speedup"].is_number()
+                         ? payload["speedup"].get<double>()
+                         : 0.0;
     for (const auto& [knob, value] : payload["knobs"].items()) {
       if (!value.is_number_integer())
         continue;
@@ -315,9 +316,13 @@ void insight_index::clear_changes() {
   changed_words_draft_.clear();
 }
 
-consolidation insight_index::changes(int64_t now_ms) const { return build(all_changed_, now_ms); }
+consolidation insight_index::changes(int64_t now_ms) const {
+  return build(all_changed_, now_ms);
+}
 
-consolidation insight_index::everything(int64_t now_ms) const { return build(true, now_ms); }
+consolidation insight_index::everything(int64_t now_ms) const {
+  return build(true, now_ms);
+}
 
 consolidation insight_index::build(bool all, int64_t now_ms) const {
   const auto& cfg = cfg_;

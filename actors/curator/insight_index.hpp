@@ -46,8 +46,8 @@ class insight_index {
   [[nodiscard]] size_t evidence_items() const noexcept { return shares_.size(); }
 
  private:
-  using change_key = std::pair<std::string, std::string>;                // (family, changes text)
-  using value_key = std::tuple<std::string, std::string, int64_t>;       // (family, knob, value)
+  using change_key = std::pair<std::string, std::string>;           // (family, changes text)
+  using value_key = std::tuple<std::string, std::string, int64_t>;  // (family, knob, value)
   struct change_share {
     std::string changes;  // the changes array, JSON
     double effect = 0;

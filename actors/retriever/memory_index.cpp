@@ -69,10 +69,10 @@ memory_index::entry memory_index::entry_of(uint32_t slot, const memory::memory_i
   e.state = intern(item.state);
   e.task = item.source_tasks.empty() ? unknown_name : intern(item.source_tasks.front());
   e.kind = code_of_kind(item.kind);
-  e.flags = static_cast<uint8_t>((item.retired ? retired : 0) | (memory::is_in_words(item) ? words : 0) |
-                                 (item.tags.empty() ? tags_empty : 0) | (has_tag(item, "draft") ? tag_draft : 0) |
-                                 (has_tag(item, "refine") ? tag_refine : 0) |
-                                 (item.source_tasks.size() > 1 ? multi_task : 0));
+  e.flags = static_cast<uint8_t>(
+      (item.retired ? retired : 0) | (memory::is_in_words(item) ? words : 0) |
+      (item.tags.empty() ? tags_empty : 0) | (has_tag(item, "draft") ? tag_draft : 0) |
+      (has_tag(item, "refine") ? tag_refine : 0) | (item.source_tasks.size() > 1 ? multi_task : 0));
   return e;
 }
 

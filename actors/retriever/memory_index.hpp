@@ -48,9 +48,9 @@ class memory_index {
   void put(memory::memory_item item);
   void remove_from_bucket(const std::string& family, uint32_t slot);
 
-  std::deque<memory::memory_item> items_;  // a deque: growing never moves the stored items
-  std::vector<uint32_t> pos_;              // slot -> index of its entry in its family's bucket
-  std::unordered_map<std::string, uint32_t> slot_;                 // id -> slot
+  std::deque<memory::memory_item> items_;           // a deque: growing never moves the stored items
+  std::vector<uint32_t> pos_;                       // slot -> index of its entry in its family's bucket
+  std::unordered_map<std::string, uint32_t> slot_;  // id -> slot
   std::unordered_map<std::string, std::vector<entry>> by_family_;  // family ("" too) -> entries
   std::vector<uint32_t> techniques_;                               // slots of kind "technique"
   std::unordered_map<std::string, uint32_t> names_;                // interned states and tasks

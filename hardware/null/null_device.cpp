@@ -40,7 +40,9 @@ timing_stats null_device::reference_timing(const task_def& task) {
   return timed(std::max(1e3, 1e5 * (task.flops + task.bytes) / 1e6));
 }
 
-caf::expected<timing_stats> null_device::prepare(const task_def& task) { return reference_timing(task); }
+caf::expected<timing_stats> null_device::prepare(const task_def& task) {
+  return reference_timing(task);
+}
 
 caf::expected<build_result> null_device::compile(const task_def& task, const std::string& source,
                                                  const std::string& /*cand_id*/) const {

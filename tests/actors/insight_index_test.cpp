@@ -29,9 +29,10 @@ memory::memory_item random_item(std::mt19937_64& rng, const std::string& id) {
   switch (pick(6)) {
     case 0:
       m.kind = "trajectory";
-      m.payload = nlohmann::json{{"changes", {{{"knob", "VEC"}, {"value", pick(3)}}}},
-                                 {"speedup_vs_parent", effect}}
-                      .dump();
+      m.payload = nlohmann::json{
+          {"changes", {{{"knob", "VEC"}, {"value", pick(3)}}}},
+          {"speedup_vs_parent",
+           effect}}.dump();
       break;
     case 1:
       m.kind = "seed";
@@ -161,7 +162,8 @@ TEST_CASE("a pass of the insight index rebuilds only what changed", "[actors][co
   m.kind = "trajectory";
   m.family = "gemm";
   m.source_tasks = {"t9"};
-  m.payload = nlohmann::json{{"changes", {{{"knob", "VEC"}, {"value", 1}}}}, {"speedup_vs_parent", 3.0}}.dump();
+  m.payload =
+      nlohmann::json{{"changes", {{{"knob", "VEC"}, {"value", 1}}}}, {"speedup_vs_parent", 3.0}}.dump();
   index.update(m);
   auto next = index.changes(3);
   REQUIRE(next.insights.size() == 1);

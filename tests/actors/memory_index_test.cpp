@@ -13,7 +13,8 @@ namespace {
 // A random memory: every kind, several families (one empty: cross-family insights), states,
 // tasks, words and knob items, some retired, many ties in similarity and value.
 std::vector<memory::memory_item> random_items(size_t n, uint64_t seed, size_t first_id = 0) {
-  static const std::vector<std::string> kinds = {"seed", "optimization", "trajectory", "insight", "technique"};
+  static const std::vector<std::string> kinds = {"seed", "optimization", "trajectory", "insight",
+                                                 "technique"};
   static const std::vector<std::string> families = {"gemm", "softmax", "row_sum", ""};
   std::mt19937_64 rng{seed};
   auto pick = [&](size_t k) { return static_cast<size_t>(rng() % k); };

@@ -53,8 +53,8 @@ inline bool from_task(const memory::memory_item& item, const std::string& task_i
   return std::find(item.source_tasks.begin(), item.source_tasks.end(), task_id) != item.source_tasks.end();
 }
 
-
-inline double before_similarity(const memory::memory_item& item, const context_query& query, bool cross_family) noexcept {
+inline double before_similarity(const memory::memory_item& item, const context_query& query,
+                                bool cross_family) noexcept {
   if (item.retired || !usable_in(item, query.stage) || !serves(item, query.policy))
     return 0.0;
   // Settings and knob changes transfer within a family (knob names mean different
@@ -78,7 +78,8 @@ inline double before_kb_score(const memory::memory_item& item, const ranking_con
 }
 
 inline std::vector<memory::memory_item> before_choose_kb(const std::vector<memory::memory_item>& pool,
-                                           const context_query& query, const ranking_config& cfg) {
+                                                         const context_query& query,
+                                                         const ranking_config& cfg) {
   std::vector<memory::memory_item> out;
   if (!cfg.enabled || query.kb_n <= 0 || query.state.empty())
     return out;
@@ -131,8 +132,8 @@ inline std::vector<memory::memory_item> before_choose_kb(const std::vector<memor
   return out;
 }
 
-inline std::vector<memory::memory_item> before_technique_evidence(const std::vector<memory::memory_item>& pool,
-                                                    const context_query& query, const ranking_config& cfg) {
+inline std::vector<memory::memory_item> before_technique_evidence(
+    const std::vector<memory::memory_item>& pool, const context_query& query, const ranking_config& cfg) {
   std::vector<memory::memory_item> out;
   if (!cfg.enabled || !query.techniques)
     return out;
@@ -147,7 +148,8 @@ inline std::vector<memory::memory_item> before_technique_evidence(const std::vec
 }
 
 inline std::vector<memory::memory_item> before_rank_items(const std::vector<memory::memory_item>& pool,
-                                            const context_query& query, const ranking_config& cfg) {
+                                                          const context_query& query,
+                                                          const ranking_config& cfg) {
   std::vector<memory::memory_item> out;
   if (!cfg.enabled || query.n <= 0)
     return out;
@@ -225,7 +227,8 @@ struct retriever {
         pool.push_back(item);
       pool_stale = false;
     }
-    return context_reply{before_rank_items(pool, q, cfg), before_choose_kb(pool, q, cfg), before_technique_evidence(pool, q, cfg)};
+    return context_reply{before_rank_items(pool, q, cfg), before_choose_kb(pool, q, cfg),
+                         before_technique_evidence(pool, q, cfg)};
   }
 };
 

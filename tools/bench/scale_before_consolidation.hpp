@@ -237,8 +237,8 @@ bool words_insight(const std::string& stage, const std::string& key, const words
 
 }  // namespace
 
-inline consolidation consolidate(const std::vector<memory::memory_item>& items, const consolidation_config& cfg,
-                          int64_t now_ms) {
+inline consolidation consolidate(const std::vector<memory::memory_item>& items,
+                                 const consolidation_config& cfg, int64_t now_ms) {
   consolidation out;
   std::map<std::pair<std::string, std::string>, change_evidence> changes;  // (family, changes text)
   std::map<std::string, int64_t> seeds_per_family;

@@ -26,8 +26,8 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
-#include <random>
 #include <optional>
+#include <random>
 #include <sstream>
 #include <thread>
 
@@ -60,7 +60,8 @@ std::string spread(std::vector<double> v, int digits) {
   if (v.empty())
     return "-";
   std::sort(v.begin(), v.end());
-  return fixed(v[v.size() / 2], digits) + " [" + fixed(v.front(), digits) + "-" + fixed(v.back(), digits) + "]";
+  return fixed(v[v.size() / 2], digits) + " [" + fixed(v.front(), digits) + "-" + fixed(v.back(), digits) +
+         "]";
 }
 
 double median(std::vector<double> v) {
@@ -89,8 +90,8 @@ std::string machine() {
 // A memory shaped like a long CPU campaign's: `tasks` tasks over the families, items of every
 // kind (knob items and items in words), states, source tasks, JSON payloads of the real shapes.
 struct memory_shape {
-  std::vector<std::string> families = {"gemm",      "gemv",    "softmax", "row_sum", "transpose", "layernorm",
-                                       "conv1d",    "scan",    "pool",    "relu",    "log_softmax", "loss"};
+  std::vector<std::string> families = {"gemm",   "gemv", "softmax", "row_sum", "transpose",   "layernorm",
+                                       "conv1d", "scan", "pool",    "relu",    "log_softmax", "loss"};
   int tasks = 600;
 
   std::string family_of(int task) const { return families[static_cast<size_t>(task) % families.size()]; }
@@ -110,14 +111,16 @@ struct memory_shape {
     double effect = 0.6 + static_cast<double>(pick(40)) / 20.0;
     if (kind < 20) {
       m.kind = "seed";
-      m.payload = words ? nlohmann::json{{"technique", pick(2) ? "simd_vectorization" : "loop_tiling"},
-                                         {"feasible", pick(4) != 0},
-                                         {"speedup_vs_ref", effect},
-                                         {"optimization", "vectorized the inner loop"}}
-                              .dump()
-                        : nlohmann::json{{"knobs", {{"VEC", 1 << pick(4)}, {"ACC", 1 + pick(4)}, {"TILE", 16 << pick(3)}}},
-                                         {"speedup", effect}}
-                              .dump();
+      m.payload =
+          words ? nlohmann::json{{"technique", pick(2) ? "simd_vectorization" : "loop_tiling"},
+                                 {"feasible", pick(4) != 0},
+                                 {"speedup_vs_ref", effect},
+                                 {"optimization", "vectorized the inner loop"}}
+                      .dump()
+                : nlohmann::json{{"knobs",
+                                  {{"VEC", 1 << pick(4)}, {"ACC", 1 + pick(4)}, {"TILE", 16 << pick(3)}}},
+                                 {"speedup", effect}}
+                      .dump();
     } else if (kind < 60) {
       m.kind = "trajectory";
       m.payload = words ? nlohmann::json{{"technique", "multiple_accumulators"},
@@ -165,7 +168,8 @@ struct memory_shape {
     bool refine = rng() % 4 != 0;
     q.stage = refine ? "refine" : "draft";
     if (refine)
-      q.state = q.family + "|" + (rng() % 2 ? "memory" : "compute") + "|eff" + std::to_string(rng() % 4) + "|knob";
+      q.state =
+          q.family + "|" + (rng() % 2 ? "memory" : "compute") + "|eff" + std::to_string(rng() % 4) + "|knob";
     q.n = 6;
     q.kb_n = refine ? 3 : 0;
     q.seed = rng();
@@ -272,10 +276,10 @@ latency_row bench_retrieval(const memory_shape& shape, size_t size, int queries,
       auto a = old.query(q);
       auto b = index.query(q, cfg);
       row.compared += 1;
-      row.differed += ids(a.items) == ids(b.items) && ids(a.kb) == ids(b.kb) &&
-                              ids(a.techniques) == ids(b.techniques)
-                          ? 0
-                          : 1;
+      row.differed +=
+          ids(a.items) == ids(b.items) && ids(a.kb) == ids(b.kb) && ids(a.techniques) == ids(b.techniques)
+              ? 0
+              : 1;
     }
   }
   return row;
@@ -288,8 +292,8 @@ struct consolidation_row {
 };
 
 consolidation_row bench_consolidation(const memory_shape& shape, size_t size, int passes, int before_passes,
-                                      int repeats,
-                                      int commit_items, uint64_t seed, const std::filesystem::path& dir) {
+                                      int repeats, int commit_items, uint64_t seed,
+                                      const std::filesystem::path& dir) {
   consolidation_row row;
   std::filesystem::remove_all(dir);
   memory::env_options opts;
@@ -387,7 +391,8 @@ int main(int argc, char** argv) {
   app.add_option("--before-budget", before_budget_s,
                  "seconds per repeat for the old retriever (it takes seconds per sample at 1M)");
   app.add_option("--passes", passes, "consolidation passes per repeat (now)");
-  app.add_option("--before-passes", before_passes, "consolidation passes per repeat (before: seconds each at 1M)");
+  app.add_option("--before-passes", before_passes,
+                 "consolidation passes per repeat (before: seconds each at 1M)");
   app.add_option("--consolidation", consolidation, "also measure consolidation passes (LMDB store)");
   app.add_option("--store-dir", store_dir, "scratch LMDB store for the consolidation part");
   app.add_option("--seed", seed, "memory and query seed");
@@ -422,17 +427,18 @@ int main(int argc, char** argv) {
           (void)probe.query(shape.query(rng));
         }
         double per = ms_since(t) / 3.0 * static_cast<double>(size) / static_cast<double>(few.size());
-        before_queries = std::clamp(static_cast<int>(before_budget_s * 1000.0 / std::max(per, 1e-3)), 10, queries);
+        before_queries =
+            std::clamp(static_cast<int>(before_budget_s * 1000.0 / std::max(per, 1e-3)), 10, queries);
       }
-      auto row = bench_retrieval(shape, size, queries, before_queries, repeats, commit_items, seed,
-                                 size <= 100000);
+      auto row =
+          bench_retrieval(shape, size, queries, before_queries, repeats, commit_items, seed, size <= 100000);
       std::cout << "| " << size << " | " << spread(row.p50_before, 2) << " | " << spread(row.p99_before, 2)
                 << " | " << spread(row.p50_after, 3) << " | " << spread(row.p99_after, 3) << " | "
                 << fixed(median(row.p99_before) / std::max(1e-9, median(row.p99_after)), 0) << "x | "
                 << spread(row.update_p50, 3) << " | " << spread(row.update_p99, 3) << " | "
-                << (row.compared == 0 ? std::string{"not compared"}
-                                      : std::to_string(row.compared - row.differed) + "/" +
-                                            std::to_string(row.compared))
+                << (row.compared == 0
+                        ? std::string{"not compared"}
+                        : std::to_string(row.compared - row.differed) + "/" + std::to_string(row.compared))
                 << " | " << row.rss_after_mb << " |\n";
       std::cerr << "retrieval " << size << " done (" << row.before_samples << " old samples per repeat)\n";
     }
@@ -442,7 +448,8 @@ int main(int argc, char** argv) {
                    "ratio | index load at start (s) | items with evidence |\n"
                 << "|---|---|---|---|---|---|\n";
       for (auto size : sizes) {
-        auto row = bench_consolidation(shape, size, passes, before_passes, repeats, commit_items, seed, store_dir);
+        auto row =
+            bench_consolidation(shape, size, passes, before_passes, repeats, commit_items, seed, store_dir);
         std::cout << "| " << size << " | " << spread(row.before_ms, 1) << " | " << spread(row.after_ms, 3)
                   << " | " << fixed(median(row.before_ms) / std::max(1e-9, median(row.after_ms)), 0) << "x | "
                   << fixed(row.load_s, 2) << " | " << row.evidence_items << " |\n";
