@@ -1,5 +1,6 @@
 #include "actors/curator/curator_actor.hpp"
 
+#include "actors/curator/insight_index.hpp"
 #include "actors/curator/technique_rules.hpp"
 #include "memory/store.hpp"
 #include "runtime/base/error.hpp"
@@ -13,6 +14,7 @@
 
 #include <chrono>
 #include <map>
+#include <optional>
 #include <variant>
 
 namespace kforge::actors {
@@ -36,7 +38,8 @@ struct curator_state {
   curator_config cfg;
   std::vector<pending_event> pending;
   bool flush_scheduled = false;
-  int64_t since_consolidation = 0;  // experiences committed since the last consolidation
+  int64_t since_consolidation = 0;        // experiences committed since the last consolidation
+  std::optional<insight_index> insights;  // consolidation's evidence, kept current per commit
   log::logger log{"kforge.curator"};
   static inline const char* name = "kforge.curator";
 };
@@ -184,47 +187,62 @@ caf::error write_batch(memory::store& store, const std::vector<pending_event>& b
   return caf::none;
 }
 
-// One consolidation pass in its own write transaction: refreshed insights (learned
-// values kept) and retirements. Fills `changed` with what the retriever must learn.
-caf::error write_consolidation(memory::store& store, const consolidation_config& cfg,
+// Tells the consolidation index what a commit changed.
+void learn(curator_state& st, const std::vector<memory::memory_item>& changed) {
+  if (st.insights)
+    for (const auto& item : changed)
+      st.insights->update(item);
+}
+
+// One consolidation pass in its own write transaction: the insights whose evidence changed
+// (learned values kept) and retirements. Reads only the items it changes. Fills `changed`
+// with what the retriever must learn.
+caf::error write_consolidation(memory::store& store, const consolidation& result,
                                std::vector<memory::memory_item>& changed, int64_t now) {
   auto tx = store.write();
   if (!tx)
     return tx.error();
-  auto items = memory::list_memory(*tx);
-  if (!items)
-    return items.error();
-  auto result = consolidate(*items, cfg, now);
-  std::map<std::string, memory::memory_item*> by_id;
-  for (auto& item : *items)
-    by_id[item.id] = &item;
-  for (auto& fresh : result.insights) {
-    auto it = by_id.find(fresh.id);
-    if (it == by_id.end()) {
-      changed.push_back(std::move(fresh));
+  for (const auto& fresh : result.insights) {
+    auto stored = memory::get_memory(*tx, fresh.id);
+    if (!stored) {
+      if (code_of(stored.error()) != errc::not_found)
+        return stored.error();
+      changed.push_back(fresh);
       continue;
     }
-    auto& stored = *it->second;
-    if (stored.retired)
+    if (stored->retired)
       continue;
-    if (stored.text == fresh.text && stored.samples == fresh.samples)
+    if (stored->text == fresh.text && stored->samples == fresh.samples)
       continue;  // nothing new
-    stored.text = fresh.text;
-    stored.payload = fresh.payload;
-    stored.source_tasks = fresh.source_tasks;
-    stored.samples = fresh.samples;
-    stored.mean_speedup = fresh.mean_speedup;
-    stored.feasible_samples = fresh.feasible_samples;
-    stored.updated_ms = now;
-    changed.push_back(stored);
+    stored->text = fresh.text;
+    stored->payload = fresh.payload;
+    stored->source_tasks = fresh.source_tasks;
+    stored->samples = fresh.samples;
+    stored->mean_speedup = fresh.mean_speedup;
+    stored->feasible_samples = fresh.feasible_samples;
+    stored->updated_ms = now;
+    changed.push_back(std::move(*stored));
   }
+  std::map<std::string, size_t> refreshed;
+  for (size_t i = 0; i < changed.size(); ++i)
+    refreshed[changed[i].id] = i;
   for (const auto& id : result.retire) {
-    auto it = by_id.find(id);
-    if (it == by_id.end())
+    auto again = refreshed.find(id);
+    if (again != refreshed.end()) {  // refreshed in this pass, and retired too
+      changed[again->second].retired = true;
       continue;
-    it->second->retired = true;
-    it->second->updated_ms = now;
-    changed.push_back(*it->second);
+    }
+    auto stored = memory::get_memory(*tx, id);
+    if (!stored) {
+      if (code_of(stored.error()) != errc::not_found)
+        return stored.error();
+      continue;
+    }
+    if (stored->retired)
+      continue;
+    stored->retired = true;
+    stored->updated_ms = now;
+    changed.push_back(std::move(*stored));
   }
   for (const auto& item : changed)
     if (auto err = memory::put_memory(*tx, item))
@@ -232,23 +250,37 @@ caf::error write_consolidation(memory::store& store, const consolidation_config&
   return tx->commit();
 }
 
+// Runs `write` (one write transaction), growing the map and running it again on MDB_MAP_FULL.
+template <class Write>
+caf::error with_map_growth(curator_pointer self, Write write) {
+  auto& st = self->state;
+  caf::error err = write();
+  for (int32_t i = 0; code_of(err) == errc::store_map_full && i < st.cfg.map_grow_tries; ++i) {
+    st.log.warning("store map full; growing it", {{"path", st.store->path().string()}});
+    if (auto grow = st.store->grow_map(2.0))
+      return grow;
+    err = write();
+  }
+  return err;
+}
+
 void run_consolidation(curator_pointer self) {
   auto& st = self->state;
   st.since_consolidation = 0;
+  if (!st.insights)
+    return;
+  auto result = st.insights->changes(now_ms());
   std::vector<memory::memory_item> changed;
-  caf::error err = write_consolidation(*st.store, st.cfg.consolidation, changed, now_ms());
-  for (int32_t i = 0; code_of(err) == errc::store_map_full && i < st.cfg.map_grow_tries; ++i) {
-    if (auto grow = st.store->grow_map(2.0)) {
-      err = grow;
-      break;
-    }
+  auto err = with_map_growth(self, [&] {
     changed.clear();
-    err = write_consolidation(*st.store, st.cfg.consolidation, changed, now_ms());
-  }
+    return write_consolidation(*st.store, result, changed, now_ms());
+  });
   if (err) {
     st.log.warning("consolidation failed; memory unchanged", {{"error", describe(err)}});
     return;
   }
+  st.insights->clear_changes();
+  learn(st, changed);
   int64_t retired = 0;
   for (const auto& item : changed)
     retired += item.retired ? 1 : 0;
@@ -296,20 +328,6 @@ caf::error write_peaks(memory::store& store, const peaks_record& peaks) {
   return tx->commit();
 }
 
-// Runs `write` (one write transaction), growing the map and running it again on MDB_MAP_FULL.
-template <class Write>
-caf::error with_map_growth(curator_pointer self, Write write) {
-  auto& st = self->state;
-  caf::error err = write();
-  for (int32_t i = 0; code_of(err) == errc::store_map_full && i < st.cfg.map_grow_tries; ++i) {
-    st.log.warning("store map full; growing it", {{"path", st.store->path().string()}});
-    if (auto grow = st.store->grow_map(2.0))
-      return grow;
-    err = write();
-  }
-  return err;
-}
-
 void flush(curator_pointer self) {
   auto& st = self->state;
   st.flush_scheduled = false;
@@ -338,6 +356,7 @@ void flush(curator_pointer self) {
       continue;
     }
     st.log.debug("committed", {{"events", batch.size()}, {"items", changed.size()}});
+    learn(st, changed);
     if (!changed.empty())
       self->send(st.retriever, items_atom_v, std::move(changed));
     for (auto& p : batch) {
@@ -361,11 +380,27 @@ void enqueue(curator_pointer self, pending_event ev) {
   }
 }
 
+// Builds the consolidation index from the stored items (one read transaction, once per
+// process); its first pass then covers every rule, as a full scan did.
+void load_insights(curator_state& st) {
+  st.insights.emplace(st.cfg.consolidation);
+  auto tx = st.store->read();
+  auto items = tx ? memory::list_memory(*tx) : caf::expected<std::vector<memory::memory_item>>{tx.error()};
+  if (!items) {
+    st.log.error("cannot load memory items for consolidation; consolidating new items only",
+                 {{"error", describe(items.error())}});
+    return;
+  }
+  learn(st, *items);
+}
+
 curator_actor::behavior_type curator_behavior(curator_pointer self, memory::store* store,
                                               retriever_actor retriever, curator_config cfg) {
   self->state.store = store;
   self->state.retriever = std::move(retriever);
   self->state.cfg = cfg;
+  if (cfg.consolidation.every > 0)
+    load_insights(self->state);
   return {
       [self](campaign_atom, memory::campaign_record& proposal)
           -> caf::result<memory::campaign_record, std::vector<memory::task_record>> {
@@ -459,6 +494,7 @@ curator_actor::behavior_type curator_behavior(curator_pointer self, memory::stor
         st.log.debug("memory imported", {{"from", imp.source}, {"items", n}});
         // The retriever learns the items before the reply, so a campaign started on that
         // reply already finds them.
+        learn(st, copied);
         if (!copied.empty())
           self->send(st.retriever, items_atom_v, std::move(copied));
         return n;

@@ -64,6 +64,15 @@ double kb_score(const memory::memory_item& item, const ranking_config& cfg) noex
 
 std::vector<memory::memory_item> choose_kb(const std::vector<memory::memory_item>& pool,
                                            const context_query& query, const ranking_config& cfg) {
+  std::vector<const memory::memory_item*> all;
+  all.reserve(pool.size());
+  for (const auto& item : pool)
+    all.push_back(&item);
+  return choose_kb_among(all, query, cfg);
+}
+
+std::vector<memory::memory_item> choose_kb_among(const std::vector<const memory::memory_item*>& offered,
+                                                 const context_query& query, const ranking_config& cfg) {
   std::vector<memory::memory_item> out;
   if (!cfg.enabled || query.kb_n <= 0 || query.state.empty())
     return out;
@@ -72,7 +81,8 @@ std::vector<memory::memory_item> choose_kb(const std::vector<memory::memory_item
   std::vector<const memory::memory_item*> entries;
   std::vector<double> match;
   auto bound = bound_of(query.state);
-  for (const auto& item : pool) {
+  for (const auto* p : offered) {
+    const auto& item = *p;
     if (item.retired || item.kind != "optimization" || item.family != query.family || item.samples <= 0 ||
         !serves(item, query.policy))
       continue;
@@ -119,49 +129,100 @@ std::vector<memory::memory_item> choose_kb(const std::vector<memory::memory_item
 std::vector<memory::memory_item> technique_evidence(const std::vector<memory::memory_item>& pool,
                                                     const context_query& query, const ranking_config& cfg) {
   std::vector<memory::memory_item> out;
-  if (!cfg.enabled || !query.techniques)
-    return out;
-  for (const auto& item : pool) {
-    bool entry = item.kind == "optimization" && item.family == query.family &&
-                 std::find(item.tags.begin(), item.tags.end(), "technique") != item.tags.end() &&
-                 (cfg.cross_task || from_task(item, query.task_id));
-    if (entry || item.kind == "technique")
+  for (const auto& item : pool)
+    if (is_technique_evidence(item, query, cfg))
       out.push_back(item);
-  }
   return out;
 }
 
-std::vector<memory::memory_item> rank_items(const std::vector<memory::memory_item>& pool,
-                                            const context_query& query, const ranking_config& cfg) {
-  std::vector<memory::memory_item> out;
-  if (!cfg.enabled || query.n <= 0)
-    return out;
-  struct scored {
-    const memory::memory_item* item;
-    double sim;
-  };
-  std::vector<scored> candidates;
-  for (const auto& item : pool) {
-    if (!cfg.cross_task && !from_task(item, query.task_id))
-      continue;
-    double sim = similarity(item, query, cfg.cross_family);
-    if (sim > 0)
-      candidates.push_back({&item, sim});
+double similarity_bound(const std::string& family, const context_query& query) noexcept {
+  // The same sums as similarity(), so a bound equals the best score exactly.
+  double score = family == query.family ? 1.0 : family.empty() ? 0.6 : 0.2;
+  if (!query.state.empty())
+    score += 0.5;
+  score += 0.25;
+  return score;
+}
+
+bool is_technique_evidence(const memory::memory_item& item, const context_query& query,
+                           const ranking_config& cfg) {
+  if (!cfg.enabled || !query.techniques)
+    return false;
+  bool entry = item.kind == "optimization" && item.family == query.family &&
+               std::find(item.tags.begin(), item.tags.end(), "technique") != item.tags.end() &&
+               (cfg.cross_task || from_task(item, query.task_id));
+  return entry || item.kind == "technique";
+}
+
+rank_collector::rank_collector(const context_query& query, const ranking_config& cfg)
+    : query_(query), cfg_(cfg) {
+  if (cfg.enabled && query.n > 0)
+    fetch_ = static_cast<size_t>(std::max(1, cfg.lambda)) * static_cast<size_t>(query.n);
+  heap_.reserve(fetch_);
+}
+
+bool rank_collector::more_similar(const scored& a, const scored& b) noexcept {
+  if (a.sim != b.sim)
+    return a.sim > b.sim;
+  return a.key != b.key ? a.key < b.key : a.item->id < b.item->id;
+}
+
+uint64_t rank_collector::id_key(const std::string& id) noexcept {
+  uint64_t key = 0;
+  for (size_t i = 0; i < 8; ++i)
+    key = (key << 8U) | (i < id.size() ? static_cast<unsigned char>(id[i]) : 0U);
+  return key;
+}
+
+void rank_collector::offer(const memory::memory_item& item) {
+  if (fetch_ == 0)
+    return;
+  if (!cfg_.cross_task && !from_task(item, query_.task_id))
+    return;
+  offer(item, similarity(item, query_, cfg_.cross_family));
+}
+
+void rank_collector::offer(const memory::memory_item& item, double sim) {
+  if (fetch_ == 0 || sim <= 0)
+    return;
+  offer(item, sim, id_key(item.id));
+}
+
+void rank_collector::offer(const memory::memory_item& item, double sim, uint64_t key) {
+  if (fetch_ == 0 || sim <= 0)
+    return;
+  scored s{&item, sim, key};
+  // more_similar as the heap's "less": the front is the least similar kept item.
+  if (heap_.size() < fetch_) {
+    heap_.push_back(s);
+    std::push_heap(heap_.begin(), heap_.end(), more_similar);
+  } else if (more_similar(s, heap_.front())) {
+    std::pop_heap(heap_.begin(), heap_.end(), more_similar);
+    heap_.back() = s;
+    std::push_heap(heap_.begin(), heap_.end(), more_similar);
   }
-  // Over-fetch lambda*N by similarity; ties broken by id so the order is stable.
-  std::sort(candidates.begin(), candidates.end(), [](const scored& a, const scored& b) {
-    return a.sim != b.sim ? a.sim > b.sim : a.item->id < b.item->id;
-  });
-  auto fetch = static_cast<size_t>(std::max(1, cfg.lambda) * query.n);
-  if (candidates.size() > fetch)
-    candidates.resize(fetch);
-  if (!cfg.use_values) {
-    for (size_t i = 0; i < candidates.size() && out.size() < static_cast<size_t>(query.n); ++i)
+}
+
+bool rank_collector::wants_above(double bound) const noexcept {
+  return fetch_ > 0 && (heap_.size() < fetch_ || heap_.front().sim <= bound);
+}
+
+std::vector<memory::memory_item> rank_collector::finish() {
+  std::vector<memory::memory_item> out;
+  if (fetch_ == 0)
+    return out;
+  // Over-fetched lambda*N by similarity; ties broken by id so the order is stable.
+  std::vector<scored> candidates = std::move(heap_);
+  heap_.clear();
+  std::sort(candidates.begin(), candidates.end(), more_similar);
+  auto n = static_cast<size_t>(query_.n);
+  if (!cfg_.use_values) {
+    for (size_t i = 0; i < candidates.size() && out.size() < n; ++i)
       out.push_back(*candidates[i].item);
     return out;
   }
   // Keep N by the stage's Q, epsilon-greedy: each slot is random with probability epsilon.
-  bool draft = query.stage == "draft";
+  bool draft = query_.stage == "draft";
   auto value = [draft](const scored& s) { return draft ? s.item->q1 : s.item->q2; };
   // Drafting ties (every feasible seed earns the same Q1) are broken by Q2, whose prior
   // for a seed says how fast its setting was.
@@ -170,11 +231,11 @@ std::vector<memory::memory_item> rank_items(const std::vector<memory::memory_ite
       return value(a) > value(b);
     return draft && a.item->q2 > b.item->q2;
   });
-  std::mt19937_64 rng{query.seed};
+  std::mt19937_64 rng{query_.seed};
   std::uniform_real_distribution<double> coin{0.0, 1.0};
-  while (!candidates.empty() && out.size() < static_cast<size_t>(query.n)) {
+  while (!candidates.empty() && out.size() < n) {
     size_t pick = 0;
-    if (candidates.size() > 1 && coin(rng) < cfg.epsilon) {
+    if (candidates.size() > 1 && coin(rng) < cfg_.epsilon) {
       std::uniform_int_distribution<size_t> any{0, candidates.size() - 1};
       pick = any(rng);
     }
@@ -182,6 +243,14 @@ std::vector<memory::memory_item> rank_items(const std::vector<memory::memory_ite
     candidates.erase(candidates.begin() + static_cast<std::ptrdiff_t>(pick));
   }
   return out;
+}
+
+std::vector<memory::memory_item> rank_items(const std::vector<memory::memory_item>& pool,
+                                            const context_query& query, const ranking_config& cfg) {
+  rank_collector collector{query, cfg};
+  for (const auto& item : pool)
+    collector.offer(item);
+  return collector.finish();
 }
 
 }  // namespace kforge::actors

@@ -7,6 +7,7 @@
 #include "memory/records.hpp"
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 namespace kforge::actors {
@@ -52,6 +53,11 @@ struct ranking_config {
                                                          const context_query& query,
                                                          const ranking_config& cfg);
 
+/// choose_kb over the items `offered` (pointers into a pool; any order, e.g. one family's items).
+[[nodiscard]] std::vector<memory::memory_item> choose_kb_among(
+    const std::vector<const memory::memory_item*>& offered, const context_query& query,
+    const ranking_config& cfg);
+
 /// The technique evidence of query.family (optimization items tagged "technique", retired ones
 /// included: the draw must know a technique was tried) and every learned technique (kind
 /// "technique"), in id order; none with memory off or query.techniques false. cross_task off
@@ -60,9 +66,57 @@ struct ranking_config {
     const std::vector<memory::memory_item>& pool, const context_query& query, const ranking_config& cfg);
 
 /// Chooses up to query.n items from `pool`, best first. Deterministic for a
-/// given pool, query and query.seed.
+/// given pool, query and query.seed. The pool's order does not matter.
 [[nodiscard]] std::vector<memory::memory_item> rank_items(const std::vector<memory::memory_item>& pool,
                                                           const context_query& query,
                                                           const ranking_config& cfg);
+
+/// True if `item` belongs in technique_evidence's reply for `query`.
+[[nodiscard]] bool is_technique_evidence(const memory::memory_item& item, const context_query& query,
+                                         const ranking_config& cfg);
+
+/// The most similar side of rank_items, streamed: keeps the lambda*N most similar items offered
+/// (similarity first, then id) in a bounded heap, so a scan costs O(M log(lambda*N)) for M
+/// offered items and nothing is sorted but the kept ones. finish() applies the value stage and
+/// returns what rank_items would for the offered items, in any order of offering.
+class rank_collector {
+ public:
+  rank_collector(const context_query& query, const ranking_config& cfg);
+
+  /// Scores `item`; kept only if it is among the most similar so far. `item` must outlive finish().
+  void offer(const memory::memory_item& item);
+
+  /// As offer(item), with its similarity already computed (and the cross_task rule applied).
+  void offer(const memory::memory_item& item, double sim);
+
+  /// As offer(item, sim), with key == id_key(item.id) (ties are then decided without reading the item).
+  void offer(const memory::memory_item& item, double sim, uint64_t key);
+
+  /// The first 8 bytes of `id`, big-endian, zero-padded: ordered as the ids are, up to ties.
+  [[nodiscard]] static uint64_t id_key(const std::string& id) noexcept;
+
+  /// False once every item still to come scores at most `bound`: the collector is full and its
+  /// least similar kept item scores above `bound` (an equal score may still win on its id).
+  [[nodiscard]] bool wants_above(double bound) const noexcept;
+
+  /// The chosen items, best first (rank_items' reply).
+  [[nodiscard]] std::vector<memory::memory_item> finish();
+
+ private:
+  struct scored {
+    const memory::memory_item* item;
+    double sim;
+    uint64_t key;  // id_key(item->id)
+  };
+  static bool more_similar(const scored& a, const scored& b) noexcept;
+
+  const context_query& query_;
+  const ranking_config& cfg_;
+  size_t fetch_ = 0;
+  std::vector<scored> heap_;  // least similar on top
+};
+
+/// The most similarity an item of `family` can score for `query` (same family, same state, same task).
+[[nodiscard]] double similarity_bound(const std::string& family, const context_query& query) noexcept;
 
 }  // namespace kforge::actors

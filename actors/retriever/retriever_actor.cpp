@@ -1,5 +1,6 @@
 #include "actors/retriever/retriever_actor.hpp"
 
+#include "actors/retriever/memory_index.hpp"
 #include "memory/store.hpp"
 #include "runtime/base/log.hpp"
 
@@ -7,16 +8,12 @@
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
-#include <map>
-
 namespace kforge::actors {
 
 namespace {
 
 struct retriever_state {
-  std::map<std::string, memory::memory_item> index;  // by id, so updates replace
-  std::vector<memory::memory_item> pool;             // flattened view, rebuilt lazily
-  bool pool_stale = true;
+  memory_index index;  // updated in place by each commit
   ranking_config cfg;
   static inline const char* name = "kforge.retriever";
 };
@@ -25,29 +22,13 @@ retriever_actor::behavior_type retriever_behavior(retriever_actor::stateful_poin
                                                   std::vector<memory::memory_item> items,
                                                   ranking_config cfg) {
   self->state.cfg = cfg;
-  for (auto& item : items) {
-    auto id = item.id;
-    self->state.index.emplace(std::move(id), std::move(item));
-  }
+  self->state.index = memory_index{std::move(items)};
   return {
       [self](retrieve_atom, const context_query& query) -> context_reply {
-        auto& st = self->state;
-        if (st.pool_stale) {
-          st.pool.clear();
-          st.pool.reserve(st.index.size());
-          for (const auto& [id, item] : st.index)
-            st.pool.push_back(item);
-          st.pool_stale = false;
-        }
-        return context_reply{rank_items(st.pool, query, st.cfg), choose_kb(st.pool, query, st.cfg),
-                             technique_evidence(st.pool, query, st.cfg)};
+        return self->state.index.query(query, self->state.cfg);
       },
       [self](items_atom, std::vector<memory::memory_item>& changed) {
-        for (auto& item : changed) {
-          auto id = item.id;
-          self->state.index[id] = std::move(item);
-        }
-        self->state.pool_stale = true;
+        self->state.index.update(std::move(changed));
       },
   };
 }

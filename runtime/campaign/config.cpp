@@ -13,9 +13,9 @@ namespace {
 
 using reader = toml_reader;
 
-// A device name: "cpu", "cuda" (every GPU), "cuda:all" or "cuda:N".
+// A device name: "cpu", "null" (instant synthetic verdicts), "cuda" (every GPU), "cuda:all" or "cuda:N".
 bool is_known_device(const std::string& device) {
-  if (device == "cpu" || device == "cuda" || device == "cuda:all")
+  if (device == "cpu" || device == "null" || device == "cuda" || device == "cuda:all")
     return true;
   if (device.rfind("cuda:", 0) != 0 || device.size() == 5)
     return false;
@@ -315,7 +315,7 @@ campaign_config parse(const reader& r, const toml_value& root, const std::filesy
   r.get(ver, "device", vs.device);
   if (!is_known_device(vs.device))
     r.fail(ver.at("device"),
-           "unknown device '" + vs.device + "' (this build knows: cpu, cuda, cuda:N, cuda:all)");
+           "unknown device '" + vs.device + "' (this build knows: cpu, null, cuda, cuda:N, cuda:all)");
   r.positive(ver, "compile_jobs", vs.compile_jobs, true);
   r.get(ver, "cxx", vs.cxx);
   r.get(ver, "cxx_flags", vs.cxx_flags);

@@ -1,0 +1,79 @@
+#include "hardware/null/null_device.hpp"
+
+#include "runtime/base/hash.hpp"
+
+#include <algorithm>
+#include <cstdint>
+
+namespace kforge::hardware {
+
+namespace {
+
+timing_stats timed(double median_ns) {
+  timing_stats t;
+  t.median_ns = t.mean_ns = median_ns;
+  t.min_ns = median_ns * 0.98;
+  t.stddev_ns = median_ns * 0.01;
+  t.count = 10;
+  t.ci_half_ns = median_ns * 0.005;
+  t.converged = true;
+  return t;
+}
+
+// A number in [0, 1) from the first 13 hex digits of the source's SHA-256.
+double unit_of(const std::string& hex) {
+  uint64_t v = 0;
+  for (size_t i = 0; i < 13 && i < hex.size(); ++i) {
+    char c = hex[i];
+    v = v * 16 + static_cast<uint64_t>(c <= '9' ? c - '0' : c - 'a' + 10);
+  }
+  return static_cast<double>(v) / static_cast<double>(uint64_t{1} << 52U);
+}
+
+}  // namespace
+
+gate_result null_device::hack_check(const task_def& /*task*/, const std::string& /*source*/) const {
+  return gate_result{gate_hack, true, "null device: not checked"};
+}
+
+timing_stats null_device::reference_timing(const task_def& task) {
+  return timed(std::max(1e3, 1e5 * (task.flops + task.bytes) / 1e6));
+}
+
+caf::expected<timing_stats> null_device::prepare(const task_def& task) {
+  return reference_timing(task);
+}
+
+caf::expected<build_result> null_device::compile(const task_def& task, const std::string& source,
+                                                 const std::string& /*cand_id*/) const {
+  build_result out;
+  out.ok = true;
+  content_hasher h;
+  h.add("null").add(task.id).add(source);
+  out.object_hash = h.finish();
+  return out;
+}
+
+caf::expected<verdict> null_device::run(const task_def& task, const build_result& compiled) {
+  verdict v;
+  v.device = "null";
+  v.gates = {{gate_hack, true, ""}, {gate_compile, true, ""}};
+  double u = unit_of(compiled.object_hash);
+  auto ref = reference_timing(task);
+  v.reference_ns = ref.median_ns;
+  if (u < 0.1) {
+    v.gates.push_back({gate_correctness, false, "null device: synthetic mismatch"});
+    v.failed_gate = gate_correctness;
+    v.max_abs_error = 1.0;
+    return v;
+  }
+  v.feasible = true;
+  v.gates.push_back({gate_correctness, true, ""});
+  v.gates.push_back({gate_latency, true, ""});
+  v.timing = timed(ref.median_ns * (0.5 + 1.5 * (u - 0.1) / 0.9));
+  return v;
+}
+
+void null_device::discard(const build_result& /*compiled*/) const {}
+
+}  // namespace kforge::hardware

@@ -1,0 +1,32 @@
+#pragma once
+
+// The null device (`[verifier] device = "null"`): a benchmark and test device that compiles and
+// runs nothing. Every verification is answered at once with a synthetic verdict derived from the
+// source's hash, so a campaign on it measures kforge's orchestration alone (policy, retrieval,
+// scheduling, commits), never a kernel. Its figures say nothing about any kernel.
+
+#include "hardware/backend.hpp"
+
+#include <string>
+
+namespace kforge::hardware {
+
+/// Synthetic verdicts: about 1 in 10 sources fails correctness; the others are timed at
+/// reference x [0.5, 2.0), deterministic in the source. The reference is 100 us x the task's
+/// flops + bytes scaled to 1 at 1 MFLOP (at least 1 us).
+class null_device final : public backend {
+ public:
+  [[nodiscard]] std::string device() const override { return "null"; }
+  [[nodiscard]] std::string build_signature() const override { return "null device v1"; }
+  [[nodiscard]] gate_result hack_check(const task_def& task, const std::string& source) const override;
+  [[nodiscard]] caf::expected<timing_stats> prepare(const task_def& task) override;
+  [[nodiscard]] caf::expected<build_result> compile(const task_def& task, const std::string& source,
+                                                    const std::string& cand_id) const override;
+  [[nodiscard]] caf::expected<verdict> run(const task_def& task, const build_result& compiled) override;
+  void discard(const build_result& compiled) const override;
+
+  /// The reference timing the device reports for `task`.
+  [[nodiscard]] static timing_stats reference_timing(const task_def& task);
+};
+
+}  // namespace kforge::hardware

@@ -1,0 +1,464 @@
+// Scale benchmark of memory: retrieval and consolidation as the memory grows.
+//   1. retrieval after a commit: each sample commits a batch of changed items (new items and
+//      newer copies of old ones) and then answers one context query, through the retriever's
+//      index (now) and through the retriever as it was (scale_before.hpp: a copy of the whole
+//      pool after every commit, a full sort of every matching item), interleaved per repeat;
+//      p50 / p99 of the query, p50 / p99 of the commit's index update; replies compared;
+//   2. a consolidation pass every `every` experiences: now the curator's insight index (learn
+//      the batch, rebuild what changed); before, decode every item from the store and scan it
+//      (scale_before_consolidation.hpp). The store is a real LMDB store in --store-dir.
+// Figures are medians over repeats with [min-max]. Prints Markdown. Usage: see --help.
+
+#include "actors/curator/insight_index.hpp"
+#include "actors/retriever/memory_index.hpp"
+#include "memory/store.hpp"
+#include "runtime/base/log.hpp"
+#include "tools/bench/scale_before.hpp"
+#include "tools/bench/scale_before_consolidation.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <optional>
+#include <random>
+#include <sstream>
+#include <thread>
+
+using namespace kforge;
+
+namespace {
+
+using clock_type = std::chrono::steady_clock;
+
+double ms_since(clock_type::time_point t) {
+  return std::chrono::duration<double, std::milli>(clock_type::now() - t).count();
+}
+
+std::string fixed(double x, int digits) {
+  char buf[64];
+  std::snprintf(buf, sizeof(buf), "%.*f", digits, x);
+  return buf;
+}
+
+double percentile(std::vector<double> v, double p) {
+  if (v.empty())
+    return 0;
+  std::sort(v.begin(), v.end());
+  auto i = static_cast<size_t>(std::ceil(p * static_cast<double>(v.size()))) - 1;
+  return v[std::min(i, v.size() - 1)];
+}
+
+// "median [min-max]" of per-repeat figures.
+std::string spread(std::vector<double> v, int digits) {
+  if (v.empty())
+    return "-";
+  std::sort(v.begin(), v.end());
+  return fixed(v[v.size() / 2], digits) + " [" + fixed(v.front(), digits) + "-" + fixed(v.back(), digits) +
+         "]";
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v.empty() ? 0 : v[v.size() / 2];
+}
+
+long rss_mb() {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind("VmRSS:", 0) == 0)
+      return std::stol(line.substr(6)) / 1024;
+  return -1;
+}
+
+std::string machine() {
+  std::ifstream in("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind("model name", 0) == 0)
+      return line.substr(line.find(':') + 2);
+  return "unknown";
+}
+
+// A memory shaped like a long CPU campaign's: `tasks` tasks over the families, items of every
+// kind (knob items and items in words), states, source tasks, JSON payloads of the real shapes.
+struct memory_shape {
+  std::vector<std::string> families = {"gemm",   "gemv", "softmax", "row_sum", "transpose",   "layernorm",
+                                       "conv1d", "scan", "pool",    "relu",    "log_softmax", "loss"};
+  int tasks = 600;
+
+  std::string family_of(int task) const { return families[static_cast<size_t>(task) % families.size()]; }
+
+  memory::memory_item item(std::mt19937_64& rng, uint64_t n) const {
+    auto pick = [&](uint64_t k) { return static_cast<int64_t>(rng() % k); };
+    memory::memory_item m;
+    char id[32];
+    std::snprintf(id, sizeof(id), "%016llx", static_cast<unsigned long long>(n * 0x9e3779b97f4a7c15ULL));
+    m.id = id;
+    auto task = static_cast<int>(pick(static_cast<uint64_t>(tasks)));
+    m.family = family_of(task);
+    m.source_tasks = {"task" + std::to_string(task)};
+    m.state = m.family + "|" + (pick(2) ? "memory" : "compute") + "|eff" + std::to_string(pick(4)) + "|knob";
+    auto kind = pick(100);
+    bool words = pick(10) < 3;
+    double effect = 0.6 + static_cast<double>(pick(40)) / 20.0;
+    if (kind < 20) {
+      m.kind = "seed";
+      m.payload =
+          words ? nlohmann::json{{"technique", pick(2) ? "simd_vectorization" : "loop_tiling"},
+                                 {"feasible", pick(4) != 0},
+                                 {"speedup_vs_ref", effect},
+                                 {"optimization", "vectorized the inner loop"}}
+                      .dump()
+                : nlohmann::json{{"knobs",
+                                  {{"VEC", 1 << pick(4)}, {"ACC", 1 + pick(4)}, {"TILE", 16 << pick(3)}}},
+                                 {"speedup", effect}}
+                      .dump();
+    } else if (kind < 60) {
+      m.kind = "trajectory";
+      m.payload = words ? nlohmann::json{{"technique", "multiple_accumulators"},
+                                         {"feasible", pick(4) != 0},
+                                         {"speedup_vs_parent", effect},
+                                         {"failed_gate", "correctness"},
+                                         {"optimization", "split the accumulator"}}
+                              .dump()
+                        : nlohmann::json{{"changes", {{{"knob", "VEC"}, {"value", 1 << pick(4)}}}},
+                                         {"speedup_vs_parent", effect}}
+                              .dump();
+    } else if (kind < 93) {
+      m.kind = "optimization";
+      m.payload = nlohmann::json{{"changes", {{{"knob", "ACC"}, {"value", 1 + pick(4)}}}}}.dump();
+      if (n % 500 == 0)  // technique entries: one per (family, state, technique), so few
+        m.tags.push_back("technique");
+      m.samples = pick(8);
+      m.mean_speedup = effect;
+    } else if (kind < 99 || n % 25000 != 0) {  // learned techniques: a catalogue's worth
+      m.kind = "insight";
+      m.tags = {pick(2) ? "draft" : "refine", "consolidated"};
+      if (pick(4) == 0)
+        m.family.clear();
+    } else {
+      m.kind = "technique";
+    }
+    if (words)
+      m.tags.push_back(memory::words_tag);
+    m.text = m.family + ": set VEC=" + std::to_string(1 << pick(4)) + " gave " + fixed(effect, 2) +
+             "x over the parent on " + m.source_tasks.front();
+    m.q1 = static_cast<double>(pick(21)) / 10.0 - 1.0;
+    m.q2 = static_cast<double>(pick(21)) / 10.0 - 1.0;
+    m.visits1 = pick(4);
+    m.visits2 = pick(6);
+    m.created_ms = m.updated_ms = static_cast<int64_t>(n);
+    return m;
+  }
+
+  actors::context_query query(std::mt19937_64& rng) const {
+    actors::context_query q;
+    auto task = static_cast<int>(rng() % static_cast<uint64_t>(tasks));
+    q.campaign = "bench";
+    q.task_id = "task" + std::to_string(task);
+    q.family = family_of(task);
+    bool refine = rng() % 4 != 0;
+    q.stage = refine ? "refine" : "draft";
+    if (refine)
+      q.state =
+          q.family + "|" + (rng() % 2 ? "memory" : "compute") + "|eff" + std::to_string(rng() % 4) + "|knob";
+    q.n = 6;
+    q.kb_n = refine ? 3 : 0;
+    q.seed = rng();
+    q.techniques = refine && rng() % 2 == 0;
+    return q;
+  }
+};
+
+// A commit's changed items: new ones and newer copies (new values) of stored ones.
+std::vector<memory::memory_item> commit_batch(const memory_shape& shape, std::mt19937_64& rng,
+                                              const std::vector<memory::memory_item>& base, uint64_t& next,
+                                              int count) {
+  std::vector<memory::memory_item> out;
+  for (int i = 0; i < count; ++i) {
+    if (i % 3 == 0 || base.empty()) {
+      out.push_back(shape.item(rng, next++));
+    } else {
+      auto m = base[rng() % base.size()];
+      m.q2 += 0.01;
+      m.visits2 += 1;
+      out.push_back(std::move(m));
+    }
+  }
+  return out;
+}
+
+std::vector<std::string> ids(const std::vector<memory::memory_item>& items) {
+  std::vector<std::string> out;
+  for (const auto& i : items)
+    out.push_back(i.id);
+  return out;
+}
+
+struct latency_row {
+  std::vector<double> p50_before, p99_before, p50_after, p99_after, update_p50, update_p99;
+  int compared = 0;
+  int differed = 0;
+  int before_samples = 0;
+  long rss_after_mb = 0;
+};
+
+latency_row bench_retrieval(const memory_shape& shape, size_t size, int queries, int before_queries,
+                            int repeats, int commit_items, uint64_t seed, bool compare) {
+  latency_row row;
+  std::mt19937_64 gen{seed};
+  std::vector<memory::memory_item> base;
+  base.reserve(size);
+  for (uint64_t i = 0; i < size; ++i)
+    base.push_back(shape.item(gen, i));
+  actors::ranking_config cfg;
+  for (int r = 0; r < repeats; ++r) {
+    uint64_t next = size + static_cast<uint64_t>(r) * uint64_t{1000000};
+    {  // before: the retriever as it was
+      bench::before::retriever old;
+      old.cfg = cfg;
+      old.update(base);
+      std::mt19937_64 rng{seed + 100 + static_cast<uint64_t>(r)};
+      std::vector<double> lat;
+      for (int i = 0; i < before_queries; ++i) {
+        old.update(commit_batch(shape, rng, base, next, commit_items));
+        auto q = shape.query(rng);
+        auto t = clock_type::now();
+        auto reply = old.query(q);
+        lat.push_back(ms_since(t));
+      }
+      row.p50_before.push_back(percentile(lat, 0.5));
+      row.p99_before.push_back(percentile(lat, 0.99));
+      row.before_samples = before_queries;
+    }
+    {  // now: the memory index
+      actors::memory_index index{base};
+      std::mt19937_64 rng{seed + 100 + static_cast<uint64_t>(r)};
+      std::vector<double> lat;
+      std::vector<double> upd;
+      for (int i = 0; i < queries; ++i) {
+        auto batch = commit_batch(shape, rng, base, next, commit_items);
+        auto t0 = clock_type::now();
+        index.update(std::move(batch));
+        upd.push_back(ms_since(t0));
+        auto q = shape.query(rng);
+        auto t = clock_type::now();
+        auto reply = index.query(q, cfg);
+        lat.push_back(ms_since(t));
+      }
+      row.p50_after.push_back(percentile(lat, 0.5));
+      row.p99_after.push_back(percentile(lat, 0.99));
+      row.update_p50.push_back(percentile(upd, 0.5));
+      row.update_p99.push_back(percentile(upd, 0.99));
+      row.rss_after_mb = std::max(row.rss_after_mb, rss_mb());
+    }
+  }
+  if (compare) {  // the same commits and queries through both: the replies must be identical
+    bench::before::retriever old;
+    old.cfg = cfg;
+    old.update(base);
+    actors::memory_index index{base};
+    std::mt19937_64 rng{seed + 999};
+    uint64_t next = size + uint64_t{900000000};
+    for (int i = 0; i < 20; ++i) {
+      auto batch = commit_batch(shape, rng, base, next, commit_items);
+      old.update(batch);
+      index.update(batch);
+      auto q = shape.query(rng);
+      auto a = old.query(q);
+      auto b = index.query(q, cfg);
+      row.compared += 1;
+      row.differed +=
+          ids(a.items) == ids(b.items) && ids(a.kb) == ids(b.kb) && ids(a.techniques) == ids(b.techniques)
+              ? 0
+              : 1;
+    }
+  }
+  return row;
+}
+
+struct consolidation_row {
+  std::vector<double> before_ms, after_ms;
+  double load_s = 0;  // building the insight index from the store, once per process
+  size_t evidence_items = 0;
+};
+
+consolidation_row bench_consolidation(const memory_shape& shape, size_t size, int passes, int before_passes,
+                                      int repeats, int commit_items, uint64_t seed,
+                                      const std::filesystem::path& dir) {
+  consolidation_row row;
+  std::filesystem::remove_all(dir);
+  memory::env_options opts;
+  opts.map_size_bytes = std::max<size_t>(size_t{1} << 30U, size * 4096);
+  opts.no_sync = true;  // setup only: the passes measured here read, and both write the same
+  auto opened = memory::store::open(dir, opts);
+  if (!opened)
+    throw std::runtime_error(describe(opened.error()));
+  std::optional<memory::store> store{std::move(*opened)};
+  std::mt19937_64 gen{seed};
+  std::vector<memory::memory_item> base;
+  for (uint64_t i = 0; i < size;) {
+    auto tx = store->write();
+    if (!tx)
+      throw std::runtime_error(describe(tx.error()));
+    for (int k = 0; k < 10000 && i < size; ++k, ++i) {
+      auto m = shape.item(gen, i);
+      if (auto err = memory::put_memory(*tx, m))
+        throw std::runtime_error(describe(err));
+      if (i % 97 == 0)
+        base.push_back(std::move(m));
+    }
+    if (auto err = tx->commit())
+      throw std::runtime_error(describe(err));
+  }
+  actors::consolidation_config cfg;
+  auto t_load = clock_type::now();
+  actors::insight_index index{cfg};
+  {
+    auto tx = store->read();
+    auto items = memory::list_memory(*tx);
+    for (const auto& item : *items)
+      index.update(item);
+  }
+  (void)index.changes(0);
+  index.clear_changes();
+  row.load_s = ms_since(t_load) / 1000.0;
+  row.evidence_items = index.evidence_items();
+  uint64_t next = size;
+  std::mt19937_64 rng{seed + 7};
+  for (int r = 0; r < repeats; ++r) {
+    // before: every item decoded from the store, every payload parsed, every rule rebuilt
+    for (int p = 0; p < before_passes; ++p) {
+      auto t = clock_type::now();
+      auto tx = store->read();
+      auto items = memory::list_memory(*tx);
+      auto result = bench::before::consolidate(*items, cfg, 1);
+      row.before_ms.push_back(ms_since(t));
+      if (result.insights.empty())
+        throw std::runtime_error("the old consolidation found no insight: the bench memory is not realistic");
+    }
+    // now: the commits' items learned as they commit, then a pass over what changed
+    for (int p = 0; p < passes; ++p) {
+      auto batch = commit_batch(shape, rng, base, next, commit_items);
+      auto t = clock_type::now();
+      for (const auto& item : batch)
+        index.update(item);
+      auto result = index.changes(1);
+      index.clear_changes();
+      row.after_ms.push_back(ms_since(t));
+    }
+  }
+  store.reset();
+  std::filesystem::remove_all(dir);
+  return row;
+}
+
+std::vector<size_t> parse_sizes(const std::string& text) {
+  std::vector<size_t> out;
+  std::stringstream in(text);
+  std::string part;
+  while (std::getline(in, part, ','))
+    out.push_back(static_cast<size_t>(std::stoull(part)));
+  return out;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"kforge scale benchmark: retrieval and consolidation as memory grows, before and after"};
+  std::string sizes_text = "10000,100000,1000000";
+  int queries = 400;
+  int repeats = 3;
+  int commit_items = 52;  // 40 experiences x ~1.3 items
+  double before_budget_s = 20;
+  int passes = 50;
+  int before_passes = 2;
+  bool consolidation = true;
+  std::string store_dir = "/tmp/kforge-bench-scale";
+  uint64_t seed = 7;
+  app.add_option("--sizes", sizes_text, "memory sizes (items), comma-separated");
+  app.add_option("--queries", queries, "commit+query samples per repeat (now)");
+  app.add_option("--repeats", repeats, "repeats per size; figures are the median [min-max] of them");
+  app.add_option("--commit-items", commit_items, "changed items per commit");
+  app.add_option("--before-budget", before_budget_s,
+                 "seconds per repeat for the old retriever (it takes seconds per sample at 1M)");
+  app.add_option("--passes", passes, "consolidation passes per repeat (now)");
+  app.add_option("--before-passes", before_passes,
+                 "consolidation passes per repeat (before: seconds each at 1M)");
+  app.add_option("--consolidation", consolidation, "also measure consolidation passes (LMDB store)");
+  app.add_option("--store-dir", store_dir, "scratch LMDB store for the consolidation part");
+  app.add_option("--seed", seed, "memory and query seed");
+  CLI11_PARSE(app, argc, argv);
+  log::set_level(log::level::error);
+  auto sizes = parse_sizes(sizes_text);
+  memory_shape shape;
+
+  try {
+    std::cout << "# Scale benchmark: memory\n\nMachine: " << machine() << ", "
+              << std::thread::hardware_concurrency() << " threads. Memory of " << shape.tasks
+              << " tasks over " << shape.families.size() << " families; " << commit_items
+              << " changed items per commit; " << repeats << " repeats, figures median [min-max].\n\n";
+    std::cout << "## Retrieval after a commit (ms)\n\n"
+              << "| items | before p50 | before p99 | now p50 | now p99 | p99 ratio | index update p50 | "
+                 "index update p99 | replies identical | RSS MB |\n"
+              << "|---|---|---|---|---|---|---|---|---|---|\n";
+    for (auto size : sizes) {
+      // Size the old retriever's sample count to the budget from one timed query.
+      int before_queries = queries;
+      {
+        bench::before::retriever probe;
+        std::mt19937_64 gen{seed};
+        std::vector<memory::memory_item> few;
+        for (uint64_t i = 0; i < std::min<size_t>(size, 20000); ++i)
+          few.push_back(shape.item(gen, i));
+        probe.update(few);
+        std::mt19937_64 rng{seed};
+        auto t = clock_type::now();
+        for (int i = 0; i < 3; ++i) {
+          probe.update({shape.item(rng, size + static_cast<uint64_t>(i))});
+          (void)probe.query(shape.query(rng));
+        }
+        double per = ms_since(t) / 3.0 * static_cast<double>(size) / static_cast<double>(few.size());
+        before_queries =
+            std::clamp(static_cast<int>(before_budget_s * 1000.0 / std::max(per, 1e-3)), 10, queries);
+      }
+      auto row =
+          bench_retrieval(shape, size, queries, before_queries, repeats, commit_items, seed, size <= 100000);
+      std::cout << "| " << size << " | " << spread(row.p50_before, 2) << " | " << spread(row.p99_before, 2)
+                << " | " << spread(row.p50_after, 3) << " | " << spread(row.p99_after, 3) << " | "
+                << fixed(median(row.p99_before) / std::max(1e-9, median(row.p99_after)), 0) << "x | "
+                << spread(row.update_p50, 3) << " | " << spread(row.update_p99, 3) << " | "
+                << (row.compared == 0
+                        ? std::string{"not compared"}
+                        : std::to_string(row.compared - row.differed) + "/" + std::to_string(row.compared))
+                << " | " << row.rss_after_mb << " |\n";
+      std::cerr << "retrieval " << size << " done (" << row.before_samples << " old samples per repeat)\n";
+    }
+    if (consolidation) {
+      std::cout << "\n## Consolidation pass every 40 experiences (ms)\n\n"
+                << "| items | before (decode + scan all) | now (learn the commit + rebuild what changed) | "
+                   "ratio | index load at start (s) | items with evidence |\n"
+                << "|---|---|---|---|---|---|\n";
+      for (auto size : sizes) {
+        auto row =
+            bench_consolidation(shape, size, passes, before_passes, repeats, commit_items, seed, store_dir);
+        std::cout << "| " << size << " | " << spread(row.before_ms, 1) << " | " << spread(row.after_ms, 3)
+                  << " | " << fixed(median(row.before_ms) / std::max(1e-9, median(row.after_ms)), 0) << "x | "
+                  << fixed(row.load_s, 2) << " | " << row.evidence_items << " |\n";
+        std::cerr << "consolidation " << size << " done\n";
+      }
+    }
+  } catch (const std::exception& e) {
+    std::cerr << "bench failed: " << e.what() << '\n';
+    return 1;
+  }
+  return 0;
+}
