@@ -348,11 +348,14 @@ void on_proposals(task_pointer self, policy_reply reply, std::string stage, std:
   self->request(st.peers.owner, caf::infinite, grant_atom_v, st.rec.task_id, n)
       .then(
           [=](int32_t granted) mutable {
-            if (granted <= 0) {
-              end_task(self, is_stopping(self->state) ? "stopped" : "campaign budget");
+            // -1: the campaign is stopping; the task stops with its record as it is, so a resume
+            // goes on with it. 0: the budget is spent, and the task ends for good.
+            if (granted == 0 && !is_stopping(self->state)) {
+              end_task(self, "campaign budget");
               return;
             }
-            if (is_stopping(self->state)) {
+            if (granted <= 0 || is_stopping(self->state)) {
+              stop_searching(self->state);
               finish(self);
               return;
             }

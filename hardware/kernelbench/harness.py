@@ -7,7 +7,6 @@
 # is one JSON record framed like the native harness's records, then an end
 # record (hardware/channel/result_channel.hpp describes the framing).
 import json
-import math
 import os
 import random
 import struct

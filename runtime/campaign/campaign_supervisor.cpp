@@ -113,8 +113,12 @@ void stop_tasks(supervisor_pointer self, stop_reason reason) {
   st.held.clear();
 }
 
+// Evaluations granted to a task's step: 0 when the budget is spent (the task ends for good),
+// -1 when the campaign is stopping (the task only stops: a resume goes on with it).
 int32_t grant(supervisor_state& s, int32_t wanted) {
-  if (s.phases.refuses_grants() || wanted <= 0)
+  if (s.phases.refuses_grants())
+    return -1;
+  if (wanted <= 0)
     return 0;
   int64_t left = s.budget - s.start_evaluations - s.granted;
   auto granted = static_cast<int32_t>(std::max<int64_t>(0, std::min<int64_t>(wanted, left)));

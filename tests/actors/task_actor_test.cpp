@@ -12,6 +12,7 @@
 #include <catch2/catch.hpp>
 
 #include <chrono>
+#include <optional>
 
 using namespace kforge;
 using namespace kforge::actors;
@@ -23,6 +24,7 @@ namespace {
 struct peer_log {
   int verifies = 0;
   int refusals_left = 0;  // verifications to refuse with errc::queue_full
+  std::optional<int32_t> grant;  // the owner's answer to every grant; none: what was asked
   std::vector<task_progress> progress;
 };
 
@@ -53,7 +55,7 @@ verifier_actor spawn_refusing_verifier(caf::actor_system& sys, std::shared_ptr<p
 task_owner_actor spawn_owner(caf::actor_system& sys, std::shared_ptr<peer_log> log) {
   return sys.spawn([log](task_owner_actor::pointer) -> task_owner_actor::behavior_type {
     return {
-        [](grant_atom, const std::string&, int32_t n) { return n; },
+        [log](grant_atom, const std::string&, int32_t n) { return log->grant.value_or(n); },
         [log](progress_atom, const task_progress& p) { log->progress.push_back(p); },
     };
   });
@@ -93,6 +95,14 @@ struct task_fixture : test::actor_fixture {
     self->send_exit(peers.verifier, caf::exit_reason::user_shutdown);
     self->send_exit(peers.owner, caf::exit_reason::user_shutdown);
     run();
+  }
+
+  // The task's committed record; an empty one if it committed none.
+  memory::task_record stored(const std::string& task_id) {
+    auto tx = db.store().read();
+    REQUIRE(tx);
+    auto rec = memory::get_task(*tx, "c1", task_id);
+    return rec ? *rec : memory::task_record{};
   }
 
   task_actor start(const std::string& task_id) {
@@ -150,4 +160,28 @@ TEST_CASE_METHOD(task_fixture, "a second refusal in a row waits twice as long", 
   CHECK(log->verifies == 6);
   REQUIRE_FALSE(log->progress.empty());
   CHECK(log->progress.back().evaluations == 2);
+}
+
+TEST_CASE_METHOD(task_fixture, "a grant refused because the campaign stops leaves the task to a resume",
+                 "[actors]") {
+  // Before the fix, a refused grant ended the task for good ("stopped" or "campaign budget"), so a
+  // daemon stopped by SIGTERM resumed with tasks that never searched again.
+  log->grant = -1;
+  start("t1");
+  CHECK(log->verifies == 0);
+  REQUIRE_FALSE(log->progress.empty());
+  CHECK(log->progress.back().phase != "done");
+  auto rec = stored("t1");  // nothing to commit: the record is the one it started with, or none
+  CHECK(rec.phase != "done");
+  CHECK(rec.stop_reason.empty());
+}
+
+TEST_CASE_METHOD(task_fixture, "a grant of nothing ends the task: the campaign's budget is spent",
+                 "[actors]") {
+  log->grant = 0;
+  start("t1");
+  CHECK(log->verifies == 0);
+  auto rec = stored("t1");
+  CHECK(rec.phase == "done");
+  CHECK(rec.stop_reason == "campaign budget");
 }
