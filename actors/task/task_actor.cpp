@@ -149,10 +149,7 @@ void finish(task_pointer self) {
   if (st.now == activity::finished || st.now == activity::measuring)
     return;
   const auto* best = needs_final(st) ? find_candidate(st, st.rec.best_hash) : nullptr;
-  if (best != nullptr)
-    measure_final(self, *best);
-  else
-    quit_task(self);
+  best != nullptr ? measure_final(self, *best) : quit_task(self);
 }
 
 // Persists a record-only change (phase/stop reason), then finishes.
@@ -348,8 +345,7 @@ void on_proposals(task_pointer self, policy_reply reply, std::string stage, std:
   self->request(st.peers.owner, caf::infinite, grant_atom_v, st.rec.task_id, n)
       .then(
           [=](int32_t granted) mutable {
-            // -1: the campaign is stopping; the task stops with its record as it is, so a resume
-            // goes on with it. 0: the budget is spent, and the task ends for good.
+            // -1: the campaign stops (a resume goes on); 0: the budget is spent (done for good).
             if (granted == 0 && !is_stopping(self->state)) {
               end_task(self, "campaign budget");
               return;

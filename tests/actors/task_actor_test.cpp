@@ -23,7 +23,7 @@ namespace {
 // What the scripted peers saw.
 struct peer_log {
   int verifies = 0;
-  int refusals_left = 0;  // verifications to refuse with errc::queue_full
+  int refusals_left = 0;         // verifications to refuse with errc::queue_full
   std::optional<int32_t> grant;  // the owner's answer to every grant; none: what was asked
   std::vector<task_progress> progress;
 };
