@@ -36,7 +36,7 @@ caf::expected<std::shared_ptr<const kforge::task_map>> load_campaign_tasks(
   auto tasks = std::make_shared<kforge::task_map>();
   std::vector<std::string> refused;
   for (auto& t : *task_list) {
-    if (t.backend != "cpu" && (cfg.verifier.device == "cpu" || cfg.verifier.device == "null")) {
+    if (t.backend != "cpu" && cfg.verifier.device == "cpu") {  // the null device serves any backend
       return make_error(errc::bad_config, t.file.string() + ": task " + t.id + " (backend " + t.backend +
                                               ") runs on a GPU; set [verifier] device = \"cuda\" in " +
                                               cfg.file.string());

@@ -1,18 +1,23 @@
 // The mock LLM as a simulated model (tools/mock-llm): which task a prompt is for, the corpus
 // and its header, the seeded choice of variants (technique preference, mistake rate) and
-// replies that kforge's response parser accepts. No sockets: answer() is a pure function.
+// replies that kforge's response parser accepts; replayed answers of real kernels. No sockets: answer() is a
+// pure function.
 
 #include "tools/mock-llm/mock_llm.hpp"
 #include "actors/llm_proxy/prompt_builder.hpp"
 #include "actors/llm_proxy/response_parser.hpp"
+#include "hardware/kernelbench/problem.hpp"
 #include "hardware/tasks/task_loader.hpp"
 #include "runtime/base/error.hpp"
+#include "tests/support/temp_dir.hpp"
 #include "tools/mock-llm/kernel_corpus.hpp"
+#include "tools/mock-llm/replay.hpp"
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <fstream>
 
 using namespace kforge;
 
@@ -243,5 +248,65 @@ TEST_CASE("corpus answers parse with kforge's response parser", "[tools]") {
     auto reply = first_reply(a);
     CHECK(reply.find("Settings used:") != std::string::npos);
     CHECK(actors::parse_kernel(reply, "gemv").usable);
+  }
+}
+
+TEST_CASE("replay answers a task with its files in order and other tasks as before", "[tools]") {
+  auto problem = hardware::load_kernelbench_problem(
+      source_dir / "tests/hardware/hostile/kernelbench/problems/23_WideSoftmax.py");
+  REQUIRE(problem);
+  auto tasks = cpu_tasks();
+  auto id = problem->id;
+  tasks.emplace(id, *problem);
+  test::temp_dir dir{"replay"};
+  std::filesystem::create_directories(dir.path() / id);
+  auto model_new = [](const std::string& tag) {
+    return "import torch\nclass ModelNew(torch.nn.Module):\n    def forward(self, x):\n        return "
+           "torch.softmax(x, dim=1)  # " +
+           tag + "\n";
+  };
+  std::ofstream{dir.path() / id / "b_second.py"} << model_new("second");
+  std::ofstream{dir.path() / id / "a_first.py"} << model_new("first");
+  std::ofstream{dir.path() / id / "notes.txt"} << "not a kernel";
+  auto loaded = mock::load_replay(dir.path());
+  REQUIRE(loaded);
+  REQUIRE(loaded->size() == 1);
+  REQUIRE(loaded->at(id).size() == 2);
+  mock::replay_set replay{std::move(*loaded)};
+  CHECK(replay.tasks() == 1);
+
+  auto body = nlohmann::json::parse(request_body(build_prompt(*problem, "draft", {})));
+  body["n"] = 3;  // three completions: first, second, then first again
+  std::mt19937_64 rng{3};
+  auto a = mock::answer(tasks, {}, body.dump(), mock::fault::none, rng, nullptr, &replay);
+  REQUIRE(a.status == 200);
+  auto choices = nlohmann::json::parse(a.body)["choices"];
+  REQUIRE(choices.size() == 3);
+  std::vector<std::string> tags;
+  for (const auto& c : choices) {
+    auto reply = c["message"]["content"].get<std::string>();
+    auto parsed = actors::parse_model_new(reply);
+    REQUIRE(parsed.usable);
+    CHECK(reply.find("Optimization: the kernel of ") != std::string::npos);
+    auto tag = parsed.source.substr(parsed.source.rfind("# ") + 2);
+    tags.push_back(tag.substr(0, tag.find('\n')));
+  }
+  CHECK(tags == std::vector<std::string>{"first", "second", "first"});
+
+  SECTION("a task without files keeps the template answer") {
+    const auto& task = tasks.at("row_sum_256x2048");
+    auto b = mock::answer(tasks, {}, request_body(build_prompt(task, "draft", {})), mock::fault::none, rng,
+                          nullptr, &replay);
+    REQUIRE(b.status == 200);
+    CHECK(first_reply(b).find("Settings used:") != std::string::npos);
+  }
+  SECTION("an empty file or a missing directory is refused with its name") {
+    std::ofstream{dir.path() / id / "c_empty.py"};
+    auto bad = mock::load_replay(dir.path());
+    REQUIRE_FALSE(bad);
+    CHECK(describe(bad.error()).find("c_empty.py") != std::string::npos);
+    auto missing = mock::load_replay(dir.path() / "nope");
+    REQUIRE_FALSE(missing);
+    CHECK(describe(missing.error()).find("nope") != std::string::npos);
   }
 }

@@ -26,6 +26,13 @@ overlap. kforge's interpreter is a wrapper that takes that lock for the harness'
 and `candidate` modes. KernelBench's evaluator imports modules that only its LLM scripts need
 (dotenv, openai, litellm, ...): where one is missing, a stub stands in (it is never called).
 
+`replay` lays a candidates directory out for the mock LLM's --replay (DIR/<kforge task id>/<id>.py),
+so that a campaign's simulated model answers each problem with its real kernels (tools/gpu/level1):
+
+  tools/gpu/agreement.py replay --candidates CANDS --out REPLAY
+
+`--problems all` selects every problem of level 1.
+
 `table` rewrites table.md from a results.json:
 
   tools/gpu/agreement.py table RESULTS.json
@@ -55,8 +62,11 @@ def problem_files(kb, level):
 
 
 def select(args):
-    problems = [int(p) for p in args.problems.split(",")] if args.problems else DEFAULT_PROBLEMS
     refs = problem_files(args.kernelbench, 1)
+    if args.problems == "all":
+        problems = sorted(refs)
+    else:
+        problems = [int(p) for p in args.problems.split(",")] if args.problems else DEFAULT_PROBLEMS
     os.makedirs(args.out, exist_ok=True)
     manifest = []
     with open(os.path.join(args.leaderboard, "docs", "assets", "data.json")) as f:
@@ -358,6 +368,29 @@ def table(result):
     return "\n".join(head) + "\n\n" + "\n".join(lines) + "\n"
 
 
+def task_id(reference):
+    """kforge's id of a KernelBench problem file (hardware/kernelbench/problem.cpp)."""
+    parts = reference.replace("\\", "/").split("/")
+    m = re.match(r"level(\d)", parts[-2]) if len(parts) > 1 else None
+    stem = re.sub(r"[^a-z0-9]", "_", os.path.splitext(parts[-1])[0].lower()).rstrip("_")
+    return "kb%s_%s" % (m.group(1) if m else "0", stem)
+
+
+def replay(args):
+    with open(os.path.join(args.candidates, "manifest.json")) as f:
+        manifest = json.load(f)
+    tasks = {}
+    for c in manifest:
+        tid = task_id(c["reference"])
+        os.makedirs(os.path.join(args.out, tid), exist_ok=True)
+        # Leaderboard kernels first: the mock replays a task's files in name order.
+        rank = "0" if c["id"].startswith("lb_") else "1"
+        shutil.copy(os.path.join(args.candidates, c["id"] + ".py"),
+                    os.path.join(args.out, tid, "%s_%s.py" % (rank, c["id"])))
+        tasks[tid] = tasks.get(tid, 0) + 1
+    print("%d kernels for %d tasks in %s" % (sum(tasks.values()), len(tasks), args.out))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -384,6 +417,9 @@ def main():
                    help="of the prior rows, verify again with kforge those it could not build or run")
     r.add_argument("--keep-on-gpu-mib", type=int, default=65536,
                    help="kforge's [kernelbench] keep_on_gpu_mib (level 1's outputs are 6 GiB each)")
+    p = sub.add_parser("replay")
+    p.add_argument("--candidates", required=True)
+    p.add_argument("--out", required=True)
     t = sub.add_parser("table")
     t.add_argument("results")
     args = ap.parse_args()
@@ -394,6 +430,8 @@ def main():
         args.candidates = os.path.abspath(args.candidates)
         args.kforge = os.path.abspath(args.kforge)
         run(args)
+    elif args.cmd == "replay":
+        replay(args)
     else:
         with open(args.results) as f:
             result = json.load(f)

@@ -5,10 +5,11 @@
 //                   [--fault 429=0.1 --fault drop=0.05 ...] [--script 429,500,drop] [--seed 1]
 //                   [--retry-after-s 0.05] [--slow-ms 200] [--threads 1] [--tls-cert-out ca.pem]
 //                   [--simulate | --corpus DIR] [--techniques FILE] [--mistake-rate 0.2]
-//                   [--technique-weight 4]
+//                   [--technique-weight 4] [--replay DIR]
 //
 // --simulate answers CPU tasks from the source tree's corpus (tools/mock-llm/corpus), --corpus
-// from DIR; families without a corpus keep the template answers.
+// from DIR; families without a corpus keep the template answers. --replay DIR answers each task
+// that has files in DIR/<task id>/ with them, in order (real kernels, replay.hpp).
 
 #include "hardware/tasks/task_loader.hpp"
 #include "tools/mock-llm/mock_llm.hpp"
@@ -34,7 +35,7 @@ int usage() {
                "         [--fault NAME=RATE]... [--script NAME,NAME,...] [--seed N] [--retry-after-s S]\n"
                "         [--slow-ms MS] [--threads N] [--tls-cert-out FILE]\n"
                "         [--simulate | --corpus DIR] [--techniques FILE] [--mistake-rate X]\n"
-               "         [--technique-weight W]\n"
+               "         [--technique-weight W] [--replay DIR]\n"
                "faults: 429 500 slow drop truncate malformed empty no_kernel\n";
   return 2;
 }
@@ -79,6 +80,8 @@ int main(int argc, char** argv) {
         cfg.corpus.mistake_rate = std::stod(value());
       } else if (arg == "--technique-weight") {
         cfg.corpus.technique_weight = std::stod(value());
+      } else if (arg == "--replay") {
+        cfg.replay_dir = value();
       } else if (arg == "--tls-cert-out") {
         cert_out = value();
       } else if (arg == "--fault") {
@@ -135,6 +138,8 @@ int main(int argc, char** argv) {
     std::cerr << "kforge-mock-llm: " << describe(srv.error()) << '\n';
     return 1;
   }
+  if (!cfg.replay_dir.empty())
+    std::cout << "kforge-mock-llm: replaying the kernels of " << cfg.replay_dir << std::endl;
   if (!cfg.corpus.dir.empty())
     std::cout << "kforge-mock-llm: simulated model, corpus " << cfg.corpus.dir << ", mistake rate "
               << cfg.corpus.mistake_rate << std::endl;

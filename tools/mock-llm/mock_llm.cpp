@@ -183,7 +183,7 @@ std::string last_user_message(const json& messages) {
 }  // namespace
 
 mock_answer answer(const kforge::task_map& tasks, const server_config& cfg, const std::string& request_body,
-                   fault f, std::mt19937_64& rng, const kernel_corpus* corpus) {
+                   fault f, std::mt19937_64& rng, const kernel_corpus* corpus, replay_set* replay) {
   mock_answer a;
   a.delay_ms = cfg.service_ms;
   auto error_body = [](const std::string& type, const std::string& message) {
@@ -265,6 +265,8 @@ mock_answer answer(const kforge::task_map& tasks, const server_config& cfg, cons
       content =
           "I'm sorry, but I can't determine a faster approach without more profiling information. "
           "Could you share the hardware details?";
+    } else if (const auto* file = replay != nullptr ? replay->next(task->id) : nullptr) {
+      content = replay_reply(*file);
     } else if (variants != nullptr) {
       content = corpus_reply(choose_variant(*variants, requested, cfg.corpus, rng), rng);
     } else {
@@ -298,6 +300,7 @@ struct server::impl {
   kforge::task_map tasks;
   server_config cfg;
   std::unique_ptr<kernel_corpus> corpus;  // loaded at start where cfg.corpus.dir is set
+  std::unique_ptr<replay_set> replay;     // loaded at start where cfg.replay_dir is set
   asio::io_context io;
   std::unique_ptr<ssl::context> tls;
   tcp::acceptor acceptor{io};
@@ -357,7 +360,7 @@ struct server::impl {
       seed = rng();
     }
     std::mt19937_64 local{seed};
-    auto a = answer(tasks, cfg, body, f, local, corpus.get());
+    auto a = answer(tasks, cfg, body, f, local, corpus.get(), replay.get());
     std::lock_guard<std::mutex> lock{mutex};
     stats.technique_requests += a.requested.empty() ? 0 : 1;
     for (const auto& t : a.requested)
@@ -521,6 +524,12 @@ caf::expected<std::unique_ptr<server>> server::start(kforge::task_map tasks, ser
     if (!loaded)
       return loaded.error();
     p->corpus = std::make_unique<kernel_corpus>(std::move(*loaded));
+  }
+  if (!p->cfg.replay_dir.empty()) {
+    auto loaded = load_replay(p->cfg.replay_dir);
+    if (!loaded)
+      return loaded.error();
+    p->replay = std::make_unique<replay_set>(std::move(*loaded));
   }
   if (!p->cfg.cert_pem.empty() && !p->cfg.key_pem.empty()) {
     p->tls = std::make_unique<ssl::context>(ssl::context::tls_server);

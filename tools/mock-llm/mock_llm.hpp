@@ -11,6 +11,7 @@
 
 #include "runtime/base/task.hpp"
 #include "tools/mock-llm/kernel_corpus.hpp"
+#include "tools/mock-llm/replay.hpp"
 
 #include <atomic>
 #include <cstdint>
@@ -60,7 +61,8 @@ struct server_config {
   double service_ms = 0;          ///< delay before every answer (simulated model time)
   int32_t completion_tokens = 0;  ///< usage reported per choice; 0 = bytes / 4
   fault_config faults;
-  corpus_config corpus;  ///< corpus answers for CPU families that have one; off when corpus.dir is empty
+  corpus_config corpus;    ///< corpus answers for CPU families that have one; off when corpus.dir is empty
+  std::string replay_dir;  ///< replayed answers for tasks with files there (replay.hpp); empty: none
   bool keep_requests = false;  ///< keep every request body answered (server::requests; tests)
   std::string cert_pem;        ///< TLS when both are set
   std::string key_pem;
@@ -101,10 +103,11 @@ struct mock_answer {
 /// corpus variants with `rng`. The task is task_for_prompt's; a request naming no known task
 /// gets a 400. With `corpus` set, a CPU task whose family has variants gets one chosen by
 /// choose_variant for the techniques the last user message's request_section names (settings
-/// from cfg.corpus); other tasks get a template answer.
+/// from cfg.corpus); with `replay` set, a task with replay files gets the next ones first; other
+/// tasks get a template answer.
 [[nodiscard]] mock_answer answer(const kforge::task_map& tasks, const server_config& cfg,
                                  const std::string& request_body, fault f, std::mt19937_64& rng,
-                                 const kernel_corpus* corpus = nullptr);
+                                 const kernel_corpus* corpus = nullptr, replay_set* replay = nullptr);
 
 /// The running server. Stops and joins its threads on destruction.
 class server {
