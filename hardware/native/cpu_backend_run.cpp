@@ -92,6 +92,11 @@ caf::expected<cpu_backend::execution> cpu_backend::execute(const task_def& task,
     req.argv.push_back(std::move(arg));
   req.cwd = dir->path();
   req.limits = config_.run_limits;
+  // The result channel is the one file a run writes, and its size is fixed by the task: the
+  // file-size limit covers it (a large task's outputs of every seed can exceed the default).
+  auto channel_cap = static_cast<int64_t>(max_channel_bytes(task, exec.params));
+  if (req.limits.file_size_bytes > 0)
+    req.limits.file_size_bytes = std::max(req.limits.file_size_bytes, channel_cap + (int64_t{1} << 20));
   auto report = run_sandboxed(req);
   if (!report)
     return std::move(report.error());

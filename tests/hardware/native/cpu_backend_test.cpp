@@ -295,6 +295,22 @@ TEST_CASE("A reference that fails to compile or crashes makes preparation fail",
   }
 }
 
+TEST_CASE("A run's file-size limit always covers the result channel its task needs", "[hardware]") {
+  // The channel of add_4x250 over 8 seeds is about 100 KB: a 4 KiB limit would kill every run
+  // with SIGXFSZ (as 256 MiB did for the 4M-element CUDA tasks), so the run stage raises it.
+  test::temp_dir work{"cpu-backend-fsize"};
+  auto config = small_config(work.path());
+  config.run_limits.file_size_bytes = 4096;
+  cpu_backend backend{config};
+  auto ref = backend.prepare_task(fixture().task);
+  if (!ref)
+    FAIL(describe(ref.error()));
+  CHECK(ref->outputs.size() == 8);
+  auto v = backend.evaluate(fixture().task, fixture().task.reference_source, "fsize", *ref);
+  REQUIRE(v);
+  CHECK(v->is_timed());
+}
+
 TEST_CASE("Compiled candidates leave nothing behind once discarded", "[hardware]") {
   const auto& f = fixture();
   auto compiled = f.backend.compile(f.task, f.task.reference_source, "cleanup");

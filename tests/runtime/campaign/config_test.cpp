@@ -188,8 +188,8 @@ TEST_CASE("the openai policy needs an endpoint", "[runtime]") {
   CHECK(err.find("needs at least one [[llm.endpoint]]") != std::string::npos);
 }
 
-TEST_CASE("the example configs for vLLM, Ollama and a hosted API load", "[runtime]") {
-  for (const char* name : {"vllm.toml", "ollama.toml", "hosted.toml"}) {
+TEST_CASE("the example configs for vLLM, Ollama, a hosted API and the simulated model load", "[runtime]") {
+  for (const char* name : {"vllm.toml", "ollama.toml", "hosted.toml", "mock.toml"}) {
     auto cfg = load_campaign_config(std::filesystem::path{KFORGE_SOURCE_DIR} / "configs/examples" / name);
     INFO(name);
     REQUIRE(cfg);
