@@ -30,6 +30,7 @@ min_runs = 3
 max_runs = 10
 target_ms = 5
 warmup = 1
+seeds = 2
 final_rounds = 1
 `);
 const portFile = path.join(work, 'port');

@@ -1,6 +1,7 @@
 #include "tests/support/child_process.hpp"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -11,7 +12,11 @@
 
 namespace kforge::test {
 
-child_process::child_process(const std::vector<std::string>& argv, const std::string& stdout_file) {
+const std::chrono::seconds child_process::default_limit{KFORGE_TEST_CHILD_LIMIT_S};
+
+child_process::child_process(const std::vector<std::string>& argv, const std::string& stdout_file,
+                             std::chrono::seconds limit)
+    : deadline_{std::chrono::steady_clock::now() + limit} {
   int fds[2];
   if (pipe2(fds, O_CLOEXEC) != 0)
     throw std::runtime_error("pipe failed");
@@ -23,6 +28,7 @@ child_process::child_process(const std::vector<std::string>& argv, const std::st
   if (pid_ < 0)
     throw std::runtime_error("fork failed");
   if (pid_ == 0) {
+    setpgid(0, 0);
     if (stdout_file == "-") {
       dup2(fds[1], STDOUT_FILENO);
     } else {
@@ -34,17 +40,25 @@ child_process::child_process(const std::vector<std::string>& argv, const std::st
     execv(args[0], args.data());
     _exit(127);
   }
+  setpgid(pid_, pid_);  // also here: the child may not have run yet
   close(fds[1]);
   err_fd_ = fds[0];
 }
 
 child_process::~child_process() {
   if (pid_ > 0) {
-    ::kill(pid_, SIGKILL);
-    waitpid(pid_, nullptr, 0);
+    ::kill(-pid_, SIGKILL);
+    if (!exited_)
+      waitpid(pid_, nullptr, 0);
   }
   if (err_fd_ >= 0)
     close(err_fd_);
+}
+
+bool child_process::reaped() {
+  if (!exited_ && pid_ > 0 && waitpid(pid_, &status_, WNOHANG) == pid_)
+    exited_ = true;
+  return exited_;
 }
 
 std::optional<std::string> child_process::read_line() {
@@ -55,18 +69,41 @@ std::optional<std::string> child_process::read_line() {
       buffer_.erase(0, nl + 1);
       return line;
     }
-    char chunk[4096];
-    auto n = read(err_fd_, chunk, sizeof(chunk));
-    if (n < 0 && errno == EINTR)
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline_ - std::chrono::steady_clock::now());
+    bool ended = false;
+    if (left.count() <= 0 && !timed_out_) {
+      timed_out_ = true;
+      if (pid_ > 0)
+        ::kill(-pid_, SIGKILL);
+      buffer_ += "[test] the child was killed: no end within its time limit\n";
       continue;
-    if (n <= 0) {
-      if (buffer_.empty())
-        return std::nullopt;
-      auto line = buffer_;
-      buffer_.clear();
-      return line;
     }
-    buffer_.append(chunk, static_cast<size_t>(n));
+    pollfd p{err_fd_, POLLIN, 0};
+    auto ready = timed_out_ ? 0 : poll(&p, 1, static_cast<int>(std::min<int64_t>(left.count(), 1000)));
+    if (ready < 0 && errno == EINTR)
+      continue;
+    if (ready == 0) {
+      // Quiet for a second: the end if the child has exited (a grandchild may hold the pipe).
+      ended = timed_out_ || reaped();
+      if (!ended)
+        continue;
+    }
+    ssize_t n = 0;
+    if (!ended) {
+      char chunk[4096];
+      n = read(err_fd_, chunk, sizeof(chunk));
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n > 0) {
+        buffer_.append(chunk, static_cast<size_t>(n));
+        continue;
+      }
+    }
+    if (buffer_.empty())
+      return std::nullopt;
+    auto line = buffer_;
+    buffer_.clear();
+    return line;
   }
 }
 
@@ -95,16 +132,17 @@ int child_process::stop(int sig) {
 }
 
 void child_process::kill(int sig) {
-  if (pid_ > 0)
+  if (pid_ > 0 && !exited_)
     ::kill(pid_, sig);
 }
 
 int child_process::wait() {
-  int status = 0;
   if (pid_ <= 0)
     return -1;
-  while (waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
-  }
+  int status = status_;
+  if (!exited_)
+    while (waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+    }
   pid_ = -1;
   if (WIFEXITED(status))
     return WEXITSTATUS(status);

@@ -27,7 +27,7 @@ std::string write_config(const test::temp_dir& dir) {
       << "/configs/tasks/cpu/gelu_tanh_*.toml\"]\n"
       << "[budget]\nevaluations_per_task = " << per_task << "\nplateau = 0\n"
       << "[policy]\ncandidates_per_step = 2\n"
-      << "[verifier]\nmin_runs = 3\nmax_runs = 10\ntarget_ms = 5\nwarmup = 1\n"
+      << "[verifier]\nmin_runs = 3\nmax_runs = 10\ntarget_ms = 5\nwarmup = 1\nseeds = 2\nfinal_rounds = 0\n"
       << "[store]\npath = \"store\"\n";
   return path.string();
 }
