@@ -69,7 +69,8 @@ std::optional<std::string> child_process::read_line() {
       buffer_.erase(0, nl + 1);
       return line;
     }
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline_ - std::chrono::steady_clock::now());
+    auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline_ - std::chrono::steady_clock::now());
     bool ended = false;
     if (left.count() <= 0 && !timed_out_) {
       timed_out_ = true;

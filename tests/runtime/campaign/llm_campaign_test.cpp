@@ -56,7 +56,8 @@ std::string write_config(const test::temp_dir& dir, uint16_t port, int64_t token
       << "[[llm.endpoint]]\nname = \"mock\"\nbase_url = \"http://127.0.0.1:" << port << "/v1\"\n"
       << "model = \"mock-coder\"\nmax_tokens = 800\ntimeout_s = 1\nmax_concurrent = 2\n"
       << "requests_per_minute = 6000\nprice_in = 0.5\nprice_out = 1.5\n"
-      << "[verifier]\nmin_runs = 3\nmax_runs = 10\ntarget_ms = 5\nwarmup = 1\ncompile_jobs = 1\nseeds = 2\nfinal_rounds = 0\n"
+      << "[verifier]\nmin_runs = 3\nmax_runs = 10\ntarget_ms = 5\nwarmup = 1\ncompile_jobs = 1\nseeds = "
+         "2\nfinal_rounds = 0\n"
       << "[store]\npath = \"store\"\n";
   return path.string();
 }

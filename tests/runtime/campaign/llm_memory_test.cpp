@@ -52,7 +52,8 @@ std::string write_config(const test::temp_dir& dir, const std::string& name, uin
       << "max_attempts = 4\nbackoff_ms = 1\nmax_backoff_ms = 20\n"
       << "[[llm.endpoint]]\nname = \"mock\"\nbase_url = \"http://127.0.0.1:" << port << "/v1\"\n"
       << "model = \"mock-coder\"\nmax_tokens = 800\ntimeout_s = 5\nmax_concurrent = 2\n"
-      << "[verifier]\nmin_runs = 3\nmax_runs = 10\ntarget_ms = 5\nwarmup = 1\ncompile_jobs = 1\nseeds = 2\nfinal_rounds = 0\n"
+      << "[verifier]\nmin_runs = 3\nmax_runs = 10\ntarget_ms = 5\nwarmup = 1\ncompile_jobs = 1\nseeds = "
+         "2\nfinal_rounds = 0\n"
       << "[store]\npath = \"store\"\n";
   return path.string();
 }

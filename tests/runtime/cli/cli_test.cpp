@@ -42,7 +42,8 @@ TEST_CASE("status and resume report a finished campaign from the store alone", "
   auto cfg = write(dir, "c.toml",
                    std::string{"[campaign]\nname = \"tiny\"\ntasks = [\""} + KFORGE_SOURCE_DIR +
                        "/configs/tasks/cpu/row_sum_256x2048.toml\"]\n[budget]\nevaluations_per_task = 2\n"
-                       "[verifier]\nmin_runs = 3\nmax_runs = 5\ntarget_ms = 5\nseeds = 2\nfinal_rounds = 0\n[store]\npath = \"s\"\n");
+                       "[verifier]\nmin_runs = 3\nmax_runs = 5\ntarget_ms = 5\nseeds = 2\nfinal_rounds = "
+                       "0\n[store]\npath = \"s\"\n");
   std::string out;
   REQUIRE(test::run_to_end({KFORGE_BINARY, "run", cfg, "--no-progress"}, out) == 0);
   CHECK_THAT(out, Catch::Contains("campaign tiny: finished"));
@@ -85,7 +86,8 @@ TEST_CASE("memory inspect and export list the items a campaign learned and snaps
   auto cfg = write(dir, "m.toml",
                    std::string{"[campaign]\nname = \"mem\"\ntasks = [\""} + KFORGE_SOURCE_DIR +
                        "/configs/tasks/cpu/row_sum_256x2048.toml\"]\n[budget]\nevaluations_per_task = 4\n"
-                       "[verifier]\nmin_runs = 3\nmax_runs = 5\ntarget_ms = 5\nseeds = 2\nfinal_rounds = 0\n[store]\npath = \"s\"\n"
+                       "[verifier]\nmin_runs = 3\nmax_runs = 5\ntarget_ms = 5\nseeds = 2\nfinal_rounds = "
+                       "0\n[store]\npath = \"s\"\n"
                        "[machine]\nworking_sets_kib = [64]\nstream_ms = 2\nfma_ms = 5\n");
   std::string out;
   REQUIRE(test::run_to_end({KFORGE_BINARY, "run", cfg, "--no-progress"}, out) == 0);
@@ -96,7 +98,8 @@ TEST_CASE("memory inspect and export list the items a campaign learned and snaps
   auto cfg2 = write(dir, "m2.toml",
                     std::string{"[campaign]\nname = \"mem2\"\ntasks = [\""} + KFORGE_SOURCE_DIR +
                         "/configs/tasks/cpu/row_sum_256x2048.toml\"]\n[budget]\nevaluations_per_task = 1\n"
-                        "[verifier]\nmin_runs = 3\nmax_runs = 5\ntarget_ms = 5\nseeds = 2\nfinal_rounds = 0\n[store]\npath = \"s\"\n"
+                        "[verifier]\nmin_runs = 3\nmax_runs = 5\ntarget_ms = 5\nseeds = 2\nfinal_rounds = "
+                        "0\n[store]\npath = \"s\"\n"
                         "[machine]\nworking_sets_kib = [64]\nstream_ms = 2\nfma_ms = 5\n");
   REQUIRE(test::run_to_end({KFORGE_BINARY, "run", cfg2, "--no-progress"}, out) == 0);
   CHECK_THAT(out, Catch::Contains("roofline: cached peaks"));

@@ -33,7 +33,8 @@ void write_campaign(const std::filesystem::path& dir, const std::string& name, c
     out << "[campaign]\nname = \"" << name << "\"\nseed = 9\ntasks = [" << tasks << "]\n"
         << "[budget]\nevaluations_per_task = " << evaluations << "\nplateau = 0\n"
         << "[policy]\ncandidates_per_step = 2\n"
-        << "[verifier]\nmin_runs = 3\nmax_runs = 10\ntarget_ms = 5\nwarmup = 1\nseeds = 2\nfinal_rounds = 0\n";
+        << "[verifier]\nmin_runs = 3\nmax_runs = 10\ntarget_ms = 5\nwarmup = 1\nseeds = 2\nfinal_rounds = "
+           "0\n";
   }
   std::filesystem::rename(tmp, dir / (name + ".toml"));
 }
