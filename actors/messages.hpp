@@ -213,6 +213,10 @@ struct verifier_stats {
   int64_t object_hits = 0;         ///< verdicts reused because the machine code equalled an earlier one's
   int64_t remeasured = 0;          ///< flagged verdicts run once more in a fresh process
   int64_t suspect = 0;             ///< of those, the ones whose speedup did not hold
+  int64_t reference_runs = 0;      ///< references prepared by a timed run (not restored)
+  int64_t reference_cache_hits = 0;  ///< references restored from the store: built, never run
+  int64_t reference_stale = 0;       ///< cached references ignored: made for another task definition
+  int64_t reference_retries = 0;     ///< reference preparations tried again after a transient failure
   double run_busy_ms = 0;          ///< time the run stage spent running
   double uptime_ms = 0;            ///< time since the pool started
   double backlog_ms = 0;           ///< time during which compiles or runs were queued
@@ -223,7 +227,8 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, verifier_stats& x) {
   return f(caf::meta::type_name("verifier_stats"), x.device, x.queued, x.compiling, x.waiting_run, x.running,
            x.completed, x.cache_hits, x.coalesced, x.compile_cache_hits, x.object_hits, x.remeasured,
-           x.suspect, x.run_busy_ms, x.uptime_ms, x.backlog_ms, x.busy_in_backlog_ms);
+           x.suspect, x.reference_runs, x.reference_cache_hits, x.reference_stale, x.reference_retries,
+           x.run_busy_ms, x.uptime_ms, x.backlog_ms, x.busy_in_backlog_ms);
 }
 
 /// Task actor -> supervisor: where one task stands, after every commit.
