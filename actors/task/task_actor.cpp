@@ -290,7 +290,12 @@ void verify_one(task_pointer self, proposal p, std::string hash, std::string sta
             }
             s.log.error("verification failed",
                         {{"task", s.rec.task_id}, {"cand", short_id(hash)}, {"error", describe(err)}});
-            if (stops_task(code_of(err))) {
+            if (leaves_task_resumable(code_of(err))) {
+              // kforge's own failure that may pass later (its reference timed out under load):
+              // stop for this run, not done, so a resume goes on with it.
+              s.last_error = describe(err);
+              stop_searching(s);
+            } else if (stops_task(code_of(err))) {
               s.rec.stop_reason = "verifier: " + describe(err);
               stop_searching(s);
             }
@@ -512,8 +517,17 @@ void begin(task_pointer self) {
                       step(self);
                     },
                     [self](caf::error& err) {
-                      self->state.log.error("reference failed",
-                                            {{"task", self->state.rec.task_id}, {"error", describe(err)}});
+                      auto& t = self->state;
+                      if (leaves_task_resumable(code_of(err))) {
+                        // Not done: the task stops for this run, and a resume prepares it again.
+                        t.log.error("reference not ready; the task stops, resumable",
+                                    {{"task", t.rec.task_id}, {"error", describe(err)}});
+                        t.last_error = describe(err);
+                        stop_searching(t);
+                        finish(self);
+                        return;
+                      }
+                      t.log.error("reference failed", {{"task", t.rec.task_id}, {"error", describe(err)}});
                       end_task(self, "reference failed");
                     });
           },
