@@ -180,8 +180,9 @@ json to_value(const llm_call_record& r) {
 }
 
 json to_value(const reference_record& r) {  // the header: `data` is framed apart (reference_codec)
-  return json{{"task_id", r.task_id},         {"device", r.device},          {"signature", r.signature},
-              {"definition_hash", r.definition_hash}, {"timing", to_value(r.timing)}, {"created_ms", r.created_ms}};
+  return json{{"task_id", r.task_id},         {"device", r.device},
+              {"signature", r.signature},     {"definition_hash", r.definition_hash},
+              {"timing", to_value(r.timing)}, {"created_ms", r.created_ms}};
 }
 
 json to_value(std::string_view text) {

@@ -114,8 +114,8 @@ inline constexpr std::size_t table_count = 10;
 
 /// LMDB database names, indexed by `table`.
 inline constexpr std::array<const char*, table_count> table_names = {
-    "campaigns", "tasks",    "candidates", "task_candidates", "memory",
-    "llm_calls", "meta",     "verdicts",   "texts",           "references",
+    "campaigns", "tasks", "candidates", "task_candidates", "memory",
+    "llm_calls", "meta",  "verdicts",   "texts",           "references",
 };
 
 /// Returns the LMDB name of `t`, e.g. "task_candidates".

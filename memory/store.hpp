@@ -184,6 +184,7 @@ using memory_visitor = std::function<caf::error(memory_item&& item)>;
 /// made for (the caller compares definition_hash). Errors: errc::not_found, errc::store_corrupt
 /// (a value that is cut short or whose header does not decode).
 [[nodiscard]] caf::expected<reference_record> get_reference(const txn& tx, std::string_view signature,
-                                                            std::string_view device, std::string_view task_id);
+                                                            std::string_view device,
+                                                            std::string_view task_id);
 
 }  // namespace kforge::memory

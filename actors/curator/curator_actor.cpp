@@ -517,7 +517,8 @@ curator_actor::behavior_type curator_behavior(curator_pointer self, memory::stor
         });
         if (err)
           return err;
-        st.log.debug("reference cached", {{"task", rec.task_id}, {"dev", rec.device}, {"bytes", rec.data.size()}});
+        st.log.debug("reference cached",
+                     {{"task", rec.task_id}, {"dev", rec.device}, {"bytes", rec.data.size()}});
         return static_cast<int64_t>(rec.data.size());
       },
       [self](caf::flush_atom) { flush(self); },

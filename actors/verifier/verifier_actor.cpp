@@ -343,11 +343,10 @@ verifier_actor::behavior_type verifier_behavior(verifier_pointer self,
   st.schedule.set_quiet_runs(cfg.quiet_runs);
   account(st);
   for (size_t i = 0; i < jobs; ++i)
-    st.compilers.push_back(
-        cfg.detached
-            ? self->spawn<caf::detached + caf::linked>(detail::compile_worker_behavior, st.backend, st.tasks,
-                                                       store)
-            : self->spawn<caf::linked>(detail::compile_worker_behavior, st.backend, st.tasks, store));
+    st.compilers.push_back(cfg.detached ? self->spawn<caf::detached + caf::linked>(
+                                              detail::compile_worker_behavior, st.backend, st.tasks, store)
+                                        : self->spawn<caf::linked>(detail::compile_worker_behavior,
+                                                                   st.backend, st.tasks, store));
   st.runner = cfg.detached ? self->spawn<caf::detached + caf::linked>(detail::run_worker_behavior, st.backend,
                                                                       st.tasks)
                            : self->spawn<caf::linked>(detail::run_worker_behavior, st.backend, st.tasks);

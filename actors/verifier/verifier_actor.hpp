@@ -50,7 +50,8 @@ using verifier_actor = caf::typed_actor<
 
 /// Where a pool sends the references it prepared, to be cached in the store: the curator, the
 /// store's only writer (a curator_actor handle converts to it).
-using reference_sink = caf::typed_actor<caf::replies_to<record_atom, memory::reference_record>::with<int64_t>>;
+using reference_sink =
+    caf::typed_actor<caf::replies_to<record_atom, memory::reference_record>::with<int64_t>>;
 
 /// Settings of one verifier pool.
 struct verifier_config {

@@ -71,9 +71,9 @@ void on_preparation_failed(verifier_pointer self, const std::string& task_id, co
     p.attempts += 1;
     if (p.attempts < std::max(1, st.cfg.reference_attempts) && !st.schedule.is_draining()) {
       auto wait = st.cfg.reference_backoff * (int64_t{1} << std::min(p.attempts - 1, 16));
-      st.log.warning("reference preparation failed; trying again",
-                     {{"task", task_id}, {"attempt", p.attempts}, {"wait_ms", wait.count()},
-                      {"error", describe(err)}});
+      st.log.warning(
+          "reference preparation failed; trying again",
+          {{"task", task_id}, {"attempt", p.attempts}, {"wait_ms", wait.count()}, {"error", describe(err)}});
       st.stats.reference_retries += 1;
       st.schedule.retry_later(task_id);
       p.retry_pending = true;

@@ -39,10 +39,10 @@ using compile_worker = caf::typed_actor<
     caf::reacts_to<load_atom, std::shared_ptr<const kforge::task_map>>>;
 using run_worker = caf::typed_actor<
     caf::replies_to<reference_atom, std::string, hardware::reference_build>::with<hardware::reference_run>,
-                     caf::replies_to<ran_atom, std::string, hardware::build_result>::with<kforge::verdict>,
-                     caf::replies_to<remeasure_atom, verify_request, int32_t>::with<interleaved_timing>,
-                     caf::reacts_to<caf::delete_atom, hardware::build_result>,
-                     caf::reacts_to<load_atom, std::shared_ptr<const kforge::task_map>>>;
+    caf::replies_to<ran_atom, std::string, hardware::build_result>::with<kforge::verdict>,
+    caf::replies_to<remeasure_atom, verify_request, int32_t>::with<interleaved_timing>,
+    caf::reacts_to<caf::delete_atom, hardware::build_result>,
+    caf::reacts_to<load_atom, std::shared_ptr<const kforge::task_map>>>;
 
 /// A compile worker over `backend`: builds a candidate and hashes its binary (object_hash);
 /// builds references, restoring them from `store` (may be null) where it holds them.

@@ -152,8 +152,7 @@ run_pick verify_schedule::start_run() {
 
 std::vector<compile_pick> verify_schedule::pick_compiles() {
   std::vector<compile_pick> picks;
-  if (quiet_runs_ &&
-      (run_busy_ || !run_queue_.empty() || !ref_run_queue_.empty() || !measure_queue_.empty()))
+  if (quiet_runs_ && (run_busy_ || !run_queue_.empty() || !ref_run_queue_.empty() || !measure_queue_.empty()))
     return picks;
   for (size_t slot = 0; slot < compile_busy_.size(); ++slot) {
     if (compile_busy_[slot])

@@ -157,7 +157,7 @@ caf::expected<kernelbench_device::outcome> kernelbench_device::execute(const std
 }
 
 caf::expected<reference_build> kernelbench_device::build_reference(const task_def& /*task*/,
-                                                                    const std::string& /*cached*/) {
+                                                                   const std::string& /*cached*/) {
   // The trusted Python harness builds and runs the reference in one run-stage process; its
   // outputs stay in that process, so there is nothing to build here nor to restore.
   return reference_build{};

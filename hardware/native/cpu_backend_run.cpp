@@ -269,7 +269,8 @@ caf::expected<compile_result> cpu_backend::build_reference(const task_def& task)
   return std::move(*compiled);
 }
 
-caf::expected<reference_data> cpu_backend::run_reference(const task_def& task, compile_result& program) const {
+caf::expected<reference_data> cpu_backend::run_reference(const task_def& task,
+                                                         compile_result& program) const {
   reference_data ref;
   ref.task_id = task.id;
   ref.definition_hash = task.definition_hash;

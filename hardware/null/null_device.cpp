@@ -41,7 +41,7 @@ timing_stats null_device::reference_timing(const task_def& task) {
 }
 
 caf::expected<reference_build> null_device::build_reference(const task_def& task,
-                                                             const std::string& /*cached*/) {
+                                                            const std::string& /*cached*/) {
   // Nothing to build or run: the reference's timing is a function of the task.
   reference_build out;
   out.restored = true;

@@ -65,8 +65,8 @@ struct verifier_settings {
   /// Prepared references (outputs, timing) are cached in the store per build signature, device
   /// and task, and restored on restart or by another campaign while the task's definition holds.
   bool reference_cache = true;
-  int32_t reference_attempts = 3;   ///< tries of a reference preparation that fails transiently
-  double reference_backoff_s = 2;   ///< wait before the first retry, doubled before each further one
+  int32_t reference_attempts = 3;  ///< tries of a reference preparation that fails transiently
+  double reference_backoff_s = 2;  ///< wait before the first retry, doubled before each further one
 };
 
 /// The [cuda] table: the CUDA toolchain of devices "cuda" and "cuda:N".

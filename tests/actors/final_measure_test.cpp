@@ -163,8 +163,8 @@ TEST_CASE_METHOD(pool_fixture, "a failed reference answers the task's final meas
 
 TEST_CASE("a measurement waits for its task's reference and goes before compiled candidates", "[actors]") {
   verify_schedule s{1, 8};
-  s.add(1, "a");          // a candidate of task a: queues a's reference
-  s.add_measure(2, "b");  // b's final measurement: queues b's reference
+  s.add(1, "a");                                      // a candidate of task a: queues a's reference
+  s.add_measure(2, "b");                              // b's final measurement: queues b's reference
   CHECK(s.start_run().what == run_pick::kind::idle);  // b's reference is not ready: no measurement
   build_ref(s, "a");
   build_ref(s, "b");  // no candidate may compile yet: the slot builds b's reference

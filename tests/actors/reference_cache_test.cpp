@@ -110,10 +110,13 @@ kforge::timing_stats timed(double ns) {
 
 }  // namespace
 
-TEST_CASE_METHOD(cache_fixture, "a prepared reference is restored after a restart without being prepared again",
+TEST_CASE_METHOD(cache_fixture,
+                 "a prepared reference is restored after a restart without being prepared again",
                  "[actors]") {
   auto first = std::make_shared<test::fake_backend>();
-  first->on_prepare = [](const kforge::task_def&) -> caf::expected<kforge::timing_stats> { return timed(1234); };
+  first->on_prepare = [](const kforge::task_def&) -> caf::expected<kforge::timing_stats> {
+    return timed(1234);
+  };
   auto a = pool(first);
   REQUIRE(verify(a, "t1", "c1"));
   CHECK(first->count("prepare t1") == 1);
@@ -253,8 +256,8 @@ TEST_CASE_METHOD(cache_fixture, "a reference that keeps timing out is given up f
   }
 }
 
-TEST_CASE_METHOD(cache_fixture, "the first task's candidate is verified before the last reference is prepared",
-                 "[actors]") {
+TEST_CASE_METHOD(cache_fixture,
+                 "the first task's candidate is verified before the last reference is prepared", "[actors]") {
   // Four tasks start at once; each asks for its reference, then verifies a candidate, as task
   // actors do. References used to be prepared one after another before any candidate ran.
   auto backend = std::make_shared<test::fake_backend>();

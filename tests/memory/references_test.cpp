@@ -60,7 +60,8 @@ TEST_CASE_METHOD(temp_store, "a reference round-trips with its raw data and surv
   CHECK(got->data == r.data);
 }
 
-TEST_CASE_METHOD(temp_store, "a task has one reference per signature and device; a new definition replaces it",
+TEST_CASE_METHOD(temp_store,
+                 "a task has one reference per signature and device; a new definition replaces it",
                  "[memory]") {
   put(store(), sample_reference("def-1"));
   auto other_device = sample_reference("def-1");

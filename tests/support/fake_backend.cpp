@@ -22,7 +22,7 @@ kforge::gate_result fake_backend::hack_check(const kforge::task_def&, const std:
 }
 
 caf::expected<hardware::reference_build> fake_backend::build_reference(const kforge::task_def& task,
-                                                                        const std::string& cached) {
+                                                                       const std::string& cached) {
   note((cached.empty() ? "build " : "restore ") + task.id);
   if (on_build)
     return on_build(task, cached);
