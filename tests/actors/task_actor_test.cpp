@@ -190,7 +190,8 @@ TEST_CASE_METHOD(task_fixture, "a grant of nothing ends the task: the campaign's
   CHECK(rec.stop_reason == "campaign budget");
 }
 
-TEST_CASE_METHOD(task_fixture, "a reference that timed out leaves the task resumable; one that failed ends it",
+TEST_CASE_METHOD(task_fixture,
+                 "a reference that timed out leaves the task resumable; one that failed ends it",
                  "[actors]") {
   SECTION("timed out (after the pool's retries): stopped, not done") {
     log->reference_error = errc::timed_out;
