@@ -1,6 +1,8 @@
 #include "actors/verifier/verifier_actor.hpp"
 
 #include "actors/verifier/verifier_state.hpp"
+
+#include "hardware/host/machine_peaks.hpp"
 #include "memory/store.hpp"
 #include "runtime/base/error.hpp"
 #include "runtime/base/hash.hpp"
@@ -334,6 +336,7 @@ verifier_actor::behavior_type verifier_behavior(verifier_pointer self,
   st.store = store;
   st.sink = std::move(sink);
   st.signature = st.backend->build_signature();
+  st.reference_signature = reference_signature(*st.backend);
   st.verdicts = lru_cache<kforge::verdict>{static_cast<size_t>(std::max(0, cfg.verdict_cache_entries))};
   st.builds = lru_cache<hardware::build_result>{static_cast<size_t>(std::max(0, cfg.compile_cache_entries))};
   st.objects = lru_cache<kforge::verdict>{static_cast<size_t>(std::max(0, cfg.verdict_cache_entries))};
@@ -343,10 +346,11 @@ verifier_actor::behavior_type verifier_behavior(verifier_pointer self,
   st.schedule.set_quiet_runs(cfg.quiet_runs);
   account(st);
   for (size_t i = 0; i < jobs; ++i)
-    st.compilers.push_back(cfg.detached ? self->spawn<caf::detached + caf::linked>(
-                                              detail::compile_worker_behavior, st.backend, st.tasks, store)
-                                        : self->spawn<caf::linked>(detail::compile_worker_behavior,
-                                                                   st.backend, st.tasks, store));
+    st.compilers.push_back(
+        cfg.detached ? self->spawn<caf::detached + caf::linked>(detail::compile_worker_behavior, st.backend,
+                                                                st.tasks, store, st.reference_signature)
+                     : self->spawn<caf::linked>(detail::compile_worker_behavior, st.backend, st.tasks, store,
+                                                st.reference_signature));
   st.runner = cfg.detached ? self->spawn<caf::detached + caf::linked>(detail::run_worker_behavior, st.backend,
                                                                       st.tasks)
                            : self->spawn<caf::linked>(detail::run_worker_behavior, st.backend, st.tasks);
@@ -448,6 +452,10 @@ kforge::verdict judge_remeasurement(kforge::verdict first, const kforge::verdict
     if (g.gate == kforge::gate_latency)
       g.detail += (g.detail.empty() ? "" : "; ") + reason + " (held)";
   return first;
+}
+
+std::string reference_signature(const hardware::backend& backend) {
+  return backend.build_signature() + "; host " + hardware::machine_signature();
 }
 
 std::string verdict_key(const std::string& build_signature, const std::string& definition_hash,

@@ -102,6 +102,11 @@ struct verifier_config {
 [[nodiscard]] kforge::verdict judge_remeasurement(kforge::verdict first, const kforge::verdict& second,
                                                   double noise);
 
+/// The signature a pool's cached references are kept under (table `references`): the backend's
+/// build signature and this host (hardware::machine_signature: CPU model, cores, vector units,
+/// kernel), so a store copied to another machine never lends it this machine's timings.
+[[nodiscard]] std::string reference_signature(const hardware::backend& backend);
+
 /// The verdict-cache key of a candidate: SHA-256 of (build signature, task definition hash, source).
 [[nodiscard]] std::string verdict_key(const std::string& build_signature, const std::string& definition_hash,
                                       const std::string& source);

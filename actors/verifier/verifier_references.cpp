@@ -103,7 +103,7 @@ void cache_reference(verifier_pointer self, const std::string& task_id, hardware
   memory::reference_record rec;
   rec.task_id = task_id;
   rec.device = st.backend->device();
-  rec.signature = st.signature;
+  rec.signature = st.reference_signature;
   rec.definition_hash = st.tasks->at(task_id).definition_hash;
   rec.timing = ran.timing;
   rec.created_ms = std::chrono::duration_cast<std::chrono::milliseconds>(

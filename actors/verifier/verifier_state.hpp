@@ -69,6 +69,7 @@ struct verifier_state {
   const memory::store* store = nullptr;
   reference_sink sink;
   std::string signature;
+  std::string reference_signature;  // what cached references are kept under (reference_signature())
   std::vector<compile_worker> compilers;
   run_worker runner;
   verify_schedule schedule{1, 1};  // what starts next; remade with the config

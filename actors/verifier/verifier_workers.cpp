@@ -48,12 +48,13 @@ std::string file_hash(const std::string& path) {
 // What the store caches for `task` on the backend's device and signature: "miss", "stale" (made
 // for another definition), "unusable: <why>" (unreadable), or "hit" with the data in `data`.
 // The read transaction ends before the build that uses the data.
-std::string cached_reference(const memory::store& store, const hardware::backend& backend,
-                             const kforge::task_def& task, std::string& data) {
+std::string cached_reference(const memory::store& store, const std::string& signature,
+                             const hardware::backend& backend, const kforge::task_def& task,
+                             std::string& data) {
   auto tx = store.read();
   if (!tx)
     return "unusable: " + describe(tx.error());
-  auto rec = memory::get_reference(*tx, backend.build_signature(), backend.device(), task.id);
+  auto rec = memory::get_reference(*tx, signature, backend.device(), task.id);
   if (!rec)
     return code_of(rec.error()) == errc::not_found ? "miss" : "unusable: " + describe(rec.error());
   if (rec->definition_hash != task.definition_hash)
@@ -67,10 +68,12 @@ std::string cached_reference(const memory::store& store, const hardware::backend
 compile_worker::behavior_type compile_worker_behavior(compile_worker::stateful_pointer<worker_state> self,
                                                       std::shared_ptr<hardware::backend> backend,
                                                       std::shared_ptr<const kforge::task_map> tasks,
-                                                      const memory::store* store) {
+                                                      const memory::store* store,
+                                                      std::string reference_signature) {
   self->state.backend = std::move(backend);
   self->state.tasks = std::move(tasks);
   self->state.store = store;
+  self->state.reference_signature = std::move(reference_signature);
   return {
       [self](built_atom, const std::string& task_id,
              bool use_cache) -> caf::result<hardware::reference_build, std::string> {
@@ -81,7 +84,7 @@ compile_worker::behavior_type compile_worker_behavior(compile_worker::stateful_p
         std::string cached;
         std::string outcome = "off";
         if (use_cache && st.store != nullptr) {
-          outcome = cached_reference(*st.store, *st.backend, *task, cached);
+          outcome = cached_reference(*st.store, st.reference_signature, *st.backend, *task, cached);
         }
         auto built = st.backend->build_reference(*task, cached);
         if (!built)

@@ -26,6 +26,7 @@ struct worker_state {
   std::shared_ptr<hardware::backend> backend;
   std::shared_ptr<const kforge::task_map> tasks;
   const memory::store* store = nullptr;
+  std::string reference_signature;  ///< what cached references are kept under
   static inline const char* name = "kforge.verifier.worker";
 };
 
@@ -45,10 +46,12 @@ using run_worker = caf::typed_actor<
     caf::reacts_to<load_atom, std::shared_ptr<const kforge::task_map>>>;
 
 /// A compile worker over `backend`: builds a candidate and hashes its binary (object_hash);
-/// builds references, restoring them from `store` (may be null) where it holds them.
+/// builds references, restoring them from `store` (may be null) where it holds one under
+/// `reference_signature` (reference_signature() of the backend).
 [[nodiscard]] compile_worker::behavior_type compile_worker_behavior(
     compile_worker::stateful_pointer<worker_state> self, std::shared_ptr<hardware::backend> backend,
-    std::shared_ptr<const kforge::task_map> tasks, const memory::store* store);
+    std::shared_ptr<const kforge::task_map> tasks, const memory::store* store,
+    std::string reference_signature);
 
 /// The run worker over `backend`: runs built references, runs built candidates, and measures a
 /// candidate against its reference in interleaved rounds (remeasure: measure_interleaved).

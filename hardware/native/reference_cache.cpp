@@ -3,9 +3,13 @@
 //
 //   bytes   = magic u32le(header-size) header { seed { output } }
 //   magic   = "kforge cpu reference 1\n"
-//   header  = task-id "\n" definition-hash "\n" seeds " " outputs " " timing-fields
+//   header  = task-id "\n" definition-hash "\n" inputs-hash "\n" seeds " " outputs " " timing-fields
+//             (inputs-hash = SHA-256 of the inputs the outputs came from: a kforge whose input
+//              generator differs regenerates other inputs, and the bytes are refused)
 //   output  = u64le(elements) elements x f32 (this host's layout; the build signature pins the host's ABI)
 #include "hardware/native/cpu_backend.hpp"
+
+#include "runtime/base/hash.hpp"
 
 #include <cinttypes>
 #include <cstdio>
@@ -37,11 +41,21 @@ std::string timing_text(const timing_stats& t) {
   return buf;
 }
 
+// SHA-256 over every input tensor's bytes, seed by seed.
+std::string inputs_hash(const std::vector<tensor_set>& inputs) {
+  content_hasher h;
+  for (const auto& set : inputs)
+    for (const auto& tensor : set)
+      h.add(std::string_view{reinterpret_cast<const char*>(tensor.data()), tensor.size() * sizeof(float)});
+  return h.finish();
+}
+
 }  // namespace
 
 std::string cpu_backend::encode_reference(const reference_data& ref) const {
-  std::string header = ref.task_id + "\n" + ref.definition_hash + "\n" + std::to_string(ref.outputs.size()) +
-                       " " + std::to_string(ref.outputs.empty() ? 0 : ref.outputs.front().size()) + " " +
+  std::string header = ref.task_id + "\n" + ref.definition_hash + "\n" + inputs_hash(ref.inputs) + "\n" +
+                       std::to_string(ref.outputs.size()) + " " +
+                       std::to_string(ref.outputs.empty() ? 0 : ref.outputs.front().size()) + " " +
                        timing_text(ref.timing);
   std::string out{magic};
   put_u64(out, header.size());
@@ -76,8 +90,10 @@ caf::expected<reference_data> cpu_backend::restore_reference(const task_def& tas
   bytes.remove_prefix(header_size);
   std::string task_id;
   std::string definition;
+  std::string inputs;
   std::getline(header, task_id);
   std::getline(header, definition);
+  std::getline(header, inputs);
   std::size_t seeds = 0;
   std::size_t outputs = 0;
   timing_stats t;
@@ -132,6 +148,8 @@ caf::expected<reference_data> cpu_backend::restore_reference(const task_def& tas
   ref.harness_object = *object;
   for (int seed = 1; seed <= config_.seeds; ++seed)
     ref.inputs.push_back(generate_inputs(task, seed));
+  if (inputs_hash(ref.inputs) != inputs)
+    return bad("was made from other inputs than this kforge generates");
   return ref;
 }
 

@@ -86,7 +86,8 @@ struct cache_fixture : test::actor_fixture {
   std::optional<memory::reference_record> stored(const std::string& task_id) {
     auto tx = db.store().read();
     REQUIRE(tx);
-    auto rec = memory::get_reference(*tx, "fake/cpu", "cpu", task_id);
+    test::fake_backend probe;  // the pools' backends: device "cpu", signature "fake/cpu"
+    auto rec = memory::get_reference(*tx, reference_signature(probe), "cpu", task_id);
     if (!rec)
       return std::nullopt;
     return std::move(*rec);

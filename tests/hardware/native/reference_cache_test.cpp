@@ -102,6 +102,18 @@ TEST_CASE("A reference restored from its cache bytes judges candidates like the 
     CHECK_THAT(partial->note, Catch::Contains("cut short"));
     third.discard(partial->program);
 
+    // Outputs of other inputs (a kforge whose input generator differs): the inputs' hash, the
+    // header's third line, no longer matches what this kforge generates.
+    auto header = std::string{"kforge cpu reference 1\n"}.size() + 8;
+    auto hash_at = ran->cache.find('\n', ran->cache.find('\n', header) + 1) + 1;
+    auto other_inputs = ran->cache;
+    other_inputs.replace(hash_at, 64, std::string(64, '0'));
+    auto foreign = third.build_reference(task, other_inputs);
+    REQUIRE(foreign);
+    CHECK_FALSE(foreign->restored);
+    CHECK_THAT(foreign->note, Catch::Contains("other inputs"));
+    third.discard(foreign->program);
+
     auto config = small_config(second_work.path());
     config.seeds = 4;
     cpu_backend fewer{config};
