@@ -211,6 +211,35 @@ TEST_CASE_METHOD(cache_fixture, "a reference that times out is retried after a b
   drain(v);
 }
 
+TEST_CASE_METHOD(cache_fixture, "a reference build that times out on the compile stage is retried too",
+                 "[actors]") {
+  auto backend = std::make_shared<test::fake_backend>();
+  auto failures = std::make_shared<int>(1);
+  backend->on_build = [failures](const kforge::task_def& t,
+                                 const std::string&) -> caf::expected<hardware::reference_build> {
+    if (*failures > 0) {
+      --*failures;
+      return make_error(errc::timed_out, "scripted: the harness compile ran past its wall clock");
+    }
+    hardware::reference_build b;
+    b.program.ok = true;
+    b.program.binary = "bin/reference-" + t.id;
+    return b;
+  };
+  auto v = pool(backend);
+  auto h = self->request(v, caf::infinite, reference_atom_v, std::string{"t1"});
+  run();
+  CHECK(backend->count("build t1") == 1);
+  CHECK(backend->count("prepare t1") == 0);  // nothing built: nothing to run
+  advance(std::chrono::milliseconds{1000});
+  run();
+  CHECK(backend->count("build t1") == 2);
+  CHECK(backend->count("prepare t1") == 1);
+  h.receive([](kforge::timing_stats& t) { CHECK(t.median_ns == 1000); },
+            [](caf::error& err) { FAIL(describe(err)); });
+  drain(v);
+}
+
 TEST_CASE_METHOD(cache_fixture, "a reference that keeps timing out is given up for now, not for good",
                  "[actors]") {
   auto backend = std::make_shared<test::fake_backend>();
