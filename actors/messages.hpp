@@ -202,28 +202,33 @@ typename Inspector::result_type inspect(Inspector& f, experience& x) {
 /// Verifier pool -> anyone: load and utilisation of one device's pool.
 struct verifier_stats {
   std::string device;
-  int32_t queued = 0;              ///< waiting for a compile slot
-  int32_t compiling = 0;           ///< in the compile stage
-  int32_t waiting_run = 0;         ///< compiled, waiting for the run stage
-  int32_t running = 0;             ///< in the run stage (0 or 1)
-  int64_t completed = 0;           ///< verdicts delivered
-  int64_t cache_hits = 0;          ///< verdicts answered from the verdict cache (memory or store)
-  int64_t coalesced = 0;           ///< requests that joined an identical one already in flight
-  int64_t compile_cache_hits = 0;  ///< compiles skipped because the binary was still built
-  int64_t object_hits = 0;         ///< verdicts reused because the machine code equalled an earlier one's
-  int64_t remeasured = 0;          ///< flagged verdicts run once more in a fresh process
-  int64_t suspect = 0;             ///< of those, the ones whose speedup did not hold
-  double run_busy_ms = 0;          ///< time the run stage spent running
-  double uptime_ms = 0;            ///< time since the pool started
-  double backlog_ms = 0;           ///< time during which compiles or runs were queued
-  double busy_in_backlog_ms = 0;   ///< run-stage busy time within backlog_ms
+  int32_t queued = 0;                ///< waiting for a compile slot
+  int32_t compiling = 0;             ///< in the compile stage
+  int32_t waiting_run = 0;           ///< compiled, waiting for the run stage
+  int32_t running = 0;               ///< in the run stage (0 or 1)
+  int64_t completed = 0;             ///< verdicts delivered
+  int64_t cache_hits = 0;            ///< verdicts answered from the verdict cache (memory or store)
+  int64_t coalesced = 0;             ///< requests that joined an identical one already in flight
+  int64_t compile_cache_hits = 0;    ///< compiles skipped because the binary was still built
+  int64_t object_hits = 0;           ///< verdicts reused because the machine code equalled an earlier one's
+  int64_t remeasured = 0;            ///< flagged verdicts run once more in a fresh process
+  int64_t suspect = 0;               ///< of those, the ones whose speedup did not hold
+  int64_t reference_runs = 0;        ///< references prepared by a timed run (not restored)
+  int64_t reference_cache_hits = 0;  ///< references restored from the store: built, never run
+  int64_t reference_stale = 0;       ///< cached references ignored: made for another task definition
+  int64_t reference_retries = 0;     ///< reference preparations tried again after a transient failure
+  double run_busy_ms = 0;            ///< time the run stage spent running
+  double uptime_ms = 0;              ///< time since the pool started
+  double backlog_ms = 0;             ///< time during which compiles or runs were queued
+  double busy_in_backlog_ms = 0;     ///< run-stage busy time within backlog_ms
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, verifier_stats& x) {
   return f(caf::meta::type_name("verifier_stats"), x.device, x.queued, x.compiling, x.waiting_run, x.running,
            x.completed, x.cache_hits, x.coalesced, x.compile_cache_hits, x.object_hits, x.remeasured,
-           x.suspect, x.run_busy_ms, x.uptime_ms, x.backlog_ms, x.busy_in_backlog_ms);
+           x.suspect, x.reference_runs, x.reference_cache_hits, x.reference_stale, x.reference_retries,
+           x.run_busy_ms, x.uptime_ms, x.backlog_ms, x.busy_in_backlog_ms);
 }
 
 /// Task actor -> supervisor: where one task stands, after every commit.

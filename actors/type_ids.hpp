@@ -86,6 +86,13 @@ CAF_ADD_ATOM(kforge, kforge, launch_atom, "launch")
 CAF_ADD_TYPE_ID(kforge, (kforge::actors::interleaved_timing))
 CAF_ADD_ATOM(kforge, kforge, remeasure_atom, "remeasure")
 
+// References prepared like candidates (build on a compile worker, timed run on the run stage)
+// and cached in the store through the curator.
+CAF_ADD_TYPE_ID(kforge, (kforge::hardware::reference_build))
+CAF_ADD_TYPE_ID(kforge, (kforge::hardware::reference_run))
+CAF_ADD_TYPE_ID(kforge, (kforge::memory::reference_record))
+CAF_ADD_ATOM(kforge, kforge, built_atom, "built")
+
 CAF_END_TYPE_ID_BLOCK(kforge)
 
 // The verifier pool's task catalog travels only between local actors (never serialized).

@@ -7,6 +7,7 @@
 #include <caf/meta/type_name.hpp>
 
 #include <string>
+#include <utility>
 
 namespace kforge::hardware {
 
@@ -27,10 +28,40 @@ typename Inspector::result_type inspect(Inspector& f, build_result& x) {
   return f(caf::meta::type_name("build_result"), x.ok, x.binary, x.dir, x.output, x.wall_ms, x.object_hash);
 }
 
+/// A task's reference after the first stage of its preparation (backend::build_reference).
+struct reference_build {
+  /// The reference data came from the cache entry given: the task is prepared, nothing is left
+  /// to run, and `timing` is the reference's timing.
+  bool restored = false;
+  timing_stats timing;   ///< when restored
+  build_result program;  ///< the built reference program for run_reference (when not restored;
+                         ///< a backend with nothing to build leaves it empty)
+  std::string note;      ///< why a cache entry that was given is not used; empty otherwise
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, reference_build& x) {
+  return f(caf::meta::type_name("reference_build"), x.restored, x.timing, x.program, x.note);
+}
+
+/// What a reference's timed run gives (backend::run_reference).
+struct reference_run {
+  timing_stats timing;
+  /// The task's reference data in the backend's own format, for a later build_reference to
+  /// restore without running anything (the verifier keeps it in the store); empty = not cacheable.
+  std::string cache;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, reference_run& x) {
+  return f(caf::meta::type_name("reference_run"), x.timing, x.cache);
+}
+
 /// A device's compile, run and profile steps, as the verifier pool drives them.
-/// Threading contract: hack_check, compile and discard may run concurrently on
-/// any threads; prepare and run are called by the pool's single run stage only;
-/// a task is prepared before any of its candidates is compiled.
+/// Threading contract: hack_check, compile, discard and build_reference may run concurrently on
+/// any threads (the pool's compile workers); run_reference and run are called by the pool's
+/// single run stage only; a task's reference is prepared (restored by build_reference, or built
+/// and then run by run_reference) before any of its candidates is compiled.
 class backend {
  public:
   virtual ~backend() = default;
@@ -46,9 +77,27 @@ class backend {
   /// Gate 1: static checks on the source, before anything is compiled.
   [[nodiscard]] virtual gate_result hack_check(const task_def& task, const std::string& source) const = 0;
 
-  /// Builds the task's harness and reference, computes and keeps the reference
-  /// outputs, and times the reference. Errors: errc::compile_failed, errc::reference_failed.
-  [[nodiscard]] virtual caf::expected<timing_stats> prepare(const task_def& task) = 0;
+  /// Reference preparation, stage 1 (a compile worker): builds what the task's candidates need
+  /// (the harness) and the reference program. With a non-empty `cached` (what run_reference gave
+  /// as `cache` for this task, definition and build signature, in this or an earlier process),
+  /// restores the reference data from it instead and builds no reference program; a `cached`
+  /// that cannot be restored is ignored (the result says why in `note`) and the reference is
+  /// built. Errors: errc::compile_failed (harness or reference does not compile),
+  /// errc::timed_out (a compile ran past its wall-clock limit; may pass on a retry),
+  /// errc::sandbox_failed, errc::io_failed.
+  [[nodiscard]] virtual caf::expected<reference_build> build_reference(const task_def& task,
+                                                                       const std::string& cached) = 0;
+
+  /// Reference preparation, stage 2 (the run stage): runs the reference built by build_reference,
+  /// keeps its outputs for the task's candidates, times it and removes the program. Errors:
+  /// errc::reference_failed, errc::timed_out (the reference ran past its wall-clock limit),
+  /// errc::sandbox_failed, errc::io_failed.
+  [[nodiscard]] virtual caf::expected<reference_run> run_reference(const task_def& task,
+                                                                   const reference_build& built) = 0;
+
+  /// Both stages in one call, without a cache (tools, tests, `kforge verify`): the reference's
+  /// timing. Errors: those of build_reference and run_reference.
+  [[nodiscard]] caf::expected<timing_stats> prepare(const task_def& task);
 
   /// Gate 2: compiles a candidate in the sandbox. A compile error is a result with
   /// ok == false. Errors (kforge's own failures only): errc::sandbox_failed, errc::io_failed.
@@ -62,5 +111,17 @@ class backend {
   /// Removes a candidate's build products.
   virtual void discard(const build_result& compiled) const = 0;
 };
+
+inline caf::expected<timing_stats> backend::prepare(const task_def& task) {
+  auto built = build_reference(task, {});
+  if (!built)
+    return std::move(built.error());
+  if (built->restored)
+    return built->timing;
+  auto ran = run_reference(task, *built);
+  if (!ran)
+    return std::move(ran.error());
+  return ran->timing;
+}
 
 }  // namespace kforge::hardware

@@ -179,6 +179,12 @@ json to_value(const llm_call_record& r) {
               {"user_text", r.user_text}};
 }
 
+json to_value(const reference_record& r) {  // the header: `data` is framed apart (reference_codec)
+  return json{{"task_id", r.task_id},         {"device", r.device},
+              {"signature", r.signature},     {"definition_hash", r.definition_hash},
+              {"timing", to_value(r.timing)}, {"created_ms", r.created_ms}};
+}
+
 json to_value(std::string_view text) {
   return json(std::string{text});
 }
@@ -480,6 +486,16 @@ void convert(const json& j, const std::string& path, llm_call_record& r, std::st
       .optional("user_text", r.user_text);
 }
 
+void convert(const json& j, const std::string& path, reference_record& r, std::string& problem) {
+  reader{j, path, problem}
+      .required("task_id", r.task_id)
+      .optional("device", r.device)
+      .optional("signature", r.signature)
+      .optional("definition_hash", r.definition_hash)
+      .optional("timing", r.timing)
+      .optional("created_ms", r.created_ms);
+}
+
 /// Checks the version byte, parses the JSON and converts it into a fresh `Record`;
 /// `out` is assigned only on success.
 template <class Record>
@@ -524,6 +540,9 @@ caf::expected<std::string> encode(const memory_item& rec) {
 caf::expected<std::string> encode(const llm_call_record& rec) {
   return encode_value(rec);
 }
+caf::expected<std::string> encode(const reference_record& rec) {
+  return encode_value(rec);
+}
 caf::expected<std::string> encode_string(std::string_view text) {
   return encode_value(text);
 }
@@ -541,6 +560,9 @@ caf::error decode(std::string_view value, table t, std::string_view key, memory_
   return decode_value(value, t, key, out);
 }
 caf::error decode(std::string_view value, table t, std::string_view key, llm_call_record& out) {
+  return decode_value(value, t, key, out);
+}
+caf::error decode(std::string_view value, table t, std::string_view key, reference_record& out) {
   return decode_value(value, t, key, out);
 }
 caf::error decode(std::string_view value, table t, std::string_view key, std::string& out) {

@@ -31,6 +31,10 @@ namespace kforge::memory {
 /// Encodes an LLM call. Errors: errc::internal.
 [[nodiscard]] caf::expected<std::string> encode(const llm_call_record& rec);
 
+/// Encodes a reference's header (every field but `data`, which reference_codec.hpp frames
+/// beside it). Errors: errc::internal.
+[[nodiscard]] caf::expected<std::string> encode(const reference_record& rec);
+
 /// Encodes a plain string value (meta values, task_candidates entries) as a JSON string.
 /// Errors: errc::internal.
 [[nodiscard]] caf::expected<std::string> encode_string(std::string_view text);
@@ -51,6 +55,9 @@ namespace kforge::memory {
 
 /// Decodes an LLM call; see the campaign overload.
 [[nodiscard]] caf::error decode(std::string_view value, table t, std::string_view key, llm_call_record& out);
+
+/// Decodes a reference's header written by encode (data stays empty); see the campaign overload.
+[[nodiscard]] caf::error decode(std::string_view value, table t, std::string_view key, reference_record& out);
 
 /// Decodes a plain string value written by encode_string; see the campaign overload.
 [[nodiscard]] caf::error decode(std::string_view value, table t, std::string_view key, std::string& out);

@@ -149,6 +149,18 @@ struct llm_call_record {
   std::string user_prompt;
 };
 
+/// A task's prepared reference on one device, cached so that a restart or another campaign
+/// skips its preparation. Table `references`, key = reference_key(signature, device, task id).
+struct reference_record {
+  std::string task_id;
+  std::string device;
+  std::string signature;        ///< the backend's build signature it was prepared under
+  std::string definition_hash;  ///< of the task it was prepared for: another one makes it stale
+  kforge::timing_stats timing;  ///< the reference's timing
+  int64_t created_ms = 0;
+  std::string data;  ///< the backend's reference data (its outputs), opaque bytes; not JSON
+};
+
 // CAF inspect overloads: records travel in messages (verifier pools and
 // curators may be remote), so every field serializes.
 
@@ -188,6 +200,12 @@ typename Inspector::result_type inspect(Inspector& f, llm_call_record& x) {
            x.model, x.tokens_in, x.tokens_out, x.latency_ms, x.cost, x.outcome, x.attempts, x.response,
            x.created_ms, x.stage, x.errors, x.choice, x.kernels, x.usable, x.system_text, x.user_text,
            x.system_prompt, x.user_prompt);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, reference_record& x) {
+  return f(caf::meta::type_name("reference_record"), x.task_id, x.device, x.signature, x.definition_hash,
+           x.timing, x.created_ms, x.data);
 }
 
 }  // namespace kforge::memory

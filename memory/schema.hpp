@@ -24,6 +24,10 @@
 //   verdicts         verdict-key (64 lowercase hex)        candidate-hash as a JSON string
 //                    (verdict-key = SHA-256 of backend build signature, task definition hash
 //                     and source: the verifier's persistent verdict cache)
+//   references       reference-key (64 lowercase hex)      reference_value (not JSON alone, see below)
+//                    (reference-key = SHA-256 of backend build signature, device and task id:
+//                     reference_key(); one entry per task and device, replaced when the task's
+//                     definition changes, so a stale one is never used and never piles up)
 //
 //   meta-key         = "schema_version"                    ; decimal schema version of the store
 //                    | "peak/" device "/" metric           ; measured machine peak, e.g. "peak/cpu/gflops"
@@ -71,6 +75,11 @@
 //                       unique to its call, and the response cache replays it from here;
 //                       system_text, user_text = texts keys of the prompt, written in the same
 //                       write transaction as the call; empty in stores older than the table)
+//   reference_value  = version u64be(size) reference_header data   ; size = bytes of the header
+//   reference_header = {"task_id": str!, "device": str, "signature": str, "definition_hash": str,
+//                       "timing": timing_stats, "created_ms": i64}   ; as JSON, without a version byte
+//                      (data = the backend's reference data, opaque bytes: the CPU backend's outputs
+//                       per seed, hardware/native/reference_cache.cpp)
 //   text_value       = version "t" utf8-text            ; stored as is (below 1024 bytes)
 //                    | version "z" u64be(size) deflate  ; zlib stream of the size-byte text
 //
@@ -97,14 +106,16 @@ enum class table : uint8_t {
   meta,
   verdicts,
   texts,
+  references,
 };
 
 /// Number of tables in `table`.
-inline constexpr std::size_t table_count = 9;
+inline constexpr std::size_t table_count = 10;
 
 /// LMDB database names, indexed by `table`.
 inline constexpr std::array<const char*, table_count> table_names = {
-    "campaigns", "tasks", "candidates", "task_candidates", "memory", "llm_calls", "meta", "verdicts", "texts",
+    "campaigns", "tasks", "candidates", "task_candidates", "memory",
+    "llm_calls", "meta",  "verdicts",   "texts",           "references",
 };
 
 /// Returns the LMDB name of `t`, e.g. "task_candidates".

@@ -418,4 +418,48 @@ caf::expected<std::string> get_verdict_ref(const txn& tx, std::string_view verdi
   return get_record<std::string>(tx, table::verdicts, verdict_key);
 }
 
+std::string reference_key(std::string_view signature, std::string_view device, std::string_view task_id) {
+  content_hasher h;
+  h.add("reference").add(signature).add(device).add(task_id);
+  return h.finish();
+}
+
+caf::error put_reference(write_txn& tx, const reference_record& rec) {
+  if (auto err = check_id("task id", rec.task_id))
+    return err;
+  if (auto err = check_id("device", rec.device))
+    return err;
+  auto header = encode(rec);
+  if (!header)
+    return std::move(header.error());
+  // version u64be(size) header-json data: the outputs stay raw bytes, not JSON numbers.
+  std::string value;
+  value.reserve(header->size() + 8 + rec.data.size());
+  value.push_back(header->front());
+  append_u64be(value, header->size() - 1);
+  value.append(*header, 1, std::string::npos);
+  value += rec.data;
+  return tx.put(table::references, reference_key(rec.signature, rec.device, rec.task_id), value);
+}
+
+caf::expected<reference_record> get_reference(const txn& tx, std::string_view signature,
+                                              std::string_view device, std::string_view task_id) {
+  auto key = reference_key(signature, device, task_id);
+  auto bytes = tx.get(table::references, key);
+  if (!bytes)
+    return std::move(bytes.error());
+  std::string_view value = *bytes;
+  if (value.size() < 9 || read_u64be(value.substr(1)) > value.size() - 9)
+    return make_error(errc::store_corrupt, "decode table=references key=" + key + ": the value is cut short");
+  auto size = static_cast<std::size_t>(read_u64be(value.substr(1)));
+  std::string header;
+  header.push_back(value.front());
+  header.append(value.substr(9, size));
+  reference_record rec;
+  if (auto err = decode(header, table::references, key, rec))
+    return err;
+  rec.data.assign(value.substr(9 + size));
+  return rec;
+}
+
 }  // namespace kforge::memory

@@ -171,4 +171,20 @@ using memory_visitor = std::function<caf::error(memory_item&& item)>;
 /// The candidate holding the verdict with `verdict_key`; errc::not_found if none.
 [[nodiscard]] caf::expected<std::string> get_verdict_ref(const txn& tx, std::string_view verdict_key);
 
+/// Key of a task's entry in `references`: SHA-256 of (build signature, device, task id).
+[[nodiscard]] std::string reference_key(std::string_view signature, std::string_view device,
+                                        std::string_view task_id);
+
+/// Stores a prepared reference under reference_key(rec.signature, rec.device, rec.task_id),
+/// replacing the entry of an earlier definition of the task. Errors: errc::bad_request (empty
+/// task id or device).
+[[nodiscard]] caf::error put_reference(write_txn& tx, const reference_record& rec);
+
+/// The cached reference of `task_id` on `device` under `signature`, whatever definition it was
+/// made for (the caller compares definition_hash). Errors: errc::not_found, errc::store_corrupt
+/// (a value that is cut short or whose header does not decode).
+[[nodiscard]] caf::expected<reference_record> get_reference(const txn& tx, std::string_view signature,
+                                                            std::string_view device,
+                                                            std::string_view task_id);
+
 }  // namespace kforge::memory

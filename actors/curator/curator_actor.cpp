@@ -505,6 +505,22 @@ curator_actor::behavior_type curator_behavior(curator_pointer self, memory::stor
           return err;
         return static_cast<int64_t>(peaks.entries.size());
       },
+      [self](record_atom, const memory::reference_record& rec) -> caf::result<int64_t> {
+        auto& st = self->state;
+        auto err = with_map_growth(self, [&]() -> caf::error {
+          auto tx = st.store->write();
+          if (!tx)
+            return tx.error();
+          if (auto put = memory::put_reference(*tx, rec))
+            return put;
+          return tx->commit();
+        });
+        if (err)
+          return err;
+        st.log.debug("reference cached",
+                     {{"task", rec.task_id}, {"dev", rec.device}, {"bytes", rec.data.size()}});
+        return static_cast<int64_t>(rec.data.size());
+      },
       [self](caf::flush_atom) { flush(self); },
   };
 }

@@ -50,6 +50,10 @@ using curator_actor = caf::typed_actor<
     // runtime -> curator: cache freshly measured machine peaks in the meta table. Replies with
     // the number of entries written. Errors: errc::store_*.
     caf::replies_to<peaks_atom, peaks_record>::with<int64_t>,
+    // verifier pool -> curator: cache a task's prepared reference (its outputs and timing) in
+    // table `references`, replacing the entry of an earlier definition; its own write
+    // transaction. Replies with the bytes of data written. Errors: errc::bad_request, errc::store_*.
+    caf::replies_to<record_atom, memory::reference_record>::with<int64_t>,
     // curator -> itself: commit what has accumulated.
     caf::reacts_to<caf::flush_atom>>;
 

@@ -147,4 +147,11 @@ class reask_policy {
   return verifier_error == errc::reference_failed || verifier_error == errc::bad_request;
 }
 
+/// True if a verifier error stops the task for this run only, leaving it resumable (not done):
+/// a failure that may pass later (is_transient: its reference timed out under load, after the
+/// pool's retries) or a pool that stops (errc::cancelled).
+[[nodiscard]] inline bool leaves_task_resumable(errc verifier_error) noexcept {
+  return is_transient(verifier_error) || verifier_error == errc::cancelled;
+}
+
 }  // namespace kforge::actors

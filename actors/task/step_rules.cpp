@@ -1,5 +1,6 @@
 #include "actors/task/step_rules.hpp"
 
+#include "runtime/base/hash.hpp"
 #include "runtime/base/scoring.hpp"
 
 #include <algorithm>
@@ -172,6 +173,13 @@ void apply_final(memory::task_record& task, const std::string& hash, const inter
   task.final_rounds = t.rounds;
   task.final_detail = t.detail;
   task.updated_ms = now_ms;
+}
+
+std::string candidate_hash(const std::string& campaign, const std::string& task_id,
+                           const std::string& source) {
+  content_hasher h;
+  h.add(campaign).add(task_id).add(source);
+  return h.finish();
 }
 
 }  // namespace kforge::actors

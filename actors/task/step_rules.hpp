@@ -105,4 +105,8 @@ double apply_verdict(memory::task_record& task, memory::candidate_record& cand, 
 void apply_final(memory::task_record& task, const std::string& hash, const interleaved_timing& t,
                  int64_t now_ms);
 
+/// Candidate id: SHA-256 over (campaign, task, source).
+[[nodiscard]] std::string candidate_hash(const std::string& campaign, const std::string& task_id,
+                                         const std::string& source);
+
 }  // namespace kforge::actors

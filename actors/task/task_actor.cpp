@@ -94,8 +94,11 @@ bool is_stopping(const task_state& st) {
   return st.now != activity::searching;
 }
 
-// No new step from here on; what is in flight still commits.
-void stop_searching(task_state& st) {
+// No new step from here on; what is in flight still commits. With `err`, kforge's own failure
+// that may pass later (leaves_task_resumable): the task stops undone, and a resume goes on.
+void stop_searching(task_state& st, const caf::error& err = caf::error{}) {
+  if (err)
+    st.last_error = describe(err);
   if (st.now == activity::searching)
     st.now = activity::stopping;
 }
@@ -290,7 +293,9 @@ void verify_one(task_pointer self, proposal p, std::string hash, std::string sta
             }
             s.log.error("verification failed",
                         {{"task", s.rec.task_id}, {"cand", short_id(hash)}, {"error", describe(err)}});
-            if (stops_task(code_of(err))) {
+            if (leaves_task_resumable(code_of(err)))
+              stop_searching(s, err);
+            else if (stops_task(code_of(err))) {
               s.rec.stop_reason = "verifier: " + describe(err);
               stop_searching(s);
             }
@@ -512,9 +517,12 @@ void begin(task_pointer self) {
                       step(self);
                     },
                     [self](caf::error& err) {
-                      self->state.log.error("reference failed",
-                                            {{"task", self->state.rec.task_id}, {"error", describe(err)}});
-                      end_task(self, "reference failed");
+                      auto& t = self->state;
+                      t.log.error("reference failed", {{"task", t.rec.task_id}, {"error", describe(err)}});
+                      if (!leaves_task_resumable(code_of(err)))
+                        return end_task(self, "reference failed");
+                      stop_searching(t, err);  // undone: a resume prepares it again
+                      finish(self);
                     });
           },
           [self](caf::error& err) {
@@ -582,13 +590,6 @@ task_actor::behavior_type task_behavior(task_pointer self, std::shared_ptr<const
 }
 
 }  // namespace
-
-std::string candidate_hash(const std::string& campaign, const std::string& task_id,
-                           const std::string& source) {
-  content_hasher h;
-  h.add(campaign).add(task_id).add(source);
-  return h.finish();
-}
 
 task_actor spawn_task(caf::actor_system& sys, std::shared_ptr<const kforge::task_map> tasks,
                       std::string task_id, memory::task_record record, task_config cfg, task_peers peers) {

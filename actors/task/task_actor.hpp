@@ -111,8 +111,4 @@ struct task_peers {
                                     std::string task_id, memory::task_record record, task_config cfg,
                                     task_peers peers);
 
-/// Candidate id: SHA-256 over (campaign, task, source).
-[[nodiscard]] std::string candidate_hash(const std::string& campaign, const std::string& task_id,
-                                         const std::string& source);
-
 }  // namespace kforge::actors

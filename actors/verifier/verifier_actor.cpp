@@ -1,8 +1,8 @@
 #include "actors/verifier/verifier_actor.hpp"
 
-#include "actors/verifier/lru_cache.hpp"
-#include "actors/verifier/verifier_workers.hpp"
-#include "actors/verifier/verify_schedule.hpp"
+#include "actors/verifier/verifier_state.hpp"
+
+#include "hardware/host/machine_peaks.hpp"
 #include "memory/store.hpp"
 #include "runtime/base/error.hpp"
 #include "runtime/base/hash.hpp"
@@ -22,98 +22,21 @@
 
 namespace kforge::actors {
 
-namespace {
+using namespace detail;
 
-// Measurements only (run_busy_ms, backlog figures, uptime, a run's run_ms when the backend
-// gives none): recorded in verifier_stats and verdicts, never decided on. Nothing in the pool
-// waits on a timer, so no decision needs the actor clock.
-using clock_type = std::chrono::steady_clock;
-
-using detail::compile_worker;
-using detail::run_worker;
-
-std::string micros_text(double ns) {
-  char buf[48];
-  std::snprintf(buf, sizeof(buf), "%.3f us", ns / 1e3);
-  return buf;
-}
-
-// One distinct candidate in flight; identical requests share it.
-struct job {
-  job_id id = 0;
-  verify_request request;
-  std::string key;
-  std::vector<caf::typed_response_promise<verification>> promises;
-  hardware::build_result built;
-  double compile_ms = 0;
-  std::string object_key;    // of the built machine code; empty = unknown
-  bool remeasuring = false;  // the first run was flagged: the next run re-measures it
-  kforge::verdict first;     // that first run's verdict
-};
-
-using job_ptr = std::shared_ptr<job>;
-
-// A task's final measurement (its best against its reference, interleaved), queued or running.
-struct measure_job {
-  verify_request request;
-  int32_t rounds = 0;
-  caf::typed_response_promise<interleaved_timing> promise;
-};
-
-// A task's reference as far as the replies need it; where it stands is the schedule's.
-struct task_prep {
-  kforge::timing_stats timing;
-  caf::error failure;
-  std::vector<caf::typed_response_promise<kforge::timing_stats>> waiting;
-};
-
-struct verifier_state {
-  std::shared_ptr<hardware::backend> backend;
-  std::shared_ptr<const kforge::task_map> tasks;
-  verifier_config cfg;
-  const memory::store* store = nullptr;
-  std::string signature;
-  std::vector<compile_worker> compilers;
-  run_worker runner;
-  verify_schedule schedule{1, 1};  // what starts next; remade with the config
-  std::map<std::string, task_prep> prep;
-  std::map<job_id, job_ptr> jobs;          // queued, compiling or running, by id
-  std::map<job_id, measure_job> measures;  // final measurements, queued or running, by id
-  job_id next_job = 1;
-  std::map<std::string, job_ptr> in_flight;  // by verdict key, when coalescing
-  lru_cache<kforge::verdict> verdicts{0};
-  lru_cache<kforge::verdict> objects{0};  // verdicts by object key (identical machine code)
-  lru_cache<hardware::build_result> builds{0};
-  clock_type::time_point started = clock_type::now();
-  verifier_stats stats;
-  log::logger log{"kforge.verifier"};
-  static inline const char* name = "kforge.verifier";
-};
-
-using verifier_pointer = verifier_actor::stateful_pointer<verifier_state>;
+namespace detail {
 
 double ms_since(clock_type::time_point t) {
   return std::chrono::duration<double, std::milli>(clock_type::now() - t).count();
 }
 
-// Adds the time since the last call to the backlog figures, by the state that
-// held during it. Called before every change of queue or run-stage state.
 void account(verifier_state& st) {
   st.schedule.account(ms_since(st.started));
 }
 
-// The job `id`, still in the table.
 job_ptr job_of(verifier_state& st, job_id id) {
   auto it = st.jobs.find(id);
   return it == st.jobs.end() ? nullptr : it->second;
-}
-
-void pump(verifier_pointer self);
-
-void release_build(verifier_pointer self, hardware::build_result built) {
-  if (!built.ok)
-    return;
-  self->send(self->state.runner, caf::delete_atom_v, std::move(built));
 }
 
 void finish_job(verifier_pointer self, const job_ptr& j, caf::expected<kforge::verdict> result) {
@@ -137,6 +60,22 @@ void finish_job(verifier_pointer self, const job_ptr& j, caf::expected<kforge::v
     p.deliver(verification{*result, j->key, false});
 }
 
+}  // namespace detail
+
+namespace {
+
+std::string micros_text(double ns) {
+  char buf[48];
+  std::snprintf(buf, sizeof(buf), "%.3f us", ns / 1e3);
+  return buf;
+}
+
+void release_build(verifier_pointer self, hardware::build_result built) {
+  if (!built.ok)
+    return;
+  self->send(self->state.runner, caf::delete_atom_v, std::move(built));
+}
+
 void maybe_quit(verifier_pointer self) {
   auto& st = self->state;
   if (!st.schedule.is_drained())
@@ -147,34 +86,6 @@ void maybe_quit(verifier_pointer self) {
     self->send_exit(c, caf::exit_reason::user_shutdown);
   self->send_exit(st.runner, caf::exit_reason::user_shutdown);
   self->quit();
-}
-
-void on_prepared(verifier_pointer self, const std::string& task_id,
-                 caf::expected<kforge::timing_stats> result) {
-  auto& st = self->state;
-  auto& p = st.prep[task_id];
-  auto cancelled = st.schedule.prepared(task_id, static_cast<bool>(result));
-  if (result) {
-    p.timing = *result;
-    st.log.info("reference ready", {{"task", task_id}, {"median_ns", p.timing.median_ns}});
-    for (auto& w : p.waiting)
-      w.deliver(p.timing);
-  } else {
-    p.failure = result.error();
-    st.log.error("reference failed", {{"task", task_id}, {"error", describe(p.failure)}});
-    for (auto& w : p.waiting)
-      w.deliver(p.failure);
-    // Candidates of a task without a reference cannot be judged.
-    for (auto id : cancelled) {
-      if (auto j = job_of(st, id))
-        finish_job(self, j, p.failure);
-      if (auto m = st.measures.find(id); m != st.measures.end()) {
-        m->second.promise.deliver(p.failure);
-        st.measures.erase(m);
-      }
-    }
-  }
-  p.waiting.clear();
 }
 
 // True if `v` (just run, once) is flagged by its backend or faster than the pool's
@@ -199,16 +110,7 @@ void start_run_stage(verifier_pointer self) {
     return;
   auto started = clock_type::now();
   if (pick.what == run_pick::kind::reference) {
-    auto task_id = pick.task_id;
-    auto prepared = [=](caf::expected<kforge::timing_stats> result) {
-      account(self->state);
-      self->state.schedule.run_done();
-      self->state.stats.run_busy_ms += ms_since(started);
-      on_prepared(self, task_id, std::move(result));
-      pump(self);
-    };
-    self->request(st.runner, caf::infinite, reference_atom_v, task_id)
-        .then([=](kforge::timing_stats& t) { prepared(t); }, [=](caf::error& err) { prepared(err); });
+    start_reference_run(self, pick, started);
     return;
   }
   if (pick.what == run_pick::kind::measure) {
@@ -290,6 +192,10 @@ void start_compiles(verifier_pointer self) {
   auto& st = self->state;
   for (const auto& pick : st.schedule.pick_compiles()) {
     auto w = pick.slot;
+    if (pick.what == compile_pick::kind::reference) {
+      start_reference_build(self, pick);
+      continue;
+    }
     auto j = job_of(st, pick.job);
     if (!j)
       continue;
@@ -337,13 +243,17 @@ void start_compiles(verifier_pointer self) {
   }
 }
 
-void pump(verifier_pointer self) {
+}  // namespace
+
+void detail::pump(verifier_pointer self) {
   start_run_stage(self);
   start_compiles(self);
   // A compile-cache hit goes straight to the run queue: start it if the stage is free.
   start_run_stage(self);
   maybe_quit(self);
 }
+
+namespace {
 
 // The verdict of `key` from the memory cache or the store, if there is one.
 std::optional<kforge::verdict> cached_verdict(verifier_state& st, const std::string& key) {
@@ -417,13 +327,16 @@ caf::result<verification> on_verify(verifier_pointer self, verify_request& req) 
 verifier_actor::behavior_type verifier_behavior(verifier_pointer self,
                                                 std::shared_ptr<hardware::backend> backend,
                                                 std::shared_ptr<const kforge::task_map> tasks,
-                                                verifier_config cfg, const memory::store* store) {
+                                                verifier_config cfg, const memory::store* store,
+                                                reference_sink sink) {
   auto& st = self->state;
   st.backend = std::move(backend);
   st.tasks = std::move(tasks);
   st.cfg = cfg;
   st.store = store;
+  st.sink = std::move(sink);
   st.signature = st.backend->build_signature();
+  st.reference_signature = reference_signature(*st.backend);
   st.verdicts = lru_cache<kforge::verdict>{static_cast<size_t>(std::max(0, cfg.verdict_cache_entries))};
   st.builds = lru_cache<hardware::build_result>{static_cast<size_t>(std::max(0, cfg.compile_cache_entries))};
   st.objects = lru_cache<kforge::verdict>{static_cast<size_t>(std::max(0, cfg.verdict_cache_entries))};
@@ -434,9 +347,10 @@ verifier_actor::behavior_type verifier_behavior(verifier_pointer self,
   account(st);
   for (size_t i = 0; i < jobs; ++i)
     st.compilers.push_back(
-        cfg.detached
-            ? self->spawn<caf::detached + caf::linked>(detail::compile_worker_behavior, st.backend, st.tasks)
-            : self->spawn<caf::linked>(detail::compile_worker_behavior, st.backend, st.tasks));
+        cfg.detached ? self->spawn<caf::detached + caf::linked>(detail::compile_worker_behavior, st.backend,
+                                                                st.tasks, store, st.reference_signature)
+                     : self->spawn<caf::linked>(detail::compile_worker_behavior, st.backend, st.tasks, store,
+                                                st.reference_signature));
   st.runner = cfg.detached ? self->spawn<caf::detached + caf::linked>(detail::run_worker_behavior, st.backend,
                                                                       st.tasks)
                            : self->spawn<caf::linked>(detail::run_worker_behavior, st.backend, st.tasks);
@@ -492,9 +406,13 @@ verifier_actor::behavior_type verifier_behavior(verifier_pointer self,
         return out;
       },
       [self](drain_atom) {
-        self->state.schedule.drain();
+        auto& s = self->state;
+        s.schedule.drain();
+        // A preparation waiting out its backoff is not queued work: give it up now.
+        give_up_retries(self);
         maybe_quit(self);
       },
+      [self](retry_atom, const std::string& task_id) { retry_preparation(self, task_id); },
       [self](load_atom, std::shared_ptr<const kforge::task_map>& catalog) {
         // Workers get the catalog before any job that needs it: messages from one sender stay in order.
         auto& s = self->state;
@@ -536,6 +454,10 @@ kforge::verdict judge_remeasurement(kforge::verdict first, const kforge::verdict
   return first;
 }
 
+std::string reference_signature(const hardware::backend& backend) {
+  return backend.build_signature() + "; host " + hardware::machine_signature();
+}
+
 std::string verdict_key(const std::string& build_signature, const std::string& definition_hash,
                         const std::string& source) {
   content_hasher h;
@@ -545,8 +467,8 @@ std::string verdict_key(const std::string& build_signature, const std::string& d
 
 verifier_actor spawn_verifier(caf::actor_system& sys, std::shared_ptr<hardware::backend> backend,
                               std::shared_ptr<const kforge::task_map> tasks, verifier_config cfg,
-                              const memory::store* store) {
-  return sys.spawn(verifier_behavior, std::move(backend), std::move(tasks), cfg, store);
+                              const memory::store* store, reference_sink sink) {
+  return sys.spawn(verifier_behavior, std::move(backend), std::move(tasks), cfg, store, std::move(sink));
 }
 
 }  // namespace kforge::actors

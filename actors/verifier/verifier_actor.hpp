@@ -7,6 +7,9 @@
 
 #include <caf/typed_actor.hpp>
 
+#include <chrono>
+#include <cstdint>
+
 #include <memory>
 #include <string>
 
@@ -40,7 +43,15 @@ using verifier_actor = caf::typed_actor<
     caf::reacts_to<drain_atom>,
     // daemon -> verifier (local only): replace the task catalog with a superset of it, so a
     // pool shared by several campaigns learns the tasks of a campaign that starts later.
-    caf::reacts_to<load_atom, std::shared_ptr<const kforge::task_map>>>;
+    caf::reacts_to<load_atom, std::shared_ptr<const kforge::task_map>>,
+    // verifier -> itself (a router forwards it): after a transient failure and its backoff, try
+    // the task's reference preparation again.
+    caf::reacts_to<retry_atom, std::string>>;
+
+/// Where a pool sends the references it prepared, to be cached in the store: the curator, the
+/// store's only writer (a curator_actor handle converts to it).
+using reference_sink =
+    caf::typed_actor<caf::replies_to<record_atom, memory::reference_record>::with<int64_t>>;
 
 /// Settings of one verifier pool.
 struct verifier_config {
@@ -60,15 +71,29 @@ struct verifier_config {
   double flag_speedup = 0;
   double noise = 0.10;      ///< relative spread of medians of one binary between runs
   bool quiet_runs = false;  ///< compiles and timed runs never overlap (verify_schedule::set_quiet_runs)
+  /// References are restored from the store (table `references`, keyed by build signature,
+  /// device and task; used only for the task's current definition) and, once prepared, sent to
+  /// the reference sink to be cached there. Needs a store (reads) and a sink (writes).
+  bool reference_cache = true;
+  int64_t reference_cache_max_bytes = int64_t{256} << 20;  ///< larger reference data is not cached
+  /// Tries of a reference preparation that fails transiently (is_transient: a compile or run
+  /// past its wall clock under load); after the last the task is left as never prepared, so a
+  /// later request or a resume starts over. At least 1.
+  int32_t reference_attempts = 3;
+  /// Wait before the first retry; doubled before each further one.
+  std::chrono::milliseconds reference_backoff{2000};
 };
 
 /// Spawns the pool for `backend`'s device over `tasks`. With `store` (may be
 /// null; must outlive the pool), verdicts committed by the curator, in this or
-/// an earlier campaign, answer duplicates without compiling or running.
+/// an earlier campaign, answer duplicates without compiling or running, and cached references
+/// are restored instead of prepared; with `sink` (may be null) the references it prepares are
+/// cached (cfg.reference_cache).
 [[nodiscard]] verifier_actor spawn_verifier(caf::actor_system& sys,
                                             std::shared_ptr<hardware::backend> backend,
                                             std::shared_ptr<const kforge::task_map> tasks,
-                                            verifier_config cfg, const memory::store* store = nullptr);
+                                            verifier_config cfg, const memory::store* store = nullptr,
+                                            reference_sink sink = {});
 
 /// The verdict of a flagged candidate's second, fresh-process run: the second when that one
 /// failed a gate; `first` marked suspect, with both medians as the reason, when the second is
@@ -76,6 +101,11 @@ struct verifier_config {
 /// detail says it held). A faster second run holds.
 [[nodiscard]] kforge::verdict judge_remeasurement(kforge::verdict first, const kforge::verdict& second,
                                                   double noise);
+
+/// The signature a pool's cached references are kept under (table `references`): the backend's
+/// build signature and this host (hardware::machine_signature: CPU model, cores, vector units,
+/// kernel), so a store copied to another machine never lends it this machine's timings.
+[[nodiscard]] std::string reference_signature(const hardware::backend& backend);
 
 /// The verdict-cache key of a candidate: SHA-256 of (build signature, task definition hash, source).
 [[nodiscard]] std::string verdict_key(const std::string& build_signature, const std::string& definition_hash,

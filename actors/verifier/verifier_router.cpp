@@ -38,6 +38,10 @@ void add(verifier_stats& sum, const verifier_stats& s) {
   sum.uptime_ms += s.uptime_ms;
   sum.backlog_ms += s.backlog_ms;
   sum.busy_in_backlog_ms += s.busy_in_backlog_ms;
+  sum.reference_runs += s.reference_runs;
+  sum.reference_cache_hits += s.reference_cache_hits;
+  sum.reference_stale += s.reference_stale;
+  sum.reference_retries += s.reference_retries;
 }
 
 verifier_actor::behavior_type router_behavior(router_pointer self, std::vector<verifier_actor> pools,
@@ -99,6 +103,9 @@ verifier_actor::behavior_type router_behavior(router_pointer self, std::vector<v
         for (const auto& pool : self->state.pools)
           self->send(pool, drain_atom_v);
         self->quit();
+      },
+      [self, target](retry_atom, const std::string& task_id) {
+        self->send(target(task_id), retry_atom_v, task_id);
       },
       [self](load_atom, std::shared_ptr<const kforge::task_map>& catalog) {
         auto& s = self->state;

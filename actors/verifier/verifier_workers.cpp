@@ -1,6 +1,7 @@
 #include "actors/verifier/verifier_workers.hpp"
 
 #include "actors/verifier/interleaved_measure.hpp"
+#include "memory/store.hpp"
 #include "runtime/base/error.hpp"
 #include "runtime/base/hash.hpp"
 
@@ -44,14 +45,54 @@ std::string file_hash(const std::string& path) {
   return h.finish();
 }
 
+// What the store caches for `task` on the backend's device and signature: "miss", "stale" (made
+// for another definition), "unusable: <why>" (unreadable), or "hit" with the data in `data`.
+// The read transaction ends before the build that uses the data.
+std::string cached_reference(const memory::store& store, const std::string& signature,
+                             const hardware::backend& backend, const kforge::task_def& task,
+                             std::string& data) {
+  auto tx = store.read();
+  if (!tx)
+    return "unusable: " + describe(tx.error());
+  auto rec = memory::get_reference(*tx, signature, backend.device(), task.id);
+  if (!rec)
+    return code_of(rec.error()) == errc::not_found ? "miss" : "unusable: " + describe(rec.error());
+  if (rec->definition_hash != task.definition_hash)
+    return "stale";
+  data = std::move(rec->data);
+  return "hit";
+}
+
 }  // namespace
 
 compile_worker::behavior_type compile_worker_behavior(compile_worker::stateful_pointer<worker_state> self,
                                                       std::shared_ptr<hardware::backend> backend,
-                                                      std::shared_ptr<const kforge::task_map> tasks) {
+                                                      std::shared_ptr<const kforge::task_map> tasks,
+                                                      const memory::store* store,
+                                                      std::string reference_signature) {
   self->state.backend = std::move(backend);
   self->state.tasks = std::move(tasks);
+  self->state.store = store;
+  self->state.reference_signature = std::move(reference_signature);
   return {
+      [self](built_atom, const std::string& task_id,
+             bool use_cache) -> caf::result<hardware::reference_build, std::string> {
+        auto& st = self->state;
+        const auto* task = find_task(st, task_id);
+        if (task == nullptr)
+          return unknown_task(task_id);
+        std::string cached;
+        std::string outcome = "off";
+        if (use_cache && st.store != nullptr) {
+          outcome = cached_reference(*st.store, st.reference_signature, *st.backend, *task, cached);
+        }
+        auto built = st.backend->build_reference(*task, cached);
+        if (!built)
+          return built.error();
+        if (outcome == "hit" && !built->restored)
+          outcome = "unusable: " + built->note;
+        return caf::result<hardware::reference_build, std::string>(std::move(*built), std::move(outcome));
+      },
       [self](compiled_atom, const std::string& task_id, const std::string& cand_id,
              const std::string& source) -> caf::result<hardware::build_result> {
         const auto* task = find_task(self->state, task_id);
@@ -77,14 +118,15 @@ run_worker::behavior_type run_worker_behavior(run_worker::stateful_pointer<worke
   self->state.backend = std::move(backend);
   self->state.tasks = std::move(tasks);
   return {
-      [self](reference_atom, const std::string& task_id) -> caf::result<kforge::timing_stats> {
+      [self](reference_atom, const std::string& task_id,
+             const hardware::reference_build& built) -> caf::result<hardware::reference_run> {
         const auto* task = find_task(self->state, task_id);
         if (task == nullptr)
           return unknown_task(task_id);
-        auto prepared = self->state.backend->prepare(*task);
-        if (!prepared)
-          return prepared.error();
-        return *prepared;
+        auto ran = self->state.backend->run_reference(*task, built);
+        if (!ran)
+          return ran.error();
+        return std::move(*ran);
       },
       [self](ran_atom, const std::string& task_id,
              const hardware::build_result& built) -> caf::result<kforge::verdict> {

@@ -24,22 +24,37 @@ void verify_schedule::add_measure(job_id job, const std::string& task_id) {
 
 prep_status verify_schedule::status(const std::string& task_id) const {
   auto it = prep_.find(task_id);
-  return it == prep_.end() ? prep_status::none : it->second;
+  if (it == prep_.end())
+    return prep_status::none;
+  switch (it->second) {
+    case stage::ready:
+      return prep_status::ready;
+    case stage::failed:
+      return prep_status::failed;
+    default:
+      return prep_status::preparing;
+  }
 }
 
 void verify_schedule::ensure_prepared(const std::string& task_id) {
-  auto& p = prep_[task_id];
-  if (p != prep_status::none)
+  if (prep_.count(task_id) > 0)
     return;
-  p = prep_status::preparing;
-  prep_queue_.push_back(task_id);
+  prep_[task_id] = stage::queued_build;
+  build_queue_.push_back(task_id);
 }
 
-std::vector<job_id> verify_schedule::prepared(const std::string& task_id, bool ok) {
-  prep_[task_id] = ok ? prep_status::ready : prep_status::failed;
+void verify_schedule::reference_built(const std::string& task_id, bool restored) {
+  auto& p = prep_[task_id];
+  if (restored) {
+    p = stage::ready;
+    return;
+  }
+  p = stage::queued_run;
+  ref_run_queue_.push_back(task_id);
+}
+
+std::vector<job_id> verify_schedule::cancel_queued(const std::string& task_id) {
   std::vector<job_id> cancelled;
-  if (ok)
-    return cancelled;
   for (auto it = compile_queue_.begin(); it != compile_queue_.end();) {
     if (it->task_id == task_id) {
       cancelled.push_back(it->job);
@@ -59,49 +74,109 @@ std::vector<job_id> verify_schedule::prepared(const std::string& task_id, bool o
   return cancelled;
 }
 
+std::vector<job_id> verify_schedule::prepared(const std::string& task_id, bool ok) {
+  auto& p = prep_[task_id];
+  if (p == stage::waiting_retry)
+    retrying_ -= 1;
+  p = ok ? stage::ready : stage::failed;
+  if (ok)
+    return {};
+  return cancel_queued(task_id);
+}
+
+void verify_schedule::retry_later(const std::string& task_id) {
+  auto& p = prep_[task_id];
+  if (p != stage::waiting_retry)
+    retrying_ += 1;
+  p = stage::waiting_retry;
+}
+
+bool verify_schedule::retry_now(const std::string& task_id) {
+  auto it = prep_.find(task_id);
+  if (it == prep_.end() || it->second != stage::waiting_retry)
+    return false;
+  retrying_ -= 1;
+  it->second = stage::queued_build;
+  build_queue_.push_back(task_id);
+  return true;
+}
+
+std::vector<job_id> verify_schedule::give_up(const std::string& task_id) {
+  auto it = prep_.find(task_id);
+  if (it != prep_.end()) {
+    if (it->second == stage::waiting_retry)
+      retrying_ -= 1;
+    prep_.erase(it);
+  }
+  build_queue_.erase(std::remove(build_queue_.begin(), build_queue_.end(), task_id), build_queue_.end());
+  ref_run_queue_.erase(std::remove(ref_run_queue_.begin(), ref_run_queue_.end(), task_id),
+                       ref_run_queue_.end());
+  return cancel_queued(task_id);
+}
+
 run_pick verify_schedule::start_run() {
   run_pick pick;
   if (run_busy_ || (quiet_runs_ && compiling_ > 0))
     return pick;
-  if (!prep_queue_.empty()) {
-    pick.what = run_pick::kind::reference;
-    pick.task_id = prep_queue_.front();
-    prep_queue_.pop_front();
-    run_busy_ = true;
-    return pick;
-  }
-  // No reference waits, so every queued measurement's task is prepared (or failed, and its
-  // measurements were cancelled then).
-  if (!measure_queue_.empty()) {
+  // A task's final measurement first (a task that ends waits on it), once its reference is ready.
+  auto m = std::find_if(measure_queue_.begin(), measure_queue_.end(),
+                        [&](const queued_job& q) { return status(q.task_id) == prep_status::ready; });
+  if (m != measure_queue_.end()) {
     pick.what = run_pick::kind::measure;
-    pick.task_id = measure_queue_.front().task_id;
-    pick.job = measure_queue_.front().job;
-    measure_queue_.pop_front();
+    pick.task_id = m->task_id;
+    pick.job = m->job;
+    measure_queue_.erase(m);
     run_busy_ = true;
     return pick;
   }
-  if (run_queue_.empty())
+  const bool have_reference = !ref_run_queue_.empty();
+  const bool have_candidate = !run_queue_.empty();
+  if (!have_reference && !have_candidate)
     return pick;
-  pick.what = run_pick::kind::candidate;
-  pick.job = run_queue_.front();
-  run_queue_.pop_front();
+  // Turns: a long queue of references never holds back the candidates of prepared tasks.
+  if (have_reference && (!have_candidate || run_turn_reference_)) {
+    pick.what = run_pick::kind::reference;
+    pick.task_id = ref_run_queue_.front();
+    ref_run_queue_.pop_front();
+    prep_[pick.task_id] = stage::running;
+    run_turn_reference_ = false;
+  } else {
+    pick.what = run_pick::kind::candidate;
+    pick.job = run_queue_.front();
+    run_queue_.pop_front();
+    run_turn_reference_ = true;
+  }
   run_busy_ = true;
   return pick;
 }
 
 std::vector<compile_pick> verify_schedule::pick_compiles() {
   std::vector<compile_pick> picks;
-  if (quiet_runs_ && (run_busy_ || !run_queue_.empty() || !prep_queue_.empty() || !measure_queue_.empty()))
+  if (quiet_runs_ && (run_busy_ || !run_queue_.empty() || !ref_run_queue_.empty() || !measure_queue_.empty()))
     return picks;
   for (size_t slot = 0; slot < compile_busy_.size(); ++slot) {
     if (compile_busy_[slot])
       continue;
     auto it = std::find_if(compile_queue_.begin(), compile_queue_.end(),
                            [&](const queued_job& q) { return status(q.task_id) == prep_status::ready; });
-    if (it == compile_queue_.end())
+    const bool have_candidate = it != compile_queue_.end();
+    const bool have_reference = !build_queue_.empty();
+    if (!have_candidate && !have_reference)
       break;
-    picks.push_back({slot, it->job});
+    if (have_reference && (!have_candidate || compile_turn_reference_)) {
+      compile_pick pick{slot, 0, compile_pick::kind::reference, build_queue_.front()};
+      build_queue_.pop_front();
+      prep_[pick.task_id] = stage::building;
+      compile_turn_reference_ = false;
+      // The slot is taken at once: the next free slot gets the next piece of work.
+      compile_busy_[slot] = true;
+      compiling_ += 1;
+      picks.push_back(std::move(pick));
+      continue;
+    }
+    picks.push_back({slot, it->job, compile_pick::kind::candidate, {}});
     compile_queue_.erase(it);
+    compile_turn_reference_ = true;
   }
   return picks;
 }
@@ -118,7 +193,7 @@ void verify_schedule::compile_done(size_t slot) {
 
 bool verify_schedule::is_drained() const noexcept {
   return draining_ && !run_busy_ && compiling_ == 0 && compile_queue_.empty() && run_queue_.empty() &&
-         prep_queue_.empty() && measure_queue_.empty();
+         build_queue_.empty() && ref_run_queue_.empty() && measure_queue_.empty() && retrying_ == 0;
 }
 
 void verify_schedule::account(double now_ms) noexcept {

@@ -6,12 +6,17 @@
 //
 //   verify -> is_full()? errc::queue_full (back-pressure)
 //          -> add: compile queue, and the task's reference queued if never asked for
-//   run stage (one, holds the device): a queued reference first, then the oldest
-//                                      measurement (a task's final A/B), then the oldest compiled job
-//   compile slots (N): the oldest queued job whose task's reference is ready
+//   a reference is prepared like a candidate, in two stages:
+//     build (a compile slot: harness and reference program, or restored from the cache: ready)
+//       -> its timed run (the run stage) -> ready | failed
+//   compile slots (N): reference builds and the oldest queued jobs whose task's reference is
+//                      ready, taking turns while both wait
+//   run stage (one, holds the device): the oldest measurement of a prepared task (a task's final
+//                      A/B) first, then built references and compiled jobs taking turns
 //   reference failed -> the task's queued jobs are cancelled (no candidate can be judged)
+//   a transient failure -> retry_later / retry_now (back to the build queue), or give_up: the task
+//                      is as if never asked for, its queued jobs cancelled
 //   drain -> no new work (errc::cancelled); drained once every queue and stage is empty
-
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -26,8 +31,8 @@ using job_id = uint64_t;
 
 /// Where a task's reference preparation stands.
 enum class prep_status {
-  none,       ///< never asked for
-  preparing,  ///< queued for the run stage, or running there
+  none,       ///< never asked for (or given up after transient failures)
+  preparing,  ///< building, built and waiting for the run stage, running there, or waiting to retry
   ready,      ///< timed; the task's candidates may compile
   failed,     ///< its candidates are answered with the failure
 };
@@ -36,7 +41,7 @@ enum class prep_status {
 struct run_pick {
   enum class kind {
     idle,       ///< nothing to start (or the stage is busy)
-    reference,  ///< prepare task_id's reference
+    reference,  ///< run task_id's built reference (reference_built said it needs a run)
     candidate,  ///< run job
     measure,    ///< run measurement job (built and timed on the run stage alone)
   };
@@ -45,10 +50,16 @@ struct run_pick {
   job_id job = 0;       ///< the job to run (candidate)
 };
 
-/// A compile slot and the job it is offered.
+/// A compile slot and the work it is offered: a job, or a task's reference to build.
 struct compile_pick {
+  enum class kind {
+    candidate,  ///< compile `job`
+    reference,  ///< build `task_id`'s reference (the slot is busy from the pick on)
+  };
   size_t slot = 0;
   job_id job = 0;
+  kind what = kind::candidate;
+  std::string task_id;  ///< the reference's task (reference)
 };
 
 /// The queues and stages of one verifier pool. Not thread-safe; owned by the pool actor.
@@ -83,13 +94,30 @@ class verify_schedule {
   /// Queues the preparation of `task_id` unless it was asked for before.
   void ensure_prepared(const std::string& task_id);
 
+  /// `task_id`'s reference is built (its compile slot's compile_done() is the caller's): with
+  /// `restored` (from the cache, nothing to run) it is ready, else it waits for the run stage.
+  void reference_built(const std::string& task_id, bool restored);
+
   /// Records the end of `task_id`'s preparation. On failure, removes the task's queued
   /// jobs and measurements and returns them, oldest first (jobs, then measurements): the caller
   /// answers them with the failure.
   [[nodiscard]] std::vector<job_id> prepared(const std::string& task_id, bool ok);
 
-  /// What the run stage starts now, if it is free: a queued reference first (a task
-  /// waiting for its reference blocks its candidates), then the oldest compiled job.
+  /// A stage of `task_id`'s preparation failed in a way that may pass later: it stays
+  /// preparing, waiting for retry_now() (the caller's timer) or give_up().
+  void retry_later(const std::string& task_id);
+
+  /// `task_id`, waiting to retry, goes back to the build queue. False if it was not waiting.
+  bool retry_now(const std::string& task_id);
+
+  /// Gives up `task_id`'s preparation for now: it is as if never asked for (the next request
+  /// starts over), and its queued jobs and measurements are removed and returned like
+  /// prepared(task_id, false) does.
+  [[nodiscard]] std::vector<job_id> give_up(const std::string& task_id);
+
+  /// What the run stage starts now, if it is free: the oldest measurement of a prepared task,
+  /// then a built reference or the oldest compiled job, taking turns while both wait (so that
+  /// candidates of prepared tasks are verified while other references are still prepared).
   /// Anything but idle marks the stage busy until run_done().
   [[nodiscard]] run_pick start_run();
 
@@ -102,10 +130,11 @@ class verify_schedule {
   /// `job` just ran and must run once more (a re-measurement): it goes first in the run queue.
   void rerun(job_id job) { run_queue_.push_front(job); }
 
-  /// For each free compile slot in order, the oldest queued job whose task's reference is
-  /// ready, removed from the queue; stops at the first slot without one. A slot is busy only
-  /// once compile_started(): a job whose binary was kept goes to compiled() instead and
-  /// leaves its slot free until the next pick.
+  /// For each free compile slot in order, a queued reference build or the oldest queued job
+  /// whose task's reference is ready, removed from its queue, the two taking turns while both
+  /// wait; stops at the first slot without work. A reference pick holds its slot from the pick
+  /// on (until compile_done()); a job's slot is busy only once compile_started(): a job whose
+  /// binary was kept goes to compiled() instead and leaves its slot free until the next pick.
   [[nodiscard]] std::vector<compile_pick> pick_compiles();
 
   /// `slot` compiles a picked job.
@@ -125,6 +154,11 @@ class verify_schedule {
 
   /// Jobs waiting for a compile slot.
   [[nodiscard]] int32_t queued() const noexcept { return static_cast<int32_t>(compile_queue_.size()); }
+
+  /// References waiting for a compile slot (to build) or for the run stage (built).
+  [[nodiscard]] int32_t references_waiting() const noexcept {
+    return static_cast<int32_t>(build_queue_.size() + ref_run_queue_.size());
+  }
 
   /// Measurements waiting for the run stage.
   [[nodiscard]] int32_t waiting_measure() const noexcept {
@@ -162,8 +196,18 @@ class verify_schedule {
   bool run_busy_ = false;
   bool draining_ = false;
   bool quiet_runs_ = false;
-  std::map<std::string, prep_status> prep_;
-  std::deque<std::string> prep_queue_;
+  /// Where a preparation is, finer than prep_status.
+  enum class stage { queued_build, building, queued_run, running, waiting_retry, ready, failed };
+
+  /// Removes `task_id`'s queued jobs and measurements; returns them, jobs first.
+  [[nodiscard]] std::vector<job_id> cancel_queued(const std::string& task_id);
+
+  std::map<std::string, stage> prep_;
+  std::deque<std::string> build_queue_;    // references to build, oldest first
+  std::deque<std::string> ref_run_queue_;  // built references waiting for the run stage
+  int32_t retrying_ = 0;                   // preparations waiting for retry_now()
+  bool compile_turn_reference_ = true;     // whose turn a compile slot is when both wait
+  bool run_turn_reference_ = true;         // whose turn the run stage is when both wait
   std::deque<queued_job> compile_queue_;
   std::deque<job_id> run_queue_;
   std::deque<queued_job> measure_queue_;

@@ -69,9 +69,17 @@ gate_result gpu_device::hack_check(const task_def& task, const std::string& sour
                          " does not run (it runs cuda and kernelbench tasks)"};
 }
 
-caf::expected<timing_stats> gpu_device::prepare(const task_def& task) {
+caf::expected<reference_build> gpu_device::build_reference(const task_def& task, const std::string& cached) {
   if (auto* b = pick(task))
-    return b->prepare(task);
+    return b->build_reference(task, cached);
+  return make_error(errc::bad_request, "task " + task.id + " has backend '" + task.backend +
+                                           "', which device " + device_ +
+                                           " does not run (it runs cuda and kernelbench tasks)");
+}
+
+caf::expected<reference_run> gpu_device::run_reference(const task_def& task, const reference_build& built) {
+  if (auto* b = pick(task))
+    return b->run_reference(task, built);
   return make_error(errc::bad_request, "task " + task.id + " has backend '" + task.backend +
                                            "', which device " + device_ +
                                            " does not run (it runs cuda and kernelbench tasks)");

@@ -156,10 +156,18 @@ caf::expected<kernelbench_device::outcome> kernelbench_device::execute(const std
   return out;
 }
 
-caf::expected<timing_stats> kernelbench_device::prepare(const task_def& task) {
+caf::expected<reference_build> kernelbench_device::build_reference(const task_def& /*task*/,
+                                                                   const std::string& /*cached*/) {
+  // The trusted Python harness builds and runs the reference in one run-stage process; its
+  // outputs stay in that process, so there is nothing to build here nor to restore.
+  return reference_build{};
+}
+
+caf::expected<reference_run> kernelbench_device::run_reference(const task_def& task,
+                                                               const reference_build& /*built*/) {
   if (auto it = references_.find(task.id);
       it != references_.end() && it->second.first == task.definition_hash)
-    return it->second.second;
+    return reference_run{it->second.second, {}};
   auto dir = scratch_dir::create(config_.work_dir / "runs", "kbref-");
   if (!dir)
     return std::move(dir.error());
@@ -186,7 +194,7 @@ caf::expected<timing_stats> kernelbench_device::prepare(const task_def& task) {
                                                                       {"mean_us", timing.mean_ns / 1e3},
                                                                       {"gpu", result->device_name}});
   references_[task.id] = {task.definition_hash, timing};
-  return timing;
+  return reference_run{timing, {}};
 }
 
 caf::expected<build_result> kernelbench_device::compile(const task_def& task, const std::string& source,

@@ -73,7 +73,10 @@ class kernelbench_device final : public backend {
   [[nodiscard]] std::string device() const override { return config_.device; }
   [[nodiscard]] std::string build_signature() const override { return signature_; }
   [[nodiscard]] gate_result hack_check(const task_def& task, const std::string& source) const override;
-  [[nodiscard]] caf::expected<timing_stats> prepare(const task_def& task) override;
+  [[nodiscard]] caf::expected<reference_build> build_reference(const task_def& task,
+                                                               const std::string& cached) override;
+  [[nodiscard]] caf::expected<reference_run> run_reference(const task_def& task,
+                                                           const reference_build& built) override;
   [[nodiscard]] caf::expected<build_result> compile(const task_def& task, const std::string& source,
                                                     const std::string& cand_id) const override;
   [[nodiscard]] caf::expected<verdict> run(const task_def& task, const build_result& compiled) override;

@@ -227,7 +227,8 @@ caf::expected<std::filesystem::path> cpu_backend::build_harness(const task_def& 
   if (!report)
     return std::move(report.error());
   if (!report->is_success()) {
-    return make_error(errc::compile_failed,
+    // A compile killed by its wall clock (a loaded machine) may pass on a retry; an error will not.
+    return make_error(report->timed_out ? errc::timed_out : errc::compile_failed,
                       "task " + task.id + ": the generated harness does not compile: " +
                           truncate_text(program_output(*report, req.limits, "compiler"), config_.detail_cap));
   }
@@ -295,6 +296,7 @@ caf::expected<compile_result> cpu_backend::compile(const task_def& task, std::st
   }
   compile_result result;
   result.wall_ms = report->wall_ms;
+  result.timed_out = report->timed_out;
   result.output = program_output(*report, req.limits, "compiler");
   result.ok = report->is_success() && std::filesystem::is_regular_file(dir->path() / "kernel", ec);
   if (result.ok) {

@@ -88,6 +88,7 @@ struct compile_result {
   std::filesystem::path dir;     ///< the candidate directory holding it (empty when not ok)
   std::string output;            ///< compiler output (errors, warnings), capped at output_cap
   double wall_ms = 0;            ///< wall time of the compiler
+  bool timed_out = false;        ///< the compiler ran past its wall-clock limit (not ok)
 };
 
 /// Compiles, runs, checks and times C++ kernels on the host CPU (gates 1-4).
@@ -118,6 +119,32 @@ class cpu_backend {
   /// its inputs or changes its result in the timing loop), errc::sandbox_failed,
   /// errc::io_failed.
   [[nodiscard]] caf::expected<reference_data> prepare_task(const task_def& task) const;
+
+  /// The first part of prepare_task, for the compile stage: the header sets, the harness object
+  /// and the reference program (compiled like a candidate; the caller runs it with
+  /// run_reference or discards it). Errors: errc::compile_failed, errc::timed_out (the harness
+  /// or the reference compile ran past the compile wall-clock limit), errc::sandbox_failed,
+  /// errc::io_failed.
+  [[nodiscard]] caf::expected<compile_result> build_reference(const task_def& task) const;
+
+  /// The second part of prepare_task, for the run stage: generates the inputs, runs `program`
+  /// (from build_reference) for the reference's outputs and timing, then discards it. Errors:
+  /// errc::reference_failed, errc::timed_out (the reference ran past the run wall-clock limit),
+  /// errc::sandbox_failed, errc::io_failed.
+  [[nodiscard]] caf::expected<reference_data> run_reference(const task_def& task,
+                                                            compile_result& program) const;
+
+  /// The bytes that restore_reference turns back into `ref` (its outputs per seed and its
+  /// timing; inputs are regenerated, being a pure function of the task and seed). Binary, in
+  /// this host's float layout, tagged with the task, its definition and the seed count.
+  [[nodiscard]] std::string encode_reference(const reference_data& ref) const;
+
+  /// The reference data of `task` from encode_reference's `bytes`, with the inputs regenerated
+  /// and the harness object built (build_harness) so that candidates can be compiled and run
+  /// against it at once. Errors: errc::bad_request (the bytes are not this task's, definition's
+  /// or seed count's, or are malformed: the reason), build_harness's.
+  [[nodiscard]] caf::expected<reference_data> restore_reference(const task_def& task,
+                                                                std::string_view bytes) const;
 
   /// Gate 2: writes `source` into a fresh directory work_dir/candidates/<cand_id>-XXXXXX,
   /// compiles it with `cxx -std=c++17 <cxx_flags>` (plus `-include` of a precompiled header set when

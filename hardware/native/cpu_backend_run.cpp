@@ -246,24 +246,38 @@ caf::expected<verdict> cpu_backend::run(const task_def& task, const compile_resu
 }
 
 caf::expected<reference_data> cpu_backend::prepare_task(const task_def& task) const {
+  auto program = build_reference(task);
+  if (!program)
+    return std::move(program.error());
+  return run_reference(task, *program);
+}
+
+caf::expected<compile_result> cpu_backend::build_reference(const task_def& task) const {
   if (auto err = build_header_sets())
     return err;
   auto object = build_harness(task);
   if (!object)
     return std::move(object.error());
-  reference_data ref;
-  ref.task_id = task.id;
-  ref.definition_hash = task.definition_hash;
-  ref.harness_object = *object;
-  for (int seed = 1; seed <= config_.seeds; ++seed)
-    ref.inputs.push_back(generate_inputs(task, seed));
   auto compiled = compile(task, task.reference_source, "reference-" + task.id);
   if (!compiled)
     return std::move(compiled.error());
   if (!compiled->ok) {
-    return make_error(errc::compile_failed, "task " + task.id + ": the reference does not compile: " +
-                                                truncate_text(compiled->output, config_.detail_cap));
+    return make_error(compiled->timed_out ? errc::timed_out : errc::compile_failed,
+                      "task " + task.id + ": the reference does not compile: " +
+                          truncate_text(compiled->output, config_.detail_cap));
   }
+  return std::move(*compiled);
+}
+
+caf::expected<reference_data> cpu_backend::run_reference(const task_def& task,
+                                                         compile_result& program) const {
+  reference_data ref;
+  ref.task_id = task.id;
+  ref.definition_hash = task.definition_hash;
+  ref.harness_object = harness_object_path(task);
+  for (int seed = 1; seed <= config_.seeds; ++seed)
+    ref.inputs.push_back(generate_inputs(task, seed));
+  auto* compiled = &program;
   auto fail = [&](const std::string& what) {
     return make_error(errc::reference_failed,
                       "task " + task.id + ": the reference " + truncate_text(what, config_.detail_cap));
@@ -274,6 +288,9 @@ caf::expected<reference_data> cpu_backend::prepare_task(const task_def& task) co
     auto exec = execute(task, compiled->binary, ref.inputs);
     if (!exec)
       return std::move(exec.error());
+    if (!exec->problem.empty() && exec->report.timed_out)
+      return make_error(errc::timed_out, "task " + task.id + ": the reference " +
+                                             truncate_text(exec->problem, config_.detail_cap));
     if (!exec->problem.empty())
       return fail(exec->problem);
     auto& got = exec->result;

@@ -51,16 +51,62 @@ gate_result cpu_device::hack_check(const task_def& task, const std::string& sour
   return impl_.hack_check(task, source);
 }
 
-caf::expected<timing_stats> cpu_device::prepare(const task_def& task) {
+std::shared_ptr<const reference_data> cpu_device::reference_of(const task_def& task) const {
+  std::lock_guard<std::mutex> lock{mutex_};
   auto it = references_.find(task.id);
-  if (it != references_.end() && it->second.definition_hash == task.definition_hash)
-    return it->second.timing;
-  auto ref = impl_.prepare_task(task);
+  if (it == references_.end() || it->second->definition_hash != task.definition_hash)
+    return nullptr;
+  return it->second;
+}
+
+void cpu_device::keep(reference_data ref) {
+  auto id = ref.task_id;
+  auto shared = std::make_shared<const reference_data>(std::move(ref));
+  std::lock_guard<std::mutex> lock{mutex_};
+  references_[id] = std::move(shared);
+}
+
+caf::expected<reference_build> cpu_device::build_reference(const task_def& task, const std::string& cached) {
+  reference_build out;
+  if (auto ref = reference_of(task)) {
+    // Prepared before in this process (a pool that forgot a transient failure asks again).
+    out.restored = true;
+    out.timing = ref->timing;
+    return out;
+  }
+  if (!cached.empty()) {
+    auto ref = impl_.restore_reference(task, cached);
+    if (ref) {
+      out.restored = true;
+      out.timing = ref->timing;
+      keep(std::move(*ref));
+      return out;
+    }
+    if (code_of(ref.error()) != errc::bad_request)
+      return std::move(ref.error());  // the harness did not build: what a build would say too
+    out.note = describe(ref.error());
+  }
+  auto program = impl_.build_reference(task);
+  if (!program)
+    return std::move(program.error());
+  out.program.ok = program->ok;
+  out.program.binary = program->binary.string();
+  out.program.dir = program->dir.string();
+  out.program.output = std::move(program->output);
+  out.program.wall_ms = program->wall_ms;
+  return out;
+}
+
+caf::expected<reference_run> cpu_device::run_reference(const task_def& task, const reference_build& built) {
+  auto program = to_compile_result(built.program);
+  auto ref = impl_.run_reference(task, program);
   if (!ref)
-    return ref.error();
-  auto timing = ref->timing;
-  references_[task.id] = std::move(*ref);
-  return timing;
+    return std::move(ref.error());
+  reference_run out;
+  out.timing = ref->timing;
+  out.cache = impl_.encode_reference(*ref);
+  keep(std::move(*ref));
+  return out;
 }
 
 caf::expected<build_result> cpu_device::compile(const task_def& task, const std::string& source,
@@ -78,10 +124,10 @@ caf::expected<build_result> cpu_device::compile(const task_def& task, const std:
 }
 
 caf::expected<verdict> cpu_device::run(const task_def& task, const build_result& compiled) {
-  auto it = references_.find(task.id);
-  if (it == references_.end())
+  auto ref = reference_of(task);
+  if (ref == nullptr)
     return make_error(errc::not_found, "task " + task.id + " is not prepared");
-  return impl_.run(task, to_compile_result(compiled), it->second);
+  return impl_.run(task, to_compile_result(compiled), *ref);
 }
 
 void cpu_device::discard(const build_result& compiled) const {

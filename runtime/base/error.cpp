@@ -36,6 +36,8 @@ const char* to_string(errc code) noexcept {
       return "llm_failed";
     case errc::llm_unreachable:
       return "llm_unreachable";
+    case errc::timed_out:
+      return "timed_out";
     case errc::bad_request:
       return "bad_request";
     case errc::cancelled:

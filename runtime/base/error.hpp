@@ -31,6 +31,7 @@ enum class errc : uint8_t {
   cancelled,         ///< work abandoned because the campaign stops
   internal,          ///< a bug in kforge
   llm_unreachable,   ///< the model endpoint is down, overloaded or timing out (retries spent); wait
+  timed_out,         ///< a trusted compile or run (harness, reference) ran past its wall-clock limit
 };
 
 /// The CAF error category atom of kforge errors.
@@ -51,6 +52,13 @@ constexpr caf::atom_value error_category = caf::atom("kforge");
 
 /// Returns the kforge code of `err`, or errc::none if it is not a kforge error.
 [[nodiscard]] errc code_of(const caf::error& err) noexcept;
+
+/// True if a failure with `code` may pass when the same work is tried again later: a trusted
+/// compile or run killed by its wall clock on a loaded machine (timed_out), a process the
+/// sandbox could not start (sandbox_failed), a file operation that failed (io_failed).
+[[nodiscard]] constexpr bool is_transient(errc code) noexcept {
+  return code == errc::timed_out || code == errc::sandbox_failed || code == errc::io_failed;
+}
 
 }  // namespace kforge
 

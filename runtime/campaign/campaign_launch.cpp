@@ -142,11 +142,12 @@ caf::expected<campaign_prep> prepare_campaign(caf::actor_system& sys, memory::st
 actors::verifier_actor spawn_verifier_pools(caf::actor_system& sys,
                                             const std::vector<std::shared_ptr<hardware::backend>>& backends,
                                             std::shared_ptr<const kforge::task_map> tasks,
-                                            const campaign_config& cfg, memory::store& store) {
+                                            const campaign_config& cfg, memory::store& store,
+                                            const actors::curator_actor& curator) {
   auto vcfg = verifier_config_of(cfg);
   std::vector<actors::verifier_actor> pools;
   for (const auto& b : backends)
-    pools.push_back(actors::spawn_verifier(sys, b, tasks, vcfg, &store));
+    pools.push_back(actors::spawn_verifier(sys, b, tasks, vcfg, &store, curator));
   return pools.size() == 1 ? pools.front() : actors::spawn_verifier_router(sys, pools, tasks);
 }
 

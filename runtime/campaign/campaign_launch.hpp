@@ -76,10 +76,12 @@ struct campaign_prep {
                                                             const prepare_options& opts, launch_step& failed);
 
 /// The verifier of a device: one pool per backend, several behind a router that deals out the
-/// tasks (one per GPU with device "cuda:all"). `store` must outlive the pools.
+/// tasks (one per GPU with device "cuda:all"). `store` must outlive the pools; the pools read
+/// cached references from it and send the references they prepare to `curator` to be cached.
 [[nodiscard]] actors::verifier_actor spawn_verifier_pools(
     caf::actor_system& sys, const std::vector<std::shared_ptr<hardware::backend>>& backends,
-    std::shared_ptr<const kforge::task_map> tasks, const campaign_config& cfg, memory::store& store);
+    std::shared_ptr<const kforge::task_map> tasks, const campaign_config& cfg, memory::store& store,
+    const actors::curator_actor& curator);
 
 /// The actors a campaign shares with others (or, under `kforge run`, owns alone).
 struct shared_actors {

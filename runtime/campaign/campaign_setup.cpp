@@ -46,6 +46,10 @@ actors::verifier_config verifier_config_of(const campaign_config& cfg) {
   v.noise = cfg.verifier.noise_threshold;
   v.quiet_runs = cfg.verifier.quiet_runs;
   v.object_cache = cfg.verifier.object_cache;
+  v.reference_cache = cfg.verifier.reference_cache;
+  v.reference_attempts = cfg.verifier.reference_attempts;
+  v.reference_backoff =
+      std::chrono::milliseconds{static_cast<int64_t>(cfg.verifier.reference_backoff_s * 1000)};
   return v;
 }
 

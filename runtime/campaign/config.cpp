@@ -311,7 +311,10 @@ campaign_config parse(const reader& r, const toml_value& root, const std::filesy
           "final_rounds",
           "cold_cache",
           "gate_preprocess",
-          "bypass"});
+          "bypass",
+          "reference_cache",
+          "reference_attempts",
+          "reference_backoff_s"});
   r.get(ver, "device", vs.device);
   if (!is_known_device(vs.device))
     r.fail(ver.at("device"),
@@ -374,6 +377,13 @@ campaign_config parse(const reader& r, const toml_value& root, const std::filesy
   r.get(ver, "quiet_runs", vs.quiet_runs);
   r.get(ver, "object_cache", vs.object_cache);
   r.positive(ver, "final_rounds", vs.final_rounds, true);
+  r.get(ver, "reference_cache", vs.reference_cache);
+  r.positive(ver, "reference_attempts", vs.reference_attempts);
+  if (vs.reference_attempts > 100)
+    r.fail(ver.at("reference_attempts"), "key 'reference_attempts' must be at most 100");
+  r.number(ver, "reference_backoff_s", vs.reference_backoff_s);
+  if (!(vs.reference_backoff_s >= 0) || vs.reference_backoff_s > 3600)
+    r.fail(ver.at("reference_backoff_s"), "key 'reference_backoff_s' must be between 0 and 3600 seconds");
   if (vs.compile_jobs == 0) {
     auto cores = static_cast<int32_t>(std::thread::hardware_concurrency());
     vs.compile_jobs = std::max(1, cores);

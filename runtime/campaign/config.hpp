@@ -62,6 +62,11 @@ struct verifier_settings {
   /// When a task ends, its best and its reference run alternately in fresh processes this many
   /// rounds and the figure is recorded beside the campaign's (0 = no final re-measurement).
   int32_t final_rounds = 3;
+  /// Prepared references (outputs, timing) are cached in the store per build signature, device
+  /// and task, and restored on restart or by another campaign while the task's definition holds.
+  bool reference_cache = true;
+  int32_t reference_attempts = 3;  ///< tries of a reference preparation that fails transiently
+  double reference_backoff_s = 2;  ///< wait before the first retry, doubled before each further one
 };
 
 /// The [cuda] table: the CUDA toolchain of devices "cuda" and "cuda:N".

@@ -151,7 +151,7 @@ int run_campaign(const campaign_config& cfg, const run_options& opts) {
     std::signal(SIGINT, on_signal);
     std::signal(SIGTERM, on_signal);
 
-    auto verifier = spawn_verifier_pools(sys, prep->backends, prep->tasks, cfg, *store);
+    auto verifier = spawn_verifier_pools(sys, prep->backends, prep->tasks, cfg, *store, curator);
     auto launched =
         spawn_campaign(sys, std::move(*prep), {retriever, curator, verifier},
                        caf::actor_cast<progress_listener>(caf::actor{self}), std::chrono::milliseconds{500});

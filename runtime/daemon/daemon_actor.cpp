@@ -144,7 +144,7 @@ void on_launched(daemon_pointer self, const std::string& name, launch_reply& rep
     return;
   }
   auto& prep = reply.prep;
-  auto verifier = st.pools->pool_for(prep.cfg, *prep.tasks, std::move(prep.backends));
+  auto verifier = st.pools->pool_for(prep.cfg, *prep.tasks, std::move(prep.backends), *st.curator);
   if (!verifier) {
     launch_failed(st, name, e.file, verifier.error());
     return;

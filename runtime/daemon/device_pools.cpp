@@ -13,7 +13,7 @@ namespace kforge::runtime {
 
 caf::expected<actors::verifier_actor> device_pools::pool_for(
     const campaign_config& cfg, const kforge::task_map& tasks,
-    std::vector<std::shared_ptr<hardware::backend>> backends) {
+    std::vector<std::shared_ptr<hardware::backend>> backends, const actors::curator_actor& curator) {
   const auto& dev = cfg.verifier.device;
   auto it = pools_.find(dev);
   if (it == pools_.end()) {
@@ -23,7 +23,7 @@ caf::expected<actors::verifier_actor> device_pools::pool_for(
     p.backends = std::move(backends);
     p.tasks = std::make_shared<const kforge::task_map>(tasks);
     p.settings_from = cfg.name;
-    p.verifier = spawn_verifier_pools(sys_, p.backends, p.tasks, cfg, store_);
+    p.verifier = spawn_verifier_pools(sys_, p.backends, p.tasks, cfg, store_, curator);
     log::logger{"kforge.daemon"}.info("verifier pool started", {{"dev", dev}, {"settings_from", cfg.name}});
     auto h = p.verifier;
     pools_.emplace(dev, std::move(p));

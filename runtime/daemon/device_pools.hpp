@@ -6,6 +6,7 @@
 // later campaigns add their tasks to the pool's catalog. Owned and called by the
 // daemon actor only; never blocks (the backends are made off the actor).
 
+#include "actors/curator/curator_actor.hpp"
 #include "actors/verifier/verifier_actor.hpp"
 #include "hardware/backend.hpp"
 #include "memory/store.hpp"
@@ -39,12 +40,13 @@ class device_pools {
   [[nodiscard]] bool has(const std::string& device) const { return pools_.count(device) > 0; }
 
   /// The pool of `cfg`'s device: built from `backends` (make_backends) if the device has none,
-  /// else grown by the tasks of `tasks` it does not know (a local load_atom to the pool).
+  /// else grown by the tasks of `tasks` it does not know (a local load_atom to the pool). A new
+  /// pool caches the references it prepares through `curator`, the store's writer.
   /// Errors: errc::bad_config (a task of the same id but another definition runs on the device;
   /// no backends for a new device).
   [[nodiscard]] caf::expected<actors::verifier_actor> pool_for(
       const campaign_config& cfg, const kforge::task_map& tasks,
-      std::vector<std::shared_ptr<hardware::backend>> backends);
+      std::vector<std::shared_ptr<hardware::backend>> backends, const actors::curator_actor& curator);
 
   /// Every pool, by device.
   [[nodiscard]] std::vector<pool_info> info() const;

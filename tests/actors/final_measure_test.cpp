@@ -23,6 +23,16 @@ using namespace kforge::actors;
 
 namespace {
 
+// Builds `task_id`'s reference on a compile slot (the next build), ready for its timed run.
+void build_ref(kforge::actors::verify_schedule& s, const std::string& task_id) {
+  auto picks = s.pick_compiles();
+  REQUIRE_FALSE(picks.empty());
+  REQUIRE(picks.front().what == kforge::actors::compile_pick::kind::reference);
+  REQUIRE(picks.front().task_id == task_id);
+  s.compile_done(picks.front().slot);
+  s.reference_built(task_id, false);
+}
+
 struct pool_fixture : test::actor_fixture {
   std::shared_ptr<test::fake_backend> backend = std::make_shared<test::fake_backend>();
   std::shared_ptr<kforge::task_map> tasks = std::make_shared<kforge::task_map>();
@@ -80,7 +90,8 @@ TEST_CASE_METHOD(pool_fixture, "the final measurement runs reference and best al
   CHECK(t->detail.empty());
   // Prepared first (the backend builds nothing it has not prepared), each built once, then
   // ref/best, best/ref, ref/best; both binaries removed afterwards.
-  std::vector<std::string> expected = {"prepare t1",
+  std::vector<std::string> expected = {"build t1",
+                                       "prepare t1",
                                        "compile t1 final-b1-ref",
                                        "compile t1 final-b1-best",
                                        "run t1 bin/final-b1-ref",
@@ -152,23 +163,27 @@ TEST_CASE_METHOD(pool_fixture, "a failed reference answers the task's final meas
 
 TEST_CASE("a measurement waits for its task's reference and goes before compiled candidates", "[actors]") {
   verify_schedule s{1, 8};
-  s.add(1, "a");            // a candidate of task a: queues a's reference
-  s.add_measure(2, "b");    // b's final measurement: queues b's reference
-  auto r1 = s.start_run();  // references first
+  s.add(1, "a");                                      // a candidate of task a: queues a's reference
+  s.add_measure(2, "b");                              // b's final measurement: queues b's reference
+  CHECK(s.start_run().what == run_pick::kind::idle);  // b's reference is not ready: no measurement
+  build_ref(s, "a");
+  build_ref(s, "b");  // no candidate may compile yet: the slot builds b's reference
+  auto r1 = s.start_run();
   CHECK(r1.what == run_pick::kind::reference);
   CHECK(r1.task_id == "a");
   s.run_done();
   CHECK(s.prepared("a", true).empty());
-  auto compiles = s.pick_compiles();
-  REQUIRE(compiles.size() == 1);
-  s.compile_started(0);
-  s.compile_done(0);
-  s.compiled(1);
-  auto r2 = s.start_run();
+  auto r2 = s.start_run();  // no candidate is compiled yet: b's reference
   CHECK(r2.what == run_pick::kind::reference);
   CHECK(r2.task_id == "b");
   s.run_done();
   CHECK(s.prepared("b", true).empty());
+  auto compiles = s.pick_compiles();
+  REQUIRE(compiles.size() == 1);
+  CHECK(compiles.front().job == 1);
+  s.compile_started(0);
+  s.compile_done(0);
+  s.compiled(1);
   auto r3 = s.start_run();  // the measurement before the compiled candidate
   CHECK(r3.what == run_pick::kind::measure);
   CHECK(r3.job == 2);
@@ -183,6 +198,7 @@ TEST_CASE("quiet runs start no compile while a measurement waits", "[actors]") {
   verify_schedule s{1, 8};
   s.set_quiet_runs(true);
   s.add(1, "a");
+  build_ref(s, "a");
   CHECK(s.start_run().what == run_pick::kind::reference);
   s.run_done();
   CHECK(s.prepared("a", true).empty());
@@ -197,6 +213,8 @@ TEST_CASE("quiet runs start no compile while a measurement waits", "[actors]") {
 TEST_CASE("a failed reference cancels the task's queued measurement", "[actors]") {
   verify_schedule s{1, 8};
   s.add_measure(7, "a");
+  CHECK(s.start_run().what == run_pick::kind::idle);  // its reference is not built yet
+  build_ref(s, "a");
   CHECK(s.start_run().what == run_pick::kind::reference);
   s.run_done();
   auto cancelled = s.prepared("a", false);

@@ -84,6 +84,7 @@ verifier_actor spawn_passing_verifier(caf::actor_system& sys) {
         [](stats_atom) -> verifier_stats { return verifier_stats{}; },
         [self](drain_atom) { self->quit(); },
         [](load_atom, const std::shared_ptr<const kforge::task_map>&) {},
+        [](retry_atom, const std::string&) {},
     };
   });
 }

@@ -26,6 +26,7 @@ struct peer_log {
   int refusals_left = 0;         // verifications to refuse with errc::queue_full
   std::optional<int32_t> grant;  // the owner's answer to every grant; none: what was asked
   std::vector<task_progress> progress;
+  errc reference_error = errc::none;  // the reference's answer: an error with this code, or a timing
 };
 
 verifier_actor spawn_refusing_verifier(caf::actor_system& sys, std::shared_ptr<peer_log> log) {
@@ -39,7 +40,9 @@ verifier_actor spawn_refusing_verifier(caf::actor_system& sys, std::shared_ptr<p
           }
           return verification{test::timed_verdict(100), "", false};
         },
-        [](reference_atom, const std::string&) -> kforge::timing_stats {
+        [log](reference_atom, const std::string&) -> caf::result<kforge::timing_stats> {
+          if (log->reference_error != errc::none)
+            return make_error(log->reference_error, "scripted reference failure");
           return test::timed_verdict(1000).timing;
         },
         [](remeasure_atom, const verify_request&, int32_t rounds) -> interleaved_timing {
@@ -48,6 +51,7 @@ verifier_actor spawn_refusing_verifier(caf::actor_system& sys, std::shared_ptr<p
         [](stats_atom) -> verifier_stats { return verifier_stats{}; },
         [self](drain_atom) { self->quit(); },
         [](load_atom, const std::shared_ptr<const kforge::task_map>&) {},
+        [](retry_atom, const std::string&) {},
     };
   });
 }
@@ -184,4 +188,25 @@ TEST_CASE_METHOD(task_fixture, "a grant of nothing ends the task: the campaign's
   auto rec = stored("t1");
   CHECK(rec.phase == "done");
   CHECK(rec.stop_reason == "campaign budget");
+}
+
+TEST_CASE_METHOD(task_fixture,
+                 "a reference that timed out leaves the task resumable; one that failed ends it",
+                 "[actors]") {
+  SECTION("timed out (after the pool's retries): stopped, not done") {
+    log->reference_error = errc::timed_out;
+    start("t1");
+    CHECK(log->verifies == 0);
+    CHECK(stored("t1").phase != "done");  // nothing committed: a resume starts it again
+    REQUIRE_FALSE(log->progress.empty());
+    CHECK(log->progress.back().phase == "draft");
+    CHECK_THAT(log->progress.back().last_error, Catch::Contains("timed_out"));
+  }
+  SECTION("failed (the reference is broken): done for good") {
+    log->reference_error = errc::reference_failed;
+    start("t1");
+    CHECK(log->verifies == 0);
+    CHECK(stored("t1").phase == "done");
+    CHECK(stored("t1").stop_reason == "reference failed");
+  }
 }

@@ -75,7 +75,8 @@ TEST_CASE_METHOD(pool_fixture, "the pool prepares, compiles and runs through the
   REQUIRE(v);
   CHECK(v->verdict.feasible);
   CHECK(v->verdict.compile_ms == 1);
-  CHECK(backend->calls() == std::vector<std::string>{"prepare t1", "compile t1 c1", "run t1 bin/c1"});
+  CHECK(backend->calls() ==
+        std::vector<std::string>{"build t1", "prepare t1", "compile t1 c1", "run t1 bin/c1"});
 }
 
 TEST_CASE_METHOD(pool_fixture, "a full queue answers queue_full and keeps what it holds", "[actors]") {

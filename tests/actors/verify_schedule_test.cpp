@@ -2,6 +2,9 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <string>
+
 using namespace kforge::actors;
 
 namespace {
@@ -13,13 +16,43 @@ std::vector<job_id> jobs_of(const std::vector<compile_pick>& picks) {
   return out;
 }
 
+// Builds `task_id`'s reference on a free compile slot (it must be the next build) and leaves it
+// waiting for the run stage.
+void build(verify_schedule& s, const std::string& task_id) {
+  auto picks = s.pick_compiles();
+  REQUIRE_FALSE(picks.empty());
+  REQUIRE(picks.front().what == compile_pick::kind::reference);
+  REQUIRE(picks.front().task_id == task_id);
+  s.compile_done(picks.front().slot);
+  s.reference_built(task_id, false);
+}
+
+// Both stages of `task_id`'s preparation: the build, then the timed run.
+void prepare(verify_schedule& s, const std::string& task_id) {
+  s.ensure_prepared(task_id);
+  build(s, task_id);
+  auto r = s.start_run();
+  REQUIRE(r.what == run_pick::kind::reference);
+  REQUIRE(r.task_id == task_id);
+  s.run_done();
+  REQUIRE(s.prepared(task_id, true).empty());
+}
+
 }  // namespace
 
 TEST_CASE("a candidate compiles only once its task's reference is ready", "[actors]") {
   verify_schedule s{2, 8};
   s.add(1, "t1");
   CHECK(s.status("t1") == prep_status::preparing);
-  CHECK(s.pick_compiles().empty());
+  CHECK(s.start_run().what == run_pick::kind::idle);  // nothing built yet
+  auto picks = s.pick_compiles();
+  REQUIRE(picks.size() == 1);  // the reference's build; job 1 waits for the reference
+  CHECK(picks.front().what == compile_pick::kind::reference);
+  CHECK(picks.front().task_id == "t1");
+  CHECK(s.compiling() == 1);  // a reference build holds its slot from the pick on
+  s.compile_done(picks.front().slot);
+  s.reference_built("t1", false);
+  CHECK(s.pick_compiles().empty());  // built, not yet run: its candidates still wait
   auto r = s.start_run();
   CHECK(r.what == run_pick::kind::reference);
   CHECK(r.task_id == "t1");
@@ -28,43 +61,140 @@ TEST_CASE("a candidate compiles only once its task's reference is ready", "[acto
   s.run_done();
   CHECK(s.prepared("t1", true).empty());
   CHECK(s.status("t1") == prep_status::ready);
-  auto picks = s.pick_compiles();
+  picks = s.pick_compiles();
   REQUIRE(picks.size() == 1);
+  CHECK(picks.front().what == compile_pick::kind::candidate);
   CHECK(picks.front().slot == 0);
   CHECK(picks.front().job == 1);
   CHECK(s.queued() == 0);
 }
 
-TEST_CASE("a reference preparation goes ahead of compiled candidates on the run stage", "[actors]") {
+TEST_CASE("a reference restored from the cache is ready without the run stage", "[actors]") {
   verify_schedule s{1, 8};
-  s.ensure_prepared("t1");
-  CHECK(s.start_run().what == run_pick::kind::reference);
-  s.run_done();
-  (void)s.prepared("t1", true);
   s.add(1, "t1");
-  s.add(2, "t2");  // queues t2's reference
   auto picks = s.pick_compiles();
   REQUIRE(picks.size() == 1);
-  s.compile_started(0);
-  s.compile_done(0);
-  s.compiled(1);
-  CHECK(s.waiting_run() == 1);
+  s.compile_done(picks.front().slot);
+  s.reference_built("t1", true);
+  CHECK(s.status("t1") == prep_status::ready);
+  CHECK(s.start_run().what == run_pick::kind::idle);
+  picks = s.pick_compiles();
+  REQUIRE(picks.size() == 1);
+  CHECK(picks.front().job == 1);
+}
+
+TEST_CASE("built references and compiled candidates take turns on the run stage", "[actors]") {
+  verify_schedule s{1, 8};
+  prepare(s, "t1");  // a build, then a reference run: the candidates' turn next on both stages
+  s.add(1, "t1");
+  s.add(2, "t1");
+  s.ensure_prepared("t2");
+  s.ensure_prepared("t3");
+  // The slot takes turns: a candidate of the prepared task, a build, a candidate, a build.
+  auto compile_one = [&](job_id expected) {
+    auto picks = s.pick_compiles();
+    REQUIRE(picks.size() == 1);
+    CHECK(picks.front().what == compile_pick::kind::candidate);
+    CHECK(picks.front().job == expected);
+    s.compile_started(0);
+    s.compile_done(0);
+    s.compiled(expected);
+  };
+  compile_one(1);
+  build(s, "t2");
+  compile_one(2);
+  build(s, "t3");
+  // Two built references and two compiled candidates wait: they alternate.
   auto r = s.start_run();
+  CHECK(r.what == run_pick::kind::candidate);
+  CHECK(r.job == 1);
+  s.run_done();
+  r = s.start_run();
   CHECK(r.what == run_pick::kind::reference);
   CHECK(r.task_id == "t2");
   s.run_done();
   r = s.start_run();
   CHECK(r.what == run_pick::kind::candidate);
-  CHECK(r.job == 1);
+  CHECK(r.job == 2);
+  s.run_done();
+  r = s.start_run();
+  CHECK(r.what == run_pick::kind::reference);
+  CHECK(r.task_id == "t3");
+}
+
+TEST_CASE("the first candidate runs before the last of many references is prepared", "[actors]") {
+  // 8 tasks ask for their references at once; the first task proposes as soon as its own is
+  // ready. With the old order (every reference first) its candidate would run 9th.
+  verify_schedule s{2, 64};
+  for (int t = 1; t <= 8; ++t)
+    s.ensure_prepared("t" + std::to_string(t));
+  std::vector<std::string> ran;  // what the run stage did, in order
+  bool asked = false;
+  while (ran.size() < 9) {
+    for (const auto& p : s.pick_compiles()) {
+      if (p.what == compile_pick::kind::reference) {
+        s.compile_done(p.slot);
+        s.reference_built(p.task_id, false);
+      } else {
+        s.compile_started(p.slot);
+        s.compile_done(p.slot);
+        s.compiled(p.job);
+      }
+    }
+    auto r = s.start_run();
+    REQUIRE(r.what != run_pick::kind::idle);
+    ran.push_back(r.what == run_pick::kind::reference ? r.task_id : "candidate");
+    s.run_done();
+    if (r.what == run_pick::kind::reference)
+      (void)s.prepared(r.task_id, true);
+    if (r.task_id == "t1" && !asked) {
+      s.add(1, "t1");
+      asked = true;
+    }
+  }
+  auto first = std::find(ran.begin(), ran.end(), "candidate");
+  auto last = std::find(ran.begin(), ran.end(), "t8");
+  CHECK(first < last);
+  CHECK(std::distance(ran.begin(), first) <= 2);
+}
+
+TEST_CASE("a transient failure waits to retry, and giving up leaves the task as never asked", "[actors]") {
+  verify_schedule s{1, 8};
+  s.add(1, "t1");
+  build(s, "t1");
+  CHECK(s.start_run().what == run_pick::kind::reference);
+  s.run_done();
+  s.retry_later("t1");
+  CHECK(s.status("t1") == prep_status::preparing);
+  CHECK(s.pick_compiles().empty());  // nothing to build until the retry is due
+  s.drain();
+  CHECK_FALSE(s.is_drained());  // a retry is pending
+  CHECK(s.retry_now("t1"));
+  CHECK_FALSE(s.retry_now("t1"));  // once
+  build(s, "t1");                  // back in the build queue
+
+  SECTION("giving up cancels the queued jobs and forgets the task") {
+    CHECK(s.give_up("t1") == std::vector<job_id>{1});
+    CHECK(s.status("t1") == prep_status::none);
+    CHECK(s.start_run().what == run_pick::kind::idle);  // its built reference is dropped too
+    CHECK(s.is_drained());
+    s.ensure_prepared("t1");  // a later request starts over
+    CHECK(s.status("t1") == prep_status::preparing);
+  }
+  SECTION("a retry that succeeds makes the task ready") {
+    CHECK(s.start_run().what == run_pick::kind::reference);
+    s.run_done();
+    CHECK(s.prepared("t1", true).empty());
+    CHECK(s.status("t1") == prep_status::ready);
+  }
 }
 
 TEST_CASE("free compile slots take the oldest ready candidates in slot order", "[actors]") {
   verify_schedule s{2, 8};
   s.ensure_prepared("ready");
-  (void)s.start_run();
-  s.run_done();
-  (void)s.prepared("ready", true);
+  prepare(s, "ready");
   s.add(1, "waiting");  // its task has no reference yet: skipped, not blocking
+  build(s, "waiting");  // built, its run not started: job 1 still waits
   s.add(2, "ready");
   s.add(3, "ready");
   s.add(4, "ready");
@@ -101,9 +231,7 @@ TEST_CASE("the pool refuses new work once max_queue jobs wait", "[actors]") {
   CHECK(s.is_full());
 
   SECTION("compiled jobs waiting to run count too; compiling and running ones do not") {
-    (void)s.start_run();
-    s.run_done();
-    (void)s.prepared("t1", true);
+    prepare(s, "t1");
     auto picks = s.pick_compiles();
     REQUIRE(picks.size() == 1);
     s.compile_started(0);
@@ -127,6 +255,7 @@ TEST_CASE("a failed reference cancels its task's queued candidates only", "[acto
   s.add(1, "bad");
   s.add(2, "good");
   s.add(3, "bad");
+  build(s, "bad");
   auto r = s.start_run();
   REQUIRE(r.task_id == "bad");
   s.run_done();
@@ -135,6 +264,7 @@ TEST_CASE("a failed reference cancels its task's queued candidates only", "[acto
   CHECK(s.queued() == 1);
   s.ensure_prepared("bad");  // asked for again: stays failed, nothing queued
   CHECK(s.status("bad") == prep_status::failed);
+  build(s, "good");
   r = s.start_run();
   CHECK(r.task_id == "good");
   CHECK(s.start_run().what == run_pick::kind::idle);
@@ -146,6 +276,8 @@ TEST_CASE("a draining pool is drained once nothing is queued or running", "[acto
   s.drain();
   CHECK(s.is_draining());
   CHECK_FALSE(s.is_drained());  // the reference and the job are queued
+  build(s, "t1");
+  CHECK_FALSE(s.is_drained());  // built, waiting for the run stage
   (void)s.start_run();
   CHECK_FALSE(s.is_drained());
   s.run_done();
@@ -173,6 +305,8 @@ TEST_CASE("backlog time counts only while jobs wait, busy time only while the ru
   s.account(100);  // nothing queued
   CHECK(s.backlog_ms() == 0);
   s.add(1, "t1");
+  build(s, "t1");
+  s.account(100);
   (void)s.start_run();  // the reference runs while job 1 waits
   s.account(130);
   CHECK(s.backlog_ms() == 30);

@@ -1,5 +1,6 @@
 #include "tests/support/fake_backend.hpp"
 
+#include <sstream>
 #include <utility>
 
 namespace kforge::test {
@@ -20,16 +21,54 @@ kforge::gate_result fake_backend::hack_check(const kforge::task_def&, const std:
   return {kforge::gate_hack, true, ""};
 }
 
-caf::expected<kforge::timing_stats> fake_backend::prepare(const kforge::task_def& task) {
+caf::expected<hardware::reference_build> fake_backend::build_reference(const kforge::task_def& task,
+                                                                       const std::string& cached) {
+  note((cached.empty() ? "build " : "restore ") + task.id);
+  if (on_build)
+    return on_build(task, cached);
+  hardware::reference_build b;
+  // A cache entry of this fake: "fake-ref <task> <definition> <median_ns>".
+  std::istringstream in{cached};
+  std::string tag;
+  std::string id;
+  std::string definition;
+  double median = 0;
+  if (!cached.empty()) {
+    if (in >> tag >> id >> definition >> median && tag == "fake-ref" && id == task.id &&
+        definition == task.definition_hash) {
+      b.restored = true;
+      b.timing.median_ns = median;
+      b.timing.min_ns = median;
+      b.timing.mean_ns = median;
+      b.timing.count = 10;
+      return b;
+    }
+    b.note = "not this task's entry: " + cached;
+  }
+  b.program.ok = true;
+  b.program.binary = "bin/reference-" + task.id;
+  return b;
+}
+
+caf::expected<hardware::reference_run> fake_backend::run_reference(const kforge::task_def& task,
+                                                                   const hardware::reference_build&) {
   note("prepare " + task.id);
-  if (on_prepare)
-    return on_prepare(task);
   kforge::timing_stats t;
-  t.median_ns = 1000;
-  t.min_ns = 1000;
-  t.mean_ns = 1000;
-  t.count = 10;
-  return t;
+  if (on_prepare) {
+    auto scripted = on_prepare(task);
+    if (!scripted)
+      return std::move(scripted.error());
+    t = *scripted;
+  } else {
+    t.median_ns = 1000;
+    t.min_ns = 1000;
+    t.mean_ns = 1000;
+    t.count = 10;
+  }
+  hardware::reference_run r;
+  r.timing = t;
+  r.cache = "fake-ref " + task.id + " " + task.definition_hash + " " + std::to_string(t.median_ns);
+  return r;
 }
 
 caf::expected<hardware::build_result> fake_backend::compile(const kforge::task_def& task,

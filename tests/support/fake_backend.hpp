@@ -17,8 +17,12 @@ namespace kforge::test {
 /// runs; the call record is guarded, so a pool with detached workers may use it too.
 class fake_backend : public hardware::backend {
  public:
-  /// Reference preparation: by default a reference timed at 1000 ns.
+  /// Reference preparation, the timed run (run_reference): by default a reference timed at 1000 ns.
   std::function<caf::expected<kforge::timing_stats>(const kforge::task_def&)> on_prepare;
+  /// Reference preparation, the build (build_reference): by default nothing to build, and a
+  /// cache entry this fake made (run_reference's `cache`) restores the task.
+  std::function<caf::expected<hardware::reference_build>(const kforge::task_def&, const std::string& cached)>
+      on_build;
   /// Compile: by default a binary named after the candidate id ("bin/<cand>").
   std::function<caf::expected<hardware::build_result>(const kforge::task_def&, const std::string& source,
                                                       const std::string& cand_id)>
@@ -35,7 +39,10 @@ class fake_backend : public hardware::backend {
   /// Fails a source that contains "HACK"; records nothing (the pool calls it inline).
   [[nodiscard]] kforge::gate_result hack_check(const kforge::task_def& task,
                                                const std::string& source) const override;
-  [[nodiscard]] caf::expected<kforge::timing_stats> prepare(const kforge::task_def& task) override;
+  [[nodiscard]] caf::expected<hardware::reference_build> build_reference(const kforge::task_def& task,
+                                                                         const std::string& cached) override;
+  [[nodiscard]] caf::expected<hardware::reference_run> run_reference(
+      const kforge::task_def& task, const hardware::reference_build& built) override;
   [[nodiscard]] caf::expected<hardware::build_result> compile(const kforge::task_def& task,
                                                               const std::string& source,
                                                               const std::string& cand_id) const override;
@@ -43,8 +50,9 @@ class fake_backend : public hardware::backend {
                                                    const hardware::build_result& compiled) override;
   void discard(const hardware::build_result& compiled) const override;
 
-  /// Every call so far, in order: "prepare <task>", "compile <task> <cand>", "run <task> <binary>",
-  /// "discard <binary>".
+  /// Every call so far, in order: "build <task>" (build_reference without a cache entry),
+  /// "restore <task>" (with one), "prepare <task>" (run_reference), "compile <task> <cand>",
+  /// "run <task> <binary>", "discard <binary>".
   [[nodiscard]] std::vector<std::string> calls() const;
 
   /// How many recorded calls start with `prefix` (e.g. "compile ").

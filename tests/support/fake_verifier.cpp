@@ -34,6 +34,7 @@ actors::verifier_actor spawn_fake_verifier(caf::actor_system& sys, judge_fn judg
         [](stats_atom) -> actors::verifier_stats { return actors::verifier_stats{}; },
         [self](drain_atom) { self->quit(); },
         [](load_atom, const std::shared_ptr<const kforge::task_map>&) {},
+        [](retry_atom, const std::string&) {},
     };
   });
 }

@@ -2,6 +2,8 @@
 // mid-run, then run again to the end; the store must hold every committed
 // candidate exactly once and respect the budgets.
 
+#include "memory/schema.hpp"
+#include "memory/store.hpp"
 #include "tests/support/campaign_view.hpp"
 #include "tests/support/child_process.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -48,12 +50,28 @@ TEST_CASE("a campaign killed with SIGKILL resumes without losing or repeating ca
   auto before = test::read_campaign(store_path, "resume");
   CHECK(before.campaign.status == "running");
   CHECK(before.candidates.size() >= 1);  // commits trail verdicts; at least the first groups are in
+  // The references prepared before the kill are on disk (the verifier's reference cache).
+  std::size_t cached = 0;
+  {
+    auto store = memory::store::open(store_path);
+    REQUIRE(store);
+    auto tx = store->read();
+    REQUIRE(tx);
+    auto n = tx->entries(memory::table::references);
+    REQUIRE(n);
+    cached = *n;
+  }
+  CHECK(cached >= 1);  // the first verified candidate's reference at least
 
   std::string log;
+  std::size_t restored = 0;
+  std::size_t prepared = 0;
   {
     test::child_process child{{KFORGE_BINARY, "--log-level", "info", "run", config, "--no-progress"}};
     while (auto line = child.read_line()) {
       log += *line + "\n";
+      restored += line->find("reference from the cache") != std::string::npos ? 1U : 0U;
+      prepared += line->find("reference ready") != std::string::npos ? 1U : 0U;
       auto at = line->find("candidate verified");
       if (at == std::string::npos)
         continue;
@@ -68,6 +86,9 @@ TEST_CASE("a campaign killed with SIGKILL resumes without losing or repeating ca
   auto after = test::read_campaign(store_path, "resume");
   INFO(log);
   CHECK(after.campaign.status == "finished");
+  // The second run restored every cached reference instead of preparing it again.
+  CHECK(restored == cached);
+  CHECK(prepared == after.tasks.size() - cached);
 
   // Nothing committed before the kill was lost or changed.
   for (const auto& [hash, c] : before.candidates) {

@@ -1,0 +1,106 @@
+// Table `references`: a task's prepared reference per build signature and device, its raw data
+// framed beside a JSON header (schema.hpp).
+
+#include "memory/store.hpp"
+
+#include "memory/schema.hpp"
+#include "runtime/base/error.hpp"
+#include "tests/support/temp_store.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <string>
+
+using namespace kforge;
+using namespace kforge::memory;
+using kforge::test::temp_store;
+
+namespace {
+
+reference_record sample_reference(const std::string& definition) {
+  reference_record r;
+  r.task_id = "softmax_256x1000";
+  r.device = "cpu";
+  r.signature = "sig-1";
+  r.definition_hash = definition;
+  r.timing.median_ns = 1021.5;
+  r.timing.count = 40;
+  r.timing.converged = true;
+  r.created_ms = 1700000000000;
+  // Raw bytes, zero bytes and high bytes included: floats are not text.
+  r.data = std::string("\0\x01\xff\x80 outputs \0", 13) + std::string(5000, '\x7f');
+  return r;
+}
+
+void put(store& st, const reference_record& r) {
+  auto tx = st.write();
+  REQUIRE(tx);
+  REQUIRE(!put_reference(*tx, r));
+  REQUIRE(!tx->commit());
+}
+
+}  // namespace
+
+TEST_CASE_METHOD(temp_store, "a reference round-trips with its raw data and survives a reopen", "[memory]") {
+  auto r = sample_reference("def-1");
+  put(store(), r);
+  reopen();
+  auto tx = store().read();
+  REQUIRE(tx);
+  auto got = get_reference(*tx, "sig-1", "cpu", "softmax_256x1000");
+  REQUIRE(got);
+  CHECK(got->task_id == r.task_id);
+  CHECK(got->device == "cpu");
+  CHECK(got->signature == "sig-1");
+  CHECK(got->definition_hash == "def-1");
+  CHECK(got->timing.median_ns == 1021.5);
+  CHECK(got->timing.count == 40);
+  CHECK(got->timing.converged);
+  CHECK(got->created_ms == r.created_ms);
+  CHECK(got->data == r.data);
+}
+
+TEST_CASE_METHOD(temp_store,
+                 "a task has one reference per signature and device; a new definition replaces it",
+                 "[memory]") {
+  put(store(), sample_reference("def-1"));
+  auto other_device = sample_reference("def-1");
+  other_device.device = "cuda:0";
+  put(store(), other_device);
+  put(store(), sample_reference("def-2"));  // the task's definition changed
+  auto tx = store().read();
+  REQUIRE(tx);
+  CHECK(get_reference(*tx, "sig-1", "cpu", "softmax_256x1000")->definition_hash == "def-2");
+  CHECK(get_reference(*tx, "sig-1", "cuda:0", "softmax_256x1000")->definition_hash == "def-1");
+  auto entries = tx->entries(table::references);
+  REQUIRE(entries);
+  CHECK(*entries == 2);
+  auto missing = get_reference(*tx, "sig-2", "cpu", "softmax_256x1000");
+  REQUIRE_FALSE(missing);
+  CHECK(code_of(missing.error()) == errc::not_found);
+}
+
+TEST_CASE_METHOD(temp_store, "a cut-short reference value is store_corrupt naming the table", "[memory]") {
+  auto key = reference_key("sig-1", "cpu", "t1");
+  for (std::string value : {std::string{"\x01"}, std::string("\x01\0\0\0\0\0\0\0\xff{}", 11)}) {
+    auto tx = store().write();
+    REQUIRE(tx);
+    REQUIRE(!tx->put(table::references, key, value));
+    REQUIRE(!tx->commit());
+    auto rtx = store().read();
+    REQUIRE(rtx);
+    auto got = get_reference(*rtx, "sig-1", "cpu", "t1");
+    REQUIRE_FALSE(got);
+    CHECK(code_of(got.error()) == errc::store_corrupt);
+    CHECK_THAT(describe(got.error()), Catch::Contains("table=references"));
+  }
+}
+
+TEST_CASE_METHOD(temp_store, "a reference without a task id or device is refused", "[memory]") {
+  auto r = sample_reference("def-1");
+  r.device.clear();
+  auto tx = store().write();
+  REQUIRE(tx);
+  auto err = put_reference(*tx, r);
+  CHECK(code_of(err) == errc::bad_request);
+}
