@@ -185,7 +185,8 @@ launched_campaign spawn_campaign(caf::actor_system& sys, campaign_prep prep, con
                          shared.retriever,         llm,
                          shared.verifier,          shared.curator,
                          std::move(listener),      tick,
-                         std::move(prep.roofline), std::move(prep.techniques)};
+                         std::move(prep.roofline), std::move(prep.techniques),
+                         std::move(prep.owner)};
   return {spawn_supervisor(sys, std::move(setup)), llm};
 }
 

@@ -52,6 +52,9 @@ struct campaign_prep {
   std::string roofline_note;  ///< one line: which peaks the roofline uses
   int64_t imported = 0;       ///< memory items copied from `[memory] from` (0 when none or done before)
   std::vector<std::shared_ptr<hardware::backend>> backends;  ///< empty unless make_backends
+  /// The campaign's owner lock, when the caller took it for the supervisor to hold (the daemon);
+  /// spawn_campaign hands it over. Null: the caller holds it (`kforge run`).
+  std::shared_ptr<const owner_lock> owner;
 };
 
 /// The tasks of `cfg` (its globs, relative to its file), by id, that its policy can serve:

@@ -53,8 +53,11 @@ TEST_CASE("status and resume report a finished campaign from the store alone", "
   CHECK_THAT(out, Catch::Contains("row_sum_256x2048"));
   CHECK_THAT(out, Catch::Contains("2 evaluations in total"));
 
-  CHECK(test::run_to_end({KFORGE_BINARY, "resume", "--store", store}, out) == 2);
-  CHECK_THAT(out, Catch::Contains("no unfinished campaign"));
+  // Like `run` of a finished campaign: nothing left to do is no error.
+  CHECK(test::run_to_end({KFORGE_BINARY, "resume", "--store", store}, out) == 0);
+  CHECK_THAT(out, Catch::Contains("nothing to resume: campaign tiny is finished"));
+  CHECK(test::run_to_end({KFORGE_BINARY, "run", cfg, "--no-progress"}, out) == 0);
+  CHECK_THAT(out, Catch::Contains("already finished"));
 
   CHECK(test::run_to_end({KFORGE_BINARY, "status", "--store", (dir.path() / "nope").string()}, out) == 2);
   CHECK_THAT(out, Catch::Contains("no store at"));
