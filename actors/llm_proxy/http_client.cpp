@@ -74,7 +74,9 @@ class session_base {
     req_.method(http::verb::post);
     req_.target(spec_.path.empty() ? "/" : spec_.path);
     req_.version(11);
-    req_.set(http::field::host, spec_.url.host);
+    // An IPv6 literal is bracketed in the Host header (RFC 7230 section 5.4), bare for the resolver.
+    const auto& host = spec_.url.host;
+    req_.set(http::field::host, host.find(':') == std::string::npos ? host : "[" + host + "]");
     req_.set(http::field::user_agent, "kforge");
     req_.set(http::field::content_type, "application/json");
     req_.set(http::field::connection, "close");

@@ -53,9 +53,9 @@ caf::expected<url_parts> parse_url(std::string_view url) {
   if (has_port) {
     long value = 0;
     bool digits = !port.empty() && port.size() <= 5;
-    for (char c : port) {
-      digits = digits && std::isdigit(static_cast<unsigned char>(c)) != 0;
-      value = value * 10 + (c - '0');
+    for (std::size_t i = 0; digits && i < port.size(); ++i) {
+      digits = std::isdigit(static_cast<unsigned char>(port[i])) != 0;
+      value = value * 10 + (port[i] - '0');
     }
     if (!digits || value < 1 || value > 65535)
       return make_error(errc::bad_config, "URL '" + std::string{url} + "' has a bad port '" +

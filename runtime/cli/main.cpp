@@ -9,6 +9,27 @@
 #include <iostream>
 #include <string>
 
+namespace {
+
+// The first word of the command line that names no subcommand (skipping the global options and
+// their values), or "" when the command is known or absent.
+std::string unknown_command(CLI::App& app, int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    std::string word = argv[i];
+    if (word == "--log-level" || word == "--log-file") {
+      ++i;
+      continue;
+    }
+    if (word.empty() || word[0] == '-')
+      continue;
+    auto known = app.get_subcommands([&](CLI::App* sub) { return sub->get_name() == word; });
+    return known.empty() ? word : std::string{};
+  }
+  return {};
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   using namespace kforge;
   CLI::App app{"kforge: evolves compute kernels in long, resumable campaigns"};
@@ -151,6 +172,10 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
+    if (auto word = unknown_command(app, argc, argv); !word.empty()) {
+      std::cerr << "kforge: unknown command '" << word << "' (kforge --help lists the commands)\n";
+      return runtime::exit_usage;
+    }
     return app.exit(e) == 0 ? runtime::exit_ok : runtime::exit_usage;
   }
 

@@ -79,6 +79,14 @@ TEST_CASE("URLs of endpoints are parsed with default ports", "[actors]") {
   CHECK_FALSE(parse_url("ftp://x"));
   CHECK_FALSE(parse_url("http://:80/"));
   CHECK_FALSE(parse_url("http://h:8x/"));
+  CHECK_FALSE(parse_url("http://h:99999/"));
+  CHECK_FALSE(parse_url("http://h:123456789012345678901234567890/"));
+  CHECK_FALSE(parse_url("http://[::1/v1"));
+  auto v6 = parse_url("http://[::1]:8000/v1");
+  REQUIRE(v6);
+  CHECK(v6->host == "::1");
+  CHECK(v6->port == "8000");
+  CHECK(v6->path == "/v1");
 }
 
 TEST_CASE("responses are classified as ok, retryable or final", "[actors]") {

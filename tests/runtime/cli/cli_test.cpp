@@ -76,6 +76,11 @@ TEST_CASE("the daemon refuses a bad setup before it starts, saying why", "[runti
   ::unsetenv("KFORGE_API_TOKEN");
   CHECK(test::run_to_end(open_to_all, out) == 2);
   CHECK_THAT(out, Catch::Contains("needs an API token"));
+  auto not_an_ip = open_to_all;
+  not_an_ip.back() = "not-an-ip";
+  CHECK(test::run_to_end(not_an_ip, out) == 2);
+  CHECK_THAT(out,
+             Catch::Contains("listen address 'not-an-ip' is not an IP address") && !Catch::Contains("token"));
   CHECK_FALSE(std::filesystem::exists(dir.path() / "s"));
   auto bad = write(dir, "d.toml", "[daemon]\nport = \"eighty\"\n");
   CHECK(test::run_to_end({KFORGE_BINARY, "daemon", "--daemon-config", bad}, out) == 2);

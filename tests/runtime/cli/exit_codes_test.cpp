@@ -64,7 +64,8 @@ TEST_CASE("usage errors exit 2 with CLI11's message; --version and --help exit 0
   };
   for (const auto& c : std::vector<usage_case>{
            {{}, "A subcommand is required"},
-           {{"bogus"}, "A subcommand is required"},
+           {{"bogus"}, "unknown command 'bogus'"},
+           {{"--log-level", "info", "bogus", "--x"}, "unknown command 'bogus'"},
            {{"run"}, "config is required"},
            {{"run", "/nonexistent/c.toml"}, "File does not exist"},
            {{"status"}, "--store is required"},
