@@ -1,5 +1,7 @@
 #include "runtime/campaign/owner_lock.hpp"
 
+#include "runtime/base/log.hpp"
+
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -57,6 +59,14 @@ caf::expected<owner_lock> owner_lock::acquire(const std::filesystem::path& store
                                              (pid > 0 ? std::to_string(pid) : std::string{"?"}) +
                                              " (owner lock " + file.string() +
                                              "); stop it first, or wait for it to end");
+    }
+    if (e == EINVAL || e == ENOLCK || e == EOPNOTSUPP) {
+      // A filesystem without open-file-description locks (some network filesystems): the
+      // campaign runs unowned rather than not at all, and `status` cannot tell it is alive.
+      log::logger{"kforge.campaign"}.warning(
+          "no owner lock on this filesystem; status will read the campaign as interrupted",
+          {{"campaign", campaign}, {"file", file.string()}, {"error", std::strerror(e)}});
+      return owner_lock{-1};
     }
     return make_error(errc::io_failed, "cannot lock " + file.string() + ": " + std::strerror(e));
   }

@@ -34,8 +34,9 @@ class owner_lock {
   ~owner_lock();
 
   /// Takes the lock of `campaign` in the store at `store`, creating `owners/` when needed; never
-  /// waits. Errors: errc::io_failed, "campaign C is already running in process P (...)" when another
-  /// holder has it, or naming the file when it cannot be created or locked.
+  /// waits. On a filesystem without OFD locks it warns once per call and returns a lock that holds
+  /// nothing. Errors: errc::io_failed, "campaign C is already running in process P (...)" when
+  /// another holder has it, or naming the file when it cannot be created or locked.
   [[nodiscard]] static caf::expected<owner_lock> acquire(const std::filesystem::path& store,
                                                          const std::string& campaign);
 
