@@ -159,8 +159,10 @@ void parse_llm(const reader& r, const toml_value& root, const std::filesystem::p
       r.get(t, "base_url", ep.base_url);
       if (ep.base_url.rfind("http://", 0) != 0 && ep.base_url.rfind("https://", 0) != 0)
         r.fail(t.at("base_url"), "base_url '" + ep.base_url + "' must start with http:// or https://");
-      if (auto url = actors::parse_url(ep.base_url); !url)
-        r.fail(t.at("base_url"), describe(url.error()));
+      if (auto url = actors::parse_url(ep.base_url); !url) {
+        auto why = describe(url.error());  // "bad_config: URL ...": the reader adds its own code
+        r.fail(t.at("base_url"), why.substr(why.find(": ") + 2));
+      }
       r.get(t, "model", ep.model);
       r.get(t, "api_key_env", ep.api_key_env);
       r.get(t, "ca_file", ep.ca_file);
