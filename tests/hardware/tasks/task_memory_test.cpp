@@ -44,6 +44,9 @@ TEST_CASE("element counts and byte counts of shapes are checked for overflow", "
   CHECK(checked_elements({4, 250}) == 1000);
   CHECK(checked_elements({int64_t{1} << 31, int64_t{1} << 31}) == int64_t{1} << 62);
   CHECK_FALSE(checked_elements({int64_t{1} << 32, int64_t{1} << 32}));
+  // The plain count saturates instead of overflowing (shapes from elsewhere than a task file).
+  CHECK(tensor_spec{"a", {int64_t{1} << 32, int64_t{1} << 32}}.elements() == INT64_MAX);
+  CHECK(tensor_spec{"a", {4, 250}}.elements() == 1000);
   CHECK(tensor_set_bytes({tensor_spec{"a", {1000}}, tensor_spec{"b", {10, 10}}}) == 4400);
   // 2^62 elements fit in int64, their 2^64 bytes do not.
   CHECK_FALSE(tensor_set_bytes({tensor_spec{"a", {int64_t{1} << 31, int64_t{1} << 31}}}));
