@@ -308,11 +308,13 @@ struct http_exchange {
   std::string retry_after;  ///< the Retry-After header, if any
   std::string error;        ///< transport failure (refused, reset, timeout, TLS); empty if a response came
   double elapsed_ms = 0;    ///< from the first byte sent (connect) to the last byte read
+  bool oversized = false;   ///< the body passed the request's limit; reading stopped, `body` is empty
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, http_exchange& x) {
-  return f(caf::meta::type_name("http_exchange"), x.status, x.body, x.retry_after, x.error, x.elapsed_ms);
+  return f(caf::meta::type_name("http_exchange"), x.status, x.body, x.retry_after, x.error, x.elapsed_ms,
+           x.oversized);
 }
 
 // Writes the runtime hands to the curator, the store's only writer, before a campaign starts.

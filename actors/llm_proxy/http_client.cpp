@@ -74,7 +74,9 @@ class session_base {
     req_.method(http::verb::post);
     req_.target(spec_.path.empty() ? "/" : spec_.path);
     req_.version(11);
-    req_.set(http::field::host, spec_.url.host);
+    // An IPv6 literal is bracketed in the Host header (RFC 7230 section 5.4), bare for the resolver.
+    const auto& host = spec_.url.host;
+    req_.set(http::field::host, host.find(':') == std::string::npos ? host : "[" + host + "]");
     req_.set(http::field::user_agent, "kforge");
     req_.set(http::field::content_type, "application/json");
     req_.set(http::field::connection, "close");
@@ -110,12 +112,32 @@ class session_base {
   void on_write(beast::error_code ec) {
     if (ec)
       return fail("write", ec);
+    // The header first: Beast 1.74 ignores the body limit of a Content-Length body that arrives in
+    // one read with its header when it reads eagerly (as async_read does), and would take in a
+    // body of any size. Read alone, the header is checked against the limit before any body.
+    beast::get_lowest_layer(self().stream()).expires_after(remaining());
+    http::async_read_header(
+        self().stream(), buffer_, parser_,
+        [s = self().shared_from_this()](beast::error_code e, std::size_t) { s->on_header(e); });
+  }
+
+  void on_header(beast::error_code ec) {
+    if (ec)
+      return on_read(ec);
     beast::get_lowest_layer(self().stream()).expires_after(remaining());
     http::async_read(self().stream(), buffer_, parser_,
                      [s = self().shared_from_this()](beast::error_code e, std::size_t) { s->on_read(e); });
   }
 
   void on_read(beast::error_code ec) {
+    if (ec == http::error::body_limit) {
+      http_exchange x;
+      x.oversized = true;
+      x.error = "read: response body larger than " + std::to_string(spec_.body_limit) + " bytes";
+      x.elapsed_ms = ms_since(start_);
+      finish(std::move(x));
+      return self().shutdown();
+    }
     if (ec)
       return fail("read", ec);
     http_exchange x;

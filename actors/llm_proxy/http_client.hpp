@@ -25,7 +25,7 @@ struct http_request_spec {
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
   double timeout_ms = 60000;  ///< whole exchange: resolve, connect, handshake, write, read
-  std::size_t body_limit = 8 * 1024 * 1024;
+  std::size_t body_limit = std::size_t{4} << 20;  ///< a larger response ends the read: `oversized`
 };
 
 /// Where the proxy sends its HTTP requests: the real client, or a test's scripted transport.

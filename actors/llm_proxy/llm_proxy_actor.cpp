@@ -17,6 +17,7 @@
 #include <caf/typed_event_based_actor.hpp>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -176,7 +177,10 @@ memory::llm_call_record base_record(const llm_proxy_state& st, const llm_call& c
 
 void dispatch(proxy_pointer self);
 
-void fail_call(proxy_pointer self, uint64_t id, caf::error err, bool record) {
+// Fails a call; `charged_tokens` and `charged_cost` go on its record (a protocol error is charged
+// its reservation, and a resumed campaign must count it too).
+void fail_call(proxy_pointer self, uint64_t id, caf::error err, bool record, int64_t charged_tokens = 0,
+               double charged_cost = 0) {
   auto& st = self->state;
   auto it = st.calls.find(id);
   if (it == st.calls.end())
@@ -192,6 +196,8 @@ void fail_call(proxy_pointer self, uint64_t id, caf::error err, bool record) {
   // re-ask) must not overwrite this record, and the cache must not replay a failure.
   rec.request_hash = call.hash + "/failed/" + std::to_string(rec.created_ms) + "/" + std::to_string(call.id);
   rec.outcome = "error: " + describe(err);
+  rec.tokens_out = charged_tokens;
+  rec.cost = charged_cost;
   auto promise = call.promise;
   record_call(self, std::move(rec), [promise, err]() mutable { promise.deliver(err); });
 }
@@ -211,6 +217,7 @@ void send_attempt(proxy_pointer self, llm_call& call, int32_t endpoint, double n
   spec.path = ep.url.path + "/chat/completions";
   spec.body = chat_request_body(ep.cfg, call.text, call.n, call.request.seed);
   spec.timeout_ms = ep.cfg.timeout_ms;
+  spec.body_limit = static_cast<std::size_t>(st.cfg.llm.max_response_bytes);
   if (!ep.cfg.api_key_env.empty()) {
     // The key is read when needed and goes only into the Authorization header.
     if (const char* key = std::getenv(ep.cfg.api_key_env.c_str()); key != nullptr && *key != '\0')
@@ -310,7 +317,7 @@ void on_http_done(proxy_pointer self, uint64_t id, http_exchange x) {
   call.attempting = false;
   auto& ep = st.endpoints[static_cast<std::size_t>(call.endpoint)];
   ep.in_flight -= 1;
-  auto outcome = classify(x);
+  auto outcome = classify(x, limits_of(ep.cfg, call.text, call.n, st.cfg.llm.max_response_bytes));
   auto now = clock_ms(self->clock());
   if (outcome.ok) {
     auto& r = outcome.result;
@@ -363,6 +370,21 @@ void on_http_done(proxy_pointer self, uint64_t id, http_exchange x) {
     return;
   }
   call.errors.push_back(ep.cfg.name + ": " + outcome.what);
+  if (outcome.protocol_error) {
+    // Whatever the server spent, it is not believed: the whole reservation is charged, the token
+    // bucket keeps it, and nothing of the answer is kept.
+    st.budget->settle(call.reserved_tokens, call.reserved_cost, call.reserved_tokens, call.reserved_cost);
+    st.log.warning("llm protocol error", {{"campaign", st.cfg.campaign},
+                                          {"task", call.request.task_id},
+                                          {"endpoint", ep.cfg.name},
+                                          {"why", outcome.what}});
+    fail_call(self, id,
+              make_error(errc::llm_failed,
+                         "task " + call.request.task_id + ": endpoint " + ep.cfg.name + ": " + outcome.what),
+              true, call.reserved_tokens, call.reserved_cost);
+    dispatch(self);
+    return;
+  }
   if (outcome.retryable && call.attempts < st.cfg.llm.retry.max_attempts) {
     st.retries += 1;
     // The reservation stays with the call; the tokens bucket gets the estimate back.
@@ -463,8 +485,9 @@ caf::error init_openai(llm_proxy_state& st, double now) {
     if (auto tx = cfg.store->read()) {
       if (auto calls = memory::list_llm_calls(*tx, cfg.campaign)) {
         for (const auto& c : *calls) {
-          tokens += c.tokens_in + c.tokens_out;
-          cost += c.cost;
+          // A record of an older build may hold a server's negative usage: it refunds nothing.
+          tokens += std::max<int64_t>(0, c.tokens_in) + std::max<int64_t>(0, c.tokens_out);
+          cost += std::max(0.0, c.cost);
         }
       }
     }

@@ -43,6 +43,8 @@ struct llm_settings {
   double outage_horizon_s =
       6 * 3600;                   ///< then the campaign stops (resumable) this long after the first failure
   int32_t feedback_chars = 2000;  ///< characters of one candidate's verifier feedback in a prompt
+  /// Largest body of one response; a larger one is a protocol error, refused and not stored.
+  int64_t max_response_bytes = int64_t{4} << 20;
   /// Technique catalogues: a folder of <backend>.toml files or one file for every task; absolute
   /// after loading. Default: the "techniques" folder beside prompts_dir.
   std::string techniques;

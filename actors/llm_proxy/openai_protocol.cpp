@@ -5,7 +5,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cctype>
+#include <climits>
 #include <ctime>
 
 namespace kforge::actors {
@@ -28,17 +30,38 @@ caf::expected<url_parts> parse_url(std::string_view url) {
   out.path = slash == std::string_view::npos ? std::string{} : std::string{rest.substr(slash)};
   while (!out.path.empty() && out.path.back() == '/')
     out.path.pop_back();
-  auto colon = authority.rfind(':');
-  if (colon != std::string_view::npos && authority.find(']') == std::string_view::npos) {
-    out.host = std::string{authority.substr(0, colon)};
-    out.port = std::string{authority.substr(colon + 1)};
-    if (out.port.empty() || out.port.size() > 5)
-      return make_error(errc::bad_config, "URL '" + std::string{url} + "' has a bad port");
-    for (char c : out.port)
-      if (std::isdigit(static_cast<unsigned char>(c)) == 0)
-        return make_error(errc::bad_config, "URL '" + std::string{url} + "' has a bad port");
+  // An IPv6 host is bracketed ("[::1]:8000"); a port follows the last ':' after the host.
+  std::string_view host = authority;
+  std::string_view port;
+  bool has_port = false;
+  if (!authority.empty() && authority.front() == '[') {
+    auto close = authority.find(']');
+    if (close == std::string_view::npos)
+      return make_error(errc::bad_config, "URL '" + std::string{url} + "' has an unclosed '[' in its host");
+    host = authority.substr(1, close - 1);
+    auto after = authority.substr(close + 1);
+    if (!after.empty() && after.front() != ':')
+      return make_error(errc::bad_config, "URL '" + std::string{url} + "' has text after its host's ']'");
+    has_port = !after.empty();
+    port = has_port ? after.substr(1) : std::string_view{};
+  } else if (auto colon = authority.rfind(':'); colon != std::string_view::npos) {
+    host = authority.substr(0, colon);
+    port = authority.substr(colon + 1);
+    has_port = true;
+  }
+  out.host = std::string{host};
+  if (has_port) {
+    long value = 0;
+    bool digits = !port.empty() && port.size() <= 5;
+    for (std::size_t i = 0; digits && i < port.size(); ++i) {
+      digits = std::isdigit(static_cast<unsigned char>(port[i])) != 0;
+      value = value * 10 + (port[i] - '0');
+    }
+    if (!digits || value < 1 || value > 65535)
+      return make_error(errc::bad_config, "URL '" + std::string{url} + "' has a bad port '" +
+                                              std::string{port} + "' (a number from 1 to 65535)");
+    out.port = std::string{port};
   } else {
-    out.host = std::string{authority};
     out.port = out.tls ? "443" : "80";
   }
   if (out.host.empty())
@@ -103,9 +126,26 @@ double parse_retry_after(std::string_view value, double now_unix_s) {
   return std::max(0.0, (at - now_unix_s) * 1000.0);
 }
 
-attempt_outcome classify(const http_exchange& x) {
+response_limits limits_of(const endpoint_config& ep, const prompt& p, int32_t n, int64_t max_body_bytes) {
+  response_limits l;
+  l.max_body_bytes = static_cast<std::size_t>(std::max<int64_t>(0, max_body_bytes));
+  l.max_tokens_out = static_cast<int64_t>(std::max(1, n)) * std::max(0, ep.max_tokens);
+  l.max_tokens_in = static_cast<int64_t>(p.system.size() + p.user.size()) + 4096;
+  return l;
+}
+
+attempt_outcome classify(const http_exchange& x, const response_limits& limits) {
   attempt_outcome out;
   out.retry_after_ms = parse_retry_after(x.retry_after, static_cast<double>(std::time(nullptr)));
+  auto protocol_error = [&](std::string what) {
+    out.protocol_error = true;
+    out.what = "protocol error: " + std::move(what);
+    return out;
+  };
+  if (x.oversized || x.body.size() > limits.max_body_bytes)
+    return protocol_error(
+        "response larger than [llm] max_response_bytes = " + std::to_string(limits.max_body_bytes) +
+        " bytes" + (x.oversized ? std::string{} : " (" + std::to_string(x.body.size()) + ")"));
   if (!x.error.empty()) {
     out.retryable = true;
     // A certificate the client does not trust is no outage: waiting would not change it.
@@ -167,10 +207,25 @@ attempt_outcome classify(const http_exchange& x) {
   }
   if (parsed.contains("usage") && parsed["usage"].is_object()) {
     const auto& u = parsed["usage"];
-    if (u.contains("prompt_tokens") && u["prompt_tokens"].is_number_integer())
-      r.tokens_in = u["prompt_tokens"].get<int64_t>();
-    if (u.contains("completion_tokens") && u["completion_tokens"].is_number_integer())
-      r.tokens_out = u["completion_tokens"].get<int64_t>();
+    // A count beyond int64 (an unsigned JSON number) is as absurd as a negative one.
+    auto count = [&](const char* key, int64_t& to) {
+      if (!u.contains(key) || !u[key].is_number_integer())
+        return true;
+      if (u[key].is_number_unsigned() && u[key].get<uint64_t>() > static_cast<uint64_t>(INT64_MAX))
+        return false;
+      to = u[key].get<int64_t>();
+      return to >= 0;
+    };
+    if (!count("prompt_tokens", r.tokens_in) || !count("completion_tokens", r.tokens_out))
+      return protocol_error("usage reports a negative or impossible token count (" + u.dump() + ")");
+    if (r.tokens_out > limits.max_tokens_out)
+      return protocol_error("usage reports " + std::to_string(r.tokens_out) +
+                            " completion tokens, more than the request allows (" +
+                            std::to_string(limits.max_tokens_out) + ")");
+    if (r.tokens_in > limits.max_tokens_in)
+      return protocol_error("usage reports " + std::to_string(r.tokens_in) +
+                            " prompt tokens for a prompt of at most " + std::to_string(limits.max_tokens_in) +
+                            " tokens");
   }
   out.ok = true;
   out.what = "ok";

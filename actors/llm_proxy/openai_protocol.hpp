@@ -48,11 +48,22 @@ struct chat_result {
   int64_t tokens_out = 0;
 };
 
+/// What an honest answer to one request stays within; beyond it the server breaks the protocol.
+struct response_limits {
+  std::size_t max_body_bytes = std::size_t{4} << 20;  ///< [llm] max_response_bytes
+  int64_t max_tokens_out = INT64_MAX;                 ///< n x the request's max_tokens
+  int64_t max_tokens_in = INT64_MAX;                  ///< the prompt's bytes plus a chat template's
+};
+
 /// How one attempt ended.
 struct attempt_outcome {
   bool ok = false;
-  bool retryable = false;      ///< 429, 5xx, transport failure, malformed or empty body
-  bool unreachable = false;    ///< retryable because the model is down or overloaded (not a bad body)
+  bool retryable = false;    ///< 429, 5xx, transport failure, malformed or empty body
+  bool unreachable = false;  ///< retryable because the model is down or overloaded (not a bad body)
+  /// The server answered what no honest server can (a body over the size limit, usage that is
+  /// negative or beyond the request): final, nothing of it is kept, and the call's reservation is
+  /// charged in full (a refund would let a lying server spend past the budget).
+  bool protocol_error = false;
   double retry_after_ms = -1;  ///< from Retry-After; -1 if absent
   std::string what;            ///< for the record: "ok", "http 429", "reset", "malformed json: ..."
   chat_result result;          ///< when ok
@@ -60,8 +71,15 @@ struct attempt_outcome {
 
 /// Classifies an attempt. 2xx with valid JSON and at least one choice is ok; 408, 409,
 /// 425, 429, 5xx, transport errors, malformed JSON and empty choices are retryable (the
-/// server may do better next time); other 4xx (bad key, bad model) are final.
-[[nodiscard]] attempt_outcome classify(const http_exchange& x);
+/// server may do better next time); other 4xx (bad key, bad model) are final; a body or a
+/// usage beyond `limits` is a protocol error (final).
+[[nodiscard]] attempt_outcome classify(const http_exchange& x, const response_limits& limits = {});
+
+/// The limits of a request for `n` completions of `p` from `ep`, with responses of at most
+/// `max_body_bytes`. A token covers at least one byte of the prompt; 4096 tokens more are
+/// allowed for a server's chat template.
+[[nodiscard]] response_limits limits_of(const endpoint_config& ep, const prompt& p, int32_t n,
+                                        int64_t max_body_bytes);
 
 /// Milliseconds from a Retry-After value: delta-seconds (fractions accepted) or an HTTP
 /// date relative to `now_unix_s`; -1 when absent or unparseable.

@@ -2,12 +2,14 @@
 // inside its read(), which turns exceptions into errc::bad_task naming the file and line.
 #include "hardware/tasks/task_file.hpp"
 
+#include "hardware/tasks/task_memory.hpp"
 #include "runtime/base/hash.hpp"
 #include "runtime/base/toml_reader.hpp"
 
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <exception>
 #include <fstream>
@@ -59,6 +61,9 @@ class task_reader {
       return err;
     if (!is_lower_id(task.id))
       return fail_at(top.at("id"), "'id' must match [a-z0-9_]+, got \"" + task.id + "\"");
+    if (task.id.size() > 200)  // store keys hold it beside the campaign's name, under LMDB's 511 bytes
+      return fail_at(top.at("id"),
+                     "'id' is " + std::to_string(task.id.size()) + " characters long; at most 200");
     if (auto err = required_string(top, "family", task.family))
       return err;
     if (auto err = required_string(top, "backend", task.backend))
@@ -97,6 +102,8 @@ class task_reader {
     if (auto err = read_tensors(top, "outputs", false, task.outputs))
       return err;
     if (auto err = check_unique_names(top, task))
+      return err;
+    if (auto err = check_memory(top, task))
       return err;
     if (top.count("knobs") != 0) {
       if (auto err = read_knobs(top.at("knobs"), task.knobs))
@@ -185,6 +192,8 @@ class task_reader {
         return bad();
       out.push_back(dim.as_integer());
     }
+    if (!checked_elements(out) || !tensor_set_bytes({tensor_spec{"", out}}))
+      return fail_at(v, where + "'shape' has more elements than a 64-bit count holds");
     return {};
   }
 
@@ -262,6 +271,22 @@ class task_reader {
           return fail_at(top.at("outputs"), "tensor name '" + t.name + "' is used twice");
       }
     }
+    return {};
+  }
+
+  // One set of a task's inputs and outputs must fit in the memory this machine has free: kforge
+  // holds them itself (the campaign checks its seeds' sets against the same figure).
+  caf::error check_memory(const toml_table& top, const task_def& task) const {
+    auto in = tensor_set_bytes(task.inputs);
+    auto out = tensor_set_bytes(task.outputs);
+    if (!in || !out || *in > UINT64_MAX - *out)
+      return fail_at(top.at("inputs"), "the tensors' sizes overflow a 64-bit byte count");
+    auto available = available_memory_bytes();
+    if (available && *in + *out > *available)
+      return fail_at(top.at("inputs"), "one set of the task's inputs and outputs takes " +
+                                           describe_bytes(*in + *out) + ", more than this machine's " +
+                                           describe_bytes(*available) +
+                                           " of available memory (MemAvailable)");
     return {};
   }
 

@@ -4,6 +4,7 @@
 #include "runtime/api/api_views.hpp"
 #include "runtime/api/metrics.hpp"
 
+#include <cctype>
 #include <map>
 #include <sstream>
 
@@ -61,10 +62,18 @@ bool same_secret(const std::string& a, const std::string& b) {
 bool authorized(const api_request& req, const api_settings& settings) {
   if (settings.token.empty())
     return true;
-  const std::string prefix = "Bearer ";
-  if (req.authorization.size() <= prefix.size() || req.authorization.compare(0, prefix.size(), prefix) != 0)
+  // RFC 7235: the scheme is case-insensitive ("bearer", "BEARER"); one or more spaces follow it.
+  const std::string scheme = "bearer";
+  const auto& h = req.authorization;
+  if (h.size() <= scheme.size() || h[scheme.size()] != ' ')
     return false;
-  return same_secret(req.authorization.substr(prefix.size()), settings.token);
+  for (size_t i = 0; i < scheme.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(h[i])) != scheme[i])
+      return false;
+  auto start = h.find_first_not_of(' ', scheme.size());
+  if (start == std::string::npos)
+    return false;
+  return same_secret(h.substr(start), settings.token);
 }
 
 api_response method_not_allowed(const std::string& allow) {

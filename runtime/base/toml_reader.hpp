@@ -3,14 +3,18 @@
 // The one TOML reader of kforge's input files (campaign configs, the daemon config, task files).
 // toml11 throws; this reader keeps every throw inside read(), which returns an error naming the
 // file and, where toml11 knows it, the line: "FILE:LINE: what is wrong". Tables keep their keys
-// in order, so that "the first unknown key" is the same key on every run.
+// in order, so that "the first unknown key" is the same key on every run. toml11 3.7 clamps a
+// number too large for 64 bits to the largest one; the reader refuses such a number instead, and
+// every number a key is read into must fit the key's type and be finite.
 
 #include "runtime/base/error.hpp"
 
 #include <toml.hpp>
 
+#include <cmath>
 #include <filesystem>
 #include <initializer_list>
+#include <limits>
 #include <map>
 #include <string>
 #include <type_traits>
@@ -62,17 +66,41 @@ class toml_reader {
   /// names the table ("[budget]").
   void only(const toml_value& table, const std::string& name, std::initializer_list<const char*> known) const;
 
-  /// Sets `out` from `table[key]` where present; fails naming the wanted type if it has another.
+  /// Sets `out` from `table[key]` where present; fails naming the wanted type if it has another,
+  /// an integer that does not fit T (toml11 would cut it) or a number that is not finite.
   template <class T>
   void get(const toml_value& table, const char* key, T& out) const {
     if (!table.is_table() || !table.contains(key))
       return;
     const auto& v = table.at(key);
+    if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+      if (v.is_integer() && !fits<T>(v.as_integer()))
+        fail(v, "key '" + std::string{key} + "' must be at most " +
+                    std::to_string(std::numeric_limits<T>::max()) + " and at least " +
+                    std::to_string(std::numeric_limits<T>::min()));
+    }
+    if constexpr (std::is_floating_point_v<T>) {
+      if (v.is_floating() && !std::isfinite(v.as_floating()))
+        fail(v, "key '" + std::string{key} + "' must be a finite number, not " +
+                    std::to_string(v.as_floating()));
+    }
     try {
       out = toml::get<T>(v);
     } catch (const std::exception&) {
       fail(v, "key '" + std::string{key} + "' must be " + wanted<T>() + ", not " + type_name(v));
     }
+  }
+
+  /// get() (number() for a floating T), then fails unless `lo <= out <= hi`.
+  template <class T>
+  void within(const toml_value& table, const char* key, T& out, T lo, T hi) const {
+    if constexpr (std::is_floating_point_v<T>)
+      number(table, key, out);
+    else
+      get(table, key, out);
+    if (table.is_table() && table.contains(key) && (out < lo || out > hi))
+      fail(table.at(key),
+           "key '" + std::string{key} + "' must lie in [" + text_of(lo) + ", " + text_of(hi) + "]");
   }
 
   /// get(), then fails unless the value is positive (or zero, with allow_zero).
@@ -87,10 +115,10 @@ class toml_reader {
   /// A number in [0, 1].
   void fraction(const toml_value& table, const char* key, double& out) const;
 
-  /// A number; integers are accepted (toml11 reads 5 as an integer, never as 5.0).
+  /// A finite number; integers are accepted (toml11 reads 5 as an integer, never as 5.0).
   void number(const toml_value& table, const char* key, double& out) const;
 
-  /// A list of numbers; integers are accepted.
+  /// A list of finite numbers; integers are accepted.
   void numbers(const toml_value& table, const char* key, std::vector<double>& out) const;
 
   /// root[name], or an empty table where root has none.
@@ -104,6 +132,29 @@ class toml_reader {
   struct is_expected : std::false_type {};
   template <class T>
   struct is_expected<caf::expected<T>> : std::true_type {};
+
+  template <class T>
+  static bool fits(int64_t x) {
+    if constexpr (std::is_signed_v<T>)
+      return x >= static_cast<int64_t>(std::numeric_limits<T>::min()) &&
+             x <= static_cast<int64_t>(std::numeric_limits<T>::max());
+    else
+      return x >= 0 && static_cast<uint64_t>(x) <= std::numeric_limits<T>::max();
+  }
+
+  template <class T>
+  static std::string text_of(T x) {
+    if constexpr (std::is_floating_point_v<T>) {
+      auto s = std::to_string(x);
+      while (s.size() > 1 && s.back() == '0')
+        s.pop_back();
+      if (!s.empty() && s.back() == '.')
+        s.pop_back();
+      return s;
+    } else {
+      return std::to_string(x);
+    }
+  }
 
   template <class T>
   static std::string wanted() {
@@ -120,6 +171,8 @@ class toml_reader {
   }
 
   [[nodiscard]] toml_value parse(const std::string& text) const;
+  // Fails on a number of `v` (or inside it) that toml11 clamped: its literal does not fit.
+  void check_literals(const toml_value& v) const;
   // Inside a catch block: the current exception as a message naming the file (and line).
   [[nodiscard]] std::string describe_current_exception() const;
 

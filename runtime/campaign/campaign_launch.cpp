@@ -2,6 +2,7 @@
 
 #include "actors/verifier/verifier_router.hpp"
 #include "hardware/tasks/task_loader.hpp"
+#include "hardware/tasks/task_memory.hpp"
 #include "runtime/base/log.hpp"
 #include "runtime/campaign/backends.hpp"
 #include "runtime/campaign/campaign_setup.hpp"
@@ -27,6 +28,30 @@ caf::expected<int64_t> ask_curator(caf::actor_system& sys, const actors::curator
 }
 
 }  // namespace
+
+caf::error check_campaign_limits(const campaign_config& cfg, const kforge::task_map& tasks,
+                                 std::optional<uint64_t> available_bytes) {
+  const auto& file = cfg.file.string();
+  int64_t total = 0;
+  if (cfg.evaluations == 0 &&
+      __builtin_mul_overflow(static_cast<int64_t>(tasks.size()), cfg.evaluations_per_task, &total))
+    return make_error(errc::bad_config,
+                      file + ": [budget] evaluations_per_task = " + std::to_string(cfg.evaluations_per_task) +
+                          " times " + std::to_string(tasks.size()) +
+                          " tasks overflows the campaign's evaluation count (a 64-bit integer)");
+  if (cfg.verifier.device == "null" || !available_bytes)  // the null device keeps no references
+    return {};
+  auto need = hardware::reference_memory_bytes(tasks, cfg.verifier.seeds);
+  if (!need || *need > *available_bytes)
+    return make_error(errc::bad_config,
+                      file + ": [verifier] seeds = " + std::to_string(cfg.verifier.seeds) +
+                          " input sets of its " + std::to_string(tasks.size()) + " tasks need " +
+                          (need ? hardware::describe_bytes(*need) : std::string{"more than 16 EiB"}) +
+                          " of kforge's own memory, more than this machine's " +
+                          hardware::describe_bytes(*available_bytes) +
+                          " available (MemAvailable); use fewer seeds or smaller tasks");
+  return {};
+}
 
 caf::expected<std::shared_ptr<const kforge::task_map>> load_campaign_tasks(
     const campaign_config& cfg, std::vector<std::string>* left_out) {
@@ -61,6 +86,8 @@ caf::expected<std::shared_ptr<const kforge::task_map>> load_campaign_tasks(
          {"count", static_cast<int64_t>(refused.size())},
          {"tasks", left_out_note(refused, tasks->size(), cfg.policy)}});
   }
+  if (auto err = check_campaign_limits(cfg, *tasks, hardware::available_memory_bytes()))
+    return err;
   if (left_out != nullptr)
     *left_out = std::move(refused);
   return std::shared_ptr<const kforge::task_map>{std::move(tasks)};
@@ -159,7 +186,8 @@ launched_campaign spawn_campaign(caf::actor_system& sys, campaign_prep prep, con
                          shared.retriever,         llm,
                          shared.verifier,          shared.curator,
                          std::move(listener),      tick,
-                         std::move(prep.roofline), std::move(prep.techniques)};
+                         std::move(prep.roofline), std::move(prep.techniques),
+                         std::move(prep.owner)};
   return {spawn_supervisor(sys, std::move(setup)), llm};
 }
 

@@ -27,6 +27,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -51,6 +52,9 @@ struct campaign_prep {
   std::string roofline_note;  ///< one line: which peaks the roofline uses
   int64_t imported = 0;       ///< memory items copied from `[memory] from` (0 when none or done before)
   std::vector<std::shared_ptr<hardware::backend>> backends;  ///< empty unless make_backends
+  /// The campaign's owner lock, when the caller took it for the supervisor to hold (the daemon);
+  /// spawn_campaign hands it over. Null: the caller holds it (`kforge run`).
+  std::shared_ptr<const owner_lock> owner;
 };
 
 /// The tasks of `cfg` (its globs, relative to its file), by id, that its policy can serve:
@@ -60,6 +64,14 @@ struct campaign_prep {
 /// errc::bad_task); errc::bad_config when the policy can serve none of the tasks.
 [[nodiscard]] caf::expected<std::shared_ptr<const kforge::task_map>> load_campaign_tasks(
     const campaign_config& cfg, std::vector<std::string>* left_out = nullptr);
+
+/// The limits a campaign's tasks set on its config: tasks x [budget] evaluations_per_task must fit in
+/// 64 bits (when [budget] evaluations is 0), and the references of every task with [verifier] seeds
+/// input sets (hardware::reference_memory_bytes) in `available_bytes` (unknown: not checked; device
+/// "null" keeps none). load_campaign_tasks applies it with this machine's MemAvailable.
+/// Errors: errc::bad_config naming the config file, the key and the figures.
+[[nodiscard]] caf::error check_campaign_limits(const campaign_config& cfg, const kforge::task_map& tasks,
+                                               std::optional<uint64_t> available_bytes);
 
 /// One line for the tasks `load_campaign_tasks` left out under `policy`, "" when none.
 [[nodiscard]] std::string left_out_note(const std::vector<std::string>& left_out, size_t loaded,

@@ -128,6 +128,15 @@ int32_t grant(supervisor_state& s, int32_t wanted) {
   return granted;
 }
 
+// Tells the listener that the campaign ended and quits. The owner lock goes first, so that whoever
+// gets `done` (the daemon restarting a campaign) may take it again at once.
+void end_supervisor(supervisor_pointer self) {
+  auto last = snapshot(self);
+  self->state.setup.owner.reset();
+  self->send(self->state.setup.listener, done_atom_v, std::move(last));
+  self->quit();
+}
+
 // Sends the final snapshot, with fresh verifier figures, and quits.
 void report_done(supervisor_pointer self) {
   auto& st = self->state;
@@ -136,13 +145,11 @@ void report_done(supervisor_pointer self) {
           [self](actors::verifier_stats& vs) {
             self->state.verifier = std::move(vs);
             self->state.phases.end();
-            self->send(self->state.setup.listener, done_atom_v, snapshot(self));
-            self->quit();
+            end_supervisor(self);
           },
           [self](caf::error&) {
             self->state.phases.end();
-            self->send(self->state.setup.listener, done_atom_v, snapshot(self));
-            self->quit();
+            end_supervisor(self);
           });
 }
 
@@ -310,8 +317,7 @@ supervisor_actor::behavior_type supervisor_behavior(supervisor_pointer self, sup
                 s.tasks[r.task_id] = actors::progress_of(r, s.setup.config.evaluations_per_task);
               }
               s.start_evaluations = committed(s);
-              self->send(s.setup.listener, done_atom_v, snapshot(self));
-              self->quit();
+              end_supervisor(self);
               return;
             }
             s.phases.open();
@@ -325,8 +331,7 @@ supervisor_actor::behavior_type supervisor_behavior(supervisor_pointer self, sup
             s.note = "cannot open the campaign: " + describe(err);
             s.log.error("cannot open campaign",
                         {{"campaign", s.setup.config.name}, {"error", describe(err)}});
-            self->send(s.setup.listener, done_atom_v, snapshot(self));
-            self->quit();
+            end_supervisor(self);
           });
 
   return {

@@ -17,6 +17,7 @@
 #include "actors/type_ids.hpp"
 #include "runtime/base/task.hpp"
 #include "runtime/campaign/config.hpp"
+#include "runtime/campaign/owner_lock.hpp"
 
 #include <caf/typed_actor.hpp>
 
@@ -60,6 +61,9 @@ struct supervisor_setup {
   std::chrono::milliseconds tick{500};
   actors::roofline_config roofline;  ///< the measured peaks for the performance state
   std::shared_ptr<const actors::technique_catalogues> techniques;  ///< by backend; null: none drawn
+  /// The campaign's owner lock when the launcher handed it over (the daemon): held while the
+  /// supervisor runs, released just before it reports `done`. Null: the launcher holds it.
+  std::shared_ptr<const owner_lock> owner;
 };
 
 /// The order in which a campaign's tasks start: families in `family_order`

@@ -1,5 +1,6 @@
 #include "runtime/campaign/config.hpp"
 
+#include "actors/llm_proxy/openai_protocol.hpp"
 #include "runtime/base/toml_reader.hpp"
 
 #include <algorithm>
@@ -12,6 +13,14 @@ namespace kforge::runtime {
 namespace {
 
 using reader = toml_reader;
+
+// Limits that follow from the machine or the store (README, "Campaign config").
+constexpr std::size_t max_campaign_name = 200;     // LMDB keys hold it and stay under 511 bytes
+constexpr int32_t min_seeds = 2;                   // input alternation needs two input sets
+constexpr int32_t max_seeds = 256;                 // each is a reference run's inputs and outputs in memory
+constexpr int32_t compile_jobs_per_core = 4;       // compiles beyond that only queue for the cores
+constexpr double max_seconds = 365.0 * 24 * 3600;  // a duration key (it becomes int64 milliseconds)
+constexpr int64_t max_response_limit = int64_t{1} << 30;
 
 // A device name: "cpu", "null" (instant synthetic verdicts), "cuda" (every GPU), "cuda:all" or "cuda:N".
 bool is_known_device(const std::string& device) {
@@ -50,6 +59,8 @@ void parse_gpu_tables(const reader& r, const toml_value& root, campaign_config& 
   r.number(kb, "run_timeout_s", k.run_timeout_s);
   if (k.compile_timeout_s <= 0 || k.run_timeout_s <= 0)
     r.fail(kb, "kernelbench timeouts must be positive");
+  r.within(kb, "compile_timeout_s", k.compile_timeout_s, 0.0, max_seconds);
+  r.within(kb, "run_timeout_s", k.run_timeout_s, 0.0, max_seconds);
   auto judge_keys = [&](const toml_value& t, double& rel, double& spread) {
     r.number(t, "max_rel_l2", rel);
     if (rel <= 0)
@@ -84,7 +95,8 @@ void parse_llm(const reader& r, const toml_value& root, const std::filesystem::p
   r.only(llm, "llm",
          {"endpoint", "prompts", "max_attempts", "backoff_ms", "max_backoff_ms", "jitter", "token_budget",
           "cost_budget", "cache", "exploration", "task_reasks", "outage_max_wait_s", "outage_horizon_s",
-          "feedback_chars", "techniques", "technique_top_k", "technique_temperature", "technique_prior"});
+          "feedback_chars", "techniques", "technique_top_k", "technique_temperature", "technique_prior",
+          "max_response_bytes"});
   std::string prompts = "prompts";
   r.get(llm, "prompts", prompts);
   std::filesystem::path pd{prompts};
@@ -120,6 +132,9 @@ void parse_llm(const reader& r, const toml_value& root, const std::filesystem::p
   r.number(llm, "outage_horizon_s", l.outage_horizon_s);
   if (l.outage_horizon_s <= 0)
     r.fail(llm.at("outage_horizon_s"), "key 'outage_horizon_s' must be more than zero");
+  r.within(llm, "outage_max_wait_s", l.outage_max_wait_s, 0.0, max_seconds);
+  r.within(llm, "outage_horizon_s", l.outage_horizon_s, 0.0, max_seconds);
+  r.within(llm, "max_response_bytes", l.max_response_bytes, int64_t{1024}, max_response_limit);
   r.positive(llm, "feedback_chars", l.feedback_chars);
   r.number(llm, "exploration", l.exploration);
   if (l.exploration < 0)
@@ -144,6 +159,10 @@ void parse_llm(const reader& r, const toml_value& root, const std::filesystem::p
       r.get(t, "base_url", ep.base_url);
       if (ep.base_url.rfind("http://", 0) != 0 && ep.base_url.rfind("https://", 0) != 0)
         r.fail(t.at("base_url"), "base_url '" + ep.base_url + "' must start with http:// or https://");
+      if (auto url = actors::parse_url(ep.base_url); !url) {
+        auto why = describe(url.error());  // "bad_config: URL ...": the reader adds its own code
+        r.fail(t.at("base_url"), why.substr(why.find(": ") + 2));
+      }
       r.get(t, "model", ep.model);
       r.get(t, "api_key_env", ep.api_key_env);
       r.get(t, "ca_file", ep.ca_file);
@@ -155,8 +174,9 @@ void parse_llm(const reader& r, const toml_value& root, const std::filesystem::p
       r.positive(t, "max_tokens", ep.max_tokens);
       double timeout_s = ep.timeout_ms / 1000.0;
       r.number(t, "timeout_s", timeout_s);
-      if (timeout_s <= 0)
-        r.fail(t.at("timeout_s"), "key 'timeout_s' must be positive");
+      if (timeout_s <= 0 || timeout_s > max_seconds)
+        r.fail(t.at("timeout_s"), "key 'timeout_s' must be positive and at most " +
+                                      std::to_string(static_cast<int64_t>(max_seconds)));
       ep.timeout_ms = timeout_s * 1000.0;
       r.positive(t, "max_concurrent", ep.max_concurrent);
       r.number(t, "requests_per_minute", ep.requests_per_minute);
@@ -196,6 +216,10 @@ campaign_config parse(const reader& r, const toml_value& root, const std::filesy
       r.fail(camp.at("name"), "campaign name '" + c.name + "' may hold only a-z, 0-9, '_' and '-'");
   if (c.name.empty())
     r.fail(camp.at("name"), "campaign name is empty");
+  if (c.name.size() > max_campaign_name)
+    r.fail(camp.at("name"), "campaign name is " + std::to_string(c.name.size()) +
+                                " characters long; at most " + std::to_string(max_campaign_name) +
+                                " (it is part of every store key)");
   int64_t seed = 1;
   r.positive(camp, "seed", seed, true);
   c.seed = static_cast<uint64_t>(seed);
@@ -211,9 +235,7 @@ campaign_config parse(const reader& r, const toml_value& root, const std::filesy
   r.only(budget, "budget", {"evaluations_per_task", "evaluations", "wall_minutes", "plateau"});
   r.positive(budget, "evaluations_per_task", c.evaluations_per_task);
   r.positive(budget, "evaluations", c.evaluations, true);
-  r.number(budget, "wall_minutes", c.wall_minutes);
-  if (c.wall_minutes < 0)
-    r.fail(budget.at("wall_minutes"), "key 'wall_minutes' must be zero or more");
+  r.within(budget, "wall_minutes", c.wall_minutes, 0.0, max_seconds / 60);
   r.positive(budget, "plateau", c.plateau, true);
 
   const auto& policy = reader::table_or_empty(root, "policy");
@@ -320,6 +342,11 @@ campaign_config parse(const reader& r, const toml_value& root, const std::filesy
     r.fail(ver.at("device"),
            "unknown device '" + vs.device + "' (this build knows: cpu, null, cuda, cuda:N, cuda:all)");
   r.positive(ver, "compile_jobs", vs.compile_jobs, true);
+  const auto cores = std::max(1, static_cast<int32_t>(std::thread::hardware_concurrency()));
+  if (vs.compile_jobs > compile_jobs_per_core * cores)
+    r.fail(ver.at("compile_jobs"), "key 'compile_jobs' is " + std::to_string(vs.compile_jobs) +
+                                       "; this machine has " + std::to_string(cores) + " cores, so at most " +
+                                       std::to_string(compile_jobs_per_core * cores) + " (0 = one per core)");
   r.get(ver, "cxx", vs.cxx);
   r.get(ver, "cxx_flags", vs.cxx_flags);
   r.get(ver, "linker", vs.linker);
@@ -339,7 +366,7 @@ campaign_config parse(const reader& r, const toml_value& root, const std::filesy
       break;
     }
   }
-  r.positive(ver, "seeds", vs.seeds);
+  r.within(ver, "seeds", vs.seeds, min_seeds, max_seeds);
   r.positive(ver, "warmup", vs.warmup, true);
   r.positive(ver, "min_runs", vs.min_runs);
   r.positive(ver, "max_runs", vs.max_runs);
@@ -353,6 +380,8 @@ campaign_config parse(const reader& r, const toml_value& root, const std::filesy
     r.fail(ver.at("compile_timeout_s"), "key 'compile_timeout_s' must be positive");
   if (vs.run_timeout_s <= 0)
     r.fail(ver.at("run_timeout_s"), "key 'run_timeout_s' must be positive");
+  r.within(ver, "compile_timeout_s", vs.compile_timeout_s, 0.0, max_seconds);
+  r.within(ver, "run_timeout_s", vs.run_timeout_s, 0.0, max_seconds);
   r.positive(ver, "run_memory_mib", vs.run_memory_mib);
   r.positive(ver, "compile_memory_mib", vs.compile_memory_mib);
   r.get(ver, "work_dir", vs.work_dir);
@@ -384,10 +413,8 @@ campaign_config parse(const reader& r, const toml_value& root, const std::filesy
   r.number(ver, "reference_backoff_s", vs.reference_backoff_s);
   if (!(vs.reference_backoff_s >= 0) || vs.reference_backoff_s > 3600)
     r.fail(ver.at("reference_backoff_s"), "key 'reference_backoff_s' must be between 0 and 3600 seconds");
-  if (vs.compile_jobs == 0) {
-    auto cores = static_cast<int32_t>(std::thread::hardware_concurrency());
-    vs.compile_jobs = std::max(1, cores);
-  }
+  if (vs.compile_jobs == 0)
+    vs.compile_jobs = cores;
 
   parse_gpu_tables(r, root, c);
 

@@ -175,9 +175,15 @@ struct campaign_config {
   archive_settings archive;
   machine_settings machine;
 
-  /// The overall evaluation budget: `evaluations`, or tasks x per-task when 0.
+  /// The overall evaluation budget: `evaluations`, or tasks x per-task when 0 (saturating at
+  /// INT64_MAX; load_campaign_tasks refuses a campaign whose product overflows).
   [[nodiscard]] int64_t evaluation_budget(size_t task_count) const noexcept {
-    return evaluations > 0 ? evaluations : static_cast<int64_t>(task_count) * evaluations_per_task;
+    if (evaluations > 0)
+      return evaluations;
+    int64_t total = 0;
+    if (__builtin_mul_overflow(static_cast<int64_t>(task_count), evaluations_per_task, &total))
+      return INT64_MAX;
+    return total;
   }
 };
 

@@ -1,6 +1,7 @@
 #include "runtime/cli/cli_io.hpp"
 
 #include "runtime/base/error.hpp"
+#include "runtime/cli/exit_codes.hpp"
 
 #include <cstdio>
 
@@ -9,16 +10,33 @@ namespace kforge::runtime {
 std::optional<memory::store> open_existing(const std::filesystem::path& path, int& code) {
   if (!std::filesystem::exists(path / "data.mdb")) {
     std::cerr << "kforge: no store at " << path.string() << '\n';
-    code = 2;
+    code = exit_usage;
     return std::nullopt;
   }
   auto store = memory::store::open(path);
   if (!store) {
     std::cerr << "kforge: " << describe(store.error()) << '\n';
-    code = 1;
+    code = exit_store;
     return std::nullopt;
   }
   return std::move(*store);
+}
+
+bool campaign_known(const memory::txn& tx, const std::string& name, const std::filesystem::path& store,
+                    int& code) {
+  if (name.empty())
+    return true;
+  auto c = memory::get_campaign(tx, name);
+  if (c)
+    return true;
+  if (code_of(c.error()) == errc::not_found) {
+    std::cerr << "kforge: no campaign named " << name << " in " << store.string() << '\n';
+    code = exit_usage;
+  } else {
+    std::cerr << "kforge: " << describe(c.error()) << '\n';
+    code = exit_store;
+  }
+  return false;
 }
 
 std::string three_digits(double v) {

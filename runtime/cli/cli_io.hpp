@@ -30,12 +30,17 @@ void print_timing(std::ostream& os, const char* label, const kforge::timing_stat
 void print_gates(std::ostream& os, const kforge::verdict& v);
 
 /// Opens the store at `path` if one exists there, printing why not to stderr; nullopt on
-/// failure with `code` set to the exit code (2 no store there, 1 it does not open).
+/// failure with `code` set to the exit code (2 no store there, 5 it does not open).
 [[nodiscard]] std::optional<memory::store> open_existing(const std::filesystem::path& path, int& code);
+
+/// Whether the store holds the campaign `name` ("" names every campaign: true). Prints why not
+/// and sets `code`: 2 (exit_usage) for an unknown name, 5 (exit_store) when it cannot be read.
+[[nodiscard]] bool campaign_known(const memory::txn& tx, const std::string& name,
+                                  const std::filesystem::path& store, int& code);
 
 /// Opens the existing store at `path`, begins a read transaction and returns
 /// `read(const memory::read_txn&) -> int`; on failure prints why and returns open_existing's
-/// code, or 1 when the transaction does not begin.
+/// code, or 5 when the transaction does not begin.
 template <class Body>
 int with_store_read(const std::filesystem::path& path, Body&& read) {
   int code = 0;
@@ -45,7 +50,7 @@ int with_store_read(const std::filesystem::path& path, Body&& read) {
   auto tx = store->read();
   if (!tx) {
     std::cerr << "kforge: " << describe(tx.error()) << '\n';
-    return 1;
+    return 5;
   }
   return read(*tx);
 }

@@ -23,12 +23,13 @@ struct run_options {
   bool measure_peaks = false;                        ///< measure the machine peaks again
 };
 
-/// `kforge run CONFIG`: runs (or continues) the campaign in the foreground.
-/// Exit codes: 0 finished or stopped cleanly, 2 bad input, 1 runtime failure.
+/// `kforge run CONFIG`: runs (or continues) the campaign in the foreground, holding its owner lock
+/// (a second run of the campaign is refused). Exit codes: exit_codes.hpp, run_exit_code.
 [[nodiscard]] int run_command(const run_options& opts);
 
 /// `kforge resume --store PATH`: continues an unfinished campaign from the
-/// config stored with it; nothing but the store is needed.
+/// config stored with it; nothing but the store is needed. A store whose campaigns (or the one
+/// named) are all finished exits 0 saying so; no such campaign exits 2.
 [[nodiscard]] int resume_command(const run_options& opts);
 
 /// `kforge snapshot OUT --store PATH`: a consistent, compacted copy of the
@@ -85,8 +86,18 @@ struct show_options {
 /// show_command's.
 [[nodiscard]] int llm_show_command(const show_options& opts);
 
-/// `kforge status --store PATH`: where the store's campaigns stand, without running anything.
-[[nodiscard]] int status_command(const std::filesystem::path& store, const std::string& campaign);
+/// Options of `kforge status`.
+struct status_options {
+  std::filesystem::path store;
+  std::string campaign;  ///< only this campaign (an unknown name is an error)
+  bool json = false;     ///< one JSON array of campaigns instead of text
+};
+
+/// `kforge status --store PATH [--campaign C] [--json]`: where the store's campaigns stand, without
+/// running anything. A campaign whose record says running is shown `running` while a process holds
+/// its owner lock (owner_lock.hpp), else `interrupted`. Exit codes: 0, 2 no store or no such
+/// campaign, 5 the store cannot be read.
+[[nodiscard]] int status_command(const status_options& opts);
 
 /// Options of `kforge verify`.
 struct verify_options {
@@ -130,7 +141,8 @@ struct daemon_options {
 };
 
 /// `kforge daemon --config FILE|DIR`: runs every campaign there until SIGTERM / SIGINT,
-/// with the HTTP API and dashboard. Exit codes: 0 stopped cleanly, 2 bad input, 1 failure.
+/// with the HTTP API and dashboard. Exit codes: 0 stopped cleanly, 2 bad input, 5 the store does
+/// not open, 1 another failure.
 [[nodiscard]] int daemon_command(const daemon_options& opts);
 
 }  // namespace kforge::runtime

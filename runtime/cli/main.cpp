@@ -2,16 +2,39 @@
 
 #include "runtime/base/log.hpp"
 #include "runtime/cli/commands.hpp"
+#include "runtime/cli/exit_codes.hpp"
 
 #include <CLI/CLI.hpp>
 
 #include <iostream>
 #include <string>
 
+namespace {
+
+// The first word of the command line that names no subcommand (skipping the global options and
+// their values), or "" when the command is known or absent.
+std::string unknown_command(CLI::App& app, int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    std::string word = argv[i];
+    if (word == "--log-level" || word == "--log-file") {
+      ++i;
+      continue;
+    }
+    if (word.empty() || word[0] == '-')
+      continue;
+    auto known = app.get_subcommands([&](CLI::App* sub) { return sub->get_name() == word; });
+    return known.empty() ? word : std::string{};
+  }
+  return {};
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   using namespace kforge;
   CLI::App app{"kforge: evolves compute kernels in long, resumable campaigns"};
   app.require_subcommand(1);
+  app.set_version_flag("--version", std::string{"kforge "} + KFORGE_VERSION);
   std::string log_level = "warning";
   std::string log_file;
   app.add_option("--log-level", log_level, "debug, info, warning, error or off (default: warning)");
@@ -36,11 +59,12 @@ int main(int argc, char** argv) {
   resume->add_option("--campaign", resume_opts.campaign, "campaign name (default: the only unfinished one)");
   resume->add_flag("--no-progress", "print plain progress lines instead of the live table");
 
-  std::string status_campaign;
+  runtime::status_options status_opts;
   auto* status =
       app.add_subcommand("status", "show where the store's campaigns stand, without running anything");
   status->add_option("--store", store_path, "store directory")->required();
-  status->add_option("--campaign", status_campaign, "only this campaign");
+  status->add_option("--campaign", status_opts.campaign, "only this campaign");
+  status->add_flag("--json", status_opts.json, "one JSON array of campaigns instead of text");
 
   runtime::daemon_options daemon_opts;
   std::string daemon_store;
@@ -72,10 +96,12 @@ int main(int argc, char** argv) {
   memory->require_subcommand(1);
   auto* inspect = memory->add_subcommand("inspect", "list memory items with their values");
   inspect->add_option("--store", store_path, "store directory")->required();
-  inspect->add_option("--kind", mem_opts.kind, "only seed, trajectory, optimization or insight");
+  inspect->add_option("--kind", mem_opts.kind, "only seed, trajectory, optimization, insight or technique")
+      ->check(CLI::IsMember({"seed", "trajectory", "optimization", "insight", "technique"}));
   inspect->add_option("--family", mem_opts.family, "only this operator family");
   inspect->add_option("--limit", mem_opts.limit, "rows at most (default 50; 0 = all)");
-  inspect->add_option("--sort", mem_opts.sort, "q (default), visits or kind");
+  inspect->add_option("--sort", mem_opts.sort, "q (default), visits or kind")
+      ->check(CLI::IsMember({"q", "visits", "kind"}));
   inspect->add_flag("--retired", mem_opts.retired, "include retired items");
   auto* mexport = memory->add_subcommand("export", "write every memory item as one JSON line");
   mexport->add_option("--store", store_path, "store directory")->required();
@@ -141,7 +167,17 @@ int main(int argc, char** argv) {
       ->check(CLI::ExistingFile);
   tasks_check->add_flag("--parse-only", check_opts.parse_only, "only parse; run no reference");
 
-  CLI11_PARSE(app, argc, argv);
+  // A usage error (unknown option, missing argument, a value outside its choices) exits 2 like a bad
+  // config, whatever CLI11's own code for it; --help and --version exit 0.
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    if (auto word = unknown_command(app, argc, argv); !word.empty()) {
+      std::cerr << "kforge: unknown command '" << word << "' (kforge --help lists the commands)\n";
+      return runtime::exit_usage;
+    }
+    return app.exit(e) == 0 ? runtime::exit_ok : runtime::exit_usage;
+  }
 
   log::level lvl{};
   if (!log::parse_level(log_level, lvl)) {
@@ -203,5 +239,6 @@ int main(int argc, char** argv) {
       return runtime::memory_export_command(mem_opts);
     return runtime::export_command(mem_opts);
   }
-  return runtime::status_command(store_path, status_campaign);
+  status_opts.store = store_path;
+  return runtime::status_command(status_opts);
 }

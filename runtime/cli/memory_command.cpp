@@ -5,6 +5,7 @@
 #include "memory/store.hpp"
 #include "runtime/base/error.hpp"
 #include "runtime/cli/cli_io.hpp"
+#include "runtime/cli/exit_codes.hpp"
 #include "runtime/cli/training_export.hpp"
 
 #include <nlohmann/json.hpp>
@@ -53,7 +54,7 @@ int memory_inspect_command(const memory_options& opts) {
     auto items = memory::list_memory(tx);
     if (!items) {
       std::cerr << "kforge: " << describe(items.error()) << '\n';
-      return 1;
+      return exit_code_of_error(items.error());
     }
     std::vector<memory::memory_item> rows;
     std::map<std::string, int64_t> kinds;
@@ -115,7 +116,7 @@ int memory_export_command(const memory_options& opts) {
       });
       if (err) {
         std::cerr << "kforge: " << describe(err) << '\n';
-        return 1;
+        return exit_code_of_error(err);
       }
       return 0;
     });
@@ -137,7 +138,7 @@ int export_lines(const memory_options& opts, const memory::txn& tx) {
             : for_each_step(tx, opts.campaign, step_filter{opts.correct_only, opts.above_noise}, write);
     if (err) {
       std::cerr << "kforge: export: " << describe(err) << '\n';
-      return 1;
+      return exit_code_of_error(err);
     }
     return 0;
   });
@@ -157,12 +158,15 @@ int export_command(const memory_options& opts) {
     return 2;
   }
   return with_store_read(opts.store, [&](const memory::read_txn& tx) {
+    int code = exit_ok;
+    if (!campaign_known(tx, opts.campaign, opts.store, code))
+      return code;
     if (opts.format != "candidates" && opts.format != "tasks")
       return export_lines(opts, tx);
     auto campaigns = memory::list_campaigns(tx);
     if (!campaigns) {
       std::cerr << "kforge: " << describe(campaigns.error()) << '\n';
-      return 1;
+      return exit_code_of_error(campaigns.error());
     }
     return with_output(opts.out, [&](std::ostream& os) {
       for (const auto& c : *campaigns) {
@@ -171,7 +175,7 @@ int export_command(const memory_options& opts) {
         auto tasks = memory::list_tasks(tx, c.id);
         if (!tasks) {
           std::cerr << "kforge: " << describe(tasks.error()) << '\n';
-          return 1;
+          return exit_code_of_error(tasks.error());
         }
         for (const auto& t : *tasks) {
           if (opts.format == "tasks") {
@@ -179,7 +183,7 @@ int export_command(const memory_options& opts) {
             auto line = json_line(t);
             if (!line) {
               std::cerr << "kforge: " << describe(line.error()) << '\n';
-              return 1;
+              return exit_code_of_error(line.error());
             }
             os << *line << '\n';
             continue;
@@ -187,7 +191,7 @@ int export_command(const memory_options& opts) {
           auto cands = memory::list_candidates(tx, c.id, t.task_id);
           if (!cands) {
             std::cerr << "kforge: " << describe(cands.error()) << '\n';
-            return 1;
+            return exit_code_of_error(cands.error());
           }
           for (auto& cand : *cands) {
             if (!opts.sources)
@@ -195,7 +199,7 @@ int export_command(const memory_options& opts) {
             auto line = json_line(cand);
             if (!line) {
               std::cerr << "kforge: " << describe(line.error()) << '\n';
-              return 1;
+              return exit_code_of_error(line.error());
             }
             os << *line << '\n';
           }

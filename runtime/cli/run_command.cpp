@@ -9,6 +9,8 @@
 #include "runtime/campaign/campaign_launch.hpp"
 #include "runtime/campaign/campaign_setup.hpp"
 #include "runtime/campaign/campaign_supervisor.hpp"
+#include "runtime/campaign/owner_lock.hpp"
+#include "runtime/cli/exit_codes.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/scoped_actor.hpp>
@@ -25,9 +27,6 @@ namespace kforge::runtime {
 namespace {
 
 volatile std::sig_atomic_t interrupted = 0;
-
-constexpr int exit_nothing_achieved = 3;
-constexpr int exit_model_unreachable = 4;
 
 void on_signal(int) {
   interrupted = 1;
@@ -73,32 +72,40 @@ class progress_printer {
 int launch_failed(launch_step step, const caf::error& err) {
   if (step == launch_step::roofline) {
     std::cerr << "kforge: cannot obtain the machine peaks: " << describe(err) << '\n';
-    return 1;
+    return exit_code_of_error(err) == exit_store ? exit_store : exit_failure;
   }
   std::cerr << "kforge: " << describe(err) << '\n';
   if (step == launch_step::memory_import)
-    return code_of(err) == errc::bad_config ? 2 : 1;
-  return 2;
+    return exit_code_of_error(err);
+  return exit_code_of_error(err) == exit_store ? exit_store : exit_usage;
 }
 
-// The exit code of a run that ended with `p` (README, "Exit codes"): 1 failed; 4 stopped because
-// the model stayed unreachable; 3 no feasible candidate in any task, unless the user stopped it.
-int exit_code_of(const actors::campaign_progress& p, bool stopped_by_user,
-                 const std::filesystem::path& store) {
+}  // namespace
+
+int run_exit_code(const actors::campaign_progress& p, bool stopped_by_user) {
   if (p.status == "failed")
-    return 1;
-  if (p.status == "stopped")
-    std::cout << "resume with: kforge resume --store " << store.string() << '\n';
-  if (p.unreachable_since_ms != 0)
-    return exit_model_unreachable;
+    return exit_failure;
+  if (p.unreachable_since_ms != 0 || (p.status == "stopped" && stopped_by_user))
+    return exit_interrupted;
   int64_t feasible = 0;
   for (const auto& t : p.tasks)
     feasible += t.feasible;
-  if (feasible == 0 && !stopped_by_user && !p.tasks.empty()) {
-    std::cout << "kforge: no task has a feasible candidate\n";
+  if (feasible == 0 && !p.tasks.empty())
     return exit_nothing_achieved;
-  }
-  return 0;
+  return exit_ok;
+}
+
+namespace {
+
+// The exit code of a run that ended with `p` (README, "Exit codes"), with a line saying why.
+int exit_code_of(const actors::campaign_progress& p, bool stopped_by_user,
+                 const std::filesystem::path& store) {
+  if (p.status == "stopped")
+    std::cout << "resume with: kforge resume --store " << store.string() << '\n';
+  auto code = run_exit_code(p, stopped_by_user);
+  if (code == exit_nothing_achieved)
+    std::cout << "kforge: no task has a feasible candidate\n";
+  return code;
 }
 
 int run_campaign(const campaign_config& cfg, const run_options& opts) {
@@ -106,7 +113,7 @@ int run_campaign(const campaign_config& cfg, const run_options& opts) {
   auto tasks = load_campaign_tasks(cfg, &left_out);
   if (!tasks) {
     std::cerr << "kforge: " << describe(tasks.error()) << '\n';
-    return 2;
+    return exit_usage;
   }
   if (!left_out.empty())
     std::cout << "kforge: " << left_out_note(left_out, (*tasks)->size(), cfg.policy) << '\n';
@@ -116,7 +123,13 @@ int run_campaign(const campaign_config& cfg, const run_options& opts) {
   if (!store) {
     std::cerr << "kforge: cannot open the store at " << cfg.store_path << ": " << describe(store.error())
               << '\n';
-    return 1;
+    return exit_store;
+  }
+  // One process runs a campaign at a time; the lock also tells `status` that this one is alive.
+  auto owner = owner_lock::acquire(cfg.store_path, cfg.name);
+  if (!owner) {
+    std::cerr << "kforge: " << describe(owner.error()) << '\n';
+    return exit_failure;
   }
 
   actors::campaign_progress final_progress;
@@ -192,7 +205,7 @@ int run_command(const run_options& opts) {
   auto cfg = load_campaign_config(opts.config);
   if (!cfg) {
     std::cerr << "kforge: " << describe(cfg.error()) << '\n';
-    return 2;
+    return exit_usage;
   }
   if (opts.store)
     cfg->store_path = std::filesystem::absolute(*opts.store);
@@ -204,37 +217,53 @@ int run_command(const run_options& opts) {
 int resume_command(const run_options& opts) {
   if (!opts.store || !std::filesystem::exists(*opts.store / "data.mdb")) {
     std::cerr << "kforge: no store at " << (opts.store ? opts.store->string() : "?") << '\n';
-    return 2;
+    return exit_usage;
   }
   std::optional<memory::campaign_record> target;
   {
     auto store = memory::store::open(*opts.store);
     if (!store) {
       std::cerr << "kforge: " << describe(store.error()) << '\n';
-      return 1;
+      return exit_store;
     }
     auto tx = store->read();
     auto campaigns =
         tx ? memory::list_campaigns(*tx) : caf::expected<std::vector<memory::campaign_record>>{tx.error()};
     if (!campaigns) {
       std::cerr << "kforge: " << describe(campaigns.error()) << '\n';
-      return 1;
+      return exit_store;
     }
     std::vector<memory::campaign_record> open;
-    for (auto& c : *campaigns)
-      if (c.status != "finished" && (opts.campaign.empty() || c.id == opts.campaign))
+    std::vector<std::string> finished;
+    for (auto& c : *campaigns) {
+      if (!opts.campaign.empty() && c.id != opts.campaign)
+        continue;
+      if (c.status == "finished")
+        finished.push_back(c.id);
+      else
         open.push_back(std::move(c));
+    }
+    if (open.empty() && finished.empty()) {
+      std::cerr << "kforge: "
+                << (opts.campaign.empty() ? "the store holds no campaign"
+                                          : "the store holds no campaign named " + opts.campaign)
+                << " (" << opts.store->string() << ")\n";
+      return exit_usage;
+    }
     if (open.empty()) {
-      std::cerr << "kforge: the store holds no unfinished campaign"
-                << (opts.campaign.empty() ? "" : " named " + opts.campaign) << '\n';
-      return 2;
+      // Like `run` of a finished campaign: nothing is left to do, and that is no error.
+      std::cout << "kforge: nothing to resume: campaign" << (finished.size() > 1 ? "s" : "");
+      for (const auto& id : finished)
+        std::cout << ' ' << id;
+      std::cout << (finished.size() > 1 ? " are" : " is") << " finished\n";
+      return exit_ok;
     }
     if (open.size() > 1) {
       std::cerr << "kforge: several unfinished campaigns; name one with --campaign:";
       for (const auto& c : open)
         std::cerr << ' ' << c.id;
       std::cerr << '\n';
-      return 2;
+      return exit_usage;
     }
     target = std::move(open.front());
   }
@@ -242,7 +271,7 @@ int resume_command(const run_options& opts) {
   auto cfg = parse_campaign_config(target->config_text, target->config_path);
   if (!cfg) {
     std::cerr << "kforge: the stored config no longer loads: " << describe(cfg.error()) << '\n';
-    return 2;
+    return exit_usage;
   }
   cfg->store_path = std::filesystem::absolute(*opts.store);
   return run_campaign(*cfg, opts);

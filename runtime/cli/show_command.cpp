@@ -6,6 +6,7 @@
 #include "runtime/base/error.hpp"
 #include "runtime/base/hash.hpp"
 #include "runtime/cli/cli_io.hpp"
+#include "runtime/cli/exit_codes.hpp"
 #include "runtime/cli/training_export.hpp"
 
 #include <nlohmann/json.hpp>
@@ -192,7 +193,7 @@ int show_command(const show_options& opts) {
         s.missing_context.push_back(id);
       else {
         std::cerr << "kforge: show: " << describe(item.error()) << '\n';
-        return 1;
+        return exit_code_of_error(item.error());
       }
     }
     if (!s.cand.call_id.empty()) {
@@ -200,7 +201,7 @@ int show_command(const show_options& opts) {
       if (call) {
         if (auto err = memory::load_prompt(tx, *call)) {
           std::cerr << "kforge: show: " << describe(err) << '\n';
-          return 1;
+          return exit_code_of_error(err);
         }
         auto completions = completions_of(*call);
         s.completion_index = completion_index(completions, s.cand.source);
@@ -209,7 +210,7 @@ int show_command(const show_options& opts) {
         s.call = std::move(*call);
       } else if (code_of(call.error()) != errc::not_found) {
         std::cerr << "kforge: show: " << describe(call.error()) << '\n';
-        return 1;
+        return exit_code_of_error(call.error());
       }
     }
     if (opts.json)
@@ -222,10 +223,13 @@ int show_command(const show_options& opts) {
 
 int llm_calls_command(const show_options& opts) {
   return with_store_read(opts.store, [&](const memory::read_txn& tx) {
+    int code = exit_ok;
+    if (!campaign_known(tx, opts.campaign, opts.store, code))
+      return code;
     auto calls = memory::list_llm_calls(tx, opts.campaign);
     if (!calls) {
       std::cerr << "kforge: " << describe(calls.error()) << '\n';
-      return 1;
+      return exit_code_of_error(calls.error());
     }
     std::vector<memory::llm_call_record> rows;
     for (auto& c : *calls)
@@ -267,7 +271,7 @@ int llm_show_command(const show_options& opts) {
     auto cands = memory::list_candidates(tx, call->campaign, call->task_id);
     if (!cands) {
       std::cerr << "kforge: llm show: " << describe(cands.error()) << '\n';
-      return 1;
+      return exit_code_of_error(cands.error());
     }
     std::vector<const memory::candidate_record*> mine;
     for (const auto& c : *cands)

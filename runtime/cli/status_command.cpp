@@ -2,6 +2,11 @@
 #include "runtime/cli/commands.hpp"
 
 #include "memory/store.hpp"
+#include "runtime/api/api_views.hpp"
+#include "runtime/campaign/owner_lock.hpp"
+#include "runtime/cli/exit_codes.hpp"
+
+#include <nlohmann/json.hpp>
 
 #include <iostream>
 
@@ -45,38 +50,65 @@ std::string llm_usage_line(const std::vector<memory::llm_call_record>& calls) {
          std::to_string(out) + " out, cost " + buf;
 }
 
+// "interrupted" for a campaign whose record says running while no process holds its owner lock.
+std::string live_status(const std::string& stored, const owner_state& owner) {
+  if (stored != "running")
+    return stored;
+  return owner.held ? "running" : "interrupted";
+}
+
 }  // namespace
 
-int status_command(const std::filesystem::path& store_path, const std::string& campaign) {
+int status_command(const status_options& opts) {
+  const auto& store_path = opts.store;
+  const auto& campaign = opts.campaign;
   if (!std::filesystem::exists(store_path / "data.mdb")) {
     std::cerr << "kforge: no store at " << store_path.string() << '\n';
-    return 2;
+    return exit_usage;
   }
   auto store = memory::store::open(store_path);
   if (!store) {
     std::cerr << "kforge: " << describe(store.error()) << '\n';
-    return 1;
+    return exit_store;
   }
   auto tx = store->read();
   if (!tx) {
     std::cerr << "kforge: " << describe(tx.error()) << '\n';
-    return 1;
+    return exit_store;
   }
   auto campaigns = memory::list_campaigns(*tx);
   if (!campaigns) {
     std::cerr << "kforge: " << describe(campaigns.error()) << '\n';
-    return 1;
+    return exit_store;
   }
   int shown = 0;
+  auto listed = nlohmann::json::array();
   for (const auto& c : *campaigns) {
     if (!campaign.empty() && c.id != campaign)
       continue;
     auto tasks = memory::list_tasks(*tx, c.id);
     if (!tasks) {
       std::cerr << "kforge: " << describe(tasks.error()) << '\n';
-      return 1;
+      return exit_store;
+    }
+    // A record that says running is live only while its owner holds the lock; else its run died.
+    auto owner = owner_lock::probe(store_path, c.id);
+    auto status = live_status(c.status, owner);
+    if (opts.json) {
+      auto j = campaign_summary(c, *tasks, std::nullopt, budget_of(c, std::nullopt, tasks->size()));
+      j["state"] = status;
+      j["owner_pid"] = owner.held ? nlohmann::json(owner.pid) : nlohmann::json(nullptr);
+      j["task_records"] = json_list(*tasks, task_json);
+      listed.push_back(std::move(j));
+      ++shown;
+      continue;
     }
     auto progress = progress_from_store(c, *tasks, store_path);
+    progress.status = status;
+    if (status == "running" && owner.pid > 0)
+      progress.note = "owned by process " + std::to_string(owner.pid);
+    else if (status == "interrupted")
+      progress.note = "no process owns it: its last run was killed or crashed";
     // The LLM budget's end, and the calls on record.
     for (const auto& r : *tasks)
       if (r.stop_reason == "LLM budget spent" && progress.note.empty())
@@ -84,7 +116,7 @@ int status_command(const std::filesystem::path& store_path, const std::string& c
     auto calls = memory::list_llm_calls(*tx, c.id);
     if (calls && c.status != "finished")
       apply_model_waits(progress, *calls);
-    if (c.status != "running") {
+    if (status != "running") {
       // Not running now: the tasks' last calls say why it stopped, not that they wait.
       for (auto& t : progress.tasks) {
         if (t.waiting_since_ms != 0 && progress.note.empty())
@@ -97,16 +129,18 @@ int status_command(const std::filesystem::path& store_path, const std::string& c
     std::cout << render_summary(progress);
     if (calls && !calls->empty())
       std::cout << llm_usage_line(*calls) << '\n';
-    if (c.status != "finished")
+    if (status != "finished" && status != "running")
       std::cout << "resume with: kforge resume --store " << store_path.string() << '\n';
     ++shown;
   }
-  if (shown == 0) {
+  if (shown == 0 && !(opts.json && campaign.empty())) {
     std::cerr << "kforge: no campaign" << (campaign.empty() ? "" : " named " + campaign) << " in "
               << store_path.string() << '\n';
-    return 2;
+    return exit_usage;
   }
-  return 0;
+  if (opts.json)
+    std::cout << dump(listed) << '\n';
+  return exit_ok;
 }
 
 }  // namespace kforge::runtime

@@ -70,7 +70,7 @@ int run_daemon(const daemon_config& cfg) {
   if (!store) {
     std::cerr << "kforge: cannot open the store at " << cfg.store.string() << ": " << describe(store.error())
               << '\n';
-    return 1;
+    return 5;  // a store error (README, "Exit codes"; runtime/cli/exit_codes.hpp)
   }
   int fds[2];
   if (pipe2(fds, O_CLOEXEC) != 0) {

@@ -2,6 +2,9 @@
 
 #include "runtime/base/toml_reader.hpp"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <cstdlib>
 #include <set>
 
@@ -82,8 +85,30 @@ caf::expected<daemon_config> load_daemon_config(const std::filesystem::path& fil
   return parse_daemon_config(*text, std::filesystem::absolute(file).lexically_normal());
 }
 
+caf::expected<std::string> listen_address(const std::string& text) {
+  auto address = text;
+  if (address.size() >= 2 && address.front() == '[' && address.back() == ']')
+    address = address.substr(1, address.size() - 2);  // "[::1]", as in a URL
+  if (address == "localhost")
+    return address;
+  in_addr v4{};
+  in6_addr v6{};
+  if (inet_pton(AF_INET, address.c_str(), &v4) == 1 || inet_pton(AF_INET6, address.c_str(), &v6) == 1)
+    return address;
+  return make_error(errc::bad_config,
+                    "daemon: listen address '" + text +
+                        "' is not an IP address (an IPv4 address like 127.0.0.1, an IPv6 address like ::1 or "
+                        "[::1], or localhost)");
+}
+
 bool is_loopback(const std::string& address) {
-  return address == "localhost" || address == "::1" || address.rfind("127.", 0) == 0;
+  if (address == "localhost")
+    return true;
+  in_addr v4{};
+  if (inet_pton(AF_INET, address.c_str(), &v4) == 1)
+    return (ntohl(v4.s_addr) >> 24) == 127;
+  in6_addr v6{};
+  return inet_pton(AF_INET6, address.c_str(), &v6) == 1 && IN6_IS_ADDR_LOOPBACK(&v6);
 }
 
 caf::error finish_daemon_config(daemon_config& cfg) {
@@ -97,6 +122,10 @@ caf::error finish_daemon_config(daemon_config& cfg) {
   if (cfg.token.empty() && !cfg.token_env.empty())
     if (const char* v = std::getenv(cfg.token_env.c_str()); v != nullptr)
       cfg.token = v;
+  auto address = listen_address(cfg.listen);
+  if (!address)
+    return std::move(address.error());
+  cfg.listen = *address;
   if (!is_loopback(cfg.listen) && cfg.token.empty())
     return make_error(errc::bad_config,
                       "daemon: listening on " + cfg.listen +

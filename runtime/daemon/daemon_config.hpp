@@ -40,11 +40,15 @@ struct daemon_config {
 [[nodiscard]] caf::expected<daemon_config> parse_daemon_config(const std::string& text,
                                                                const std::filesystem::path& name);
 
+/// The address the API listens on: an IPv4 or IPv6 address (brackets, as in "[::1]", dropped) or
+/// "localhost". Errors: errc::bad_config saying what an address looks like.
+[[nodiscard]] caf::expected<std::string> listen_address(const std::string& text);
+
 /// True for 127.0.0.0/8, ::1 and "localhost": addresses where the API may run without a token.
 [[nodiscard]] bool is_loopback(const std::string& address);
 
-/// Fills derived settings (token from the environment, snapshot dir) and checks them:
-/// a non-loopback address needs a token. Errors: errc::bad_config.
+/// Fills derived settings (token from the environment, snapshot dir) and checks them: the listen
+/// address must be one (listen_address), and a non-loopback one needs a token. Errors: errc::bad_config.
 [[nodiscard]] caf::error finish_daemon_config(daemon_config& cfg);
 
 }  // namespace kforge::runtime

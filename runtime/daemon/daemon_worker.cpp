@@ -175,12 +175,18 @@ daemon_worker::behavior_type worker_behavior(worker_pointer self, daemon_config 
         auto tasks = load_campaign_tasks(campaign);
         if (!tasks)
           return std::move(tasks.error());
+        // The daemon owns the campaigns it runs: a `kforge run` of one of them is refused, and
+        // `kforge status` tells them from campaigns whose process died.
+        auto owner = owner_lock::acquire(st.cfg.store, campaign.name);
+        if (!owner)
+          return std::move(owner.error());
         prepare_options opts;
         opts.make_backends = req->make_backends;
         launch_step failed = launch_step::memory_import;
         auto prep = prepare_campaign(self->system(), *st.store, campaign, *tasks, *st.curator, opts, failed);
         if (!prep)
           return std::move(prep.error());
+        prep->owner = std::make_shared<const owner_lock>(std::move(*owner));
         return std::make_shared<launch_reply>(launch_reply{std::move(*prep), *st.retriever, *st.curator});
       },
   };

@@ -79,6 +79,14 @@ TEST_CASE("URLs of endpoints are parsed with default ports", "[actors]") {
   CHECK_FALSE(parse_url("ftp://x"));
   CHECK_FALSE(parse_url("http://:80/"));
   CHECK_FALSE(parse_url("http://h:8x/"));
+  CHECK_FALSE(parse_url("http://h:99999/"));
+  CHECK_FALSE(parse_url("http://h:123456789012345678901234567890/"));
+  CHECK_FALSE(parse_url("http://[::1/v1"));
+  auto v6 = parse_url("http://[::1]:8000/v1");
+  REQUIRE(v6);
+  CHECK(v6->host == "::1");
+  CHECK(v6->port == "8000");
+  CHECK(v6->path == "/v1");
 }
 
 TEST_CASE("responses are classified as ok, retryable or final", "[actors]") {
@@ -127,6 +135,63 @@ TEST_CASE("responses are classified as ok, retryable or final", "[actors]") {
     CHECK_FALSE(classify(x).retryable);
     x.status = 404;
     CHECK_FALSE(classify(x).retryable);
+  }
+}
+
+TEST_CASE("a body too large or usage no honest server reports is a protocol error", "[actors]") {
+  response_limits limits;
+  limits.max_body_bytes = 400;
+  limits.max_tokens_out = 100;
+  limits.max_tokens_in = 5000;
+  auto answer = [](const std::string& usage) {
+    http_exchange x;
+    x.status = 200;
+    x.body = R"({"choices":[{"message":{"content":"hi"}}],"usage":)" + usage + "}";
+    return x;
+  };
+  auto honest = classify(answer(R"({"prompt_tokens":4000,"completion_tokens":100})"), limits);
+  CHECK(honest.ok);
+  CHECK_FALSE(honest.protocol_error);
+  struct bad_case {
+    std::string usage;
+    std::string what;
+  };
+  for (const auto& c :
+       {bad_case{R"({"prompt_tokens":10,"completion_tokens":-5000})", "negative or impossible"},
+        bad_case{R"({"prompt_tokens":-1,"completion_tokens":5})", "negative or impossible"},
+        bad_case{R"({"prompt_tokens":1,"completion_tokens":18446744073709551615})", "negative or impossible"},
+        bad_case{R"({"prompt_tokens":10,"completion_tokens":101})",
+                 "101 completion tokens, more than the request allows (100)"},
+        bad_case{R"({"prompt_tokens":5001,"completion_tokens":1})", "5001 prompt tokens"}}) {
+    INFO(c.usage);
+    auto o = classify(answer(c.usage), limits);
+    CHECK_FALSE(o.ok);
+    CHECK_FALSE(o.retryable);
+    CHECK(o.protocol_error);
+    CHECK_THAT(o.what, Catch::StartsWith("protocol error: ") && Catch::Contains(c.what));
+  }
+  SECTION("a body over the limit, as read or as cut off by the client") {
+    auto big = answer(R"({"prompt_tokens":1,"completion_tokens":1})");
+    big.body += std::string(400, ' ');
+    auto o = classify(big, limits);
+    CHECK(o.protocol_error);
+    CHECK_FALSE(o.retryable);
+    CHECK_THAT(o.what, Catch::Contains("larger than [llm] max_response_bytes = 400 bytes"));
+    http_exchange cut;
+    cut.oversized = true;
+    cut.error = "read: response body larger than 400 bytes";
+    CHECK(classify(cut, limits).protocol_error);
+  }
+  SECTION("the limits of a request follow its n, max_tokens and prompt") {
+    endpoint_config ep;
+    ep.max_tokens = 512;
+    prompt p;
+    p.system = std::string(100, 's');
+    p.user = std::string(900, 'u');
+    auto l = limits_of(ep, p, 3, 65536);
+    CHECK(l.max_body_bytes == 65536);
+    CHECK(l.max_tokens_out == 3 * 512);
+    CHECK(l.max_tokens_in == 1000 + 4096);
   }
 }
 

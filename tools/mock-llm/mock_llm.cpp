@@ -275,6 +275,9 @@ mock_answer answer(const kforge::task_map& tasks, const server_config& cfg, cons
     }
     auto tokens =
         cfg.completion_tokens > 0 ? cfg.completion_tokens : static_cast<int64_t>(content.size() / 4 + 1);
+    // An honest server never reports more than the request's max_tokens per completion.
+    if (req.contains("max_tokens") && req["max_tokens"].is_number_integer())
+      tokens = std::min(tokens, std::max<int64_t>(1, req["max_tokens"].get<int64_t>()));
     out_tokens += tokens;
     choices.push_back({{"index", i},
                        {"message", {{"role", "assistant"}, {"content", content}}},

@@ -298,6 +298,11 @@ TEST_CASE_METHOD(router_fixture, "with a token, the API and metrics need it; sta
     CHECK(call("GET", target, "", "Bearer s3cre").status == 401);
     CHECK(call("GET", target, "", "Basic s3cret").status == 401);
     CHECK(call("GET", target, "", "Bearer s3cret").status == 200);
+    // RFC 7235: the scheme is case-insensitive; the token is not.
+    CHECK(call("GET", target, "", "bearer s3cret").status == 200);
+    CHECK(call("GET", target, "", "BEARER  s3cret").status == 200);
+    CHECK(call("GET", target, "", "bearer S3CRET").status == 401);
+    CHECK(call("GET", target, "", "Bearers3cret").status == 401);
   }
   CHECK(call("POST", "/api/campaigns/c1/stop").status == 401);
   CHECK(hooks.controls.empty());
@@ -370,7 +375,37 @@ TEST_CASE("the daemon config is checked with file and line", "[runtime]") {
   CHECK(cfg.snapshot_dir == cfg.store / "snapshots");
   CHECK(runtime::is_loopback("127.0.0.1"));
   CHECK(runtime::is_loopback("::1"));
+  CHECK(runtime::is_loopback("0:0:0:0:0:0:0:1"));
   CHECK_FALSE(runtime::is_loopback("10.0.0.1"));
+  CHECK_FALSE(runtime::is_loopback("127.example.com"));
+}
+
+TEST_CASE("a listen address is an IP address or localhost, bracketed IPv6 included", "[runtime]") {
+  runtime::daemon_config cfg;
+  cfg.campaigns = "camps";
+  cfg.store = "store";
+  cfg.token_env = "KFORGE_TEST_NO_SUCH_VARIABLE";
+  SECTION("[::1] is the IPv6 loopback: no token needed") {
+    cfg.listen = "[::1]";
+    CHECK_FALSE(runtime::finish_daemon_config(cfg));
+    CHECK(cfg.listen == "::1");
+  }
+  SECTION("a name that is no address says so, not that it needs a token") {
+    cfg.listen = "not-an-ip";
+    auto err = runtime::finish_daemon_config(cfg);
+    REQUIRE(err);
+    CHECK(code_of(err) == errc::bad_config);
+    CHECK_THAT(describe(err), Catch::Contains("listen address 'not-an-ip' is not an IP address") &&
+                                  !Catch::Contains("token"));
+  }
+  SECTION("a routable address still needs a token") {
+    cfg.listen = "[2001:db8::1]";
+    auto err = runtime::finish_daemon_config(cfg);
+    REQUIRE(err);
+    CHECK_THAT(describe(err), Catch::Contains("listening on 2001:db8::1 needs an API token"));
+  }
+  CHECK_FALSE(runtime::listen_address("[::1"));
+  CHECK(runtime::listen_address("localhost"));
 }
 
 TEST_CASE_METHOD(router_fixture, "a campaign the daemon knows before the store does is listed with zeros",

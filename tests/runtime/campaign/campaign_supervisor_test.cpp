@@ -72,6 +72,7 @@ struct campaign_fixture : test::actor_fixture {
                                     caf::actor_cast<runtime::progress_listener>(caf::actor{self}),
                                     std::chrono::milliseconds{500},
                                     actors::roofline_config{},
+                                    nullptr,
                                     nullptr};
     auto sup = runtime::spawn_supervisor(sys, std::move(setup));
     // Every hop but the progress tick is a message, so one run() plays the whole campaign.
@@ -153,6 +154,7 @@ runtime::supervisor_actor start_paused(campaign_fixture& f, runtime::campaign_co
                                   caf::actor_cast<runtime::progress_listener>(caf::actor{f.self}),
                                   std::chrono::milliseconds{500},
                                   actors::roofline_config{},
+                                  nullptr,
                                   nullptr};
   auto sup = runtime::spawn_supervisor(f.sys, std::move(setup));
   f.self->send(sup, pause_atom_v);
@@ -310,6 +312,7 @@ campaign_progress run_on_clock(campaign_fixture& f, runtime::campaign_config cam
                                   caf::actor_cast<runtime::progress_listener>(caf::actor{f.self}),
                                   std::chrono::milliseconds{500},
                                   actors::roofline_config{},
+                                  nullptr,
                                   nullptr};
   auto sup = runtime::spawn_supervisor(f.sys, std::move(setup));
   f.run();

@@ -54,8 +54,11 @@ TEST_CASE("status and resume report a finished campaign from the store alone", "
   CHECK_THAT(out, Catch::Contains("row_sum_256x2048"));
   CHECK_THAT(out, Catch::Contains("2 evaluations in total"));
 
-  CHECK(test::run_to_end({KFORGE_BINARY, "resume", "--store", store}, out) == 2);
-  CHECK_THAT(out, Catch::Contains("no unfinished campaign"));
+  // Like `run` of a finished campaign: nothing left to do is no error.
+  CHECK(test::run_to_end({KFORGE_BINARY, "resume", "--store", store}, out) == 0);
+  CHECK_THAT(out, Catch::Contains("nothing to resume: campaign tiny is finished"));
+  CHECK(test::run_to_end({KFORGE_BINARY, "run", cfg, "--no-progress"}, out) == 0);
+  CHECK_THAT(out, Catch::Contains("already finished"));
 
   CHECK(test::run_to_end({KFORGE_BINARY, "status", "--store", (dir.path() / "nope").string()}, out) == 2);
   CHECK_THAT(out, Catch::Contains("no store at"));
@@ -74,6 +77,11 @@ TEST_CASE("the daemon refuses a bad setup before it starts, saying why", "[runti
   ::unsetenv("KFORGE_API_TOKEN");
   CHECK(test::run_to_end(open_to_all, out) == 2);
   CHECK_THAT(out, Catch::Contains("needs an API token"));
+  auto not_an_ip = open_to_all;
+  not_an_ip.back() = "not-an-ip";
+  CHECK(test::run_to_end(not_an_ip, out) == 2);
+  CHECK_THAT(out,
+             Catch::Contains("listen address 'not-an-ip' is not an IP address") && !Catch::Contains("token"));
   CHECK_FALSE(std::filesystem::exists(dir.path() / "s"));
   auto bad = write(dir, "d.toml", "[daemon]\nport = \"eighty\"\n");
   CHECK(test::run_to_end({KFORGE_BINARY, "daemon", "--daemon-config", bad}, out) == 2);

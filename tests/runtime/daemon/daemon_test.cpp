@@ -129,6 +129,21 @@ TEST_CASE("the daemon runs a dropped-in campaign, stops on SIGTERM and resumes i
     CHECK(paused.status == 202);
     CHECK(paused.body.find("\"state\":\"paused\"") != std::string::npos);
 
+    // The daemon owns what it runs (the restart took the owner lock again): `status` sees a live
+    // owner, and a `kforge run` of the campaign in the daemon's store is refused.
+    {
+      std::string out;
+      auto store = (dir.path() / "store").string();
+      CHECK(test::run_to_end({KFORGE_BINARY, "status", "--store", store, "--campaign", "night", "--json"},
+                             out) == 0);
+      CHECK(out.find("\"owner_pid\":") != std::string::npos);
+      CHECK(out.find("\"owner_pid\":null") == std::string::npos);
+      CHECK(test::run_to_end({KFORGE_BINARY, "run", (dir.path() / "campaigns" / "night.toml").string(),
+                              "--store", store, "--no-progress"},
+                             out) == 1);
+      CHECK(out.find("campaign night is already running in process") != std::string::npos);
+    }
+
     // A file that does not load is reported with its line and changes nothing.
     {
       std::ofstream{dir.path() / "broken.part"} << "[campaign]\nname = = 1\n";
