@@ -1,6 +1,7 @@
 #include "tests/support/temp_dir.hpp"
 
 #include <cstdlib>
+#include <fstream>
 #include <stdexcept>
 #include <system_error>
 #include <vector>
@@ -19,6 +20,12 @@ temp_dir::temp_dir(const std::string& prefix) {
 temp_dir::~temp_dir() {
   std::error_code ec;
   std::filesystem::remove_all(path_, ec);
+}
+
+std::string temp_dir::write(const std::string& name, const std::string& text) const {
+  auto file = path_ / name;
+  std::ofstream{file} << text;
+  return file.string();
 }
 
 }  // namespace kforge::test

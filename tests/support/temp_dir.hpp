@@ -17,6 +17,9 @@ class temp_dir {
   /// The directory.
   [[nodiscard]] const std::filesystem::path& path() const noexcept { return path_; }
 
+  /// Writes `text` to the file `name` in the directory (replacing it); returns its path.
+  std::string write(const std::string& name, const std::string& text) const;
+
  private:
   std::filesystem::path path_;
 };

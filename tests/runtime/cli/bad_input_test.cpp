@@ -13,25 +13,15 @@
 
 using namespace kforge;
 
-namespace {
-
-std::string write(const test::temp_dir& dir, const std::string& name, const std::string& text) {
-  auto path = dir.path() / name;
-  std::ofstream{path} << text;
-  return path.string();
-}
-
-}  // namespace
-
 TEST_CASE("kforge run refuses issue 17's bad input before it starts", "[runtime][cli]") {
   test::temp_dir dir{"bad"};
   auto task = std::string{KFORGE_SOURCE_DIR} + "/configs/tasks/cpu/row_sum_256x2048.toml";
   auto other = std::string{KFORGE_SOURCE_DIR} + "/configs/tasks/cpu/gelu_tanh_49999.toml";
   auto head = "[campaign]\nname = \"bad\"\ntasks = [\"" + task + "\", \"" + other + "\"]\n";
   // A task as large as the issue's: 1000000 x 4096 floats in and out, 32 GB a set.
-  write(dir, "big.cpp", "void f(const float* x, float* y) {}\n");
-  write(
-      dir, "big.toml",
+  dir.write("big.cpp", "void f(const float* x, float* y) {}\n");
+  dir.write(
+      "big.toml",
       "id = \"big\"\nfamily = \"add\"\nbackend = \"cpu\"\nsignature = \"void f(const float* x, float* y)\"\n"
       "call = \"f(x, y)\"\nreference = \"big.cpp\"\ntemplate = \"big.cpp\"\n"
       "[[inputs]]\nname = \"x\"\nshape = [1000000, 4096]\n[[outputs]]\nname = \"y\"\nshape = [1000000, "
@@ -57,7 +47,7 @@ TEST_CASE("kforge run refuses issue 17's bad input before it starts", "[runtime]
        "big.toml:8: one set of the task's inputs and outputs"},
   };
   for (std::size_t i = 0; i < cases.size(); ++i) {
-    auto cfg = write(dir, "c" + std::to_string(i) + ".toml", cases[i].config);
+    auto cfg = dir.write("c" + std::to_string(i) + ".toml", cases[i].config);
     std::string out;
     INFO(cases[i].config.substr(0, 200));
     CHECK(test::run_to_end({KFORGE_BINARY, "run", cfg, "--no-progress"}, out) == runtime::exit_usage);

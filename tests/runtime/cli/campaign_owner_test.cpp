@@ -18,12 +18,6 @@ using namespace kforge::runtime;
 
 namespace {
 
-std::string write(const test::temp_dir& dir, const std::string& name, const std::string& text) {
-  auto path = dir.path() / name;
-  std::ofstream{path} << text;
-  return path.string();
-}
-
 // A campaign over one CPU task with the fastest verifier settings; `extra` is appended.
 std::string campaign(const std::string& name, const std::string& task, int64_t evaluations) {
   return "[campaign]\nname = \"" + name + "\"\ntasks = [\"" + task +
@@ -38,7 +32,7 @@ TEST_CASE("status tells a running campaign from an interrupted one, and a second
           "[runtime][cli]") {
   test::temp_dir dir{"owner"};
   auto task = std::string{KFORGE_SOURCE_DIR} + "/configs/tasks/cpu/row_sum_256x2048.toml";
-  auto cfg = write(dir, "live.toml", campaign("live", task, 100000));
+  auto cfg = dir.write("live.toml", campaign("live", task, 100000));
   auto store = (dir.path() / "s").string();
   std::string out;
   {
@@ -81,13 +75,13 @@ TEST_CASE("status tells a running campaign from an interrupted one, and a second
 TEST_CASE("a campaign in which every task failed exits 3", "[runtime][cli]") {
   test::temp_dir dir{"owner"};
   // A task whose reference does not compile: the task ends at once, with nothing feasible.
-  write(dir, "broken.cpp", "void row_sum(const float* x, float* y) { this is not C++ }\n");
-  write(dir, "broken.toml",
-        "id = \"broken\"\nfamily = \"reduction\"\nbackend = \"cpu\"\n"
-        "signature = \"void row_sum(const float* x, float* y)\"\ncall = \"row_sum(x, y)\"\n"
-        "reference = \"broken.cpp\"\ntemplate = \"broken.cpp\"\n"
-        "[[inputs]]\nname = \"x\"\nshape = [4, 8]\n[[outputs]]\nname = \"y\"\nshape = [4]\n");
-  auto cfg = write(dir, "c.toml", campaign("broken", (dir.path() / "broken.toml").string(), 2));
+  dir.write("broken.cpp", "void row_sum(const float* x, float* y) { this is not C++ }\n");
+  dir.write("broken.toml",
+            "id = \"broken\"\nfamily = \"reduction\"\nbackend = \"cpu\"\n"
+            "signature = \"void row_sum(const float* x, float* y)\"\ncall = \"row_sum(x, y)\"\n"
+            "reference = \"broken.cpp\"\ntemplate = \"broken.cpp\"\n"
+            "[[inputs]]\nname = \"x\"\nshape = [4, 8]\n[[outputs]]\nname = \"y\"\nshape = [4]\n");
+  auto cfg = dir.write("c.toml", campaign("broken", (dir.path() / "broken.toml").string(), 2));
   std::string out;
   CHECK(test::run_to_end({KFORGE_BINARY, "run", cfg, "--no-progress"}, out) == exit_nothing_achieved);
   CHECK_THAT(out, Catch::Contains("no task has a feasible candidate"));
@@ -96,7 +90,7 @@ TEST_CASE("a campaign in which every task failed exits 3", "[runtime][cli]") {
 TEST_CASE("a store that does not open exits 5", "[runtime][cli]") {
   test::temp_dir dir{"owner"};
   std::filesystem::create_directories(dir.path() / "s");
-  write(dir, "s/data.mdb", std::string(16384, 'x'));
+  dir.write("s/data.mdb", std::string(16384, 'x'));
   std::string out;
   CHECK(test::run_to_end({KFORGE_BINARY, "status", "--store", (dir.path() / "s").string()}, out) ==
         exit_store);

@@ -12,26 +12,16 @@
 
 using namespace kforge;
 
-namespace {
-
-std::string write(const test::temp_dir& dir, const std::string& name, const std::string& text) {
-  auto path = dir.path() / name;
-  std::ofstream{path} << text;
-  return path.string();
-}
-
-}  // namespace
-
 TEST_CASE("a bad config stops kforge before anything starts, naming file and line", "[runtime]") {
   test::temp_dir dir{"cli"};
   auto cfg =
-      write(dir, "bad.toml", "[campaign]\nname = \"x\"\ntasks = [\"*.toml\"]\n[budget]\nevaluation = 3\n");
+      dir.write("bad.toml", "[campaign]\nname = \"x\"\ntasks = [\"*.toml\"]\n[budget]\nevaluation = 3\n");
   std::string out;
   CHECK(test::run_to_end({KFORGE_BINARY, "run", cfg}, out) == 2);
   CHECK_THAT(out, Catch::Contains(cfg + ":5: unknown key 'evaluation' in [budget]"));
   CHECK_FALSE(std::filesystem::exists(dir.path() / ".kforge"));
   SECTION("a task glob that matches nothing is an error too") {
-    auto empty = write(dir, "empty.toml", "[campaign]\nname = \"x\"\ntasks = [\"nothing/*.toml\"]\n");
+    auto empty = dir.write("empty.toml", "[campaign]\nname = \"x\"\ntasks = [\"nothing/*.toml\"]\n");
     CHECK(test::run_to_end({KFORGE_BINARY, "run", empty}, out) == 2);
     CHECK_THAT(out, Catch::Contains("nothing/*.toml"));
   }
@@ -39,11 +29,11 @@ TEST_CASE("a bad config stops kforge before anything starts, naming file and lin
 
 TEST_CASE("status and resume report a finished campaign from the store alone", "[runtime]") {
   test::temp_dir dir{"cli"};
-  auto cfg = write(dir, "c.toml",
-                   std::string{"[campaign]\nname = \"tiny\"\ntasks = [\""} + KFORGE_SOURCE_DIR +
-                       "/configs/tasks/cpu/row_sum_256x2048.toml\"]\n[budget]\nevaluations_per_task = 2\n"
-                       "[verifier]\nmin_runs = 3\nmax_runs = 5\ntarget_ms = 5\nseeds = 2\nfinal_rounds = "
-                       "0\n[store]\npath = \"s\"\n");
+  auto cfg = dir.write("c.toml",
+                       std::string{"[campaign]\nname = \"tiny\"\ntasks = [\""} + KFORGE_SOURCE_DIR +
+                           "/configs/tasks/cpu/row_sum_256x2048.toml\"]\n[budget]\nevaluations_per_task = 2\n"
+                           "[verifier]\nmin_runs = 3\nmax_runs = 5\ntarget_ms = 5\nseeds = 2\nfinal_rounds = "
+                           "0\n[store]\npath = \"s\"\n");
   std::string out;
   REQUIRE(test::run_to_end({KFORGE_BINARY, "run", cfg, "--no-progress"}, out) == 0);
   CHECK_THAT(out, Catch::Contains("campaign tiny: finished"));
@@ -83,7 +73,7 @@ TEST_CASE("the daemon refuses a bad setup before it starts, saying why", "[runti
   CHECK_THAT(out,
              Catch::Contains("listen address 'not-an-ip' is not an IP address") && !Catch::Contains("token"));
   CHECK_FALSE(std::filesystem::exists(dir.path() / "s"));
-  auto bad = write(dir, "d.toml", "[daemon]\nport = \"eighty\"\n");
+  auto bad = dir.write("d.toml", "[daemon]\nport = \"eighty\"\n");
   CHECK(test::run_to_end({KFORGE_BINARY, "daemon", "--daemon-config", bad}, out) == 2);
   CHECK_THAT(out, Catch::Contains(bad + ":2: key 'port' must be an integer, not a string"));
 }
@@ -91,24 +81,24 @@ TEST_CASE("the daemon refuses a bad setup before it starts, saying why", "[runti
 TEST_CASE("memory inspect and export list the items a campaign learned and snapshot copies the store",
           "[runtime]") {
   test::temp_dir dir{"cli"};
-  auto cfg = write(dir, "m.toml",
-                   std::string{"[campaign]\nname = \"mem\"\ntasks = [\""} + KFORGE_SOURCE_DIR +
-                       "/configs/tasks/cpu/row_sum_256x2048.toml\"]\n[budget]\nevaluations_per_task = 4\n"
-                       "[verifier]\nmin_runs = 3\nmax_runs = 5\ntarget_ms = 5\nseeds = 2\nfinal_rounds = "
-                       "0\n[store]\npath = \"s\"\n"
-                       "[machine]\nworking_sets_kib = [64]\nstream_ms = 2\nfma_ms = 5\n");
+  auto cfg = dir.write("m.toml",
+                       std::string{"[campaign]\nname = \"mem\"\ntasks = [\""} + KFORGE_SOURCE_DIR +
+                           "/configs/tasks/cpu/row_sum_256x2048.toml\"]\n[budget]\nevaluations_per_task = 4\n"
+                           "[verifier]\nmin_runs = 3\nmax_runs = 5\ntarget_ms = 5\nseeds = 2\nfinal_rounds = "
+                           "0\n[store]\npath = \"s\"\n"
+                           "[machine]\nworking_sets_kib = [64]\nstream_ms = 2\nfma_ms = 5\n");
   std::string out;
   REQUIRE(test::run_to_end({KFORGE_BINARY, "run", cfg, "--no-progress"}, out) == 0);
   CHECK_THAT(out, Catch::Contains("roofline: measured in"));
   auto store = (dir.path() / "s").string();
 
   // The peaks are cached in the store: a second run does not measure again.
-  auto cfg2 = write(dir, "m2.toml",
-                    std::string{"[campaign]\nname = \"mem2\"\ntasks = [\""} + KFORGE_SOURCE_DIR +
-                        "/configs/tasks/cpu/row_sum_256x2048.toml\"]\n[budget]\nevaluations_per_task = 1\n"
-                        "[verifier]\nmin_runs = 3\nmax_runs = 5\ntarget_ms = 5\nseeds = 2\nfinal_rounds = "
-                        "0\n[store]\npath = \"s\"\n"
-                        "[machine]\nworking_sets_kib = [64]\nstream_ms = 2\nfma_ms = 5\n");
+  auto cfg2 = dir.write(
+      "m2.toml", std::string{"[campaign]\nname = \"mem2\"\ntasks = [\""} + KFORGE_SOURCE_DIR +
+                     "/configs/tasks/cpu/row_sum_256x2048.toml\"]\n[budget]\nevaluations_per_task = 1\n"
+                     "[verifier]\nmin_runs = 3\nmax_runs = 5\ntarget_ms = 5\nseeds = 2\nfinal_rounds = "
+                     "0\n[store]\npath = \"s\"\n"
+                     "[machine]\nworking_sets_kib = [64]\nstream_ms = 2\nfma_ms = 5\n");
   REQUIRE(test::run_to_end({KFORGE_BINARY, "run", cfg2, "--no-progress"}, out) == 0);
   CHECK_THAT(out, Catch::Contains("roofline: cached peaks"));
 
@@ -148,9 +138,9 @@ TEST_CASE("a snapshot taken while a campaign runs in another process opens and w
   auto common = std::string{
       "[verifier]\nmin_runs = 3\nmax_runs = 5\ntarget_ms = 5\nseeds = 2\nfinal_rounds = 0\n"
       "[machine]\nworking_sets_kib = [64]\nstream_ms = 2\nfma_ms = 5\n"};
-  auto cfg = write(dir, "r.toml",
-                   "[campaign]\nname = \"live\"\ntasks = [\"" + task +
-                       "\"]\n[budget]\nevaluations_per_task = 8\n[store]\npath = \"s\"\n" + common);
+  auto cfg =
+      dir.write("r.toml", "[campaign]\nname = \"live\"\ntasks = [\"" + task +
+                              "\"]\n[budget]\nevaluations_per_task = 8\n[store]\npath = \"s\"\n" + common);
   auto store = (dir.path() / "s").string();
   auto snap = (dir.path() / "snap").string();
   test::child_process run{{KFORGE_BINARY, "--log-level", "info", "run", cfg, "--no-progress"}};
@@ -172,9 +162,9 @@ TEST_CASE("a snapshot taken while a campaign runs in another process opens and w
   CHECK_THAT(out, Catch::Contains("row_sum_256x2048"));
 
   // A new campaign in a new store starts from the snapshot's memory items.
-  auto warm = write(dir, "w.toml",
-                    "[campaign]\nname = \"warm\"\ntasks = [\"" + task +
-                        "\"]\n[budget]\nevaluations_per_task = 1\n[store]\npath = \"w\"\n" + common);
+  auto warm =
+      dir.write("w.toml", "[campaign]\nname = \"warm\"\ntasks = [\"" + task +
+                              "\"]\n[budget]\nevaluations_per_task = 1\n[store]\npath = \"w\"\n" + common);
   REQUIRE(test::run_to_end({KFORGE_BINARY, "run", warm, "--no-progress", "--memory-from", snap}, out) == 0);
   CHECK_THAT(out, Catch::Contains("items imported"));
   CHECK(test::run_to_end({KFORGE_BINARY, "status", "--store", (dir.path() / "w").string()}, out) == 0);

@@ -16,12 +16,6 @@ namespace {
 
 const std::string row_sum_task = std::string{KFORGE_SOURCE_DIR} + "/configs/tasks/cpu/row_sum_256x2048.toml";
 
-std::string write(const test::temp_dir& dir, const std::string& name, const std::string& text) {
-  auto path = dir.path() / name;
-  std::ofstream{path} << text;
-  return path.string();
-}
-
 }  // namespace
 
 TEST_CASE("kforge verify judges one CPU candidate through every gate and says so by its exit code",
@@ -29,10 +23,11 @@ TEST_CASE("kforge verify judges one CPU candidate through every gate and says so
   test::temp_dir dir{"verify"};
   std::string out;
   SECTION("a correct kernel passes every gate, with timings and a speedup") {
-    auto good = write(dir, "good.cpp",
-                      "void row_sum(const float* x, float* y, int rows, int cols) {\n"
-                      "  for (int r = 0; r < rows; ++r) {\n    float s = 0;\n"
-                      "    for (int c = 0; c < cols; ++c) s += x[r * cols + c];\n    y[r] = s;\n  }\n}\n");
+    auto good =
+        dir.write("good.cpp",
+                  "void row_sum(const float* x, float* y, int rows, int cols) {\n"
+                  "  for (int r = 0; r < rows; ++r) {\n    float s = 0;\n"
+                  "    for (int c = 0; c < cols; ++c) s += x[r * cols + c];\n    y[r] = s;\n  }\n}\n");
     REQUIRE(test::run_to_end({KFORGE_BINARY, "verify", good, "--task", row_sum_task, "--json"}, out) == 0);
     auto j = nlohmann::json::parse(out.substr(out.find('{')));
     CHECK(j["task"] == "row_sum_256x2048");
@@ -47,24 +42,24 @@ TEST_CASE("kforge verify judges one CPU candidate through every gate and says so
     CHECK_THAT(out, Catch::Contains("x over the reference"));
   }
   SECTION("a wrong result fails the correctness gate: exit 5, with the mismatch") {
-    auto wrong = write(dir, "wrong.cpp",
-                       "void row_sum(const float* x, float* y, int rows, int cols) {\n"
-                       "  for (int r = 0; r < rows; ++r) y[r] = x[r * cols];\n}\n");
+    auto wrong = dir.write("wrong.cpp",
+                           "void row_sum(const float* x, float* y, int rows, int cols) {\n"
+                           "  for (int r = 0; r < rows; ++r) y[r] = x[r * cols];\n}\n");
     CHECK(test::run_to_end({KFORGE_BINARY, "verify", wrong, "--task", row_sum_task}, out) == 5);
     CHECK_THAT(out, Catch::Contains("gate correctness: FAILED"));
   }
   SECTION("a forbidden include fails the hack gate (3), a syntax error the compile gate (4)") {
-    auto io = write(dir, "io.cpp",
-                    "#include <cstdio>\nvoid row_sum(const float* x, float* y, int rows, int cols) {}\n");
+    auto io = dir.write("io.cpp",
+                        "#include <cstdio>\nvoid row_sum(const float* x, float* y, int rows, int cols) {}\n");
     CHECK(test::run_to_end({KFORGE_BINARY, "verify", io, "--task", row_sum_task}, out) == 3);
     CHECK_THAT(out, Catch::Contains("gate hack: FAILED"));
     CHECK_THAT(out, Catch::Contains("<cstdio>"));
-    auto broken = write(dir, "broken.cpp", "void row_sum(const float* x, float* y, int rows, int cols) {\n");
+    auto broken = dir.write("broken.cpp", "void row_sum(const float* x, float* y, int rows, int cols) {\n");
     CHECK(test::run_to_end({KFORGE_BINARY, "verify", broken, "--task", row_sum_task}, out) == 4);
     CHECK_THAT(out, Catch::Contains("gate compile: FAILED"));
   }
   SECTION("bad input exits 2 saying what is wrong") {
-    auto good = write(dir, "k.cpp", "void row_sum(const float*, float*, int, int) {}\n");
+    auto good = dir.write("k.cpp", "void row_sum(const float*, float*, int, int) {}\n");
     CHECK(test::run_to_end({KFORGE_BINARY, "verify", good, "--task", (dir.path() / "no.toml").string()},
                            out) == 2);
     CHECK_THAT(out, Catch::Contains("no such task file"));
@@ -99,7 +94,7 @@ TEST_CASE("kforge tasks check parses task files and runs each reference, naming 
   REQUIRE(test::run_to_end({KFORGE_BINARY, "tasks", "check", row_sum_task}, out) == 0);
   CHECK_THAT(out, Catch::Contains("ok    row_sum_256x2048"));
   CHECK_THAT(out, Catch::Contains("1 task files: 1 ok"));
-  auto bad = write(dir, "bad.toml", "id = \"x\"\nfamily = 3\n");
+  auto bad = dir.write("bad.toml", "id = \"x\"\nfamily = 3\n");
   CHECK(test::run_to_end({KFORGE_BINARY, "tasks", "check", dir.path().string()}, out) == 2);
   CHECK_THAT(out, Catch::Contains("FAIL  "));
   CHECK_THAT(out, Catch::Contains(bad));
