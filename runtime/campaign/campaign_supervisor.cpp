@@ -37,6 +37,7 @@ struct supervisor_state {
   supervisor_phases phases;
   std::string note;
   int64_t campaign_unreachable_since = 0;  // wall ms; set when the model stayed unreachable
+  double wall_recorded_ms = 0;             // of this run's elapsed time, what is added to the stored wall_ms
   std::vector<std::pair<caf::typed_response_promise<int32_t>, int32_t>> held;  // grants asked while paused
   log::logger log{"kforge.supervisor"};
   static inline const char* name = "kforge.supervisor";
@@ -137,6 +138,29 @@ void end_supervisor(supervisor_pointer self) {
   self->quit();
 }
 
+// How often a running campaign adds the wall time that passed to its stored record, so that a
+// run killed with SIGKILL still counts (up to this much is lost).
+constexpr double wall_checkpoint_ms = 10000;
+
+// Adds the wall time not yet recorded to the stored campaign (status unchanged), counted as
+// recorded when sent: the curator commits in order, so the end's remainder comes after it.
+void checkpoint_wall(supervisor_pointer self) {
+  auto& st = self->state;
+  auto delta = elapsed_ms(self) - st.wall_recorded_ms;
+  if (delta < wall_checkpoint_ms || st.phases.is_closed())
+    return;
+  st.wall_recorded_ms += delta;
+  self->request(st.setup.curator, caf::infinite, campaign_atom_v, st.setup.config.name,
+                std::string{"running"}, delta)
+      .then([](memory::campaign_record&) {},
+            [self, delta](caf::error& err) {
+              self->state.wall_recorded_ms -= delta;  // the end records it instead
+              self->state.log.warning(
+                  "cannot record the campaign's wall time",
+                  {{"campaign", self->state.setup.config.name}, {"error", describe(err)}});
+            });
+}
+
 // Sends the final snapshot, with fresh verifier figures, and quits.
 void report_done(supervisor_pointer self) {
   auto& st = self->state;
@@ -162,7 +186,7 @@ void close_campaign(supervisor_pointer self) {
   if (!st.phases.close(all_done))
     return;
   self->request(st.setup.curator, caf::infinite, campaign_atom_v, st.setup.config.name, st.phases.status(),
-                elapsed_ms(self))
+                elapsed_ms(self) - st.wall_recorded_ms)
       .then(
           [self](memory::campaign_record&) {
             auto& s = self->state;
@@ -382,6 +406,7 @@ supervisor_actor::behavior_type supervisor_behavior(supervisor_pointer self, sup
         auto& s = self->state;
         if (s.phases.is_closed())
           return;
+        checkpoint_wall(self);
         self->request(s.setup.verifier, s.setup.tick * 4, stats_atom_v)
             .then(
                 [self](actors::verifier_stats& vs) {

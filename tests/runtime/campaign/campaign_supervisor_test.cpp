@@ -281,6 +281,44 @@ TEST_CASE_METHOD(campaign_fixture, "a resumed campaign counts the wall time its 
   CHECK(end.status == "finished");
 }
 
+TEST_CASE_METHOD(campaign_fixture,
+                 "a running campaign records its wall time as it passes, so a killed run counts",
+                 "[runtime]") {
+  auto camp = config(6);
+  camp.wall_minutes = 1;
+  auto first = start_paused(*this, camp);
+  auto stored_wall = [&] {
+    auto tx = db.store().read();
+    REQUIRE(tx);
+    auto rec = memory::get_campaign(*tx, "camp");
+    REQUIRE(rec);
+    return rec->wall_ms;
+  };
+  advance(std::chrono::seconds{5});
+  run();
+  CHECK(stored_wall() == Approx(0));  // less than a checkpoint so far
+  advance(std::chrono::seconds{20});
+  run();
+  auto written = stored_wall();
+  CHECK(written >= 20000);
+  CHECK(written <= 25000);
+  // Killed: no end is recorded, yet what was written counts for the next run's budget.
+  self->send_exit(first, caf::exit_reason::kill);
+  run();
+  campaign_progress end;
+  CHECK_FALSE(has_ended(*this, end));
+  auto second = start_paused(*this, camp);
+  advance(std::chrono::milliseconds{static_cast<int64_t>(60000 - written) - 1});
+  run();
+  REQUIRE_FALSE(has_ended(*this, end));
+  CHECK(progress_of(*this, second).status == "paused");
+  advance(std::chrono::milliseconds{1});
+  run();
+  REQUIRE(has_ended(*this, end));
+  CHECK(end.note == "wall-time budget spent");
+  CHECK(stored_wall() == Approx(60000));
+}
+
 namespace {
 
 // A policy that is unreachable while `down` is set, else the offline knob search.
