@@ -99,6 +99,22 @@ struct status_options {
 /// campaign, 5 the store cannot be read.
 [[nodiscard]] int status_command(const status_options& opts);
 
+/// Options of `kforge best`.
+struct best_options {
+  std::filesystem::path store;
+  std::string campaign;       ///< empty: the store's only campaign
+  std::filesystem::path out;  ///< the files go to OUT/<campaign>/
+  bool json = false;          ///< print the summary as one JSON object instead of text
+  bool force = false;         ///< write into a non-empty OUT/<campaign>
+};
+
+/// `kforge best --store PATH [--campaign C] --out DIR [--json] [--force]`: writes each task's best
+/// candidate to OUT/<campaign>/<task>.<cpp|cu|py> and a table of them to SUMMARY.md (printed too).
+/// Exit codes: 0, 2 no store, no such campaign, several and none named, or a non-empty
+/// OUT/<campaign> without --force, 3 no task has a feasible candidate, 5 the store cannot be
+/// read, 1 a file cannot be written.
+[[nodiscard]] int best_command(const best_options& opts);
+
 /// Options of `kforge verify`.
 struct verify_options {
   std::filesystem::path task;    ///< a task file (.toml) or a KernelBench problem (.py)

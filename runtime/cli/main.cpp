@@ -142,6 +142,15 @@ int main(int argc, char** argv) {
   llm_show->add_option("--store", store_path, "store directory")->required();
   llm_show->add_flag("--json", show_opts.json, "one JSON object instead of text");
 
+  runtime::best_options best_opts;
+  std::string best_out;
+  auto* best = app.add_subcommand("best", "write each task's best kernel to a file, with a summary table");
+  best->add_option("--store", store_path, "store directory")->required();
+  best->add_option("--campaign", best_opts.campaign, "campaign name (default: the store's only one)");
+  best->add_option("--out", best_out, "directory; the files go to OUT/<campaign>/")->required();
+  best->add_flag("--json", best_opts.json, "print the summary as one JSON object instead of text");
+  best->add_flag("--force", best_opts.force, "write into a non-empty OUT/<campaign>");
+
   runtime::verify_options verify_opts;
   auto* verify = app.add_subcommand(
       "verify", "the full verdict of one candidate file for a task, without a campaign or a store");
@@ -218,6 +227,11 @@ int main(int argc, char** argv) {
     if (daemon_threads >= 0)
       daemon_opts.threads = daemon_threads;
     return runtime::daemon_command(daemon_opts);
+  }
+  if (best->parsed()) {
+    best_opts.store = store_path;
+    best_opts.out = best_out;
+    return runtime::best_command(best_opts);
   }
   if (verify->parsed())
     return runtime::verify_command(verify_opts);
