@@ -3,6 +3,7 @@
 #include "tests/support/campaign_view.hpp"
 #include "tests/support/child_process.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "tests/support/temp_store.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -19,6 +20,53 @@ std::string slurp(const std::filesystem::path& p) {
   std::ostringstream os;
   os << f.rdbuf();
   return os.str();
+}
+
+memory::candidate_record candidate(char id, int64_t seq, const std::string& parent) {
+  memory::candidate_record c;
+  c.hash = std::string(64, id);
+  c.campaign = "a";
+  c.task_id = "kb";
+  c.seq = seq;
+  c.stage = parent.empty() ? "draft" : "refine";
+  if (!parent.empty())
+    c.parents = {parent};
+  c.source = std::string{"class ModelNew:  # "} + id + "\n";
+  c.verdict.feasible = true;
+  c.verdict.timing.median_ns = 1000.0 / static_cast<double>(seq + 1);
+  c.verdict.timing.count = 5;
+  return c;
+}
+
+// Campaign "a": task "kb" (KernelBench) whose best is two refines away from its draft, and task
+// "none" with no feasible candidate. Campaign "b": one task with none.
+void write_two_campaigns(memory::store& st) {
+  auto tx = st.write();
+  REQUIRE(tx);
+  for (const char* id : {"a", "b"}) {
+    memory::campaign_record c;
+    c.id = id;
+    REQUIRE_FALSE(memory::put_campaign(*tx, c));
+  }
+  memory::task_record kb;
+  kb.campaign = "a";
+  kb.task_id = "kb";
+  kb.backend = "kernelbench";
+  kb.best_hash = std::string(64, 'c');
+  kb.best_latency_ns = 1000.0 / 3;
+  kb.reference_latency_ns = 2000;
+  REQUIRE_FALSE(memory::put_task(*tx, kb));
+  memory::task_record none;
+  none.campaign = "a";
+  none.task_id = "none";
+  none.backend = "cpu";
+  REQUIRE_FALSE(memory::put_task(*tx, none));
+  none.campaign = "b";
+  REQUIRE_FALSE(memory::put_task(*tx, none));
+  REQUIRE_FALSE(memory::put_candidate(*tx, candidate('a', 0, "")));
+  REQUIRE_FALSE(memory::put_candidate(*tx, candidate('b', 1, std::string(64, 'a'))));
+  REQUIRE_FALSE(memory::put_candidate(*tx, candidate('c', 2, std::string(64, 'b'))));
+  REQUIRE_FALSE(tx->commit());
 }
 
 }  // namespace
@@ -83,4 +131,35 @@ TEST_CASE("kforge best writes each task's best source and a summary with its spe
     CHECK_THAT(out, Catch::Contains("\"hash\": \"" + best.hash + "\"") &&
                         Catch::Contains((dir.path() / "j" / "tiny" / (task.task_id + ".cpp")).string()));
   }
+}
+
+TEST_CASE("kforge best names the campaigns, counts the lineage and lists tasks without a kernel",
+          "[runtime][best]") {
+  test::temp_store fixture;
+  write_two_campaigns(fixture.store());
+  fixture.close();
+  const auto store = fixture.store_path().string();
+  const auto out_dir = fixture.scratch_path("out");
+  std::string out;
+
+  CHECK(test::run_to_end({KFORGE_BINARY, "best", "--store", store, "--out", out_dir.string()}, out) == 2);
+  CHECK_THAT(out, Catch::Contains("holds 2 campaigns; name one with --campaign: a b"));
+  CHECK_FALSE(std::filesystem::exists(out_dir));
+
+  // No task of b has a feasible candidate: exit 3, a summary that says so, and no kernel file.
+  CHECK(test::run_to_end(
+            {KFORGE_BINARY, "best", "--store", store, "--campaign", "b", "--out", out_dir.string()}, out) ==
+        3);
+  CHECK_THAT(out, Catch::Contains("| none | - | - | - | - | no feasible candidate |"));
+  CHECK(std::distance(std::filesystem::directory_iterator{out_dir / "b"}, {}) == 1);
+
+  CHECK(test::run_to_end(
+            {KFORGE_BINARY, "best", "--store", store, "--campaign", "a", "--out", out_dir.string()}, out) ==
+        0);
+  CHECK(slurp(out_dir / "a" / "kb.py") == "class ModelNew:  # c\n");
+  CHECK_FALSE(std::filesystem::exists(out_dir / "a" / "none.cpp"));
+  CHECK_THAT(out, Catch::Contains("| kb | 2 us | 333 ns | 6x | - | passed | 2 | " + std::string(64, 'c') +
+                                  " | kb.py |") &&
+                      Catch::Contains("1 of 2 tasks have a feasible candidate") &&
+                      Catch::Contains("| none | - | - | - | - | no feasible candidate |"));
 }
