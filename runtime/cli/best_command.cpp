@@ -4,6 +4,7 @@
 
 #include "memory/store.hpp"
 #include "runtime/base/error.hpp"
+#include "runtime/base/hash.hpp"
 #include "runtime/base/scoring.hpp"
 #include "runtime/cli/cli_io.hpp"
 #include "runtime/cli/exit_codes.hpp"
@@ -139,7 +140,7 @@ std::string summary_text(const std::string& campaign, const std::vector<best_row
       os << "- | - | - | no feasible candidate | - | - | - |\n";
     else
       os << latency_text(r.best_ns) << " | " << times(r.speedup) << " | " << times(r.final_speedup) << " | "
-         << r.verdict << " | " << r.depth << " | " << r.hash << " | " << r.file << " |\n";
+         << r.verdict << " | " << r.depth << " | " << short_id(r.hash) << " | " << r.file << " |\n";
   }
   os << "\nspeedup: reference latency / best latency (medians) during the campaign; final: the best "
         "re-measured against the reference, interleaved, as the task ended (- when not).\n";
