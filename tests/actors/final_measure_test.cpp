@@ -11,6 +11,7 @@
 #include "tests/support/fake_backend.hpp"
 #include "tests/support/fake_verifier.hpp"
 #include "tests/support/fixtures.hpp"
+#include "tests/support/schedule_steps.hpp"
 #include "tests/support/temp_store.hpp"
 
 #include <caf/typed_event_based_actor.hpp>
@@ -22,16 +23,6 @@ using namespace kforge;
 using namespace kforge::actors;
 
 namespace {
-
-// Builds `task_id`'s reference on a compile slot (the next build), ready for its timed run.
-void build_ref(kforge::actors::verify_schedule& s, const std::string& task_id) {
-  auto picks = s.pick_compiles();
-  REQUIRE_FALSE(picks.empty());
-  REQUIRE(picks.front().what == kforge::actors::compile_pick::kind::reference);
-  REQUIRE(picks.front().task_id == task_id);
-  s.compile_done(picks.front().slot);
-  s.reference_built(task_id, false);
-}
 
 struct pool_fixture : test::actor_fixture {
   std::shared_ptr<test::fake_backend> backend = std::make_shared<test::fake_backend>();
@@ -166,8 +157,8 @@ TEST_CASE("a measurement waits for its task's reference and goes before compiled
   s.add(1, "a");                                      // a candidate of task a: queues a's reference
   s.add_measure(2, "b");                              // b's final measurement: queues b's reference
   CHECK(s.start_run().what == run_pick::kind::idle);  // b's reference is not ready: no measurement
-  build_ref(s, "a");
-  build_ref(s, "b");  // no candidate may compile yet: the slot builds b's reference
+  test::build_reference(s, "a");
+  test::build_reference(s, "b");  // no candidate may compile yet: the slot builds b's reference
   auto r1 = s.start_run();
   CHECK(r1.what == run_pick::kind::reference);
   CHECK(r1.task_id == "a");
@@ -198,7 +189,7 @@ TEST_CASE("quiet runs start no compile while a measurement waits", "[actors]") {
   verify_schedule s{1, 8};
   s.set_quiet_runs(true);
   s.add(1, "a");
-  build_ref(s, "a");
+  test::build_reference(s, "a");
   CHECK(s.start_run().what == run_pick::kind::reference);
   s.run_done();
   CHECK(s.prepared("a", true).empty());
@@ -214,7 +205,7 @@ TEST_CASE("a failed reference cancels the task's queued measurement", "[actors]"
   verify_schedule s{1, 8};
   s.add_measure(7, "a");
   CHECK(s.start_run().what == run_pick::kind::idle);  // its reference is not built yet
-  build_ref(s, "a");
+  test::build_reference(s, "a");
   CHECK(s.start_run().what == run_pick::kind::reference);
   s.run_done();
   auto cancelled = s.prepared("a", false);

@@ -10,9 +10,9 @@
 #include "actors/llm_proxy/prompt_builder.hpp"
 #include "actors/retriever/retriever_actor.hpp"
 #include "actors/system_config.hpp"
-#include "hardware/tasks/task_loader.hpp"
 #include "memory/store.hpp"
 #include "runtime/base/error.hpp"
+#include "tests/support/llm_fixtures.hpp"
 #include "tests/support/temp_store.hpp"
 #include "tools/mock-llm/mock_llm.hpp"
 
@@ -31,21 +31,6 @@ using json = nlohmann::json;
 
 namespace {
 
-std::shared_ptr<const kforge::task_map> add_task() {
-  auto loaded =
-      hardware::load_task(std::filesystem::path{KFORGE_SOURCE_DIR} / "tests/hardware/data/add_4x250.toml");
-  REQUIRE(loaded);
-  auto tasks = std::make_shared<kforge::task_map>();
-  tasks->emplace(loaded->id, *loaded);
-  return tasks;
-}
-
-std::shared_ptr<const prompt_builder> prompts() {
-  auto b = prompt_builder::load(std::filesystem::path{KFORGE_SOURCE_DIR} / "configs/prompts");
-  REQUIRE(b);
-  return std::make_shared<const prompt_builder>(std::move(*b));
-}
-
 policy_request request(uint64_t seed) {
   policy_request req;
   req.campaign = "c";
@@ -58,7 +43,7 @@ policy_request request(uint64_t seed) {
 
 // Answers with the mock's kernels; `rewrite` may change the body (usage, size) before it goes back.
 struct scripted_server final : http_transport {
-  std::shared_ptr<const kforge::task_map> tasks = add_task();
+  std::shared_ptr<const kforge::task_map> tasks = test::add_task_map();
   std::function<void(json&)> rewrite;
   std::string padding;  // appended to the body
   std::atomic<int64_t> posts{0};
@@ -81,7 +66,7 @@ llm_proxy_config proxy_config(std::shared_ptr<http_transport> transport) {
   llm_proxy_config cfg;
   cfg.policy = "openai";
   cfg.campaign = "c";
-  cfg.prompts = prompts();
+  cfg.prompts = test::default_prompts();
   cfg.llm.retry.base_ms = 1;
   cfg.llm.retry.max_ms = 2;
   endpoint_config ep;
@@ -109,7 +94,7 @@ int64_t calls_under_budget(const std::function<void(json&, int64_t)>& usage_of,
                            std::vector<std::string>& errors) {
   auto server = std::make_shared<scripted_server>();
   auto cfg = proxy_config(server);
-  auto tasks = add_task();
+  auto tasks = test::add_task_map();
   auto estimate =
       token_estimate(cfg.llm.endpoints[0], cfg.prompts->build(tasks->at("add_4x250"), request(1)), 2);
   server->rewrite = [usage_of, estimate](json& body) { usage_of(body, estimate); };
@@ -153,7 +138,7 @@ TEST_CASE("usage beyond the request's max_tokens is a protocol error, not retrie
   server->rewrite = [](json& body) { body["usage"]["completion_tokens"] = 2 * 512 + 1; };
   actors::system_config sys_cfg{2};
   caf::actor_system sys{sys_cfg};
-  auto proxy = spawn_llm_proxy(sys, add_task(), proxy_config(server));
+  auto proxy = spawn_llm_proxy(sys, test::add_task_map(), proxy_config(server));
   auto err = propose_error(sys, proxy, 1);
   REQUIRE(err);
   CHECK(code_of(err) == errc::llm_failed);
@@ -174,7 +159,7 @@ TEST_CASE("a response over max_response_bytes is refused and not stored", "[acto
   cfg.curator = curator;
   cfg.llm.max_response_bytes = 64 * 1024;
   server->padding = std::string(64 * 1024, ' ');  // still valid JSON, one byte per space too many
-  auto proxy = spawn_llm_proxy(sys, add_task(), cfg);
+  auto proxy = spawn_llm_proxy(sys, test::add_task_map(), cfg);
   auto err = propose_error(sys, proxy, 1);
   REQUIRE(err);
   CHECK(code_of(err) == errc::llm_failed);
@@ -195,14 +180,14 @@ TEST_CASE("a response over max_response_bytes is refused and not stored", "[acto
 }
 
 TEST_CASE("the HTTP client stops reading a body over the limit and the proxy refuses it", "[actors][llm]") {
-  auto srv = mock::server::start(*add_task(), mock::server_config{});
+  auto srv = mock::server::start(*test::add_task_map(), mock::server_config{});
   REQUIRE(srv);
   actors::system_config sys_cfg{2};
   caf::actor_system sys{sys_cfg};
   auto cfg = proxy_config(nullptr);
   cfg.llm.endpoints[0].base_url = "http://127.0.0.1:" + std::to_string((*srv)->port()) + "/v1";
   cfg.llm.max_response_bytes = 256;  // a mock answer with two kernels is larger
-  auto proxy = spawn_llm_proxy(sys, add_task(), cfg);
+  auto proxy = spawn_llm_proxy(sys, test::add_task_map(), cfg);
   auto err = propose_error(sys, proxy, 1);
   REQUIRE(err);
   CHECK(code_of(err) == errc::llm_failed);

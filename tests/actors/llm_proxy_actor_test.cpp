@@ -6,6 +6,7 @@
 #include "actors/llm_proxy/prompt_builder.hpp"
 #include "hardware/tasks/task_loader.hpp"
 #include "tests/support/actor_fixture.hpp"
+#include "tests/support/llm_fixtures.hpp"
 #include "tools/mock-llm/mock_llm.hpp"
 
 #include <catch2/catch.hpp>
@@ -43,12 +44,10 @@ TEST_CASE_METHOD(test::actor_fixture, "a stray completion for a call that waits 
   tasks->emplace(task.id, task);
   auto srv = mock::server::start(*tasks, mock::server_config{});
   REQUIRE(srv);
-  auto prompts = prompt_builder::load(std::filesystem::path{KFORGE_SOURCE_DIR} / "configs/prompts");
-  REQUIRE(prompts);
   llm_proxy_config pcfg;
   pcfg.policy = "openai";
   pcfg.campaign = "c";
-  pcfg.prompts = std::make_shared<const prompt_builder>(std::move(*prompts));
+  pcfg.prompts = test::default_prompts();
   endpoint_config ep;
   ep.name = "mock";
   ep.base_url = "http://localhost:" + std::to_string((*srv)->port()) + "/v1";

@@ -13,6 +13,7 @@
 #include "memory/store.hpp"
 #include "tests/support/actor_fixture.hpp"
 #include "tests/support/fixtures.hpp"
+#include "tests/support/llm_fixtures.hpp"
 #include "tests/support/temp_store.hpp"
 #include "tools/mock-llm/mock_llm.hpp"
 
@@ -125,12 +126,10 @@ struct outage_fixture : test::actor_fixture {
     run();
     rh.receive([](memory::campaign_record&, std::vector<memory::task_record>&) {},
                [](caf::error& err) { FAIL(describe(err)); });
-    auto prompts = prompt_builder::load(std::filesystem::path{KFORGE_SOURCE_DIR} / "configs/prompts");
-    REQUIRE(prompts);
     llm_proxy_config pcfg;
     pcfg.policy = "openai";
     pcfg.campaign = "c1";
-    pcfg.prompts = std::make_shared<const prompt_builder>(std::move(*prompts));
+    pcfg.prompts = test::default_prompts();
     pcfg.store = &db.store();
     pcfg.curator = peers.curator;
     pcfg.transport = endpoint;

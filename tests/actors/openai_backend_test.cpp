@@ -8,9 +8,9 @@
 #include "actors/llm_proxy/prompt_builder.hpp"
 #include "actors/retriever/retriever_actor.hpp"
 #include "actors/system_config.hpp"
-#include "hardware/tasks/task_loader.hpp"
 #include "runtime/base/error.hpp"
 #include "runtime/base/hash.hpp"
+#include "tests/support/llm_fixtures.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/temp_store.hpp"
 #include "tools/mock-llm/mock_llm.hpp"
@@ -26,26 +26,11 @@ using namespace kforge::actors;
 
 namespace {
 
-std::shared_ptr<const kforge::task_map> add_task() {
-  auto loaded =
-      hardware::load_task(std::filesystem::path{KFORGE_SOURCE_DIR} / "tests/hardware/data/add_4x250.toml");
-  REQUIRE(loaded);
-  auto tasks = std::make_shared<kforge::task_map>();
-  tasks->emplace(loaded->id, *loaded);
-  return tasks;
-}
-
-std::shared_ptr<const prompt_builder> prompts() {
-  auto b = prompt_builder::load(std::filesystem::path{KFORGE_SOURCE_DIR} / "configs/prompts");
-  REQUIRE(b);
-  return std::make_shared<const prompt_builder>(std::move(*b));
-}
-
 llm_proxy_config proxy_config(uint16_t port, bool tls = false) {
   llm_proxy_config cfg;
   cfg.policy = "openai";
   cfg.campaign = "c";
-  cfg.prompts = prompts();
+  cfg.prompts = test::default_prompts();
   cfg.llm.retry.base_ms = 1;
   cfg.llm.retry.max_ms = 20;
   endpoint_config ep;
@@ -90,7 +75,7 @@ std::string usage(caf::actor_system& sys, const llm_proxy_actor& proxy) {
 }
 
 std::unique_ptr<mock::server> start_mock(mock::server_config cfg) {
-  auto srv = mock::server::start(*add_task(), std::move(cfg));
+  auto srv = mock::server::start(*test::add_task_map(), std::move(cfg));
   REQUIRE(srv);
   return std::move(*srv);
 }
@@ -107,7 +92,7 @@ TEST_CASE("every injected fault costs only a retry and the kernels still arrive"
   caf::actor_system sys{sys_cfg};
   auto cfg = proxy_config(srv->port());
   cfg.llm.retry.max_attempts = 7;
-  auto proxy = spawn_llm_proxy(sys, add_task(), cfg);
+  auto proxy = spawn_llm_proxy(sys, test::add_task_map(), cfg);
   auto out = propose(sys, proxy, request());
   REQUIRE_FALSE(out.error);
   REQUIRE(out.reply.proposals.size() == 2);
@@ -127,7 +112,7 @@ TEST_CASE("verdicts reported back become the endpoint bandit's reward", "[actors
   auto srv = start_mock({});
   actors::system_config sys_cfg{2};
   caf::actor_system sys{sys_cfg};
-  auto proxy = spawn_llm_proxy(sys, add_task(), proxy_config(srv->port()));
+  auto proxy = spawn_llm_proxy(sys, test::add_task_map(), proxy_config(srv->port()));
   auto out = propose(sys, proxy, request(9));
   REQUIRE_FALSE(out.error);
   REQUIRE(out.reply.proposals.size() == 2);
@@ -152,7 +137,7 @@ TEST_CASE("an endpoint never has more than max_concurrent requests in flight", "
   caf::actor_system sys{sys_cfg};
   auto cfg = proxy_config(srv->port());
   cfg.llm.endpoints[0].max_concurrent = 2;
-  auto proxy = spawn_llm_proxy(sys, add_task(), cfg);
+  auto proxy = spawn_llm_proxy(sys, test::add_task_map(), cfg);
   caf::scoped_actor self{sys};
   for (uint64_t seed = 1; seed <= 6; ++seed)
     self->send(proxy, propose_atom_v, request(seed, 1));
@@ -176,7 +161,7 @@ TEST_CASE("a slow answer past the timeout is abandoned and asked again", "[actor
   caf::actor_system sys{sys_cfg};
   auto cfg = proxy_config(srv->port());
   cfg.llm.endpoints[0].timeout_ms = 150;
-  auto proxy = spawn_llm_proxy(sys, add_task(), cfg);
+  auto proxy = spawn_llm_proxy(sys, test::add_task_map(), cfg);
   auto out = propose(sys, proxy, request());
   REQUIRE_FALSE(out.error);
   CHECK(out.reply.proposals.size() == 2);
@@ -193,7 +178,7 @@ TEST_CASE("a call fails with llm_unreachable once its attempts at a failing serv
   caf::actor_system sys{sys_cfg};
   auto cfg = proxy_config(srv->port());
   cfg.llm.retry.max_attempts = 2;
-  auto proxy = spawn_llm_proxy(sys, add_task(), cfg);
+  auto proxy = spawn_llm_proxy(sys, test::add_task_map(), cfg);
   auto out = propose(sys, proxy, request());
   REQUIRE(out.error);
   CHECK(code_of(out.error) == errc::llm_unreachable);  // the task waits for the model
@@ -207,7 +192,7 @@ TEST_CASE("a reply without a kernel becomes proposals with a parse error", "[act
   auto srv = start_mock(mcfg);
   actors::system_config sys_cfg{2};
   caf::actor_system sys{sys_cfg};
-  auto proxy = spawn_llm_proxy(sys, add_task(), proxy_config(srv->port()));
+  auto proxy = spawn_llm_proxy(sys, test::add_task_map(), proxy_config(srv->port()));
   auto out = propose(sys, proxy, request());
   REQUIRE_FALSE(out.error);
   REQUIRE(out.reply.proposals.size() == 2);
@@ -228,7 +213,7 @@ TEST_CASE("calls are recorded, replayed from the cache, and count against the bu
   auto cfg = proxy_config(srv->port());
   cfg.store = &store.store();
   cfg.curator = curator;
-  auto proxy = spawn_llm_proxy(sys, add_task(), cfg);
+  auto proxy = spawn_llm_proxy(sys, test::add_task_map(), cfg);
   auto first = propose(sys, proxy, request(5));
   REQUIRE_FALSE(first.error);
   auto again = propose(sys, proxy, request(5));
@@ -261,7 +246,7 @@ TEST_CASE("calls are recorded, replayed from the cache, and count against the bu
     auto cfg2 = cfg;
     // Room for what was spent but not for another call's estimate (2 x 512 completion tokens).
     cfg2.llm.token_budget = spent + 600;
-    auto proxy2 = spawn_llm_proxy(sys, add_task(), cfg2);
+    auto proxy2 = spawn_llm_proxy(sys, test::add_task_map(), cfg2);
     auto out = propose(sys, proxy2, request(6));
     REQUIRE(out.error);
     CHECK(code_of(out.error) == errc::budget_exhausted);
@@ -289,7 +274,7 @@ TEST_CASE("HTTPS verifies the server: trusted through ca_file, refused otherwise
   SECTION("trusted") {
     auto cfg = proxy_config(srv->port(), true);
     cfg.llm.endpoints[0].ca_file = ca.string();
-    auto proxy = spawn_llm_proxy(sys, add_task(), cfg);
+    auto proxy = spawn_llm_proxy(sys, test::add_task_map(), cfg);
     auto out = propose(sys, proxy, request());
     REQUIRE_FALSE(out.error);
     CHECK(out.reply.proposals.size() == 2);
@@ -298,7 +283,7 @@ TEST_CASE("HTTPS verifies the server: trusted through ca_file, refused otherwise
   SECTION("not trusted: the handshake fails verification") {
     auto cfg = proxy_config(srv->port(), true);
     cfg.llm.retry.max_attempts = 1;
-    auto proxy = spawn_llm_proxy(sys, add_task(), cfg);
+    auto proxy = spawn_llm_proxy(sys, test::add_task_map(), cfg);
     auto out = propose(sys, proxy, request());
     REQUIRE(out.error);
     CHECK(code_of(out.error) == errc::llm_failed);
@@ -311,7 +296,7 @@ TEST_CASE("HTTPS verifies the server: trusted through ca_file, refused otherwise
     cfg.llm.retry.max_attempts = 1;
     cfg.llm.endpoints[0].ca_file = ca.string();
     cfg.llm.endpoints[0].base_url = "https://127.0.0.1:" + std::to_string(srv->port()) + "/v1";
-    auto proxy = spawn_llm_proxy(sys, add_task(), cfg);
+    auto proxy = spawn_llm_proxy(sys, test::add_task_map(), cfg);
     auto out = propose(sys, proxy, request());
     REQUIRE(out.error);
     CHECK(describe(out.error).find("tls handshake") != std::string::npos);

@@ -9,6 +9,7 @@
 #include "tests/support/actor_fixture.hpp"
 #include "tests/support/fake_backend.hpp"
 #include "tests/support/fixtures.hpp"
+#include "tests/support/schedule_steps.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -19,16 +20,6 @@ using namespace kforge;
 using namespace kforge::actors;
 
 namespace {
-
-// Builds `task_id`'s reference on a compile slot (the next build), ready for its timed run.
-void build_ref(kforge::actors::verify_schedule& s, const std::string& task_id) {
-  auto picks = s.pick_compiles();
-  REQUIRE_FALSE(picks.empty());
-  REQUIRE(picks.front().what == kforge::actors::compile_pick::kind::reference);
-  REQUIRE(picks.front().task_id == task_id);
-  s.compile_done(picks.front().slot);
-  s.reference_built(task_id, false);
-}
 
 struct gains_fixture : test::actor_fixture {
   std::shared_ptr<test::fake_backend> backend = std::make_shared<test::fake_backend>();
@@ -196,7 +187,7 @@ TEST_CASE("quiet runs keep compiles and timed runs apart", "[actors]") {
   s.add(1, "t");
   s.add(2, "t");
   s.add(3, "t");
-  build_ref(s, "t");
+  test::build_reference(s, "t");
   REQUIRE(s.start_run().what == run_pick::kind::reference);
   CHECK(s.pick_compiles().empty());  // the reference is being timed
   (void)s.prepared("t", true);
@@ -226,7 +217,7 @@ TEST_CASE("without quiet runs a compile overlaps a timed run", "[actors]") {
   verify_schedule s{1, 16};
   s.add(1, "t");
   s.add(2, "t");
-  build_ref(s, "t");
+  test::build_reference(s, "t");
   REQUIRE(s.start_run().what == run_pick::kind::reference);
   (void)s.prepared("t", true);
   s.run_done();

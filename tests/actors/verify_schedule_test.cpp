@@ -1,4 +1,5 @@
 #include "actors/verifier/verify_schedule.hpp"
+#include "tests/support/schedule_steps.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -16,21 +17,10 @@ std::vector<job_id> jobs_of(const std::vector<compile_pick>& picks) {
   return out;
 }
 
-// Builds `task_id`'s reference on a free compile slot (it must be the next build) and leaves it
-// waiting for the run stage.
-void build(verify_schedule& s, const std::string& task_id) {
-  auto picks = s.pick_compiles();
-  REQUIRE_FALSE(picks.empty());
-  REQUIRE(picks.front().what == compile_pick::kind::reference);
-  REQUIRE(picks.front().task_id == task_id);
-  s.compile_done(picks.front().slot);
-  s.reference_built(task_id, false);
-}
-
 // Both stages of `task_id`'s preparation: the build, then the timed run.
 void prepare(verify_schedule& s, const std::string& task_id) {
   s.ensure_prepared(task_id);
-  build(s, task_id);
+  kforge::test::build_reference(s, task_id);
   auto r = s.start_run();
   REQUIRE(r.what == run_pick::kind::reference);
   REQUIRE(r.task_id == task_id);
@@ -101,9 +91,9 @@ TEST_CASE("built references and compiled candidates take turns on the run stage"
     s.compiled(expected);
   };
   compile_one(1);
-  build(s, "t2");
+  kforge::test::build_reference(s, "t2");
   compile_one(2);
-  build(s, "t3");
+  kforge::test::build_reference(s, "t3");
   // Two built references and two compiled candidates wait: they alternate.
   auto r = s.start_run();
   CHECK(r.what == run_pick::kind::candidate);
@@ -161,7 +151,7 @@ TEST_CASE("the first candidate runs before the last of many references is prepar
 TEST_CASE("a transient failure waits to retry, and giving up leaves the task as never asked", "[actors]") {
   verify_schedule s{1, 8};
   s.add(1, "t1");
-  build(s, "t1");
+  kforge::test::build_reference(s, "t1");
   CHECK(s.start_run().what == run_pick::kind::reference);
   s.run_done();
   s.retry_later("t1");
@@ -170,8 +160,8 @@ TEST_CASE("a transient failure waits to retry, and giving up leaves the task as 
   s.drain();
   CHECK_FALSE(s.is_drained());  // a retry is pending
   CHECK(s.retry_now("t1"));
-  CHECK_FALSE(s.retry_now("t1"));  // once
-  build(s, "t1");                  // back in the build queue
+  CHECK_FALSE(s.retry_now("t1"));          // once
+  kforge::test::build_reference(s, "t1");  // back in the build queue
 
   SECTION("giving up cancels the queued jobs and forgets the task") {
     CHECK(s.give_up("t1") == std::vector<job_id>{1});
@@ -193,8 +183,8 @@ TEST_CASE("free compile slots take the oldest ready candidates in slot order", "
   verify_schedule s{2, 8};
   s.ensure_prepared("ready");
   prepare(s, "ready");
-  s.add(1, "waiting");  // its task has no reference yet: skipped, not blocking
-  build(s, "waiting");  // built, its run not started: job 1 still waits
+  s.add(1, "waiting");                          // its task has no reference yet: skipped, not blocking
+  kforge::test::build_reference(s, "waiting");  // built, its run not started: job 1 still waits
   s.add(2, "ready");
   s.add(3, "ready");
   s.add(4, "ready");
@@ -255,7 +245,7 @@ TEST_CASE("a failed reference cancels its task's queued candidates only", "[acto
   s.add(1, "bad");
   s.add(2, "good");
   s.add(3, "bad");
-  build(s, "bad");
+  kforge::test::build_reference(s, "bad");
   auto r = s.start_run();
   REQUIRE(r.task_id == "bad");
   s.run_done();
@@ -264,7 +254,7 @@ TEST_CASE("a failed reference cancels its task's queued candidates only", "[acto
   CHECK(s.queued() == 1);
   s.ensure_prepared("bad");  // asked for again: stays failed, nothing queued
   CHECK(s.status("bad") == prep_status::failed);
-  build(s, "good");
+  kforge::test::build_reference(s, "good");
   r = s.start_run();
   CHECK(r.task_id == "good");
   CHECK(s.start_run().what == run_pick::kind::idle);
@@ -276,7 +266,7 @@ TEST_CASE("a draining pool is drained once nothing is queued or running", "[acto
   s.drain();
   CHECK(s.is_draining());
   CHECK_FALSE(s.is_drained());  // the reference and the job are queued
-  build(s, "t1");
+  kforge::test::build_reference(s, "t1");
   CHECK_FALSE(s.is_drained());  // built, waiting for the run stage
   (void)s.start_run();
   CHECK_FALSE(s.is_drained());
@@ -305,7 +295,7 @@ TEST_CASE("backlog time counts only while jobs wait, busy time only while the ru
   s.account(100);  // nothing queued
   CHECK(s.backlog_ms() == 0);
   s.add(1, "t1");
-  build(s, "t1");
+  kforge::test::build_reference(s, "t1");
   s.account(100);
   (void)s.start_run();  // the reference runs while job 1 waits
   s.account(130);

@@ -231,6 +231,22 @@ campaign_progress progress_of(campaign_fixture& f, const runtime::supervisor_act
   return out;
 }
 
+// Starts `camp` again, paused, and checks that its wall-time budget ends it after `left_ms` of
+// this run and not a millisecond before; returns its last snapshot.
+campaign_progress run_out_wall(campaign_fixture& f, const runtime::campaign_config& camp, int64_t left_ms) {
+  auto sup = start_paused(f, camp);
+  campaign_progress end;
+  f.advance(std::chrono::milliseconds{left_ms - 1});
+  f.run();
+  REQUIRE_FALSE(has_ended(f, end));
+  CHECK(progress_of(f, sup).status == "paused");
+  f.advance(std::chrono::milliseconds{1});
+  f.run();
+  REQUIRE(has_ended(f, end));
+  CHECK(end.note == "wall-time budget spent");
+  return end;
+}
+
 }  // namespace
 
 TEST_CASE_METHOD(campaign_fixture, "the wall-time budget stops a campaign at its deadline, not before",
@@ -269,16 +285,7 @@ TEST_CASE_METHOD(campaign_fixture, "a resumed campaign counts the wall time its 
   campaign_progress end;
   REQUIRE(has_ended(*this, end));
   CHECK(end.status == "stopped");  // 20 s of the 60 are spent and stored
-  auto second = start_paused(*this, camp);
-  advance(std::chrono::milliseconds{39999});
-  run();
-  REQUIRE_FALSE(has_ended(*this, end));
-  CHECK(progress_of(*this, second).status == "paused");
-  advance(std::chrono::milliseconds{1});
-  run();
-  REQUIRE(has_ended(*this, end));
-  CHECK(end.note == "wall-time budget spent");
-  CHECK(end.status == "finished");
+  CHECK(run_out_wall(*this, camp, 40000).status == "finished");
 }
 
 TEST_CASE_METHOD(campaign_fixture,
@@ -307,15 +314,7 @@ TEST_CASE_METHOD(campaign_fixture,
   run();
   campaign_progress end;
   CHECK_FALSE(has_ended(*this, end));
-  auto second = start_paused(*this, camp);
-  advance(std::chrono::milliseconds{static_cast<int64_t>(60000 - written) - 1});
-  run();
-  REQUIRE_FALSE(has_ended(*this, end));
-  CHECK(progress_of(*this, second).status == "paused");
-  advance(std::chrono::milliseconds{1});
-  run();
-  REQUIRE(has_ended(*this, end));
-  CHECK(end.note == "wall-time budget spent");
+  run_out_wall(*this, camp, static_cast<int64_t>(60000 - written));
   CHECK(stored_wall() == Approx(60000));
 }
 
