@@ -41,16 +41,16 @@ child_process::child_process(const std::vector<std::string>& argv, const std::st
     _exit(127);
   }
   setpgid(pid_, pid_);  // also here: the child may not have run yet
+  group_ = pid_;
   close(fds[1]);
   err_fd_ = fds[0];
 }
 
 child_process::~child_process() {
-  if (pid_ > 0) {
-    ::kill(-pid_, SIGKILL);
-    if (!exited_)
-      waitpid(pid_, nullptr, 0);
-  }
+  if (group_ > 0)
+    ::kill(-group_, SIGKILL);
+  if (pid_ > 0 && !exited_)
+    waitpid(pid_, nullptr, 0);
   if (err_fd_ >= 0)
     close(err_fd_);
 }
@@ -61,51 +61,47 @@ bool child_process::reaped() {
   return exited_;
 }
 
-std::optional<std::string> child_process::read_line() {
-  for (;;) {
-    auto nl = buffer_.find('\n');
-    if (nl != std::string::npos) {
-      auto line = buffer_.substr(0, nl);
-      buffer_.erase(0, nl + 1);
-      return line;
-    }
+bool child_process::fill() {
+  while (!timed_out_) {
     auto left =
         std::chrono::duration_cast<std::chrono::milliseconds>(deadline_ - std::chrono::steady_clock::now());
-    bool ended = false;
-    if (left.count() <= 0 && !timed_out_) {
+    if (left.count() <= 0) {
       timed_out_ = true;
-      if (pid_ > 0)
-        ::kill(-pid_, SIGKILL);
+      ::kill(-group_, SIGKILL);
       buffer_ += "[test] the child was killed: no end within its time limit\n";
-      continue;
+      return false;
     }
     pollfd p{err_fd_, POLLIN, 0};
-    auto ready = timed_out_ ? 0 : poll(&p, 1, static_cast<int>(std::min<int64_t>(left.count(), 1000)));
+    auto ready = poll(&p, 1, static_cast<int>(std::min<int64_t>(left.count(), 1000)));
     if (ready < 0 && errno == EINTR)
       continue;
     if (ready == 0) {
       // Quiet for a second: the end if the child has exited (a grandchild may hold the pipe).
-      ended = timed_out_ || reaped();
-      if (!ended)
-        continue;
+      if (reaped())
+        return false;
+      continue;
     }
-    ssize_t n = 0;
-    if (!ended) {
-      char chunk[4096];
-      n = read(err_fd_, chunk, sizeof(chunk));
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n > 0) {
-        buffer_.append(chunk, static_cast<size_t>(n));
-        continue;
-      }
-    }
-    if (buffer_.empty())
-      return std::nullopt;
-    auto line = buffer_;
-    buffer_.clear();
-    return line;
+    char chunk[4096];
+    auto n = read(err_fd_, chunk, sizeof(chunk));
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0)
+      return false;
+    buffer_.append(chunk, static_cast<size_t>(n));
+    return true;
   }
+  return false;
+}
+
+std::optional<std::string> child_process::read_line() {
+  while (buffer_.find('\n') == std::string::npos && fill()) {
+  }
+  if (buffer_.empty())
+    return std::nullopt;
+  auto nl = std::min(buffer_.find('\n'), buffer_.size());  // the last line may have no newline
+  auto line = buffer_.substr(0, nl);
+  buffer_.erase(0, std::min(nl + 1, buffer_.size()));
+  return line;
 }
 
 std::string child_process::read_until(const std::string& needle, const std::string& also, int count) {

@@ -58,8 +58,10 @@ class child_process {
 
  private:
   bool reaped();  // waits without blocking; true once the child has exited (status_ set)
+  bool fill();    // reads more output into buffer_; false at its end (see read_line)
 
   pid_t pid_ = -1;
+  pid_t group_ = -1;  // the child's process group, killed on destruction (grandchildren too)
   int status_ = 0;
   bool exited_ = false;
   bool timed_out_ = false;
