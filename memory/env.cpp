@@ -1,13 +1,17 @@
 #include "memory/env.hpp"
 
+#include "memory/map_guard.hpp"
+#include "memory/store_file.hpp"
 #include "runtime/base/error.hpp"
 #include "runtime/base/log.hpp"
 
 #include <lmdb.h>
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <condition_variable>
+#include <cstring>
 #include <mutex>
 #include <system_error>
 #include <utility>
@@ -23,6 +27,7 @@ struct env_state {
 
   std::unique_ptr<MDB_env, env_closer> handle;
   std::array<MDB_dbi, table_count> dbis{};
+  std::array<bool, table_count> present{};  // false: the table is absent (read-only opens only)
   std::filesystem::path path;
   log::logger log{"kforge.memory"};
   // Guard open_txns and growing. LMDB may only remap while no transaction of this
@@ -48,6 +53,10 @@ struct env_state {
     changed.notify_all();
   }
 };
+
+bool has_table(const env_state& state, table t) noexcept {
+  return state.present[static_cast<std::size_t>(t)];
+}
 
 void txn_closer::operator()(MDB_txn* handle) const noexcept {
   mdb_txn_abort(handle);
@@ -99,6 +108,23 @@ caf::error lmdb_error(int rc, const std::string& context) {
   return make_error(code, context + ": " + mdb_strerror(rc));
 }
 
+caf::error fault_error(const detail::env_state& st, const std::string& context) {
+  return make_error(
+      errc::store_corrupt,
+      context + ": reading the map of " + (st.path / "data.mdb").string() +
+          " hit a page that is not in the file or a pointer out of the map (SIGBUS, SIGSEGV); " +
+          recovery_hint(st.path));
+}
+
+caf::error lmdb_read_error(const detail::env_state& st, int rc, const std::string& context) {
+  // MDB_CORRUPTED, MDB_PAGE_NOTFOUND and MDB_BAD_TXN on a read mean damaged pages.
+  if (rc == MDB_CORRUPTED || rc == MDB_PAGE_NOTFOUND || rc == MDB_BAD_TXN || rc == MDB_INVALID)
+    return make_error(errc::store_corrupt, context + ": " + mdb_strerror(rc) + " in " +
+                                               (st.path / "data.mdb").string() + "; " +
+                                               recovery_hint(st.path));
+  return lmdb_error(rc, context);
+}
+
 caf::error closed_error(const char* operation, table t) {
   return make_error(errc::store_failed,
                     std::string{operation} + " table=" + table_name(t) + ": transaction is not open");
@@ -128,35 +154,89 @@ caf::expected<MDB_txn*> begin_txn(detail::env_state& st, unsigned flags) {
 
 // ---- txn -------------------------------------------------------------------------------
 
+caf::error txn::copy_out(const void* data, std::size_t size, std::string& out, table t,
+                         std::string_view key) const {
+  if (!guarded_) {
+    out.assign(static_cast<const char*>(data), size);
+    return caf::none;
+  }
+  // A damaged node can claim any size: no value is larger than the map.
+  const auto& st = *state();
+  MDB_envinfo info{};
+  if (mdb_env_info(st.handle.get(), &info) != 0)
+    return make_error(errc::store_failed, "mdb_env_info " + where(t, key));
+  if (size > info.me_mapsize) {
+    return make_error(errc::store_corrupt, "read " + where(t, key) + ": a value of " + std::to_string(size) +
+                                               " bytes, more than the map of " +
+                                               (st.path / "data.mdb").string() + " (damaged page); " +
+                                               recovery_hint(st.path));
+  }
+  out.resize(size);
+  if (!detail::guarded_read([&] { std::memcpy(out.data(), data, size); }))
+    return fault_error(st, "read " + where(t, key));
+  return caf::none;
+}
+
 caf::expected<std::string> txn::get(table t, std::string_view key) const {
   if (!handle_)
     return closed_error("get", t);
+  if (!detail::has_table(*state(), t))
+    return make_error(errc::not_found, "get " + where(t, key) + ": absent (no such table)");
   MDB_val k = to_val(key);
   MDB_val v{};
-  const int rc = mdb_get(handle_.get(), state()->dbis[static_cast<std::size_t>(t)], &k, &v);
+  int rc = 0;
+  const auto dbi = state()->dbis[static_cast<std::size_t>(t)];
+  if (guarded_) {
+    if (!detail::guarded_read([&] { rc = mdb_get(handle_.get(), dbi, &k, &v); }))
+      return fault_error(*state(), "mdb_get " + where(t, key));
+  } else {
+    rc = mdb_get(handle_.get(), dbi, &k, &v);
+  }
   if (rc == MDB_NOTFOUND)
     return make_error(errc::not_found, "get " + where(t, key) + ": absent");
   if (rc != 0)
-    return lmdb_error(rc, "mdb_get " + where(t, key));
-  return std::string{to_view(v)};
+    return lmdb_read_error(*state(), rc, "mdb_get " + where(t, key));
+  std::string out;
+  if (auto err = copy_out(v.mv_data, v.mv_size, out, t, key))
+    return err;
+  return out;
 }
 
 caf::expected<bool> txn::contains(table t, std::string_view key) const {
   if (!handle_)
     return closed_error("contains", t);
+  if (!detail::has_table(*state(), t))
+    return false;
   MDB_val k = to_val(key);
   MDB_val v{};
-  const int rc = mdb_get(handle_.get(), state()->dbis[static_cast<std::size_t>(t)], &k, &v);
+  int rc = 0;
+  const auto dbi = state()->dbis[static_cast<std::size_t>(t)];
+  if (guarded_) {
+    if (!detail::guarded_read([&] { rc = mdb_get(handle_.get(), dbi, &k, &v); }))
+      return fault_error(*state(), "mdb_get " + where(t, key));
+  } else {
+    rc = mdb_get(handle_.get(), dbi, &k, &v);
+  }
   if (rc == MDB_NOTFOUND)
     return false;
   if (rc != 0)
-    return lmdb_error(rc, "mdb_get " + where(t, key));
+    return lmdb_read_error(*state(), rc, "mdb_get " + where(t, key));
   return true;
 }
 
 caf::error txn::for_each(table t, std::string_view prefix, const entry_visitor& visit) const {
+  return walk(t, prefix, false, visit);
+}
+
+caf::error txn::for_each_from_end(table t, const entry_visitor& visit) const {
+  return walk(t, {}, true, visit);
+}
+
+caf::error txn::walk(table t, std::string_view prefix, bool backward, const entry_visitor& visit) const {
   if (!handle_)
     return closed_error("for_each", t);
+  if (!detail::has_table(*state(), t))
+    return caf::none;
   MDB_cursor* raw = nullptr;
   int rc = mdb_cursor_open(handle_.get(), state()->dbis[static_cast<std::size_t>(t)], &raw);
   if (rc != 0)
@@ -164,26 +244,59 @@ caf::error txn::for_each(table t, std::string_view prefix, const entry_visitor& 
   const std::unique_ptr<MDB_cursor, cursor_closer> cursor{raw};
   MDB_val k = to_val(prefix);
   MDB_val v{};
+  // Keys and values are copied out of the map before the visitor sees them (the visitor runs
+  // outside the guard); an unguarded (write) transaction hands out views as before.
+  std::string key_copy;
+  std::string value_copy;
+  auto next = [&](MDB_cursor_op op) -> caf::error {
+    if (!guarded_) {
+      rc = mdb_cursor_get(cursor.get(), &k, &v, op);
+      return caf::none;
+    }
+    if (!detail::guarded_read([&] { rc = mdb_cursor_get(cursor.get(), &k, &v, op); }))
+      return fault_error(*state(), "mdb_cursor_get " + where(t, key_copy));
+    if (rc != 0)
+      return caf::none;
+    // On error the message names the key before the damaged one.
+    if (auto err = copy_out(k.mv_data, k.mv_size, key_copy, t, key_copy))
+      return err;
+    return copy_out(v.mv_data, v.mv_size, value_copy, t, key_copy);
+  };
   // An empty key is invalid for MDB_SET_RANGE, so a scan of everything starts at the first entry.
-  rc = mdb_cursor_get(cursor.get(), &k, &v, prefix.empty() ? MDB_FIRST : MDB_SET_RANGE);
+  const MDB_cursor_op first = backward ? MDB_LAST : prefix.empty() ? MDB_FIRST : MDB_SET_RANGE;
+  if (auto err = next(first))
+    return err;
   while (rc == 0) {
-    const std::string_view key = to_view(k);
+    const std::string_view key = guarded_ ? std::string_view{key_copy} : to_view(k);
+    const std::string_view value = guarded_ ? std::string_view{value_copy} : to_view(v);
     if (key.substr(0, prefix.size()) != prefix)
       return caf::none;
-    if (auto err = visit(key, to_view(v)))
+    if (auto err = visit(key, value))
       return err;
-    rc = mdb_cursor_get(cursor.get(), &k, &v, MDB_NEXT);
+    if (auto err = next(backward ? MDB_PREV : MDB_NEXT))
+      return err;
   }
   if (rc != MDB_NOTFOUND)
-    return lmdb_error(rc, "mdb_cursor_get " + where(t, prefix));
+    return lmdb_read_error(*state(), rc, "mdb_cursor_get " + where(t, guarded_ ? key_copy : prefix));
   return caf::none;
+}
+
+std::filesystem::path txn::store_path() const {
+  return handle_ ? state()->path : std::filesystem::path{};
 }
 
 caf::expected<std::size_t> txn::entries(table t) const {
   if (!handle_)
     return closed_error("entries", t);
+  if (!detail::has_table(*state(), t))
+    return std::size_t{0};
   MDB_stat stat{};
-  const int rc = mdb_stat(handle_.get(), state()->dbis[static_cast<std::size_t>(t)], &stat);
+  int rc = 0;
+  const auto dbi = state()->dbis[static_cast<std::size_t>(t)];
+  if (!guarded_)
+    rc = mdb_stat(handle_.get(), dbi, &stat);
+  else if (!detail::guarded_read([&] { rc = mdb_stat(handle_.get(), dbi, &stat); }))
+    return fault_error(*state(), std::string{"mdb_stat table="} + table_name(t));
   if (rc != 0)
     return lmdb_error(rc, std::string{"mdb_stat table="} + table_name(t));
   return stat.ms_entries;
@@ -245,14 +358,22 @@ env::~env() {
 }
 
 caf::expected<env> env::open(const std::filesystem::path& dir, const env_options& opts) {
+  auto presence = check_store_dir(dir, opts.read_only);
+  if (!presence)
+    return std::move(presence.error());
+  const bool existing = *presence == store_presence::existing;
+  if (opts.read_only && !existing)
+    return make_error(errc::not_found, "no store at " + dir.string());
   std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec)
-    return make_error(errc::io_failed, "create store directory " + dir.string() + ": " + ec.message());
-  // Only kforge's own user may enter the store (sandboxed programs run as another one).
-  std::filesystem::permissions(dir, std::filesystem::perms::owner_all, ec);
-  if (ec)
-    return make_error(errc::io_failed, "chmod 0700 store directory " + dir.string() + ": " + ec.message());
+  if (!opts.read_only) {
+    std::filesystem::create_directories(dir, ec);
+    if (ec)
+      return make_error(errc::io_failed, "create store directory " + dir.string() + ": " + ec.message());
+    // Only kforge's own user may enter the store (sandboxed programs run as another one).
+    std::filesystem::permissions(dir, std::filesystem::perms::owner_all, ec);
+    if (ec)
+      return make_error(errc::io_failed, "chmod 0700 store directory " + dir.string() + ": " + ec.message());
+  }
   MDB_env* raw = nullptr;
   int rc = mdb_env_create(&raw);
   if (rc != 0)
@@ -271,27 +392,83 @@ caf::expected<env> env::open(const std::filesystem::path& dir, const env_options
   rc = mdb_env_set_mapsize(raw, opts.map_size_bytes);
   if (rc != 0)
     return lmdb_error(rc, "mdb_env_set_mapsize" + at);
-  const unsigned flags = MDB_NOTLS | (opts.no_sync ? MDB_NOSYNC : 0U);
+  const unsigned flags = MDB_NOTLS | (opts.no_sync ? MDB_NOSYNC : 0U) | (opts.read_only ? MDB_RDONLY : 0U);
   rc = mdb_env_open(raw, dir.c_str(), flags, 0600);
   if (rc != 0)
     return lmdb_error(rc, "mdb_env_open" + at);
-  MDB_txn* txn = nullptr;
-  rc = mdb_txn_begin(raw, nullptr, 0, &txn);
-  if (rc != 0)
-    return lmdb_error(rc, "mdb_txn_begin" + at);
-  for (std::size_t i = 0; i < table_count; ++i) {
-    rc = mdb_dbi_open(txn, table_names[i], MDB_CREATE, &state->dbis[i]);
-    if (rc != 0) {
-      mdb_txn_abort(txn);
-      return lmdb_error(rc, std::string{"mdb_dbi_open table="} + table_names[i] + at);
+  if (existing) {
+    // Look before writing: open the tables that exist in a read transaction, let the caller
+    // check the store, and only then create the tables it lacks (an older store).
+    if (auto err = open_tables(*state, false, nullptr, at))
+      return err;
+    if (opts.check_existing) {
+      state->acquire();
+      MDB_txn* check = nullptr;
+      rc = mdb_txn_begin(raw, nullptr, MDB_RDONLY, &check);
+      if (rc != 0) {
+        state->release();
+        return lmdb_error(rc, "mdb_txn_begin (check)" + at);
+      }
+      const read_txn tx{state.get(), check};
+      if (auto err = opts.check_existing(tx))
+        return err;
     }
+    const bool complete = std::all_of(state->present.begin(), state->present.end(), [](bool p) { return p; });
+    if (!opts.read_only && !complete) {
+      if (auto err = open_tables(*state, true, nullptr, at))
+        return err;
+    }
+  } else if (auto err = open_tables(*state, true, opts.on_create, at)) {
+    return err;
   }
-  rc = mdb_txn_commit(txn);
-  if (rc != 0)
-    return lmdb_error(rc, "mdb_txn_commit (open tables)" + at);
   env result{std::move(state)};
   result.state_->log.debug("store env opened", {{"path", dir.string()}, {"map_size", result.map_size()}});
   return result;
+}
+
+caf::error env::open_tables(detail::env_state& st, bool create,
+                            const std::function<caf::error(write_txn&)>& on_create, const std::string& at) {
+  MDB_txn* txn = nullptr;
+  int rc = mdb_txn_begin(st.handle.get(), nullptr, create ? 0U : MDB_RDONLY, &txn);
+  if (rc != 0)
+    return lmdb_error(rc, "mdb_txn_begin" + at);
+  st.acquire();
+  if (!create) {
+    // Handles opened in a read transaction become the environment's only when it commits.
+    const auto fail = [&](caf::error err) {
+      mdb_txn_abort(txn);
+      st.release();
+      return err;
+    };
+    for (std::size_t i = 0; i < table_count; ++i) {
+      if (!detail::guarded_read([&] { rc = mdb_dbi_open(txn, table_names[i], 0, &st.dbis[i]); }))
+        return fail(fault_error(st, std::string{"mdb_dbi_open table="} + table_names[i] + at));
+      if (rc == MDB_NOTFOUND)
+        continue;
+      if (rc != 0)
+        return fail(lmdb_read_error(st, rc, std::string{"mdb_dbi_open table="} + table_names[i] + at));
+      st.present[i] = true;
+    }
+    rc = mdb_txn_commit(txn);
+    st.release();
+    if (rc != 0)
+      return lmdb_error(rc, "mdb_txn_commit (open tables)" + at);
+    return caf::none;
+  }
+  write_txn tx{&st, txn};  // aborts unless committed
+  for (std::size_t i = 0; i < table_count; ++i) {
+    rc = mdb_dbi_open(txn, table_names[i], MDB_CREATE, &st.dbis[i]);
+    if (rc != 0)
+      return lmdb_error(rc, std::string{"mdb_dbi_open table="} + table_names[i] + at);
+    st.present[i] = true;
+  }
+  if (on_create) {
+    if (auto err = on_create(tx))
+      return err;
+  }
+  if (auto err = tx.commit())
+    return make_error(code_of(err), describe(err) + " (open tables)" + at);
+  return caf::none;
 }
 
 caf::expected<read_txn> env::begin_read() const {

@@ -18,12 +18,19 @@ struct MDB_txn;
 
 namespace kforge::memory {
 
+class txn;
+class write_txn;
+
 namespace detail {
 
 /// Shared state of an open environment: the LMDB handle, the table handles and the
 /// count of live transactions. Lives on the heap so that it keeps its address when
 /// `env` moves; transactions point at it. Defined in env.cpp.
 struct env_state;
+
+/// Reads of a transaction of `state`: whether table `t` exists (false only in read-only
+/// environments of stores older than the table).
+[[nodiscard]] bool has_table(const env_state& state, table t) noexcept;
 
 /// Aborts a transaction and tells its environment that it closed.
 struct txn_closer {
@@ -38,6 +45,16 @@ struct env_options {
   std::size_t map_size_bytes = std::size_t{1} << 30U;  ///< initial map size in bytes; grows with grow_map
   unsigned max_readers = 126;                          ///< reader slots: concurrent read transactions
   bool no_sync = false;  ///< MDB_NOSYNC: faster commits, a crash may lose the last ones (tests only)
+  /// Open an existing store only, with MDB_RDONLY: nothing is created or written, a table the
+  /// store lacks reads as empty, and a data.mdb shorter than its header is accepted (its reads
+  /// run under the map guard and fail for the missing pages). For `store check` and `salvage`.
+  bool read_only = false;
+  /// Run in the write transaction that creates the tables of a new store (e.g. to write its
+  /// schema version with them, so that no store is ever without it). Optional.
+  std::function<caf::error(write_txn&)> on_create;
+  /// Run in a read transaction of an existing store before anything is written to it (e.g. to
+  /// refuse an LMDB file that is not a kforge store). Optional.
+  std::function<caf::error(const txn&)> check_existing;
 };
 
 /// Called for each entry of a prefix scan with the key and the value. Both views point
@@ -66,6 +83,13 @@ class txn {
   /// prefix visits the whole table). Errors: the visitor's error, or errc::store_failed.
   [[nodiscard]] caf::error for_each(table t, std::string_view prefix, const entry_visitor& visit) const;
 
+  /// Visits every entry of `t` from the last key to the first (salvage reads past a damaged
+  /// page from both ends). Errors as for_each.
+  [[nodiscard]] caf::error for_each_from_end(table t, const entry_visitor& visit) const;
+
+  /// The directory of the store this transaction reads; empty when closed.
+  [[nodiscard]] std::filesystem::path store_path() const;
+
   /// Number of entries in `t` (mdb_stat). Errors: errc::store_failed.
   [[nodiscard]] caf::expected<std::size_t> entries(table t) const;
 
@@ -73,8 +97,11 @@ class txn {
   txn& operator=(const txn&) = delete;
 
  protected:
-  /// Takes ownership of `handle`, an open transaction of `state`.
-  txn(detail::env_state* state, MDB_txn* handle) noexcept : handle_(handle, detail::txn_closer{state}) {}
+  /// Takes ownership of `handle`, an open transaction of `state`. A `guarded` transaction (read
+  /// transactions) reads the map under the map guard (map_guard.hpp) and checks that every value
+  /// lies inside the data file, so that a damaged store gives errc::store_corrupt, not SIGBUS.
+  txn(detail::env_state* state, MDB_txn* handle, bool guarded) noexcept
+      : handle_(handle, detail::txn_closer{state}), guarded_(guarded) {}
   /// Aborts an open transaction (through txn_closer). Protected: txn is only a base.
   ~txn() = default;
   txn(txn&&) noexcept = default;
@@ -84,6 +111,16 @@ class txn {
   [[nodiscard]] detail::env_state* state() const noexcept { return handle_.get_deleter().env; }
 
   std::unique_ptr<MDB_txn, detail::txn_closer> handle_;  ///< the transaction; null when closed
+  bool guarded_ = false;                                 ///< reads under the map guard (read txns)
+
+ private:
+  // A cursor walk of `t`: from `prefix` forward with MDB_NEXT, or from the end with MDB_PREV.
+  [[nodiscard]] caf::error walk(table t, std::string_view prefix, bool backward,
+                                const entry_visitor& visit) const;
+
+  // Copies the value of an LMDB read into `out`, checking it lies in the file when guarded.
+  [[nodiscard]] caf::error copy_out(const void* data, std::size_t size, std::string& out, table t,
+                                    std::string_view key) const;
 };
 
 /// A read-only snapshot of the store. Keep it short: a long reader pins old pages and
@@ -91,7 +128,7 @@ class txn {
 class read_txn : public txn {
  public:
   /// An empty, closed transaction.
-  read_txn() noexcept : txn(nullptr, nullptr) {}
+  read_txn() noexcept : txn(nullptr, nullptr, true) {}
   /// Aborts the transaction if it is still open. Move-only.
   ~read_txn() = default;
   read_txn(read_txn&&) noexcept = default;
@@ -104,7 +141,7 @@ class read_txn : public txn {
 
  private:
   friend class env;
-  read_txn(detail::env_state* state, MDB_txn* handle) noexcept : txn(state, handle) {}
+  read_txn(detail::env_state* state, MDB_txn* handle) noexcept : txn(state, handle, true) {}
 };
 
 /// The one write transaction of the store; LMDB serialises writers, so a second
@@ -113,7 +150,7 @@ class read_txn : public txn {
 class write_txn : public txn {
  public:
   /// An empty, closed transaction.
-  write_txn() noexcept : txn(nullptr, nullptr) {}
+  write_txn() noexcept : txn(nullptr, nullptr, false) {}
   /// Aborts the transaction if it is still open. Move-only.
   ~write_txn() = default;
   write_txn(write_txn&&) noexcept = default;
@@ -140,7 +177,7 @@ class write_txn : public txn {
 
  private:
   friend class env;
-  write_txn(detail::env_state* state, MDB_txn* handle) noexcept : txn(state, handle) {}
+  write_txn(detail::env_state* state, MDB_txn* handle) noexcept : txn(state, handle, false) {}
 };
 
 /// One LMDB environment (a directory holding data.mdb and lock.mdb) with the tables of
@@ -149,8 +186,11 @@ class write_txn : public txn {
 /// Thread-safe: any thread may begin transactions.
 class env {
  public:
-  /// Opens (creating the directory and the tables if needed) the environment at `dir`.
-  /// Errors: errc::io_failed (directory), errc::store_failed (LMDB, with mdb_strerror).
+  /// Opens (creating the directory and the tables if needed) the environment at `dir`, after
+  /// check_store_dir (store_file.hpp) found it absent or sound; an existing store gets only its
+  /// missing tables created, after `opts.check_existing` accepted it. Errors: errc::io_failed
+  /// (directory), errc::store_failed (LMDB, with mdb_strerror), errc::store_corrupt (a damaged
+  /// or foreign data.mdb, named with how to recover), errc::not_found (read_only: no store).
   [[nodiscard]] static caf::expected<env> open(const std::filesystem::path& dir, const env_options& opts);
 
   /// A closed environment; only assignment and destruction are valid.
@@ -190,6 +230,14 @@ class env {
 
  private:
   explicit env(std::unique_ptr<detail::env_state> state) noexcept;
+
+  /// Opens the handle of every table in one transaction of `st`: with MDB_CREATE in a write
+  /// transaction that then runs `on_create` and commits, else as found, in a read transaction
+  /// under the map guard (absent tables are marked so).
+  [[nodiscard]] static caf::error open_tables(detail::env_state& st, bool create,
+                                              const std::function<caf::error(write_txn&)>& on_create,
+                                              const std::string& at);
+
   std::unique_ptr<detail::env_state> state_;
 };
 

@@ -2,6 +2,7 @@
 
 #include "memory/codec.hpp"
 #include "memory/schema.hpp"
+#include "memory/store_file.hpp"
 #include "memory/text_codec.hpp"
 #include "runtime/base/error.hpp"
 #include "runtime/base/hash.hpp"
@@ -21,6 +22,22 @@ caf::error check_id(const char* what, std::string_view id) {
                     std::string{what} + " '" + printable_key(id) + "' is empty or contains a zero byte");
 }
 
+// A record that does not decode: the error gets the store's file and how to recover, unless it
+// has them (errors of env.cpp and store_file.cpp do).
+caf::error damaged(const txn& tx, caf::error err) {
+  if (code_of(err) != errc::store_corrupt)
+    return err;
+  auto text = describe(err);
+  if (text.find("kforge store check") != std::string::npos)
+    return err;
+  const std::string prefix = std::string{to_string(errc::store_corrupt)} + ": ";
+  if (text.compare(0, prefix.size(), prefix) == 0)
+    text.erase(0, prefix.size());
+  const auto dir = tx.store_path();
+  return make_error(errc::store_corrupt,
+                    text + " (in " + (dir / "data.mdb").string() + "); " + recovery_hint(dir));
+}
+
 template <class Record>
 caf::error put_record(write_txn& tx, table t, std::string_view key, const Record& rec) {
   auto bytes = encode(rec);
@@ -34,7 +51,10 @@ caf::expected<Record> get_record(const txn& tx, table t, std::string_view key) {
   auto bytes = tx.get(t, key);
   if (!bytes)
     return std::move(bytes.error());
-  return decode_as<Record>(*bytes, t, key);
+  auto rec = decode_as<Record>(*bytes, t, key);
+  if (!rec)
+    return damaged(tx, std::move(rec.error()));
+  return rec;
 }
 
 template <class Record>
@@ -43,7 +63,7 @@ caf::expected<std::vector<Record>> list_records(const txn& tx, table t, std::str
   auto err = tx.for_each(t, prefix, [&](std::string_view key, std::string_view value) -> caf::error {
     Record rec;
     if (auto decode_err = decode(value, t, key, rec))
-      return decode_err;
+      return damaged(tx, std::move(decode_err));
     out.push_back(std::move(rec));
     return caf::none;
   });
@@ -56,7 +76,24 @@ caf::expected<std::vector<Record>> list_records(const txn& tx, table t, std::str
 
 // ---- store -----------------------------------------------------------------------------
 
-caf::expected<store> store::open(const std::filesystem::path& dir, const env_options& opts) {
+caf::expected<store> store::open(const std::filesystem::path& dir, const env_options& options) {
+  env_options opts = options;
+  // A new store gets its schema version in the transaction that makes its tables, so every
+  // kforge store has one; an existing LMDB file without it is not a kforge store and is left as
+  // it is (nothing is written to it).
+  opts.on_create = [](write_txn& tx) {
+    return put_meta(tx, meta_schema_version, std::to_string(schema_version));
+  };
+  opts.check_existing = [dir](const txn& tx) -> caf::error {
+    auto found = tx.contains(table::meta, meta_schema_version);
+    if (!found)
+      return std::move(found.error());
+    if (*found)
+      return caf::none;
+    return make_error(errc::store_corrupt, "store " + (dir / "data.mdb").string() +
+                                               " is not a kforge store: an LMDB file without meta "
+                                               "schema_version; kforge does not write to it");
+  };
   auto opened = env::open(dir, opts);
   if (!opened)
     return std::move(opened.error());
@@ -80,19 +117,7 @@ caf::error store::check_schema() {
       return std::move(rtx.error());
     return read_version(*rtx);
   }();
-  if (!raw && code_of(raw.error()) == errc::not_found) {
-    // A new store: record the version. Recheck inside the write transaction, since
-    // another process may have opened the store meanwhile.
-    auto wtx = env_.begin_write();
-    if (!wtx)
-      return std::move(wtx.error());
-    raw = read_version(*wtx);
-    if (!raw && code_of(raw.error()) == errc::not_found) {
-      if (auto err = put_meta(*wtx, meta_schema_version, std::to_string(schema_version)))
-        return err;
-      return wtx->commit();
-    }
-  }
+  // open() wrote the version into a new store and refused an existing one without it.
   if (!raw)
     return std::move(raw.error());
   // Compare before decoding: a newer writer may have changed the value format too.
@@ -230,13 +255,14 @@ caf::expected<std::vector<candidate_record>> list_candidates(const txn& tx, std:
       table::task_candidates, prefix, [&](std::string_view key, std::string_view value) -> caf::error {
         std::string hash;
         if (auto decode_err = decode(value, table::task_candidates, key, hash))
-          return decode_err;
+          return damaged(tx, std::move(decode_err));
         auto rec = get_record<candidate_record>(tx, table::candidates, hash);
         if (!rec) {
           if (code_of(rec.error()) != errc::not_found)
             return std::move(rec.error());
-          return make_error(errc::store_corrupt, "table=task_candidates key=" + printable_key(key) +
-                                                     ": points at absent candidate " + hash);
+          return damaged(tx,
+                         make_error(errc::store_corrupt, "table=task_candidates key=" + printable_key(key) +
+                                                             ": points at absent candidate " + hash));
         }
         out.push_back(std::move(*rec));
         return caf::none;
@@ -282,7 +308,7 @@ caf::error for_each_memory(const txn& tx, const memory_visitor& visit) {
   return tx.for_each(table::memory, {}, [&](std::string_view key, std::string_view value) -> caf::error {
     memory_item item;
     if (auto err = decode(value, table::memory, key, item))
-      return err;
+      return damaged(tx, std::move(err));
     return visit(std::move(item));
   });
 }
@@ -347,7 +373,10 @@ caf::expected<std::string> get_text(const txn& tx, std::string_view key) {
   auto bytes = tx.get(table::texts, key);
   if (!bytes)
     return std::move(bytes.error());
-  return decode_text(*bytes, key);
+  auto text = decode_text(*bytes, key);
+  if (!text)
+    return damaged(tx, std::move(text.error()));
+  return text;
 }
 
 caf::expected<std::vector<std::string>> find_candidate_hashes(const txn& tx, std::string_view prefix,
@@ -376,7 +405,7 @@ caf::expected<std::vector<llm_call_record>> list_llm_calls(const txn& tx, std::s
       tx.for_each(table::llm_calls, {}, [&](std::string_view key, std::string_view value) -> caf::error {
         llm_call_record rec;
         if (auto e = decode(value, table::llm_calls, key, rec))
-          return e;
+          return damaged(tx, std::move(e));
         if (campaign.empty() || rec.campaign == campaign)
           out.push_back(std::move(rec));
         return caf::none;
@@ -448,9 +477,16 @@ caf::expected<reference_record> get_reference(const txn& tx, std::string_view si
   auto bytes = tx.get(table::references, key);
   if (!bytes)
     return std::move(bytes.error());
-  std::string_view value = *bytes;
+  auto rec = decode_reference(*bytes, key);
+  if (!rec)
+    return damaged(tx, std::move(rec.error()));
+  return rec;
+}
+
+caf::expected<reference_record> decode_reference(std::string_view value, std::string_view key) {
   if (value.size() < 9 || read_u64be(value.substr(1)) > value.size() - 9)
-    return make_error(errc::store_corrupt, "decode table=references key=" + key + ": the value is cut short");
+    return make_error(errc::store_corrupt,
+                      "decode table=references key=" + printable_key(key) + ": the value is cut short");
   auto size = static_cast<std::size_t>(read_u64be(value.substr(1)));
   std::string header;
   header.push_back(value.front());

@@ -24,9 +24,11 @@ namespace kforge::memory {
 /// Thread-safe as `env` is. Move-only.
 class store {
  public:
-  /// Opens or creates the store in `dir`. A new store gets meta "schema_version".
-  /// Errors: errc::io_failed, errc::store_failed, errc::store_corrupt (the store was
-  /// written by a newer schema version, or its version entry is unreadable).
+  /// Opens or creates the store in `dir` (`opts.on_create` and `check_existing` are set here).
+  /// A new store gets meta "schema_version" with its tables. Errors: errc::io_failed,
+  /// errc::store_failed, errc::store_corrupt (a damaged data.mdb, an LMDB file or directory that
+  /// is not a kforge store, a store written by a newer schema version, or an unreadable version
+  /// entry; check_store_dir in store_file.hpp), errc::not_found (read_only and no store).
   [[nodiscard]] static caf::expected<store> open(const std::filesystem::path& dir,
                                                  const env_options& opts = {});
 
@@ -186,5 +188,9 @@ using memory_visitor = std::function<caf::error(memory_item&& item)>;
 [[nodiscard]] caf::expected<reference_record> get_reference(const txn& tx, std::string_view signature,
                                                             std::string_view device,
                                                             std::string_view task_id);
+
+/// Decodes a value of table `references` (schema.hpp: reference_value) stored under `key`.
+/// Errors: errc::store_corrupt (cut short, or a header that does not decode).
+[[nodiscard]] caf::expected<reference_record> decode_reference(std::string_view value, std::string_view key);
 
 }  // namespace kforge::memory

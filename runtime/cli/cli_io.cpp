@@ -1,5 +1,6 @@
 #include "runtime/cli/cli_io.hpp"
 
+#include "memory/store_check.hpp"
 #include "runtime/base/error.hpp"
 #include "runtime/cli/exit_codes.hpp"
 
@@ -19,7 +20,19 @@ std::optional<memory::store> open_existing(const std::filesystem::path& path, in
     code = exit_store;
     return std::nullopt;
   }
+  if (auto err = check_records(*store)) {
+    std::cerr << "kforge: " << describe(err) << '\n';
+    code = exit_store;
+    return std::nullopt;
+  }
   return std::move(*store);
+}
+
+caf::error check_records(const memory::store& store) {
+  auto tx = store.read();
+  if (!tx)
+    return std::move(tx.error());
+  return memory::check_records(*tx);
 }
 
 bool campaign_known(const memory::txn& tx, const std::string& name, const std::filesystem::path& store,

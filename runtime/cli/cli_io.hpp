@@ -29,9 +29,14 @@ void print_timing(std::ostream& os, const char* label, const kforge::timing_stat
 /// One line per gate: "  gate NAME: passed|FAILED  detail".
 void print_gates(std::ostream& os, const kforge::verdict& v);
 
-/// Opens the store at `path` if one exists there, printing why not to stderr; nullopt on
-/// failure with `code` set to the exit code (2 no store there, 5 it does not open).
+/// Opens the store at `path` if one exists there and every record of it reads (check_records),
+/// printing why not to stderr; nullopt on failure with `code` set to the exit code (2 no store
+/// there, 5 it does not open or is damaged: the message names the file and how to recover).
 [[nodiscard]] std::optional<memory::store> open_existing(const std::filesystem::path& path, int& code);
+
+/// Reads every record of `store` before a command uses it (memory::check_records): none when
+/// all read, else errc::store_corrupt naming the damage and how to recover.
+[[nodiscard]] caf::error check_records(const memory::store& store);
 
 /// Whether the store holds the campaign `name` ("" names every campaign: true). Prints why not
 /// and sets `code`: 2 (exit_usage) for an unknown name, 5 (exit_store) when it cannot be read.

@@ -115,6 +115,24 @@ struct best_options {
 /// read, 1 a file cannot be written.
 [[nodiscard]] int best_command(const best_options& opts);
 
+/// Options of `kforge store check` and `kforge store salvage`.
+struct store_options {
+  std::filesystem::path store;
+  std::filesystem::path out;  ///< salvage: the new store (absent or an empty directory)
+  bool json = false;          ///< check: one JSON object instead of text
+};
+
+/// `kforge store check --store PATH [--json]`: reads every record of every table, decoding it,
+/// without writing anything; prints per table how many read fine and which failed (key, reason).
+/// Exit codes: 0 clean, 5 damaged (the file, or records), 2 no store at PATH.
+[[nodiscard]] int store_check_command(const store_options& opts);
+
+/// `kforge store salvage --store PATH OUT`: copies every record that reads fine into a new store
+/// OUT (never an existing non-empty directory), prints what it skipped, and checks OUT. Exit
+/// codes: 0 copied (also when records were skipped), 2 no store at PATH or OUT not empty, 5
+/// nothing readable or OUT does not check clean.
+[[nodiscard]] int store_salvage_command(const store_options& opts);
+
 /// Options of `kforge verify`.
 struct verify_options {
   std::filesystem::path task;    ///< a task file (.toml) or a KernelBench problem (.py)

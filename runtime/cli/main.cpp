@@ -151,6 +151,20 @@ int main(int argc, char** argv) {
   best->add_flag("--json", best_opts.json, "print the summary as one JSON object instead of text");
   best->add_flag("--force", best_opts.force, "write into a non-empty OUT/<campaign>");
 
+  runtime::store_options store_opts;
+  std::string salvage_out;
+  auto* store_cmd =
+      app.add_subcommand("store", "a damaged store: check what reads, salvage it into a new one");
+  store_cmd->require_subcommand(1);
+  auto* store_check =
+      store_cmd->add_subcommand("check", "read every record of every table; list the ones that fail");
+  store_check->add_option("--store", store_path, "store directory")->required();
+  store_check->add_flag("--json", store_opts.json, "one JSON object instead of text");
+  auto* store_salvage =
+      store_cmd->add_subcommand("salvage", "copy every readable record into a new store OUT");
+  store_salvage->add_option("out", salvage_out, "new directory for the copy (absent or empty)")->required();
+  store_salvage->add_option("--store", store_path, "store directory")->required();
+
   runtime::verify_options verify_opts;
   auto* verify = app.add_subcommand(
       "verify", "the full verdict of one candidate file for a task, without a campaign or a store");
@@ -232,6 +246,12 @@ int main(int argc, char** argv) {
     best_opts.store = store_path;
     best_opts.out = best_out;
     return runtime::best_command(best_opts);
+  }
+  if (store_check->parsed() || store_salvage->parsed()) {
+    store_opts.store = store_path;
+    store_opts.out = salvage_out;
+    return store_check->parsed() ? runtime::store_check_command(store_opts)
+                                 : runtime::store_salvage_command(store_opts);
   }
   if (verify->parsed())
     return runtime::verify_command(verify_opts);

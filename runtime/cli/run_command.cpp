@@ -10,6 +10,7 @@
 #include "runtime/campaign/campaign_setup.hpp"
 #include "runtime/campaign/campaign_supervisor.hpp"
 #include "runtime/campaign/owner_lock.hpp"
+#include "runtime/cli/cli_io.hpp"
 #include "runtime/cli/exit_codes.hpp"
 
 #include <caf/actor_system.hpp>
@@ -125,6 +126,11 @@ int run_campaign(const campaign_config& cfg, const run_options& opts) {
               << '\n';
     return exit_store;
   }
+  // A campaign continued from a damaged store would skip what does not read: refuse it.
+  if (auto err = check_records(*store)) {
+    std::cerr << "kforge: " << describe(err) << '\n';
+    return exit_store;
+  }
   // One process runs a campaign at a time; the lock also tells `status` that this one is alive.
   auto owner = owner_lock::acquire(cfg.store_path, cfg.name);
   if (!owner) {
@@ -221,11 +227,10 @@ int resume_command(const run_options& opts) {
   }
   std::optional<memory::campaign_record> target;
   {
-    auto store = memory::store::open(*opts.store);
-    if (!store) {
-      std::cerr << "kforge: " << describe(store.error()) << '\n';
-      return exit_store;
-    }
+    int code = exit_ok;
+    auto store = open_existing(*opts.store, code);
+    if (!store)
+      return code;
     auto tx = store->read();
     auto campaigns =
         tx ? memory::list_campaigns(*tx) : caf::expected<std::vector<memory::campaign_record>>{tx.error()};

@@ -4,6 +4,7 @@
 #include "memory/store.hpp"
 #include "runtime/api/api_views.hpp"
 #include "runtime/campaign/owner_lock.hpp"
+#include "runtime/cli/cli_io.hpp"
 #include "runtime/cli/exit_codes.hpp"
 
 #include <nlohmann/json.hpp>
@@ -62,15 +63,10 @@ std::string live_status(const std::string& stored, const owner_state& owner) {
 int status_command(const status_options& opts) {
   const auto& store_path = opts.store;
   const auto& campaign = opts.campaign;
-  if (!std::filesystem::exists(store_path / "data.mdb")) {
-    std::cerr << "kforge: no store at " << store_path.string() << '\n';
-    return exit_usage;
-  }
-  auto store = memory::store::open(store_path);
-  if (!store) {
-    std::cerr << "kforge: " << describe(store.error()) << '\n';
-    return exit_store;
-  }
+  int code = exit_ok;
+  auto store = open_existing(store_path, code);
+  if (!store)
+    return code;
   auto tx = store->read();
   if (!tx) {
     std::cerr << "kforge: " << describe(tx.error()) << '\n';

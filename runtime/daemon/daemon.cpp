@@ -2,6 +2,7 @@
 
 #include "actors/system_config.hpp"
 #include "memory/store.hpp"
+#include "memory/store_check.hpp"
 #include "runtime/api/api_server.hpp"
 #include "runtime/base/log.hpp"
 #include "runtime/daemon/daemon_actor.hpp"
@@ -71,6 +72,14 @@ int run_daemon(const daemon_config& cfg) {
     std::cerr << "kforge: cannot open the store at " << cfg.store.string() << ": " << describe(store.error())
               << '\n';
     return 5;  // a store error (README, "Exit codes"; runtime/cli/exit_codes.hpp)
+  }
+  // Campaigns continued from a damaged store would skip what does not read: refuse it.
+  if (auto err = [&]() -> caf::error {
+        auto tx = store->read();
+        return tx ? memory::check_records(*tx) : std::move(tx.error());
+      }()) {
+    std::cerr << "kforge: " << describe(err) << '\n';
+    return 5;
   }
   int fds[2];
   if (pipe2(fds, O_CLOEXEC) != 0) {

@@ -1,0 +1,51 @@
+#include "memory/map_guard.hpp"
+
+#include <csignal>
+#include <mutex>
+
+namespace kforge::memory::detail {
+
+thread_local sigjmp_buf* armed_map_guard = nullptr;
+
+namespace {
+
+struct sigaction previous_bus {};
+struct sigaction previous_segv {};
+
+// Async-signal-safe: reads a thread-local pointer of the executable's static TLS (set before
+// any guarded read, so no lazy TLS allocation here), then siglongjmp or sigaction.
+void on_fault(int sig, siginfo_t* info, void* context) {
+  if (sigjmp_buf* guard = armed_map_guard; guard != nullptr)
+    siglongjmp(*guard, 1);
+  const struct sigaction& previous = sig == SIGBUS ? previous_bus : previous_segv;
+  if ((previous.sa_flags & SA_SIGINFO) != 0 && previous.sa_sigaction != nullptr) {
+    previous.sa_sigaction(sig, info, context);
+    return;
+  }
+  if (previous.sa_handler != SIG_DFL && previous.sa_handler != SIG_IGN) {
+    previous.sa_handler(sig);
+    return;
+  }
+  // Not a store read: restore the default action; returning repeats the faulting access, which
+  // now ends the process with SIGBUS as it would have without this handler.
+  struct sigaction dfl {};
+  dfl.sa_handler = SIG_DFL;
+  sigemptyset(&dfl.sa_mask);
+  sigaction(sig, &dfl, nullptr);
+}
+
+}  // namespace
+
+void install_map_guard() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    struct sigaction act {};
+    act.sa_sigaction = on_fault;
+    act.sa_flags = SA_SIGINFO;
+    sigemptyset(&act.sa_mask);
+    sigaction(SIGBUS, &act, &previous_bus);
+    sigaction(SIGSEGV, &act, &previous_segv);
+  });
+}
+
+}  // namespace kforge::memory::detail

@@ -1,0 +1,49 @@
+#pragma once
+
+// A guard around reads of the memory map of a store: a SIGBUS raised inside it (a page of
+// data.mdb that is not in the file, because the file is shorter than LMDB believes) or a SIGSEGV
+// (a damaged node that sends LMDB or the copy past the map) makes the guarded call return false
+// instead of killing the process.
+//
+// How: a process-wide SIGBUS and SIGSEGV handler (installed on first use, keeping the previous
+// ones, e.g. a sanitizer's) jumps
+// back with siglongjmp when the faulting thread has armed a guard (a thread-local jump buffer),
+// and otherwise hands the signal to the previous handler, or restores the default action so that
+// the fault repeats and kills the process as it would have without kforge.
+//
+// Rules for the guarded body, because the jump skips its frames:
+// - only C calls that read the map (mdb_get, mdb_cursor_get, mdb_stat, memcpy): no C++ objects
+//   constructed inside, no locks or allocations in flight (nothing the jump could leave behind);
+// - read transactions only. A write transaction holds dirty pages and free-list state that a
+//   jump out of LMDB could leave half-updated, and a later commit would write that damage; the
+//   writer (the curator) runs after the store passed its open checks, unguarded.
+
+#include <csetjmp>
+
+namespace kforge::memory::detail {
+
+/// The jump buffer of the guard armed on this thread, or null. Set only by guarded_read.
+extern thread_local sigjmp_buf* armed_map_guard;
+
+/// Installs the SIGBUS and SIGSEGV handler once per process. Thread-safe.
+void install_map_guard();
+
+/// Runs `body` (rules above); returns false if a SIGBUS or SIGSEGV interrupted it, true otherwise.
+/// Nests: an inner guard re-arms the outer one when it ends.
+template <class Body>
+[[nodiscard]] bool guarded_read(Body&& body) {
+  install_map_guard();
+  sigjmp_buf here;
+  sigjmp_buf* const outer = armed_map_guard;
+  // Save the signal mask (second argument), so that SIGBUS is unblocked again after the jump.
+  if (sigsetjmp(here, 1) != 0) {
+    armed_map_guard = outer;
+    return false;
+  }
+  armed_map_guard = &here;
+  body();
+  armed_map_guard = outer;
+  return true;
+}
+
+}  // namespace kforge::memory::detail

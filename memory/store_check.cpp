@@ -1,0 +1,322 @@
+#include "memory/store_check.hpp"
+
+#include "memory/codec.hpp"
+#include "memory/store.hpp"
+#include "memory/store_file.hpp"
+#include "memory/text_codec.hpp"
+#include "runtime/base/error.hpp"
+
+#include <functional>
+#include <optional>
+#include <unordered_set>
+#include <utility>
+
+namespace kforge::memory {
+
+namespace {
+
+/// Called with each record that read and decoded fine.
+using good_record = std::function<caf::error(table t, std::string_view key, std::string_view value)>;
+
+caf::error key_mismatch(table t, std::string_view key, const std::string& expected) {
+  return make_error(errc::store_corrupt, std::string{"table="} + table_name(t) +
+                                             " key=" + printable_key(key) + ": the record's own key is " +
+                                             printable_key(expected));
+}
+
+template <class Record>
+caf::expected<Record> decoded(table t, std::string_view key, std::string_view value) {
+  Record rec;
+  if (auto err = decode(value, t, key, rec))
+    return err;
+  return rec;
+}
+
+// Why a record failed, for a report: the error without its code and the recovery hint (the
+// report gives that once).
+std::string reason_of(const caf::error& err) {
+  auto text = describe(err);
+  const std::string prefix = std::string{to_string(code_of(err))} + ": ";
+  if (text.compare(0, prefix.size(), prefix) == 0)
+    text.erase(0, prefix.size());
+  if (auto at = text.find("; `kforge store check"); at != std::string::npos)
+    text.erase(at);
+  return printable_key(text);  // damaged bytes quoted by the JSON parser become \xNN
+}
+
+// The end of a walk that stops early (not an error).
+caf::error stop_walk() {
+  return make_error(errc::cancelled, "walk reached the records read forward");
+}
+
+// Visits every entry of `t` that LMDB can reach: forward from the first; if the walk breaks on
+// a damaged page, again from the last entry back to the last one read forward.
+void walk_table(const txn& tx, table t, const entry_visitor& on_entry, std::vector<record_failure>& failed) {
+  std::string last;
+  bool any = false;
+  auto err = tx.for_each(t, {}, [&](std::string_view key, std::string_view value) -> caf::error {
+    last.assign(key);
+    any = true;
+    return on_entry(key, value);
+  });
+  if (!err)
+    return;
+  failed.push_back({any ? "after " + printable_key(last) : "(from the first record)", reason_of(err)});
+  auto back = tx.for_each_from_end(t, [&](std::string_view key, std::string_view value) -> caf::error {
+    if (any && key <= std::string_view{last})
+      return stop_walk();
+    return on_entry(key, value);
+  });
+  if (back && code_of(back) != errc::cancelled)
+    failed.push_back({"(reading from the last record back)", reason_of(back)});
+}
+
+// Reads every table; calls `sink` (if set) with each good record. `dropped` gets index entries
+// that decode but point at a candidate that did not (salvage leaves them out).
+std::vector<table_check> walk_store(const txn& tx, const good_record& sink,
+                                    std::vector<record_failure>* dropped, std::size_t& copied) {
+  std::vector<table_check> tables;
+  std::unordered_set<std::string> good_candidates;
+  for (std::size_t i = 0; i < table_count; ++i) {
+    table_check c;
+    c.t = static_cast<table>(i);
+    walk_table(
+        tx, c.t,
+        [&](std::string_view key, std::string_view value) -> caf::error {
+          if (auto err = check_value(c.t, key, value)) {
+            c.failed.push_back({printable_key(key), reason_of(err)});
+            return caf::none;
+          }
+          if (c.t == table::candidates)
+            good_candidates.emplace(key);
+          if (c.t == table::task_candidates) {
+            std::string hash;
+            (void)decode(value, c.t, key, hash);  // checked by check_value
+            if (good_candidates.count(hash) == 0) {
+              record_failure f{printable_key(key),
+                               "points at candidate " + hash + ", which is absent or damaged"};
+              if (dropped != nullptr)
+                dropped->push_back(f);
+              c.failed.push_back(std::move(f));
+              return caf::none;
+            }
+          }
+          ++c.read;
+          if (!sink)
+            return caf::none;
+          if (auto err = sink(c.t, key, value))
+            return err;
+          ++copied;
+          return caf::none;
+        },
+        c.failed);
+    tables.push_back(std::move(c));
+  }
+  return tables;
+}
+
+// Opens the store at `dir` read-only, filling the file part of `report`.
+caf::expected<std::optional<store>> open_for_reading(const std::filesystem::path& dir, store_report& report) {
+  report.path = dir;
+  auto presence = check_store_dir(dir);
+  if (!presence) {
+    if (code_of(presence.error()) != errc::store_corrupt)
+      return std::move(presence.error());
+    report.file_problem = describe(presence.error());
+  } else if (*presence == store_presence::absent) {
+    return make_error(errc::not_found, "no store at " + dir.string());
+  }
+  env_options opts;
+  opts.read_only = true;
+  auto opened = store::open(dir, opts);
+  if (!opened) {
+    if (code_of(opened.error()) == errc::not_found || code_of(opened.error()) == errc::io_failed)
+      return std::move(opened.error());
+    if (report.file_problem.empty())
+      report.file_problem = describe(opened.error());
+    return std::optional<store>{};
+  }
+  report.opened = true;
+  return std::optional<store>{std::move(*opened)};
+}
+
+}  // namespace
+
+std::size_t store_report::failures() const noexcept {
+  std::size_t n = 0;
+  for (const auto& t : tables)
+    n += t.failed.size();
+  return n;
+}
+
+caf::error check_value(table t, std::string_view key, std::string_view value) {
+  switch (t) {
+    case table::campaigns: {
+      auto rec = decoded<campaign_record>(t, key, value);
+      if (!rec)
+        return std::move(rec.error());
+      return rec->id == key ? caf::none : key_mismatch(t, key, rec->id);
+    }
+    case table::tasks: {
+      auto rec = decoded<task_record>(t, key, value);
+      if (!rec)
+        return std::move(rec.error());
+      const auto own = task_key(rec->campaign, rec->task_id);
+      return own == key ? caf::none : key_mismatch(t, key, own);
+    }
+    case table::candidates: {
+      auto rec = decoded<candidate_record>(t, key, value);
+      if (!rec)
+        return std::move(rec.error());
+      return rec->hash == key ? caf::none : key_mismatch(t, key, rec->hash);
+    }
+    case table::memory: {
+      auto rec = decoded<memory_item>(t, key, value);
+      if (!rec)
+        return std::move(rec.error());
+      return rec->id == key ? caf::none : key_mismatch(t, key, rec->id);
+    }
+    case table::llm_calls: {
+      auto rec = decoded<llm_call_record>(t, key, value);
+      if (!rec)
+        return std::move(rec.error());
+      // A failed call's key is its request hash followed by "/failed/...".
+      return key.substr(0, rec->request_hash.size()) == rec->request_hash
+                 ? caf::none
+                 : key_mismatch(t, key, rec->request_hash);
+    }
+    case table::task_candidates:
+    case table::meta:
+    case table::verdicts: {
+      std::string text;
+      return decode(value, t, key, text);
+    }
+    case table::texts: {
+      auto text = decode_text(value, key);
+      return text ? caf::none : std::move(text.error());
+    }
+    case table::references: {
+      auto rec = decode_reference(value, key);
+      return rec ? caf::none : std::move(rec.error());
+    }
+  }
+  return make_error(errc::internal, "check_value: unknown table");
+}
+
+std::vector<table_check> check_tables(const txn& tx) {
+  std::size_t copied = 0;
+  return walk_store(tx, nullptr, nullptr, copied);
+}
+
+caf::error check_records(const txn& tx) {
+  const auto tables = check_tables(tx);
+  std::size_t failed = 0;
+  std::string first;
+  for (const auto& t : tables) {
+    failed += t.failed.size();
+    if (first.empty() && !t.failed.empty())
+      first = std::string{table_name(t.t)} + " " + t.failed.front().key + ": " + t.failed.front().reason;
+  }
+  if (failed == 0)
+    return caf::none;
+  const auto dir = tx.store_path();
+  return make_error(errc::store_corrupt, "store " + (dir / "data.mdb").string() +
+                                             " is damaged: " + std::to_string(failed) +
+                                             (failed == 1 ? " record does" : " records do") +
+                                             " not read (first: " + first + "); " + recovery_hint(dir));
+}
+
+caf::expected<store_report> check_store(const std::filesystem::path& dir) {
+  store_report report;
+  auto opened = open_for_reading(dir, report);
+  if (!opened)
+    return std::move(opened.error());
+  if (!opened->has_value())
+    return report;
+  auto tx = (*opened)->read();
+  if (!tx) {
+    report.opened = false;
+    report.file_problem = describe(tx.error());
+    return report;
+  }
+  report.tables = check_tables(*tx);
+  return report;
+}
+
+caf::expected<salvage_report> salvage_store(const std::filesystem::path& from,
+                                            const std::filesystem::path& out) {
+  std::error_code ec;
+  if (std::filesystem::exists(out, ec) &&
+      (!std::filesystem::is_directory(out, ec) || !std::filesystem::is_empty(out, ec))) {
+    return make_error(errc::io_failed, "salvage: " + out.string() +
+                                           " exists and is not an empty directory; salvage never overwrites");
+  }
+  salvage_report result;
+  auto opened = open_for_reading(from, result.source);
+  if (!opened)
+    return std::move(opened.error());
+  if (!opened->has_value()) {
+    return make_error(errc::store_corrupt,
+                      "salvage: nothing of " + from.string() + " can be read: " + result.source.file_problem);
+  }
+  auto source_tx = (*opened)->read();
+  if (!source_tx)
+    return std::move(source_tx.error());
+  env_options out_opts;
+  auto header = read_data_file_header(from);
+  if (header)
+    out_opts.map_size_bytes = std::max<std::size_t>(out_opts.map_size_bytes, 2 * header->file_bytes);
+  auto target = store::open(out, out_opts);
+  if (!target)
+    return std::move(target.error());
+
+  // Records go over in batches, one write transaction each; MDB_MAP_FULL grows the map and
+  // writes the batch again.
+  std::vector<std::pair<table, std::pair<std::string, std::string>>> batch;
+  std::size_t batch_bytes = 0;
+  auto flush = [&]() -> caf::error {
+    for (int attempt = 0; attempt < 8; ++attempt) {
+      auto wtx = target->write();
+      if (!wtx)
+        return std::move(wtx.error());
+      caf::error err;
+      for (const auto& [t, kv] : batch)
+        if ((err = wtx->put(t, kv.first, kv.second)))
+          break;
+      if (!err)
+        err = wtx->commit();
+      if (!err) {
+        batch.clear();
+        batch_bytes = 0;
+        return caf::none;
+      }
+      if (code_of(err) != errc::store_map_full)
+        return err;
+      wtx->abort();
+      if (auto grow = target->grow_map(2.0))
+        return grow;
+    }
+    return make_error(errc::store_map_full, "salvage: " + out.string() + " still full after growing");
+  };
+  // A write failure ends the copy (it is no damage of the source): later records are skipped.
+  caf::error write_error;
+  auto sink = [&](table t, std::string_view key, std::string_view value) -> caf::error {
+    if (write_error)
+      return caf::none;
+    if (t == table::meta && key == meta_schema_version)
+      return caf::none;  // the new store has its own
+    batch.push_back({t, {std::string{key}, std::string{value}}});
+    batch_bytes += key.size() + value.size();
+    if (batch.size() >= 1000 || batch_bytes >= (std::size_t{64} << 20U))
+      write_error = flush();
+    return caf::none;
+  };
+  result.source.tables = walk_store(*source_tx, sink, &result.dropped, result.copied);
+  if (write_error)
+    return write_error;
+  if (auto err = flush())
+    return err;
+  return result;
+}
+
+}  // namespace kforge::memory
