@@ -84,7 +84,7 @@ int store_check_command(const store_options& opts) {
               << r.tables.size() << " tables read fine\n";
     return exit_ok;
   }
-  std::cout << "store " << r.path.string() << " is damaged: ";
+  std::cout << "store " << r.path.string() << " (" << (r.path / "data.mdb").string() << ") is damaged: ";
   if (r.opened)
     std::cout << r.failures() << " records or runs of them do not read, " << records_read(r) << " do";
   else
