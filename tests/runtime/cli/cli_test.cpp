@@ -143,11 +143,12 @@ TEST_CASE("a snapshot taken while a campaign runs in another process opens and w
                               "\"]\n[budget]\nevaluations_per_task = 8\n[store]\npath = \"s\"\n" + common);
   auto store = (dir.path() / "s").string();
   auto snap = (dir.path() / "snap").string();
-  test::child_process run{{KFORGE_BINARY, "--log-level", "info", "run", cfg, "--no-progress"}};
-  // Synchronise on the first committed candidate, then copy while the campaign goes on.
+  test::child_process run{{KFORGE_BINARY, "--log-level", "debug", "run", cfg, "--no-progress"}};
+  // Synchronise on the first committed candidate (the curator's line after its commit: "candidate
+  // verified" comes before it), then copy while the campaign goes on.
   bool seen = false;
   while (auto line = run.read_line()) {
-    if (line->find("candidate verified") != std::string::npos) {
+    if (line->find("kforge.curator committed events=") != std::string::npos) {
       seen = true;
       break;
     }
