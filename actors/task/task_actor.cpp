@@ -37,6 +37,7 @@ struct task_state {
   memory::task_record rec;
   std::vector<memory::candidate_record> history;  // committed candidates of this task, in order
   std::set<std::string> hashes;
+  std::set<std::string> verifying;  // candidates sent to the verifier and not answered yet
   std::vector<settings> tried;
   std::deque<std::string> feedback;
   int32_t in_flight = 0;                                  // verifications and commits of the current step
@@ -274,15 +275,23 @@ void on_verdict(task_pointer self, const proposal& p, const std::string& hash, c
 void verify_one(task_pointer self, proposal p, std::string hash, std::string stage,
                 std::vector<parent_info> parent, std::string policy, std::string model) {
   auto& st = self->state;
+  st.verifying.insert(hash);
   self->request(st.peers.verifier, caf::infinite, verify_atom_v,
                 verify_request{st.rec.task_id, hash, p.source})
       .then(
           [=](verification& v) {
+            self->state.verifying.erase(hash);
             self->state.backoff.reset();
             on_verdict(self, p, hash, stage, parent, policy, model, std::move(v));
           },
           [=](caf::error& err) {
             auto& s = self->state;
+            s.verifying.erase(hash);
+            if (code_of(err) == errc::cancelled && is_stopping(s)) {
+              // Withdrawn at the stop, never run: not an evaluation; a resume proposes again.
+              on_committed(self);
+              return;
+            }
             if (code_of(err) == errc::queue_full && !is_stopping(s)) {
               // Back-pressure: wait, then ask again; the evaluation stays in flight. One timer
               // (on the actor clock) serves every refusal that arrives before it fires.
@@ -570,6 +579,9 @@ task_actor::behavior_type task_behavior(task_pointer self, std::shared_ptr<const
       [self](stop_atom) {
         auto& s = self->state;
         stop_searching(s);
+        // Candidates that have not started are taken back: the stop does not wait for the queue.
+        if (!s.verifying.empty())
+          self->send(s.peers.verifier, stop_atom_v, s.rec.task_id, s.verifying);
         // Refused verifications never started: drop them.
         s.in_flight -= static_cast<int32_t>(s.refused.size());
         s.refused.clear();

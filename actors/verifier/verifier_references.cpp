@@ -199,4 +199,9 @@ void give_up_retries(verifier_pointer self) {
     give_up_for_now(self, id, make_error(errc::cancelled, "the verifier is draining"));
 }
 
+void give_up_queued_preparations(verifier_pointer self) {
+  for (const auto& id : self->state.schedule.queued_preparations())
+    give_up_for_now(self, id, make_error(errc::cancelled, "the verifier is draining"));
+}
+
 }  // namespace kforge::actors::detail
