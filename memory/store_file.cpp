@@ -160,8 +160,8 @@ caf::expected<store_presence> check_store_dir(const std::filesystem::path& dir, 
   if (!allow_short && header->file_bytes < header->needed_bytes()) {
     return damaged(data, "is truncated: " + std::to_string(header->file_bytes) + " bytes, its header says " +
                              std::to_string(header->needed_bytes()) + " (last page " +
-                             std::to_string(header->last_page) + " of " + std::to_string(header->page_size) +
-                             " bytes)");
+                             std::to_string(header->last_page) + ", " + std::to_string(header->page_size) +
+                             "-byte pages)");
   }
   return store_presence::existing;
 }
