@@ -27,7 +27,7 @@ void on_fault(int sig, siginfo_t* info, void* context) {
     return;
   }
   // Not a store read: restore the default action; returning repeats the faulting access, which
-  // now ends the process with SIGBUS as it would have without this handler.
+  // now ends the process with that signal, as it would have without this handler.
   struct sigaction dfl {};
   dfl.sa_handler = SIG_DFL;
   sigemptyset(&dfl.sa_mask);

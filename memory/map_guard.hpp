@@ -12,7 +12,8 @@
 // the fault repeats and kills the process as it would have without kforge.
 //
 // Rules for the guarded body, because the jump skips its frames:
-// - only C calls that read the map (mdb_get, mdb_cursor_get, mdb_stat, memcpy): no C++ objects
+// - only C calls that read the map (mdb_get, mdb_cursor_get, mdb_stat, memcpy, and
+//   mdb_dbi_open, which allocates only after its read of the main table): no C++ objects
 //   constructed inside, no locks or allocations in flight (nothing the jump could leave behind);
 // - read transactions only. A write transaction holds dirty pages and free-list state that a
 //   jump out of LMDB could leave half-updated, and a later commit would write that damage; the

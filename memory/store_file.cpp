@@ -143,14 +143,13 @@ caf::expected<store_presence> check_store_dir(const std::filesystem::path& dir, 
     }
     if (ec)
       return make_error(errc::io_failed, "list " + dir.string() + ": " + ec.message());
+    if (has_lock)
+      return damaged(data, "is missing (lock.mdb is there, so a store was here): its data is gone");
     if (has_other) {
       return make_error(errc::store_corrupt, "store directory " + dir.string() +
                                                  " is not a kforge store: it holds files but no data.mdb, "
                                                  "and kforge makes no store beside foreign files; "
                                                  "name a new or empty directory");
-    }
-    if (has_lock) {
-      return damaged(data, "is missing (lock.mdb is there, so a store was here): its data is gone");
     }
     return store_presence::absent;
   }
