@@ -57,6 +57,7 @@ std::vector<std::vector<std::string>> commands(const std::filesystem::path& dir,
       {"memory", "inspect", "--store", d},
       {"llm", "calls", "--store", d},
       {"run", config, "--store", d, "--no-progress"},
+      {"daemon", "--config", config, "--store", d, "--port", "0"},
       {"store", "check", "--store", d},
   };
 }
