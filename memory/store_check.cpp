@@ -44,6 +44,15 @@ std::string reason_of(const caf::error& err) {
   return printable_key(text);  // damaged bytes quoted by the JSON parser become \xNN
 }
 
+// The error's text without its code ("store_corrupt: ").
+std::string without_code(const caf::error& err) {
+  auto text = describe(err);
+  const std::string prefix = std::string{to_string(code_of(err))} + ": ";
+  if (text.compare(0, prefix.size(), prefix) == 0)
+    text.erase(0, prefix.size());
+  return text;
+}
+
 // The end of a walk that stops early (not an error).
 caf::error stop_walk() {
   return make_error(errc::cancelled, "walk reached the records read forward");
@@ -122,7 +131,7 @@ caf::expected<std::optional<store>> open_for_reading(const std::filesystem::path
   if (!presence) {
     if (code_of(presence.error()) != errc::store_corrupt)
       return std::move(presence.error());
-    report.file_problem = describe(presence.error());
+    report.file_problem = without_code(presence.error());
   } else if (*presence == store_presence::absent) {
     return make_error(errc::not_found, "no store at " + dir.string());
   }
@@ -133,7 +142,7 @@ caf::expected<std::optional<store>> open_for_reading(const std::filesystem::path
     if (code_of(opened.error()) == errc::not_found || code_of(opened.error()) == errc::io_failed)
       return std::move(opened.error());
     if (report.file_problem.empty())
-      report.file_problem = describe(opened.error());
+      report.file_problem = without_code(opened.error());
     return std::optional<store>{};
   }
   report.opened = true;
@@ -257,7 +266,8 @@ caf::expected<salvage_report> salvage_store(const std::filesystem::path& from,
     return std::move(opened.error());
   if (!opened->has_value()) {
     return make_error(errc::store_corrupt,
-                      "salvage: nothing of " + from.string() + " can be read: " + result.source.file_problem);
+                      "salvage: nothing of " + from.string() + " can be read: " +
+                          reason_of(make_error(errc::store_corrupt, result.source.file_problem)));
   }
   auto source_tx = (*opened)->read();
   if (!source_tx)
