@@ -41,7 +41,9 @@ void install_map_guard() {
   std::call_once(once, [] {
     struct sigaction act {};
     act.sa_sigaction = on_fault;
-    act.sa_flags = SA_SIGINFO;
+    // SA_NODEFER: the signal stays unblocked in the handler, so that its siglongjmp leaves the
+    // mask as it was without sigsetjmp saving it. The handler itself never faults.
+    act.sa_flags = SA_SIGINFO | SA_NODEFER;
     sigemptyset(&act.sa_mask);
     sigaction(SIGBUS, &act, &previous_bus);
     sigaction(SIGSEGV, &act, &previous_segv);

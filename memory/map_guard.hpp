@@ -36,8 +36,9 @@ template <class Body>
   install_map_guard();
   sigjmp_buf here;
   sigjmp_buf* const outer = armed_map_guard;
-  // Save the signal mask (second argument), so that SIGBUS is unblocked again after the jump.
-  if (sigsetjmp(here, 1) != 0) {
+  // The mask is not saved (no syscall per read): the handler runs with SA_NODEFER, so the
+  // signal is not blocked when it jumps back here.
+  if (sigsetjmp(here, 0) != 0) {
     armed_map_guard = outer;
     return false;
   }
