@@ -177,6 +177,14 @@ try {
   const since = Number(await page.locator('#stall').getAttribute('data-since'));
   check(Math.abs(since - stalled.stall.since_ms) < 3000, `the stall banner names since when (${new Date(since).toISOString()})`);
   check((await page.locator('#stall').textContent()).includes('no task has improved its best'), 'the stall banner says what stalled');
+  // Its task waits for the model: listed with the last error, as the API has it.
+  const waiting = await until('the task to wait for the model', async () => {
+    const x = await get('/api/campaigns/stalled');
+    return x.waiting_for_model.length && x.waiting_for_model[0].last_error ? x.waiting_for_model[0] : undefined;
+  }, 60000);
+  await page.waitForFunction((id) => document.querySelector(`#task-error-list li[data-task="${id}"]`), waiting.task);
+  const reason = await page.locator(`#task-error-list li[data-task="${waiting.task}"] [data-k=reason]`).textContent();
+  check(reason.includes('waiting for the model since') && reason.includes(waiting.last_error.slice(0, 40)), `the waiting task's error is listed (${reason})`);
 
   // The task page of the task with the longest lineage: lineage, source and history.
   const pages = await Promise.all(c.task_list.map(async (x) => ({ id: x.id, data: await get(`/api/campaigns/dash/tasks/${x.id}`) })));

@@ -62,7 +62,7 @@ function badge(state) {
 // Ticks of a wall-clock axis from t0 to t1 (ms): a round step giving 3 to 6 ticks, labelled
 // HH:MM, with the date where a tick starts a new day (or on the first, when the run spans days).
 function timeTicks(t0, t1) {
-  const steps = [1 / 6, 0.25, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 180, 360, 720, 1440, 2880, 10080].map((m) => m * 60000);
+  const steps = [1 / 60, 2 / 60, 5 / 60, 1 / 6, 0.25, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 180, 360, 720, 1440, 2880, 10080].map((m) => Math.round(m * 60000));
   const span = Math.max(1, t1 - t0);
   const step = steps.find((s) => span / s <= 6) || steps[steps.length - 1];
   const off = new Date(t0).getTimezoneOffset() * 60000;
@@ -368,7 +368,13 @@ async function renderCampaign(name) {
     li.appendChild(el('span', { 'data-k': 'reason' }, ': ' + t.stop_reason));
     ul.appendChild(li);
   }
-  $('#task-errors').hidden = failed.length === 0;
+  for (const w of c.waiting_for_model || []) {
+    const li = el('li', { 'data-task': w.task, 'data-waiting': w.since_ms });
+    li.appendChild(link(`#/t/${enc}/${encodeURIComponent(w.task)}`, w.task));
+    li.appendChild(el('span', { 'data-k': 'reason' }, `: waiting for the model since ${fmt.when(w.since_ms)}` + (w.last_error ? `; last error: ${w.last_error}` : '')));
+    ul.appendChild(li);
+  }
+  $('#task-errors').hidden = ul.children.length === 0;
   taskView.rows = c.task_list;
   taskView.campaign = c.name;
   renderTaskTable();
