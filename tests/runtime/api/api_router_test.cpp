@@ -474,7 +474,7 @@ TEST_CASE_METHOD(router_fixture, "the series gives geomean and fast_p over the r
   CHECK(describe(bad.error()).find("stall_minutes") != std::string::npos);
 }
 
-TEST_CASE_METHOD(router_fixture, "a task page shows its archive; unstarted tasks count in the total",
+TEST_CASE_METHOD(router_fixture, "a task page shows its archive, and unstarted tasks count in the total",
                  "[runtime]") {
   auto j = call_json("GET", "/api/campaigns/c1/tasks/t1", 200);
   REQUIRE(j["archive"].size() == 2);
