@@ -79,6 +79,23 @@ function timeTicks(t0, t1) {
   return ticks;
 }
 
+// A round axis from 0 to at least `max`: a step of 1, 2, 2.5 or 5 times a power of ten giving
+// about 4 intervals. Returns { max, ticks }.
+function niceAxis(max, fmtLabel) {
+  const raw = Math.max(max, 1e-9) / 4;
+  const mag = Math.pow(10, Math.floor(Math.log10(raw)));
+  const mult = [1, 2, 2.5, 5, 10].find((m) => m * mag >= raw * (1 - 1e-9));
+  const step = mult * mag;
+  const top = Math.ceil(max / step - 1e-9) * step;
+  const decimals = Math.max(0, -Math.floor(Math.log10(step) + 1e-9) + (mult === 2.5 ? 1 : 0));
+  const ticks = [];
+  for (let i = 0; i * step <= top + step * 1e-9; i++) {
+    const v = i * step;
+    ticks.push({ v, label: fmtLabel ? fmtLabel(v) : v.toFixed(decimals) });
+  }
+  return { max: top, ticks };
+}
+
 function numTicks(min, max, n = 4) {
   const out = [];
   for (let i = 0; i <= n; i++) {
@@ -142,9 +159,10 @@ function barChart(target, bars, ylabel) {
   const svg = svgEl('svg');
   const W = 420, H = 220, L = 46, R = 14, T = 22, B = 32;
   svg.setAttribute('viewBox', `0 0 ${W} ${H}`);
-  const ymax = Math.max(1, ...bars.map((b) => b.value));
+  const axis = niceAxis(Math.max(4, ...bars.map((b) => b.value)), (v) => String(Math.round(v)));
+  const ymax = axis.max;
   const y = (v) => H - B - (v / ymax) * (H - T - B);
-  for (const t of numTicks(0, ymax)) svg.appendChild(svgEl('text', { x: L - 4, y: y(t.v) + 4, 'text-anchor': 'end' }, t.label));
+  for (const t of axis.ticks) svg.appendChild(svgEl('text', { x: L - 4, y: y(t.v) + 4, 'text-anchor': 'end' }, t.label));
   svg.appendChild(svgEl('line', { x1: L, y1: H - B, x2: W - R, y2: H - B, stroke: '#999' }));
   svg.appendChild(svgEl('text', { x: 4, y: 12 }, ylabel));
   const slot = (W - L - R) / Math.max(1, bars.length);
@@ -286,7 +304,8 @@ function renderSeries(c, s, h) {
   const pts = s.points;
   const t0 = pts.length ? pts[0].t_ms : Date.now();
   const t1 = pts.length ? Math.max(t0 + 10000, pts[pts.length - 1].t_ms) : t0 + 10000;
-  const gmax = Math.max(1.5, ...pts.map((p) => p.geomean_correct)) * 1.05;
+  const gaxis = niceAxis(Math.max(1.5, ...pts.map((p) => p.geomean_correct)));
+  const gmax = gaxis.max;
   const timeAxis = { min: t0, max: t1, ticks: timeTicks(t0, t1) };
   const xlabel = `wall-clock time (local), from ${fmt.when(t0)}`;
   plot('#chart-geomean', {
@@ -294,7 +313,7 @@ function renderSeries(c, s, h) {
       { name: 'geomean, all tasks', color: '#3c7be0', points: pts.map((p) => [p.t_ms, p.geomean]) },
       { name: 'correct tasks only', color: '#9bb7e6', points: pts.map((p) => [p.t_ms, p.geomean_correct]) },
     ],
-    x: timeAxis, y: { min: 0, max: gmax, ticks: numTicks(0, gmax) }, xlabel, ylabel: '× ref',
+    x: timeAxis, y: { min: 0, max: gmax, ticks: gaxis.ticks }, xlabel, ylabel: '× ref',
   });
   plot('#chart-fastp-time', {
     series: [
@@ -304,28 +323,30 @@ function renderSeries(c, s, h) {
     ],
     x: timeAxis, y: { min: 0, max: 1, ticks: numTicks(0, 1).map((t) => ({ v: t.v, label: fmt.share(t.v) })) }, xlabel, ylabel: 'share',
   });
-  const emax = Math.max(1, s.evaluations);
+  const eaxis = niceAxis(Math.max(4, s.evaluations), (v) => String(Math.round(v)));
+  const emax = eaxis.max;
   plot('#chart-evals', {
     series: [
       { name: 'geomean', color: '#3c7be0', points: pts.map((p) => [p.evaluations, p.geomean / gmax]) },
       { name: 'fast_1', color: '#1c8a3c', points: pts.map((p) => [p.evaluations, p.fast_1]) },
     ],
-    x: { min: 0, max: emax, ticks: numTicks(0, emax).map((t) => ({ v: t.v, label: String(Math.round(t.v)) })) },
-    y: { min: 0, max: 1, ticks: numTicks(0, 1).map((t) => ({ v: t.v, label: (t.v * gmax).toFixed(2) })) },
+    x: { min: 0, max: emax, ticks: eaxis.ticks },
+    y: { min: 0, max: 1, ticks: gaxis.ticks.map((t) => ({ v: t.v / gmax, label: t.label })) },
     y2: { ticks: numTicks(0, 1).map((t) => ({ v: t.v, label: fmt.share(t.v) })) },
     xlabel: 'evaluations committed', ylabel: 'geomean × ref (left), fast_1 share (right)',
   });
   const hp = h.points;
   const h0 = hp.length ? hp[0].t_ms : t0;
   const h1 = hp.length ? Math.max(h0 + 10000, hp[hp.length - 1].t_ms) : h0 + 10000;
-  const ymax = Math.max(1, c.budget, ...hp.map((p) => p.evaluations));
+  const haxis = niceAxis(Math.max(4, c.budget, ...hp.map((p) => p.evaluations)), (v) => String(Math.round(v)));
+  const ymax = haxis.max;
   plot('#chart-history', {
     series: [
       { name: 'evaluations', color: '#3c7be0', points: hp.map((p) => [p.t_ms, p.evaluations]) },
       { name: 'feasible', color: '#1c8a3c', points: hp.map((p) => [p.t_ms, p.feasible]) },
     ],
     x: { min: h0, max: h1, ticks: timeTicks(h0, h1) },
-    y: { min: 0, max: ymax, ticks: numTicks(0, ymax).map((t) => ({ v: t.v, label: String(Math.round(t.v)) })) },
+    y: { min: 0, max: ymax, ticks: haxis.ticks },
     xlabel: `wall-clock time (local), from ${fmt.when(h0)}`, ylabel: 'evaluations',
   });
   const last = pts[pts.length - 1];
