@@ -149,6 +149,10 @@ try {
   const ticks = await page.locator('#chart-geomean .tick-x').allTextContents();
   check(ticks.length >= 2 && ticks.every((t) => /^(\d\d-\d\d )?\d\d:\d\d(:\d\d)?$/.test(t)), `the time axis reads wall-clock time (${ticks.join(', ')})`);
 
+  const hist = await page.locator('#chart-speedups g[data-label]').evaluateAll((gs) => gs.map((g) => [g.dataset.label, Number(g.dataset.value)]));
+  const none = c.task_list.filter((t) => !(t.best_speedup > 0)).length;
+  check(hist.reduce((a, b) => a + b[1], 0) === c.task_list.length && hist[0][1] === none, `tasks by best speedup: ${hist.map((b) => b.join(' ')).join(', ')}`);
+
   // The task table: sorted by best speedup, filtered by the box.
   const order = await page.locator('#tasks tbody tr').evaluateAll((rs) => rs.map((r) => r.dataset.task));
   const sorted = [...c.task_list].sort((a, b) => b.best_speedup - a.best_speedup || a.id.localeCompare(b.id)).map((t) => t.id);

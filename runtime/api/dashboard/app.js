@@ -64,7 +64,7 @@ function badge(state) {
 function timeTicks(t0, t1) {
   const steps = [1 / 60, 2 / 60, 5 / 60, 1 / 6, 0.25, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 180, 360, 720, 1440, 2880, 10080].map((m) => Math.round(m * 60000));
   const span = Math.max(1, t1 - t0);
-  const step = steps.find((s) => span / s <= 6) || steps[steps.length - 1];
+  const step = steps.find((s) => span / s <= 5) || steps[steps.length - 1];
   const off = new Date(t0).getTimezoneOffset() * 60000;
   const multiDay = fmt.date(t0) !== fmt.date(t1);
   const ticks = [];
@@ -378,6 +378,13 @@ async function renderCampaign(name) {
   renderStall(c, s);
   renderSeries(c, s, h);
   lineChart('#chart-fastp', c.fast_p);
+  // Tasks by best speedup: readable at any number of tasks (the table below names them).
+  const bins = [['none', (x) => !(x > 0)], ['<1×', (x) => x > 0 && x < 1], ['1–1.5×', (x) => x >= 1 && x < 1.5],
+    ['1.5–2×', (x) => x >= 1.5 && x < 2], ['2–4×', (x) => x >= 2 && x < 4], ['4–10×', (x) => x >= 4 && x < 10], ['≥10×', (x) => x >= 10]];
+  barChart('#chart-speedups', bins.map(([label, inBin], i) => {
+    const n = c.task_list.filter((t) => inBin(t.best_speedup)).length;
+    return { label, value: n, text: String(n), color: i === 0 ? '#9aa3b2' : i === 1 ? '#c2553c' : '#1c8a3c' };
+  }), 'tasks');
   const gateColor = { passed: '#1c8a3c' };
   barChart('#chart-verdicts', Object.entries(c.verdicts).map(([g, n]) => ({ label: g, value: n, text: String(n), color: gateColor[g] || '#c2553c' })), 'count');
   const failed = c.task_list.filter((t) => t.failed);
