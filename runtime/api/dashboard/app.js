@@ -171,7 +171,9 @@ function barChart(target, bars, ylabel) {
     const g = svgEl('g', { 'data-label': b.label, 'data-value': b.value });
     g.appendChild(svgEl('rect', { x: x0, y: y(b.value), width: slot * 0.7, height: Math.max(0, y(0) - y(b.value)), fill: b.color || '#3c7be0' }));
     g.appendChild(svgEl('text', { x: x0 + slot * 0.35, y: y(b.value) - 3, 'text-anchor': 'middle', class: 'bar-value' }, b.text));
-    g.appendChild(svgEl('text', { x: x0 + slot * 0.35, y: H - B + 14, 'text-anchor': 'middle' }, b.label));
+    // Labels alternate between two rows when the bars are many, so neighbours never overlap.
+    const row = bars.length > 6 && i % 2 ? 11 : 0;
+    g.appendChild(svgEl('text', { x: x0 + slot * 0.35, y: H - B + 12 + row, 'text-anchor': 'middle' }, b.label));
     svg.appendChild(g);
   });
   div.appendChild(svg);
