@@ -439,10 +439,18 @@ async function renderTask(campaign, task) {
       li.appendChild(document.createTextNode(' → '));
     }
     li.appendChild(candLink(s.hash));
-    li.appendChild(document.createTextNode(' ' + (s.parent ? s.optimization || s.stage : `${s.stage} (the root)`) + ' '));
+    li.appendChild(document.createTextNode(' ' + (s.parent ? s.optimization || s.stage : `${s.stage} (the root)`)));
     if (s.parent) {
+      li.appendChild(document.createTextNode(' '));
       const cls = s.speedup_vs_parent >= 1 ? 'up' : 'down';
       li.appendChild(el('span', { class: cls, 'data-k': 'vs_parent' }, s.speedup_vs_parent > 0 ? `${s.speedup_vs_parent.toFixed(2)}× vs parent` : ''));
+      // The figure above counts only a gain beyond the noise (1.00× when the two timings' trusted
+      // intervals overlap); the ratio of the medians says what was measured.
+      const parent = d.lineage.find((x) => x.hash === s.parent);
+      if (parent && parent.latency_ns > 0 && s.latency_ns > 0) {
+        li.appendChild(el('span', { class: 'muted', 'data-k': 'median_ratio', title: 'speedup beyond the noise vs the ratio of the two medians' },
+          ` (beyond the noise; medians ${(parent.latency_ns / s.latency_ns).toFixed(2)}×)`));
+      }
     }
     li.appendChild(el('span', { class: 'muted', 'data-k': 'vs_ref' }, `, ${fmt.speedup(s.speedup_vs_ref)} the reference`));
     ol.appendChild(li);
