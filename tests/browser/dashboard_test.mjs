@@ -189,6 +189,8 @@ try {
   await page.waitForFunction((id) => document.querySelector(`#task-error-list li[data-task="${id}"]`), waiting.task);
   const reason = await page.locator(`#task-error-list li[data-task="${waiting.task}"] [data-k=reason]`).textContent();
   check(reason.includes('waiting for the model since') && reason.includes(waiting.last_error.slice(0, 40)), `the waiting task's error is listed (${reason})`);
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.screenshot({ path: path.join(outDir, 'dashboard-stall.png'), fullPage: false });
 
   // The task page of the task with the longest lineage: lineage, source and history.
   const pages = await Promise.all(c.task_list.map(async (x) => ({ id: x.id, data: await get(`/api/campaigns/dash/tasks/${x.id}`) })));

@@ -51,7 +51,7 @@ const fmt = {
   hm: (ms) => { const d = new Date(ms); return pad2(d.getHours()) + ':' + pad2(d.getMinutes()); },
   date: (ms) => { const d = new Date(ms); return d.getFullYear() + '-' + pad2(d.getMonth() + 1) + '-' + pad2(d.getDate()); },
   when: (ms) => fmt.date(ms) + ' ' + fmt.hm(ms),
-  minutes: (ms) => (ms >= 3600000 ? (ms / 3600000).toFixed(1) + ' h' : Math.round(ms / 60000) + ' min'),
+  minutes: (ms) => (ms >= 3600000 ? (ms / 3600000).toFixed(1) + ' h' : ms >= 60000 ? Math.round(ms / 60000) + ' min' : Math.round(ms / 1000) + ' s'),
   short: (h) => (h || '').slice(0, 12),
 };
 
