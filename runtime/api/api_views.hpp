@@ -70,7 +70,8 @@ using json = nlohmann::json;
                                 size_t tasks);
 
 /// One campaign of GET /api/campaigns: the stored record and its tasks, overlaid with what the
-/// daemon knows now (state, note, file); `budget` as budget_of gives it.
+/// daemon knows now (state, note, file); `budget` as budget_of gives it. "tasks" counts every
+/// task (total_tasks: those not started included), "tasks_started" those on record.
 [[nodiscard]] json campaign_summary(const memory::campaign_record& c,
                                     const std::vector<memory::task_record>& tasks,
                                     const std::optional<live_campaign>& live, int64_t budget);
