@@ -153,6 +153,15 @@ try {
   const none = c.task_list.filter((t) => !(t.best_speedup > 0)).length;
   check(hist.reduce((a, b) => a + b[1], 0) === c.task_list.length && hist[0][1] === none, `tasks by best speedup: ${hist.map((b) => b.join(' ')).join(', ')}`);
 
+  // The axis of a run that spans days: dates where a day begins, HH:MM between, at most 6 ticks.
+  const days = await page.evaluate(() => {
+    const t0 = new Date(2026, 0, 30, 22, 0).getTime();
+    return [timeTicks(t0, t0 + 29 * 3600000).map((t) => t.label), timeTicks(t0, t0 + 3 * 3600000).map((t) => t.label)];
+  });
+  check(days[0].length >= 3 && days[0].length <= 6 && days[0][0] === '01-31 00:00' && days[0].includes('02-01 00:00') &&
+    days[0].filter((l) => l.length === 5).length === days[0].length - 2, `a 29-hour axis: ${days[0].join(', ')}`);
+  check(days[1][0] === '01-30 22:00' && days[1].includes('01-31 00:00') && days[1].includes('23:00'), `a 3-hour axis over midnight: ${days[1].join(', ')}`);
+
   // The task table: sorted by best speedup, filtered by the box.
   const order = await page.locator('#tasks tbody tr').evaluateAll((rs) => rs.map((r) => r.dataset.task));
   const sorted = [...c.task_list].sort((a, b) => b.best_speedup - a.best_speedup || a.id.localeCompare(b.id)).map((t) => t.id);
