@@ -15,10 +15,13 @@
 #include "runtime/base/log.hpp"
 #include "tools/bench/scale_before.hpp"
 #include "tools/bench/scale_before_consolidation.hpp"
+#include "tools/bench/scale_scan_index.hpp"
 
 #include <CLI/CLI.hpp>
 
 #include <nlohmann/json.hpp>
+
+#include <malloc.h>
 
 #include <algorithm>
 #include <chrono>
@@ -204,15 +207,53 @@ std::vector<std::string> ids(const std::vector<memory::memory_item>& items) {
 }
 
 struct latency_row {
-  std::vector<double> p50_before, p99_before, p50_after, p99_after, update_p50, update_p99;
-  int compared = 0;
-  int differed = 0;
+  std::vector<double> p50_before, p99_before, p50_scan, p99_scan, p50_after, p99_after, update_p50, update_p99;
+  int compared_before = 0;
+  int differed_before = 0;
+  int compared_scan = 0;
+  int differed_scan = 0;
+  int kb_invalid = 0;
   int before_samples = 0;
   long rss_after_mb = 0;
+  double index_mb = 0;   // RSS grown by building the index alone
+  double build_s = 0;    // building it item by item
 };
 
+// The RSS now, in MiB, after giving freed heap back to the system.
+double trimmed_rss_mb() {
+  malloc_trim(0);
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind("VmRSS:", 0) == 0)
+      return static_cast<double>(std::stol(line.substr(6))) / 1024.0;
+  return -1;
+}
+
+// The index's kb picks are drawn with choose_kb's distribution, not its picks for a seed: a
+// reply is valid if it has as many picks as the exact one, distinct, each an entry choose_kb
+// may draw for the query.
+bool kb_valid(const actors::context_reply& exact, const actors::context_reply& got,
+              const actors::context_query& q) {
+  if (exact.kb.size() != got.kb.size())
+    return false;
+  auto picked = ids(got.kb);
+  std::sort(picked.begin(), picked.end());
+  if (std::adjacent_find(picked.begin(), picked.end()) != picked.end())
+    return false;
+  for (const auto& m : got.kb)
+    if (m.retired || m.kind != "optimization" || m.family != q.family || m.samples <= 0 ||
+        memory::is_in_words(m) != (q.policy == "openai"))
+      return false;
+  return true;
+}
+
+bool same_items(const actors::context_reply& a, const actors::context_reply& b) {
+  return ids(a.items) == ids(b.items) && ids(a.techniques) == ids(b.techniques);
+}
+
 latency_row bench_retrieval(const memory_shape& shape, size_t size, int queries, int before_queries,
-                            int repeats, int commit_items, uint64_t seed, bool compare) {
+                            int repeats, int commit_items, uint64_t seed, int compare_before) {
   latency_row row;
   std::mt19937_64 gen{seed};
   std::vector<memory::memory_item> base;
@@ -220,6 +261,15 @@ latency_row bench_retrieval(const memory_shape& shape, size_t size, int queries,
   for (uint64_t i = 0; i < size; ++i)
     base.push_back(shape.item(gen, i));
   actors::ranking_config cfg;
+  {  // the index alone: RSS before and after building it item by item
+    double rss0 = trimmed_rss_mb();
+    auto t = clock_type::now();
+    actors::memory_index index{cfg};
+    for (const auto& item : base)
+      index.put(item);
+    row.build_s = ms_since(t) / 1000.0;
+    row.index_mb = trimmed_rss_mb() - rss0;
+  }
   for (int r = 0; r < repeats; ++r) {
     uint64_t next = size + static_cast<uint64_t>(r) * uint64_t{1000000};
     {  // before: the retriever as it was
@@ -239,8 +289,22 @@ latency_row bench_retrieval(const memory_shape& shape, size_t size, int queries,
       row.p99_before.push_back(percentile(lat, 0.99));
       row.before_samples = before_queries;
     }
-    {  // now: the memory index
-      actors::memory_index index{base};
+    {  // scan: the memory index before the buckets
+      bench::scan::scan_index index{base};
+      std::mt19937_64 rng{seed + 100 + static_cast<uint64_t>(r)};
+      std::vector<double> lat;
+      for (int i = 0; i < queries; ++i) {
+        index.update(commit_batch(shape, rng, base, next, commit_items));
+        auto q = shape.query(rng);
+        auto t = clock_type::now();
+        auto reply = index.query(q, cfg);
+        lat.push_back(ms_since(t));
+      }
+      row.p50_scan.push_back(percentile(lat, 0.5));
+      row.p99_scan.push_back(percentile(lat, 0.99));
+    }
+    {  // now: the bucketed memory index
+      actors::memory_index index{base, cfg};
       std::mt19937_64 rng{seed + 100 + static_cast<uint64_t>(r)};
       std::vector<double> lat;
       std::vector<double> upd;
@@ -261,25 +325,32 @@ latency_row bench_retrieval(const memory_shape& shape, size_t size, int queries,
       row.rss_after_mb = std::max(row.rss_after_mb, rss_mb());
     }
   }
-  if (compare) {  // the same commits and queries through both: the replies must be identical
-    bench::before::retriever old;
-    old.cfg = cfg;
-    old.update(base);
-    actors::memory_index index{base};
-    std::mt19937_64 rng{seed + 999};
-    uint64_t next = size + uint64_t{900000000};
-    for (int i = 0; i < 20; ++i) {
-      auto batch = commit_batch(shape, rng, base, next, commit_items);
-      old.update(batch);
-      index.update(batch);
-      auto q = shape.query(rng);
-      auto a = old.query(q);
-      auto b = index.query(q, cfg);
-      row.compared += 1;
-      row.differed +=
-          ids(a.items) == ids(b.items) && ids(a.kb) == ids(b.kb) && ids(a.techniques) == ids(b.techniques)
-              ? 0
-              : 1;
+  // The same commits and queries through all three: items and techniques must be identical.
+  std::optional<bench::before::retriever> old;
+  if (compare_before > 0) {
+    old.emplace();
+    old->cfg = cfg;
+    old->update(base);
+  }
+  bench::scan::scan_index scan{base};
+  actors::memory_index index{base, cfg};
+  std::mt19937_64 rng{seed + 999};
+  uint64_t next = size + uint64_t{900000000};
+  for (int i = 0; i < 20; ++i) {
+    auto batch = commit_batch(shape, rng, base, next, commit_items);
+    if (old)
+      old->update(batch);
+    scan.update(batch);
+    index.update(batch);
+    auto q = shape.query(rng);
+    auto b = index.query(q, cfg);
+    auto s = scan.query(q, cfg);
+    row.compared_scan += 1;
+    row.differed_scan += same_items(s, b) ? 0 : 1;
+    row.kb_invalid += kb_valid(s, b, q) ? 0 : 1;
+    if (old && i < compare_before) {
+      row.compared_before += 1;
+      row.differed_before += same_items(old->query(q), b) ? 0 : 1;
     }
   }
   return row;
@@ -407,9 +478,12 @@ int main(int argc, char** argv) {
               << " tasks over " << shape.families.size() << " families; " << commit_items
               << " changed items per commit; " << repeats << " repeats, figures median [min-max].\n\n";
     std::cout << "## Retrieval after a commit (ms)\n\n"
-              << "| items | before p50 | before p99 | now p50 | now p99 | p99 ratio | index update p50 | "
-                 "index update p99 | replies identical | RSS MB |\n"
-              << "|---|---|---|---|---|---|---|---|---|---|\n";
+              << "before: the retriever of 8699151; scan: the memory index of bdef334 (a query scans its "
+                 "family); now: the bucketed index.\n\n"
+              << "| items | before p50 | before p99 | scan p50 | scan p99 | now p50 | now p99 | p99 scan/now | "
+                 "index update p50 | index update p99 | items identical (before, scan) | kb valid | "
+                 "index MB | index build s | RSS MB |\n"
+              << "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n";
     for (auto size : sizes) {
       // Size the old retriever's sample count to the budget from one timed query.
       int before_queries = queries;
@@ -430,16 +504,20 @@ int main(int argc, char** argv) {
         before_queries =
             std::clamp(static_cast<int>(before_budget_s * 1000.0 / std::max(per, 1e-3)), 10, queries);
       }
-      auto row =
-          bench_retrieval(shape, size, queries, before_queries, repeats, commit_items, seed, size <= 100000);
+      auto row = bench_retrieval(shape, size, queries, before_queries, repeats, commit_items, seed,
+                                 size <= 100000 ? 20 : 3);
+      auto frac = [](int compared, int differed) {
+        return std::to_string(compared - differed) + "/" + std::to_string(compared);
+      };
       std::cout << "| " << size << " | " << spread(row.p50_before, 2) << " | " << spread(row.p99_before, 2)
-                << " | " << spread(row.p50_after, 3) << " | " << spread(row.p99_after, 3) << " | "
-                << fixed(median(row.p99_before) / std::max(1e-9, median(row.p99_after)), 0) << "x | "
+                << " | " << spread(row.p50_scan, 3) << " | " << spread(row.p99_scan, 3) << " | "
+                << spread(row.p50_after, 4) << " | " << spread(row.p99_after, 4) << " | "
+                << fixed(median(row.p99_scan) / std::max(1e-9, median(row.p99_after)), 0) << "x | "
                 << spread(row.update_p50, 3) << " | " << spread(row.update_p99, 3) << " | "
-                << (row.compared == 0
-                        ? std::string{"not compared"}
-                        : std::to_string(row.compared - row.differed) + "/" + std::to_string(row.compared))
-                << " | " << row.rss_after_mb << " |\n";
+                << frac(row.compared_before, row.differed_before) << ", "
+                << frac(row.compared_scan, row.differed_scan) << " | "
+                << frac(row.compared_scan, row.kb_invalid) << " | " << fixed(row.index_mb, 0) << " | "
+                << fixed(row.build_s, 2) << " | " << row.rss_after_mb << " |\n";
       std::cerr << "retrieval " << size << " done (" << row.before_samples << " old samples per repeat)\n";
     }
     if (consolidation) {
