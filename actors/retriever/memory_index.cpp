@@ -119,6 +119,7 @@ void memory_index::index_in(uint32_t slot) {
         if (added) {
           fam.buckets.push_back(bucket{s.state, task, {}});
           fam.by_class[cls].push_back(it->second);
+          fam.by_task[cls][task].push_back(it->second);
         }
         fam.buckets[it->second].slots.insert(e, less);
       }
@@ -244,18 +245,7 @@ std::vector<memory_index::pick> memory_index::over_fetch(const context_query& qu
       }
     }
   };
-  if (auto it = families_.find(q_family); q_family != unknown && it != families_.end())
-    add_family(it->second, 1.0, false);
-  if (auto it = families_.find(no_family_); q_family != no_family_ && it != families_.end())
-    add_family(it->second, 0.6, !cfg.cross_family);
   auto by_score = [](const source& a, const source& b) { return a.score > b.score; };
-  std::sort(sources.begin(), sources.end(), by_score);
-
-  // Level by level, most similar first; within a level a merge in id order. The other families
-  // join once a level is no more similar than their best possible score.
-  double others_bound = similarity_bound("\x01other", query);
-  bool others = false;
-  size_t next = 0;
   struct head {
     const detail::slot_entry* e;
     detail::ordered_slots::cursor at;
@@ -263,23 +253,13 @@ std::vector<memory_index::pick> memory_index::over_fetch(const context_query& qu
   };
   auto later = [this](const head& a, const head& b) { return id_less(*b.e, *a.e); };
   std::vector<head> heads;
-  while (out.size() < fetch) {
-    if (!others && (next >= sources.size() || sources[next].score <= others_bound)) {
-      others = true;
-      for (const auto& [name, fam] : families_)
-        if (name != q_family && name != no_family_)
-          add_family(fam, 0.2, !cfg.cross_family);
-      std::sort(sources.begin() + static_cast<std::ptrdiff_t>(next), sources.end(), by_score);
-      continue;
-    }
-    if (next >= sources.size())
-      break;
-    double level = sources[next].score;
+  // Merges sources[from, to) (all of score `level`) in id order into `out`, up to `fetch`.
+  auto merge = [&](size_t from, size_t to, double level) {
     heads.clear();
-    for (; next < sources.size() && sources[next].score == level; ++next) {
+    for (size_t i = from; i < to; ++i) {
       detail::ordered_slots::cursor at;
-      if (const auto* e = sources[next].slots->at(at))
-        heads.push_back({e, at, &sources[next]});
+      if (const auto* e = sources[i].slots->at(at))
+        heads.push_back({e, at, &sources[i]});
     }
     std::make_heap(heads.begin(), heads.end(), later);
     uint32_t last = npos;
@@ -301,6 +281,66 @@ std::vector<memory_index::pick> memory_index::over_fetch(const context_query& qu
       else
         heads.pop_back();
     }
+  };
+
+  auto family_it = q_family == unknown ? families_.end() : families_.find(q_family);
+  if (family_it != families_.end() && q_task != unknown && (query.state.empty() || q_state != unknown)) {
+    // The most similar level alone (the query's family and task, and its state if it has one)
+    // usually fills the over-fetch: then no other bucket is looked at. Each of its items sits
+    // in one of its buckets, and counts there.
+    const auto& fam = family_it->second;
+    double level = 1.0;  // the sums of similarity()
+    if (!query.state.empty())
+      level += 0.5;
+    level += 0.25;
+    size_t held = 0;
+    for (bool insight : {false, true}) {
+      auto cls = static_cast<size_t>(class_of(draft, words, insight));
+      if (query.state.empty()) {
+        if (auto it = fam.by_task[cls].find(q_task); it != fam.by_task[cls].end())
+          for (auto b : it->second)
+            sources.push_back({level, &fam.buckets[b].slots, true});
+      } else if (auto it = fam.bucket_at[cls].find((uint64_t{q_state} << 32U) | q_task);
+                 it != fam.bucket_at[cls].end()) {
+        sources.push_back({level, &fam.buckets[it->second].slots, true});
+      }
+    }
+    for (const auto& src : sources)
+      held += src.slots->size();
+    if (held >= fetch) {
+      merge(0, sources.size(), level);
+      return out;
+    }
+    sources.clear();
+  }
+  if (family_it != families_.end())
+    add_family(family_it->second, 1.0, false);
+  if (auto it = families_.find(no_family_); q_family != no_family_ && it != families_.end())
+    add_family(it->second, 0.6, !cfg.cross_family);
+  std::sort(sources.begin(), sources.end(), by_score);
+
+  // Level by level, most similar first; within a level a merge in id order. The other families
+  // join once a level is no more similar than their best possible score.
+  double others_bound = similarity_bound("\x01other", query);
+  bool others = false;
+  size_t next = 0;
+  while (out.size() < fetch) {
+    if (!others && (next >= sources.size() || sources[next].score <= others_bound)) {
+      others = true;
+      for (const auto& [name, fam] : families_)
+        if (name != q_family && name != no_family_)
+          add_family(fam, 0.2, !cfg.cross_family);
+      std::sort(sources.begin() + static_cast<std::ptrdiff_t>(next), sources.end(), by_score);
+      continue;
+    }
+    if (next >= sources.size())
+      break;
+    double level = sources[next].score;
+    size_t end = next;
+    while (end < sources.size() && sources[end].score == level)
+      ++end;
+    merge(next, end, level);
+    next = end;
   }
   return out;
 }
