@@ -213,7 +213,8 @@ std::vector<std::string> ids(const std::vector<memory::memory_item>& items) {
 }
 
 struct latency_row {
-  std::vector<double> p50_before, p99_before, p50_scan, p99_scan, p50_after, p99_after, update_p50, update_p99;
+  std::vector<double> p50_before, p99_before, p50_scan, p99_scan, p50_after, p99_after, update_p50,
+      update_p99;
   // The same, in this thread's CPU time: what the code costs without the time other processes
   // of a loaded machine take the core away (wall-clock p99 on 2 shared cores is mostly that).
   std::vector<double> cpu_p99_after, cpu_update_p99;
@@ -224,8 +225,8 @@ struct latency_row {
   int kb_invalid = 0;
   int before_samples = 0;
   long rss_after_mb = 0;
-  double index_mb = 0;   // RSS grown by building the index alone
-  double build_s = 0;    // building it item by item
+  double index_mb = 0;  // RSS grown by building the index alone
+  double build_s = 0;   // building it item by item
 };
 
 // The RSS now, in MiB, after giving freed heap back to the system.
@@ -496,13 +497,14 @@ int main(int argc, char** argv) {
               << std::thread::hardware_concurrency() << " threads. Memory of " << shape.tasks
               << " tasks over " << shape.families.size() << " families; " << commit_items
               << " changed items per commit; " << repeats << " repeats, figures median [min-max].\n\n";
-    std::cout << "## Retrieval after a commit (ms)\n\n"
-              << "before: the retriever of 8699151; scan: the memory index of bdef334 (a query scans its "
-                 "family); now: the bucketed index.\n\n"
-              << "| items | before p50 | before p99 | scan p50 | scan p99 | now p50 | now p99 | p99 scan/now | "
-                 "index update p50 | index update p99 | now p99 CPU | index update p99 CPU | "
-                 "items identical (before, scan) | kb valid | index MB | index build s | RSS MB |\n"
-              << "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n";
+    std::cout
+        << "## Retrieval after a commit (ms)\n\n"
+        << "before: the retriever of 8699151; scan: the memory index of bdef334 (a query scans its "
+           "family); now: the bucketed index.\n\n"
+        << "| items | before p50 | before p99 | scan p50 | scan p99 | now p50 | now p99 | p99 scan/now | "
+           "index update p50 | index update p99 | now p99 CPU | index update p99 CPU | "
+           "items identical (before, scan) | kb valid | index MB | index build s | RSS MB |\n"
+        << "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n";
     for (auto size : sizes) {
       // Size the old retriever's sample count to the budget from one timed query.
       int before_queries = queries;
@@ -526,7 +528,9 @@ int main(int argc, char** argv) {
       if (!before)
         before_queries = 0;
       auto row = bench_retrieval(shape, size, queries, before_queries, repeats, commit_items, seed,
-                                 !before ? 0 : size <= 100000 ? 20 : 3);
+                                 !before          ? 0
+                                 : size <= 100000 ? 20
+                                                  : 3);
       auto frac = [](int compared, int differed) {
         return std::to_string(compared - differed) + "/" + std::to_string(compared);
       };

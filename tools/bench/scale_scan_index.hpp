@@ -10,11 +10,11 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <limits>
-#include <utility>
 #include <deque>
+#include <limits>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 namespace kforge::bench::scan {
@@ -22,7 +22,6 @@ namespace kforge::bench::scan {
 // NOLINTBEGIN
 
 using namespace kforge::actors;
-
 
 class scan_index {
  public:
@@ -62,7 +61,6 @@ class scan_index {
   std::vector<uint32_t> techniques_;                               // slots of kind "technique"
   std::unordered_map<std::string, uint32_t> names_;                // interned states and tasks
 };
-
 
 namespace scan_detail {
 
