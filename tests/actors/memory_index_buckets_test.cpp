@@ -49,8 +49,22 @@ memory::memory_item crowded_item(std::mt19937_64& rng, size_t n) {
   m.mean_speedup = 0.5 + static_cast<double>(pick(8)) / 4.0;
   m.retired = pick(12) == 0;
   m.text = "text " + std::to_string(n);
+  m.visits1 = static_cast<int64_t>(pick(9));
+  m.visits2 = -static_cast<int64_t>(pick(9));
+  m.created_ms = static_cast<int64_t>(n) * 1000;
+  m.updated_ms = m.created_ms + static_cast<int64_t>(pick(50));
+  m.feasible_samples = m.samples / 2;
   m.payload = R"({"k":)" + std::to_string(n) + "}";
   return m;
+}
+
+// Every field, so that the compact store is seen to give back what it was given.
+bool same_item(const memory::memory_item& a, const memory::memory_item& b) {
+  return a.id == b.id && a.kind == b.kind && a.family == b.family && a.state == b.state && a.tags == b.tags &&
+         a.text == b.text && a.payload == b.payload && a.q1 == b.q1 && a.q2 == b.q2 && a.visits1 == b.visits1 &&
+         a.visits2 == b.visits2 && a.source_tasks == b.source_tasks && a.created_ms == b.created_ms &&
+         a.updated_ms == b.updated_ms && a.samples == b.samples && a.mean_speedup == b.mean_speedup &&
+         a.feasible_samples == b.feasible_samples && a.retired == b.retired;
 }
 
 context_query random_query(std::mt19937_64& rng) {
@@ -62,6 +76,7 @@ context_query random_query(std::mt19937_64& rng) {
   q.state = rng() % 3 ? q.family + "|compute|eff" + std::to_string(rng() % 2) + "|knob" : std::string{};
   q.n = 1 + static_cast<int32_t>(rng() % 8);
   q.seed = rng();
+  q.kb_n = static_cast<int32_t>(rng() % 3);
   q.policy = rng() % 2 ? "openai" : "offline";
   q.techniques = rng() % 2 == 0;
   return q;
@@ -193,8 +208,16 @@ TEST_CASE("the bucketed index ranks as the whole-pool scan through random commit
       cfg.cross_family = rng() % 3 != 0;
       auto reply = index.query(q, cfg);
       INFO("round " << round << " query " << i << " family '" << q.family << "' " << q.stage);
-      REQUIRE(ids(reply.items) == ids(rank_items(pool, q, cfg)));
-      REQUIRE(ids(reply.techniques) == ids(technique_evidence(pool, q, cfg)));
+      auto want = rank_items(pool, q, cfg);
+      REQUIRE(ids(reply.items) == ids(want));
+      for (size_t k = 0; k < want.size(); ++k)
+        REQUIRE(same_item(reply.items[k], want[k]));
+      auto techniques = technique_evidence(pool, q, cfg);
+      REQUIRE(ids(reply.techniques) == ids(techniques));
+      for (size_t k = 0; k < techniques.size(); ++k)
+        REQUIRE(same_item(reply.techniques[k], techniques[k]));
+      for (const auto& m : reply.kb)
+        REQUIRE(same_item(m, truth.at(m.id)));
     }
   }
 }
