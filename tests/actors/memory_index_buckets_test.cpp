@@ -61,10 +61,11 @@ memory::memory_item crowded_item(std::mt19937_64& rng, size_t n) {
 // Every field, so that the compact store is seen to give back what it was given.
 bool same_item(const memory::memory_item& a, const memory::memory_item& b) {
   return a.id == b.id && a.kind == b.kind && a.family == b.family && a.state == b.state && a.tags == b.tags &&
-         a.text == b.text && a.payload == b.payload && a.q1 == b.q1 && a.q2 == b.q2 && a.visits1 == b.visits1 &&
-         a.visits2 == b.visits2 && a.source_tasks == b.source_tasks && a.created_ms == b.created_ms &&
-         a.updated_ms == b.updated_ms && a.samples == b.samples && a.mean_speedup == b.mean_speedup &&
-         a.feasible_samples == b.feasible_samples && a.retired == b.retired;
+         a.text == b.text && a.payload == b.payload && a.q1 == b.q1 && a.q2 == b.q2 &&
+         a.visits1 == b.visits1 && a.visits2 == b.visits2 && a.source_tasks == b.source_tasks &&
+         a.created_ms == b.created_ms && a.updated_ms == b.updated_ms && a.samples == b.samples &&
+         a.mean_speedup == b.mean_speedup && a.feasible_samples == b.feasible_samples &&
+         a.retired == b.retired;
 }
 
 context_query random_query(std::mt19937_64& rng) {
