@@ -1,9 +1,12 @@
 // Scale benchmark of memory: retrieval and consolidation as the memory grows.
 //   1. retrieval after a commit: each sample commits a batch of changed items (new items and
 //      newer copies of old ones) and then answers one context query, through the retriever's
-//      index (now) and through the retriever as it was (scale_before.hpp: a copy of the whole
-//      pool after every commit, a full sort of every matching item), interleaved per repeat;
-//      p50 / p99 of the query, p50 / p99 of the commit's index update; replies compared;
+//      bucketed index (now), the index before the buckets (scale_scan_index.hpp: a query scans
+//      its family) and the retriever as it was (scale_before.hpp: a copy of the whole pool after
+//      every commit, a full sort of every matching item; --before false skips it), interleaved
+//      per repeat; p50 / p99 of the query (wall clock, and thread CPU time for now), p50 / p99
+//      of the commit's index update; items and techniques compared, kb picks checked; the RSS
+//      the index alone takes and the time to build it item by item;
 //   2. a consolidation pass every `every` experiences: now the curator's insight index (learn
 //      the batch, rebuild what changed); before, decode every item from the store and scan it
 //      (scale_before_consolidation.hpp). The store is a real LMDB store in --store-dir.
