@@ -74,6 +74,27 @@ std::vector<job_id> verify_schedule::cancel_queued(const std::string& task_id) {
   return cancelled;
 }
 
+bool verify_schedule::withdraw(job_id job) {
+  auto queued = std::find_if(compile_queue_.begin(), compile_queue_.end(),
+                             [job](const queued_job& q) { return q.job == job; });
+  if (queued != compile_queue_.end()) {
+    compile_queue_.erase(queued);
+    return true;
+  }
+  auto compiled = std::find(run_queue_.begin(), run_queue_.end(), job);
+  if (compiled != run_queue_.end()) {
+    run_queue_.erase(compiled);
+    return true;
+  }
+  return false;
+}
+
+std::vector<std::string> verify_schedule::queued_preparations() const {
+  std::vector<std::string> out{build_queue_.begin(), build_queue_.end()};
+  out.insert(out.end(), ref_run_queue_.begin(), ref_run_queue_.end());
+  return out;
+}
+
 std::vector<job_id> verify_schedule::prepared(const std::string& task_id, bool ok) {
   auto& p = prep_[task_id];
   if (p == stage::waiting_retry)

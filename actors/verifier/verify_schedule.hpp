@@ -143,8 +143,17 @@ class verify_schedule {
   /// `slot`'s compile ended.
   void compile_done(size_t slot);
 
+  /// Takes `job` back if it has not started: waiting for a compile slot (or for its task's
+  /// reference) or, compiled, for the run stage. True if it was taken back; a job compiling or
+  /// running is not (it finishes and is answered).
+  bool withdraw(job_id job);
+
   /// Takes no new work from now on.
   void drain() noexcept { draining_ = true; }
+
+  /// Tasks whose reference preparation is queued but not started (waiting for a compile slot,
+  /// or built and waiting for the run stage). A draining pool gives them up (give_up()).
+  [[nodiscard]] std::vector<std::string> queued_preparations() const;
 
   /// True once drain() was called.
   [[nodiscard]] bool is_draining() const noexcept { return draining_; }

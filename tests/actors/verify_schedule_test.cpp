@@ -306,3 +306,46 @@ TEST_CASE("backlog time counts only while jobs wait, busy time only while the ru
   CHECK(s.backlog_ms() == 50);
   CHECK(s.busy_in_backlog_ms() == 30);
 }
+
+TEST_CASE("a job is withdrawn while it waits, not once it compiles or runs", "[actors][withdraw]") {
+  verify_schedule s{1, 8};
+  prepare(s, "t1");
+  s.add(1, "t1");
+  s.add(2, "t1");
+  s.add(3, "t1");
+  auto picks = s.pick_compiles();
+  REQUIRE(jobs_of(picks) == std::vector<job_id>{1});
+  s.compile_started(picks.front().slot);
+  CHECK_FALSE(s.withdraw(1));  // compiling: it finishes
+  CHECK(s.withdraw(3));        // queued
+  CHECK_FALSE(s.withdraw(3));  // once only
+  CHECK(s.queued() == 1);
+  s.compile_done(picks.front().slot);
+  s.compiled(1);
+  CHECK(s.waiting_run() == 1);
+  CHECK(s.withdraw(1));  // compiled, waiting for the run stage
+  CHECK(s.waiting_run() == 0);
+  CHECK(s.start_run().what == run_pick::kind::idle);
+  CHECK(jobs_of(s.pick_compiles()) == std::vector<job_id>{2});
+}
+
+TEST_CASE("a draining pool lists the preparations nobody started", "[actors][withdraw]") {
+  verify_schedule s{1, 8};
+  s.ensure_prepared("t1");
+  s.ensure_prepared("t2");
+  s.ensure_prepared("t3");
+  auto picks = s.pick_compiles();  // t1's build starts
+  REQUIRE(picks.size() == 1);
+  CHECK(picks.front().task_id == "t1");
+  auto queued = s.queued_preparations();
+  std::sort(queued.begin(), queued.end());
+  CHECK(queued == std::vector<std::string>{"t2", "t3"});
+  s.drain();
+  for (const auto& t : queued)
+    CHECK(s.give_up(t).empty());
+  CHECK(s.queued_preparations().empty());
+  CHECK_FALSE(s.is_drained());  // t1's build is still in its slot
+  s.compile_done(picks.front().slot);
+  s.reference_built("t1", false);
+  CHECK(s.queued_preparations() == std::vector<std::string>{"t1"});  // built, waiting for the run stage
+}
