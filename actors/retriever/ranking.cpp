@@ -19,15 +19,6 @@ bool usable_in(const memory::memory_item& item, const std::string& stage) {
   return kind == "optimization" || kind == "trajectory" || kind == "seed";
 }
 
-// "family|bound|effN|source" -> "family|bound".
-std::string bound_of(const std::string& state) {
-  auto first = state.find('|');
-  if (first == std::string::npos)
-    return state;
-  auto second = state.find('|', first + 1);
-  return state.substr(0, second);
-}
-
 // A model reads items in words; the offline policy applies knob settings and changes.
 bool serves(const memory::memory_item& item, const std::string& policy) {
   return memory::is_in_words(item) == (policy == "openai");
@@ -55,11 +46,23 @@ double similarity(const memory::memory_item& item, const context_query& query, b
   return score;
 }
 
+std::string family_bound_of(const std::string& state) {
+  auto first = state.find('|');
+  if (first == std::string::npos)
+    return state;
+  auto second = state.find('|', first + 1);
+  return state.substr(0, second);
+}
+
 double kb_score(const memory::memory_item& item, const ranking_config& cfg) noexcept {
+  return kb_score(item.mean_speedup, item.samples, cfg);
+}
+
+double kb_score(double mean_speedup, int64_t samples, const ranking_config& cfg) noexcept {
   double confidence =
-      std::clamp(static_cast<double>(item.samples) / std::max(1e-9, cfg.kb_confidence_samples), 0.1, 1.0);
-  return item.mean_speedup * confidence -
-         cfg.kb_use_penalty * std::log1p(static_cast<double>(std::max<int64_t>(0, item.samples)));
+      std::clamp(static_cast<double>(samples) / std::max(1e-9, cfg.kb_confidence_samples), 0.1, 1.0);
+  return mean_speedup * confidence -
+         cfg.kb_use_penalty * std::log1p(static_cast<double>(std::max<int64_t>(0, samples)));
 }
 
 std::vector<memory::memory_item> choose_kb(const std::vector<memory::memory_item>& pool,
@@ -80,7 +83,7 @@ std::vector<memory::memory_item> choose_kb_among(const std::vector<const memory:
   // fully, one of the same bound partly, one of another state of the family a little.
   std::vector<const memory::memory_item*> entries;
   std::vector<double> match;
-  auto bound = bound_of(query.state);
+  auto bound = family_bound_of(query.state);
   for (const auto* p : offered) {
     const auto& item = *p;
     if (item.retired || item.kind != "optimization" || item.family != query.family || item.samples <= 0 ||
@@ -92,9 +95,9 @@ std::vector<memory::memory_item> choose_kb_among(const std::vector<const memory:
   }
   std::sort(entries.begin(), entries.end(), [](const auto* a, const auto* b) { return a->id < b->id; });
   for (const auto* e : entries)
-    match.push_back(e->state == query.state       ? 1.0
-                    : bound_of(e->state) == bound ? cfg.kb_bound_match
-                                                  : cfg.kb_family_match);
+    match.push_back(e->state == query.state              ? 1.0
+                    : family_bound_of(e->state) == bound ? cfg.kb_bound_match
+                                                         : cfg.kb_family_match);
   std::mt19937_64 rng{query.seed ^ 0x6b62ULL};
   std::uniform_real_distribution<double> unit{0.0, 1.0};
   double temperature = std::max(1e-6, cfg.kb_temperature);
@@ -167,7 +170,7 @@ bool rank_collector::more_similar(const scored& a, const scored& b) noexcept {
   return a.key != b.key ? a.key < b.key : a.item->id < b.item->id;
 }
 
-uint64_t rank_collector::id_key(const std::string& id) noexcept {
+uint64_t rank_collector::id_key(std::string_view id) noexcept {
   uint64_t key = 0;
   for (size_t i = 0; i < 8; ++i)
     key = (key << 8U) | (i < id.size() ? static_cast<unsigned char>(id[i]) : 0U);

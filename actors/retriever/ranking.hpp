@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace kforge::actors {
@@ -40,9 +41,15 @@ struct ranking_config {
 [[nodiscard]] double similarity(const memory::memory_item& item, const context_query& query,
                                 bool cross_family = true) noexcept;
 
+/// The bound part of a state signature: "family|bound|effN|source" -> "family|bound".
+[[nodiscard]] std::string family_bound_of(const std::string& state);
+
 /// Knowledge-base score of an optimization item: mean measured speedup over the parent
 /// (0 for an infeasible child) times confidence, minus kb_use_penalty * log(1 + samples).
 [[nodiscard]] double kb_score(const memory::memory_item& item, const ranking_config& cfg) noexcept;
+
+/// kb_score of an item with these statistics.
+[[nodiscard]] double kb_score(double mean_speedup, int64_t samples, const ranking_config& cfg) noexcept;
 
 /// Draws up to query.kb_n optimization items of query.family that the query's policy can
 /// read (as in similarity) without replacement, by
@@ -93,7 +100,7 @@ class rank_collector {
   void offer(const memory::memory_item& item, double sim, uint64_t key);
 
   /// The first 8 bytes of `id`, big-endian, zero-padded: ordered as the ids are, up to ties.
-  [[nodiscard]] static uint64_t id_key(const std::string& id) noexcept;
+  [[nodiscard]] static uint64_t id_key(std::string_view id) noexcept;
 
   /// False once every item still to come scores at most `bound`: the collector is full and its
   /// least similar kept item scores above `bound` (an equal score may still win on its id).

@@ -8,6 +8,8 @@
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
+#include <memory>
+
 namespace kforge::actors {
 
 namespace {
@@ -19,10 +21,9 @@ struct retriever_state {
 };
 
 retriever_actor::behavior_type retriever_behavior(retriever_actor::stateful_pointer<retriever_state> self,
-                                                  std::vector<memory::memory_item> items,
-                                                  ranking_config cfg) {
+                                                  std::shared_ptr<memory_index> index, ranking_config cfg) {
   self->state.cfg = cfg;
-  self->state.index = memory_index{std::move(items)};
+  self->state.index = std::move(*index);
   return {
       [self](retrieve_atom, const context_query& query) -> context_reply {
         return self->state.index.query(query, self->state.cfg);
@@ -37,20 +38,25 @@ retriever_actor::behavior_type retriever_behavior(retriever_actor::stateful_poin
 
 retriever_actor spawn_retriever(caf::actor_system& sys, std::vector<memory::memory_item> items,
                                 ranking_config cfg) {
-  return sys.spawn(retriever_behavior, std::move(items), cfg);
+  return sys.spawn(retriever_behavior, std::make_shared<memory_index>(std::move(items), cfg), cfg);
 }
 
 retriever_actor spawn_retriever(caf::actor_system& sys, memory::store& store, ranking_config cfg) {
-  std::vector<memory::memory_item> items;
+  // Streamed into the index: the decoded items are never all held at once.
+  auto index = std::make_shared<memory_index>(cfg);
   auto tx = store.read();
-  auto loaded = tx ? memory::list_memory(*tx) : caf::expected<std::vector<memory::memory_item>>{tx.error()};
-  if (loaded) {
-    items = std::move(*loaded);
-  } else {
+  auto err = tx ? memory::for_each_memory(*tx,
+                                          [&](memory::memory_item&& item) -> caf::error {
+                                            index->put(item);
+                                            return {};
+                                          })
+                : tx.error();
+  if (err) {
     log::logger{"kforge.retriever"}.error("cannot load memory items; starting empty",
-                                          {{"error", describe(loaded.error())}});
+                                          {{"error", describe(err)}});
+    index = std::make_shared<memory_index>(cfg);
   }
-  return spawn_retriever(sys, std::move(items), cfg);
+  return sys.spawn(retriever_behavior, std::move(index), cfg);
 }
 
 }  // namespace kforge::actors

@@ -1,9 +1,12 @@
 // Scale benchmark of memory: retrieval and consolidation as the memory grows.
 //   1. retrieval after a commit: each sample commits a batch of changed items (new items and
 //      newer copies of old ones) and then answers one context query, through the retriever's
-//      index (now) and through the retriever as it was (scale_before.hpp: a copy of the whole
-//      pool after every commit, a full sort of every matching item), interleaved per repeat;
-//      p50 / p99 of the query, p50 / p99 of the commit's index update; replies compared;
+//      bucketed index (now), the index before the buckets (scale_scan_index.hpp: a query scans
+//      its family) and the retriever as it was (scale_before.hpp: a copy of the whole pool after
+//      every commit, a full sort of every matching item; --before false skips it), interleaved
+//      per repeat; p50 / p99 of the query (wall clock, and thread CPU time for now), p50 / p99
+//      of the commit's index update; items and techniques compared, kb picks checked; the RSS
+//      the index alone takes and the time to build it item by item;
 //   2. a consolidation pass every `every` experiences: now the curator's insight index (learn
 //      the batch, rebuild what changed); before, decode every item from the store and scan it
 //      (scale_before_consolidation.hpp). The store is a real LMDB store in --store-dir.
@@ -15,10 +18,13 @@
 #include "runtime/base/log.hpp"
 #include "tools/bench/scale_before.hpp"
 #include "tools/bench/scale_before_consolidation.hpp"
+#include "tools/bench/scale_scan_index.hpp"
 
 #include <CLI/CLI.hpp>
 
 #include <nlohmann/json.hpp>
+
+#include <malloc.h>
 
 #include <algorithm>
 #include <chrono>
@@ -36,6 +42,12 @@ using namespace kforge;
 namespace {
 
 using clock_type = std::chrono::steady_clock;
+
+double thread_cpu_ms() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) * 1e3 + static_cast<double>(ts.tv_nsec) / 1e6;
+}
 
 double ms_since(clock_type::time_point t) {
   return std::chrono::duration<double, std::milli>(clock_type::now() - t).count();
@@ -204,15 +216,57 @@ std::vector<std::string> ids(const std::vector<memory::memory_item>& items) {
 }
 
 struct latency_row {
-  std::vector<double> p50_before, p99_before, p50_after, p99_after, update_p50, update_p99;
-  int compared = 0;
-  int differed = 0;
+  std::vector<double> p50_before, p99_before, p50_scan, p99_scan, p50_after, p99_after, update_p50,
+      update_p99;
+  // The same, in this thread's CPU time: what the code costs without the time other processes
+  // of a loaded machine take the core away (wall-clock p99 on 2 shared cores is mostly that).
+  std::vector<double> cpu_p99_after, cpu_update_p99;
+  int compared_before = 0;
+  int differed_before = 0;
+  int compared_scan = 0;
+  int differed_scan = 0;
+  int kb_invalid = 0;
   int before_samples = 0;
   long rss_after_mb = 0;
+  double index_mb = 0;  // RSS grown by building the index alone
+  double build_s = 0;   // building it item by item
 };
 
+// The RSS now, in MiB, after giving freed heap back to the system.
+double trimmed_rss_mb() {
+  malloc_trim(0);
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind("VmRSS:", 0) == 0)
+      return static_cast<double>(std::stol(line.substr(6))) / 1024.0;
+  return -1;
+}
+
+// The index's kb picks are drawn with choose_kb's distribution, not its picks for a seed: a
+// reply is valid if it has as many picks as the exact one, distinct, each an entry choose_kb
+// may draw for the query.
+bool kb_valid(const actors::context_reply& exact, const actors::context_reply& got,
+              const actors::context_query& q) {
+  if (exact.kb.size() != got.kb.size())
+    return false;
+  auto picked = ids(got.kb);
+  std::sort(picked.begin(), picked.end());
+  if (std::adjacent_find(picked.begin(), picked.end()) != picked.end())
+    return false;
+  for (const auto& m : got.kb)
+    if (m.retired || m.kind != "optimization" || m.family != q.family || m.samples <= 0 ||
+        memory::is_in_words(m) != (q.policy == "openai"))
+      return false;
+  return true;
+}
+
+bool same_items(const actors::context_reply& a, const actors::context_reply& b) {
+  return ids(a.items) == ids(b.items) && ids(a.techniques) == ids(b.techniques);
+}
+
 latency_row bench_retrieval(const memory_shape& shape, size_t size, int queries, int before_queries,
-                            int repeats, int commit_items, uint64_t seed, bool compare) {
+                            int repeats, int commit_items, uint64_t seed, int compare_before) {
   latency_row row;
   std::mt19937_64 gen{seed};
   std::vector<memory::memory_item> base;
@@ -220,9 +274,18 @@ latency_row bench_retrieval(const memory_shape& shape, size_t size, int queries,
   for (uint64_t i = 0; i < size; ++i)
     base.push_back(shape.item(gen, i));
   actors::ranking_config cfg;
+  {  // the index alone: RSS before and after building it item by item
+    double rss0 = trimmed_rss_mb();
+    auto t = clock_type::now();
+    actors::memory_index index{cfg};
+    for (const auto& item : base)
+      index.put(item);
+    row.build_s = ms_since(t) / 1000.0;
+    row.index_mb = trimmed_rss_mb() - rss0;
+  }
   for (int r = 0; r < repeats; ++r) {
     uint64_t next = size + static_cast<uint64_t>(r) * uint64_t{1000000};
-    {  // before: the retriever as it was
+    if (before_queries > 0) {  // before: the retriever as it was
       bench::before::retriever old;
       old.cfg = cfg;
       old.update(base);
@@ -239,21 +302,43 @@ latency_row bench_retrieval(const memory_shape& shape, size_t size, int queries,
       row.p99_before.push_back(percentile(lat, 0.99));
       row.before_samples = before_queries;
     }
-    {  // now: the memory index
-      actors::memory_index index{base};
+    {  // scan: the memory index before the buckets
+      bench::scan::scan_index index{base};
       std::mt19937_64 rng{seed + 100 + static_cast<uint64_t>(r)};
       std::vector<double> lat;
-      std::vector<double> upd;
       for (int i = 0; i < queries; ++i) {
-        auto batch = commit_batch(shape, rng, base, next, commit_items);
-        auto t0 = clock_type::now();
-        index.update(std::move(batch));
-        upd.push_back(ms_since(t0));
+        index.update(commit_batch(shape, rng, base, next, commit_items));
         auto q = shape.query(rng);
         auto t = clock_type::now();
         auto reply = index.query(q, cfg);
         lat.push_back(ms_since(t));
       }
+      row.p50_scan.push_back(percentile(lat, 0.5));
+      row.p99_scan.push_back(percentile(lat, 0.99));
+    }
+    {  // now: the bucketed memory index
+      actors::memory_index index{base, cfg};
+      std::mt19937_64 rng{seed + 100 + static_cast<uint64_t>(r)};
+      std::vector<double> lat;
+      std::vector<double> upd;
+      std::vector<double> cpu_lat;
+      std::vector<double> cpu_upd;
+      for (int i = 0; i < queries; ++i) {
+        auto batch = commit_batch(shape, rng, base, next, commit_items);
+        auto c0 = thread_cpu_ms();
+        auto t0 = clock_type::now();
+        index.update(std::move(batch));
+        upd.push_back(ms_since(t0));
+        cpu_upd.push_back(thread_cpu_ms() - c0);
+        auto q = shape.query(rng);
+        auto c = thread_cpu_ms();
+        auto t = clock_type::now();
+        auto reply = index.query(q, cfg);
+        lat.push_back(ms_since(t));
+        cpu_lat.push_back(thread_cpu_ms() - c);
+      }
+      row.cpu_p99_after.push_back(percentile(cpu_lat, 0.99));
+      row.cpu_update_p99.push_back(percentile(cpu_upd, 0.99));
       row.p50_after.push_back(percentile(lat, 0.5));
       row.p99_after.push_back(percentile(lat, 0.99));
       row.update_p50.push_back(percentile(upd, 0.5));
@@ -261,25 +346,32 @@ latency_row bench_retrieval(const memory_shape& shape, size_t size, int queries,
       row.rss_after_mb = std::max(row.rss_after_mb, rss_mb());
     }
   }
-  if (compare) {  // the same commits and queries through both: the replies must be identical
-    bench::before::retriever old;
-    old.cfg = cfg;
-    old.update(base);
-    actors::memory_index index{base};
-    std::mt19937_64 rng{seed + 999};
-    uint64_t next = size + uint64_t{900000000};
-    for (int i = 0; i < 20; ++i) {
-      auto batch = commit_batch(shape, rng, base, next, commit_items);
-      old.update(batch);
-      index.update(batch);
-      auto q = shape.query(rng);
-      auto a = old.query(q);
-      auto b = index.query(q, cfg);
-      row.compared += 1;
-      row.differed +=
-          ids(a.items) == ids(b.items) && ids(a.kb) == ids(b.kb) && ids(a.techniques) == ids(b.techniques)
-              ? 0
-              : 1;
+  // The same commits and queries through all three: items and techniques must be identical.
+  std::optional<bench::before::retriever> old;
+  if (compare_before > 0) {
+    old.emplace();
+    old->cfg = cfg;
+    old->update(base);
+  }
+  bench::scan::scan_index scan{base};
+  actors::memory_index index{base, cfg};
+  std::mt19937_64 rng{seed + 999};
+  uint64_t next = size + uint64_t{900000000};
+  for (int i = 0; i < 20; ++i) {
+    auto batch = commit_batch(shape, rng, base, next, commit_items);
+    if (old)
+      old->update(batch);
+    scan.update(batch);
+    index.update(batch);
+    auto q = shape.query(rng);
+    auto b = index.query(q, cfg);
+    auto s = scan.query(q, cfg);
+    row.compared_scan += 1;
+    row.differed_scan += same_items(s, b) ? 0 : 1;
+    row.kb_invalid += kb_valid(s, b, q) ? 0 : 1;
+    if (old && i < compare_before) {
+      row.compared_before += 1;
+      row.differed_before += same_items(old->query(q), b) ? 0 : 1;
     }
   }
   return row;
@@ -382,6 +474,7 @@ int main(int argc, char** argv) {
   int passes = 50;
   int before_passes = 2;
   bool consolidation = true;
+  bool before = true;
   std::string store_dir = "/tmp/kforge-bench-scale";
   uint64_t seed = 7;
   app.add_option("--sizes", sizes_text, "memory sizes (items), comma-separated");
@@ -390,6 +483,7 @@ int main(int argc, char** argv) {
   app.add_option("--commit-items", commit_items, "changed items per commit");
   app.add_option("--before-budget", before_budget_s,
                  "seconds per repeat for the old retriever (it takes seconds per sample at 1M)");
+  app.add_option("--before", before, "also run the old retriever (seconds per sample at 1M)");
   app.add_option("--passes", passes, "consolidation passes per repeat (now)");
   app.add_option("--before-passes", before_passes,
                  "consolidation passes per repeat (before: seconds each at 1M)");
@@ -406,10 +500,14 @@ int main(int argc, char** argv) {
               << std::thread::hardware_concurrency() << " threads. Memory of " << shape.tasks
               << " tasks over " << shape.families.size() << " families; " << commit_items
               << " changed items per commit; " << repeats << " repeats, figures median [min-max].\n\n";
-    std::cout << "## Retrieval after a commit (ms)\n\n"
-              << "| items | before p50 | before p99 | now p50 | now p99 | p99 ratio | index update p50 | "
-                 "index update p99 | replies identical | RSS MB |\n"
-              << "|---|---|---|---|---|---|---|---|---|---|\n";
+    std::cout
+        << "## Retrieval after a commit (ms)\n\n"
+        << "before: the retriever of 8699151; scan: the memory index of bdef334 (a query scans its "
+           "family); now: the bucketed index.\n\n"
+        << "| items | before p50 | before p99 | scan p50 | scan p99 | now p50 | now p99 | p99 scan/now | "
+           "index update p50 | index update p99 | now p99 CPU | index update p99 CPU | "
+           "items identical (before, scan) | kb valid | index MB | index build s | RSS MB |\n"
+        << "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n";
     for (auto size : sizes) {
       // Size the old retriever's sample count to the budget from one timed query.
       int before_queries = queries;
@@ -430,16 +528,25 @@ int main(int argc, char** argv) {
         before_queries =
             std::clamp(static_cast<int>(before_budget_s * 1000.0 / std::max(per, 1e-3)), 10, queries);
       }
-      auto row =
-          bench_retrieval(shape, size, queries, before_queries, repeats, commit_items, seed, size <= 100000);
+      if (!before)
+        before_queries = 0;
+      auto row = bench_retrieval(shape, size, queries, before_queries, repeats, commit_items, seed,
+                                 !before          ? 0
+                                 : size <= 100000 ? 20
+                                                  : 3);
+      auto frac = [](int compared, int differed) {
+        return std::to_string(compared - differed) + "/" + std::to_string(compared);
+      };
       std::cout << "| " << size << " | " << spread(row.p50_before, 2) << " | " << spread(row.p99_before, 2)
-                << " | " << spread(row.p50_after, 3) << " | " << spread(row.p99_after, 3) << " | "
-                << fixed(median(row.p99_before) / std::max(1e-9, median(row.p99_after)), 0) << "x | "
+                << " | " << spread(row.p50_scan, 3) << " | " << spread(row.p99_scan, 3) << " | "
+                << spread(row.p50_after, 4) << " | " << spread(row.p99_after, 4) << " | "
+                << fixed(median(row.p99_scan) / std::max(1e-9, median(row.p99_after)), 0) << "x | "
                 << spread(row.update_p50, 3) << " | " << spread(row.update_p99, 3) << " | "
-                << (row.compared == 0
-                        ? std::string{"not compared"}
-                        : std::to_string(row.compared - row.differed) + "/" + std::to_string(row.compared))
-                << " | " << row.rss_after_mb << " |\n";
+                << spread(row.cpu_p99_after, 4) << " | " << spread(row.cpu_update_p99, 3) << " | "
+                << frac(row.compared_before, row.differed_before) << ", "
+                << frac(row.compared_scan, row.differed_scan) << " | "
+                << frac(row.compared_scan, row.kb_invalid) << " | " << fixed(row.index_mb, 0) << " | "
+                << fixed(row.build_s, 2) << " | " << row.rss_after_mb << " |\n";
       std::cerr << "retrieval " << size << " done (" << row.before_samples << " old samples per repeat)\n";
     }
     if (consolidation) {
