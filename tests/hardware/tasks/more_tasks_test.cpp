@@ -1,6 +1,6 @@
 // The task families of configs/tasks/cpu/more (activation, log_softmax, rms_norm, pooling,
-// ...): every task file loads, its reference prepares on the CPU backend (compiled, run on
-// two seeds, timed) and its template, rendered at the last value of every knob (the widest
+// loss, row_reduce, matmul_variant): every task file loads, its reference prepares on the CPU backend
+// (compiled, run on two seeds, timed) and its template, rendered at the last value of every knob (the widest
 // vectors and unrolls, which the odd shapes leave a remainder for), passes every gate.
 
 #include "hardware/native/cpu_backend.hpp"
@@ -25,7 +25,8 @@ namespace {
 const std::filesystem::path more_dir = std::filesystem::path{KFORGE_SOURCE_DIR} / "configs/tasks/cpu/more";
 
 // The families this file checks, one test case each; a new family must be added here.
-const std::set<std::string> checked_families = {"activation", "log_softmax", "rms_norm", "pooling"};
+const std::set<std::string> checked_families = {"activation", "log_softmax", "rms_norm",      "pooling",
+                                                "loss",       "row_reduce",  "matmul_variant"};
 
 std::vector<task_def> more_tasks() {
   auto loaded = load_tasks(more_dir, {"*.toml"});
@@ -103,4 +104,16 @@ TEST_CASE("the rms_norm tasks prepare and their widest template passes", "[hardw
 
 TEST_CASE("the pooling tasks prepare and their widest template passes", "[hardware][tasks]") {
   check_family("pooling");
+}
+
+TEST_CASE("the loss tasks prepare and their widest template passes", "[hardware][tasks]") {
+  check_family("loss");
+}
+
+TEST_CASE("the row_reduce tasks prepare and their widest template passes", "[hardware][tasks]") {
+  check_family("row_reduce");
+}
+
+TEST_CASE("the matmul_variant tasks prepare and their widest template passes", "[hardware][tasks]") {
+  check_family("matmul_variant");
 }
