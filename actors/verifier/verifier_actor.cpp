@@ -52,6 +52,11 @@ void finish_job(verifier_pointer self, const job_ptr& j, caf::expected<kforge::v
     return;
   }
   result->compile_ms = j->compile_ms;
+  // What the task gained decides how soon its next candidates compile (verify_schedule).
+  if (result->feasible && result->is_timed())
+    st.schedule.gains().observe(j->request.task_id, result->timing.median_ns);
+  else
+    st.schedule.gains().observe_failure(j->request.task_id);
   if (st.cfg.verdict_cache)
     st.verdicts.put(j->key, *result);
   if (st.cfg.object_cache && !j->object_key.empty())
