@@ -1,0 +1,94 @@
+// Row-wise log-softmax template (GCC vector extensions, VEC float lanes per vector).
+// Every setting is correct for every shape: each row loop steps by VEC*ACC and a
+// scalar remainder loop finishes the row.
+// Knobs:
+//   VEC        lanes per vector (1, 4, 8, 16).
+//   ACC        independent vectors per step (1, 2, 4): breaks the max / sum
+//              dependency chains.
+//   APPROX_EXP 0: std::exp per lane (libm, scalar calls);
+//              1: range reduction + degree-6 polynomial (about 2 ulp, vectorises).
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+
+// kf_vf: VEC float lanes (a plain float when VEC == 1).
+#if VEC == 1
+typedef float kf_vf;
+static inline float kf_lane(kf_vf v, int) { return v; }
+#else
+typedef float kf_vf __attribute__((vector_size(VEC * sizeof(float))));
+static inline float kf_lane(kf_vf v, int i) { return v[i]; }
+#endif
+static inline kf_vf kf_load(const float* p) { kf_vf v; std::memcpy(&v, p, sizeof v); return v; }
+static inline void kf_store(float* p, kf_vf v) { std::memcpy(p, &v, sizeof v); }
+static inline kf_vf kf_splat(float s) { kf_vf v = {}; return v + s; }
+
+static inline kf_vf kf_exp(kf_vf x) {
+#if APPROX_EXP == 0
+  float* l = reinterpret_cast<float*>(&x);
+  for (int i = 0; i < VEC; ++i) l[i] = std::exp(l[i]);
+  return x;
+#else
+  const kf_vf lo = kf_splat(-87.0f);
+  x = x < lo ? lo : x;                         // inputs here are <= 0 (x - max)
+  kf_vf t = x * 1.44269504088896341f;
+  kf_vf n = (t + 12582912.0f) - 12582912.0f;   // round to nearest integer
+  kf_vf f = x - n * 0.693359375f;              // Cody-Waite: ln2 = hi + lo
+  f = f - n * -2.12194440e-4f;
+  kf_vf p = f * 1.9875691500e-4f + 1.3981999507e-3f;
+  p = p * f + 8.3334519073e-3f;
+  p = p * f + 4.1665795894e-2f;
+  p = p * f + 1.6666665459e-1f;
+  p = p * f + 5.0000001201e-1f;
+  p = p * (f * f) + f + 1.0f;
+#if VEC == 1
+  int32_t e = ((int32_t)n + 127) << 23;
+  float sc;
+  std::memcpy(&sc, &e, sizeof sc);
+  return p * sc;
+#else
+  typedef int32_t kf_vi __attribute__((vector_size(VEC * sizeof(float))));
+  kf_vi e = (__builtin_convertvector(n, kf_vi) + 127) << 23;
+  return p * (kf_vf)e;
+#endif
+#endif
+}
+
+void log_softmax_rows(const float* __restrict x, float* __restrict y, int rows, int cols) {
+  constexpr int W = VEC * ACC;
+  const int main_cols = cols - cols % W;
+  for (int r = 0; r < rows; ++r) {
+    const float* __restrict xr = x + (long)r * cols;
+    float* __restrict yr = y + (long)r * cols;
+
+    float m = -INFINITY;
+    if (main_cols > 0) {
+      kf_vf mv[ACC];
+      for (int a = 0; a < ACC; ++a) mv[a] = kf_splat(-INFINITY);
+      for (int j = 0; j < main_cols; j += W)
+        for (int a = 0; a < ACC; ++a) {
+          kf_vf v = kf_load(xr + j + a * VEC);
+          mv[a] = v > mv[a] ? v : mv[a];
+        }
+      for (int a = 0; a < ACC; ++a)
+        for (int i = 0; i < VEC; ++i) m = kf_lane(mv[a], i) > m ? kf_lane(mv[a], i) : m;
+    }
+    for (int j = main_cols; j < cols; ++j) m = xr[j] > m ? xr[j] : m;
+
+    float s = 0.0f;
+    if (main_cols > 0) {
+      kf_vf sv[ACC];
+      for (int a = 0; a < ACC; ++a) sv[a] = kf_splat(0.0f);
+      for (int j = 0; j < main_cols; j += W)
+        for (int a = 0; a < ACC; ++a) sv[a] += kf_exp(kf_load(xr + j + a * VEC) - m);
+      for (int a = 0; a < ACC; ++a)
+        for (int i = 0; i < VEC; ++i) s += kf_lane(sv[a], i);
+    }
+    for (int j = main_cols; j < cols; ++j) s += std::exp(xr[j] - m);
+
+    const float shift = m + std::log(s);
+    for (int j = 0; j < main_cols; j += W)
+      for (int a = 0; a < ACC; ++a) kf_store(yr + j + a * VEC, kf_load(xr + j + a * VEC) - shift);
+    for (int j = main_cols; j < cols; ++j) yr[j] = xr[j] - shift;
+  }
+}
