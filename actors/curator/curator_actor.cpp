@@ -6,6 +6,7 @@
 #include "runtime/base/error.hpp"
 #include "runtime/base/hash.hpp"
 #include "runtime/base/log.hpp"
+#include "runtime/base/wall_clock.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/stateful_actor.hpp>
@@ -20,12 +21,6 @@
 namespace kforge::actors {
 
 namespace {
-
-int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 struct pending_event {
   std::variant<experience, memory::task_record, memory::llm_call_record> event;
@@ -84,7 +79,7 @@ caf::expected<bool> write_experience(memory::write_txn& tx, const experience& e,
   if (!campaign)
     return campaign.error();
   campaign->evaluations += 1;
-  campaign->updated_ms = now_ms();
+  campaign->updated_ms = wall_ms();
   if (auto err = memory::put_campaign(tx, *campaign))
     return err;
 
@@ -269,11 +264,11 @@ void run_consolidation(curator_pointer self) {
   st.since_consolidation = 0;
   if (!st.insights)
     return;
-  auto result = st.insights->changes(now_ms());
+  auto result = st.insights->changes(wall_ms());
   std::vector<memory::memory_item> changed;
   auto err = with_map_growth(self, [&] {
     changed.clear();
-    return write_consolidation(*st.store, result, changed, now_ms());
+    return write_consolidation(*st.store, result, changed, wall_ms());
   });
   if (err) {
     st.log.warning("consolidation failed; memory unchanged", {{"error", describe(err)}});
@@ -419,12 +414,12 @@ curator_actor::behavior_type curator_behavior(curator_pointer self, memory::stor
           rec.config_path = proposal.config_path;
         } else if (code_of(existing.error()) == errc::not_found) {
           rec = std::move(proposal);
-          rec.created_ms = now_ms();
+          rec.created_ms = wall_ms();
           rec.status = "running";
         } else {
           return existing.error();
         }
-        rec.updated_ms = now_ms();
+        rec.updated_ms = wall_ms();
         if (rec.status != "finished")
           if (auto err = memory::put_campaign(*tx, rec))
             return err;
@@ -439,7 +434,7 @@ curator_actor::behavior_type curator_behavior(curator_pointer self, memory::stor
                                                                                       std::move(*tasks));
       },
       [self](campaign_atom, const std::string& id, const std::string& status,
-             double wall_ms) -> caf::result<memory::campaign_record> {
+             double run_wall_ms) -> caf::result<memory::campaign_record> {
         flush(self);  // the campaign's last events go first
         auto tx = self->state.store->write();
         if (!tx)
@@ -448,8 +443,8 @@ curator_actor::behavior_type curator_behavior(curator_pointer self, memory::stor
         if (!rec)
           return rec.error();
         rec->status = status;
-        rec->wall_ms += wall_ms;
-        rec->updated_ms = now_ms();
+        rec->wall_ms += run_wall_ms;
+        rec->updated_ms = wall_ms();
         if (auto err = memory::put_campaign(*tx, *rec))
           return err;
         if (auto err = tx->commit())

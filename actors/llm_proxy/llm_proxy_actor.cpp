@@ -10,6 +10,7 @@
 #include "runtime/base/error.hpp"
 #include "runtime/base/hash.hpp"
 #include "runtime/base/log.hpp"
+#include "runtime/base/wall_clock.hpp"
 
 #include <caf/actor_clock.hpp>
 #include <caf/actor_system.hpp>
@@ -36,13 +37,6 @@ using json = nlohmann::json;
 // decided on. Decisions (token buckets, dispatch waits) use clock_ms, the actor clock.
 double steady_ms() {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
-
-// A wall-clock timestamp for the stored records (created_ms): recorded, never decided on.
-int64_t wall_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
 

@@ -107,6 +107,24 @@ task_roofline roofline_of(const kforge::task_def& task, const roofline_config& r
   return out;
 }
 
+policy_request step_request(const std::string& campaign, const memory::task_record& rec,
+                            const kforge::task_def& task, const roofline_config& roof,
+                            const std::string& stage, int32_t k, uint64_t seed) {
+  policy_request req;
+  req.campaign = campaign;
+  req.task_id = rec.task_id;
+  req.stage = stage;
+  req.k = k;
+  req.seed = seed;
+  auto line = roofline_of(task, roof);
+  req.reference_ns = rec.reference_latency_ns;
+  req.peak_gbps = line.gbps;
+  req.peak_gflops = line.gflops;
+  req.roofline_ns = line.floor_ns;
+  req.bound = line.bound;
+  return req;
+}
+
 std::string perf_state(const kforge::task_def& task, double latency_ns, const roofline_config& roof) {
   auto line = roofline_of(task, roof);
   if (latency_ns <= 0 || line.bound.empty())

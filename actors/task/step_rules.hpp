@@ -71,6 +71,13 @@ struct task_roofline {
 /// The roofline of `task` under `roof` (see perf_state for the rules).
 [[nodiscard]] task_roofline roofline_of(const kforge::task_def& task, const roofline_config& roof);
 
+/// The policy request of one step of `rec`'s task, without its context, parent, feedback and
+/// tried settings (the caller's): who asks, for what stage and how many, with the step's seed,
+/// and the numbers of the prompt (reference latency, roofline peaks, time and bound).
+[[nodiscard]] policy_request step_request(const std::string& campaign, const memory::task_record& rec,
+                                          const kforge::task_def& task, const roofline_config& roof,
+                                          const std::string& stage, int32_t k, uint64_t seed);
+
 /// Performance state of a timed candidate: "family|bound|effN|source". The roofline
 /// time is the slower of moving task.bytes at the bandwidth measured for that working
 /// set and doing task.flops at the FMA peak; bound is "latency" when that time is

@@ -8,6 +8,7 @@
 #include "runtime/base/log.hpp"
 #include "runtime/base/rng.hpp"
 #include "runtime/base/scoring.hpp"
+#include "runtime/base/wall_clock.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/stateful_actor.hpp>
@@ -37,6 +38,7 @@ struct task_state {
   memory::task_record rec;
   std::vector<memory::candidate_record> history;  // committed candidates of this task, in order
   std::set<std::string> hashes;
+  std::set<std::string> verifying;  // candidates sent to the verifier and not answered yet
   std::vector<settings> tried;
   std::deque<std::string> feedback;
   int32_t in_flight = 0;                                  // verifications and commits of the current step
@@ -56,14 +58,6 @@ struct task_state {
 };
 
 using task_pointer = task_actor::stateful_pointer<task_state>;
-
-// A wall-clock timestamp for the stored records (created_ms, updated_ms): recorded, never
-// decided on, so it is not the actor clock (whose epoch is the steady clock's).
-int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 uint64_t step_seed(const task_state& st) {
   // splitmix64 over (campaign seed, task, step): a resumed task replays the same choices.
@@ -119,7 +113,7 @@ void quit_task(task_pointer self) {
 // Records the final measurement of `hash` (figures, or why there are none), then quits.
 void record_final(task_pointer self, const std::string& hash, const interleaved_timing& t) {
   auto& st = self->state;
-  apply_final(st.rec, hash, t, now_ms());
+  apply_final(st.rec, hash, t, wall_ms());
   st.log.info("best re-measured", {{"task", st.rec.task_id}, {"rounds", t.rounds}, {"detail", t.detail}});
   self->request(st.peers.curator, caf::infinite, record_atom_v, st.rec)
       .then([self](int64_t) { quit_task(self); },
@@ -162,7 +156,7 @@ void end_task(task_pointer self, const std::string& reason) {
     st.rec.phase = to_string(task_phase::done);
     st.rec.stop_reason = reason;
   }
-  st.rec.updated_ms = now_ms();
+  st.rec.updated_ms = wall_ms();
   ++st.in_flight;
   self->request(st.peers.curator, caf::infinite, record_atom_v, st.rec)
       .then(
@@ -221,7 +215,7 @@ void on_verdict(task_pointer self, const proposal& p, const std::string& hash, c
   }
   c.call_id = p.call_id;
   c.device = v.device.empty() ? st.cfg.device : v.device;
-  c.created_ms = now_ms();
+  c.created_ms = wall_ms();
   if (!parent.empty()) {
     c.parents = {parent.front().hash};
     if (v.is_timed())
@@ -274,15 +268,23 @@ void on_verdict(task_pointer self, const proposal& p, const std::string& hash, c
 void verify_one(task_pointer self, proposal p, std::string hash, std::string stage,
                 std::vector<parent_info> parent, std::string policy, std::string model) {
   auto& st = self->state;
+  st.verifying.insert(hash);
   self->request(st.peers.verifier, caf::infinite, verify_atom_v,
                 verify_request{st.rec.task_id, hash, p.source})
       .then(
           [=](verification& v) {
+            self->state.verifying.erase(hash);
             self->state.backoff.reset();
             on_verdict(self, p, hash, stage, parent, policy, model, std::move(v));
           },
           [=](caf::error& err) {
             auto& s = self->state;
+            s.verifying.erase(hash);
+            if (code_of(err) == errc::cancelled && is_stopping(s)) {
+              // Withdrawn at the stop, never run: not an evaluation; a resume proposes again.
+              on_committed(self);
+              return;
+            }
             if (code_of(err) == errc::queue_full && !is_stopping(s)) {
               // Back-pressure: wait, then ask again; the evaluation stays in flight. One timer
               // (on the actor clock) serves every refusal that arrives before it fires.
@@ -399,23 +401,13 @@ void step(task_pointer self) {
           [=](context_reply& ctx) {
             auto& s = self->state;
             auto remaining = s.cfg.steps.evaluations - s.rec.evaluations;
-            policy_request req;
-            req.campaign = s.cfg.campaign;
-            req.task_id = s.rec.task_id;
-            req.stage = stage;
-            req.k = static_cast<int32_t>(std::min<int64_t>(s.cfg.candidates_per_step, remaining));
-            req.seed = mix64(seed);
+            auto k = static_cast<int32_t>(std::min<int64_t>(s.cfg.candidates_per_step, remaining));
+            auto req = step_request(s.cfg.campaign, s.rec, *s.task, s.cfg.roofline, stage, k, mix64(seed));
             req.context = std::move(ctx.items);
             req.kb = std::move(ctx.kb);
             req.parent = parent;
             req.feedback.assign(s.feedback.begin(), s.feedback.end());
             req.tried = s.tried;
-            auto line = roofline_of(*s.task, s.cfg.roofline);
-            req.reference_ns = s.rec.reference_latency_ns;
-            req.peak_gbps = line.gbps;
-            req.peak_gflops = line.gflops;
-            req.roofline_ns = line.floor_ns;
-            req.bound = line.bound;
             if (q_techniques(s, stage, parent)) {
               learn_techniques(s.catalogue, ctx.techniques);
               req.technique = draw_technique(s.catalogue, ctx.techniques, s.task->family,
@@ -448,7 +440,7 @@ void step(task_pointer self) {
                       if (code == errc::llm_unreachable) {
                         // Waiting for the model costs time only: no step, no evaluation, no tokens.
                         if (t.waiting_since_ms == 0) {
-                          t.waiting_since_ms = now_ms();
+                          t.waiting_since_ms = wall_ms();
                           t.log.warning("waiting for the model",
                                         {{"task", t.rec.task_id}, {"error", describe(err)}});
                         }
@@ -570,6 +562,9 @@ task_actor::behavior_type task_behavior(task_pointer self, std::shared_ptr<const
       [self](stop_atom) {
         auto& s = self->state;
         stop_searching(s);
+        // Candidates that have not started are taken back: the stop does not wait for the queue.
+        if (!s.verifying.empty())
+          self->send(s.peers.verifier, stop_atom_v, s.rec.task_id, s.verifying);
         // Refused verifications never started: drop them.
         s.in_flight -= static_cast<int32_t>(s.refused.size());
         s.refused.clear();

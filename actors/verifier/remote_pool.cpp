@@ -7,6 +7,7 @@
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
+#include <set>
 #include <utility>
 
 namespace kforge::actors {
@@ -73,6 +74,9 @@ remote_pool_actor::behavior_type front_behavior(front_pointer self, verifier_act
       },
       [self](stats_atom) -> caf::result<verifier_stats> {
         return self->delegate(self->state.pool, stats_atom_v);
+      },
+      [self](stop_atom, const std::string& task_id, const std::string& hash) {
+        self->send(self->state.pool, stop_atom_v, task_id, std::set<std::string>{hash});
       },
   };
 }

@@ -27,7 +27,10 @@ using remote_pool_actor = caf::typed_actor<
     // coordinator -> pool: a task's best re-measured against its reference (verifier_actor's remeasure_atom).
     caf::replies_to<remeasure_atom, remote_job, int32_t>::with<interleaved_timing>,
     // coordinator -> pool: load and counters; also the coordinator's heartbeat.
-    caf::replies_to<stats_atom>::with<verifier_stats>>;
+    caf::replies_to<stats_atom>::with<verifier_stats>,
+    // coordinator -> pool: the task stops; its candidate with this hash is answered
+    // errc::cancelled if it has not started (verifier_actor's stop_atom, one hash a message).
+    caf::reacts_to<stop_atom, std::string, std::string>>;
 
 /// Spawns the front over `pool`, whose catalog starts as `known` (may be empty, never null).
 /// The front never drains `pool`: its owner does.

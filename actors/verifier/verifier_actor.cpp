@@ -19,6 +19,7 @@
 #include <cstdio>
 #include <deque>
 #include <map>
+#include <set>
 
 namespace kforge::actors {
 
@@ -51,6 +52,11 @@ void finish_job(verifier_pointer self, const job_ptr& j, caf::expected<kforge::v
     return;
   }
   result->compile_ms = j->compile_ms;
+  // What the task gained decides how soon its next candidates compile (verify_schedule).
+  if (result->feasible && result->is_timed())
+    st.schedule.gains().observe(j->request.task_id, result->timing.median_ns);
+  else
+    st.schedule.gains().observe_failure(j->request.task_id);
   if (st.cfg.verdict_cache)
     st.verdicts.put(j->key, *result);
   if (st.cfg.object_cache && !j->object_key.empty())
@@ -324,6 +330,27 @@ caf::result<verification> on_verify(verifier_pointer self, verify_request& req) 
   return promise;
 }
 
+// A stopping task takes back its candidates that have not started (queued to compile, or
+// compiled and waiting for the run stage): each is answered errc::cancelled and never runs, so
+// a stop does not wait for a deep queue. Compiling and running ones finish. A job that another
+// request joined (coalesced) stays: someone else still waits for it.
+void withdraw(verifier_pointer self, const std::string& task_id, const std::set<std::string>& hashes) {
+  auto& st = self->state;
+  account(st);
+  std::vector<job_ptr> gone;
+  for (const auto& [id, j] : st.jobs)
+    if (j->request.task_id == task_id && j->promises.size() == 1 && hashes.count(j->request.cand_hash) > 0 &&
+        st.schedule.withdraw(id))
+      gone.push_back(j);
+  for (const auto& j : gone) {
+    release_build(self, std::move(j->built));  // compiled and waiting: its binary goes
+    finish_job(self, j, make_error(errc::cancelled, "withdrawn: its task stopped"));
+  }
+  if (!gone.empty())
+    st.log.info("withdrawn", {{"task", task_id}, {"candidates", static_cast<int64_t>(gone.size())}});
+  pump(self);
+}
+
 verifier_actor::behavior_type verifier_behavior(verifier_pointer self,
                                                 std::shared_ptr<hardware::backend> backend,
                                                 std::shared_ptr<const kforge::task_map> tasks,
@@ -408,11 +435,16 @@ verifier_actor::behavior_type verifier_behavior(verifier_pointer self,
       [self](drain_atom) {
         auto& s = self->state;
         s.schedule.drain();
-        // A preparation waiting out its backoff is not queued work: give it up now.
+        // A preparation waiting out its backoff, or one not started, is not queued work: give
+        // it up now (a stop that waited for references nobody needs ran minutes late on a GPU).
         give_up_retries(self);
+        give_up_queued_preparations(self);
         maybe_quit(self);
       },
       [self](retry_atom, const std::string& task_id) { retry_preparation(self, task_id); },
+      [self](stop_atom, const std::string& task_id, const std::set<std::string>& hashes) {
+        withdraw(self, task_id, hashes);
+      },
       [self](load_atom, std::shared_ptr<const kforge::task_map>& catalog) {
         // Workers get the catalog before any job that needs it: messages from one sender stay in order.
         auto& s = self->state;

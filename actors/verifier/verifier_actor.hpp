@@ -11,6 +11,7 @@
 #include <cstdint>
 
 #include <memory>
+#include <set>
 #include <string>
 
 namespace kforge::memory {
@@ -46,7 +47,11 @@ using verifier_actor = caf::typed_actor<
     caf::reacts_to<load_atom, std::shared_ptr<const kforge::task_map>>,
     // verifier -> itself (a router forwards it): after a transient failure and its backoff, try
     // the task's reference preparation again.
-    caf::reacts_to<retry_atom, std::string>>;
+    caf::reacts_to<retry_atom, std::string>,
+    // task actor -> verifier: the task stops; of its candidates with these hashes, those not
+    // started yet (queued, or compiled and waiting for the run stage) are answered
+    // errc::cancelled and never run, so that a stop does not wait for the queue.
+    caf::reacts_to<stop_atom, std::string, std::set<std::string>>>;
 
 /// Where a pool sends the references it prepared, to be cached in the store: the curator, the
 /// store's only writer (a curator_actor handle converts to it).

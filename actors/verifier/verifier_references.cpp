@@ -2,6 +2,7 @@
 
 #include "memory/records.hpp"
 #include "runtime/base/error.hpp"
+#include "runtime/base/wall_clock.hpp"
 
 #include <algorithm>
 
@@ -106,9 +107,7 @@ void cache_reference(verifier_pointer self, const std::string& task_id, hardware
   rec.signature = st.reference_signature;
   rec.definition_hash = st.tasks->at(task_id).definition_hash;
   rec.timing = ran.timing;
-  rec.created_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                       std::chrono::system_clock::now().time_since_epoch())
-                       .count();
+  rec.created_ms = wall_ms();
   rec.data = std::move(ran.cache);
   self->request(st.sink, caf::infinite, record_atom_v, std::move(rec))
       .then([](int64_t) {},
@@ -196,6 +195,11 @@ void give_up_retries(verifier_pointer self) {
     if (p.retry_pending)
       retrying.push_back(id);
   for (const auto& id : retrying)
+    give_up_for_now(self, id, make_error(errc::cancelled, "the verifier is draining"));
+}
+
+void give_up_queued_preparations(verifier_pointer self) {
+  for (const auto& id : self->state.schedule.queued_preparations())
     give_up_for_now(self, id, make_error(errc::cancelled, "the verifier is draining"));
 }
 

@@ -6,6 +6,7 @@
 
 #include <iterator>
 #include <map>
+#include <set>
 
 namespace kforge::actors {
 
@@ -106,6 +107,9 @@ verifier_actor::behavior_type router_behavior(router_pointer self, std::vector<v
         for (const auto& pool : self->state.pools)
           self->send(pool, drain_atom_v);
         self->quit();
+      },
+      [self, target](stop_atom, const std::string& task_id, const std::set<std::string>& hashes) {
+        self->send(target(task_id), stop_atom_v, task_id, hashes);
       },
       [self, target](retry_atom, const std::string& task_id) {
         self->send(target(task_id), retry_atom_v, task_id);

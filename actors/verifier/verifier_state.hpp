@@ -122,4 +122,8 @@ void retry_preparation(verifier_pointer self, const std::string& task_id);
 /// Gives up every preparation waiting out its backoff (the pool drains).
 void give_up_retries(verifier_pointer self);
 
+/// Draining: gives up the reference preparations nobody has started (a stopping pool does not
+/// prepare references first); their waiting requests and queued work get errc::cancelled.
+void give_up_queued_preparations(verifier_pointer self);
+
 }  // namespace kforge::actors::detail

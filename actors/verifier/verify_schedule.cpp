@@ -74,6 +74,27 @@ std::vector<job_id> verify_schedule::cancel_queued(const std::string& task_id) {
   return cancelled;
 }
 
+bool verify_schedule::withdraw(job_id job) {
+  auto queued = std::find_if(compile_queue_.begin(), compile_queue_.end(),
+                             [job](const queued_job& q) { return q.job == job; });
+  if (queued != compile_queue_.end()) {
+    compile_queue_.erase(queued);
+    return true;
+  }
+  auto compiled = std::find(run_queue_.begin(), run_queue_.end(), job);
+  if (compiled != run_queue_.end()) {
+    run_queue_.erase(compiled);
+    return true;
+  }
+  return false;
+}
+
+std::vector<std::string> verify_schedule::queued_preparations() const {
+  std::vector<std::string> out{build_queue_.begin(), build_queue_.end()};
+  out.insert(out.end(), ref_run_queue_.begin(), ref_run_queue_.end());
+  return out;
+}
+
 std::vector<job_id> verify_schedule::prepared(const std::string& task_id, bool ok) {
   auto& p = prep_[task_id];
   if (p == stage::waiting_retry)
@@ -150,6 +171,26 @@ run_pick verify_schedule::start_run() {
   return pick;
 }
 
+std::deque<verify_schedule::queued_job>::iterator verify_schedule::next_job() {
+  const bool oldest = (job_picks_ + 1) % fifo_every_ == 0;
+  auto best = compile_queue_.end();
+  double best_priority = 0;
+  std::map<std::string, double> seen;  // priorities of this pick, one lookup per task
+  for (auto it = compile_queue_.begin(); it != compile_queue_.end(); ++it) {
+    if (status(it->task_id) != prep_status::ready)
+      continue;
+    if (oldest)
+      return it;
+    auto known = seen.find(it->task_id);
+    double p = known != seen.end() ? known->second : seen[it->task_id] = gains_.priority(it->task_id);
+    if (best == compile_queue_.end() || p > best_priority) {
+      best = it;
+      best_priority = p;
+    }
+  }
+  return best;
+}
+
 std::vector<compile_pick> verify_schedule::pick_compiles() {
   std::vector<compile_pick> picks;
   if (quiet_runs_ && (run_busy_ || !run_queue_.empty() || !ref_run_queue_.empty() || !measure_queue_.empty()))
@@ -157,8 +198,7 @@ std::vector<compile_pick> verify_schedule::pick_compiles() {
   for (size_t slot = 0; slot < compile_busy_.size(); ++slot) {
     if (compile_busy_[slot])
       continue;
-    auto it = std::find_if(compile_queue_.begin(), compile_queue_.end(),
-                           [&](const queued_job& q) { return status(q.task_id) == prep_status::ready; });
+    auto it = next_job();
     const bool have_candidate = it != compile_queue_.end();
     const bool have_reference = !build_queue_.empty();
     if (!have_candidate && !have_reference)
@@ -176,6 +216,7 @@ std::vector<compile_pick> verify_schedule::pick_compiles() {
     }
     picks.push_back({slot, it->job, compile_pick::kind::candidate, {}});
     compile_queue_.erase(it);
+    job_picks_ += 1;
     compile_turn_reference_ = true;
   }
   return picks;

@@ -9,14 +9,18 @@
 //   a reference is prepared like a candidate, in two stages:
 //     build (a compile slot: harness and reference program, or restored from the cache: ready)
 //       -> its timed run (the run stage) -> ready | failed
-//   compile slots (N): reference builds and the oldest queued jobs whose task's reference is
-//                      ready, taking turns while both wait
+//   compile slots (N): reference builds and queued jobs whose task's reference is ready, taking
+//                      turns while both wait; among the jobs, the task of highest expected gain
+//                      (task_gains) first, except every fifo_every-th pick: the oldest (so no
+//                      task starves: a job waits at most about fifo_every x its place in line)
 //   run stage (one, holds the device): the oldest measurement of a prepared task (a task's final
 //                      A/B) first, then built references and compiled jobs taking turns
 //   reference failed -> the task's queued jobs are cancelled (no candidate can be judged)
 //   a transient failure -> retry_later / retry_now (back to the build queue), or give_up: the task
 //                      is as if never asked for, its queued jobs cancelled
 //   drain -> no new work (errc::cancelled); drained once every queue and stage is empty
+#include "actors/verifier/task_gains.hpp"
+
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -130,8 +134,9 @@ class verify_schedule {
   /// `job` just ran and must run once more (a re-measurement): it goes first in the run queue.
   void rerun(job_id job) { run_queue_.push_front(job); }
 
-  /// For each free compile slot in order, a queued reference build or the oldest queued job
-  /// whose task's reference is ready, removed from its queue, the two taking turns while both
+  /// For each free compile slot in order, a queued reference build or a queued job whose task's
+  /// reference is ready (of the task with the highest gains().priority, the oldest on ties and on
+  /// every fifo_every-th job pick), removed from its queue, the two taking turns while both
   /// wait; stops at the first slot without work. A reference pick holds its slot from the pick
   /// on (until compile_done()); a job's slot is busy only once compile_started(): a job whose
   /// binary was kept goes to compiled() instead and leaves its slot free until the next pick.
@@ -143,8 +148,23 @@ class verify_schedule {
   /// `slot`'s compile ended.
   void compile_done(size_t slot);
 
+  /// What the pool learnt of each task's gains; verdicts go in here (observe).
+  [[nodiscard]] task_gains& gains() noexcept { return gains_; }
+
+  /// Every n-th job pick takes the oldest job whatever the gains (n >= 1; 1 = first in, first out).
+  void set_fifo_every(int32_t n) noexcept { fifo_every_ = n < 1 ? 1 : n; }
+
+  /// Takes `job` back if it has not started: waiting for a compile slot (or for its task's
+  /// reference) or, compiled, for the run stage. True if it was taken back; a job compiling or
+  /// running is not (it finishes and is answered).
+  bool withdraw(job_id job);
+
   /// Takes no new work from now on.
   void drain() noexcept { draining_ = true; }
+
+  /// Tasks whose reference preparation is queued but not started (waiting for a compile slot,
+  /// or built and waiting for the run stage). A draining pool gives them up (give_up()).
+  [[nodiscard]] std::vector<std::string> queued_preparations() const;
 
   /// True once drain() was called.
   [[nodiscard]] bool is_draining() const noexcept { return draining_; }
@@ -196,8 +216,14 @@ class verify_schedule {
   bool run_busy_ = false;
   bool draining_ = false;
   bool quiet_runs_ = false;
+  task_gains gains_;
+  int32_t fifo_every_ = 4;
+  int64_t job_picks_ = 0;  // candidate jobs picked so far (every fifo_every_-th is the oldest)
   /// Where a preparation is, finer than prep_status.
   enum class stage { queued_build, building, queued_run, running, waiting_retry, ready, failed };
+
+  /// The compile queue's next job by the rule of pick_compiles(); end() when none is ready.
+  [[nodiscard]] std::deque<queued_job>::iterator next_job();
 
   /// Removes `task_id`'s queued jobs and measurements; returns them, jobs first.
   [[nodiscard]] std::vector<job_id> cancel_queued(const std::string& task_id);

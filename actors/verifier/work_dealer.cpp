@@ -123,6 +123,13 @@ std::optional<int64_t> work_dealer::pool_of_attempt(int64_t attempt) const {
   return jobs_.at(*job).pool;
 }
 
+std::optional<int64_t> work_dealer::pool_of_job(int64_t job) const {
+  auto j = jobs_.find(job);
+  if (j == jobs_.end() || j->second.attempt == 0)
+    return std::nullopt;
+  return j->second.pool;
+}
+
 int64_t work_dealer::finished_by(int64_t pool) const {
   auto p = pools_.find(pool);
   return p == pools_.end() ? 0 : p->second.finished;

@@ -61,6 +61,9 @@ class work_dealer {
   /// The job an attempt belongs to, while it is current.
   [[nodiscard]] std::optional<int64_t> job_of(int64_t attempt) const;
 
+  /// The pool a job is in flight on; nullopt while it is queued (or unknown).
+  [[nodiscard]] std::optional<int64_t> pool_of_job(int64_t job) const;
+
   /// The pool running `attempt`, while it is current.
   [[nodiscard]] std::optional<int64_t> pool_of_attempt(int64_t attempt) const;
 

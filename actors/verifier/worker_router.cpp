@@ -10,6 +10,7 @@
 #include <caf/typed_event_based_actor.hpp>
 
 #include <map>
+#include <set>
 #include <utility>
 
 namespace kforge::actors {
@@ -23,6 +24,7 @@ struct job_payload {
   verify_request request;
   int32_t rounds = 0;
   caf::response_promise promise;
+  bool stopped = false;  ///< its task stopped it: a cancelled answer is the answer, not a lost pool
 };
 
 struct pool_info {
@@ -91,7 +93,10 @@ void answered(router_pointer self, int64_t attempt, T&& value) {
 // again.
 void failed(router_pointer self, int64_t attempt, int64_t pool, caf::error& err) {
   auto code = code_of(err);
-  if (code != errc::none && code != errc::cancelled) {
+  auto job = self->state.dealer.job_of(attempt);
+  auto p = job ? self->state.jobs.find(*job) : self->state.jobs.end();
+  bool stopped = p != self->state.jobs.end() && p->second.stopped;
+  if (code != errc::none && (code != errc::cancelled || stopped)) {
     answered(self, attempt, std::move(err));
     return;
   }
@@ -250,6 +255,29 @@ worker_router_actor::behavior_type router_behavior(router_pointer self,
         if (s.local)
           self->send(s.local, drain_atom_v);
         self->quit();
+      },
+      [self](stop_atom, const std::string& task_id, const std::set<std::string>& hashes) {
+        // Queued candidates of the task are answered here; those in flight are stopped by their pool.
+        auto& s = self->state;
+        for (auto it = s.jobs.begin(); it != s.jobs.end();) {
+          auto& p = it->second;
+          if (p.kind != job_kind::verify || p.request.task_id != task_id ||
+              hashes.count(p.request.cand_hash) == 0) {
+            ++it;
+            continue;
+          }
+          auto pool = s.dealer.pool_of_job(it->first);
+          if (pool) {
+            p.stopped = true;
+            if (auto h = s.pools.find(*pool); h != s.pools.end())
+              self->send(h->second.handle, stop_atom_v, task_id, p.request.cand_hash);
+            ++it;
+            continue;
+          }
+          p.promise.deliver(make_error(errc::cancelled, "the task stops"));
+          s.dealer.cancel(it->first);
+          it = s.jobs.erase(it);
+        }
       },
       [](retry_atom, const std::string&) {
         // A pool retries its own reference preparations; nothing passes through the router.

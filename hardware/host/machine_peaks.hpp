@@ -31,14 +31,26 @@ struct machine_peaks {
   double measure_ms = 0;                   ///< wall time of the measurement
   std::string isa;                         ///< vector unit used for the FMA benchmark
 
-  /// The bandwidth for a kernel moving `bytes`: the smallest measured working set that
-  /// holds them, else the largest. 0 if the curve is empty.
+  /// The roof bandwidth for a kernel moving `bytes`: that of the largest measured working set
+  /// not above `bytes` (the first point below the curve), or of a larger set where one measured
+  /// faster. Bandwidth falls as the working set grows, so this never undercuts what a kernel of
+  /// that size can reach. 0 if the curve is empty.
   [[nodiscard]] double gbps_for(double bytes) const noexcept;
 };
 
+/// The default working sets of the bandwidth curve: 16 KiB to 128 MiB, two points per doubling
+/// (16, 24, 32, 48, ... KiB), so that a kernel's roof is at most a step of 1.5x in working set
+/// from its own size: with a few points only, kernels between two of them reported up to 213 %
+/// of their roof (a 2-16 MiB working set was given the 16 MiB point's DRAM-like bandwidth).
+[[nodiscard]] std::vector<double> default_working_sets_kib();
+
+/// Version of what a curve point means (the better of a triad and a read-only stream); cached
+/// curves of another version are measured again.
+inline constexpr const char* bandwidth_curve_version = "triad+read/2";
+
 /// How long and how large the micro-benchmarks are; from the campaign config ([machine]).
 struct peak_options {
-  std::vector<double> working_sets_kib = {256, 2048, 16384, 98304};  ///< triad working sets
+  std::vector<double> working_sets_kib = default_working_sets_kib();  ///< working sets (KiB)
   double min_ms_per_size = 40;  ///< repeat the triad at one size for at least this long
   double fma_ms = 150;          ///< run the FMA kernel for about this long
 };

@@ -38,7 +38,7 @@ cpu_device::cpu_device(cpu_backend_config config, std::string compiler_version) 
     h.add(std::to_string(n));
   for (double x : {c.target_ms, c.ci_width, c.flag_speedup, c.noise_threshold})
     h.add(std::to_string(x));
-  h.add(std::to_string(c.timing_cpu));
+  h.add(c.timing_cpu >= 0 ? "pinned" : "unpinned");  // not which core: leases differ per process
   if (c.language != "cpp") {  // CUDA kernels (kept out of the CPU signature, so CPU caches stay valid)
     h.add(c.language);
     for (const auto& e : c.extra_env)

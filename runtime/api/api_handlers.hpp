@@ -26,6 +26,11 @@ namespace kforge::runtime {
                                     const std::string& task);
 /// GET /api/campaigns/{c}/history: evaluations and feasible ones over time, at most ~300 points.
 [[nodiscard]] api_response get_history(const memory::store& store, const std::string& name);
+/// GET /api/campaigns/{c}/series[?points=N]: geomean speedup and fast_p after each evaluation in
+/// commit order, at most N points (default 500, 2 to 5000), and the stall (api_series_handlers.cpp).
+[[nodiscard]] api_response get_series(const memory::store& store, api_hooks& hooks,
+                                      const api_settings& settings, const std::string& name,
+                                      const std::map<std::string, std::string>& query);
 /// GET /api/candidates/{hash}.
 [[nodiscard]] api_response get_candidate(const memory::store& store, const std::string& hash);
 /// GET /api/memory[?kind=K].

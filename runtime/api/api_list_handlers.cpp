@@ -79,6 +79,21 @@ api_response get_campaign(const memory::store& store, api_hooks& hooks, const st
       return json{{"p", point.first}, {"share", point.second}};
     });
     out["task_list"] = json_list(d.tasks, task_json);
+    // Tasks the daemon has not started yet have no record: listed from its progress.
+    if (live && live->has_progress) {
+      std::set<std::string> stored;
+      for (const auto& t : d.tasks)
+        stored.insert(t.task_id);
+      for (const auto& t : live->progress.tasks) {
+        if (stored.count(t.task_id) > 0)
+          continue;
+        memory::task_record none;
+        none.task_id = t.task_id;
+        none.family = t.family;
+        none.phase = "not started";
+        out["task_list"].push_back(task_json(none));
+      }
+    }
     out["waiting_for_model"] = waiting_json(tx, d, live);
     if (live && live->has_progress) {
       const auto& v = live->progress.verifier;
@@ -129,8 +144,12 @@ api_response get_task(const memory::store& store, const std::string& name, const
                   {"speedup_vs_parent", c->speedup_vs_parent},
                   {"speedup_vs_ref", c->speedup_vs_ref}};
     });
+    json archive = json::array();
+    if (auto c = memory::get_campaign(tx, name))
+      archive = archive_json(*list, *c, t->reference_latency_ns);
     return json_response(200, {{"campaign", name},
                                {"task", task_json(*t)},
+                               {"archive", archive},
                                {"history", json_list(*list, candidate_summary)},
                                {"lineage", lineage},
                                {"best_source", chain.empty() ? std::string{} : chain.back()->source}});

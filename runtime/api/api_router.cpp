@@ -128,6 +128,8 @@ api_response route(const api_request& req, const memory::store& store, api_hooks
     return get ? get_task(store, s[2], s[4]) : method_not_allowed("GET");
   if (n == 4 && s[1] == "campaigns" && s[3] == "history")
     return get ? get_history(store, s[2]) : method_not_allowed("GET");
+  if (n == 4 && s[1] == "campaigns" && s[3] == "series")
+    return get ? get_series(store, hooks, settings, s[2], t.query) : method_not_allowed("GET");
   if (n == 4 && s[1] == "campaigns" && (s[3] == "pause" || s[3] == "resume" || s[3] == "stop"))
     return post ? post_control(hooks, s[2], s[3]) : method_not_allowed("POST");
   if (n == 3 && s[1] == "candidates")

@@ -12,6 +12,7 @@
 //   GET  /api/campaigns/{c}/tasks            its tasks: state and best
 //   GET  /api/campaigns/{c}/tasks/{t}        one task: history, lineage of the best, best source
 //   GET  /api/campaigns/{c}/history          evaluations and feasible ones over time
+//   GET  /api/campaigns/{c}/series[?points=N]  geomean speedup and fast_p over time, the stall
 //   GET  /api/candidates/{hash}              one candidate with source and verdict
 //   GET  /api/memory[?kind=K]                memory items with their values
 //   GET  /api/llm                            LLM usage: requests, tokens, cost
@@ -86,6 +87,7 @@ struct api_settings {
   std::string token;                   ///< empty = no authentication
   std::filesystem::path static_dir;    ///< dashboard files; empty = none served
   std::filesystem::path snapshot_dir;  ///< where snapshots go
+  double stall_minutes = 30;           ///< no task improved this long: the series reports a stall; 0 = never
 };
 
 /// Answers one request. Never throws; store failures become 500 responses.

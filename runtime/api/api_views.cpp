@@ -1,7 +1,10 @@
 #include "runtime/api/api_views.hpp"
 
+#include "actors/task/archive.hpp"
 #include "runtime/base/scoring.hpp"
 #include "runtime/campaign/config.hpp"
+
+#include <algorithm>
 
 namespace kforge::runtime {
 
@@ -84,7 +87,25 @@ json task_json(const memory::task_record& t) {
           {"reference_latency_ns", t.reference_latency_ns},
           {"best_speedup", best_speedup(t)},
           {"final", final_json(t)},
+          {"failed", is_failure_reason(t.stop_reason)},
           {"updated_ms", t.updated_ms}};
+}
+
+bool is_failure_reason(const std::string& stop_reason) {
+  if (stop_reason.empty())
+    return false;
+  for (const char* normal :
+       {"budget", "plateau", "exhausted", "campaign budget", "stopped", "LLM budget spent"})
+    if (stop_reason == normal)
+      return false;
+  return true;
+}
+
+int64_t total_tasks(const std::vector<memory::task_record>& tasks, const std::optional<live_campaign>& live) {
+  size_t n = tasks.size();
+  if (live && live->has_progress)
+    n = std::max(n, live->progress.tasks.size());
+  return static_cast<int64_t>(n);
 }
 
 std::string verdict_class(const kforge::verdict& v) {
@@ -128,6 +149,52 @@ json candidate_summary(const memory::candidate_record& c) {
           {"created_ms", c.created_ms}};
 }
 
+double noise_of(const memory::campaign_record& c) {
+  auto cfg = parse_campaign_config(c.config_text, c.config_path);
+  return cfg ? cfg->verifier.noise_threshold : verifier_settings{}.noise_threshold;
+}
+
+json archive_json(const std::vector<memory::candidate_record>& candidates,
+                  const memory::campaign_record& campaign, double reference_ns) {
+  actors::archive_config ac;
+  if (auto cfg = parse_campaign_config(campaign.config_text, campaign.config_path)) {
+    ac.best = cfg->archive.best;
+    ac.diverse = cfg->archive.diverse;
+    ac.min_distance = cfg->archive.min_distance;
+    ac.epsilon = cfg->archive.epsilon;
+    ac.prior_scale = cfg->archive.prior_scale;
+    ac.alpha = cfg->alpha;
+  }
+  std::vector<const memory::candidate_record*> ordered;
+  for (const auto& c : candidates)
+    ordered.push_back(&c);
+  std::sort(ordered.begin(), ordered.end(), [](const auto* a, const auto* b) { return a->seq < b->seq; });
+  actors::archive arch{ac};
+  std::map<std::string, const memory::candidate_record*> by_hash;
+  for (const auto* c : ordered) {
+    arch.add(*c);
+    if (!c->parents.empty())
+      arch.reward_parent(c->parents.front(), c->reward);
+    by_hash[c->hash] = c;
+  }
+  json out = json::array();
+  for (const auto& m : arch.members()) {
+    json knobs = json::object();
+    for (const auto& k : m.knobs)
+      knobs[k.name] = k.value;
+    auto it = by_hash.find(m.hash);
+    out.push_back({{"hash", m.hash},
+                   {"seq", it == by_hash.end() ? -1 : it->second->seq},
+                   {"stage", it == by_hash.end() ? "" : it->second->stage},
+                   {"latency_ns", m.latency_ns},
+                   {"speedup_vs_ref", kforge::speedup(reference_ns, m.latency_ns)},
+                   {"q2", m.q2},
+                   {"visits", m.visits},
+                   {"knobs", knobs}});
+  }
+  return out;
+}
+
 std::optional<live_campaign> live_named(const std::vector<live_campaign>& live, const std::string& name) {
   for (const auto& c : live)
     if (c.name == name)
@@ -141,7 +208,7 @@ int64_t budget_of(const memory::campaign_record& c, const std::optional<live_cam
   auto cfg = parse_campaign_config(c.config_text, c.config_path);
   if (!cfg)
     return 0;
-  return cfg->evaluation_budget(tasks);
+  return cfg->evaluation_budget(std::max(tasks, static_cast<size_t>(total_tasks({}, live))));
 }
 
 json campaign_summary(const memory::campaign_record& c, const std::vector<memory::task_record>& tasks,
@@ -173,7 +240,8 @@ json campaign_summary(const memory::campaign_record& c, const std::vector<memory
           {"evaluations", evaluations},
           {"feasible", feasible},
           {"budget", budget},
-          {"tasks", static_cast<int64_t>(tasks.size())},
+          {"tasks", std::max(static_cast<int64_t>(tasks.size()), total_tasks(tasks, live))},
+          {"tasks_started", static_cast<int64_t>(tasks.size())},
           {"tasks_done", done},
           {"best_speedup", speedups},
           {"created_ms", c.created_ms},

@@ -33,6 +33,15 @@ using json = nlohmann::json;
 /// A task record as the API shows it (state, counters, best and its speedup).
 [[nodiscard]] json task_json(const memory::task_record& t);
 
+/// True for a stop reason that says the task failed (its reference, the policy, retrieval or the
+/// verifier), not that it ran out of budget, plateaued, was exhausted or was stopped.
+[[nodiscard]] bool is_failure_reason(const std::string& stop_reason);
+
+/// Every task of a campaign: those stored, or those the daemon's live progress lists when more
+/// (it includes tasks that have not started yet).
+[[nodiscard]] int64_t total_tasks(const std::vector<memory::task_record>& tasks,
+                                  const std::optional<live_campaign>& live);
+
 /// "passed" for a feasible verdict, else the gate that failed.
 [[nodiscard]] std::string verdict_class(const kforge::verdict& v);
 
@@ -41,6 +50,16 @@ using json = nlohmann::json;
 
 /// A candidate without its source: lineage, verdict class, latency and speedups.
 [[nodiscard]] json candidate_summary(const memory::candidate_record& c);
+
+/// A task's archive as its task actor rebuilds it on resume (its candidates replayed in sequence
+/// order under the campaign's [archive] settings from `config_text`, defaults if it does not
+/// parse): the members, best first, with latency, speedup over `reference_ns`, Q2 and visits.
+[[nodiscard]] json archive_json(const std::vector<memory::candidate_record>& candidates,
+                                const memory::campaign_record& campaign, double reference_ns);
+
+/// The noise threshold of a stored campaign ([verifier] noise_threshold; the default when its
+/// config does not parse).
+[[nodiscard]] double noise_of(const memory::campaign_record& c);
 
 /// The campaign `name` among `live`, if the daemon knows it.
 [[nodiscard]] std::optional<live_campaign> live_named(const std::vector<live_campaign>& live,
@@ -51,7 +70,8 @@ using json = nlohmann::json;
                                 size_t tasks);
 
 /// One campaign of GET /api/campaigns: the stored record and its tasks, overlaid with what the
-/// daemon knows now (state, note, file); `budget` as budget_of gives it.
+/// daemon knows now (state, note, file); `budget` as budget_of gives it. "tasks" counts every
+/// task (total_tasks: those not started included), "tasks_started" those on record.
 [[nodiscard]] json campaign_summary(const memory::campaign_record& c,
                                     const std::vector<memory::task_record>& tasks,
                                     const std::optional<live_campaign>& live, int64_t budget);

@@ -2,6 +2,7 @@
 
 #include "hardware/cuda/cuda_discovery.hpp"
 #include "hardware/cuda/gpu_device.hpp"
+#include "hardware/host/timing_core_lease.hpp"
 #include "hardware/kernelbench/kernelbench.hpp"
 #include "hardware/native/cpu_device.hpp"
 #include "hardware/null/null_device.hpp"
@@ -11,8 +12,9 @@
 #include <array>
 #include <cmath>
 #include <cstdio>
+#include <map>
 #include <memory>
-#include <thread>
+#include <mutex>
 
 #include <unistd.h>
 #include <cstdlib>
@@ -35,6 +37,38 @@ std::string compiler_version(const std::string& cxx) {
   while (!out.empty() && (out.back() == '\n' || out.back() == '\r'))
     out.pop_back();
   return out;
+}
+
+// The core this process times `device`'s runs on: leased once per process and device (and
+// core list), held until the process exits, so that two kforge processes on one host time on
+// cores of their own while there are cores to give. -1: no pinning.
+int timing_core_for(const verifier_settings& v) {
+  if (!v.pin_timing)
+    return -1;
+  auto candidates = v.timing_cores.empty() ? hardware::default_timing_cores() : v.timing_cores;
+  if (candidates.empty())
+    return -1;
+  static std::mutex mutex;
+  static std::map<std::string, hardware::timing_core_lease> leases;
+  std::string key = v.device;
+  for (int c : candidates)
+    key += "," + std::to_string(c);
+  std::lock_guard<std::mutex> lock{mutex};
+  auto it = leases.find(key);
+  if (it == leases.end()) {
+    it = leases.emplace(key, hardware::timing_core_lease::acquire(candidates)).first;
+    const auto& lease = it->second;
+    log::logger out{"kforge.verifier"};
+    if (lease.shared())
+      out.warning(
+          "timing core shared with another kforge process: timings of both are noisier "
+          "(give each its own with [verifier] timing_cores)",
+          {{"core", std::to_string(lease.core())}, {"device", v.device}, {"why", lease.note()}});
+    else
+      out.info("timing runs on a core of their own",
+               {{"core", std::to_string(lease.core())}, {"device", v.device}});
+  }
+  return it->second.core();
 }
 
 // A program name resolved on kforge's PATH (the sandbox's PATH is /usr/bin:/bin only).
@@ -161,8 +195,7 @@ caf::expected<std::shared_ptr<hardware::backend>> make_backend(const campaign_co
   c.ci_width = v.ci_width;
   c.noise_threshold = v.noise_threshold;
   c.gate_preprocess = v.gate_preprocess;
-  auto cores = static_cast<int>(std::thread::hardware_concurrency());
-  c.timing_cpu = v.pin_timing && cores >= 2 ? cores - 1 : -1;
+  c.timing_cpu = timing_core_for(v);
   c.device = v.device;
   std::error_code ec;
   std::filesystem::create_directories(work_dir, ec);

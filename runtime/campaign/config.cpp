@@ -1,12 +1,15 @@
 #include "runtime/campaign/config.hpp"
 
 #include "actors/llm_proxy/openai_protocol.hpp"
+#include "hardware/host/timing_core_lease.hpp"
 #include "hardware/null/null_device.hpp"
 #include "runtime/base/toml_reader.hpp"
 #include "runtime/campaign/workers_setup.hpp"
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
+#include <cstdio>
 #include <set>
 #include <thread>
 
@@ -366,6 +369,7 @@ campaign_config parse(const reader& r, const toml_value& root, const std::filesy
           "ci_width",
           "noise_threshold",
           "pin_timing",
+          "timing_cores",
           "quiet_runs",
           "object_cache",
           "final_rounds",
@@ -434,6 +438,25 @@ campaign_config parse(const reader& r, const toml_value& root, const std::filesy
   r.number(ver, "noise_threshold", vs.noise_threshold);
   r.fraction(ver, "noise_threshold", vs.noise_threshold);
   r.get(ver, "pin_timing", vs.pin_timing);
+  {
+    std::vector<double> listed;
+    r.numbers(ver, "timing_cores", listed);
+    auto allowed = hardware::allowed_cores();
+    for (double core : listed) {
+      bool ok = core == std::floor(core) &&
+                std::find(allowed.begin(), allowed.end(), static_cast<int>(core)) != allowed.end();
+      if (!ok) {
+        std::string list;
+        for (int a : allowed)
+          list += (list.empty() ? "" : ", ") + std::to_string(a);
+        char shown[32];
+        std::snprintf(shown, sizeof(shown), "%.6g", core);
+        r.fail(ver.at("timing_cores"), "key 'timing_cores' lists " + std::string{shown} +
+                                           ", not a core this process may run on (" + list + ")");
+      }
+      vs.timing_cores.push_back(static_cast<int>(core));
+    }
+  }
   r.get(ver, "cold_cache", vs.cold_cache);
   r.get(ver, "gate_preprocess", vs.gate_preprocess);
   r.get(ver, "bypass", vs.bypass);

@@ -4,6 +4,7 @@
 // Relative paths in it are relative to the directory of the config file.
 
 #include "actors/llm_proxy/llm_settings.hpp"
+#include "hardware/host/machine_peaks.hpp"
 #include "runtime/base/error.hpp"
 
 #include <cstdint>
@@ -50,7 +51,10 @@ struct verifier_settings {
   int32_t compile_cache_entries = 16;  ///< built binaries kept for re-runs
   double ci_width = 0.02;         ///< timing stops once the median's 95 % CI half-width is below this share
   double noise_threshold = 0.10;  ///< two measurements of one kernel further apart than this disagree
-  bool pin_timing = true;         ///< pin timing runs to the last core (when there are at least 2)
+  bool pin_timing = true;         ///< pin timing runs to one core, leased machine-wide (at least 2 cores)
+  /// The cores timing may lease, in order of preference; empty = the allowed cores from the last
+  /// down (hardware::default_timing_cores). Two kforge processes never share one while another is free.
+  std::vector<int> timing_cores;
   /// Compiles and timed runs never overlap (a compile beside a timed run slowed it ~2.5x on a
   /// 2-vCPU VM, docs/bench-verifier.md). On by default for device "cpu", off elsewhere.
   bool quiet_runs = true;
@@ -126,9 +130,9 @@ struct machine_settings {
   bool measure = true;       ///< measure the peaks (cached in the store); false: use the nominal peaks below
   double peak_gflops = 100;  ///< nominal peaks, used when measure = false
   double peak_gbps = 20;
-  std::vector<double> working_sets_kib = {256, 2048, 16384, 98304};  ///< triad working sets
-  double stream_ms = 40;                                             ///< triad time per working set
-  double fma_ms = 150;                                               ///< FMA benchmark time
+  std::vector<double> working_sets_kib = hardware::default_working_sets_kib();  ///< bandwidth curve
+  double stream_ms = 40;        ///< stream time per working set (half triad, half read-only)
+  double fma_ms = 150;          ///< FMA benchmark time
   double latency_floor_us = 2;  ///< roofline time below which a kernel counts as latency-bound
   std::vector<double> efficiency_buckets = {0.05, 0.1, 0.2, 0.35, 0.5, 0.7};
 };

@@ -7,6 +7,8 @@
 #include "runtime/base/hash.hpp"
 #include "runtime/base/log.hpp"
 
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <optional>
@@ -24,7 +26,8 @@ std::string meta_key(const std::string& device, const char* metric) {
 // The cached peaks, if their signature matches this machine's.
 caf::expected<std::optional<hardware::machine_peaks>> cached_peaks(const memory::store& store,
                                                                    const std::string& device,
-                                                                   const std::string& signature) {
+                                                                   const std::string& signature,
+                                                                   const std::vector<double>& sets_kib) {
   auto tx = store.read();
   if (!tx)
     return tx.error();
@@ -47,6 +50,15 @@ caf::expected<std::optional<hardware::machine_peaks>> cached_peaks(const memory:
   p.source = "cached";
   if (p.gflops <= 0 || p.bandwidth.empty())
     return std::optional<hardware::machine_peaks>{};
+  // Another curve (older semantics, other working sets): measure again.
+  auto version = memory::get_meta(*tx, meta_key(device, "curve"));
+  if (!version || *version != hardware::bandwidth_curve_version || p.bandwidth.size() != sets_kib.size())
+    return std::optional<hardware::machine_peaks>{};
+  auto sorted = sets_kib;
+  std::sort(sorted.begin(), sorted.end());
+  for (std::size_t i = 0; i < sorted.size(); ++i)
+    if (std::abs(p.bandwidth[i].bytes - sorted[i] * 1024.0) > 0.5)
+      return std::optional<hardware::machine_peaks>{};
   return std::optional<hardware::machine_peaks>{std::move(p)};
 }
 
@@ -65,6 +77,7 @@ actors::peaks_record peaks_entries(const std::string& device, const hardware::ma
            {"signature", p.signature},
            {"measured_ms", ms},
            {"isa", p.isa},
+           {"curve", hardware::bandwidth_curve_version},
            {"perf", perf}})
     rec.entries[meta_key(device, metric)] = value;
   return rec;
@@ -76,7 +89,13 @@ std::string describe_peaks(const hardware::machine_peaks& p) {
   std::snprintf(buf, sizeof(buf), "%.1f GFLOP/s FP32 (%s), bandwidth", p.gflops,
                 p.isa.empty() ? "cached" : p.isa.c_str());
   out = buf;
-  for (const auto& b : p.bandwidth) {
+  // A long curve is shown every fourth point (a factor of 4 in working set with the default
+  // sets) and its last; the store's meta (peak/<device>/bandwidth) holds it whole.
+  const std::size_t step = p.bandwidth.size() > 8 ? 4 : 1;
+  for (std::size_t i = 0; i < p.bandwidth.size(); ++i) {
+    if (i % step != 0 && i + 1 != p.bandwidth.size())
+      continue;
+    const auto& b = p.bandwidth[i];
     std::snprintf(buf, sizeof(buf), " %.0f KiB: %.1f GB/s;", b.bytes / 1024, b.gbps);
     out += buf;
   }
@@ -137,7 +156,7 @@ caf::expected<actors::roofline_config> prepare_roofline(const memory::store& sto
   auto signature = hardware::machine_signature();
   std::optional<hardware::machine_peaks> peaks;
   if (!remeasure) {
-    auto cached = cached_peaks(store, device, signature);
+    auto cached = cached_peaks(store, device, signature, mc.working_sets_kib);
     if (!cached)
       return cached.error();
     peaks = std::move(*cached);

@@ -50,8 +50,9 @@ caf::expected<campaign_config> worker_settings(const worker_options& opts,
     cfg.file = "--device";
   }
   cfg.store_path = work_dir / "no-store";  // a worker has no store; this only names a path to hide
+  if (opts.config.empty())
+    cfg.verifier.quiet_runs = opts.device == "cpu";  // the [verifier] default for the device
   cfg.verifier.device = opts.device;
-  cfg.verifier.quiet_runs = opts.device == "cpu";
   cfg.verifier.work_dir = work_dir.string();
   return cfg;
 }

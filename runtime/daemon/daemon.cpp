@@ -86,7 +86,7 @@ int run_daemon(const daemon_config& cfg) {
     actors::system_config sys_cfg{static_cast<size_t>(cfg.threads)};
     caf::actor_system sys{sys_cfg};
     daemon_registry registry{caf::actor{}};
-    api_settings settings{cfg.token, cfg.static_dir, cfg.snapshot_dir};
+    api_settings settings{cfg.token, cfg.static_dir, cfg.snapshot_dir, cfg.stall_minutes};
     api_server_options sopts;
     sopts.address = cfg.listen;
     sopts.port = static_cast<uint16_t>(cfg.port);

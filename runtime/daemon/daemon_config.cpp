@@ -28,7 +28,7 @@ daemon_config parse(const toml_reader& r, const toml_value& root, const std::fil
   r.only(t, "daemon",
          {"campaigns", "store", "store_map_mib", "listen", "port", "token", "token_env", "static_dir",
           "snapshot_dir", "port_file", "poll_ms", "tick_ms", "max_body_bytes", "request_timeout_s",
-          "max_connections", "threads"});
+          "max_connections", "threads", "stall_minutes"});
   auto base = name.parent_path();
   std::string campaigns;
   std::string store;
@@ -56,6 +56,7 @@ daemon_config parse(const toml_reader& r, const toml_value& root, const std::fil
   r.get(t, "request_timeout_s", cfg.request_timeout_s);
   r.get(t, "max_connections", cfg.max_connections);
   r.get(t, "threads", cfg.threads);
+  r.within(t, "stall_minutes", cfg.stall_minutes, 0.0, 525600.0);
   auto check = [&](const char* key, int64_t v, int64_t lo, int64_t hi) {
     if (t.contains(key) && (v < lo || v > hi))
       r.fail(t.at(key), "'" + std::string{key} + "' must lie in [" + std::to_string(lo) + ", " +

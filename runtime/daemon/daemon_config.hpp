@@ -31,6 +31,7 @@ struct daemon_config {
   int32_t request_timeout_s = 30;              ///< deadline of every HTTP read and write
   int32_t max_connections = 512;               ///< open connections beyond this are refused
   int64_t threads = 0;                         ///< scheduler threads (0 = cores, at least 2)
+  double stall_minutes = 30;  ///< dashboard stall warning: no task improved this long; 0 = off
 };
 
 /// Reads the [daemon] table of `file` over the defaults. Errors: errc::bad_config (file:line).

@@ -86,6 +86,7 @@ verifier_actor spawn_passing_verifier(caf::actor_system& sys) {
         [self](drain_atom) { self->quit(); },
         [](load_atom, const std::shared_ptr<const kforge::task_map>&) {},
         [](retry_atom, const std::string&) {},
+        [](stop_atom, const std::string&, const std::set<std::string>&) {},
     };
   });
 }

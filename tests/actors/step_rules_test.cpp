@@ -160,15 +160,20 @@ TEST_CASE("the performance state derives bound and efficiency from the measured 
   auto task = test::knob_task();
   roofline_config roof;
   roof.gflops = 100;
-  // A bandwidth curve: 40 GB/s while the working set fits 1 MB, 20 GB/s beyond.
+  // A bandwidth curve: 40 GB/s measured at 1 MB, 20 GB/s at 64 MB.
   roof.bandwidth = {{1e6, 40}, {64e6, 20}};
   roof.latency_floor_ns = 2000;
   roof.buckets = {0.05, 0.1, 0.2, 0.35, 0.5, 0.7};
   SECTION("memory-bound: the large working set uses the DRAM point of the curve") {
     task.flops = 1e6;
-    task.bytes = 4e6;  // roofline: 4e6 / 20 = 200000 ns against 1e6 / 100 = 10000 ns
-    CHECK(perf_state(task, 400000, roof) == "fam|memory|eff5|roofline");   // 50 %
-    CHECK(perf_state(task, 4000000, roof) == "fam|memory|eff1|roofline");  // 5 %
+    task.bytes = 64e6;  // roofline: 64e6 / 20 = 3.2e6 ns against 1e6 / 100 = 10000 ns
+    CHECK(perf_state(task, 6.4e6, roof) == "fam|memory|eff5|roofline");  // 50 %
+    CHECK(perf_state(task, 64e6, roof) == "fam|memory|eff1|roofline");   // 5 %
+  }
+  SECTION("between two points, the smaller working set's bandwidth: a roof, never too low") {
+    task.flops = 1e6;
+    task.bytes = 4e6;  // 4e6 / 40 = 1e5 ns (the 64 MB point would say 2e5 and let kernels pass 100 %)
+    CHECK(perf_state(task, 2e5, roof) == "fam|memory|eff5|roofline");  // 50 %
   }
   SECTION("a small working set uses the cache point") {
     task.flops = 1e3;
@@ -176,7 +181,7 @@ TEST_CASE("the performance state derives bound and efficiency from the measured 
     CHECK(perf_state(task, 20000, roof) == "fam|memory|eff6|roofline");
   }
   SECTION("compute-bound when the FLOP roof is the slower one") {
-    task.flops = 1e9;  // 1e7 ns against 4e6 / 20 = 2e5 ns
+    task.flops = 1e9;  // 1e7 ns against 4e6 / 40 = 1e5 ns
     task.bytes = 4e6;
     CHECK(perf_state(task, 1e8, roof) == "fam|compute|eff2|roofline");  // 10 % -> two edges
   }

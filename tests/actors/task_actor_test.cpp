@@ -27,13 +27,21 @@ struct peer_log {
   std::optional<int32_t> grant;  // the owner's answer to every grant; none: what was asked
   std::vector<task_progress> progress;
   errc reference_error = errc::none;  // the reference's answer: an error with this code, or a timing
+  bool hold = false;                  // keep verifications unanswered (queued) until a stop withdraws them
+  std::vector<std::pair<std::string, caf::typed_response_promise<verification>>> held;
+  std::set<std::string> withdrawn;  // hashes a stopping task asked back
 };
 
 verifier_actor spawn_refusing_verifier(caf::actor_system& sys, std::shared_ptr<peer_log> log) {
   return sys.spawn([log](verifier_actor::pointer self) -> verifier_actor::behavior_type {
     return {
-        [log](verify_atom, const verify_request&) -> caf::result<verification> {
+        [self, log](verify_atom, const verify_request& req) -> caf::result<verification> {
           log->verifies += 1;
+          if (log->hold) {
+            auto promise = self->make_response_promise<verification>();
+            log->held.emplace_back(req.cand_hash, promise);
+            return promise;
+          }
           if (log->refusals_left > 0) {
             log->refusals_left -= 1;
             return make_error(errc::queue_full, "scripted");
@@ -52,6 +60,12 @@ verifier_actor spawn_refusing_verifier(caf::actor_system& sys, std::shared_ptr<p
         [self](drain_atom) { self->quit(); },
         [](load_atom, const std::shared_ptr<const kforge::task_map>&) {},
         [](retry_atom, const std::string&) {},
+        [log](stop_atom, const std::string&, const std::set<std::string>& hashes) {
+          log->withdrawn = hashes;
+          for (auto& [hash, promise] : log->held)
+            if (hashes.count(hash) > 0)
+              promise.deliver(make_error(errc::cancelled, "withdrawn: its task stopped"));
+        },
     };
   });
 }
@@ -209,4 +223,25 @@ TEST_CASE_METHOD(task_fixture,
     CHECK(stored("t1").phase == "done");
     CHECK(stored("t1").stop_reason == "reference failed");
   }
+}
+
+TEST_CASE_METHOD(task_fixture, "a stopping task takes back its queued candidates and ends without them",
+                 "[actors][withdraw]") {
+  log->hold = true;
+  auto t = start("t1");
+  self->monitor(t);
+  REQUIRE(log->held.size() == 2);  // one step's two candidates wait in the (scripted) queue
+  self->send(t, stop_atom_v);
+  run();
+  std::set<std::string> sent;
+  for (const auto& [hash, promise] : log->held)
+    sent.insert(hash);
+  CHECK(log->withdrawn == sent);  // it asked back exactly what it had in flight
+  // It ended (quit; not done: a resume proposes them again) and recorded no evaluation.
+  bool ended = false;
+  self->receive([&](const caf::down_msg&) { ended = true; }, caf::after(std::chrono::seconds(0)) >> [] {});
+  CHECK(ended);
+  REQUIRE_FALSE(log->progress.empty());
+  CHECK(log->progress.back().evaluations == 0);
+  CHECK(stored("t1").evaluations == 0);
 }

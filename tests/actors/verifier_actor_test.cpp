@@ -169,3 +169,36 @@ TEST_CASE_METHOD(verifier_fixture, "a pool verifies a later campaign's tasks onc
       [](caf::error& err) { FAIL(describe(err)); });
   CHECK(verify(correct).feasible);  // the first task still verifies
 }
+
+TEST_CASE_METHOD(verifier_fixture, "a stopping task's candidates that have not started are withdrawn",
+                 "[actors][withdraw]") {
+  // Three candidates queue behind the task's reference; the task stops and takes back two.
+  auto a = self->request(verifier, caf::infinite, verify_atom_v, verify_request{task.id, "c1", correct});
+  auto b = self->request(verifier, caf::infinite, verify_atom_v,
+                         verify_request{task.id, "c2", std::string{"// b\n"} + correct});
+  auto c = self->request(verifier, caf::infinite, verify_atom_v,
+                         verify_request{task.id, "c3", std::string{"// c\n"} + correct});
+  self->send(verifier, stop_atom_v, task.id, std::set<std::string>{"c1", "c2", "not-queued"});
+  run();
+  int cancelled = 0;
+  for (auto* h : {&a, &b})
+    h->receive([](verification&) { FAIL("a withdrawn candidate was verified"); },
+               [&](caf::error& err) {
+                 CHECK(code_of(err) == errc::cancelled);
+                 CHECK_THAT(describe(err), Catch::Contains("withdrawn"));
+                 ++cancelled;
+               });
+  CHECK(cancelled == 2);
+  c.receive([](verification& v) { CHECK(v.verdict.feasible); }, [](caf::error& err) { FAIL(describe(err)); });
+  auto s = stats();
+  CHECK(s.completed == 1);
+  CHECK(s.queued == 0);
+}
+
+TEST_CASE_METHOD(verifier_fixture, "a withdrawal names only its own task's candidates",
+                 "[actors][withdraw]") {
+  auto a = self->request(verifier, caf::infinite, verify_atom_v, verify_request{task.id, "c1", correct});
+  self->send(verifier, stop_atom_v, std::string{"another_task"}, std::set<std::string>{"c1"});
+  run();
+  a.receive([](verification& v) { CHECK(v.verdict.feasible); }, [](caf::error& err) { FAIL(describe(err)); });
+}

@@ -306,3 +306,111 @@ TEST_CASE("backlog time counts only while jobs wait, busy time only while the ru
   CHECK(s.backlog_ms() == 50);
   CHECK(s.busy_in_backlog_ms() == 30);
 }
+
+TEST_CASE("a job is withdrawn while it waits, not once it compiles or runs", "[actors][withdraw]") {
+  verify_schedule s{1, 8};
+  prepare(s, "t1");
+  s.add(1, "t1");
+  s.add(2, "t1");
+  s.add(3, "t1");
+  auto picks = s.pick_compiles();
+  REQUIRE(jobs_of(picks) == std::vector<job_id>{1});
+  s.compile_started(picks.front().slot);
+  CHECK_FALSE(s.withdraw(1));  // compiling: it finishes
+  CHECK(s.withdraw(3));        // queued
+  CHECK_FALSE(s.withdraw(3));  // once only
+  CHECK(s.queued() == 1);
+  s.compile_done(picks.front().slot);
+  s.compiled(1);
+  CHECK(s.waiting_run() == 1);
+  CHECK(s.withdraw(1));  // compiled, waiting for the run stage
+  CHECK(s.waiting_run() == 0);
+  CHECK(s.start_run().what == run_pick::kind::idle);
+  CHECK(jobs_of(s.pick_compiles()) == std::vector<job_id>{2});
+}
+
+TEST_CASE("a draining pool lists the preparations nobody started", "[actors][withdraw]") {
+  verify_schedule s{1, 8};
+  s.ensure_prepared("t1");
+  s.ensure_prepared("t2");
+  s.ensure_prepared("t3");
+  auto picks = s.pick_compiles();  // t1's build starts
+  REQUIRE(picks.size() == 1);
+  CHECK(picks.front().task_id == "t1");
+  auto queued = s.queued_preparations();
+  std::sort(queued.begin(), queued.end());
+  CHECK(queued == std::vector<std::string>{"t2", "t3"});
+  s.drain();
+  for (const auto& t : queued)
+    CHECK(s.give_up(t).empty());
+  CHECK(s.queued_preparations().empty());
+  CHECK_FALSE(s.is_drained());  // t1's build is still in its slot
+  s.compile_done(picks.front().slot);
+  s.reference_built("t1", false);
+  CHECK(s.queued_preparations() == std::vector<std::string>{"t1"});  // built, waiting for the run stage
+}
+
+TEST_CASE("task gains: improvement raises a task, failures and plateaus lower it", "[actors][gains]") {
+  task_gains g;
+  CHECK(g.priority("a") == task_gains::unseen);
+  g.observe("a", 1000);  // the first timing: a best, no gain yet
+  g.observe("b", 1000);
+  CHECK(g.priority("a") < task_gains::unseen);
+  CHECK(g.priority("a") == Approx(g.priority("b")));
+  g.observe("a", 500);   // twice as fast as its best
+  g.observe("b", 1200);  // slower: no gain
+  CHECK(g.priority("a") > g.priority("b"));
+  for (int i = 0; i < 20; ++i)
+    g.observe("a", 500);  // a plateau: the recent gain decays
+  CHECK(g.priority("a") < g.priority("b") + 0.01);
+  g.observe_failure("c");
+  CHECK(g.count("c") == 1);
+  CHECK(g.priority("c") < task_gains::unseen);
+}
+
+TEST_CASE("jobs of the task with the higher gain compile first, and none starves", "[actors][gains]") {
+  verify_schedule s{1, 64};
+  prepare(s, "hot");
+  prepare(s, "cold");
+  s.gains().observe("hot", 1000);
+  s.gains().observe("hot", 400);  // improving
+  s.gains().observe("cold", 1000);
+  s.gains().observe("cold", 1000);  // flat
+  for (job_id j = 1; j <= 4; ++j)
+    s.add(j, "cold");  // older
+  for (job_id j = 11; j <= 16; ++j)
+    s.add(j, "hot");
+  std::vector<job_id> order;
+  for (int i = 0; i < 10; ++i) {
+    auto picks = s.pick_compiles();
+    REQUIRE(picks.size() == 1);
+    order.push_back(picks.front().job);
+    s.compile_started(picks.front().slot);
+    s.compile_done(picks.front().slot);
+  }
+  // Three of the hot task's, then (every 4th pick) the oldest, a cold one, and so on.
+  CHECK(order == std::vector<job_id>{11, 12, 13, 1, 14, 15, 16, 2, 3, 4});
+}
+
+TEST_CASE("with nothing learnt, or fifo_every = 1, jobs compile first in, first out", "[actors][gains]") {
+  for (int every : {4, 1}) {
+    verify_schedule s{1, 64};
+    s.set_fifo_every(every);
+    prepare(s, "a");
+    prepare(s, "b");
+    if (every == 1)
+      s.gains().observe("b", 1);  // a, never judged, would go first on gains: every pick is the oldest
+    s.add(1, "a");
+    s.add(2, "b");
+    s.add(3, "a");
+    std::vector<job_id> order;
+    for (int i = 0; i < 3; ++i) {
+      auto picks = s.pick_compiles();
+      REQUIRE(picks.size() == 1);
+      order.push_back(picks.front().job);
+      s.compile_started(picks.front().slot);
+      s.compile_done(picks.front().slot);
+    }
+    CHECK(order == std::vector<job_id>{1, 2, 3});
+  }
+}

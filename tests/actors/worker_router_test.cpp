@@ -9,6 +9,8 @@
 #include <caf/typed_event_based_actor.hpp>
 #include <catch2/catch.hpp>
 
+#include <set>
+
 using namespace kforge;
 using namespace kforge::actors;
 
@@ -58,7 +60,12 @@ TEST_CASE("The worker router holds work until a pool joins, then sends the task'
   test::actor_fixture f;
   auto router = spawn_worker_router(f.sys, one_task(), worker_router_config{});
   auto rh = f.self->request(router, caf::infinite, verify_atom_v, verify_request{"a", "c1", "src"});
+  auto stopped = f.self->request(router, caf::infinite, verify_atom_v, verify_request{"a", "c9", "src"});
   f.run();
+  f.self->send(router, stop_atom_v, std::string{"a"}, std::set<std::string>{"c9"});  // the task stops c9
+  f.run();
+  stopped.receive([](verification&) { FAIL("a stopped candidate was verified"); },
+                  [](caf::error& err) { CHECK(code_of(err) == errc::cancelled); });
   auto p = join(f, router, 2);  // joins late: the queued candidate goes to it at once
   f.run();
   rh.receive([](verification& v) { CHECK(v.verdict.feasible); },
@@ -125,6 +132,7 @@ TEST_CASE("A pool that stops answering is lost at the heartbeat deadline and its
         [hold](reference_atom, remote_job&) -> caf::result<kforge::timing_stats> { return hold(); },
         [hold](remeasure_atom, remote_job&, int32_t) -> caf::result<interleaved_timing> { return hold(); },
         [hold](stats_atom) -> caf::result<verifier_stats> { return hold(); },
+        [](stop_atom, const std::string&, const std::string&) {},
     };
   });
   worker_offer offer;

@@ -35,6 +35,7 @@ actors::verifier_actor spawn_fake_verifier(caf::actor_system& sys, judge_fn judg
         [self](drain_atom) { self->quit(); },
         [](load_atom, const std::shared_ptr<const kforge::task_map>&) {},
         [](retry_atom, const std::string&) {},
+        [](stop_atom, const std::string&, const std::set<std::string>&) {},
     };
   });
 }

@@ -2,6 +2,7 @@
 // temporary store and fake daemon hooks. No sockets (api_server_test has those).
 
 #include "runtime/api/api_router.hpp"
+#include "runtime/api/api_views.hpp"
 #include "runtime/api/metrics.hpp"
 #include "runtime/campaign/workers_setup.hpp"
 #include "runtime/daemon/daemon.hpp"
@@ -12,6 +13,7 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include <cmath>
 #include <fstream>
 
 using namespace kforge;
@@ -441,4 +443,63 @@ TEST_CASE("only a snapshot is a slow request", "[runtime]") {
   CHECK(kind("GET", "/api/snapshot").empty());  // 405 at once
   CHECK(kind("GET", "/api/campaigns").empty());
   CHECK(kind("POST", "/api/campaigns/c1/stop").empty());
+}
+
+TEST_CASE_METHOD(router_fixture, "the series gives geomean and fast_p over the run and the stall",
+                 "[runtime][series]") {
+  auto j = call_json("GET", "/api/campaigns/c1/series", 200);
+  CHECK(j["tasks"] == 2);
+  CHECK(j["evaluations"] == 4);
+  REQUIRE(j["points"].size() == 4);
+  const auto& last = j["points"][3];
+  CHECK(last["evaluations"] == 4);
+  CHECK(last["t_ms"] == 1020);
+  CHECK(last["geomean"].get<double>() == Approx(2.0));  // sqrt(4 x 1): t2 has no best
+  CHECK(last["fast_1"].get<double>() == Approx(0.5));
+  CHECK(j["points"][0]["geomean"].get<double>() == Approx(std::sqrt(2.0)));
+  CHECK(j["last_improvement_ms"] == 1010);
+  CHECK(j["stall"]["stalled"] == true);  // running, and nothing improved since 1970
+  CHECK(j["stall"]["since_ms"] == 1010);
+  CHECK(call_json("GET", "/api/campaigns/c1/series?points=2", 200)["points"].size() == 2);
+  call_json("GET", "/api/campaigns/c1/series?points=1", 400);
+  call_json("GET", "/api/campaigns/c1/series?points=x", 400);
+  call_json("GET", "/api/campaigns/nope/series", 404);
+  settings.stall_minutes = 0;
+  CHECK(call_json("GET", "/api/campaigns/c1/series", 200)["stall"]["stalled"] == false);
+  auto cfg = runtime::parse_daemon_config("[daemon]\nstall_minutes = 2.5\n", "d.toml");
+  REQUIRE(cfg);
+  CHECK(cfg->stall_minutes == 2.5);
+  auto bad = runtime::parse_daemon_config("[daemon]\nstall_minutes = -1\n", "d.toml");
+  REQUIRE_FALSE(bad);
+  CHECK(describe(bad.error()).find("d.toml:2") != std::string::npos);
+  CHECK(describe(bad.error()).find("stall_minutes") != std::string::npos);
+}
+
+TEST_CASE_METHOD(router_fixture, "a task page shows its archive, and unstarted tasks count in the total",
+                 "[runtime]") {
+  auto j = call_json("GET", "/api/campaigns/c1/tasks/t1", 200);
+  REQUIRE(j["archive"].size() == 2);
+  CHECK(j["archive"][0]["hash"] == "h2");
+  CHECK(j["archive"][0]["speedup_vs_ref"].get<double>() == Approx(4.0));
+  CHECK(j["archive"][1]["hash"] == "h1");
+  CHECK(j["task"]["failed"] == false);
+  CHECK(runtime::is_failure_reason("reference failed"));
+  CHECK(runtime::is_failure_reason("verifier: sandbox_failed: no such file"));
+  CHECK_FALSE(runtime::is_failure_reason("plateau"));
+  CHECK_FALSE(runtime::is_failure_reason(""));
+  auto& l = hooks.live[0];
+  l.has_progress = true;
+  for (const char* id : {"t1", "t2", "t3"}) {
+    actors::task_progress p;
+    p.task_id = id;
+    p.phase = "draft";
+    l.progress.tasks.push_back(p);
+  }
+  auto c = call_json("GET", "/api/campaigns/c1", 200);
+  CHECK(c["tasks"] == 3);
+  CHECK(c["tasks_started"] == 2);
+  REQUIRE(c["task_list"].size() == 3);
+  CHECK(c["task_list"][2]["id"] == "t3");
+  CHECK(c["task_list"][2]["phase"] == "not started");
+  CHECK(call_json("GET", "/api/campaigns/c1/series", 200)["tasks"] == 3);
 }

@@ -1,6 +1,7 @@
 // Values of a campaign config that this machine or the store cannot honour are refused when the
 // config is loaded, each with the file, the line, the key and why (issue 17's list of bad input).
 
+#include "hardware/host/timing_core_lease.hpp"
 #include "runtime/campaign/campaign_launch.hpp"
 #include "runtime/campaign/config.hpp"
 
@@ -53,6 +54,21 @@ TEST_CASE("compile_jobs is capped at four per core", "[runtime][config]") {
   auto msg = error_of("[verifier]\ncompile_jobs = 1000000\n");
   CHECK_THAT(msg, Catch::Contains("/cfg/camp.toml:5") && Catch::Contains("compile_jobs") &&
                       Catch::Contains("at most " + cap));
+}
+
+TEST_CASE("timing_cores lists only cores this process may run on", "[runtime][config]") {
+  auto allowed = hardware::allowed_cores();
+  REQUIRE_FALSE(allowed.empty());
+  auto ok = parse_campaign_config(
+      config_with("[verifier]\ntiming_cores = [" + std::to_string(allowed.back()) + "]\n"), "/cfg/camp.toml");
+  REQUIRE(ok);
+  CHECK(ok->verifier.timing_cores == std::vector<int>{allowed.back()});
+  CHECK(parse_campaign_config(config_with("[verifier]\n"), "/cfg/camp.toml")->verifier.timing_cores.empty());
+  CHECK_THAT(error_of("[verifier]\ntiming_cores = [4096]\n"),
+             Catch::Contains("/cfg/camp.toml:5") && Catch::Contains("timing_cores") &&
+                 Catch::Contains("4096") && Catch::Contains("not a core this process may run on"));
+  CHECK_THAT(error_of("[verifier]\ntiming_cores = [0.5]\n"), Catch::Contains("lists 0.5"));
+  CHECK_THAT(error_of("[verifier]\ntiming_cores = \"1\"\n"), Catch::Contains("must be a list of numbers"));
 }
 
 TEST_CASE("integers beyond 64 bits or beyond their key's type are refused, not clamped",

@@ -58,6 +58,11 @@ TEST_CASE("The [workers] table: defaults, paths, and the addresses it refuses",
   CHECK_THAT(error_of("[workers]\nlisten = \"127.0.0.1:1\"\nsecret_file = \"k\"\nheartbeat_ms = "
                       "500\ndeadline_ms = 100\n"),
              Catch::Contains("at least heartbeat_ms"));
+  auto gpu = load_campaign_config(std::filesystem::path{KFORGE_SOURCE_DIR} / "configs/gpu/cuda_workers.toml");
+  REQUIRE(gpu);
+  CHECK(gpu->workers.enabled());
+  CHECK_FALSE(gpu->workers.local);
+  CHECK(gpu->workers.secret_file.filename() == "workers.secret");
   CHECK_THAT(error_of("[workers]\nlisen = \"127.0.0.1:1\"\n"), Catch::Contains("lisen"));
 }
 

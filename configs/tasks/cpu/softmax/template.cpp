@@ -2,8 +2,9 @@
 // Knobs:
 //   VEC        lanes per vector (1, 4, 8, 16).
 //   ACC        independent vectors per step (1, 2, 4): breaks the max / sum
-//              dependency chains. Every row loop steps by VEC*ACC with NO
-//              remainder loop: wrong when cols % (VEC*ACC) != 0.
+//              dependency chains. Every row loop steps by VEC*ACC.
+//   TAIL       0: NO remainder loop: wrong when cols % (VEC*ACC) != 0;
+//              1: the last cols % (VEC*ACC) columns of each pass one by one.
 //   APPROX_EXP 0: std::exp per lane (libm, scalar calls);
 //              1: range reduction + degree-6 polynomial (about 2 ulp);
 //              2: range reduction + degree-3 Taylor polynomial (rel. error
@@ -62,6 +63,7 @@ static inline kf_vf kf_exp(kf_vf x) {
 
 void softmax_rows(const float* __restrict x, float* __restrict y, int rows, int cols) {
   constexpr int W = VEC * ACC;
+  const int tail = TAIL ? cols - cols % W : cols;  // first column of the scalar remainder
   for (int r = 0; r < rows; ++r) {
     const float* __restrict xr = x + (long)r * cols;
     float* __restrict yr = y + (long)r * cols;
@@ -76,6 +78,7 @@ void softmax_rows(const float* __restrict x, float* __restrict y, int rows, int 
     float m = -INFINITY;
     for (int a = 0; a < ACC; ++a)
       for (int i = 0; i < VEC; ++i) m = kf_lane(mv[a], i) > m ? kf_lane(mv[a], i) : m;
+    for (int j = tail; j < cols; ++j) m = xr[j] > m ? xr[j] : m;
 
     kf_vf sv[ACC];
     for (int a = 0; a < ACC; ++a) sv[a] = kf_splat(0.0f);
@@ -88,14 +91,20 @@ void softmax_rows(const float* __restrict x, float* __restrict y, int rows, int 
     float s = 0.0f;
     for (int a = 0; a < ACC; ++a)
       for (int i = 0; i < VEC; ++i) s += kf_lane(sv[a], i);
+    for (int j = tail; j < cols; ++j) {
+      yr[j] = std::exp(xr[j] - m);
+      s += yr[j];
+    }
 
 #if RECIP
     const float inv = 1.0f / s;
     for (int j = 0; j + W <= cols; j += W)
       for (int a = 0; a < ACC; ++a) kf_store(yr + j + a * VEC, kf_load(yr + j + a * VEC) * inv);
+    for (int j = tail; j < cols; ++j) yr[j] *= inv;
 #else
     for (int j = 0; j + W <= cols; j += W)
       for (int a = 0; a < ACC; ++a) kf_store(yr + j + a * VEC, kf_load(yr + j + a * VEC) / s);
+    for (int j = tail; j < cols; ++j) yr[j] /= s;
 #endif
   }
 }
