@@ -56,6 +56,11 @@ std::vector<std::string> worker_argv(uint16_t port, const std::string& device, c
           "--name",        name};
 }
 
+std::vector<std::string> plaintext(std::vector<std::string> argv) {
+  argv.push_back("--plaintext");
+  return argv;
+}
+
 // The number in `key=N` on the first line of `text` that holds `needle`; -1 when absent.
 int64_t field_of(const std::string& text, const std::string& needle, const std::string& key) {
   auto at = text.find(needle);
@@ -122,6 +127,7 @@ TEST_CASE("Two workers verify a campaign, every candidate once, also when one is
   auto log = head + run.read_to_end();
   CHECK(run.wait() == exit_ok);
   INFO(log);
+  CHECK_THAT(log, Catch::Contains("workers listening") && Catch::Contains("tls=anonymous"));
   CHECK(count_of(log, "worker joined worker=wa") == 1);
   CHECK(count_of(log, "worker joined worker=wb") == 1);
   CHECK(count_of(log, "worker lost worker=wa") == 1);
@@ -136,23 +142,25 @@ TEST_CASE("A worker with the wrong secret is refused, and workers that join late
   test::temp_dir dir{"workers"};
   auto secret = write_secret(dir, "secret", secret_text);
   auto wrong = write_secret(dir, "wrong", "an-entirely-different-secret-0123");
-  auto cfg = dir.write("w.toml", campaign("late", 20));
+  // This campaign runs without TLS (the others with it): its workers connect with --plaintext.
+  auto cfg = dir.write("w.toml", campaign("late", 20) + "tls = false\n");
   test::child_process run{{KFORGE_BINARY, "--log-level", "info", "run", cfg, "--no-progress"}, "-", limit};
   auto log = run.read_until("workers listen on");
   auto port = test::port_after(log, "workers listen on 127.0.0.1:");
   REQUIRE(port);
   log += run.read_until("waiting for a worker to join");  // no pool yet: the campaign waits
   {
-    test::child_process bad{worker_argv(*port, "null", wrong, "wbad"), "/dev/null", limit};
+    test::child_process bad{plaintext(worker_argv(*port, "null", wrong, "wbad")), "/dev/null", limit};
     auto said = bad.read_to_end();
     CHECK(bad.wait() == exit_usage);
     // The worker checks the coordinator's proof first, so it never offers its pool (the coordinator's
     // refusal of a wrong answer: tests/actors/worker_router_test.cpp).
     CHECK_THAT(said, Catch::Contains("join refused") && Catch::Contains("wrong secret"));
   }
-  test::child_process first{worker_argv(*port, "null:sleep=40", secret, "w1", 1), "/dev/null", limit};
+  test::child_process first{plaintext(worker_argv(*port, "null:sleep=40", secret, "w1", 1)), "/dev/null",
+                            limit};
   log += run.read_until("candidate verified");
-  test::child_process second{worker_argv(*port, "null:sleep=5", secret, "w2"), "/dev/null", limit};
+  test::child_process second{plaintext(worker_argv(*port, "null:sleep=5", secret, "w2")), "/dev/null", limit};
   log += run.read_until("worker joined", "worker=w2");
   second.read_until("verify job");  // the late worker got work while the first still had some
   log += run.read_to_end();
@@ -161,6 +169,7 @@ TEST_CASE("A worker with the wrong secret is refused, and workers that join late
   CHECK(count_of(log, "worker=wbad") == 0);  // never joined
   CHECK(field_of(log, "worker summary worker=w2", "finished") > 0);
   CHECK(field_of(log, "worker summary worker=w1", "finished") > 0);
+  CHECK_THAT(log, Catch::Contains("workers listening") && Catch::Contains("tls=off"));
   check_verified_once(dir.path() / "s", "late", log, 40);
 }
 
