@@ -203,3 +203,38 @@ TEST_CASE("A coordinator killed and resumed finds its worker again and the campa
   CHECK(static_cast<int64_t>(view.candidates.size()) == 40);
   CHECK(view.campaign.status == "finished");
 }
+
+TEST_CASE("A CPU worker builds and times real kernels from the task definition it was sent",
+          "[runtime][cli][workers]") {
+  test::temp_dir dir{"workers"};
+  auto secret = write_secret(dir, "secret", secret_text);
+  auto task = std::string{KFORGE_SOURCE_DIR} + "/configs/tasks/cpu/row_sum_256x2048.toml";
+  auto cfg =
+      dir.write("w.toml", "[campaign]\nname = \"cpu\"\ntasks = [\"" + task +
+                              "\"]\n[budget]\nevaluations_per_task = 3\nplateau = 1000\n[verifier]\n"
+                              "seeds = 2\nmin_runs = 3\nmax_runs = 5\ntarget_ms = 5\nfinal_rounds = 0\n"
+                              "[machine]\nmeasure = false\n[store]\npath = \"s\"\n[workers]\n"
+                              "listen = \"127.0.0.1:0\"\nsecret_file = \"secret\"\nlocal = false\n");
+  test::child_process run{{KFORGE_BINARY, "--log-level", "info", "run", cfg, "--no-progress"}, "-", limit};
+  auto log = run.read_until("workers listen on");
+  auto port = test::port_after(log, "workers listen on 127.0.0.1:");
+  REQUIRE(port);
+  // The worker takes its [verifier] settings from the same file; the task itself only from the wire.
+  auto argv = worker_argv(*port, "cpu", secret, "wcpu");
+  argv.insert(argv.end(), {"--config", cfg});
+  test::child_process worker{argv, "/dev/null", limit};
+  auto said = worker.read_until("reference ready", "dev=cpu");
+  log += run.read_to_end();
+  CHECK(run.wait() == exit_ok);
+  INFO(log + said);
+  CHECK_THAT(said, Catch::Contains("task received task=row_sum_256x2048"));
+  auto view = test::read_campaign(dir.path() / "s", "cpu");
+  REQUIRE(view.candidates.size() == 3);
+  int64_t feasible = 0;
+  for (const auto& [hash, c] : view.candidates) {
+    CHECK(c.verdict.device == "cpu");
+    feasible += c.verdict.feasible ? 1 : 0;
+  }
+  CHECK(feasible >= 1);  // compiled, checked against the worker's own reference and timed there
+  CHECK(field_of(log, "worker summary worker=wcpu", "finished") >= 3);
+}
