@@ -66,6 +66,14 @@ void lose(router_pointer self, int64_t pool, const std::string& why) {
                                 {"finished", std::to_string(finished)},
                                 {"requeued", std::to_string(requeued.size())}});
   s.pools.erase(it);
+  for (auto job : requeued) {  // a stopped task's candidate is not dealt again: it is cancelled
+    auto p = s.jobs.find(job);
+    if (p == s.jobs.end() || !p->second.stopped)
+      continue;
+    p->second.promise.deliver(make_error(errc::cancelled, "the task stops"));
+    s.dealer.cancel(job);
+    s.jobs.erase(p);
+  }
   dispatch(self);
 }
 
