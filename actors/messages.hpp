@@ -4,6 +4,7 @@
 #include "runtime/base/task.hpp"
 #include "runtime/base/verdict.hpp"
 
+#include <caf/actor.hpp>
 #include <caf/meta/type_name.hpp>
 
 #include <cstdint>
@@ -340,6 +341,51 @@ struct peaks_record {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, peaks_record& x) {
   return f(caf::meta::type_name("peaks_record"), x.device, x.entries);
+}
+
+// Remote verifier workers (issue 16): what crosses the network between a coordinator and a worker.
+
+/// Coordinator -> a worker's pool: one candidate (verify, remeasure) or one task's reference
+/// (reference: only request.task_id is set).
+struct remote_job {
+  /// The task's definition, the first time the coordinator sends this pool a job of the task;
+  /// empty after that (the pool keeps it).
+  std::vector<kforge::task_def> tasks;
+  verify_request request;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, remote_job& x) {
+  return f(caf::meta::type_name("remote_job"), x.tasks, x.request);
+}
+
+/// Coordinator -> worker: the first step of a join.
+struct join_challenge {
+  std::string nonce;  ///< random, single use: the worker answers HMAC-SHA256(secret, "worker|" + nonce)
+  std::string
+      proof;  ///< HMAC-SHA256(secret, "coordinator|" + the worker's nonce): the coordinator's own proof
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, join_challenge& x) {
+  return f(caf::meta::type_name("join_challenge"), x.nonce, x.proof);
+}
+
+/// Worker -> coordinator: the second step of a join: the answer and the pool offered.
+struct worker_offer {
+  std::string nonce;   ///< the challenge's nonce
+  std::string answer;  ///< HMAC-SHA256(secret, "worker|" + nonce)
+  std::string worker;  ///< host:pid, for the log
+  std::string device;  ///< the pool's device kind: cpu, null, cuda:N
+  int32_t slots = 2;   ///< jobs the coordinator may have in flight on the pool
+  /// The pool, a remote_pool_actor (actors/verifier/remote_pool.hpp); untyped here because that
+  /// handle's type needs the atoms of the type-ID block this struct is part of.
+  caf::actor pool;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, worker_offer& x) {
+  return f(caf::meta::type_name("worker_offer"), x.nonce, x.answer, x.worker, x.device, x.slots, x.pool);
 }
 
 }  // namespace kforge::actors

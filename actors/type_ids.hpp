@@ -93,6 +93,17 @@ CAF_ADD_TYPE_ID(kforge, (kforge::hardware::reference_run))
 CAF_ADD_TYPE_ID(kforge, (kforge::memory::reference_record))
 CAF_ADD_ATOM(kforge, kforge, built_atom, "built")
 
+// Remote verifier workers (issue 16): a task's definition travels with its first job.
+CAF_ADD_TYPE_ID(kforge, (kforge::tensor_spec))
+CAF_ADD_TYPE_ID(kforge, (kforge::knob))
+CAF_ADD_TYPE_ID(kforge, (kforge::task_def))
+CAF_ADD_TYPE_ID(kforge, (std::vector<kforge::task_def>))
+CAF_ADD_TYPE_ID(kforge, (kforge::actors::remote_job))
+CAF_ADD_TYPE_ID(kforge, (kforge::actors::join_challenge))
+CAF_ADD_TYPE_ID(kforge, (kforge::actors::worker_offer))
+CAF_ADD_ATOM(kforge, kforge, join_atom, "join")
+CAF_ADD_ATOM(kforge, kforge, beat_atom, "beat")
+
 CAF_END_TYPE_ID_BLOCK(kforge)
 
 // The verifier pool's task catalog travels only between local actors (never serialized).

@@ -24,8 +24,9 @@ struct router_state {
 
 using router_pointer = verifier_actor::stateful_pointer<router_state>;
 
-// Adds the figures of one pool to the sum of all.
-void add(verifier_stats& sum, const verifier_stats& s) {
+}  // namespace
+
+void add_stats(verifier_stats& sum, const verifier_stats& s) {
   sum.device += (sum.device.empty() ? "" : "+") + s.device;
   sum.queued += s.queued;
   sum.compiling += s.compiling;
@@ -44,6 +45,8 @@ void add(verifier_stats& sum, const verifier_stats& s) {
   sum.reference_stale += s.reference_stale;
   sum.reference_retries += s.reference_retries;
 }
+
+namespace {
 
 verifier_actor::behavior_type router_behavior(router_pointer self, std::vector<verifier_actor> pools,
                                               std::shared_ptr<const kforge::task_map> tasks) {
@@ -89,7 +92,7 @@ verifier_actor::behavior_type router_behavior(router_pointer self, std::vector<v
           self->request(pool, caf::infinite, stats_atom_v)
               .then(
                   [promise, sum, answered, n](verifier_stats& s) mutable {
-                    add(*sum, s);
+                    add_stats(*sum, s);
                     if (++*answered == n)
                       promise.deliver(*sum);
                   },

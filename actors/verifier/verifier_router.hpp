@@ -16,6 +16,9 @@ namespace kforge::actors {
 [[nodiscard]] std::size_t pool_of(const kforge::task_map& tasks, const std::string& task_id,
                                   std::size_t pools);
 
+/// Adds the figures of one pool to the sum of several (devices joined with '+').
+void add_stats(verifier_stats& sum, const verifier_stats& s);
+
 /// Spawns a router over `pools` (at least one). drain_atom drains every pool, then the router quits.
 [[nodiscard]] verifier_actor spawn_verifier_router(caf::actor_system& sys, std::vector<verifier_actor> pools,
                                                    std::shared_ptr<const kforge::task_map> tasks);

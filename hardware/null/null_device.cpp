@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <thread>
 
 namespace kforge::hardware {
 
@@ -31,6 +32,21 @@ double unit_of(const std::string& hex) {
 }
 
 }  // namespace
+
+std::optional<int64_t> null_sleep_ms(const std::string& spec) {
+  if (spec == "null")
+    return 0;
+  const std::string prefix = "null:sleep=";
+  if (spec.rfind(prefix, 0) != 0 || spec.size() == prefix.size() || spec.size() > prefix.size() + 6)
+    return std::nullopt;
+  int64_t ms = 0;
+  for (auto i = prefix.size(); i < spec.size(); ++i) {
+    if (spec[i] < '0' || spec[i] > '9')
+      return std::nullopt;
+    ms = ms * 10 + (spec[i] - '0');
+  }
+  return ms;
+}
 
 gate_result null_device::hack_check(const task_def& /*task*/, const std::string& /*source*/) const {
   return gate_result{gate_hack, true, "null device: not checked"};
@@ -65,6 +81,9 @@ caf::expected<build_result> null_device::compile(const task_def& task, const std
 }
 
 caf::expected<verdict> null_device::run(const task_def& task, const build_result& compiled) {
+  if (sleep_.count() >
+      0)  // the fixed cost of a device run (on the pool's run worker, never a scheduler thread)
+    std::this_thread::sleep_for(sleep_);
   verdict v;
   v.device = "null";
   v.gates = {{gate_hack, true, ""}, {gate_compile, true, ""}};

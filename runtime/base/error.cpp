@@ -38,6 +38,8 @@ const char* to_string(errc code) noexcept {
       return "llm_unreachable";
     case errc::timed_out:
       return "timed_out";
+    case errc::refused:
+      return "refused";
     case errc::bad_request:
       return "bad_request";
     case errc::cancelled:

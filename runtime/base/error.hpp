@@ -32,6 +32,7 @@ enum class errc : uint8_t {
   internal,          ///< a bug in kforge
   llm_unreachable,   ///< the model endpoint is down, overloaded or timing out (retries spent); wait
   timed_out,         ///< a trusted compile or run (harness, reference) ran past its wall-clock limit
+  refused,  ///< a remote worker's join failed the secret's challenge (or the worker refused the coordinator)
 };
 
 /// The CAF error category atom of kforge errors.

@@ -1,8 +1,12 @@
 #include "runtime/base/hash.hpp"
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
 
 #include <cstdint>
+#include <vector>
 
 namespace kforge {
 
@@ -55,6 +59,27 @@ std::string sha256_hex(std::string_view data) {
   unsigned int n = 0;
   EVP_Digest(data.data(), data.size(), digest, &n, EVP_sha256(), nullptr);
   return to_hex(digest, n);
+}
+
+std::string hmac_sha256_hex(std::string_view key, std::string_view data) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int n = 0;
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+       reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest, &n);
+  return to_hex(digest, n);
+}
+
+bool equal_in_constant_time(std::string_view a, std::string_view b) noexcept {
+  if (a.size() != b.size())
+    return false;
+  return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+std::string random_hex(std::size_t bytes) {
+  std::vector<unsigned char> buf(bytes);
+  if (RAND_bytes(buf.data(), static_cast<int>(buf.size())) != 1)
+    return {};
+  return to_hex(buf.data(), static_cast<unsigned int>(buf.size()));
 }
 
 }  // namespace kforge

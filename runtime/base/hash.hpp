@@ -11,6 +11,17 @@ namespace kforge {
 /// SHA-256 of `data` as 64 lowercase hex characters.
 [[nodiscard]] std::string sha256_hex(std::string_view data);
 
+/// HMAC-SHA256 of `data` under `key`, as 64 lowercase hex characters (a worker's answer to a
+/// coordinator's challenge: the key never travels).
+[[nodiscard]] std::string hmac_sha256_hex(std::string_view key, std::string_view data);
+
+/// True if `a` and `b` are equal, compared in time that depends only on their lengths.
+[[nodiscard]] bool equal_in_constant_time(std::string_view a, std::string_view b) noexcept;
+
+/// `bytes` random bytes from the operating system's generator as 2 x bytes hex characters; empty
+/// if the generator fails. For nonces, never for a seeded search.
+[[nodiscard]] std::string random_hex(std::size_t bytes);
+
 /// Incremental SHA-256 over several parts, each length-prefixed so that
 /// ("ab", "c") and ("a", "bc") hash differently.
 class content_hasher {

@@ -2,6 +2,8 @@
 
 #include "runtime/base/error.hpp"
 
+#include <caf/error.hpp>
+#include <caf/meta/load_callback.hpp>
 #include <caf/meta/type_name.hpp>
 
 #include <cstdint>
@@ -25,11 +27,21 @@ struct tensor_spec {
   [[nodiscard]] int64_t elements() const noexcept;
 };
 
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, tensor_spec& x) {
+  return f(caf::meta::type_name("tensor_spec"), x.name, x.shape, x.init, x.lo, x.hi);
+}
+
 /// One template knob and the integer values it may take.
 struct knob {
   std::string name;
   std::vector<int64_t> values;
 };
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, knob& x) {
+  return f(caf::meta::type_name("knob"), x.name, x.values);
+}
 
 /// One knob set to a value in a rendered candidate.
 struct knob_setting {
@@ -69,6 +81,20 @@ struct task_def {
   std::filesystem::path file;   ///< the task file it came from
   std::string definition_hash;  ///< SHA-256 over everything that defines the task's semantics
 };
+
+/// Serializes a whole task definition: a coordinator sends it to a remote verifier worker
+/// (issue 16), which prepares the task's reference on its own device. `file` travels as text.
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, task_def& x) {
+  std::string file = x.file.string();
+  auto restore = caf::meta::load_callback([&]() -> caf::error {
+    x.file = file;
+    return caf::none;
+  });
+  return f(caf::meta::type_name("task_def"), x.id, x.family, x.backend, x.description, x.signature, x.call,
+           x.flops, x.bytes, x.atol, x.rtol, x.max_rel_error, x.inputs, x.outputs, x.knobs,
+           x.reference_source, x.template_source, file, x.definition_hash, restore);
+}
 
 /// Tasks of a campaign by id; built once at start and shared read-only (std::shared_ptr<const task_map>).
 using task_map = std::map<std::string, task_def>;

@@ -158,8 +158,9 @@ caf::expected<std::shared_ptr<hardware::backend>> make_backend(const campaign_co
                                                                const std::filesystem::path& work_dir) {
   const auto& v = cfg.verifier;
   const bool gpu = v.device == "cuda" || v.device.rfind("cuda:", 0) == 0;
-  if (v.device == "null")  // instant synthetic verdicts: orchestration benchmarks and tests
-    return std::shared_ptr<hardware::backend>{std::make_shared<hardware::null_device>()};
+  if (auto sleep = hardware::null_sleep_ms(v.device))  // synthetic verdicts: benchmarks and tests
+    return std::shared_ptr<hardware::backend>{
+        std::make_shared<hardware::null_device>(std::chrono::milliseconds{*sleep})};
   if (v.device != "cpu" && !gpu)
     return make_error(errc::bad_config, cfg.file.string() + ": unknown device " + v.device);
   hardware::cpu_backend_config c;

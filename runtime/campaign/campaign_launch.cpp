@@ -1,6 +1,7 @@
 #include "runtime/campaign/campaign_launch.hpp"
 
 #include "actors/verifier/verifier_router.hpp"
+#include "hardware/null/null_device.hpp"
 #include "hardware/tasks/task_loader.hpp"
 #include "hardware/tasks/task_memory.hpp"
 #include "runtime/base/log.hpp"
@@ -39,7 +40,8 @@ caf::error check_campaign_limits(const campaign_config& cfg, const kforge::task_
                       file + ": [budget] evaluations_per_task = " + std::to_string(cfg.evaluations_per_task) +
                           " times " + std::to_string(tasks.size()) +
                           " tasks overflows the campaign's evaluation count (a 64-bit integer)");
-  if (cfg.verifier.device == "null" || !available_bytes)  // the null device keeps no references
+  if (hardware::null_sleep_ms(cfg.verifier.device) ||
+      !available_bytes)  // the null device keeps no references
     return {};
   auto need = hardware::reference_memory_bytes(tasks, cfg.verifier.seeds);
   if (!need || *need > *available_bytes)

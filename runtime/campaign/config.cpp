@@ -2,7 +2,9 @@
 
 #include "actors/llm_proxy/openai_protocol.hpp"
 #include "hardware/host/timing_core_lease.hpp"
+#include "hardware/null/null_device.hpp"
 #include "runtime/base/toml_reader.hpp"
+#include "runtime/campaign/workers_setup.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -25,9 +27,10 @@ constexpr int32_t compile_jobs_per_core = 4;       // compiles beyond that only 
 constexpr double max_seconds = 365.0 * 24 * 3600;  // a duration key (it becomes int64 milliseconds)
 constexpr int64_t max_response_limit = int64_t{1} << 30;
 
-// A device name: "cpu", "null" (instant synthetic verdicts), "cuda" (every GPU), "cuda:all" or "cuda:N".
+// A device name: "cpu", "null" (instant synthetic verdicts) or "null:sleep=MS", "cuda" (every GPU),
+// "cuda:all" or "cuda:N".
 bool is_known_device(const std::string& device) {
-  if (device == "cpu" || device == "null" || device == "cuda" || device == "cuda:all")
+  if (device == "cpu" || hardware::null_sleep_ms(device) || device == "cuda" || device == "cuda:all")
     return true;
   if (device.rfind("cuda:", 0) != 0 || device.size() == 5)
     return false;
@@ -197,6 +200,41 @@ void parse_llm(const reader& r, const toml_value& root, const std::filesystem::p
            "policy 'openai' needs at least one [[llm.endpoint]] table");
 }
 
+// The [workers] table; a relative secret_file is relative to `base`.
+void parse_workers(const reader& r, const toml_value& root, const std::filesystem::path& base,
+                   campaign_config& c) {
+  const auto& t = reader::table_or_empty(root, "workers");
+  auto& w = c.workers;
+  r.only(t, "workers",
+         {"listen", "secret_file", "tls", "allow_plaintext", "local", "local_slots", "heartbeat_ms",
+          "deadline_ms"});
+  r.get(t, "tls", w.tls);
+  r.get(t, "listen", w.listen);
+  std::string secret;
+  r.get(t, "secret_file", secret);
+  r.get(t, "allow_plaintext", w.allow_plaintext);
+  r.get(t, "local", w.local);
+  r.positive(t, "local_slots", w.local_slots);
+  r.positive(t, "heartbeat_ms", w.heartbeat_ms);
+  r.positive(t, "deadline_ms", w.deadline_ms);
+  if (!w.enabled())
+    return;
+  auto endpoint = parse_endpoint(w.listen);
+  if (!endpoint)
+    r.fail(t.at("listen"), "key 'listen': " + describe(endpoint.error()));
+  if (!is_loopback(endpoint->first) && !w.tls && !w.allow_plaintext)
+    r.fail(t.at("listen"),
+           "key 'listen' = \"" + w.listen +
+               "\" is not a loopback address and tls = false: workers would talk plaintext; "
+               "set tls = true, or allow_plaintext = true on a trusted network (docs/workers.md)");
+  if (secret.empty())
+    r.fail(t, "[workers] listen needs 'secret_file' (the campaign secret that workers must prove)");
+  w.secret_file = std::filesystem::path{secret}.is_relative() ? (base / secret).lexically_normal()
+                                                              : std::filesystem::path{secret};
+  if (w.deadline_ms < w.heartbeat_ms)
+    r.fail(t.at("deadline_ms"), "key 'deadline_ms' must be at least heartbeat_ms");
+}
+
 campaign_config parse(const reader& r, const toml_value& root, const std::filesystem::path& file,
                       const std::string& text) {
   campaign_config c;
@@ -204,7 +242,7 @@ campaign_config parse(const reader& r, const toml_value& root, const std::filesy
   c.text = text;
   r.only(root, "top level",
          {"campaign", "budget", "policy", "memory", "verifier", "store", "machine", "cuda", "kernelbench",
-          "llm", "archive"});
+          "llm", "archive", "workers"});
   if (!root.contains("campaign"))
     r.fail("missing required table [campaign]");
 
@@ -343,8 +381,8 @@ campaign_config parse(const reader& r, const toml_value& root, const std::filesy
           "reference_backoff_s"});
   r.get(ver, "device", vs.device);
   if (!is_known_device(vs.device))
-    r.fail(ver.at("device"),
-           "unknown device '" + vs.device + "' (this build knows: cpu, null, cuda, cuda:N, cuda:all)");
+    r.fail(ver.at("device"), "unknown device '" + vs.device +
+                                 "' (this build knows: cpu, null, null:sleep=MS, cuda, cuda:N, cuda:all)");
   r.positive(ver, "compile_jobs", vs.compile_jobs, true);
   const auto cores = std::max(1, static_cast<int32_t>(std::thread::hardware_concurrency()));
   if (vs.compile_jobs > compile_jobs_per_core * cores)
@@ -476,6 +514,7 @@ campaign_config parse(const reader& r, const toml_value& root, const std::filesy
   // Relative paths are relative to the config file's directory.
   auto base = file.parent_path();
   parse_llm(r, root, base, c);
+  parse_workers(r, root, base, c);
   if (c.store_path.is_relative())
     c.store_path = (base / c.store_path).lexically_normal();
   if (!c.memory.from.empty() && c.memory.from.is_relative())

@@ -137,6 +137,20 @@ struct machine_settings {
   std::vector<double> efficiency_buckets = {0.05, 0.1, 0.2, 0.35, 0.5, 0.7};
 };
 
+/// The [workers] table (issue 16): remote verifier workers (`kforge worker`) for this campaign.
+struct workers_settings {
+  std::string listen;                 ///< "ADDR:PORT" the coordinator listens on; empty = no workers
+  std::filesystem::path secret_file;  ///< the campaign secret (required with listen)
+  bool tls = true;  ///< encrypt with libcaf_openssl (anonymous TLS; workers connect with TLS too)
+  bool allow_plaintext = false;  ///< allow a non-loopback listen address with tls = false
+  bool local = true;             ///< the coordinator's own device verifies too
+  int32_t local_slots = 2;       ///< jobs in flight on the coordinator's own pool
+  int64_t heartbeat_ms = 1000;   ///< a heartbeat to every worker this often
+  int64_t deadline_ms = 5000;    ///< a worker that does not answer one within this is lost
+
+  [[nodiscard]] bool enabled() const noexcept { return !listen.empty(); }
+};
+
 /// A whole campaign config.
 struct campaign_config {
   std::filesystem::path file;  ///< where it was loaded from
@@ -169,6 +183,8 @@ struct campaign_config {
   // [cuda], [kernelbench]
   cuda_settings cuda;
   kernelbench_settings kernelbench;
+  // [workers]
+  workers_settings workers;
   // [store]
   std::filesystem::path store_path;
   int64_t store_map_mib = 1024;

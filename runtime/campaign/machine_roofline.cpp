@@ -3,6 +3,7 @@
 #include "hardware/cuda/cuda_discovery.hpp"
 #include "hardware/host/machine_peaks.hpp"
 #include "hardware/host/perf_probe.hpp"
+#include "hardware/null/null_device.hpp"
 #include "runtime/base/hash.hpp"
 #include "runtime/base/log.hpp"
 
@@ -119,7 +120,8 @@ caf::expected<actors::roofline_config> prepare_roofline(const memory::store& sto
   roof.source = "roofline";
   std::string perf_note =
       perf.readable ? "perf counters readable (not used yet)" : "perf counters: " + perf.reason;
-  if (!mc.measure || cfg.verifier.device == "null") {  // the null device times nothing: nominal roofs
+  if (!mc.measure ||
+      hardware::null_sleep_ms(cfg.verifier.device)) {  // the null device times nothing: nominal roofs
     roof.gflops = mc.peak_gflops;
     roof.bandwidth = {{1e18, mc.peak_gbps}};
     roof.peaks = "nominal";

@@ -179,4 +179,23 @@ struct daemon_options {
 /// not open, 1 another failure.
 [[nodiscard]] int daemon_command(const daemon_options& opts);
 
+/// Options of `kforge worker`.
+struct worker_options {
+  std::string connect;         ///< the coordinator's HOST:PORT ([workers] listen)
+  std::string device = "cpu";  ///< cpu, null, null:sleep=MS, cuda, cuda:N or cuda:all (one pool per GPU)
+  int32_t slots = 0;           ///< jobs in flight per pool (0 = 2)
+  std::filesystem::path secret_file;  ///< the campaign secret
+  std::filesystem::path config;    ///< optional campaign file whose [verifier], [cuda], [kernelbench] apply
+  std::filesystem::path work_dir;  ///< builds; empty = a fresh directory under $TMPDIR, removed at exit
+  std::string name;                ///< shown in the coordinator's log; empty = host:pid
+  bool plaintext = false;          ///< connect without TLS (a coordinator with [workers] tls = false)
+  size_t threads = 0;              ///< scheduler threads (0 = cores, at least 2)
+};
+
+/// `kforge worker --connect HOST:PORT --device D --secret-file F`: offers this host's verifier
+/// pools to a coordinator and verifies what it is sent until SIGTERM / SIGINT; reconnects
+/// (with backoff) when the coordinator goes away. Exit codes: 0 stopped, 2 bad input or the join
+/// refused (wrong secret, on either side), 1 another failure.
+[[nodiscard]] int worker_command(const worker_options& opts);
+
 }  // namespace kforge::runtime

@@ -179,6 +179,25 @@ int main(int argc, char** argv) {
       ->check(CLI::ExistingFile);
   verify->add_flag("--json", verify_opts.json, "one JSON object instead of text");
 
+  runtime::worker_options worker_opts;
+  auto* worker = app.add_subcommand(
+      "worker", "offer this host's verifier pools to a coordinator ([workers] listen) over the network");
+  worker->add_option("--connect", worker_opts.connect, "the coordinator's HOST:PORT")->required();
+  worker->add_option("--device", worker_opts.device,
+                     "cpu (default), cuda, cuda:N, cuda:all (one pool per GPU), null or null:sleep=MS");
+  worker->add_option("--slots", worker_opts.slots, "jobs in flight per pool (default 2)");
+  worker->add_option("--secret-file", worker_opts.secret_file, "file holding the campaign secret")
+      ->required()
+      ->check(CLI::ExistingFile);
+  worker
+      ->add_option("--config", worker_opts.config,
+                   "campaign file whose [verifier], [cuda] and [kernelbench] settings apply")
+      ->check(CLI::ExistingFile);
+  worker->add_option("--work-dir", worker_opts.work_dir, "build directory (default: a fresh one in $TMPDIR)");
+  worker->add_option("--name", worker_opts.name, "name in the coordinator's log (default: host:pid)");
+  worker->add_flag("--plaintext", worker_opts.plaintext,
+                   "connect without TLS (to a coordinator with [workers] tls = false)");
+  worker->add_option("--threads", worker_opts.threads, "scheduler threads (default: cores, at least 2)");
   runtime::tasks_check_options check_opts;
   auto* tasks = app.add_subcommand("tasks", "task files");
   tasks->require_subcommand(1);
@@ -255,6 +274,8 @@ int main(int argc, char** argv) {
   }
   if (verify->parsed())
     return runtime::verify_command(verify_opts);
+  if (worker->parsed())
+    return runtime::worker_command(worker_opts);
   if (tasks_check->parsed())
     return runtime::tasks_check_command(check_opts);
   if (snapshot->parsed())

@@ -10,6 +10,7 @@
 #include "runtime/campaign/campaign_setup.hpp"
 #include "runtime/campaign/campaign_supervisor.hpp"
 #include "runtime/campaign/owner_lock.hpp"
+#include "runtime/campaign/workers_setup.hpp"
 #include "runtime/cli/cli_io.hpp"
 #include "runtime/cli/exit_codes.hpp"
 
@@ -142,6 +143,8 @@ int run_campaign(const campaign_config& cfg, const run_options& opts) {
   bool stopped_by_user = false;
   {
     actors::system_config sys_cfg{opts.threads};
+    if (cfg.workers.enabled())
+      load_network(sys_cfg, cfg.workers.tls);
     caf::actor_system sys{sys_cfg};
     auto retriever = actors::spawn_retriever(sys, *store, ranking_of(cfg));
     auto curator = actors::spawn_curator(sys, *store, retriever, curator_config_of(cfg), true);
@@ -153,6 +156,7 @@ int run_campaign(const campaign_config& cfg, const run_options& opts) {
     };
     prepare_options popts;
     popts.remeasure_peaks = opts.measure_peaks;
+    popts.make_backends = !cfg.workers.enabled() || cfg.workers.local;
     launch_step failed = launch_step::memory_import;
     auto prep = prepare_campaign(sys, *store, cfg, *tasks, curator, popts, failed);
     if (!prep) {
@@ -170,7 +174,26 @@ int run_campaign(const campaign_config& cfg, const run_options& opts) {
     std::signal(SIGINT, on_signal);
     std::signal(SIGTERM, on_signal);
 
-    auto verifier = spawn_verifier_pools(sys, prep->backends, prep->tasks, cfg, *store, curator);
+    actors::verifier_actor verifier;
+    actors::worker_registry_actor registry;
+    if (!prep->backends.empty())
+      verifier = spawn_verifier_pools(sys, prep->backends, prep->tasks, cfg, *store, curator);
+    if (cfg.workers.enabled()) {  // issue 16: remote workers, and this host's pool if [workers] local
+      auto coord = start_coordinator(sys, cfg, prep->tasks, verifier);
+      if (!coord) {
+        if (verifier)
+          self->send(verifier, drain_atom_v);
+        stop_memory();
+        std::cerr << "kforge: " << describe(coord.error()) << '\n';
+        return exit_code_of_error(coord.error()) == exit_store ? exit_store : exit_usage;
+      }
+      std::cout << "kforge: workers listen on " << parse_endpoint(cfg.workers.listen)->first << ':'
+                << coord->port << (cfg.workers.tls ? ", TLS" : ", plaintext")
+                << (cfg.workers.local ? " (this host verifies too)" : " (workers only)") << '\n'
+                << std::flush;
+      verifier = coord->router;
+      registry = coord->registry;
+    }
     auto launched =
         spawn_campaign(sys, std::move(*prep), {retriever, curator, verifier},
                        caf::actor_cast<progress_listener>(caf::actor{self}), std::chrono::milliseconds{500});
@@ -196,6 +219,8 @@ int run_campaign(const campaign_config& cfg, const run_options& opts) {
               });
     }
     self->send(verifier, drain_atom_v);
+    if (registry)
+      self->send_exit(registry, caf::exit_reason::user_shutdown);
     self->send_exit(llm, caf::exit_reason::user_shutdown);
     stop_memory();
   }

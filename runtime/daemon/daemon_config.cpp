@@ -1,6 +1,7 @@
 #include "runtime/daemon/daemon_config.hpp"
 
 #include "runtime/base/toml_reader.hpp"
+#include "runtime/campaign/workers_setup.hpp"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -100,16 +101,6 @@ caf::expected<std::string> listen_address(const std::string& text) {
                     "daemon: listen address '" + text +
                         "' is not an IP address (an IPv4 address like 127.0.0.1, an IPv6 address like ::1 or "
                         "[::1], or localhost)");
-}
-
-bool is_loopback(const std::string& address) {
-  if (address == "localhost")
-    return true;
-  in_addr v4{};
-  if (inet_pton(AF_INET, address.c_str(), &v4) == 1)
-    return (ntohl(v4.s_addr) >> 24) == 127;
-  in6_addr v6{};
-  return inet_pton(AF_INET6, address.c_str(), &v6) == 1 && IN6_IS_ADDR_LOOPBACK(&v6);
 }
 
 caf::error finish_daemon_config(daemon_config& cfg) {

@@ -45,8 +45,8 @@ struct daemon_config {
 /// "localhost". Errors: errc::bad_config saying what an address looks like.
 [[nodiscard]] caf::expected<std::string> listen_address(const std::string& text);
 
-/// True for 127.0.0.0/8, ::1 and "localhost": addresses where the API may run without a token.
-[[nodiscard]] bool is_loopback(const std::string& address);
+// is_loopback (127.0.0.0/8, ::1, "localhost": where the API may run without a token) lives in
+// runtime/campaign/workers_setup.hpp, shared with [workers] listen.
 
 /// Fills derived settings (token from the environment, snapshot dir) and checks them: the listen
 /// address must be one (listen_address), and a non-loopback one needs a token. Errors: errc::bad_config.

@@ -4,6 +4,7 @@
 #include "runtime/api/api_router.hpp"
 #include "runtime/api/api_views.hpp"
 #include "runtime/api/metrics.hpp"
+#include "runtime/campaign/workers_setup.hpp"
 #include "runtime/daemon/daemon.hpp"
 #include "runtime/daemon/daemon_config.hpp"
 #include "tests/support/temp_dir.hpp"
