@@ -160,6 +160,13 @@ TEST_CASE("a damaged, emptied or foreign data.mdb is refused by name before it i
 }
 
 TEST_CASE("the map guard turns a SIGBUS of a read past the file's end into false", "[memory][store_check]") {
+#if defined(__SANITIZE_THREAD__)
+  // ThreadSanitizer's runtime takes a SIGBUS raised inside its own instrumentation and
+  // interceptors (the guarded copy is one) before any handler of the program: the guard cannot
+  // act there. The ci and ASan builds run this test.
+  WARN("skipped: the map guard does not work under ThreadSanitizer (its runtime takes the SIGBUS)");
+  return;
+#endif
   test::temp_dir dir{"guard"};
   const auto file = dir.path() / "one_page";
   const auto page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
@@ -211,6 +218,13 @@ TEST_CASE("a SIGBUS outside the map guard still ends the process", "[memory][sto
 
 TEST_CASE("store check reads a truncated store under the guard and names what is lost",
           "[memory][store_check]") {
+#if defined(__SANITIZE_THREAD__)
+  // ThreadSanitizer's runtime takes a SIGBUS raised inside its own instrumentation and
+  // interceptors (the guarded copy is one) before any handler of the program: the guard cannot
+  // act there. The ci and ASan builds run this test.
+  WARN("skipped: the map guard does not work under ThreadSanitizer (its runtime takes the SIGBUS)");
+  return;
+#endif
   sample_store s;
   // Cut to half a compacted copy, whose tables' roots are its last pages: nothing opens, and the
   // report says why.
