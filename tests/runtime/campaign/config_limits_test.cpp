@@ -4,6 +4,7 @@
 #include "hardware/host/timing_core_lease.hpp"
 #include "runtime/campaign/campaign_launch.hpp"
 #include "runtime/campaign/config.hpp"
+#include "tests/support/config_text.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -14,18 +15,8 @@ using namespace kforge::runtime;
 
 namespace {
 
-// A valid config; `extra` is appended (its first line is line 4).
-std::string config_with(const std::string& extra) {
-  return "[campaign]\nname = \"x\"\ntasks = [\"a\"]\n" + extra;
-}
-
-std::string error_of(const std::string& extra) {
-  auto cfg = parse_campaign_config(config_with(extra), "/cfg/camp.toml");
-  if (cfg)
-    return "loaded without error";
-  CHECK(code_of(cfg.error()) == errc::bad_config);
-  return describe(cfg.error());
-}
+using test::config_with;
+using test::error_of;
 
 task_def task_of(const std::string& id, int64_t elements) {
   task_def t;

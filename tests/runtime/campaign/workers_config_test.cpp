@@ -3,6 +3,7 @@
 #include "runtime/campaign/config.hpp"
 #include "runtime/campaign/workers_setup.hpp"
 
+#include "tests/support/config_text.hpp"
 #include "tests/support/temp_dir.hpp"
 
 #include <catch2/catch.hpp>
@@ -12,21 +13,8 @@
 using namespace kforge;
 using namespace kforge::runtime;
 
-namespace {
-
-std::string config_with(const std::string& extra) {
-  return "[campaign]\nname = \"x\"\ntasks = [\"a\"]\n" + extra;
-}
-
-std::string error_of(const std::string& extra) {
-  auto cfg = parse_campaign_config(config_with(extra), "/cfg/camp.toml");
-  if (cfg)
-    return "loaded without error";
-  CHECK(code_of(cfg.error()) == errc::bad_config);
-  return describe(cfg.error());
-}
-
-}  // namespace
+using test::config_with;
+using test::error_of;
 
 TEST_CASE("The [workers] table: defaults, paths, and the addresses it refuses",
           "[runtime][config][workers]") {
