@@ -1,6 +1,7 @@
 #include "runtime/api/api_handlers.hpp"
 
 #include "runtime/api/api_views.hpp"
+#include "runtime/base/wall_clock.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -46,9 +47,7 @@ api_response post_snapshot(const memory::store& store, const api_settings& setti
         return error_response(400, "unknown key '" + key + "' (only 'name')");
   }
   // The directory name only labels the copy (sortable by time); nothing decides on it.
-  auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                 std::chrono::system_clock::now().time_since_epoch())
-                 .count();
+  auto now = wall_ms();
   auto dir = settings.snapshot_dir / (std::to_string(now) + "-" + label);
   std::error_code ec;
   std::filesystem::create_directories(settings.snapshot_dir, ec);

@@ -1,6 +1,7 @@
 #include "runtime/daemon/daemon_actor.hpp"
 
 #include "runtime/base/log.hpp"
+#include "runtime/base/wall_clock.hpp"
 #include "runtime/campaign/campaign_launch.hpp"
 #include "runtime/daemon/campaign_scan.hpp"
 #include "runtime/daemon/daemon_worker.hpp"
@@ -19,12 +20,6 @@
 namespace kforge::runtime {
 
 namespace {
-
-int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 enum class phase { idle, launching, running };
 
@@ -56,7 +51,7 @@ struct daemon_state {
   size_t launches = 0;                        // launch requests the worker has not answered
   bool first_scan = true;
   bool shutting_down = false;
-  int64_t started_ms = now_ms();
+  int64_t started_ms = wall_ms();
   log::logger log{"kforge.daemon"};
   static inline const char* name = "kforge.daemon";
 };
