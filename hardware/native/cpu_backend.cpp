@@ -55,6 +55,13 @@ cpu_backend::cpu_backend(cpu_backend_config config) : config_(std::move(config))
   config_.warmup = std::max(config_.warmup, 0);
   if (config_.timing_cpu >= 0)
     config_.run_limits.cpu_affinity = config_.timing_cpu;
+  if (config_.language != "cuda") {
+    content_hasher h;
+    h.add(harness_core_source()).add(config_.cxx);
+    for (const auto& flag : config_.harness_flags)
+      h.add(flag);
+    core_object_ = config_.work_dir / "harness" / ("core-" + short_id(h.finish()) + ".o");
+  }
 }
 
 gate_result cpu_backend::hack_check(const task_def& task, std::string_view source) const {
@@ -125,7 +132,7 @@ caf::expected<std::string> cpu_backend::expand_macros(std::string_view source) c
 }
 
 std::string cpu_backend::generated_harness(const task_def& task) const {
-  return config_.language == "cuda" ? harness_source_cuda(task) : harness_source(task);
+  return config_.language == "cuda" ? harness_source_cuda(task) : harness_task_source(task);
 }
 
 harness_params cpu_backend::params() const {
@@ -144,7 +151,7 @@ std::filesystem::path cpu_backend::harness_object_path(const task_def& task) con
   // Keyed by the generated text and its flags too: a work directory kept across kforge versions must
   // never link a candidate with a harness that speaks an older result protocol.
   content_hasher h;
-  h.add(task.definition_hash).add(generated_harness(task)).add(config_.cxx);
+  h.add(task.definition_hash).add(generated_harness(task)).add(config_.cxx).add(core_object_.string());
   for (const auto& flag : config_.harness_flags)
     h.add(flag);
   return config_.work_dir / "tasks" / task.id / ("harness-" + short_id(h.finish()) + ".o");
@@ -203,16 +210,14 @@ caf::error cpu_backend::build_header_sets() const {
   return {};
 }
 
-caf::expected<std::filesystem::path> cpu_backend::build_harness(const task_def& task) const {
-  auto object = harness_object_path(task);
+caf::error cpu_backend::compile_harness_object(const std::string& source, const std::string& source_name,
+                                               const std::filesystem::path& object,
+                                               const std::string& what) const {
   std::error_code ec;
-  if (std::filesystem::is_regular_file(object, ec))
-    return object;
+  std::filesystem::create_directories(object.parent_path(), ec);
   auto build = scratch_dir::create(object.parent_path(), "harness-build-");
   if (!build)
     return std::move(build.error());
-  auto source = generated_harness(task);
-  const std::string source_name = config_.language == "cuda" ? "harness.cu" : "harness.cpp";
   if (auto err = write_text(build->path() / source_name, source))
     return err;
   sandbox_request req;
@@ -229,18 +234,37 @@ caf::expected<std::filesystem::path> cpu_backend::build_harness(const task_def& 
   if (!report->is_success()) {
     // A compile killed by its wall clock (a loaded machine) may pass on a retry; an error will not.
     return make_error(report->timed_out ? errc::timed_out : errc::compile_failed,
-                      "task " + task.id + ": the generated harness does not compile: " +
+                      what + " does not compile: " +
                           truncate_text(program_output(*report, req.limits, "compiler"), config_.detail_cap));
   }
   // Publish the object (and its source, for people) by rename, so concurrent preparations never see half a
   // file.
   auto source_copy = object;
-  source_copy.replace_extension(".cpp");
+  source_copy.replace_extension(std::filesystem::path{source_name}.extension());
   std::filesystem::rename(build->path() / source_name, source_copy, ec);
   if (!ec)
     std::filesystem::rename(build->path() / "harness.o", object, ec);
   if (ec)
     return make_error(errc::io_failed, "cannot place " + object.string() + ": " + ec.message());
+  return {};
+}
+
+caf::expected<std::filesystem::path> cpu_backend::build_harness(const task_def& task) const {
+  std::error_code ec;
+  // The core first, once for every task (the first preparations may race to build it: each
+  // publishes the same object by rename).
+  if (!core_object_.empty() && !std::filesystem::is_regular_file(core_object_, ec)) {
+    if (auto err =
+            compile_harness_object(harness_core_source(), "core.cpp", core_object_, "the harness core"))
+      return err;
+  }
+  auto object = harness_object_path(task);
+  if (std::filesystem::is_regular_file(object, ec))
+    return object;
+  const std::string source_name = config_.language == "cuda" ? "harness.cu" : "harness.cpp";
+  if (auto err = compile_harness_object(generated_harness(task), source_name, object,
+                                        "task " + task.id + ": the generated harness"))
+    return err;
   return object;
 }
 
@@ -265,16 +289,19 @@ std::vector<std::string> cpu_backend::compile_argv(const task_def& task, std::st
     argv.insert(argv.end(), {"-Wl,-z,relro", "-Wl,-z,now"});
   }
   argv.insert(argv.end(),
-              {"-o", "kernel", cuda ? "kernel.cu" : "kernel.cpp", harness_object_path(task).string(), "-lm"});
+              {"-o", "kernel", cuda ? "kernel.cu" : "kernel.cpp", harness_object_path(task).string()});
+  if (!core_object_.empty())
+    argv.push_back(core_object_.string());
+  argv.push_back("-lm");
   return argv;
 }
 
 caf::expected<compile_result> cpu_backend::compile(const task_def& task, std::string_view source,
                                                    const std::string& cand_id) const {
-  auto object = harness_object_path(task);
   std::error_code ec;
-  if (!std::filesystem::is_regular_file(object, ec)) {
-    return make_error(errc::not_found, "task " + task.id + " is not prepared (no " + object.string() + ")");
+  for (const auto& object : {harness_object_path(task), core_object_}) {
+    if (!object.empty() && !std::filesystem::is_regular_file(object, ec))
+      return make_error(errc::not_found, "task " + task.id + " is not prepared (no " + object.string() + ")");
   }
   auto dir = scratch_dir::create(config_.work_dir / "candidates", safe_name(cand_id) + "-");
   if (!dir)

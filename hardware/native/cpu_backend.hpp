@@ -50,6 +50,9 @@ struct cpu_backend_config {
   double noise_threshold = 0.1;  ///< two measurements whose medians differ by more (relative) disagree
   int timing_cpu = -1;  ///< core the run stage pins every harness run to (sets run_limits.cpu_affinity);
                         ///< -1 = leave run_limits.cpu_affinity as it is
+  /// Bytes of prepared references' inputs and outputs kept in memory (cpu_device); the rest are read
+  /// back from their file under work_dir/tasks/<id>/ when a candidate of theirs runs.
+  int64_t reference_memory_bytes = int64_t{256} << 20;
   std::size_t output_cap = 16 * 1024;  ///< bytes of compiler or program output kept (overrides the limits')
   std::size_t detail_cap = 2 * 1024;   ///< bytes of each gate's detail in a verdict
   std::string device = "cpu";          ///< the verdicts' device name
@@ -229,8 +232,15 @@ class cpu_backend {
                                                    const reference_data& reference) const;
   /// True if `timing` is more than flag_speedup times faster than `reference_ns`.
   [[nodiscard]] bool is_implausible(const timing_stats& timing, double reference_ns) const noexcept;
-  /// work_dir/tasks/<id>/harness-<hash>.o, the hash over the definition, the generated text and its flags.
+  /// work_dir/tasks/<id>/harness-<hash>.o, the hash over the definition, the generated text, its flags
+  /// and the core's path (a CPU task's part of the harness; a CUDA task's whole harness).
   [[nodiscard]] std::filesystem::path harness_object_path(const task_def& task) const;
+  /// Compiles `source` (written as `source_name`) with the harness flags in the sandbox and
+  /// publishes the object at `object` by rename (concurrent builds of one object are safe).
+  /// `what` names it in the error.
+  [[nodiscard]] caf::error compile_harness_object(const std::string& source, const std::string& source_name,
+                                                  const std::filesystem::path& object,
+                                                  const std::string& what) const;
   /// Precompiles every header set that is not yet built (once per compiler and flags; shared by tasks).
   [[nodiscard]] caf::error build_header_sets() const;
   /// work_dir/pch/<hash>/set.hpp for header set `i`, the hash over the compiler, flags and text.
@@ -244,6 +254,9 @@ class cpu_backend {
   [[nodiscard]] harness_params params() const;
 
   cpu_backend_config config_;  ///< immutable after construction
+  /// work_dir/harness/core-<hash>.o, the harness core every CPU task's kernels link (empty for CUDA,
+  /// whose harness is one object per task); the hash over the core's text, compiler and flags.
+  std::filesystem::path core_object_;
 };
 
 }  // namespace kforge::hardware

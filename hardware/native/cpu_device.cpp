@@ -1,7 +1,9 @@
 #include "hardware/native/cpu_device.hpp"
 
 #include "hardware/native/precompiled_header.hpp"
+#include "hardware/sandbox/sandbox.hpp"
 
+#include "runtime/base/error.hpp"
 #include "runtime/base/hash.hpp"
 #include "runtime/base/log.hpp"
 
@@ -51,19 +53,100 @@ gate_result cpu_device::hack_check(const task_def& task, const std::string& sour
   return impl_.hack_check(task, source);
 }
 
-std::shared_ptr<const reference_data> cpu_device::reference_of(const task_def& task) const {
-  std::lock_guard<std::mutex> lock{mutex_};
-  auto it = references_.find(task.id);
-  if (it == references_.end() || it->second->definition_hash != task.definition_hash)
-    return nullptr;
-  return it->second;
+namespace {
+
+int64_t bytes_of(const reference_data& ref) {
+  int64_t n = 0;
+  for (const auto* sets : {&ref.inputs, &ref.outputs})
+    for (const auto& set : *sets)
+      for (const auto& tensor : set)
+        n += static_cast<int64_t>(tensor.size() * sizeof(float));
+  return n;
 }
 
-void cpu_device::keep(reference_data ref) {
-  auto id = ref.task_id;
-  auto shared = std::make_shared<const reference_data>(std::move(ref));
+}  // namespace
+
+std::filesystem::path cpu_device::reference_file(const task_def& task) const {
+  content_hasher h;
+  h.add(task.definition_hash).add(signature_);
+  return impl_.config().work_dir / "tasks" / task.id / ("reference-" + short_id(h.finish()) + ".bin");
+}
+
+std::shared_ptr<const reference_data> cpu_device::reference_of(const task_def& task) const {
+  {
+    std::lock_guard<std::mutex> lock{mutex_};
+    auto it = in_memory_.find(task.id);
+    if (it != in_memory_.end() && it->second.ref->definition_hash == task.definition_hash) {
+      uses_.splice(uses_.begin(), uses_, it->second.use);
+      return it->second.ref;
+    }
+    if (on_disk_.count(task.id) == 0)
+      return nullptr;
+  }
+  // Dropped from memory: read back (outside the lock; two threads may both read it, harmlessly).
+  auto file = reference_file(task);
+  auto bytes = read_text(file);
+  if (!bytes) {
+    log::logger{"kforge.verifier"}.warning("cannot read a prepared reference back",
+                                           {{"task", task.id}, {"file", file.string()}});
+    return nullptr;
+  }
+  auto ref = impl_.restore_reference(task, *bytes);
+  if (!ref) {
+    log::logger{"kforge.verifier"}.warning("a prepared reference's file does not restore",
+                                           {{"task", task.id}, {"error", describe(ref.error())}});
+    return nullptr;
+  }
+  auto shared = std::make_shared<const reference_data>(std::move(*ref));
+  remember(shared);
+  return shared;
+}
+
+void cpu_device::remember(const std::shared_ptr<const reference_data>& ref) const {
+  const auto budget = impl_.config().reference_memory_bytes;
   std::lock_guard<std::mutex> lock{mutex_};
-  references_[id] = std::move(shared);
+  if (auto it = in_memory_.find(ref->task_id); it != in_memory_.end()) {
+    bytes_ -= it->second.bytes;
+    uses_.erase(it->second.use);
+    in_memory_.erase(it);
+  }
+  uses_.push_front(ref->task_id);
+  auto& h = in_memory_[ref->task_id];
+  h = held{ref, uses_.begin(), bytes_of(*ref)};
+  bytes_ += h.bytes;
+  // The newest stays even over budget; a dropped one lives on in whatever run still holds it.
+  while (bytes_ > budget && uses_.size() > 1) {
+    auto last = in_memory_.find(uses_.back());
+    if (on_disk_.count(last->first) == 0)
+      break;  // no file to read it back from: kept
+    bytes_ -= last->second.bytes;
+    in_memory_.erase(last);
+    uses_.pop_back();
+  }
+}
+
+std::pair<std::size_t, int64_t> cpu_device::references_in_memory() const {
+  std::lock_guard<std::mutex> lock{mutex_};
+  return {in_memory_.size(), bytes_};
+}
+
+void cpu_device::keep(reference_data ref, const std::string& encoded) {
+  auto shared = std::make_shared<const reference_data>(std::move(ref));
+  const auto& task_id = shared->task_id;
+  task_def key;
+  key.id = task_id;
+  key.definition_hash = shared->definition_hash;
+  auto file = reference_file(key);
+  std::error_code ec;
+  std::filesystem::create_directories(file.parent_path(), ec);
+  if (auto err = place_text(file, encoded, 0600)) {
+    log::logger{"kforge.verifier"}.warning("cannot write a prepared reference; it stays in memory",
+                                           {{"task", task_id}, {"error", describe(err)}});
+  } else {
+    std::lock_guard<std::mutex> lock{mutex_};
+    on_disk_.insert(task_id);
+  }
+  remember(shared);
 }
 
 caf::expected<reference_build> cpu_device::build_reference(const task_def& task, const std::string& cached) {
@@ -79,7 +162,7 @@ caf::expected<reference_build> cpu_device::build_reference(const task_def& task,
     if (ref) {
       out.restored = true;
       out.timing = ref->timing;
-      keep(std::move(*ref));
+      keep(std::move(*ref), cached);
       return out;
     }
     if (code_of(ref.error()) != errc::bad_request)
@@ -105,7 +188,7 @@ caf::expected<reference_run> cpu_device::run_reference(const task_def& task, con
   reference_run out;
   out.timing = ref->timing;
   out.cache = impl_.encode_reference(*ref);
-  keep(std::move(*ref));
+  keep(std::move(*ref), out.cache);
   return out;
 }
 

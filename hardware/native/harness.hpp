@@ -76,10 +76,15 @@ struct harness_report {
 /// The input file of `seed`: "in_<seed>.bin".
 [[nodiscard]] std::string input_file_name(int seed);
 
-/// The C++17 source of the harness for `task`: declares the kernel from
-/// `task.signature` and calls it as `task.call`, over variables named after
-/// the inputs and outputs. Its own names start with `kforge_`.
-[[nodiscard]] std::string harness_source(const task_def& task);
+/// The C++17 harness is two objects linked with every kernel: a core that is the same for every
+/// task (setup, checked calls, timing loop, result channel), compiled once, and a small part per
+/// task that holds the task's tensor sizes and calls its kernel. Names of both start with `kforge_`
+/// (the hack gate forbids them in kernels, so a kernel cannot define or interpose any of them).
+[[nodiscard]] std::string harness_core_source();
+
+/// The task's part: declares the kernel from `task.signature` and calls it as `task.call`, over
+/// variables named after the inputs and outputs.
+[[nodiscard]] std::string harness_task_source(const task_def& task);
 
 /// The CUDA variant of the harness (compiled with nvcc): the same arguments,
 /// setup and result channel, but `task.signature` is a host function over

@@ -377,6 +377,7 @@ campaign_config parse(const reader& r, const toml_value& root, const std::filesy
           "gate_preprocess",
           "bypass",
           "reference_cache",
+          "reference_memory_mib",
           "reference_attempts",
           "reference_backoff_s"});
   r.get(ver, "device", vs.device);
@@ -468,6 +469,9 @@ campaign_config parse(const reader& r, const toml_value& root, const std::filesy
   r.get(ver, "object_cache", vs.object_cache);
   r.positive(ver, "final_rounds", vs.final_rounds, true);
   r.get(ver, "reference_cache", vs.reference_cache);
+  r.positive(ver, "reference_memory_mib", vs.reference_memory_mib);
+  if (vs.reference_memory_mib > (int64_t{1} << 20))
+    r.fail(ver.at("reference_memory_mib"), "key 'reference_memory_mib' must be at most 1048576 (1 TiB)");
   r.positive(ver, "reference_attempts", vs.reference_attempts);
   if (vs.reference_attempts > 100)
     r.fail(ver.at("reference_attempts"), "key 'reference_attempts' must be at most 100");

@@ -69,6 +69,9 @@ struct verifier_settings {
   /// Prepared references (outputs, timing) are cached in the store per build signature, device
   /// and task, and restored on restart or by another campaign while the task's definition holds.
   bool reference_cache = true;
+  /// Prepared references' inputs and outputs kept in memory, MiB; the rest wait in files of the work
+  /// directory and are read back when a candidate of their task runs.
+  int64_t reference_memory_mib = 256;
   int32_t reference_attempts = 3;  ///< tries of a reference preparation that fails transiently
   double reference_backoff_s = 2;  ///< wait before the first retry, doubled before each further one
 };

@@ -73,13 +73,21 @@ TEST_CASE("The harness source binds inputs and outputs by name and makes the tas
   task.outputs = two_specs();
   task.outputs[0].name = "y";
   task.outputs.pop_back();
-  auto source = harness_source(task);
+  auto source = harness_task_source(task);
   CHECK_THAT(source, Catch::Contains("void k(const float* x, float* y, int n);"));
-  CHECK_THAT(source, Catch::Contains("float* x = kforge_in[0].data();"));
-  CHECK_THAT(source, Catch::Contains("float* y = kforge_out[0].data();"));
+  CHECK_THAT(source, Catch::Contains("float* x = kforge_in[0];"));
+  CHECK_THAT(source, Catch::Contains("float* y = kforge_out[0];"));
   CHECK_THAT(source, Catch::Contains("static_cast<void>(k(x, y, 8));"));
-  CHECK_THAT(source, Catch::Contains("kforge_input_sizes[] = {6u, 0u}"));
-  CHECK_THAT(source, Catch::Contains("__attribute__((constructor(101)))"));
+  CHECK_THAT(source, Catch::Contains("input_sizes[] = {6u, 0u}"));
+  CHECK_THAT(source, Catch::Contains("input_count = 1;"));
+  // The core is the same for every task: nothing of this one is in it.
+  const auto& core = harness_core_source();
+  CHECK_THAT(core, Catch::Contains("__attribute__((constructor(101)))"));
+  CHECK_THAT(core, Catch::Contains("kforge_task::call("));
+  CHECK_THAT(core, !Catch::Contains("void k("));
+  CHECK_THAT(core, !Catch::Contains("@"));
+  task.signature = "void other(const float* x, float* y)";
+  CHECK(harness_core_source() == core);
   run_nonce nonce{};
   nonce[0] = 0xab;
   nonce[15] = 0x01;

@@ -146,3 +146,48 @@ TEST_CASE("A reference compile past its wall clock is a transient failure, a com
     CHECK_FALSE(is_transient(code_of(built.error())));
   }
 }
+
+TEST_CASE("References beyond the memory budget wait in files and still judge their candidates",
+          "[hardware]") {
+  auto first_task = add_task();
+  auto second_task = first_task;
+  second_task.id = "add_4x250_again";
+  test::temp_dir work{"refmemory"};
+  auto config = small_config(work.path());
+  config.reference_memory_bytes = 1;  // room for the newest reference only
+  cpu_device dev{config};
+  for (const auto* task : {&first_task, &second_task}) {
+    auto built = dev.build_reference(*task, {});
+    REQUIRE(built);
+    auto ran = dev.run_reference(*task, *built);
+    if (!ran)
+      FAIL(describe(ran.error()));
+  }
+  auto held = dev.references_in_memory();
+  CHECK(held.first == 1);  // the first was dropped once the second was prepared
+  CHECK(held.second > 1);
+  std::vector<std::filesystem::path> files;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(work.path() / "tasks"))
+    if (e.path().filename().string().rfind("reference-", 0) == 0)
+      files.push_back(e.path());
+  REQUIRE(files.size() == 2);
+
+  // The first task's candidates are judged against its reference read back from its file.
+  auto good = judge(dev, first_task, first_task.reference_source, "good");
+  CHECK(good.feasible);
+  auto wrong =
+      judge(dev, first_task, kernel("for (int i = 0; i < rows * cols; ++i) c[i] = a[i] - b[i];"), "wrong");
+  CHECK_FALSE(wrong.feasible);
+  CHECK(wrong.failed_gate == gate_correctness);
+  CHECK(dev.references_in_memory().first == 1);  // read back, and the second dropped in turn
+
+  // A file that no longer restores is "not prepared", never a verdict against garbage.
+  for (const auto& f : files)
+    std::filesystem::resize_file(f, 100);
+  auto built = dev.compile(second_task, second_task.reference_source, "after");
+  REQUIRE(built);
+  auto v = dev.run(second_task, *built);
+  dev.discard(*built);
+  REQUIRE_FALSE(v);
+  CHECK(code_of(v.error()) == errc::not_found);
+}
