@@ -41,7 +41,8 @@ struct task_state {
   std::set<std::string> verifying;  // candidates sent to the verifier and not answered yet
   std::vector<settings> tried;
   std::deque<std::string> feedback;
-  int32_t in_flight = 0;                                  // verifications and commits of the current step
+  bool final_at_stop = false;  // the stop ends the campaign: the best is re-measured (stop_atom)
+  int32_t in_flight = 0;       // verifications and commits of the current step
   std::vector<std::function<void()>> refused;             // verifications to resend after errc::queue_full
   queue_backoff backoff{std::chrono::milliseconds{200}};  // waits after errc::queue_full
   reask_policy reask{0, std::chrono::milliseconds{200}};  // re-asks after errc::llm_failed
@@ -145,7 +146,9 @@ void finish(task_pointer self) {
   auto& st = self->state;
   if (st.now == activity::finished || st.now == activity::measuring)
     return;
-  const auto* best = needs_final(st) ? find_candidate(st, st.rec.best_hash) : nullptr;
+  // Re-measured when the task ends, or when the campaign ends with it; an interrupted task is not.
+  bool ends = is_done(st.rec) || st.final_at_stop;
+  const auto* best = ends && needs_final(st) ? find_candidate(st, st.rec.best_hash) : nullptr;
   best != nullptr ? measure_final(self, *best) : quit_task(self);
 }
 
@@ -559,8 +562,9 @@ task_actor::behavior_type task_behavior(task_pointer self, std::shared_ptr<const
         }
         begin(self);
       },
-      [self](stop_atom) {
+      [self](stop_atom, bool campaign_ends) {
         auto& s = self->state;
+        s.final_at_stop = campaign_ends;
         stop_searching(s);
         // Candidates that have not started are taken back: the stop does not wait for the queue.
         if (!s.verifying.empty())
@@ -568,6 +572,10 @@ task_actor::behavior_type task_behavior(task_pointer self, std::shared_ptr<const
         // Refused verifications never started: drop them.
         s.in_flight -= static_cast<int32_t>(s.refused.size());
         s.refused.clear();
+        s.log.debug("stop", {{"task", s.rec.task_id},
+                             {"in_flight", s.in_flight},
+                             {"verifying", s.verifying.size()},
+                             {"activity", static_cast<int>(s.now)}});
         if (s.in_flight == 0)
           finish(self);
       },

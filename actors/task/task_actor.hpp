@@ -53,8 +53,11 @@ using task_owner_actor = caf::typed_actor<
 using task_actor = caf::typed_actor<
     // supervisor -> task: begin (or resume) the search.
     caf::reacts_to<start_atom>,
-    // supervisor -> task: finish what is in flight, commit it, and quit.
-    caf::reacts_to<stop_atom>,
+    // supervisor -> task: finish what is in flight, commit it, and quit. With `true` the campaign
+    // ends here (its wall-time or LLM budget is spent): the best is re-measured as when a task
+    // ends. With `false` it is interrupted (a resume goes on, and measures when the task ends), so
+    // a stop of hundreds of tasks does not wait for hundreds of final measurements.
+    caf::reacts_to<stop_atom, bool>,
     // task -> itself: retry the verifications the verifier refused with errc::queue_full.
     caf::reacts_to<retry_atom>,
     // task -> itself: ask the policy again after it failed with errc::llm_failed.

@@ -39,6 +39,8 @@ struct supervisor_state {
   int64_t campaign_unreachable_since = 0;  // wall ms; set when the model stayed unreachable
   double wall_recorded_ms = 0;             // of this run's elapsed time, what is added to the stored wall_ms
   std::vector<std::pair<caf::typed_response_promise<int32_t>, int32_t>> held;  // grants asked while paused
+  double stop_ms = -1;          // elapsed_ms at the stop; -1 while not stopping
+  double stop_reported_ms = 0;  // when the stop's progress was last logged
   log::logger log{"kforge.supervisor"};
   static inline const char* name = "kforge.supervisor";
 };
@@ -106,8 +108,11 @@ void stop_tasks(supervisor_pointer self, stop_reason reason) {
   if (st.note.empty())
     st.note = note;
   st.log.info("stopping campaign", {{"campaign", st.setup.config.name}, {"reason", note}});
+  st.stop_ms = st.stop_reported_ms = elapsed_ms(self);
+  // A spent budget ends the campaign, so its tasks' bests are re-measured; any other stop is resumed.
+  bool ends = reason == stop_reason::wall_budget || reason == stop_reason::llm_budget;
   for (const auto& h : st.handles)
-    self->send(h, stop_atom_v);
+    self->send(h, stop_atom_v, ends);
   // Held grants are answered after the stop, so each task sees it is stopping first.
   for (auto& [promise, wanted] : st.held)
     promise.deliver(int32_t{0});
@@ -127,6 +132,31 @@ int32_t grant(supervisor_state& s, int32_t wanted) {
   if (granted == 0 && s.note.empty())
     s.note = "evaluation budget spent";
   return granted;
+}
+
+// How often a stop that is still waiting for tasks says which.
+constexpr double stop_report_ms = 30000;
+
+// While stopping, every stop_report_ms: how many tasks are still finishing and which (a stop that
+// does not end is then visible in the log, with the tasks it waits for).
+void report_stopping(supervisor_pointer self) {
+  auto& st = self->state;
+  auto now = elapsed_ms(self);
+  if (st.stop_ms < 0 || st.live.empty() || now - st.stop_reported_ms < stop_report_ms)
+    return;
+  st.stop_reported_ms = now;
+  std::string some;
+  int listed = 0;
+  for (const auto& [addr, id] : st.live) {
+    if (listed++ == 5)
+      break;
+    some += (some.empty() ? "" : ", ") + id;
+  }
+  st.log.warning("still stopping: tasks finishing their in-flight work",
+                 {{"campaign", st.setup.config.name},
+                  {"tasks", st.live.size()},
+                  {"seconds", static_cast<int64_t>((now - st.stop_ms) / 1000)},
+                  {"among", some}});
 }
 
 // Tells the listener that the campaign ended and quits. The owner lock goes first, so that whoever
@@ -407,6 +437,7 @@ supervisor_actor::behavior_type supervisor_behavior(supervisor_pointer self, sup
         if (s.phases.is_closed())
           return;
         checkpoint_wall(self);
+        report_stopping(self);
         self->request(s.setup.verifier, s.setup.tick * 4, stats_atom_v)
             .then(
                 [self](actors::verifier_stats& vs) {

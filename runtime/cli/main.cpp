@@ -6,6 +6,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include <malloc.h>
+
 #include <iostream>
 #include <string>
 
@@ -32,6 +34,12 @@ std::string unknown_command(CLI::App& app, int argc, char** argv) {
 
 int main(int argc, char** argv) {
   using namespace kforge;
+  // Blocks of 256 KiB and more (tensors, reference outputs, store values) get pages of their own and
+  // give them back when freed. glibc's default threshold rises with every such free, after which they
+  // stay in the heap: a campaign's resident size grew with its tasks, and every sandboxed compile or
+  // run forks this process, copying its page tables (docs/bench-scale.md).
+  mallopt(M_MMAP_THRESHOLD, 256 * 1024);
+  mallopt(M_TRIM_THRESHOLD, 4 * 1024 * 1024);
   CLI::App app{"kforge: evolves compute kernels in long, resumable campaigns"};
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string{"kforge "} + KFORGE_VERSION);

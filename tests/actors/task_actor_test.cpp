@@ -231,7 +231,7 @@ TEST_CASE_METHOD(task_fixture, "a stopping task takes back its queued candidates
   auto t = start("t1");
   self->monitor(t);
   REQUIRE(log->held.size() == 2);  // one step's two candidates wait in the (scripted) queue
-  self->send(t, stop_atom_v);
+  self->send(t, stop_atom_v, false);
   run();
   std::set<std::string> sent;
   for (const auto& [hash, promise] : log->held)
