@@ -572,10 +572,6 @@ task_actor::behavior_type task_behavior(task_pointer self, std::shared_ptr<const
         // Refused verifications never started: drop them.
         s.in_flight -= static_cast<int32_t>(s.refused.size());
         s.refused.clear();
-        s.log.debug("stop", {{"task", s.rec.task_id},
-                             {"in_flight", s.in_flight},
-                             {"verifying", s.verifying.size()},
-                             {"activity", static_cast<int>(s.now)}});
         if (s.in_flight == 0)
           finish(self);
       },
