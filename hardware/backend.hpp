@@ -21,11 +21,15 @@ struct build_result {
   /// SHA-256 of the built machine code (the linked binary's bytes); empty = unknown. A backend
   /// may fill it; the verifier pool hashes `binary` itself when it is empty and readable.
   std::string object_hash;
+  /// Set (with ok false) when gate 1, run by the compile worker before the compile, refused the
+  /// source: why. Nothing was compiled.
+  std::string rejected;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, build_result& x) {
-  return f(caf::meta::type_name("build_result"), x.ok, x.binary, x.dir, x.output, x.wall_ms, x.object_hash);
+  return f(caf::meta::type_name("build_result"), x.ok, x.binary, x.dir, x.output, x.wall_ms, x.object_hash,
+           x.rejected);
 }
 
 /// A task's reference after the first stage of its preparation (backend::build_reference).
@@ -74,7 +78,8 @@ class backend {
   /// the verdict-cache key, so that changing any of them invalidates the cache.
   [[nodiscard]] virtual std::string build_signature() const = 0;
 
-  /// Gate 1: static checks on the source, before anything is compiled.
+  /// Gate 1: static checks on the source, before anything is compiled. May take a while (a
+  /// preprocessor or parser in a sandbox): the pool calls it on a compile worker.
   [[nodiscard]] virtual gate_result hack_check(const task_def& task, const std::string& source) const = 0;
 
   /// Reference preparation, stage 1 (a compile worker): builds what the task's candidates need

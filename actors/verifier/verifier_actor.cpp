@@ -219,6 +219,8 @@ void start_compiles(verifier_pointer self) {
       s.schedule.compile_done(w);
       if (!result) {
         finish_job(self, j, result.error());
+      } else if (!result->rejected.empty()) {
+        finish_job(self, j, kforge::failed_verdict(kforge::gate_hack, result->rejected, s.backend->device()));
       } else if (!result->ok) {
         j->compile_ms = result->wall_ms;
         finish_job(self, j,
@@ -295,14 +297,6 @@ caf::result<verification> on_verify(verifier_pointer self, verify_request& req) 
     st.stats.cache_hits += 1;
     st.stats.completed += 1;
     return verification{std::move(*v), key, true};
-  }
-  auto hack = st.backend->hack_check(it->second, req.source);
-  if (!hack.passed) {
-    auto v = kforge::failed_verdict(kforge::gate_hack, hack.detail, st.backend->device());
-    if (st.cfg.verdict_cache)
-      st.verdicts.put(key, v);
-    st.stats.completed += 1;
-    return verification{std::move(v), key, false};
   }
   // A response promise takes over the reply: make it only once the request is accepted.
   auto joined = st.cfg.coalesce ? st.in_flight.find(key) : st.in_flight.end();

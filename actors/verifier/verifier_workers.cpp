@@ -98,6 +98,14 @@ compile_worker::behavior_type compile_worker_behavior(compile_worker::stateful_p
         const auto* task = find_task(self->state, task_id);
         if (task == nullptr)
           return unknown_task(task_id);
+        // Gate 1 here, not in the pool actor: with a preprocessor or a parser in a sandbox it takes
+        // ~80 ms, which the actor that schedules every candidate must not spend.
+        auto hack = self->state.backend->hack_check(*task, source);
+        if (!hack.passed) {
+          hardware::build_result refused;
+          refused.rejected = hack.detail.empty() ? std::string{"refused by the hack gate"} : hack.detail;
+          return refused;
+        }
         auto built = self->state.backend->compile(*task, source, cand_id);
         if (!built)
           return built.error();

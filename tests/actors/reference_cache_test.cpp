@@ -135,7 +135,8 @@ TEST_CASE_METHOD(cache_fixture,
   REQUIRE(v);
   CHECK(v->verdict.feasible);
   // Restored on the compile worker: no timed run of the reference in this process.
-  CHECK(second->calls() == std::vector<std::string>{"restore t1", "compile t1 c2", "run t1 bin/c2"});
+  CHECK(second->calls() ==
+        std::vector<std::string>{"restore t1", "hack t1", "compile t1 c2", "run t1 bin/c2"});
   auto s = stats(b);
   CHECK(s.reference_cache_hits == 1);
   CHECK(s.reference_runs == 0);

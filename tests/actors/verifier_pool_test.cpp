@@ -76,7 +76,7 @@ TEST_CASE_METHOD(pool_fixture, "the pool prepares, compiles and runs through the
   CHECK(v->verdict.feasible);
   CHECK(v->verdict.compile_ms == 1);
   CHECK(backend->calls() ==
-        std::vector<std::string>{"build t1", "prepare t1", "compile t1 c1", "run t1 bin/c1"});
+        std::vector<std::string>{"build t1", "prepare t1", "hack t1", "compile t1 c1", "run t1 bin/c1"});
 }
 
 TEST_CASE_METHOD(pool_fixture, "a full queue answers queue_full and keeps what it holds", "[actors]") {
@@ -197,4 +197,33 @@ TEST_CASE_METHOD(pool_fixture, "a compile error is a verdict at the compile gate
   REQUIRE(v);
   CHECK(v->verdict.failed_gate == "compile");
   CHECK(backend->count("run ") == 0);
+}
+
+TEST_CASE_METHOD(pool_fixture, "gate 1 runs on a compile worker, never in the pool actor", "[actors]") {
+  SECTION("a refused source gets the hack verdict there, and nothing is compiled") {
+    start();
+    auto a = ask("t1", "ca", "HACK here");
+    run();
+    auto v = verdict_of(a);
+    REQUIRE(v);
+    CHECK(v->verdict.failed_gate == kforge::gate_hack);
+    REQUIRE_FALSE(v->verdict.gates.empty());
+    CHECK(v->verdict.gates.back().detail == "scripted hack");
+    CHECK(backend->count("hack t1") == 1);
+    CHECK(backend->count("compile ") == 0);
+    CHECK(position("hack t1") > position("prepare t1"));  // a compile slot's work, after the reference
+  }
+  SECTION("a full queue refuses without running the gate") {
+    vcfg.max_queue = 1;
+    backend->on_prepare = [](const kforge::task_def&) -> caf::expected<kforge::timing_stats> {
+      return make_error(errc::reference_failed, "scripted");  // nothing ever leaves the queue
+    };
+    start();
+    auto a = ask("t1", "ca", "a");
+    auto b = ask("t1", "cb", "HACK b");
+    run();
+    CHECK(error_of(b) == errc::queue_full);
+    CHECK(error_of(a) == errc::reference_failed);
+    CHECK(backend->count("hack ") == 0);
+  }
 }

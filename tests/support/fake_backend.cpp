@@ -15,7 +15,8 @@ std::string fake_backend::build_signature() const {
   return "fake/" + device_;
 }
 
-kforge::gate_result fake_backend::hack_check(const kforge::task_def&, const std::string& source) const {
+kforge::gate_result fake_backend::hack_check(const kforge::task_def& task, const std::string& source) const {
+  note("hack " + task.id);
   if (source.find("HACK") != std::string::npos)
     return {kforge::gate_hack, false, "scripted hack"};
   return {kforge::gate_hack, true, ""};

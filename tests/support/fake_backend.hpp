@@ -36,7 +36,7 @@ class fake_backend : public hardware::backend {
 
   [[nodiscard]] std::string device() const override;
   [[nodiscard]] std::string build_signature() const override;
-  /// Fails a source that contains "HACK"; records nothing (the pool calls it inline).
+  /// Fails a source that contains "HACK" (recorded as "hack <task>").
   [[nodiscard]] kforge::gate_result hack_check(const kforge::task_def& task,
                                                const std::string& source) const override;
   [[nodiscard]] caf::expected<hardware::reference_build> build_reference(const kforge::task_def& task,
@@ -50,7 +50,7 @@ class fake_backend : public hardware::backend {
                                                    const hardware::build_result& compiled) override;
   void discard(const hardware::build_result& compiled) const override;
 
-  /// Every call so far, in order: "build <task>" (build_reference without a cache entry),
+  /// Every call so far, in order: "hack <task>", "build <task>" (build_reference without a cache entry),
   /// "restore <task>" (with one), "prepare <task>" (run_reference), "compile <task> <cand>",
   /// "run <task> <binary>", "discard <binary>".
   [[nodiscard]] std::vector<std::string> calls() const;
