@@ -483,7 +483,8 @@ caf::expected<reference_record> get_reference(const txn& tx, std::string_view si
   return rec;
 }
 
-caf::expected<reference_record> decode_reference(std::string_view value, std::string_view key) {
+caf::expected<reference_record> decode_reference(std::string_view value, std::string_view key,
+                                                 bool with_data) {
   if (value.size() < 9 || read_u64be(value.substr(1)) > value.size() - 9)
     return make_error(errc::store_corrupt,
                       "decode table=references key=" + printable_key(key) + ": the value is cut short");
@@ -494,7 +495,8 @@ caf::expected<reference_record> decode_reference(std::string_view value, std::st
   reference_record rec;
   if (auto err = decode(header, table::references, key, rec))
     return err;
-  rec.data.assign(value.substr(9 + size));
+  if (with_data)
+    rec.data.assign(value.substr(9 + size));
   return rec;
 }
 

@@ -191,6 +191,9 @@ using memory_visitor = std::function<caf::error(memory_item&& item)>;
 
 /// Decodes a value of table `references` (schema.hpp: reference_value) stored under `key`.
 /// Errors: errc::store_corrupt (cut short, or a header that does not decode).
-[[nodiscard]] caf::expected<reference_record> decode_reference(std::string_view value, std::string_view key);
+/// With `with_data` false the header alone is decoded and `data` stays empty (a check that the
+/// record reads, without copying its megabytes).
+[[nodiscard]] caf::expected<reference_record> decode_reference(std::string_view value, std::string_view key,
+                                                               bool with_data = true);
 
 }  // namespace kforge::memory
