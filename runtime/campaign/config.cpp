@@ -5,6 +5,7 @@
 #include "hardware/null/null_device.hpp"
 #include "runtime/base/toml_reader.hpp"
 #include "runtime/campaign/workers_setup.hpp"
+#include "runtime/campaign/workers_table.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -198,41 +199,6 @@ void parse_llm(const reader& r, const toml_value& root, const std::filesystem::p
   if (c.policy == "openai" && l.endpoints.empty())
     r.fail(root.contains("llm") ? root.at("llm") : root,
            "policy 'openai' needs at least one [[llm.endpoint]] table");
-}
-
-// The [workers] table; a relative secret_file is relative to `base`.
-void parse_workers(const reader& r, const toml_value& root, const std::filesystem::path& base,
-                   campaign_config& c) {
-  const auto& t = reader::table_or_empty(root, "workers");
-  auto& w = c.workers;
-  r.only(t, "workers",
-         {"listen", "secret_file", "tls", "allow_plaintext", "local", "local_slots", "heartbeat_ms",
-          "deadline_ms"});
-  r.get(t, "tls", w.tls);
-  r.get(t, "listen", w.listen);
-  std::string secret;
-  r.get(t, "secret_file", secret);
-  r.get(t, "allow_plaintext", w.allow_plaintext);
-  r.get(t, "local", w.local);
-  r.positive(t, "local_slots", w.local_slots);
-  r.positive(t, "heartbeat_ms", w.heartbeat_ms);
-  r.positive(t, "deadline_ms", w.deadline_ms);
-  if (!w.enabled())
-    return;
-  auto endpoint = parse_endpoint(w.listen);
-  if (!endpoint)
-    r.fail(t.at("listen"), "key 'listen': " + describe(endpoint.error()));
-  if (!is_loopback(endpoint->first) && !w.tls && !w.allow_plaintext)
-    r.fail(t.at("listen"),
-           "key 'listen' = \"" + w.listen +
-               "\" is not a loopback address and tls = false: workers would talk plaintext; "
-               "set tls = true, or allow_plaintext = true on a trusted network (docs/workers.md)");
-  if (secret.empty())
-    r.fail(t, "[workers] listen needs 'secret_file' (the campaign secret that workers must prove)");
-  w.secret_file = std::filesystem::path{secret}.is_relative() ? (base / secret).lexically_normal()
-                                                              : std::filesystem::path{secret};
-  if (w.deadline_ms < w.heartbeat_ms)
-    r.fail(t.at("deadline_ms"), "key 'deadline_ms' must be at least heartbeat_ms");
 }
 
 campaign_config parse(const reader& r, const toml_value& root, const std::filesystem::path& file,
@@ -518,7 +484,7 @@ campaign_config parse(const reader& r, const toml_value& root, const std::filesy
   // Relative paths are relative to the config file's directory.
   auto base = file.parent_path();
   parse_llm(r, root, base, c);
-  parse_workers(r, root, base, c);
+  parse_workers_table(r, root, base, c.workers);
   if (c.store_path.is_relative())
     c.store_path = (base / c.store_path).lexically_normal();
   if (!c.memory.from.empty() && c.memory.from.is_relative())
@@ -529,6 +495,39 @@ campaign_config parse(const reader& r, const toml_value& root, const std::filesy
 }
 
 }  // namespace
+
+void parse_workers_table(const toml_reader& r, const toml_value& root, const std::filesystem::path& base,
+                         workers_settings& w) {
+  const auto& t = toml_reader::table_or_empty(root, "workers");
+  r.only(t, "workers",
+         {"listen", "secret_file", "tls", "allow_plaintext", "local", "local_slots", "heartbeat_ms",
+          "deadline_ms"});
+  r.get(t, "tls", w.tls);
+  r.get(t, "listen", w.listen);
+  std::string secret;
+  r.get(t, "secret_file", secret);
+  r.get(t, "allow_plaintext", w.allow_plaintext);
+  r.get(t, "local", w.local);
+  r.positive(t, "local_slots", w.local_slots);
+  r.positive(t, "heartbeat_ms", w.heartbeat_ms);
+  r.positive(t, "deadline_ms", w.deadline_ms);
+  if (!w.enabled())
+    return;
+  auto endpoint = parse_endpoint(w.listen);
+  if (!endpoint)
+    r.fail(t.at("listen"), "key 'listen': " + describe(endpoint.error()));
+  if (!is_loopback(endpoint->first) && !w.tls && !w.allow_plaintext)
+    r.fail(t.at("listen"),
+           "key 'listen' = \"" + w.listen +
+               "\" is not a loopback address and tls = false: workers would talk plaintext; "
+               "set tls = true, or allow_plaintext = true on a trusted network (docs/workers.md)");
+  if (secret.empty())
+    r.fail(t, "[workers] listen needs 'secret_file' (the campaign secret that workers must prove)");
+  w.secret_file = std::filesystem::path{secret}.is_relative() ? (base / secret).lexically_normal()
+                                                              : std::filesystem::path{secret};
+  if (w.deadline_ms < w.heartbeat_ms)
+    r.fail(t.at("deadline_ms"), "key 'deadline_ms' must be at least heartbeat_ms");
+}
 
 caf::expected<campaign_config> parse_campaign_config(const std::string& text,
                                                      const std::filesystem::path& name) {

@@ -2,6 +2,7 @@
 
 #include "runtime/base/toml_reader.hpp"
 #include "runtime/campaign/workers_setup.hpp"
+#include "runtime/campaign/workers_table.hpp"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -22,6 +23,8 @@ std::filesystem::path resolve(const std::filesystem::path& base, const std::stri
 
 daemon_config parse(const toml_reader& r, const toml_value& root, const std::filesystem::path& name) {
   daemon_config cfg;
+  r.only(root, "the daemon config", {"daemon", "workers"});
+  parse_workers_table(r, root, name.parent_path(), cfg.workers);
   if (!root.contains("daemon"))
     return cfg;
   const auto& t = root.at("daemon");

@@ -4,6 +4,7 @@
 // (README, "Running kforge as a service"), overridden by command-line flags.
 
 #include "runtime/base/error.hpp"
+#include "runtime/campaign/config.hpp"
 
 #include <caf/expected.hpp>
 
@@ -32,6 +33,9 @@ struct daemon_config {
   int32_t max_connections = 512;               ///< open connections beyond this are refused
   int64_t threads = 0;                         ///< scheduler threads (0 = cores, at least 2)
   double stall_minutes = 30;  ///< dashboard stall warning: no task improved this long; 0 = off
+  /// The [workers] table: remote verifier workers join the daemon there and verify for every
+  /// campaign it runs (a campaign file of the daemon has no [workers] of its own).
+  workers_settings workers;
 };
 
 /// Reads the [daemon] table of `file` over the defaults. Errors: errc::bad_config (file:line).
