@@ -7,6 +7,7 @@
 #include <CLI/CLI.hpp>
 
 #include <malloc.h>
+#include <sys/stat.h>
 
 #include <iostream>
 #include <string>
@@ -40,6 +41,11 @@ int main(int argc, char** argv) {
   // run forks this process, copying its page tables (docs/bench-scale.md).
   mallopt(M_MMAP_THRESHOLD, 256 * 1024);
   mallopt(M_TRIM_THRESHOLD, 4 * 1024 * 1024);
+  // The work directory's files (precompiled headers, harness objects, reference inputs) are read by
+  // sandboxed programs under uids of their own, so they must be readable by others: a umask of 077
+  // (a hardened login, a service unit) made every compile fail with "Permission denied". Group and
+  // others keep whatever write bits the caller masked; the store stays 0700 whatever the umask.
+  ::umask(::umask(0) & 0022);
   CLI::App app{"kforge: evolves compute kernels in long, resumable campaigns"};
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string{"kforge "} + KFORGE_VERSION);
