@@ -144,7 +144,10 @@ double apply_verdict(memory::task_record& task, memory::candidate_record& cand, 
   task.evaluations += 1;
   if (v.feasible)
     task.feasible += 1;
-  cand.speedup_vs_ref = timed ? kforge::speedup(task.reference_latency_ns, v.timing.median_ns) : 0;
+  // Over the reference as timed by the pool that timed the candidate (a remote worker's device may
+  // not be the model the task's reference was first timed on; docs/workers.md).
+  double reference_ns = v.reference_ns > 0 ? v.reference_ns : task.reference_latency_ns;
+  cand.speedup_vs_ref = timed ? kforge::speedup(reference_ns, v.timing.median_ns) : 0;
 
   double reward = 0;
   if (v.is_suspect()) {

@@ -87,6 +87,30 @@ TEST_CASE("a suspect verdict changes no best and earns no reward", "[actors]") {
   CHECK(c.speedup_vs_ref == 0.0);
 }
 
+TEST_CASE("a candidate's speedup is over the reference timed by the pool that timed it", "[actors]") {
+  // A task first timed on one device and verified on a worker of another: the worker's verdict
+  // carries its own reference median, and the speedup is over that one.
+  memory::task_record task;
+  task.reference_latency_ns = 1000;
+  step_config cfg;
+  memory::candidate_record c;
+  c.hash = "w";
+  c.stage = "draft";
+  c.verdict = test::timed_verdict(200);
+  c.verdict.reference_ns = 400;
+  apply_verdict(task, c, cfg);
+  CHECK(c.speedup_vs_ref == Approx(2.0));
+  SECTION("a verdict without a reference median falls back to the task's") {
+    memory::candidate_record local;
+    local.hash = "l";
+    local.stage = "refine";
+    local.verdict = test::timed_verdict(200);
+    local.verdict.reference_ns = 0;
+    apply_verdict(task, local, cfg);
+    CHECK(local.speedup_vs_ref == Approx(5.0));
+  }
+}
+
 TEST_CASE("refine rewards are normalised by the task's running statistics", "[actors]") {
   memory::task_record task;
   CHECK(normalise_refine_reward(0.5, true, task, 0.05) == Approx(0.5));  // first sample: raw
