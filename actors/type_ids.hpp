@@ -103,6 +103,7 @@ CAF_ADD_TYPE_ID(kforge, (kforge::actors::join_challenge))
 CAF_ADD_TYPE_ID(kforge, (kforge::actors::worker_offer))
 CAF_ADD_ATOM(kforge, kforge, join_atom, "join")
 CAF_ADD_ATOM(kforge, kforge, beat_atom, "beat")
+CAF_ADD_ATOM(kforge, kforge, local_atom, "local")
 
 CAF_END_TYPE_ID_BLOCK(kforge)
 

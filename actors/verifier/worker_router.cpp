@@ -39,8 +39,8 @@ struct worker_router_state {
   work_dealer dealer;
   std::map<int64_t, pool_info> pools;
   std::map<int64_t, job_payload> jobs;
-  verifier_actor local;
-  int64_t local_id = 0;
+  verifier_actor local;        ///< the constructor's own pool, drained with the router
+  std::set<int64_t> local_ids;  ///< pools of this host: no heartbeat
   int64_t late_dropped = 0;
   int64_t delivered = 0;
   log::logger log{"kforge.workers"};
@@ -192,7 +192,7 @@ worker_router_actor::behavior_type router_behavior(router_pointer self,
   if (local) {
     st.local = local;
     auto front = spawn_remote_pool(self->home_system(), local, st.tasks);
-    st.local_id = join(self, front, "local", local_device, local_slots);
+    st.local_ids.insert(join(self, front, "local", local_device, local_slots));
   }
   self->set_down_handler([self](caf::down_msg& dm) {
     for (const auto& [id, p] : self->state.pools)
@@ -299,10 +299,16 @@ worker_router_actor::behavior_type router_behavior(router_pointer self,
         auto pool = caf::actor_cast<remote_pool_actor>(offer.pool);
         return join(self, pool, offer.worker, offer.device, offer.slots);
       },
+      [self](join_atom, local_atom, worker_offer& offer) -> int64_t {
+        auto pool = caf::actor_cast<remote_pool_actor>(offer.pool);
+        auto id = join(self, pool, offer.worker, offer.device, offer.slots);
+        self->state.local_ids.insert(id);
+        return id;
+      },
       [self](beat_atom) {
         auto& s = self->state;
         for (const auto& [id, p] : s.pools) {
-          if (id == s.local_id)
+          if (s.local_ids.count(id) > 0)
             continue;
           auto pool_id = id;
           self->request(p.handle, s.cfg.deadline, stats_atom_v)

@@ -27,6 +27,10 @@ using worker_router_actor = verifier_actor::extend<
     // registry -> router (local): a worker passed the challenge; its pool takes part in the
     // deal at once. Replies the pool's id.
     caf::replies_to<join_atom, worker_offer>::with<int64_t>,
+    // daemon -> router (local): a pool of this host (offer.pool, the remote_pool front over a
+    // verifier pool its sender owns and drains) takes part in the deal without heartbeats.
+    // Replies its id.
+    caf::replies_to<join_atom, local_atom, worker_offer>::with<int64_t>,
     // router -> itself: heartbeat round (every heartbeat).
     caf::reacts_to<beat_atom>>;
 

@@ -71,10 +71,9 @@ void load_network(caf::actor_system_config& cfg, bool tls) {
     cfg.load<caf::openssl::manager>();
 }
 
-caf::expected<coordinator> start_coordinator(caf::actor_system& sys, const campaign_config& cfg,
+caf::expected<coordinator> start_coordinator(caf::actor_system& sys, const workers_settings& w,
                                              std::shared_ptr<const kforge::task_map> tasks,
-                                             actors::verifier_actor local) {
-  const auto& w = cfg.workers;
+                                             actors::verifier_actor local, const std::string& local_device) {
   auto secret = read_secret(w.secret_file);
   if (!secret)
     return std::move(secret.error());
@@ -86,7 +85,7 @@ caf::expected<coordinator> start_coordinator(caf::actor_system& sys, const campa
   rc.deadline = std::chrono::milliseconds{w.deadline_ms};
   coordinator out;
   out.router =
-      actors::spawn_worker_router(sys, std::move(tasks), rc, local, cfg.verifier.device, w.local_slots);
+      actors::spawn_worker_router(sys, std::move(tasks), rc, local, local_device, w.local_slots);
   out.registry = actors::spawn_worker_registry(sys, std::move(*secret), out.router);
   auto port = w.tls ? caf::openssl::publish(out.registry, endpoint->second, endpoint->first.c_str(), true)
                     : sys.middleman().publish(out.registry, endpoint->second, endpoint->first.c_str(), true);

@@ -48,11 +48,13 @@ struct coordinator {
   uint16_t port = 0;  ///< the bound port
 };
 
-/// Starts the coordinator of `cfg.workers` in `sys` (load_network with cfg.workers.tls) over
-/// `tasks`; `local` (may be null) is the coordinator's own pool. Errors: those of read_secret;
-/// errc::io_failed when the address cannot be published.
-[[nodiscard]] caf::expected<coordinator> start_coordinator(caf::actor_system& sys, const campaign_config& cfg,
+/// Starts the coordinator of `w` in `sys` (load_network with w.tls) over `tasks` (grown later by
+/// load_atom to the router); `local` (may be null) is the coordinator's own pool, of device kind
+/// `local_device`. Errors: those of read_secret; errc::io_failed when the address cannot be
+/// published.
+[[nodiscard]] caf::expected<coordinator> start_coordinator(caf::actor_system& sys, const workers_settings& w,
                                                            std::shared_ptr<const kforge::task_map> tasks,
-                                                           actors::verifier_actor local);
+                                                           actors::verifier_actor local = {},
+                                                           const std::string& local_device = {});
 
 }  // namespace kforge::runtime

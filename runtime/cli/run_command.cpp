@@ -179,7 +179,7 @@ int run_campaign(const campaign_config& cfg, const run_options& opts) {
     if (!prep->backends.empty())
       verifier = spawn_verifier_pools(sys, prep->backends, prep->tasks, cfg, *store, curator);
     if (cfg.workers.enabled()) {  // issue 16: remote workers, and this host's pool if [workers] local
-      auto coord = start_coordinator(sys, cfg, prep->tasks, verifier);
+      auto coord = start_coordinator(sys, cfg.workers, prep->tasks, verifier, cfg.verifier.device);
       if (!coord) {
         if (verifier)
           self->send(verifier, drain_atom_v);

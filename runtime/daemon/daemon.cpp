@@ -5,6 +5,7 @@
 #include "memory/store_check.hpp"
 #include "runtime/api/api_server.hpp"
 #include "runtime/base/log.hpp"
+#include "runtime/campaign/workers_setup.hpp"
 #include "runtime/daemon/daemon_actor.hpp"
 
 #include <caf/actor_system.hpp>
@@ -18,6 +19,7 @@
 #include <cstring>
 #include <fstream>
 #include <iostream>
+#include <optional>
 
 namespace kforge::runtime {
 
@@ -93,7 +95,25 @@ int run_daemon(const daemon_config& cfg) {
   int rc = 0;
   {
     actors::system_config sys_cfg{static_cast<size_t>(cfg.threads)};
+    if (cfg.workers.enabled())
+      load_network(sys_cfg, cfg.workers.tls);
     caf::actor_system sys{sys_cfg};
+    // Remote workers (issue 16) join the daemon and verify for every campaign it runs; campaigns
+    // add their tasks to the router as they start (device_pools).
+    std::optional<coordinator> workers;
+    if (cfg.workers.enabled()) {
+      auto coord = start_coordinator(sys, cfg.workers, std::make_shared<const kforge::task_map>());
+      if (!coord) {
+        std::cerr << "kforge: [workers]: " << describe(coord.error()) << '\n';
+        rc = code_of(coord.error()) == errc::io_failed ? 1 : 2;
+      } else {
+        workers = std::move(*coord);
+        std::cout << "kforge daemon: workers listen on " << parse_endpoint(cfg.workers.listen)->first << ':'
+                  << workers->port << (cfg.workers.tls ? ", TLS" : ", plaintext")
+                  << (cfg.workers.local ? " (this host verifies too)" : " (workers only)") << '\n'
+                  << std::flush;
+      }
+    }
     daemon_registry registry{caf::actor{}};
     api_settings settings{cfg.token, cfg.static_dir, cfg.snapshot_dir, cfg.stall_minutes};
     api_server_options sopts;
@@ -106,7 +126,10 @@ int run_daemon(const daemon_config& cfg) {
     auto server = api_server::start(sopts, [&reader, &registry, settings](const api_request& req) {
       return handle_request(req, reader, registry, settings);
     });
-    if (!server) {
+    if (rc != 0) {
+      if (server)
+        (*server)->stop();
+    } else if (!server) {
       std::cerr << "kforge: " << describe(server.error()) << '\n';
       rc = 1;
     } else {
@@ -120,7 +143,8 @@ int run_daemon(const daemon_config& cfg) {
                 << (cfg.token.empty() ? "" : " (token)") << '\n'
                 << std::flush;
       lg.info("daemon started", {{"store", cfg.store.string()}, {"port", port}});
-      auto daemon = spawn_daemon(sys, cfg, *store, registry);
+      auto daemon = spawn_daemon(sys, cfg, *store, registry,
+                                 workers ? workers->router : actors::worker_router_actor{});
       registry.set_daemon(caf::actor_cast<caf::actor>(daemon));
       daemon->attach_functor(
           [](const caf::error& reason) { wake(!reason || reason == caf::exit_reason::normal ? 'x' : 'f'); });
@@ -134,6 +158,8 @@ int run_daemon(const daemon_config& cfg) {
         } while (woke == 's');
       }
       (*server)->stop();
+      if (workers)  // the workers see the daemon gone and reconnect until it is back
+        caf::anon_send_exit(workers->registry, caf::exit_reason::user_shutdown);
       if (woke == 'f') {
         lg.error("the daemon actor failed; committed work is kept and resumes on restart");
         rc = 1;

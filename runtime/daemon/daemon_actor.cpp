@@ -86,6 +86,10 @@ void publish_info(daemon_state& st) {
                          {"files", files},
                          {"errors", errors},
                          {"pools", devices}};
+  if (st.cfg.workers.enabled())
+    info["workers"] = {{"listen", st.cfg.workers.listen},
+                       {"tls", st.cfg.workers.tls},
+                       {"local", st.cfg.workers.local}};
   st.registry->set_info(info.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
@@ -167,6 +171,15 @@ void start_campaign(daemon_pointer self, campaign_config cfg, const std::string&
                     const std::string& hash) {
   auto& st = self->state;
   auto name = cfg.name;
+  if (cfg.workers.enabled()) {
+    launch_failed(st, name, file,
+                  make_error(errc::bad_config,
+                             (file.empty() ? name : file) +
+                                 ": [workers] in a campaign of the daemon: workers join the daemon, "
+                                 "not a campaign; put the [workers] table in the daemon's config "
+                                 "(docs/workers.md)"));
+    return;
+  }
   auto& e = st.entries[name];
   e.cfg = cfg;
   e.file = file;
@@ -380,13 +393,15 @@ void begin_shutdown(daemon_pointer self) {
 }
 
 daemon_actor::behavior_type daemon_behavior(daemon_pointer self, daemon_config cfg, memory::store* store,
-                                            daemon_registry* registry) {
+                                            daemon_registry* registry, actors::worker_router_actor workers) {
   auto& st = self->state;
   st.worker = spawn_daemon_worker(self->system(), cfg, *store);
   st.cfg = std::move(cfg);
   st.store = store;
   st.registry = registry;
   st.pools.emplace(self->system(), *store);
+  if (workers)
+    st.pools->use_router(std::move(workers), st.cfg.workers);
   self->send(self, scan_atom_v);
   return {
       [self](progress_atom, actors::campaign_progress& p) { self->state.registry->set_progress(p); },
@@ -402,8 +417,8 @@ daemon_actor::behavior_type daemon_behavior(daemon_pointer self, daemon_config c
 }  // namespace
 
 daemon_actor spawn_daemon(caf::actor_system& sys, const daemon_config& cfg, memory::store& store,
-                          daemon_registry& registry) {
-  return sys.spawn(daemon_behavior, cfg, &store, &registry);
+                          daemon_registry& registry, actors::worker_router_actor workers) {
+  return sys.spawn(daemon_behavior, cfg, &store, &registry, std::move(workers));
 }
 
 }  // namespace kforge::runtime

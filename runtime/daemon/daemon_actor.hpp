@@ -16,6 +16,7 @@
 // On (stop_atom) it stops every supervisor gracefully, waits for their `done`
 // and for launches in flight, stops the pools and the shared actors, and quits.
 
+#include "actors/verifier/worker_router.hpp"
 #include "memory/store.hpp"
 #include "runtime/campaign/campaign_supervisor.hpp"
 #include "runtime/daemon/daemon_config.hpp"
@@ -40,7 +41,10 @@ using daemon_actor = progress_listener::extend<
 
 /// Spawns the daemon actor; it scans at once and resumes the store's unfinished campaigns.
 /// `store` and `registry` must outlive it; it quits only after (stop_atom).
+/// `workers` (may be null) is the router of the daemon's [workers]: every campaign verifies
+/// through it, and it is drained when the daemon stops.
 [[nodiscard]] daemon_actor spawn_daemon(caf::actor_system& sys, const daemon_config& cfg,
-                                        memory::store& store, daemon_registry& registry);
+                                        memory::store& store, daemon_registry& registry,
+                                        actors::worker_router_actor workers = {});
 
 }  // namespace kforge::runtime

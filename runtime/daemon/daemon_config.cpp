@@ -23,7 +23,7 @@ std::filesystem::path resolve(const std::filesystem::path& base, const std::stri
 
 daemon_config parse(const toml_reader& r, const toml_value& root, const std::filesystem::path& name) {
   daemon_config cfg;
-  r.only(root, "the daemon config", {"daemon", "workers"});
+  r.only(root, "top level", {"daemon", "workers"});
   parse_workers_table(r, root, name.parent_path(), cfg.workers);
   if (!root.contains("daemon"))
     return cfg;

@@ -11,12 +11,43 @@
 
 namespace kforge::runtime {
 
+caf::error device_pools::merge(std::shared_ptr<const kforge::task_map>& catalog, const kforge::task_map& tasks,
+                               const campaign_config& cfg, const std::string& where, bool& grown) {
+  std::shared_ptr<kforge::task_map> merged;
+  for (const auto& [id, def] : tasks) {
+    auto have = catalog->find(id);
+    if (have != catalog->end()) {
+      if (have->second.definition_hash != def.definition_hash)
+        return make_error(errc::bad_config, cfg.file.string() + ": task '" + id +
+                                                "' differs from the task of that name another campaign runs " +
+                                                where);
+      continue;
+    }
+    if (!merged)
+      merged = std::make_shared<kforge::task_map>(*catalog);
+    merged->emplace(id, def);
+  }
+  grown = merged != nullptr;
+  if (grown)
+    catalog = std::move(merged);
+  return {};
+}
+
 caf::expected<actors::verifier_actor> device_pools::pool_for(
     const campaign_config& cfg, const kforge::task_map& tasks,
     std::vector<std::shared_ptr<hardware::backend>> backends, const actors::curator_actor& curator) {
   const auto& dev = cfg.verifier.device;
+  log::logger lg{"kforge.daemon"};
+  if (router_) {
+    bool grown = false;
+    if (auto err = merge(router_tasks_, tasks, cfg, "in this daemon", grown))
+      return err;
+    // Sent before the campaign starts, so its first jobs find their tasks in the router's catalog.
+    if (grown)
+      caf::anon_send(router_, load_atom_v, router_tasks_);
+  }
   auto it = pools_.find(dev);
-  if (it == pools_.end()) {
+  if (it == pools_.end() && (!router_ || workers_.local)) {
     if (backends.empty())
       return make_error(errc::bad_config, cfg.file.string() + ": no backend for device " + dev);
     pool p;
@@ -24,29 +55,35 @@ caf::expected<actors::verifier_actor> device_pools::pool_for(
     p.tasks = std::make_shared<const kforge::task_map>(tasks);
     p.settings_from = cfg.name;
     p.verifier = spawn_verifier_pools(sys_, p.backends, p.tasks, cfg, store_, curator);
-    log::logger{"kforge.daemon"}.info("verifier pool started", {{"dev", dev}, {"settings_from", cfg.name}});
-    auto h = p.verifier;
-    pools_.emplace(dev, std::move(p));
-    return h;
+    lg.info("verifier pool started", {{"dev", dev}, {"settings_from", cfg.name}});
+    if (router_) {
+      // This host's pool is one more pool of the deal; the front loads the tasks of later
+      // campaigns into it as their first jobs arrive (actors/verifier/remote_pool.hpp).
+      actors::worker_offer offer;
+      offer.worker = "local";
+      offer.device = dev;
+      offer.slots = workers_.local_slots;
+      offer.pool = caf::actor_cast<caf::actor>(actors::spawn_remote_pool(sys_, p.verifier, p.tasks));
+      caf::anon_send(router_, join_atom_v, local_atom_v, std::move(offer));
+    }
+    it = pools_.emplace(dev, std::move(p)).first;
+    if (!router_)
+      return it->second.verifier;
+  }
+  if (router_) {
+    if (it != pools_.end()) {  // what GET /api/daemon shows: the device's tasks
+      bool grown = false;
+      if (auto err = merge(it->second.tasks, tasks, cfg, "on " + dev, grown))
+        return err;
+    }
+    return caf::actor_cast<actors::verifier_actor>(router_);
   }
   auto& p = it->second;
-  auto merged = std::make_shared<kforge::task_map>(*p.tasks);
   bool grown = false;
-  for (const auto& [id, def] : tasks) {
-    auto have = merged->find(id);
-    if (have == merged->end()) {
-      merged->emplace(id, def);
-      grown = true;
-    } else if (have->second.definition_hash != def.definition_hash) {
-      return make_error(errc::bad_config,
-                        cfg.file.string() + ": task '" + id +
-                            "' differs from the task of that name another campaign runs on " + dev);
-    }
-  }
-  if (grown) {
-    p.tasks = merged;
-    caf::anon_send(p.verifier, load_atom_v, std::shared_ptr<const kforge::task_map>{merged});
-  }
+  if (auto err = merge(p.tasks, tasks, cfg, "on " + dev, grown))
+    return err;
+  if (grown)
+    caf::anon_send(p.verifier, load_atom_v, p.tasks);
   return p.verifier;
 }
 
@@ -58,6 +95,8 @@ std::vector<pool_info> device_pools::info() const {
 }
 
 void device_pools::drain_all() {
+  if (router_)
+    caf::anon_send(router_, drain_atom_v);
   for (const auto& [dev, p] : pools_)
     caf::anon_send(p.verifier, drain_atom_v);
 }

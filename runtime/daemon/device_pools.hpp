@@ -8,6 +8,7 @@
 
 #include "actors/curator/curator_actor.hpp"
 #include "actors/verifier/verifier_actor.hpp"
+#include "actors/verifier/worker_router.hpp"
 #include "hardware/backend.hpp"
 #include "memory/store.hpp"
 #include "runtime/base/task.hpp"
@@ -36,14 +37,25 @@ class device_pools {
   /// Pools are spawned in `sys` over `store` (its verdict cache); both must outlive them.
   device_pools(caf::actor_system& sys, memory::store& store) : sys_(sys), store_(store) {}
 
-  /// Whether the device of `device` has a pool (else pool_for needs backends).
-  [[nodiscard]] bool has(const std::string& device) const { return pools_.count(device) > 0; }
+  /// Remote workers (the daemon's [workers]): every campaign verifies through `router`, and a
+  /// device's local pool, when `workers.local`, joins it as one more pool of the deal.
+  void use_router(actors::worker_router_actor router, const workers_settings& workers) {
+    router_ = std::move(router);
+    workers_ = workers;
+  }
+
+  /// Whether a campaign on `device` needs no backends (its pool exists, or workers verify alone).
+  [[nodiscard]] bool has(const std::string& device) const {
+    return pools_.count(device) > 0 || (router_ && !workers_.local);
+  }
 
   /// The pool of `cfg`'s device: built from `backends` (make_backends) if the device has none,
   /// else grown by the tasks of `tasks` it does not know (a local load_atom to the pool). A new
   /// pool caches the references it prepares through `curator`, the store's writer.
-  /// Errors: errc::bad_config (a task of the same id but another definition runs on the device;
-  /// no backends for a new device).
+  /// With a router: the router, whose catalog (every device's tasks) grows by `tasks`; the local
+  /// pool, built as above when [workers] local, joins it once.
+  /// Errors: errc::bad_config (a task of the same id but another definition runs on the device,
+  /// or with a router on any device; no backends for a new device).
   [[nodiscard]] caf::expected<actors::verifier_actor> pool_for(
       const campaign_config& cfg, const kforge::task_map& tasks,
       std::vector<std::shared_ptr<hardware::backend>> backends, const actors::curator_actor& curator);
@@ -51,7 +63,7 @@ class device_pools {
   /// Every pool, by device.
   [[nodiscard]] std::vector<pool_info> info() const;
 
-  /// Tells every pool to finish its queued work and stop.
+  /// Tells every pool (and the router) to finish its queued work and stop.
   void drain_all();
 
  private:
@@ -62,9 +74,16 @@ class device_pools {
     std::string settings_from;
   };
 
+  // Adds `tasks` to `catalog` (a copy when it grows); `where` names the scope in the error.
+  static caf::error merge(std::shared_ptr<const kforge::task_map>& catalog, const kforge::task_map& tasks,
+                          const campaign_config& cfg, const std::string& where, bool& grown);
+
   caf::actor_system& sys_;
   memory::store& store_;
   std::map<std::string, pool> pools_;
+  actors::worker_router_actor router_;
+  workers_settings workers_;
+  std::shared_ptr<const kforge::task_map> router_tasks_ = std::make_shared<const kforge::task_map>();
 };
 
 }  // namespace kforge::runtime
