@@ -238,3 +238,48 @@ TEST_CASE("A CPU worker builds and times real kernels from the task definition i
   CHECK(feasible >= 1);  // compiled, checked against the worker's own reference and timed there
   CHECK(field_of(log, "worker summary worker=wcpu", "finished") >= 3);
 }
+
+TEST_CASE("Workers join the daemon's [workers] and verify every campaign it runs; a campaign's own "
+          "[workers] is refused",
+          "[runtime][cli][workers][daemon]") {
+  test::temp_dir dir{"workers"};
+  auto secret = write_secret(dir, "secret", secret_text);
+  std::filesystem::create_directories(dir.path() / "camps");
+  auto tasks = std::string{KFORGE_SOURCE_DIR} + "/configs/tasks/cpu/";
+  auto daemon_campaign = [&](const std::string& name, const std::string& task, const std::string& extra) {
+    dir.write("camps/" + name + ".toml",
+              "[campaign]\nname = \"" + name + "\"\ntasks = [\"" + tasks + task +
+                  "\"]\n[budget]\nevaluations_per_task = 6\nplateau = 1000\n[verifier]\ndevice = \"null\"\n"
+                  "final_rounds = 0\n[machine]\nmeasure = false\n" +
+                  extra);
+  };
+  daemon_campaign("da", "gelu_tanh_65536.toml", "");
+  daemon_campaign("db", "cumsum_rows_256x1024.toml", "");
+  daemon_campaign("own", "gelu_tanh_65536.toml", "[workers]\nlisten = \"127.0.0.1:0\"\nsecret_file = \"s\"\n");
+  auto daemon_cfg = dir.write("daemon.toml",
+                              "[daemon]\npoll_ms = 100\n[workers]\nlisten = \"127.0.0.1:0\"\n"
+                              "secret_file = \"secret\"\nlocal = false\nheartbeat_ms = 200\n");
+  test::child_process daemon{{KFORGE_BINARY, "--log-level", "info", "daemon", "--daemon-config", daemon_cfg,
+                              "--config", (dir.path() / "camps").string(), "--store",
+                              (dir.path() / "s").string(), "--port", "0"},
+                             "-",
+                             limit};
+  auto log = daemon.read_until("workers listen on");
+  auto port = test::port_after(log, "workers listen on 127.0.0.1:");
+  REQUIRE(port);
+  log += daemon.read_until("waiting for a worker to join");  // no pool of its own: the campaigns wait
+  test::child_process worker{worker_argv(*port, "null:sleep=5", secret, "wd"), "/dev/null", limit};
+  log += daemon.read_until("kforge.daemon campaign ended", "", 2);
+  daemon.kill(SIGTERM);
+  log += daemon.read_to_end();
+  CHECK(daemon.wait() == exit_ok);
+  INFO(log);
+  CHECK_THAT(log, Catch::Contains("[workers] in a campaign of the daemon") &&
+                      Catch::Contains("put the [workers] table in the daemon's config"));
+  CHECK(count_of(log, "worker joined worker=wd") == 1);
+  CHECK(field_of(log, "worker summary worker=wd", "finished") >= 12);  // both campaigns' work
+  check_verified_once(dir.path() / "s", "da", log, 6);
+  check_verified_once(dir.path() / "s", "db", log, 6);
+  // The worker outlives the daemon and waits for it to come back.
+  worker.read_until("coordinator lost; reconnecting");
+}

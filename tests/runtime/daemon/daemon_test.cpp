@@ -3,6 +3,8 @@
 // gracefully on SIGTERM, and on restart resumes the campaign to its end with
 // every committed candidate kept exactly once. Synchronises on log lines.
 
+#include "runtime/daemon/daemon_config.hpp"
+
 #include "tests/support/campaign_view.hpp"
 #include "tests/support/child_process.hpp"
 #include "tests/support/http_client.hpp"
@@ -225,4 +227,28 @@ TEST_CASE("the daemon runs a dropped-in campaign, stops on SIGTERM and resumes i
     total += t.evaluations;
   }
   CHECK(after.campaign.evaluations == total);
+}
+
+TEST_CASE("the daemon config reads a [workers] table like a campaign's, with file and line", "[runtime][daemon]") {
+  auto ok = runtime::parse_daemon_config(
+      "[daemon]\nport = 9000\n[workers]\nlisten = \"0.0.0.0:7700\"\nsecret_file = \"w.secret\"\nlocal = false\n",
+      "/etc/kf/d.toml");
+  REQUIRE(ok);
+  CHECK(ok->workers.enabled());
+  CHECK(ok->workers.tls);
+  CHECK_FALSE(ok->workers.local);
+  CHECK(ok->workers.secret_file == "/etc/kf/w.secret");
+  auto none = runtime::parse_daemon_config("[daemon]\nport = 9000\n", "d.toml");
+  REQUIRE(none);
+  CHECK_FALSE(none->workers.enabled());
+  auto plaintext = runtime::parse_daemon_config(
+      "[workers]\nlisten = \"10.0.0.2:7700\"\ntls = false\nsecret_file = \"w.secret\"\n", "d.toml");
+  REQUIRE_FALSE(plaintext);
+  CHECK_THAT(describe(plaintext.error()), Catch::Contains("d.toml:2") && Catch::Contains("plaintext"));
+  auto no_secret = runtime::parse_daemon_config("[workers]\nlisten = \"127.0.0.1:7700\"\n", "d.toml");
+  REQUIRE_FALSE(no_secret);
+  CHECK_THAT(describe(no_secret.error()), Catch::Contains("secret_file"));
+  auto stray = runtime::parse_daemon_config("[daemon]\nport = 1\n[budget]\nwall_minutes = 3\n", "d.toml");
+  REQUIRE_FALSE(stray);
+  CHECK_THAT(describe(stray.error()), Catch::Contains("d.toml:3") && Catch::Contains("'budget'"));
 }
