@@ -39,7 +39,7 @@ struct worker_router_state {
   work_dealer dealer;
   std::map<int64_t, pool_info> pools;
   std::map<int64_t, job_payload> jobs;
-  verifier_actor local;        ///< the constructor's own pool, drained with the router
+  verifier_actor local;         ///< the constructor's own pool, drained with the router
   std::set<int64_t> local_ids;  ///< pools of this host: no heartbeat
   int64_t late_dropped = 0;
   int64_t delivered = 0;

@@ -84,8 +84,7 @@ caf::expected<coordinator> start_coordinator(caf::actor_system& sys, const worke
   rc.heartbeat = std::chrono::milliseconds{w.heartbeat_ms};
   rc.deadline = std::chrono::milliseconds{w.deadline_ms};
   coordinator out;
-  out.router =
-      actors::spawn_worker_router(sys, std::move(tasks), rc, local, local_device, w.local_slots);
+  out.router = actors::spawn_worker_router(sys, std::move(tasks), rc, local, local_device, w.local_slots);
   out.registry = actors::spawn_worker_registry(sys, std::move(*secret), out.router);
   auto port = w.tls ? caf::openssl::publish(out.registry, endpoint->second, endpoint->first.c_str(), true)
                     : sys.middleman().publish(out.registry, endpoint->second, endpoint->first.c_str(), true);

@@ -143,8 +143,8 @@ int run_daemon(const daemon_config& cfg) {
                 << (cfg.token.empty() ? "" : " (token)") << '\n'
                 << std::flush;
       lg.info("daemon started", {{"store", cfg.store.string()}, {"port", port}});
-      auto daemon = spawn_daemon(sys, cfg, *store, registry,
-                                 workers ? workers->router : actors::worker_router_actor{});
+      auto daemon =
+          spawn_daemon(sys, cfg, *store, registry, workers ? workers->router : actors::worker_router_actor{});
       registry.set_daemon(caf::actor_cast<caf::actor>(daemon));
       daemon->attach_functor(
           [](const caf::error& reason) { wake(!reason || reason == caf::exit_reason::normal ? 'x' : 'f'); });

@@ -87,9 +87,8 @@ void publish_info(daemon_state& st) {
                          {"errors", errors},
                          {"pools", devices}};
   if (st.cfg.workers.enabled())
-    info["workers"] = {{"listen", st.cfg.workers.listen},
-                       {"tls", st.cfg.workers.tls},
-                       {"local", st.cfg.workers.local}};
+    info["workers"] = {
+        {"listen", st.cfg.workers.listen}, {"tls", st.cfg.workers.tls}, {"local", st.cfg.workers.local}};
   st.registry->set_info(info.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
@@ -172,12 +171,12 @@ void start_campaign(daemon_pointer self, campaign_config cfg, const std::string&
   auto& st = self->state;
   auto name = cfg.name;
   if (cfg.workers.enabled()) {
-    launch_failed(st, name, file,
-                  make_error(errc::bad_config,
-                             (file.empty() ? name : file) +
-                                 ": [workers] in a campaign of the daemon: workers join the daemon, "
-                                 "not a campaign; put the [workers] table in the daemon's config "
-                                 "(docs/workers.md)"));
+    launch_failed(
+        st, name, file,
+        make_error(errc::bad_config, (file.empty() ? name : file) +
+                                         ": [workers] in a campaign of the daemon: workers join the daemon, "
+                                         "not a campaign; put the [workers] table in the daemon's config "
+                                         "(docs/workers.md)"));
     return;
   }
   auto& e = st.entries[name];

@@ -11,16 +11,17 @@
 
 namespace kforge::runtime {
 
-caf::error device_pools::merge(std::shared_ptr<const kforge::task_map>& catalog, const kforge::task_map& tasks,
-                               const campaign_config& cfg, const std::string& where, bool& grown) {
+caf::error device_pools::merge(std::shared_ptr<const kforge::task_map>& catalog,
+                               const kforge::task_map& tasks, const campaign_config& cfg,
+                               const std::string& where, bool& grown) {
   std::shared_ptr<kforge::task_map> merged;
   for (const auto& [id, def] : tasks) {
     auto have = catalog->find(id);
     if (have != catalog->end()) {
       if (have->second.definition_hash != def.definition_hash)
-        return make_error(errc::bad_config, cfg.file.string() + ": task '" + id +
-                                                "' differs from the task of that name another campaign runs " +
-                                                where);
+        return make_error(errc::bad_config,
+                          cfg.file.string() + ": task '" + id +
+                              "' differs from the task of that name another campaign runs " + where);
       continue;
     }
     if (!merged)

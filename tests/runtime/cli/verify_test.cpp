@@ -46,10 +46,11 @@ TEST_CASE("kforge verify judges one CPU candidate through every gate and says so
   SECTION("a caller's umask of 077 does not lock the sandboxed compiler out of the work directory") {
     // The GPU worker of a service unit with UMask=0077 failed every compile with "Permission
     // denied": its work directory's files were unreadable by the sandbox's uids.
-    auto good = dir.write("good.cpp", "void row_sum(const float* x, float* y, int rows, int cols) {\n"
-                                      "  for (int r = 0; r < rows; ++r) {\n    float s = 0;\n"
-                                      "    for (int c = 0; c < cols; ++c) s += x[r * cols + c];\n"
-                                      "    y[r] = s;\n  }\n}\n");
+    auto good = dir.write("good.cpp",
+                          "void row_sum(const float* x, float* y, int rows, int cols) {\n"
+                          "  for (int r = 0; r < rows; ++r) {\n    float s = 0;\n"
+                          "    for (int c = 0; c < cols; ++c) s += x[r * cols + c];\n"
+                          "    y[r] = s;\n  }\n}\n");
     auto old_mask = ::umask(077);
     auto code = test::run_to_end({KFORGE_BINARY, "verify", good, "--task", row_sum_task}, out);
     ::umask(old_mask);

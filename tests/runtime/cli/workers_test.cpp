@@ -239,9 +239,10 @@ TEST_CASE("A CPU worker builds and times real kernels from the task definition i
   CHECK(field_of(log, "worker summary worker=wcpu", "finished") >= 3);
 }
 
-TEST_CASE("Workers join the daemon's [workers] and verify every campaign it runs; a campaign's own "
-          "[workers] is refused",
-          "[runtime][cli][workers][daemon]") {
+TEST_CASE(
+    "Workers join the daemon's [workers] and verify every campaign it runs; a campaign's own "
+    "[workers] is refused",
+    "[runtime][cli][workers][daemon]") {
   test::temp_dir dir{"workers"};
   auto secret = write_secret(dir, "secret", secret_text);
   std::filesystem::create_directories(dir.path() / "camps");
@@ -255,15 +256,16 @@ TEST_CASE("Workers join the daemon's [workers] and verify every campaign it runs
   };
   daemon_campaign("da", "gelu_tanh_65536.toml", "");
   daemon_campaign("db", "cumsum_rows_256x1024.toml", "");
-  daemon_campaign("own", "gelu_tanh_65536.toml", "[workers]\nlisten = \"127.0.0.1:0\"\nsecret_file = \"s\"\n");
+  daemon_campaign("own", "gelu_tanh_65536.toml",
+                  "[workers]\nlisten = \"127.0.0.1:0\"\nsecret_file = \"s\"\n");
   auto daemon_cfg = dir.write("daemon.toml",
                               "[daemon]\npoll_ms = 100\n[workers]\nlisten = \"127.0.0.1:0\"\n"
                               "secret_file = \"secret\"\nlocal = false\nheartbeat_ms = 200\n");
-  test::child_process daemon{{KFORGE_BINARY, "--log-level", "info", "daemon", "--daemon-config", daemon_cfg,
-                              "--config", (dir.path() / "camps").string(), "--store",
-                              (dir.path() / "s").string(), "--port", "0"},
-                             "-",
-                             limit};
+  test::child_process daemon{
+      {KFORGE_BINARY, "--log-level", "info", "daemon", "--daemon-config", daemon_cfg, "--config",
+       (dir.path() / "camps").string(), "--store", (dir.path() / "s").string(), "--port", "0"},
+      "-",
+      limit};
   auto log = daemon.read_until("workers listen on");
   auto port = test::port_after(log, "workers listen on 127.0.0.1:");
   REQUIRE(port);

@@ -229,9 +229,11 @@ TEST_CASE("the daemon runs a dropped-in campaign, stops on SIGTERM and resumes i
   CHECK(after.campaign.evaluations == total);
 }
 
-TEST_CASE("the daemon config reads a [workers] table like a campaign's, with file and line", "[runtime][daemon]") {
+TEST_CASE("the daemon config reads a [workers] table like a campaign's, with file and line",
+          "[runtime][daemon]") {
   auto ok = runtime::parse_daemon_config(
-      "[daemon]\nport = 9000\n[workers]\nlisten = \"0.0.0.0:7700\"\nsecret_file = \"w.secret\"\nlocal = false\n",
+      "[daemon]\nport = 9000\n[workers]\nlisten = \"0.0.0.0:7700\"\nsecret_file = \"w.secret\"\nlocal = "
+      "false\n",
       "/etc/kf/d.toml");
   REQUIRE(ok);
   CHECK(ok->workers.enabled());
