@@ -98,7 +98,10 @@ TEST_CASE("kforge best writes each task's best source and a summary with its spe
   char speedup[64];
   std::snprintf(speedup, sizeof speedup, "%.3gx", task.reference_latency_ns / task.best_latency_ns);
   CHECK_THAT(summary, Catch::Contains("| " + task.task_id + " |") && Catch::Contains(speedup) &&
-                          Catch::Contains(short_id(best.hash)) && Catch::Contains("passed"));
+                          Catch::Contains(short_id(best.hash)) &&
+                          // Over flag_speedup (10x) a kernel is re-measured and, if it held, "flagged":
+                          // the offline policy's row_sum reaches 11.5x on some machines.
+                          Catch::Contains(best.verdict.flagged ? "| flagged |" : "| passed |"));
   CHECK_THAT(out, Catch::Contains(summary));
 
   // The lineage depth: first-parent hops from the best back to its draft.
