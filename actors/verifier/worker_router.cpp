@@ -167,10 +167,13 @@ void enqueue(router_pointer self, job_kind kind, verify_request req, int32_t rou
     s.log.info("waiting for a worker to join", {});
 }
 
+// `local`: a pool of this host, which gets no heartbeat.
 int64_t join(router_pointer self, remote_pool_actor pool, const std::string& worker,
-             const std::string& device, int32_t slots) {
+             const std::string& device, int32_t slots, bool local) {
   auto& s = self->state;
   auto id = s.dealer.add_pool(device, slots);
+  if (local)
+    s.local_ids.insert(id);
   self->monitor(pool);
   s.pools[id] = pool_info{pool, worker, device};
   s.log.info("worker joined", {{"worker", worker},
@@ -192,7 +195,7 @@ worker_router_actor::behavior_type router_behavior(router_pointer self,
   if (local) {
     st.local = local;
     auto front = spawn_remote_pool(self->home_system(), local, st.tasks);
-    st.local_ids.insert(join(self, front, "local", local_device, local_slots));
+    join(self, front, "local", local_device, local_slots, true);
   }
   self->set_down_handler([self](caf::down_msg& dm) {
     for (const auto& [id, p] : self->state.pools)
@@ -297,13 +300,11 @@ worker_router_actor::behavior_type router_behavior(router_pointer self,
       },
       [self](join_atom, worker_offer& offer) -> int64_t {
         auto pool = caf::actor_cast<remote_pool_actor>(offer.pool);
-        return join(self, pool, offer.worker, offer.device, offer.slots);
+        return join(self, pool, offer.worker, offer.device, offer.slots, false);
       },
       [self](join_atom, local_atom, worker_offer& offer) -> int64_t {
         auto pool = caf::actor_cast<remote_pool_actor>(offer.pool);
-        auto id = join(self, pool, offer.worker, offer.device, offer.slots);
-        self->state.local_ids.insert(id);
-        return id;
+        return join(self, pool, offer.worker, offer.device, offer.slots, true);
       },
       [self](beat_atom) {
         auto& s = self->state;

@@ -71,6 +71,12 @@ void load_network(caf::actor_system_config& cfg, bool tls) {
     cfg.load<caf::openssl::manager>();
 }
 
+std::string listen_summary(const workers_settings& w, uint16_t port) {
+  auto host = parse_endpoint(w.listen);
+  return (host ? host->first : w.listen) + ':' + std::to_string(port) + (w.tls ? ", TLS" : ", plaintext") +
+         (w.local ? " (this host verifies too)" : " (workers only)");
+}
+
 caf::expected<coordinator> start_coordinator(caf::actor_system& sys, const workers_settings& w,
                                              std::shared_ptr<const kforge::task_map> tasks,
                                              actors::verifier_actor local, const std::string& local_device) {

@@ -48,6 +48,9 @@ struct coordinator {
   uint16_t port = 0;  ///< the bound port
 };
 
+/// "ADDR:PORT, TLS (workers only)": what `kforge run` and the daemon print once `w` listens on `port`.
+[[nodiscard]] std::string listen_summary(const workers_settings& w, uint16_t port);
+
 /// Starts the coordinator of `w` in `sys` (load_network with w.tls) over `tasks` (grown later by
 /// load_atom to the router); `local` (may be null) is the coordinator's own pool, of device kind
 /// `local_device`. Errors: those of read_secret; errc::io_failed when the address cannot be

@@ -187,9 +187,7 @@ int run_campaign(const campaign_config& cfg, const run_options& opts) {
         std::cerr << "kforge: " << describe(coord.error()) << '\n';
         return exit_code_of_error(coord.error()) == exit_store ? exit_store : exit_usage;
       }
-      std::cout << "kforge: workers listen on " << parse_endpoint(cfg.workers.listen)->first << ':'
-                << coord->port << (cfg.workers.tls ? ", TLS" : ", plaintext")
-                << (cfg.workers.local ? " (this host verifies too)" : " (workers only)") << '\n'
+      std::cout << "kforge: workers listen on " << listen_summary(cfg.workers, coord->port) << '\n'
                 << std::flush;
       verifier = coord->router;
       registry = coord->registry;

@@ -108,9 +108,7 @@ int run_daemon(const daemon_config& cfg) {
         rc = code_of(coord.error()) == errc::io_failed ? 1 : 2;
       } else {
         workers = std::move(*coord);
-        std::cout << "kforge daemon: workers listen on " << parse_endpoint(cfg.workers.listen)->first << ':'
-                  << workers->port << (cfg.workers.tls ? ", TLS" : ", plaintext")
-                  << (cfg.workers.local ? " (this host verifies too)" : " (workers only)") << '\n'
+        std::cout << "kforge daemon: workers listen on " << listen_summary(cfg.workers, workers->port) << '\n'
                   << std::flush;
       }
     }

@@ -38,7 +38,6 @@ caf::expected<actors::verifier_actor> device_pools::pool_for(
     const campaign_config& cfg, const kforge::task_map& tasks,
     std::vector<std::shared_ptr<hardware::backend>> backends, const actors::curator_actor& curator) {
   const auto& dev = cfg.verifier.device;
-  log::logger lg{"kforge.daemon"};
   if (router_) {
     bool grown = false;
     if (auto err = merge(router_tasks_, tasks, cfg, "in this daemon", grown))
@@ -56,7 +55,7 @@ caf::expected<actors::verifier_actor> device_pools::pool_for(
     p.tasks = std::make_shared<const kforge::task_map>(tasks);
     p.settings_from = cfg.name;
     p.verifier = spawn_verifier_pools(sys_, p.backends, p.tasks, cfg, store_, curator);
-    lg.info("verifier pool started", {{"dev", dev}, {"settings_from", cfg.name}});
+    log::logger{"kforge.daemon"}.info("verifier pool started", {{"dev", dev}, {"settings_from", cfg.name}});
     if (router_) {
       // This host's pool is one more pool of the deal; the front loads the tasks of later
       // campaigns into it as their first jobs arrive (actors/verifier/remote_pool.hpp).
@@ -68,24 +67,17 @@ caf::expected<actors::verifier_actor> device_pools::pool_for(
       caf::anon_send(router_, join_atom_v, local_atom_v, std::move(offer));
     }
     it = pools_.emplace(dev, std::move(p)).first;
-    if (!router_)
-      return it->second.verifier;
+  } else if (it != pools_.end()) {
+    // With a router this is only what GET /api/daemon shows; without, the pool's own catalog.
+    bool grown = false;
+    if (auto err = merge(it->second.tasks, tasks, cfg, "on " + dev, grown))
+      return err;
+    if (grown && !router_)
+      caf::anon_send(it->second.verifier, load_atom_v, it->second.tasks);
   }
-  if (router_) {
-    if (it != pools_.end()) {  // what GET /api/daemon shows: the device's tasks
-      bool grown = false;
-      if (auto err = merge(it->second.tasks, tasks, cfg, "on " + dev, grown))
-        return err;
-    }
+  if (router_)
     return caf::actor_cast<actors::verifier_actor>(router_);
-  }
-  auto& p = it->second;
-  bool grown = false;
-  if (auto err = merge(p.tasks, tasks, cfg, "on " + dev, grown))
-    return err;
-  if (grown)
-    caf::anon_send(p.verifier, load_atom_v, p.tasks);
-  return p.verifier;
+  return it->second.verifier;
 }
 
 std::vector<pool_info> device_pools::info() const {
