@@ -10,6 +10,18 @@
 using namespace kforge;
 using namespace kforge::actors;
 
+namespace {
+
+memory::candidate_record candidate(const std::string& hash, const std::string& stage, const verdict& v) {
+  memory::candidate_record c;
+  c.hash = hash;
+  c.stage = stage;
+  c.verdict = v;
+  return c;
+}
+
+}  // namespace
+
 TEST_CASE("draft rewards are +1 for feasible and -1 otherwise", "[actors]") {
   CHECK(draft_reward(test::timed_verdict(100), 0.0) == 1.0);
   CHECK(draft_reward(test::failed("compile"), 0.0) == -1.0);
@@ -74,10 +86,7 @@ TEST_CASE("a suspect verdict changes no best and earns no reward", "[actors]") {
   memory::task_record task;
   task.reference_latency_ns = 1000;
   step_config cfg;
-  memory::candidate_record c;
-  c.hash = "x";
-  c.stage = "draft";
-  c.verdict = suspect_verdict(test::timed_verdict(10), "did not hold");
+  auto c = candidate("x", "draft", suspect_verdict(test::timed_verdict(10), "did not hold"));
   apply_verdict(task, c, cfg);
   CHECK(c.verdict.is_suspect());
   CHECK_FALSE(c.verdict.is_timed());
@@ -93,18 +102,12 @@ TEST_CASE("a candidate's speedup is over the reference timed by the pool that ti
   memory::task_record task;
   task.reference_latency_ns = 1000;
   step_config cfg;
-  memory::candidate_record c;
-  c.hash = "w";
-  c.stage = "draft";
-  c.verdict = test::timed_verdict(200);
+  auto c = candidate("w", "draft", test::timed_verdict(200));
   c.verdict.reference_ns = 400;
   apply_verdict(task, c, cfg);
   CHECK(c.speedup_vs_ref == Approx(2.0));
   SECTION("a verdict without a reference median falls back to the task's") {
-    memory::candidate_record local;
-    local.hash = "l";
-    local.stage = "refine";
-    local.verdict = test::timed_verdict(200);
+    auto local = candidate("l", "refine", test::timed_verdict(200));
     local.verdict.reference_ns = 0;
     apply_verdict(task, local, cfg);
     CHECK(local.speedup_vs_ref == Approx(5.0));
