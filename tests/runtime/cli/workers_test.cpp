@@ -157,7 +157,9 @@ TEST_CASE("A worker with the wrong secret is refused, and workers that join late
     // refusal of a wrong answer: tests/actors/worker_router_test.cpp).
     CHECK_THAT(said, Catch::Contains("join refused") && Catch::Contains("wrong secret"));
   }
-  test::child_process first{plaintext(worker_argv(*port, "null:sleep=40", secret, "w1", 1)), "/dev/null",
+  // w1 is slow enough (40 candidates x 300 ms, one at a time) that it cannot finish the campaign
+  // before w2 is up, even on a loaded machine where starting a process takes seconds.
+  test::child_process first{plaintext(worker_argv(*port, "null:sleep=300", secret, "w1", 1)), "/dev/null",
                             limit};
   log += run.read_until("candidate verified");
   test::child_process second{plaintext(worker_argv(*port, "null:sleep=5", secret, "w2")), "/dev/null", limit};
