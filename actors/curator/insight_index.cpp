@@ -1,6 +1,7 @@
 #include "actors/curator/insight_index.hpp"
 
 #include "runtime/base/hash.hpp"
+#include "runtime/base/text.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -97,11 +98,6 @@ bool flag_at(const nlohmann::json& j, const char* key) {
   return it != j.end() && it->is_boolean() && it->get<bool>();
 }
 
-std::string lowered(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char ch) { return std::tolower(ch); });
-  return s;
-}
-
 std::string trimmed(const std::string& s) {
   auto b = s.find_first_not_of(" \t");
   if (b == std::string::npos)
@@ -118,8 +114,8 @@ std::vector<std::string> technique_keys(const nlohmann::json& payload) {
   std::size_t pos = 0;
   while (pos <= technique.size()) {
     auto comma = technique.find(',', pos);
-    auto part =
-        lowered(trimmed(technique.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos)));
+    auto part = lowercase(
+        trimmed(technique.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos)));
     if (!part.empty() && part != "none")
       out.push_back(part);
     if (comma == std::string::npos)
@@ -127,7 +123,7 @@ std::vector<std::string> technique_keys(const nlohmann::json& payload) {
     pos = comma + 1;
   }
   if (out.empty()) {
-    auto statement = lowered(trimmed(text_at(payload, "optimization")));
+    auto statement = lowercase(trimmed(text_at(payload, "optimization")));
     if (!statement.empty())
       out.push_back("\"" + statement + "\"");
   }

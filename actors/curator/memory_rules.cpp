@@ -1,6 +1,7 @@
 #include "actors/curator/memory_rules.hpp"
 
 #include "runtime/base/hash.hpp"
+#include "runtime/base/text.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -45,7 +46,7 @@ memory::memory_item make_item(const std::string& id, const std::string& kind, co
 }
 
 // "softmax|memory|eff3|roofline" -> "memory"; empty when unknown.
-std::string bound_of_state(const std::string& state) {
+std::string known_bound(const std::string& state) {
   auto first = state.find('|');
   if (first == std::string::npos)
     return {};
@@ -60,7 +61,7 @@ std::string measured_text(const memory::candidate_record& c, double roofline_ns)
   std::string out = format_ms(c.verdict.timing.median_ns);
   if (c.speedup_vs_ref > 0)
     out += ", " + format_ratio(c.speedup_vs_ref) + " the reference";
-  auto bound = bound_of_state(c.perf_state);
+  auto bound = known_bound(c.perf_state);
   if (roofline_ns > 0 && !bound.empty()) {
     char buf[64];
     std::snprintf(buf, sizeof(buf), "%.0f%% of the %s roofline",
@@ -81,12 +82,6 @@ std::string statement_text(const memory::candidate_record& c) {
 // True when the model said nothing of its own (the proxy's placeholders).
 bool is_generic(const std::string& statement) {
   return statement.empty() || statement == "draft" || statement == "llm-refine";
-}
-
-std::string lowered(const std::string& s) {
-  std::string out = s;
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char ch) { return std::tolower(ch); });
-  return out;
 }
 
 // The first line of the first failing gate's detail, at most 160 characters.
@@ -127,7 +122,7 @@ std::vector<memory::memory_item> derive_words_items(const memory::candidate_reco
       return out;
     // The same statement from another task lands on the same seed; an unnamed draft is its own.
     content_hasher h;
-    h.add("seed-words").add(task.family).add(statement.empty() ? cand.hash : lowered(statement));
+    h.add("seed-words").add(task.family).add(statement.empty() ? cand.hash : lowercase(statement));
     auto item = make_item(h.finish(), "seed", task, now_ms);
     item.state = cand.perf_state;
     item.text = task.family + " task " + task.task_id + ", a first kernel that passed every gate: " +

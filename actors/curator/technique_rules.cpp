@@ -1,6 +1,7 @@
 #include "actors/curator/technique_rules.hpp"
 
 #include "runtime/base/hash.hpp"
+#include "runtime/base/json_field.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -10,13 +11,6 @@
 namespace kforge::actors {
 
 namespace {
-
-// p[key] where it is a string, else `fallback` (json::value() trips -Wnull-dereference).
-std::string string_field(nlohmann::json& p, const char* key, const std::string& fallback) {
-  if (!p.contains(key) || !p[key].is_string())
-    return fallback;
-  return p[key].get<std::string>();
-}
 
 std::vector<std::string> split_ids(const std::string& list) {
   std::vector<std::string> out;

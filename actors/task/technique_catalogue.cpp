@@ -2,6 +2,7 @@
 
 #include "runtime/base/error.hpp"
 #include "runtime/base/hash.hpp"
+#include "runtime/base/json_field.hpp"
 #include "runtime/base/toml_reader.hpp"
 
 #include <nlohmann/json.hpp>
@@ -13,13 +14,6 @@
 namespace kforge::actors {
 
 namespace {
-
-// p[key] where it is a string, else `fallback` (json::value() trips -Wnull-dereference).
-std::string string_field(nlohmann::json& p, const char* key, const std::string& fallback) {
-  if (!p.contains(key) || !p[key].is_string())
-    return fallback;
-  return p[key].get<std::string>();
-}
 
 constexpr std::size_t max_named = 4;        // techniques taken from one "Technique:" line
 constexpr std::size_t max_name_chars = 80;  // longer items are prose, not a technique's name

@@ -47,12 +47,12 @@ struct worker_router_state {
   static inline const char* name = "kforge.worker_router";
 };
 
-using router_pointer = worker_router_actor::stateful_pointer<worker_router_state>;
+using worker_router_pointer = worker_router_actor::stateful_pointer<worker_router_state>;
 
-void dispatch(router_pointer self);
+void dispatch(worker_router_pointer self);
 
 // Takes `pool` out of the deal; its in-flight jobs go back to the queue and are dealt again.
-void lose(router_pointer self, int64_t pool, const std::string& why) {
+void lose(worker_router_pointer self, int64_t pool, const std::string& why) {
   auto& s = self->state;
   auto it = s.pools.find(pool);
   if (it == s.pools.end())
@@ -79,7 +79,7 @@ void lose(router_pointer self, int64_t pool, const std::string& why) {
 
 // A pool answered `attempt`: delivered if it is still the job's current attempt, else dropped.
 template <class T>
-void answered(router_pointer self, int64_t attempt, T&& value) {
+void answered(worker_router_pointer self, int64_t attempt, T&& value) {
   auto& s = self->state;
   auto job = s.dealer.job_of(attempt);
   if (!job || !s.dealer.finish(attempt)) {
@@ -99,7 +99,7 @@ void answered(router_pointer self, int64_t attempt, T&& value) {
 // A request to `pool` failed: kforge's own errors are the answer; CAF's (the connection, the
 // actor gone) and errc::cancelled (the worker stops) mean the pool is lost and the job is dealt
 // again.
-void failed(router_pointer self, int64_t attempt, int64_t pool, caf::error& err) {
+void failed(worker_router_pointer self, int64_t attempt, int64_t pool, caf::error& err) {
   auto code = code_of(err);
   auto job = self->state.dealer.job_of(attempt);
   auto p = job ? self->state.jobs.find(*job) : self->state.jobs.end();
@@ -112,7 +112,7 @@ void failed(router_pointer self, int64_t attempt, int64_t pool, caf::error& err)
 }
 
 template <class T>
-void send_job(router_pointer self, const dealt_job& d, job_payload& p, remote_job job) {
+void send_job(worker_router_pointer self, const dealt_job& d, job_payload& p, remote_job job) {
   auto& pool = self->state.pools.at(d.pool).handle;
   auto attempt = d.attempt;
   auto pool_id = d.pool;
@@ -126,7 +126,7 @@ void send_job(router_pointer self, const dealt_job& d, job_payload& p, remote_jo
     self->request(pool, caf::infinite, remeasure_atom_v, std::move(job), p.rounds).then(ok, bad);
 }
 
-void dispatch(router_pointer self) {
+void dispatch(worker_router_pointer self) {
   auto& s = self->state;
   for (const auto& d : s.dealer.deal()) {
     auto& p = s.jobs.at(d.job);
@@ -152,7 +152,7 @@ void dispatch(router_pointer self) {
 }
 
 // Queues one job; an unknown task is refused at once (no pool could be sent its definition).
-void enqueue(router_pointer self, job_kind kind, verify_request req, int32_t rounds,
+void enqueue(worker_router_pointer self, job_kind kind, verify_request req, int32_t rounds,
              caf::response_promise promise) {
   auto& s = self->state;
   auto t = s.tasks->find(req.task_id);
@@ -168,7 +168,7 @@ void enqueue(router_pointer self, job_kind kind, verify_request req, int32_t rou
 }
 
 // `local`: a pool of this host, which gets no heartbeat.
-int64_t join(router_pointer self, remote_pool_actor pool, const std::string& worker,
+int64_t join(worker_router_pointer self, remote_pool_actor pool, const std::string& worker,
              const std::string& device, int32_t slots, bool local) {
   auto& s = self->state;
   auto id = s.dealer.add_pool(device, slots);
@@ -185,10 +185,10 @@ int64_t join(router_pointer self, remote_pool_actor pool, const std::string& wor
   return id;
 }
 
-worker_router_actor::behavior_type router_behavior(router_pointer self,
-                                                   std::shared_ptr<const kforge::task_map> tasks,
-                                                   worker_router_config cfg, verifier_actor local,
-                                                   std::string local_device, int32_t local_slots) {
+worker_router_actor::behavior_type worker_router_behavior(worker_router_pointer self,
+                                                          std::shared_ptr<const kforge::task_map> tasks,
+                                                          worker_router_config cfg, verifier_actor local,
+                                                          std::string local_device, int32_t local_slots) {
   auto& st = self->state;
   st.cfg = cfg;
   st.tasks = std::move(tasks);
@@ -328,7 +328,7 @@ worker_router_actor::behavior_type router_behavior(router_pointer self,
 worker_router_actor spawn_worker_router(caf::actor_system& sys, std::shared_ptr<const kforge::task_map> tasks,
                                         worker_router_config cfg, verifier_actor local,
                                         std::string local_device, int32_t local_slots) {
-  return sys.spawn(router_behavior, std::move(tasks), cfg, std::move(local), std::move(local_device),
+  return sys.spawn(worker_router_behavior, std::move(tasks), cfg, std::move(local), std::move(local_device),
                    local_slots);
 }
 

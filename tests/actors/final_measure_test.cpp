@@ -24,18 +24,18 @@ using namespace kforge::actors;
 
 namespace {
 
-struct pool_fixture : test::actor_fixture {
+struct measure_fixture : test::actor_fixture {
   std::shared_ptr<test::fake_backend> backend = std::make_shared<test::fake_backend>();
   std::shared_ptr<kforge::task_map> tasks = std::make_shared<kforge::task_map>();
   verifier_config vcfg;
   verifier_actor verifier;
 
-  pool_fixture() {
+  measure_fixture() {
     (*tasks)["t1"] = test::knob_task("t1");
     vcfg.detached = false;
   }
 
-  ~pool_fixture() {
+  ~measure_fixture() {
     if (verifier) {
       self->send(verifier, drain_atom_v);
       run();
@@ -69,8 +69,8 @@ auto by_binary(std::vector<double> ref, std::vector<double> best) {
 
 }  // namespace
 
-TEST_CASE_METHOD(pool_fixture, "the final measurement runs reference and best alternately in fresh processes",
-                 "[actors]") {
+TEST_CASE_METHOD(measure_fixture,
+                 "the final measurement runs reference and best alternately in fresh processes", "[actors]") {
   backend->on_run = by_binary({1000, 1300, 1010}, {100, 90, 400});
   start();
   auto t = remeasure("t1", 3);
@@ -96,7 +96,7 @@ TEST_CASE_METHOD(pool_fixture, "the final measurement runs reference and best al
   CHECK(backend->calls() == expected);
 }
 
-TEST_CASE_METHOD(pool_fixture, "a best that fails a gate in its final measurement has no figure",
+TEST_CASE_METHOD(measure_fixture, "a best that fails a gate in its final measurement has no figure",
                  "[actors]") {
   backend->on_run = [](const kforge::task_def&,
                        const hardware::build_result& b) -> caf::expected<kforge::verdict> {
@@ -112,7 +112,7 @@ TEST_CASE_METHOD(pool_fixture, "a best that fails a gate in its final measuremen
   CHECK(t->detail.find(kforge::gate_correctness) == 0);
 }
 
-TEST_CASE_METHOD(pool_fixture, "a reference that cannot be built as a candidate is an error, not a figure",
+TEST_CASE_METHOD(measure_fixture, "a reference that cannot be built as a candidate is an error, not a figure",
                  "[actors]") {
   backend->on_compile = [](const kforge::task_def&, const std::string&,
                            const std::string& cand) -> caf::expected<hardware::build_result> {
@@ -128,7 +128,7 @@ TEST_CASE_METHOD(pool_fixture, "a reference that cannot be built as a candidate 
   CHECK(backend->count("run ") == 0);
 }
 
-TEST_CASE_METHOD(pool_fixture, "a final measurement of no rounds or of an unknown task is a bad request",
+TEST_CASE_METHOD(measure_fixture, "a final measurement of no rounds or of an unknown task is a bad request",
                  "[actors]") {
   start();
   auto none = remeasure("t1", 0);
@@ -140,7 +140,7 @@ TEST_CASE_METHOD(pool_fixture, "a final measurement of no rounds or of an unknow
   CHECK(backend->count("compile ") == 0);
 }
 
-TEST_CASE_METHOD(pool_fixture, "a failed reference answers the task's final measurement with the failure",
+TEST_CASE_METHOD(measure_fixture, "a failed reference answers the task's final measurement with the failure",
                  "[actors]") {
   backend->on_prepare = [](const kforge::task_def&) -> caf::expected<kforge::timing_stats> {
     return make_error(errc::reference_failed, "scripted");

@@ -8,6 +8,7 @@
 #include "actors/system_config.hpp"
 #include "hardware/kernelbench/problem.hpp"
 #include "hardware/kernelbench/python_gate_run.hpp"
+#include "tests/support/task_files.hpp"
 #include "tools/mock-llm/mock_llm.hpp"
 
 #include <caf/actor_system.hpp>
@@ -19,13 +20,11 @@ using namespace kforge::actors;
 
 namespace {
 
-const std::filesystem::path source_dir{KFORGE_SOURCE_DIR};
-
 std::shared_ptr<const kforge::task_map> kb_tasks() {
   auto tasks = std::make_shared<kforge::task_map>();
   for (const char* f : {"level1/1_Square_matrix_multiplication_.py", "level1/19_ReLU.py",
                         "level2/3_Linear_Scale_Clamp_Softmax.py"}) {
-    auto t = hardware::load_kernelbench_problem(source_dir / "tests/hardware/data/kernelbench" / f);
+    auto t = hardware::load_kernelbench_problem(test::source_dir / "tests/hardware/data/kernelbench" / f);
     REQUIRE(t);
     tasks->emplace(t->id, *t);
   }
@@ -33,7 +32,7 @@ std::shared_ptr<const kforge::task_map> kb_tasks() {
 }
 
 std::shared_ptr<const prompt_builder> prompts() {
-  auto b = prompt_builder::load(source_dir / "configs/prompts");
+  auto b = prompt_builder::load(test::source_dir / "configs/prompts");
   REQUIRE(b);
   REQUIRE(b->has_kernelbench_prompts());
   return std::make_shared<const prompt_builder>(std::move(*b));

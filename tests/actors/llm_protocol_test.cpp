@@ -31,16 +31,6 @@ using json = nlohmann::json;
 
 namespace {
 
-policy_request request(uint64_t seed) {
-  policy_request req;
-  req.campaign = "c";
-  req.task_id = "add_4x250";
-  req.stage = "draft";
-  req.k = 2;
-  req.seed = seed;
-  return req;
-}
-
 // Answers with the mock's kernels; `rewrite` may change the body (usage, size) before it goes back.
 struct scripted_server final : http_transport {
   std::shared_ptr<const kforge::task_map> tasks = test::add_task_map();
@@ -83,7 +73,7 @@ llm_proxy_config proxy_config(std::shared_ptr<http_transport> transport) {
 caf::error propose_error(caf::actor_system& sys, const llm_proxy_actor& proxy, uint64_t seed) {
   caf::scoped_actor self{sys};
   caf::error out;
-  self->request(proxy, caf::infinite, propose_atom_v, request(seed))
+  self->request(proxy, caf::infinite, propose_atom_v, test::draft_request(seed))
       .receive([](policy_reply&) {}, [&](caf::error& e) { out = e; });
   return out;
 }
@@ -95,8 +85,8 @@ int64_t calls_under_budget(const std::function<void(json&, int64_t)>& usage_of,
   auto server = std::make_shared<scripted_server>();
   auto cfg = proxy_config(server);
   auto tasks = test::add_task_map();
-  auto estimate =
-      token_estimate(cfg.llm.endpoints[0], cfg.prompts->build(tasks->at("add_4x250"), request(1)), 2);
+  auto estimate = token_estimate(cfg.llm.endpoints[0],
+                                 cfg.prompts->build(tasks->at("add_4x250"), test::draft_request(1)), 2);
   server->rewrite = [usage_of, estimate](json& body) { usage_of(body, estimate); };
   cfg.llm.token_budget = estimate * 7 / 2;
   actors::system_config sys_cfg{2};

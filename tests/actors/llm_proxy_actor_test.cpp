@@ -7,6 +7,7 @@
 #include "hardware/tasks/task_loader.hpp"
 #include "tests/support/actor_fixture.hpp"
 #include "tests/support/llm_fixtures.hpp"
+#include "tests/support/task_files.hpp"
 #include "tools/mock-llm/mock_llm.hpp"
 
 #include <catch2/catch.hpp>
@@ -16,30 +17,11 @@
 using namespace kforge;
 using namespace kforge::actors;
 
-namespace {
-
-kforge::task_def add_task() {
-  auto loaded =
-      hardware::load_task(std::filesystem::path{KFORGE_SOURCE_DIR} / "tests/hardware/data/add_4x250.toml");
-  REQUIRE(loaded);
-  return *loaded;
-}
-
-policy_request request(uint64_t seed) {
-  policy_request req;
-  req.campaign = "c";
-  req.task_id = "add_4x250";
-  req.stage = "draft";
-  req.k = 1;
-  req.seed = seed;
-  return req;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 TEST_CASE_METHOD(test::actor_fixture, "a stray completion for a call that waits in the queue is ignored",
                  "[actors][llm]") {
-  auto task = add_task();
+  auto task = test::add_task();
   auto tasks = std::make_shared<kforge::task_map>();
   tasks->emplace(task.id, task);
   auto srv = mock::server::start(*tasks, mock::server_config{});
@@ -57,8 +39,8 @@ TEST_CASE_METHOD(test::actor_fixture, "a stray completion for a call that waits 
   pcfg.llm.endpoints = {ep};
   auto proxy = spawn_llm_proxy(sys, tasks, pcfg);
   // Call 1 takes the only request token; call 2 waits in the queue (never attempted).
-  self->send(proxy, propose_atom_v, request(1));
-  self->send(proxy, propose_atom_v, request(2));
+  self->send(proxy, propose_atom_v, test::draft_request(1, 1));
+  self->send(proxy, propose_atom_v, test::draft_request(2, 1));
   run();
   // Before the fix this indexed the endpoints with the unset endpoint of call 2 (-1).
   self->send(proxy, http_done_atom_v, uint64_t{2}, http_exchange{});

@@ -1,6 +1,7 @@
 #include "actors/retriever/kb_sampler.hpp"
 #include "actors/retriever/memory_index.hpp"
 #include "actors/retriever/ordered_slots.hpp"
+#include "tests/support/fixtures.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -14,13 +15,6 @@ using namespace kforge;
 using namespace kforge::actors;
 
 namespace {
-
-std::vector<std::string> ids(const std::vector<memory::memory_item>& items) {
-  std::vector<std::string> out;
-  for (const auto& i : items)
-    out.push_back(i.id);
-  return out;
-}
 
 // Few families, states and tasks, so buckets grow past a chunk (ordered_slots splits them);
 // some items of several source tasks, some retired, ids sharing their first 8 bytes.
@@ -210,11 +204,11 @@ TEST_CASE("the bucketed index ranks as the whole-pool scan through random commit
       auto reply = index.query(q, cfg);
       INFO("round " << round << " query " << i << " family '" << q.family << "' " << q.stage);
       auto want = rank_items(pool, q, cfg);
-      REQUIRE(ids(reply.items) == ids(want));
+      REQUIRE(test::item_ids(reply.items) == test::item_ids(want));
       for (size_t k = 0; k < want.size(); ++k)
         REQUIRE(same_item(reply.items[k], want[k]));
       auto techniques = technique_evidence(pool, q, cfg);
-      REQUIRE(ids(reply.techniques) == ids(techniques));
+      REQUIRE(test::item_ids(reply.techniques) == test::item_ids(techniques));
       for (size_t k = 0; k < techniques.size(); ++k)
         REQUIRE(same_item(reply.techniques[k], techniques[k]));
       for (const auto& m : reply.kb)

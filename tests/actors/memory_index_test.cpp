@@ -1,4 +1,5 @@
 #include "actors/retriever/memory_index.hpp"
+#include "tests/support/fixtures.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -43,13 +44,6 @@ std::vector<memory::memory_item> random_items(size_t n, uint64_t seed, size_t fi
   return out;
 }
 
-std::vector<std::string> ids(const std::vector<memory::memory_item>& items) {
-  std::vector<std::string> out;
-  for (const auto& i : items)
-    out.push_back(i.id);
-  return out;
-}
-
 // Checks the index against the plain functions over the pool of the same items, for many queries.
 void check_same(const memory_index& index, const std::vector<memory::memory_item>& pool, uint64_t seed) {
   std::mt19937_64 rng{seed};
@@ -74,7 +68,7 @@ void check_same(const memory_index& index, const std::vector<memory::memory_item
     cfg.enabled = rng() % 10 != 0;
     auto reply = index.query(q, cfg);
     INFO("query " << i << " family '" << q.family << "' stage " << q.stage << " n " << q.n);
-    CHECK(ids(reply.items) == ids(rank_items(pool, q, cfg)));
+    CHECK(test::item_ids(reply.items) == test::item_ids(rank_items(pool, q, cfg)));
     auto exact_kb = choose_kb(pool, q, cfg);
     if (cfg.use_values && cfg.cross_task) {
       // Drawn from sum trees: choose_kb's distribution, not its picks (memory_index_kb_test
@@ -87,17 +81,17 @@ void check_same(const memory_index& index, const std::vector<memory::memory_item
             return all;
           }(),
           cfg);
-      auto allowed = ids(eligible);
+      auto allowed = test::item_ids(eligible);
       std::sort(allowed.begin(), allowed.end());
-      auto got = ids(reply.kb);
+      auto got = test::item_ids(reply.kb);
       CHECK(got.size() == exact_kb.size());
       std::sort(got.begin(), got.end());
       CHECK(std::adjacent_find(got.begin(), got.end()) == got.end());
       CHECK(std::includes(allowed.begin(), allowed.end(), got.begin(), got.end()));
     } else {
-      CHECK(ids(reply.kb) == ids(exact_kb));
+      CHECK(test::item_ids(reply.kb) == test::item_ids(exact_kb));
     }
-    CHECK(ids(reply.techniques) == ids(technique_evidence(pool, q, cfg)));
+    CHECK(test::item_ids(reply.techniques) == test::item_ids(technique_evidence(pool, q, cfg)));
   }
 }
 
@@ -164,5 +158,5 @@ TEST_CASE("a query of a family with few items still ranks the other families", "
   ranking_config cfg;
   cfg.epsilon = 0;
   cfg.use_values = false;
-  CHECK(ids(index.query(q, cfg).items) == std::vector<std::string>{"own", "o0", "o1"});
+  CHECK(test::item_ids(index.query(q, cfg).items) == std::vector<std::string>{"own", "o0", "o1"});
 }

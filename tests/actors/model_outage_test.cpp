@@ -66,7 +66,7 @@ struct scripted_endpoint final : http_transport {
   }
 };
 
-struct peer_log {
+struct outage_log {
   std::vector<task_progress> progress;
 };
 
@@ -91,7 +91,7 @@ verifier_actor spawn_passing_verifier(caf::actor_system& sys) {
   });
 }
 
-task_owner_actor spawn_owner(caf::actor_system& sys, std::shared_ptr<peer_log> log) {
+task_owner_actor spawn_outage_owner(caf::actor_system& sys, std::shared_ptr<outage_log> log) {
   return sys.spawn([log](task_owner_actor::pointer) -> task_owner_actor::behavior_type {
     return {
         [](grant_atom, const std::string&, int32_t n) { return n; },
@@ -102,7 +102,7 @@ task_owner_actor spawn_owner(caf::actor_system& sys, std::shared_ptr<peer_log> l
 
 struct outage_fixture : test::actor_fixture {
   test::temp_store db;
-  std::shared_ptr<peer_log> log = std::make_shared<peer_log>();
+  std::shared_ptr<outage_log> log = std::make_shared<outage_log>();
   std::shared_ptr<kforge::task_map> tasks = std::make_shared<kforge::task_map>();
   std::shared_ptr<scripted_endpoint> endpoint = std::make_shared<scripted_endpoint>();
   task_peers peers;
@@ -116,7 +116,7 @@ struct outage_fixture : test::actor_fixture {
     task_id = loaded->id;
     (*tasks)[task_id] = *loaded;
     endpoint->tasks = tasks;
-    peers.owner = spawn_owner(sys, log);
+    peers.owner = spawn_outage_owner(sys, log);
     peers.retriever = spawn_retriever(sys, std::vector<memory::memory_item>{}, ranking_config{});
     peers.verifier = spawn_passing_verifier(sys);
     peers.curator = spawn_curator(sys, db.store(), peers.retriever, curator_config{}, false);

@@ -43,16 +43,6 @@ llm_proxy_config proxy_config(uint16_t port, bool tls = false) {
   return cfg;
 }
 
-policy_request request(uint64_t seed = 1, int32_t k = 2) {
-  policy_request req;
-  req.campaign = "c";
-  req.task_id = "add_4x250";
-  req.stage = "draft";
-  req.k = k;
-  req.seed = seed;
-  return req;
-}
-
 struct outcome {
   policy_reply reply;
   caf::error error;
@@ -93,7 +83,7 @@ TEST_CASE("every injected fault costs only a retry and the kernels still arrive"
   auto cfg = proxy_config(srv->port());
   cfg.llm.retry.max_attempts = 7;
   auto proxy = spawn_llm_proxy(sys, test::add_task_map(), cfg);
-  auto out = propose(sys, proxy, request());
+  auto out = propose(sys, proxy, test::draft_request());
   REQUIRE_FALSE(out.error);
   REQUIRE(out.reply.proposals.size() == 2);
   for (const auto& p : out.reply.proposals) {
@@ -113,7 +103,7 @@ TEST_CASE("verdicts reported back become the endpoint bandit's reward", "[actors
   actors::system_config sys_cfg{2};
   caf::actor_system sys{sys_cfg};
   auto proxy = spawn_llm_proxy(sys, test::add_task_map(), proxy_config(srv->port()));
-  auto out = propose(sys, proxy, request(9));
+  auto out = propose(sys, proxy, test::draft_request(9));
   REQUIRE_FALSE(out.error);
   REQUIRE(out.reply.proposals.size() == 2);
   caf::scoped_actor self{sys};
@@ -140,7 +130,7 @@ TEST_CASE("an endpoint never has more than max_concurrent requests in flight", "
   auto proxy = spawn_llm_proxy(sys, test::add_task_map(), cfg);
   caf::scoped_actor self{sys};
   for (uint64_t seed = 1; seed <= 6; ++seed)
-    self->send(proxy, propose_atom_v, request(seed, 1));
+    self->send(proxy, propose_atom_v, test::draft_request(seed, 1));
   int replies = 0;
   for (int i = 0; i < 6; ++i)
     self->receive([&](policy_reply& r) { replies += r.proposals.size() == 1 ? 1 : 0; },
@@ -162,7 +152,7 @@ TEST_CASE("a slow answer past the timeout is abandoned and asked again", "[actor
   auto cfg = proxy_config(srv->port());
   cfg.llm.endpoints[0].timeout_ms = 150;
   auto proxy = spawn_llm_proxy(sys, test::add_task_map(), cfg);
-  auto out = propose(sys, proxy, request());
+  auto out = propose(sys, proxy, test::draft_request());
   REQUIRE_FALSE(out.error);
   CHECK(out.reply.proposals.size() == 2);
   CHECK(srv->stats().requests == 2);
@@ -179,7 +169,7 @@ TEST_CASE("a call fails with llm_unreachable once its attempts at a failing serv
   auto cfg = proxy_config(srv->port());
   cfg.llm.retry.max_attempts = 2;
   auto proxy = spawn_llm_proxy(sys, test::add_task_map(), cfg);
-  auto out = propose(sys, proxy, request());
+  auto out = propose(sys, proxy, test::draft_request());
   REQUIRE(out.error);
   CHECK(code_of(out.error) == errc::llm_unreachable);  // the task waits for the model
   CHECK(describe(out.error).find("2 attempts, last: http 500") != std::string::npos);
@@ -193,7 +183,7 @@ TEST_CASE("a reply without a kernel becomes proposals with a parse error", "[act
   actors::system_config sys_cfg{2};
   caf::actor_system sys{sys_cfg};
   auto proxy = spawn_llm_proxy(sys, test::add_task_map(), proxy_config(srv->port()));
-  auto out = propose(sys, proxy, request());
+  auto out = propose(sys, proxy, test::draft_request());
   REQUIRE_FALSE(out.error);
   REQUIRE(out.reply.proposals.size() == 2);
   for (const auto& p : out.reply.proposals) {
@@ -214,9 +204,9 @@ TEST_CASE("calls are recorded, replayed from the cache, and count against the bu
   cfg.store = &store.store();
   cfg.curator = curator;
   auto proxy = spawn_llm_proxy(sys, test::add_task_map(), cfg);
-  auto first = propose(sys, proxy, request(5));
+  auto first = propose(sys, proxy, test::draft_request(5));
   REQUIRE_FALSE(first.error);
-  auto again = propose(sys, proxy, request(5));
+  auto again = propose(sys, proxy, test::draft_request(5));
   REQUIRE_FALSE(again.error);
   CHECK(srv->stats().requests == 1);
   CHECK(again.reply.model == "mock-coder (cached)");
@@ -247,7 +237,7 @@ TEST_CASE("calls are recorded, replayed from the cache, and count against the bu
     // Room for what was spent but not for another call's estimate (2 x 512 completion tokens).
     cfg2.llm.token_budget = spent + 600;
     auto proxy2 = spawn_llm_proxy(sys, test::add_task_map(), cfg2);
-    auto out = propose(sys, proxy2, request(6));
+    auto out = propose(sys, proxy2, test::draft_request(6));
     REQUIRE(out.error);
     CHECK(code_of(out.error) == errc::budget_exhausted);
     CHECK(describe(out.error).find("LLM budget spent") != std::string::npos);
@@ -275,7 +265,7 @@ TEST_CASE("HTTPS verifies the server: trusted through ca_file, refused otherwise
     auto cfg = proxy_config(srv->port(), true);
     cfg.llm.endpoints[0].ca_file = ca.string();
     auto proxy = spawn_llm_proxy(sys, test::add_task_map(), cfg);
-    auto out = propose(sys, proxy, request());
+    auto out = propose(sys, proxy, test::draft_request());
     REQUIRE_FALSE(out.error);
     CHECK(out.reply.proposals.size() == 2);
     caf::anon_send_exit(proxy, caf::exit_reason::user_shutdown);
@@ -284,7 +274,7 @@ TEST_CASE("HTTPS verifies the server: trusted through ca_file, refused otherwise
     auto cfg = proxy_config(srv->port(), true);
     cfg.llm.retry.max_attempts = 1;
     auto proxy = spawn_llm_proxy(sys, test::add_task_map(), cfg);
-    auto out = propose(sys, proxy, request());
+    auto out = propose(sys, proxy, test::draft_request());
     REQUIRE(out.error);
     CHECK(code_of(out.error) == errc::llm_failed);
     CHECK(describe(out.error).find("tls handshake") != std::string::npos);
@@ -297,7 +287,7 @@ TEST_CASE("HTTPS verifies the server: trusted through ca_file, refused otherwise
     cfg.llm.endpoints[0].ca_file = ca.string();
     cfg.llm.endpoints[0].base_url = "https://127.0.0.1:" + std::to_string(srv->port()) + "/v1";
     auto proxy = spawn_llm_proxy(sys, test::add_task_map(), cfg);
-    auto out = propose(sys, proxy, request());
+    auto out = propose(sys, proxy, test::draft_request());
     REQUIRE(out.error);
     CHECK(describe(out.error).find("tls handshake") != std::string::npos);
     caf::anon_send_exit(proxy, caf::exit_reason::user_shutdown);

@@ -1,4 +1,5 @@
 #include "actors/retriever/ranking.hpp"
+#include "tests/support/fixtures.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -21,13 +22,6 @@ memory::memory_item item(const std::string& id, const std::string& kind, const s
   return m;
 }
 
-std::vector<std::string> ids(const std::vector<memory::memory_item>& items) {
-  std::vector<std::string> out;
-  for (const auto& i : items)
-    out.push_back(i.id);
-  return out;
-}
-
 }  // namespace
 
 TEST_CASE("retrieval keeps the most valuable of the most similar items", "[actors]") {
@@ -47,30 +41,30 @@ TEST_CASE("retrieval keeps the most valuable of the most similar items", "[actor
   cfg.lambda = 1;  // over-fetch exactly N
   SECTION("similarity first, then Q1") {
     cfg.lambda = 3;
-    CHECK(ids(rank_items(pool, q, cfg)) == std::vector<std::string>{"s-high", "s-mid"});
+    CHECK(test::item_ids(rank_items(pool, q, cfg)) == std::vector<std::string>{"s-high", "s-mid"});
   }
   SECTION("the over-fetch bounds what values can pick") {
     // lambda*N = 2 most similar softmax seeds by id order: s-high, s-low.
-    CHECK(ids(rank_items(pool, q, cfg)) == std::vector<std::string>{"s-high", "s-low"});
+    CHECK(test::item_ids(rank_items(pool, q, cfg)) == std::vector<std::string>{"s-high", "s-low"});
   }
   SECTION("a valuable item of another family is over-fetched when few similar items exist") {
     cfg.lambda = 3;
     pool[4].q1 = 1.0;
-    CHECK(ids(rank_items(pool, q, cfg)) == std::vector<std::string>{"s-other", "s-high"});
+    CHECK(test::item_ids(rank_items(pool, q, cfg)) == std::vector<std::string>{"s-other", "s-high"});
     cfg.cross_family = false;  // then only insights cross families
-    CHECK(ids(rank_items(pool, q, cfg)) == std::vector<std::string>{"s-high", "s-mid"});
+    CHECK(test::item_ids(rank_items(pool, q, cfg)) == std::vector<std::string>{"s-high", "s-mid"});
     pool[4].kind = "insight";
-    CHECK(ids(rank_items(pool, q, cfg)) == std::vector<std::string>{"s-other", "s-high"});
+    CHECK(test::item_ids(rank_items(pool, q, cfg)) == std::vector<std::string>{"s-other", "s-high"});
   }
   SECTION("refine retrieves optimizations by Q2") {
     q.stage = "refine";
     q.n = 1;
-    CHECK(ids(rank_items(pool, q, cfg)) == std::vector<std::string>{"o-1"});
+    CHECK(test::item_ids(rank_items(pool, q, cfg)) == std::vector<std::string>{"o-1"});
   }
   SECTION("similarity only ignores values") {
     cfg.lambda = 3;
     cfg.use_values = false;
-    CHECK(ids(rank_items(pool, q, cfg)) == std::vector<std::string>{"s-high", "s-low"});
+    CHECK(test::item_ids(rank_items(pool, q, cfg)) == std::vector<std::string>{"s-high", "s-low"});
   }
   SECTION("without cross-task sharing only the task's own items come back") {
     cfg.lambda = 3;
@@ -97,13 +91,13 @@ TEST_CASE("epsilon-greedy retrieval is deterministic for a seed and explores", "
   cfg.epsilon = 0.5;
   cfg.lambda = 10;
   q.seed = 1;
-  auto a = ids(rank_items(pool, q, cfg));
-  auto b = ids(rank_items(pool, q, cfg));
+  auto a = test::item_ids(rank_items(pool, q, cfg));
+  auto b = test::item_ids(rank_items(pool, q, cfg));
   CHECK(a == b);
   bool explored = false;
   for (uint64_t s = 1; s < 20 && !explored; ++s) {
     q.seed = s;
-    auto got = ids(rank_items(pool, q, cfg));
+    auto got = test::item_ids(rank_items(pool, q, cfg));
     explored = got != std::vector<std::string>{"s19", "s18", "s17"};
   }
   CHECK(explored);
@@ -180,7 +174,7 @@ TEST_CASE("the knowledge base draws by softmax over speedup x confidence, with a
     auto untried = opt("u", q.state, 5.0, 0);
     q.kb_n = 3;
     auto got = choose_kb({retired, other, untried, opt("ok", q.state, 1.0, 5)}, q, cfg);
-    CHECK(ids(got) == std::vector<std::string>{"ok"});
+    CHECK(test::item_ids(got) == std::vector<std::string>{"ok"});
   }
 }
 
@@ -211,13 +205,13 @@ TEST_CASE("a model's context holds only items in words, the offline policy's onl
   cfg.epsilon = 0.0;
   SECTION("openai") {
     q.policy = "openai";
-    CHECK(ids(rank_items(pool, q, cfg)) == std::vector<std::string>{"w-opt", "w-step", "w-seed"});
-    CHECK(ids(choose_kb(pool, q, cfg)) == std::vector<std::string>{"w-opt"});
+    CHECK(test::item_ids(rank_items(pool, q, cfg)) == std::vector<std::string>{"w-opt", "w-step", "w-seed"});
+    CHECK(test::item_ids(choose_kb(pool, q, cfg)) == std::vector<std::string>{"w-opt"});
   }
   SECTION("offline") {
     q.policy = "offline";
-    CHECK(ids(rank_items(pool, q, cfg)) == std::vector<std::string>{"k-opt", "k-seed"});
-    CHECK(ids(choose_kb(pool, q, cfg)) == std::vector<std::string>{"k-opt"});
+    CHECK(test::item_ids(rank_items(pool, q, cfg)) == std::vector<std::string>{"k-opt", "k-seed"});
+    CHECK(test::item_ids(choose_kb(pool, q, cfg)) == std::vector<std::string>{"k-opt"});
   }
 }
 

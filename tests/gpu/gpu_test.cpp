@@ -9,6 +9,7 @@
 #include "hardware/native/cpu_device.hpp"
 #include "hardware/sandbox/scratch_dir.hpp"
 #include "hardware/tasks/task_loader.hpp"
+#include "tests/support/task_files.hpp"
 #include "tests/support/temp_dir.hpp"
 
 #include <catch2/catch.hpp>
@@ -25,8 +26,6 @@ using namespace kforge;
 using namespace kforge::hardware;
 
 namespace {
-
-const std::filesystem::path source_dir{KFORGE_SOURCE_DIR};
 
 struct gpu_host {
   cuda_environment env;
@@ -86,13 +85,6 @@ std::string arch() {
   return host().env.gpus.front().arch();
 }
 
-std::vector<knob_setting> first_values(const task_def& task) {
-  std::vector<knob_setting> s;
-  for (const auto& k : task.knobs)
-    s.push_back({k.name, k.values.front()});
-  return s;
-}
-
 cpu_backend_config cuda_config(const std::filesystem::path& work) {
   cpu_backend_config base;
   base.work_dir = work;
@@ -128,14 +120,14 @@ TEST_CASE(
   KFORGE_REQUIRE_GPU();
   test::temp_dir work{"gpu-cuda"};
   cpu_device dev{cuda_config(work.path()), "test"};
-  auto tasks = load_tasks(source_dir, {"configs/tasks/cuda/*.toml"});
+  auto tasks = load_tasks(test::source_dir, {"configs/tasks/cuda/*.toml"});
   REQUIRE(tasks);
   std::printf("%-26s %14s %14s %8s %10s\n", "task", "reference us", "template us", "speedup", "GB/s");
   for (const auto& t : *tasks) {
     auto ref = dev.prepare(t);
     if (!ref)
       FAIL(t.id << ": " << describe(ref.error()));
-    auto b = dev.compile(t, render_template(t, first_values(t)), t.id);
+    auto b = dev.compile(t, render_template(t, test::first_values(t)), t.id);
     REQUIRE(b);
     INFO(t.id << ": " << b->output);
     REQUIRE(b->ok);
@@ -154,7 +146,7 @@ TEST_CASE("On the GPU a CUDA kernel that is wrong, writes nothing or faults is c
   KFORGE_REQUIRE_GPU();
   test::temp_dir work{"gpu-cuda-wrong"};
   cpu_device dev{cuda_config(work.path()), "test"};
-  auto task = load_task(source_dir / "configs/tasks/cuda/silu_3m.toml");
+  auto task = load_task(test::source_dir / "configs/tasks/cuda/silu_3m.toml");
   REQUIRE(task);
   REQUIRE(dev.prepare(*task));
   auto kernel = [](const std::string& body) {
@@ -204,7 +196,8 @@ TEST_CASE(
                                         work.path(), host().passthrough);
   config.reject_bypass = false;  // the eager candidates here test the correctness rules
   kernelbench_device dev{config};
-  auto task = load_kernelbench_problem(source_dir / "tests/hardware/data/kernelbench/level1/19_ReLU.py");
+  auto task =
+      load_kernelbench_problem(test::source_dir / "tests/hardware/data/kernelbench/level1/19_ReLU.py");
   REQUIRE(task);
   auto ref = dev.prepare(*task);
   if (!ref)
@@ -229,7 +222,7 @@ TEST_CASE(
         kb_case{"shape mismatch", head + "        return torch.relu(x)[:, :-1]\n", "shape mismatch"},
         kb_case{"tolerance miss", head + "        return torch.relu(x) + 1e-3\n", "beyond atol"},
         kb_case{"side stream", side_stream, "side stream"},
-        kb_case{"generated CUDA", render_template(*task, first_values(*task)), ""}}) {
+        kb_case{"generated CUDA", render_template(*task, test::first_values(*task)), ""}}) {
     auto b = dev.compile(*task, c.source, "kb");
     REQUIRE(b);
     INFO(c.what << ": " << b->output);
@@ -267,12 +260,12 @@ TEST_CASE(
   cpu_backend backend{config};
   for (const char* id :
        {"gelu_tanh_4m", "softmax_rows_2048x1024", "gemm_1024x1024x1024", "transpose_2048x2048"}) {
-    auto task = load_task(source_dir / "configs/tasks/cuda" / (std::string{id} + ".toml"));
+    auto task = load_task(test::source_dir / "configs/tasks/cuda" / (std::string{id} + ".toml"));
     REQUIRE(task);
     auto ref = backend.prepare_task(*task);
     if (!ref)
       FAIL(describe(ref.error()));
-    auto c = backend.compile(*task, render_template(*task, first_values(*task)), id);
+    auto c = backend.compile(*task, render_template(*task, test::first_values(*task)), id);
     REQUIRE(c);
     REQUIRE(c->ok);
     auto v = backend.run(*task, *c, *ref);
@@ -293,7 +286,7 @@ TEST_CASE(
   // Without ncu the profile says it is the roofline from time.
   auto no_ncu = cuda_config(work.path());
   cpu_backend plain{no_ncu};
-  auto task = load_task(source_dir / "configs/tasks/cuda/axpy_4m.toml");
+  auto task = load_task(test::source_dir / "configs/tasks/cuda/axpy_4m.toml");
   REQUIRE(task);
   auto ref = plain.prepare_task(*task);
   REQUIRE(ref);
@@ -313,8 +306,9 @@ TEST_CASE("On the GPU the hostile KernelBench corpus gets no correct-and-faster 
   auto config = make_kernelbench_config(host().python, host().nvcc, host().env.gpus.front().index, arch(),
                                         work.path(), host().passthrough);
   kernelbench_device dev{config};
-  const auto dir = source_dir / "tests/hardware/hostile/kernelbench";
-  auto relu = load_kernelbench_problem(source_dir / "tests/hardware/data/kernelbench/level1/19_ReLU.py");
+  const auto dir = test::source_dir / "tests/hardware/hostile/kernelbench";
+  auto relu =
+      load_kernelbench_problem(test::source_dir / "tests/hardware/data/kernelbench/level1/19_ReLU.py");
   auto softmax = load_kernelbench_problem(dir / "problems/23_WideSoftmax.py");
   REQUIRE(relu);
   REQUIRE(softmax);

@@ -7,6 +7,7 @@
 #include "runtime/base/verdict.hpp"
 
 #include <string>
+#include <vector>
 
 namespace kforge::test {
 
@@ -49,6 +50,14 @@ inline kforge::task_def knob_task(const std::string& id = "t1", const std::strin
       "void k(const float* x, float* y, int n) { for (int i = 0; i < n; ++i) y[i] = x[i]; }\n";
   t.definition_hash = "def-" + id;
   return t;
+}
+
+/// The ids of `items`, in their order.
+inline std::vector<std::string> item_ids(const std::vector<memory::memory_item>& items) {
+  std::vector<std::string> out;
+  for (const auto& i : items)
+    out.push_back(i.id);
+  return out;
 }
 
 }  // namespace kforge::test

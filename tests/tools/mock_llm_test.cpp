@@ -9,6 +9,7 @@
 #include "hardware/kernelbench/problem.hpp"
 #include "hardware/tasks/task_loader.hpp"
 #include "runtime/base/error.hpp"
+#include "tests/support/task_files.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tools/mock-llm/kernel_corpus.hpp"
 #include "tools/mock-llm/replay.hpp"
@@ -23,10 +24,8 @@ using namespace kforge;
 
 namespace {
 
-const std::filesystem::path source_dir{KFORGE_SOURCE_DIR};
-
 kforge::task_map cpu_tasks() {
-  auto loaded = hardware::load_tasks(source_dir / "configs/tasks/cpu", {"*.toml"});
+  auto loaded = hardware::load_tasks(test::source_dir / "configs/tasks/cpu", {"*.toml"});
   REQUIRE(loaded);
   kforge::task_map tasks;
   for (auto& t : *loaded) {
@@ -48,7 +47,7 @@ const mock::kernel_corpus& corpus() {
 // A prompt for `task` built by kforge's own templates, with memory lines naming `others`.
 actors::prompt build_prompt(const kforge::task_def& task, const std::string& stage,
                             const std::vector<std::string>& memory_lines) {
-  auto builder = actors::prompt_builder::load(source_dir / "configs/prompts");
+  auto builder = actors::prompt_builder::load(test::source_dir / "configs/prompts");
   REQUIRE(builder);
   actors::policy_request req;
   req.task_id = task.id;
@@ -253,7 +252,7 @@ TEST_CASE("corpus answers parse with kforge's response parser", "[tools]") {
 
 TEST_CASE("replay answers a task with its files in order and other tasks as before", "[tools]") {
   auto problem = hardware::load_kernelbench_problem(
-      source_dir / "tests/hardware/hostile/kernelbench/problems/23_WideSoftmax.py");
+      test::source_dir / "tests/hardware/hostile/kernelbench/problems/23_WideSoftmax.py");
   REQUIRE(problem);
   auto tasks = cpu_tasks();
   auto id = problem->id;

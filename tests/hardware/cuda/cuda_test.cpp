@@ -6,6 +6,7 @@
 #include "hardware/native/cpu_backend.hpp"
 #include "hardware/native/harness.hpp"
 #include "hardware/tasks/task_loader.hpp"
+#include "tests/support/task_files.hpp"
 #include "tests/support/temp_dir.hpp"
 
 #include <catch2/catch.hpp>
@@ -18,20 +19,11 @@ using namespace kforge::hardware;
 
 namespace {
 
-const std::filesystem::path source_dir{KFORGE_SOURCE_DIR};
-
 task_def cuda_task(const std::string& id) {
-  auto t = load_task(source_dir / "configs/tasks/cuda" / (id + ".toml"));
+  auto t = load_task(test::source_dir / "configs/tasks/cuda" / (id + ".toml"));
   if (!t)
     FAIL(describe(t.error()));
   return *t;
-}
-
-std::vector<knob_setting> first_values(const task_def& task) {
-  std::vector<knob_setting> s;
-  for (const auto& k : task.knobs)
-    s.push_back({k.name, k.values.front()});
-  return s;
 }
 
 }  // namespace
@@ -58,7 +50,7 @@ TEST_CASE("nvcc is found at run time by path, or not at all", "[hardware][cuda]"
 TEST_CASE("The CUDA hack gate allows CUDA kernels and forbids streams, events, clocks and the driver API",
           "[hardware][cuda]") {
   auto task = cuda_task("gelu_tanh_4m");
-  auto ok = render_template(task, first_values(task));
+  auto ok = render_template(task, test::first_values(task));
   auto g = hack_check_cuda(task, ok);
   INFO(g.detail);
   CHECK(g.passed);
@@ -94,7 +86,7 @@ TEST_CASE("The CUDA hack gate allows CUDA kernels and forbids streams, events, c
 
 TEST_CASE("Every CUDA task loads, and its template at the first knob values passes the CUDA gate",
           "[hardware][cuda]") {
-  auto tasks = load_tasks(source_dir, {"configs/tasks/cuda/*.toml"});
+  auto tasks = load_tasks(test::source_dir, {"configs/tasks/cuda/*.toml"});
   REQUIRE(tasks);
   CHECK(tasks->size() >= 10);
   std::set<std::string> families;
@@ -104,7 +96,7 @@ TEST_CASE("Every CUDA task loads, and its template at the first knob values pass
     families.insert(t.family);
     for (const auto& k : t.knobs)
       knob_names.insert(k.name);
-    auto g = hack_check_cuda(t, render_template(t, first_values(t)));
+    auto g = hack_check_cuda(t, render_template(t, test::first_values(t)));
     INFO(t.id << ": " << g.detail);
     CHECK(g.passed);
   }
@@ -133,7 +125,7 @@ TEST_CASE(
   auto harness = backend.build_harness(task);
   if (!harness)
     FAIL(describe(harness.error()));
-  auto good = backend.compile(task, render_template(task, first_values(task)), "good");
+  auto good = backend.compile(task, render_template(task, test::first_values(task)), "good");
   REQUIRE(good);
   INFO(good->output);
   CHECK(good->ok);
@@ -158,7 +150,7 @@ TEST_CASE("Every CUDA task's harness, reference and template at the first and la
   cpu_backend_config base;
   base.work_dir = work.path();
   cpu_backend backend{cuda_native_config(base, nvcc, {"-O3"}, "sm_90", 0)};
-  auto tasks = load_tasks(source_dir, {"configs/tasks/cuda/*.toml"});
+  auto tasks = load_tasks(test::source_dir, {"configs/tasks/cuda/*.toml"});
   REQUIRE(tasks);
   for (const auto& t : *tasks) {
     auto harness = backend.build_harness(t);
@@ -168,7 +160,7 @@ TEST_CASE("Every CUDA task's harness, reference and template at the first and la
     for (const auto& k : t.knobs)
       last.push_back({k.name, k.values.back()});
     for (const auto& source :
-         {t.reference_source, render_template(t, first_values(t)), render_template(t, last)}) {
+         {t.reference_source, render_template(t, test::first_values(t)), render_template(t, last)}) {
       auto c = backend.compile(t, source, t.id);
       REQUIRE(c);
       INFO(t.id << ":\n" << c->output);

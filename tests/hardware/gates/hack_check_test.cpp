@@ -9,7 +9,7 @@ using namespace kforge::hardware;
 
 namespace {
 
-task_def add_task() {
+task_def signature_task() {
   task_def task;
   task.id = "add";
   task.signature = "void add_rows(const float* a, const float* b, float* c, int rows, int cols)";
@@ -41,13 +41,13 @@ void add_rows(const float* __restrict a, const float* __restrict b, float* __res
 
 // Runs the hack gate on the clean kernel with `extra` appended.
 gate_result check_with(const std::string& extra) {
-  return hack_check(add_task(), clean_kernel + extra);
+  return hack_check(signature_task(), clean_kernel + extra);
 }
 
 }  // namespace
 
 TEST_CASE("A clean kernel passes the hack gate, whatever its comments and strings mention", "[hardware]") {
-  auto result = hack_check(add_task(), clean_kernel);
+  auto result = hack_check(signature_task(), clean_kernel);
   CHECK(result.gate == gate_hack);
   CHECK(result.detail == "");
   CHECK(result.passed);
@@ -124,7 +124,7 @@ TEST_CASE("The hack gate allows the listed pragmas and headers", "[hardware]") {
 }
 
 TEST_CASE("The hack gate rejects a kernel that never defines the task's function", "[hardware]") {
-  auto result = hack_check(add_task(), "void sub_rows() {}\n");
+  auto result = hack_check(signature_task(), "void sub_rows() {}\n");
   CHECK_FALSE(result.passed);
   CHECK(result.detail == "the kernel function 'add_rows' of the task's signature is never defined");
 }

@@ -5,6 +5,7 @@
 #include "hardware/native/cpu_backend.hpp"
 #include "hardware/sandbox/scratch_dir.hpp"
 #include "hardware/tasks/task_loader.hpp"
+#include "tests/support/task_files.hpp"
 #include "tests/support/temp_dir.hpp"
 
 #include <catch2/catch.hpp>
@@ -18,17 +19,8 @@ using namespace kforge::hardware;
 
 namespace {
 
-const std::filesystem::path source_dir{KFORGE_SOURCE_DIR};
-
-std::vector<knob_setting> first_values(const task_def& task) {
-  std::vector<knob_setting> s;
-  for (const auto& k : task.knobs)
-    s.push_back({k.name, k.values.front()});
-  return s;
-}
-
 task_def kb_problem(const std::string& name) {
-  auto t = load_kernelbench_problem(source_dir / "tests/hardware/data/kernelbench/level1" / name);
+  auto t = load_kernelbench_problem(test::source_dir / "tests/hardware/data/kernelbench/level1" / name);
   if (!t)
     FAIL(describe(t.error()));
   return *t;
@@ -38,7 +30,7 @@ task_def kb_problem(const std::string& name) {
 // for each mode, the text the task's reference source names for that mode.
 kernelbench_config forged_config(const std::filesystem::path& work_dir) {
   kernelbench_config c;
-  c.python = (source_dir / "tests/hardware/hostile/kernelbench/forged_result.py").string();
+  c.python = (test::source_dir / "tests/hardware/hostile/kernelbench/forged_result.py").string();
   c.work_dir = work_dir;
   c.compile_limits = default_compile_limits();
   c.run_limits = default_run_limits();
@@ -66,7 +58,7 @@ TEST_CASE("KernelBench problems with a recognised operator load with a ModelNew 
   CHECK(relu.family == "kb_elementwise");
   CHECK(relu.reference_source.find("class Model") != std::string::npos);
   REQUIRE(relu.knobs.size() == 4);
-  auto rendered = render_template(relu, first_values(relu));
+  auto rendered = render_template(relu, test::first_values(relu));
   CHECK(rendered.rfind("BLOCK = 128\nVEC = 1\n", 0) == 0);
   CHECK(rendered.find("fmaxf(v, 0.0f)") != std::string::npos);
   auto gate = hack_check_python(relu, rendered);
@@ -74,25 +66,25 @@ TEST_CASE("KernelBench problems with a recognised operator load with a ModelNew 
   CHECK(gate.passed);
 
   auto leaky = kb_problem("20_LeakyReLU.py");
-  auto leaky_src = render_template(leaky, first_values(leaky));
+  auto leaky_src = render_template(leaky, test::first_values(leaky));
   CHECK(leaky_src.find("def __init__(self, negative_slope: float = 0.01):") != std::string::npos);
   CHECK(leaky_src.find("self.negative_slope = negative_slope") != std::string::npos);
   CHECK(leaky_src.find("kf_forward(x, self.negative_slope, 0.0)") != std::string::npos);
   auto hardtanh = kb_problem("32_HardTanh.py");
-  CHECK(render_template(hardtanh, first_values(hardtanh)).find("kf_forward(x, -0.5, 0.75)") !=
+  CHECK(render_template(hardtanh, test::first_values(hardtanh)).find("kf_forward(x, -0.5, 0.75)") !=
         std::string::npos);
   CHECK(recognise_kernelbench_op("def forward(self, x):\n    return x / (1 + torch.abs(x))\n")->kind ==
         "softsign");
 
   // A problem without a generator loads too, for a model policy: no template, no knobs.
   auto matmul = load_kernelbench_problem(
-      source_dir / "tests/hardware/data/kernelbench/level1/1_Square_matrix_multiplication_.py");
+      test::source_dir / "tests/hardware/data/kernelbench/level1/1_Square_matrix_multiplication_.py");
   REQUIRE(matmul);
   CHECK(matmul->template_source.empty());
   CHECK(matmul->knobs.empty());
 
   // A directory of problems loads through the ordinary task globs.
-  auto all = load_tasks(source_dir, {"tests/hardware/data/kernelbench/level1/[23]*.py"});
+  auto all = load_tasks(test::source_dir, {"tests/hardware/data/kernelbench/level1/[23]*.py"});
   REQUIRE(all);
   CHECK(all->size() == 3);
 }
@@ -214,7 +206,7 @@ TEST_CASE("The hostile KernelBench corpus: what the CPU can judge gets its verdi
           "[hardware][kernelbench][hostile]") {
   auto relu = kb_problem("19_ReLU.py");
   auto hostile = [&](const std::string& name) {
-    auto text = read_text(source_dir / "tests/hardware/hostile/kernelbench" / name);
+    auto text = read_text(test::source_dir / "tests/hardware/hostile/kernelbench" / name);
     if (!text)
       FAIL("cannot read " << name);
     return *text;

@@ -16,11 +16,11 @@ using namespace kforge::hardware;
 
 namespace {
 
-const std::filesystem::path data_dir =
+const std::filesystem::path kb_data_dir =
     std::filesystem::path{KFORGE_SOURCE_DIR} / "tests/hardware/data/kernelbench";
 
 task_def load(const std::string& rel) {
-  auto t = load_kernelbench_problem(data_dir / rel);
+  auto t = load_kernelbench_problem(kb_data_dir / rel);
   if (!t)
     FAIL(describe(t.error()));
   return *t;
@@ -87,7 +87,7 @@ TEST_CASE("a KernelBench problem without a generator loads for a model policy, w
     CHECK(t.knobs.size() == 4);
   }
   SECTION("a glob over fixtures of every level loads them all") {
-    auto all = load_tasks(data_dir, {"level*/*.py"});
+    auto all = load_tasks(kb_data_dir, {"level*/*.py"});
     REQUIRE(all);
     CHECK(all->size() == 9);
   }

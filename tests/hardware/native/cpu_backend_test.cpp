@@ -40,8 +40,8 @@ verdict evaluate(const std::string& source, const cpu_backend& backend = fixture
   return *v;
 }
 
-std::string kernel(const std::string& body, const std::string& head = "") {
-  return head + "void add_rows(const float* a, const float* b, float* c, int rows, int cols) {\n" + body +
+std::string kernel(const std::string& body, const std::string& prefix = "") {
+  return prefix + "void add_rows(const float* a, const float* b, float* c, int rows, int cols) {\n" + body +
          "\n}\n";
 }
 

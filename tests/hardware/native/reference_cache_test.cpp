@@ -5,6 +5,7 @@
 #include "hardware/native/cpu_device.hpp"
 #include "hardware/tasks/task_loader.hpp"
 
+#include "tests/support/task_files.hpp"
 #include "tests/support/temp_dir.hpp"
 
 #include <catch2/catch.hpp>
@@ -17,7 +18,7 @@ using namespace kforge::hardware;
 
 namespace {
 
-cpu_backend_config small_config(const std::filesystem::path& work_dir) {
+cpu_backend_config cache_config(const std::filesystem::path& work_dir) {
   cpu_backend_config config;
   config.work_dir = work_dir;
   config.min_runs = 10;
@@ -29,13 +30,7 @@ cpu_backend_config small_config(const std::filesystem::path& work_dir) {
   return config;
 }
 
-task_def add_task() {
-  auto loaded = load_task(std::filesystem::path{KFORGE_SOURCE_DIR} / "tests/hardware/data/add_4x250.toml");
-  REQUIRE(loaded);
-  return std::move(*loaded);
-}
-
-std::string kernel(const std::string& body) {
+std::string cache_kernel(const std::string& body) {
   return "void add_rows(const float* a, const float* b, float* c, int rows, int cols) {\n" + body + "\n}\n";
 }
 
@@ -52,9 +47,9 @@ verdict judge(cpu_device& dev, const task_def& task, const std::string& source, 
 }  // namespace
 
 TEST_CASE("A reference restored from its cache bytes judges candidates like the one that ran", "[hardware]") {
-  auto task = add_task();
+  auto task = test::add_task();
   test::temp_dir first_work{"refcache-a"};
-  cpu_device first{small_config(first_work.path())};
+  cpu_device first{cache_config(first_work.path())};
   auto built = first.build_reference(task, {});
   REQUIRE(built);
   CHECK_FALSE(built->restored);
@@ -67,7 +62,7 @@ TEST_CASE("A reference restored from its cache bytes judges candidates like the 
 
   // Another process: a fresh work directory, nothing built, nothing run.
   test::temp_dir second_work{"refcache-b"};
-  cpu_device second{small_config(second_work.path())};
+  cpu_device second{cache_config(second_work.path())};
   auto restored = second.build_reference(task, ran->cache);
   REQUIRE(restored);
   CHECK(restored->restored);
@@ -80,14 +75,15 @@ TEST_CASE("A reference restored from its cache bytes judges candidates like the 
   CHECK(good.feasible);
   CHECK(good.reference_ns == ran->timing.median_ns);
   // A kernel that is wrong on every seed fails against the restored outputs.
-  auto wrong = judge(second, task, kernel("  for (int i = 0; i < rows * cols; ++i) c[i] = a[i];"), "wrong");
+  auto wrong =
+      judge(second, task, cache_kernel("  for (int i = 0; i < rows * cols; ++i) c[i] = a[i];"), "wrong");
   CHECK_FALSE(wrong.feasible);
   CHECK(wrong.failed_gate == gate_correctness);
 
   SECTION("bytes of another definition, cut short or of another seed count are not restored") {
     auto changed = task;
     changed.definition_hash = "another";
-    cpu_device third{small_config(second_work.path())};
+    cpu_device third{cache_config(second_work.path())};
     auto stale = third.build_reference(changed, ran->cache);
     REQUIRE(stale);
     CHECK_FALSE(stale->restored);
@@ -114,7 +110,7 @@ TEST_CASE("A reference restored from its cache bytes judges candidates like the 
     CHECK_THAT(foreign->note, Catch::Contains("other inputs"));
     third.discard(foreign->program);
 
-    auto config = small_config(second_work.path());
+    auto config = cache_config(second_work.path());
     config.seeds = 4;
     cpu_backend fewer{config};
     auto other = fewer.restore_reference(task, ran->cache);
@@ -126,10 +122,10 @@ TEST_CASE("A reference restored from its cache bytes judges candidates like the 
 
 TEST_CASE("A reference compile past its wall clock is a transient failure, a compile error is not",
           "[hardware]") {
-  auto task = add_task();
+  auto task = test::add_task();
   test::temp_dir work{"refcache-timeout"};
   SECTION("timed out") {
-    auto config = small_config(work.path());
+    auto config = cache_config(work.path());
     config.compile_limits.wall_ms = 1;
     cpu_device dev{config};
     auto built = dev.build_reference(task, {});
@@ -139,7 +135,7 @@ TEST_CASE("A reference compile past its wall clock is a transient failure, a com
   }
   SECTION("does not compile") {
     task.reference_source = "void add_rows( {";
-    cpu_device dev{small_config(work.path())};
+    cpu_device dev{cache_config(work.path())};
     auto built = dev.build_reference(task, {});
     REQUIRE_FALSE(built);
     CHECK(code_of(built.error()) == errc::compile_failed);
@@ -149,11 +145,11 @@ TEST_CASE("A reference compile past its wall clock is a transient failure, a com
 
 TEST_CASE("References beyond the memory budget wait in files and still judge their candidates",
           "[hardware]") {
-  auto first_task = add_task();
+  auto first_task = test::add_task();
   auto second_task = first_task;
   second_task.id = "add_4x250_again";
   test::temp_dir work{"refmemory"};
-  auto config = small_config(work.path());
+  auto config = cache_config(work.path());
   config.reference_memory_bytes = 1;  // room for the newest reference only
   cpu_device dev{config};
   for (const auto* task : {&first_task, &second_task}) {
@@ -175,8 +171,8 @@ TEST_CASE("References beyond the memory budget wait in files and still judge the
   // The first task's candidates are judged against its reference read back from its file.
   auto good = judge(dev, first_task, first_task.reference_source, "good");
   CHECK(good.feasible);
-  auto wrong =
-      judge(dev, first_task, kernel("for (int i = 0; i < rows * cols; ++i) c[i] = a[i] - b[i];"), "wrong");
+  auto wrong = judge(dev, first_task,
+                     cache_kernel("for (int i = 0; i < rows * cols; ++i) c[i] = a[i] - b[i];"), "wrong");
   CHECK_FALSE(wrong.feasible);
   CHECK(wrong.failed_gate == gate_correctness);
   CHECK(dev.references_in_memory().first == 1);  // read back, and the second dropped in turn

@@ -14,7 +14,7 @@ using namespace kforge::hardware;
 
 namespace {
 
-const std::filesystem::path data_dir = std::filesystem::path{KFORGE_SOURCE_DIR} / "tests/hardware/data";
+const std::filesystem::path task_data_dir = std::filesystem::path{KFORGE_SOURCE_DIR} / "tests/hardware/data";
 
 // A valid task file whose lines can be edited by the tests; line numbers below refer to it.
 const std::string good_task =
@@ -60,7 +60,7 @@ std::string load_error(const test::temp_dir& dir, const std::string& text) {
 }  // namespace
 
 TEST_CASE("A good task file loads with every field", "[hardware]") {
-  auto task = load_task(data_dir / "add_4x250.toml");
+  auto task = load_task(task_data_dir / "add_4x250.toml");
   REQUIRE(task);
   CHECK(task->id == "add_4x250");
   CHECK(task->family == "add");
@@ -81,7 +81,7 @@ TEST_CASE("A good task file loads with every field", "[hardware]") {
   CHECK(task->knobs[1].values == std::vector<int64_t>{1, 2, 4});
   CHECK(task->reference_source.find("c[i] = a[i] + b[i]") != std::string::npos);
   CHECK(task->definition_hash.size() == 64);
-  CHECK(load_task(data_dir / "add_4x250.toml")->definition_hash == task->definition_hash);
+  CHECK(load_task(task_data_dir / "add_4x250.toml")->definition_hash == task->definition_hash);
 }
 
 TEST_CASE("The definition hash changes with the semantics and the sources", "[hardware]") {
@@ -155,11 +155,11 @@ TEST_CASE("Task file errors name the file, the line and the problem", "[hardware
 }
 
 TEST_CASE("Task globs load every match sorted by id and reject an empty match", "[hardware]") {
-  auto tasks = load_tasks(data_dir, {"*.toml", "add_*.toml"});
+  auto tasks = load_tasks(task_data_dir, {"*.toml", "add_*.toml"});
   REQUIRE(tasks);
   REQUIRE(tasks->size() == 1);
   CHECK(tasks->front().id == "add_4x250");
-  auto none = load_tasks(data_dir, {"nothing_*.toml"});
+  auto none = load_tasks(task_data_dir, {"nothing_*.toml"});
   REQUIRE_FALSE(none);
   CHECK(code_of(none.error()) == errc::bad_config);
   CHECK_THAT(describe(none.error()), Catch::Contains("nothing_*.toml"));

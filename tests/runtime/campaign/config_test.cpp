@@ -25,7 +25,7 @@ cxx_flags = ["-O2"]
 path = "../store"
 )";
 
-std::string error_of(const std::string& text) {
+std::string error_of_text(const std::string& text) {
   auto cfg = parse_campaign_config(text, "/cfg/camp.toml");
   REQUIRE_FALSE(cfg);
   CHECK(code_of(cfg.error()) == errc::bad_config);
@@ -51,48 +51,49 @@ TEST_CASE("a campaign config loads with defaults and paths relative to its file"
 
 TEST_CASE("config errors name the file, the line and what is wrong", "[runtime]") {
   SECTION("syntax error") {
-    auto msg = error_of("[campaign]\nname = \"x\"\ntasks = [\"a\"]\nseed = 1 2\n");
+    auto msg = error_of_text("[campaign]\nname = \"x\"\ntasks = [\"a\"]\nseed = 1 2\n");
     CHECK_THAT(msg, Catch::Contains("/cfg/camp.toml:4"));
     CHECK_THAT(msg, Catch::Contains("syntax error"));
   }
   SECTION("unknown key") {
-    auto msg = error_of("[campaign]\nname = \"x\"\ntasks = [\"a\"]\n\n[budget]\nevaluation = 3\n");
+    auto msg = error_of_text("[campaign]\nname = \"x\"\ntasks = [\"a\"]\n\n[budget]\nevaluation = 3\n");
     CHECK_THAT(msg, Catch::Contains("/cfg/camp.toml:6"));
     CHECK_THAT(msg, Catch::Contains("unknown key 'evaluation' in [budget]"));
   }
   SECTION("wrong type") {
-    auto msg = error_of("[campaign]\nname = \"x\"\ntasks = [\"a\"]\n[verifier]\nseeds = \"two\"\n");
+    auto msg = error_of_text("[campaign]\nname = \"x\"\ntasks = [\"a\"]\n[verifier]\nseeds = \"two\"\n");
     CHECK_THAT(msg, Catch::Contains("/cfg/camp.toml:5"));
     CHECK_THAT(msg, Catch::Contains("'seeds' must be an integer"));
   }
   SECTION("gate_preprocess must be a boolean") {
-    auto msg = error_of("[campaign]\nname = \"x\"\ntasks = [\"a\"]\n[verifier]\ngate_preprocess = 1\n");
+    auto msg = error_of_text("[campaign]\nname = \"x\"\ntasks = [\"a\"]\n[verifier]\ngate_preprocess = 1\n");
     CHECK_THAT(msg, Catch::Contains("/cfg/camp.toml:5") && Catch::Contains("gate_preprocess"));
   }
   SECTION("out of range") {
-    auto msg = error_of("[campaign]\nname = \"x\"\ntasks = [\"a\"]\n[memory]\nepsilon = 1.5\n");
+    auto msg = error_of_text("[campaign]\nname = \"x\"\ntasks = [\"a\"]\n[memory]\nepsilon = 1.5\n");
     CHECK_THAT(msg, Catch::Contains("/cfg/camp.toml:5"));
     CHECK_THAT(msg, Catch::Contains("between 0 and 1"));
   }
   SECTION("missing table") {
-    CHECK_THAT(error_of("[budget]\nplateau = 3\n"), Catch::Contains("missing required table [campaign]"));
+    CHECK_THAT(error_of_text("[budget]\nplateau = 3\n"),
+               Catch::Contains("missing required table [campaign]"));
   }
   SECTION("bad campaign name") {
-    auto msg = error_of("[campaign]\nname = \"Big Name\"\ntasks = [\"a\"]\n");
+    auto msg = error_of_text("[campaign]\nname = \"Big Name\"\ntasks = [\"a\"]\n");
     CHECK_THAT(msg, Catch::Contains("/cfg/camp.toml:2"));
   }
   SECTION("unknown policy") {
-    auto msg = error_of("[campaign]\nname = \"x\"\ntasks = [\"a\"]\n[policy]\nkind = \"magic\"\n");
+    auto msg = error_of_text("[campaign]\nname = \"x\"\ntasks = [\"a\"]\n[policy]\nkind = \"magic\"\n");
     CHECK_THAT(msg, Catch::Contains("/cfg/camp.toml:5"));
     CHECK_THAT(msg, Catch::Contains("unknown policy 'magic'"));
   }
   SECTION("unknown linker") {
-    auto msg = error_of("[campaign]\nname = \"x\"\ntasks = [\"a\"]\n[verifier]\nlinker = \"ld\"\n");
+    auto msg = error_of_text("[campaign]\nname = \"x\"\ntasks = [\"a\"]\n[verifier]\nlinker = \"ld\"\n");
     CHECK_THAT(msg, Catch::Contains("/cfg/camp.toml:5"));
     CHECK_THAT(msg, Catch::Contains("unknown linker 'ld'"));
   }
   SECTION("malformed precompiled header sets") {
-    auto msg = error_of(
+    auto msg = error_of_text(
         "[campaign]\nname = \"x\"\ntasks = [\"a\"]\n[verifier]\n"
         "precompiled_headers = [[\"cmath\"], []]\n");
     CHECK_THAT(msg, Catch::Contains("/cfg/camp.toml:5"));
@@ -154,7 +155,7 @@ price_out = 15
       REQUIRE(pos != std::string::npos);
       auto changed = text;
       changed.replace(pos, from.size(), to);
-      return error_of(changed);
+      return error_of_text(changed);
     };
     CHECK(bad("name = \"hosted\"", "name = \"vllm\"").find("camp.toml:23: duplicate endpoint name 'vllm'") !=
           std::string::npos);
@@ -177,14 +178,14 @@ TEST_CASE("the outage keys of [llm] load with their defaults and are checked", "
   REQUIRE(cfg);
   CHECK(cfg->llm.outage_max_wait_s == 5);
   CHECK(cfg->llm.outage_horizon_s == 90.5);
-  CHECK(error_of(head + "outage_horizon_s = 0\n")
+  CHECK(error_of_text(head + "outage_horizon_s = 0\n")
             .find("camp.toml:5: key 'outage_horizon_s' must be more than zero") != std::string::npos);
-  CHECK(error_of(head + "outage_max_wait_s = -1\n").find("key 'outage_max_wait_s' must be more than zero") !=
-        std::string::npos);
+  CHECK(error_of_text(head + "outage_max_wait_s = -1\n")
+            .find("key 'outage_max_wait_s' must be more than zero") != std::string::npos);
 }
 
 TEST_CASE("the openai policy needs an endpoint", "[runtime]") {
-  auto err = error_of("[campaign]\nname = \"x\"\ntasks = [\"a\"]\n[policy]\nkind = \"openai\"\n");
+  auto err = error_of_text("[campaign]\nname = \"x\"\ntasks = [\"a\"]\n[policy]\nkind = \"openai\"\n");
   CHECK(err.find("needs at least one [[llm.endpoint]]") != std::string::npos);
 }
 
@@ -231,11 +232,11 @@ efficiency_buckets = [0.1, 0.5]
   CHECK(cfg->machine.peak_gbps == 30);
   CHECK(cfg->machine.working_sets_kib == std::vector<double>{64, 1024.5});
   CHECK(cfg->machine.efficiency_buckets == std::vector<double>{0.1, 0.5});
-  CHECK_THAT(error_of(std::string{good} + "[machine]\nefficiency_buckets = [0.5, 0.1]\n"),
+  CHECK_THAT(error_of_text(std::string{good} + "[machine]\nefficiency_buckets = [0.5, 0.1]\n"),
              Catch::Contains("camp.toml:18: key 'efficiency_buckets' must be ascending"));
-  CHECK_THAT(error_of(std::string{good} + "[memory]\nkb_temperature = 0\n"),
+  CHECK_THAT(error_of_text(std::string{good} + "[memory]\nkb_temperature = 0\n"),
              Catch::Contains("'kb_temperature' must be positive"));
-  CHECK_THAT(error_of(std::string{good} + "[archive]\nbest = 0\n"),
+  CHECK_THAT(error_of_text(std::string{good} + "[archive]\nbest = 0\n"),
              Catch::Contains("'best' must be positive"));
 }
 
@@ -278,7 +279,7 @@ TEST_CASE("final_rounds and object_cache load with their defaults and are checke
   CHECK_FALSE(off->verifier.object_cache);
   auto bad = text;
   bad.replace(bad.find("seeds = 3"), 9, "seeds = 3\nfinal_rounds = -1");
-  auto msg = error_of(bad);
+  auto msg = error_of_text(bad);
   CHECK_THAT(msg, Catch::Contains("final_rounds"));
   CHECK_THAT(msg, Catch::Contains("zero or more"));
 }

@@ -28,7 +28,7 @@ using namespace kforge;
 
 namespace {
 
-constexpr int per_task = 6;
+constexpr int llm_per_task = 6;
 
 kforge::task_map suite_tasks() {
   auto loaded = hardware::load_tasks(std::filesystem::path{KFORGE_SOURCE_DIR} / "configs/tasks/cpu",
@@ -48,7 +48,7 @@ std::string write_config(const test::temp_dir& dir, uint16_t port, int64_t token
   std::ofstream out{path};
   out << "[campaign]\nname = \"llm\"\nseed = 3\n"
       << "tasks = [\"" << KFORGE_SOURCE_DIR << "/configs/tasks/cpu/row_sum_256x2048.toml\"]\n"
-      << "[budget]\nevaluations_per_task = " << per_task << "\nplateau = 0\n"
+      << "[budget]\nevaluations_per_task = " << llm_per_task << "\nplateau = 0\n"
       << "[policy]\nkind = \"openai\"\ncandidates_per_step = " << per_step << "\n"
       << "[llm]\nprompts = \"" << KFORGE_SOURCE_DIR << "/configs/prompts\"\n"
       << "max_attempts = " << max_attempts
@@ -91,11 +91,11 @@ TEST_CASE("a campaign through the openai backend survives every injected fault",
   REQUIRE(tasks);
   REQUIRE(tasks->size() == 1);
   // No candidate lost: the task spent its whole evaluation budget.
-  CHECK(tasks->front().evaluations == per_task);
+  CHECK(tasks->front().evaluations == llm_per_task);
   CHECK(tasks->front().stop_reason == "budget");
   auto candidates = memory::list_candidates(*tx, "llm", tasks->front().task_id);
   REQUIRE(candidates);
-  CHECK(candidates->size() == per_task);
+  CHECK(candidates->size() == llm_per_task);
   int parse_verdicts = 0;
   int verified = 0;
   for (const auto& c : *candidates) {
@@ -107,7 +107,7 @@ TEST_CASE("a campaign through the openai backend survives every injected fault",
   }
   // The no_kernel answer: two identical completions without a kernel, one candidate.
   CHECK(parse_verdicts == 1);
-  CHECK(verified == per_task - 1);
+  CHECK(verified == llm_per_task - 1);
 
   // Retries are visible in the store: every failed attempt is on record, and every call ended ok.
   auto calls = memory::list_llm_calls(*tx, "llm");
@@ -175,7 +175,7 @@ TEST_CASE("a campaign stops asking once its LLM token budget is spent, and says 
   REQUIRE(tasks);
   REQUIRE(tasks->size() == 1);
   CHECK(tasks->front().stop_reason == "LLM budget spent");
-  CHECK(tasks->front().evaluations < per_task);
+  CHECK(tasks->front().evaluations < llm_per_task);
   CHECK(tasks->front().evaluations > 0);
   auto calls = memory::list_llm_calls(*tx, "llm");
   REQUIRE(calls);
@@ -210,7 +210,7 @@ TEST_CASE("a task asks again when a call fails for good, and loses nothing", "[r
   auto tasks = memory::list_tasks(*tx, "llm");
   REQUIRE(tasks);
   REQUIRE(tasks->size() == 1);
-  CHECK(tasks->front().evaluations == per_task);
+  CHECK(tasks->front().evaluations == llm_per_task);
   CHECK(tasks->front().stop_reason == "budget");
   auto calls = memory::list_llm_calls(*tx, "llm");
   REQUIRE(calls);
@@ -263,10 +263,10 @@ TEST_CASE("a campaign killed mid-step replays its recorded LLM answer instead of
   auto tasks = memory::list_tasks(*tx, "llm");
   REQUIRE(tasks);
   REQUIRE(tasks->size() == 1);
-  CHECK(tasks->front().evaluations == per_task);
+  CHECK(tasks->front().evaluations == llm_per_task);
   auto candidates = memory::list_candidates(*tx, "llm", tasks->front().task_id);
   REQUIRE(candidates);
-  CHECK(candidates->size() == per_task);
+  CHECK(candidates->size() == llm_per_task);
   int replayed = 0;
   for (const auto& c : *candidates)
     replayed += c.model == "mock-coder (cached)" ? 1 : 0;

@@ -19,7 +19,7 @@ using namespace kforge;
 
 namespace {
 
-constexpr int per_task = 6;
+constexpr int resume_per_task = 6;
 
 std::string write_config(const test::temp_dir& dir) {
   auto path = dir.path() / "campaign.toml";
@@ -27,7 +27,7 @@ std::string write_config(const test::temp_dir& dir) {
   out << "[campaign]\nname = \"resume\"\nseed = 5\n"
       << "tasks = [\"" << KFORGE_SOURCE_DIR << "/configs/tasks/cpu/row_sum_*.toml\", \"" << KFORGE_SOURCE_DIR
       << "/configs/tasks/cpu/gelu_tanh_*.toml\"]\n"
-      << "[budget]\nevaluations_per_task = " << per_task << "\nplateau = 0\n"
+      << "[budget]\nevaluations_per_task = " << resume_per_task << "\nplateau = 0\n"
       << "[policy]\ncandidates_per_step = 2\n"
       << "[verifier]\nmin_runs = 3\nmax_runs = 10\ntarget_ms = 5\nwarmup = 1\nseeds = 2\nfinal_rounds = 0\n"
       << "[store]\npath = \"store\"\n";
@@ -103,7 +103,7 @@ TEST_CASE("a campaign killed with SIGKILL resumes without losing or repeating ca
     std::set<std::string> distinct(hashes.begin(), hashes.end());
     CHECK(distinct.size() == hashes.size());
     CHECK(static_cast<int64_t>(hashes.size()) == t.evaluations);
-    CHECK(t.evaluations <= per_task);
+    CHECK(t.evaluations <= resume_per_task);
     for (size_t i = 0; i < hashes.size(); ++i)
       CHECK(after.candidates[hashes[i]].seq == static_cast<int64_t>(i));
     CHECK(t.phase == "done");

@@ -192,8 +192,10 @@ TEST_CASE("A coordinator killed and resumed finds its worker again and the campa
   worker.read_until("coordinator lost; reconnecting");
   test::child_process resumed{
       {KFORGE_BINARY, "--log-level", "info", "resume", "--store", store, "--no-progress"}, "-", limit};
+  // Waits on the coordinator's side, so that a coordinator that dies shows what it printed.
+  auto after = resumed.read_until("worker joined", "worker=w1");
   worker.read_until("serving");  // joined the resumed coordinator
-  auto after = resumed.read_to_end();
+  after += resumed.read_to_end();
   CHECK(resumed.wait() == exit_ok);
   INFO(log + after);
   CHECK(count_of(after, "worker joined worker=w1") == 1);

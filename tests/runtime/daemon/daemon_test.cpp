@@ -23,7 +23,7 @@ using json = nlohmann::json;
 
 namespace {
 
-constexpr int per_task = 8;
+constexpr int daemon_per_task = 8;
 constexpr int task_count = 3;
 
 // A campaign file, written under another name and renamed, so the daemon never reads half a file.
@@ -87,7 +87,7 @@ TEST_CASE("the daemon runs a dropped-in campaign, stops on SIGTERM and resumes i
                    task_glob("gelu_tanh_49999.toml") + ", " + task_glob("cumsum_rows_256x1024.toml"), 2);
     daemon.read_until("campaign started", "campaign=day");
     write_campaign(dir.path() / "campaigns", "night",
-                   task_glob("row_sum_*.toml") + ", " + task_glob("gelu_tanh_49999.toml"), per_task);
+                   task_glob("row_sum_*.toml") + ", " + task_glob("gelu_tanh_49999.toml"), daemon_per_task);
     std::string log;
     int night_verified = 0;
     bool day_done = false;
@@ -158,7 +158,7 @@ TEST_CASE("the daemon runs a dropped-in campaign, stops on SIGTERM and resumes i
 
     auto c = get_json(port, "/api/campaigns/night");
     CHECK(c["state"] == "paused");
-    CHECK(c["budget"] == per_task * task_count);
+    CHECK(c["budget"] == daemon_per_task * task_count);
     CHECK(c["task_list"].size() <= static_cast<size_t>(task_count));
     CHECK(test::http_call(port, "POST", "/api/campaigns/day/pause").status == 409);  // finished
     CHECK(test::http_call(port, "POST", "/api/campaigns/ghost/stop").status == 404);
@@ -181,7 +181,7 @@ TEST_CASE("the daemon runs a dropped-in campaign, stops on SIGTERM and resumes i
   for (const auto& t : before.tasks)
     committed += t.evaluations;
   CHECK(committed >= 1);
-  CHECK(committed < per_task * task_count);
+  CHECK(committed < daemon_per_task * task_count);
   CHECK(before.campaign.evaluations == committed);
 
   std::string log;
@@ -196,7 +196,7 @@ TEST_CASE("the daemon runs a dropped-in campaign, stops on SIGTERM and resumes i
     auto c = get_json(port, "/api/campaigns/night");
     CHECK(c["state"] == "finished");
     CHECK(c["tasks_done"] == task_count);
-    CHECK(c["evaluations"].get<int64_t>() <= per_task * task_count);
+    CHECK(c["evaluations"].get<int64_t>() <= daemon_per_task * task_count);
     CHECK(c["evaluations"].get<int64_t>() > committed);
     daemon.kill(SIGTERM);
     daemon.read_until("stopped; every campaign is committed");
