@@ -201,10 +201,15 @@ TEST_CASE("A coordinator killed and resumed finds its worker again and the campa
   CHECK(count_of(after, "worker joined worker=w1") == 1);
   auto view = test::read_campaign(store, "again");
   int64_t evaluations = 0;
-  for (const auto& t : view.tasks)
+  for (const auto& t : view.tasks) {
     evaluations += t.evaluations;
-  CHECK(evaluations == 40);
-  CHECK(static_cast<int64_t>(view.candidates.size()) == 40);
+    // Every task ran to its budget, or (cumsum: 32 knob settings) ran out of new candidates; which
+    // of those it meets first depends on how the killed run's proposals interleaved.
+    INFO(t.task_id << " ended " << t.stop_reason);
+    CHECK(((t.evaluations == 20 && t.stop_reason == "budget") || t.stop_reason == "exhausted"));
+  }
+  CHECK(count_of(after, "candidate verified") > 0);  // the resumed run verified more
+  CHECK(static_cast<int64_t>(view.candidates.size()) == evaluations);  // none recorded twice
   CHECK(view.campaign.status == "finished");
 }
 
