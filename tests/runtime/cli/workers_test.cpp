@@ -208,7 +208,7 @@ TEST_CASE("A coordinator killed and resumed finds its worker again and the campa
     INFO(t.task_id << " ended " << t.stop_reason);
     CHECK(((t.evaluations == 20 && t.stop_reason == "budget") || t.stop_reason == "exhausted"));
   }
-  CHECK(count_of(after, "candidate verified") > 0);  // the resumed run verified more
+  CHECK(count_of(after, "candidate verified") > 0);                    // the resumed run verified more
   CHECK(static_cast<int64_t>(view.candidates.size()) == evaluations);  // none recorded twice
   CHECK(view.campaign.status == "finished");
 }
