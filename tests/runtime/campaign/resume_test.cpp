@@ -19,7 +19,7 @@ using namespace kforge;
 
 namespace {
 
-constexpr int resume_per_task = 6;
+constexpr int resume_per_task = 4;
 
 std::string write_config(const test::temp_dir& dir) {
   auto path = dir.path() / "campaign.toml";

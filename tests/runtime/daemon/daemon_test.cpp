@@ -23,7 +23,7 @@ using json = nlohmann::json;
 
 namespace {
 
-constexpr int daemon_per_task = 8;
+constexpr int daemon_per_task = 5;
 constexpr int task_count = 3;
 
 // A campaign file, written under another name and renamed, so the daemon never reads half a file.
