@@ -1,5 +1,7 @@
 #include "actors/llm_proxy/response_parser.hpp"
 
+#include "runtime/base/text.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <functional>
@@ -11,13 +13,6 @@ namespace {
 
 bool is_ident(char c) {
   return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_';
-}
-
-std::string lower(std::string_view s) {
-  std::string out{s};
-  for (auto& c : out)
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
 }
 
 std::string_view trim(std::string_view s) {
@@ -122,7 +117,7 @@ std::vector<fenced_block> fenced_blocks(std::string_view text) {
       while (word < info.size() && std::isspace(static_cast<unsigned char>(info[word])) == 0 &&
              info[word] != '{')
         ++word;
-      current.language = lower(info.substr(0, word));
+      current.language = lowercase(std::string{info.substr(0, word)});
     } else if (inside && run >= fence_len && c == fence_char && trim(rest.substr(run)).empty()) {
       inside = false;
       blocks.push_back(std::move(current));
@@ -281,7 +276,7 @@ reply_notes parse_notes(std::string_view reply, std::size_t max_chars) {
     auto colon = line.find(':');
     if (colon == std::string_view::npos)
       continue;
-    auto key = lower(trim(line.substr(0, colon)));
+    auto key = lowercase(std::string{trim(line.substr(0, colon))});
     while (!key.empty() && (key.back() == '*' || key.back() == '_'))
       key.pop_back();
     std::string* slot = key == "technique"      ? &out.technique

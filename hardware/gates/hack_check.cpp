@@ -3,6 +3,8 @@
 #include "hardware/gates/forbidden_names.hpp"
 #include "hardware/gates/source_lexer.hpp"
 
+#include "runtime/base/text.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <cstring>
@@ -353,9 +355,7 @@ class checker {
 
   // An ELF header's magic in a literal: code that looks for its own program's headers in memory.
   static bool elf_magic(const token& t) {
-    std::string lower;
-    for (char c : t.text)
-      lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    auto lower = lowercase(t.text);
     if (t.kind == token_kind::number)
       return lower.find("464c457f") != std::string::npos || lower.find("7f454c46") != std::string::npos;
     return (t.kind == token_kind::string || t.kind == token_kind::character) &&

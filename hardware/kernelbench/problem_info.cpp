@@ -1,5 +1,7 @@
 #include "hardware/kernelbench/problem_info.hpp"
 
+#include "runtime/base/text.hpp"
+
 #include <cctype>
 #include <cmath>
 #include <map>
@@ -363,12 +365,6 @@ std::optional<std::vector<int64_t>> shape_of(const std::string& fn, const std::s
   return shape;
 }
 
-std::string lower(std::string s) {
-  for (auto& c : s)
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
 // The category of one operator name.
 std::string category(const std::string& op) {
   static const std::set<std::string> matmul = {"matmul", "mm",      "bmm",      "einsum",    "linear",
@@ -421,7 +417,7 @@ std::vector<std::string> forward_ops(const std::vector<std::string>& lines) {
   for (const auto& l : lines) {
     std::smatch m;
     if (std::regex_search(l, m, module_re))
-      modules[m[1].str()] = lower(m[2].str());
+      modules[m[1].str()] = lowercase(m[2].str());
   }
   // The forward of class Model, not of a helper module defined before it.
   std::size_t model = 0;
@@ -440,9 +436,9 @@ std::vector<std::string> forward_ops(const std::vector<std::string>& lines) {
         auto found = modules.find(m[2].str());
         op = found != modules.end() ? found->second : "";
       } else if (m[3].matched) {
-        op = lower(m[4].str());
+        op = lowercase(m[4].str());
       } else if (m[5].matched) {
-        op = lower(m[6].str());
+        op = lowercase(m[6].str());
       } else {
         op = "@";
       }

@@ -5,7 +5,7 @@
 
 #include "actors/llm_proxy/prompt_builder.hpp"
 #include "actors/messages.hpp"
-#include "hardware/tasks/task_loader.hpp"
+#include "tests/support/task_files.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -17,17 +17,15 @@ namespace kforge::test {
 
 /// tests/hardware/data/add_4x250.toml, alone in a task map.
 inline std::shared_ptr<const kforge::task_map> add_task_map() {
-  auto loaded =
-      hardware::load_task(std::filesystem::path{KFORGE_SOURCE_DIR} / "tests/hardware/data/add_4x250.toml");
-  REQUIRE(loaded);
+  auto task = add_task();
   auto tasks = std::make_shared<kforge::task_map>();
-  tasks->emplace(loaded->id, *loaded);
+  tasks->emplace(task.id, std::move(task));
   return tasks;
 }
 
 /// The prompt templates of configs/prompts.
 inline std::shared_ptr<const actors::prompt_builder> default_prompts() {
-  auto b = actors::prompt_builder::load(std::filesystem::path{KFORGE_SOURCE_DIR} / "configs/prompts");
+  auto b = actors::prompt_builder::load(source_dir / "configs/prompts");
   REQUIRE(b);
   return std::make_shared<const actors::prompt_builder>(std::move(*b));
 }

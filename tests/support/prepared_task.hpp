@@ -5,7 +5,7 @@
 // so a test file shares one instance between its test cases.
 
 #include "hardware/native/cpu_backend.hpp"
-#include "hardware/tasks/task_loader.hpp"
+#include "tests/support/task_files.hpp"
 #include "tests/support/temp_dir.hpp"
 
 #include <catch2/catch.hpp>
@@ -27,10 +27,7 @@ struct prepared_task {
   prepared_task(const std::string& prefix,
                 const std::function<hardware::cpu_backend_config(const std::filesystem::path&)>& make_config)
       : work(prefix), backend(make_config(work.path())) {
-    auto loaded =
-        hardware::load_task(std::filesystem::path{KFORGE_SOURCE_DIR} / "tests/hardware/data/add_4x250.toml");
-    REQUIRE(loaded);
-    task = std::move(*loaded);
+    task = add_task();
     auto ref = backend.prepare_task(task);
     if (!ref)
       FAIL(describe(ref.error()));
