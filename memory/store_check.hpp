@@ -44,19 +44,27 @@ struct store_report {
   [[nodiscard]] bool clean() const noexcept { return file_problem.empty() && opened && failures() == 0; }
 };
 
+/// Whether a check reads a byte of every page of a cached reference's outputs (raw floats, with
+/// nothing to decode). Only a data.mdb shorter than its last page can fault there, and a writable
+/// open refuses such a file (check_store_dir), so a command that opened the store writable may
+/// skip them: at 600 cached references that is ~160k page faults, most of a launch's check.
+enum class reference_pages { read, skip };
+
 /// Decodes `value` of table `t` at `key` as the store's readers do (codecs, text and reference
 /// values) and checks that a record's key is its id. Errors: errc::store_corrupt.
-[[nodiscard]] caf::error check_value(table t, std::string_view key, std::string_view value);
+[[nodiscard]] caf::error check_value(table t, std::string_view key, std::string_view value,
+                                     reference_pages pages = reference_pages::read);
 
 /// Reads every table of `tx` in key order; a walk that LMDB cannot continue (a damaged page) is
 /// resumed from the table's end, so that only the records behind the damage are lost. An index
 /// entry of task_candidates that points at an absent candidate is a failure too.
-[[nodiscard]] std::vector<table_check> check_tables(const txn& tx);
+[[nodiscard]] std::vector<table_check> check_tables(const txn& tx,
+                                                    reference_pages pages = reference_pages::read);
 
 /// check_tables as one error for a command about to use the store: none when every record
 /// reads, else errc::store_corrupt naming the file, the count and the first damaged record, with
 /// the recovery hint. Reads every record: its cost grows with the store (a decode of each value).
-[[nodiscard]] caf::error check_records(const txn& tx);
+[[nodiscard]] caf::error check_records(const txn& tx, reference_pages pages = reference_pages::read);
 
 /// Checks the store at `dir`: its data.mdb (store_file.hpp) and, where it opens, every table.
 /// Errors: errc::not_found when there is no store at `dir`; a damaged store is a report.

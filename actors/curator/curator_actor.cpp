@@ -377,16 +377,21 @@ void enqueue(curator_pointer self, pending_event ev) {
 
 // Builds the consolidation index from the stored items (one read transaction, once per
 // process); its first pass then covers every rule, as a full scan did.
+// Streamed: the decoded items are never all held at once (a million of them would be ~1 GB).
 void load_insights(curator_state& st) {
   st.insights.emplace(st.cfg.consolidation);
   auto tx = st.store->read();
-  auto items = tx ? memory::list_memory(*tx) : caf::expected<std::vector<memory::memory_item>>{tx.error()};
-  if (!items) {
+  auto err = tx ? memory::for_each_memory(*tx,
+                                          [&](memory::memory_item&& item) -> caf::error {
+                                            st.insights->update(item);
+                                            return {};
+                                          })
+                : tx.error();
+  if (err) {
     st.log.error("cannot load memory items for consolidation; consolidating new items only",
-                 {{"error", describe(items.error())}});
-    return;
+                 {{"error", describe(err)}});
+    st.insights.emplace(st.cfg.consolidation);
   }
-  learn(st, *items);
 }
 
 curator_actor::behavior_type curator_behavior(curator_pointer self, memory::store* store,

@@ -8,7 +8,7 @@
 
 namespace kforge::runtime {
 
-std::optional<memory::store> open_existing(const std::filesystem::path& path, int& code) {
+std::optional<memory::store> open_existing(const std::filesystem::path& path, int& code, record_check check) {
   if (!std::filesystem::exists(path / "data.mdb")) {
     std::cerr << "kforge: no store at " << path.string() << '\n';
     code = exit_usage;
@@ -20,19 +20,21 @@ std::optional<memory::store> open_existing(const std::filesystem::path& path, in
     code = exit_store;
     return std::nullopt;
   }
-  if (auto err = check_records(*store)) {
-    std::cerr << "kforge: " << describe(err) << '\n';
-    code = exit_store;
-    return std::nullopt;
+  if (check == record_check::now) {
+    if (auto err = check_records(*store)) {
+      std::cerr << "kforge: " << describe(err) << '\n';
+      code = exit_store;
+      return std::nullopt;
+    }
   }
   return std::move(*store);
 }
 
-caf::error check_records(const memory::store& store) {
+caf::error check_records(const memory::store& store, memory::reference_pages pages) {
   auto tx = store.read();
   if (!tx)
     return std::move(tx.error());
-  return memory::check_records(*tx);
+  return memory::check_records(*tx, pages);
 }
 
 bool campaign_known(const memory::txn& tx, const std::string& name, const std::filesystem::path& store,

@@ -5,6 +5,7 @@
 
 #include "memory/codec.hpp"
 #include "memory/store.hpp"
+#include "memory/store_check.hpp"
 #include "runtime/base/error.hpp"
 #include "runtime/base/verdict.hpp"
 
@@ -29,14 +30,20 @@ void print_timing(std::ostream& os, const char* label, const kforge::timing_stat
 /// One line per gate: "  gate NAME: passed|FAILED  detail".
 void print_gates(std::ostream& os, const kforge::verdict& v);
 
+/// Whether open_existing reads every record: `later` is for a caller that checks them itself
+/// before it uses more than the campaigns table (resume, whose run_campaign checks).
+enum class record_check { now, later };
+
 /// Opens the store at `path` if one exists there and every record of it reads (check_records),
 /// printing why not to stderr; nullopt on failure with `code` set to the exit code (2 no store
 /// there, 5 it does not open or is damaged: the message names the file and how to recover).
-[[nodiscard]] std::optional<memory::store> open_existing(const std::filesystem::path& path, int& code);
+[[nodiscard]] std::optional<memory::store> open_existing(const std::filesystem::path& path, int& code,
+                                                         record_check check = record_check::now);
 
 /// Reads every record of `store` before a command uses it (memory::check_records): none when
 /// all read, else errc::store_corrupt naming the damage and how to recover.
-[[nodiscard]] caf::error check_records(const memory::store& store);
+[[nodiscard]] caf::error check_records(const memory::store& store,
+                                       memory::reference_pages pages = memory::reference_pages::read);
 
 /// Whether the store holds the campaign `name` ("" names every campaign: true). Prints why not
 /// and sets `code`: 2 (exit_usage) for an unknown name, 5 (exit_store) when it cannot be read.

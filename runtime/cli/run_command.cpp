@@ -127,8 +127,9 @@ int run_campaign(const campaign_config& cfg, const run_options& opts) {
               << '\n';
     return exit_store;
   }
-  // A campaign continued from a damaged store would skip what does not read: refuse it.
-  if (auto err = check_records(*store)) {
+  // A campaign continued from a damaged store would skip what does not read: refuse it. The
+  // writable open refused a short file, so the references' pages cannot fault (skip them).
+  if (auto err = check_records(*store, memory::reference_pages::skip)) {
     std::cerr << "kforge: " << describe(err) << '\n';
     return exit_store;
   }
@@ -251,14 +252,16 @@ int resume_command(const run_options& opts) {
   std::optional<memory::campaign_record> target;
   {
     int code = exit_ok;
-    auto store = open_existing(*opts.store, code);
+    // Only the campaigns are read here; run_campaign checks every record before it starts.
+    auto store = open_existing(*opts.store, code, record_check::later);
     if (!store)
       return code;
     auto tx = store->read();
     auto campaigns =
         tx ? memory::list_campaigns(*tx) : caf::expected<std::vector<memory::campaign_record>>{tx.error()};
-    if (!campaigns) {
-      std::cerr << "kforge: " << describe(campaigns.error()) << '\n';
+    if (!campaigns) {  // the whole check names the damage and how to recover
+      auto damage = check_records(*store);
+      std::cerr << "kforge: " << describe(damage ? damage : campaigns.error()) << '\n';
       return exit_store;
     }
     std::vector<memory::campaign_record> open;
@@ -298,6 +301,9 @@ int resume_command(const run_options& opts) {
   // The stored config, with relative paths resolved against where it was loaded from.
   auto cfg = parse_campaign_config(target->config_text, target->config_path);
   if (!cfg) {
+    int code = exit_ok;  // a damaged store is named first, as every command names it
+    if (!open_existing(*opts.store, code))
+      return code;
     std::cerr << "kforge: the stored config no longer loads: " << describe(cfg.error()) << '\n';
     return exit_usage;
   }

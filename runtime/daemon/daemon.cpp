@@ -75,10 +75,11 @@ int run_daemon(const daemon_config& cfg) {
               << '\n';
     return 5;  // a store error (README, "Exit codes"; runtime/cli/exit_codes.hpp)
   }
-  // Campaigns continued from a damaged store would skip what does not read: refuse it.
+  // Campaigns continued from a damaged store would skip what does not read: refuse it. The
+  // writable open refused a short file, so the references' pages cannot fault (skip them).
   if (auto err = [&]() -> caf::error {
         auto tx = store->read();
-        return tx ? memory::check_records(*tx) : std::move(tx.error());
+        return tx ? memory::check_records(*tx, memory::reference_pages::skip) : std::move(tx.error());
       }()) {
     std::cerr << "kforge: " << describe(err) << '\n';
     return 5;

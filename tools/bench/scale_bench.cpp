@@ -18,7 +18,9 @@
 #include "runtime/base/log.hpp"
 #include "tools/bench/scale_before.hpp"
 #include "tools/bench/scale_before_consolidation.hpp"
+#include "tools/bench/scale_memory_shape.hpp"
 #include "tools/bench/scale_scan_index.hpp"
+#include "tools/bench/scale_store.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -29,6 +31,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -38,25 +41,17 @@
 #include <thread>
 
 using namespace kforge;
+using kforge::bench::clock_type;
+using kforge::bench::fixed;
+using kforge::bench::memory_shape;
+using kforge::bench::ms_since;
 
 namespace {
-
-using clock_type = std::chrono::steady_clock;
 
 double thread_cpu_ms() {
   timespec ts{};
   clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
   return static_cast<double>(ts.tv_sec) * 1e3 + static_cast<double>(ts.tv_nsec) / 1e6;
-}
-
-double ms_since(clock_type::time_point t) {
-  return std::chrono::duration<double, std::milli>(clock_type::now() - t).count();
-}
-
-std::string fixed(double x, int digits) {
-  char buf[64];
-  std::snprintf(buf, sizeof(buf), "%.*f", digits, x);
-  return buf;
 }
 
 double percentile(std::vector<double> v, double p) {
@@ -98,97 +93,6 @@ std::string machine() {
       return line.substr(line.find(':') + 2);
   return "unknown";
 }
-
-// A memory shaped like a long CPU campaign's: `tasks` tasks over the families, items of every
-// kind (knob items and items in words), states, source tasks, JSON payloads of the real shapes.
-struct memory_shape {
-  std::vector<std::string> families = {"gemm",   "gemv", "softmax", "row_sum", "transpose",   "layernorm",
-                                       "conv1d", "scan", "pool",    "relu",    "log_softmax", "loss"};
-  int tasks = 600;
-
-  std::string family_of(int task) const { return families[static_cast<size_t>(task) % families.size()]; }
-
-  memory::memory_item item(std::mt19937_64& rng, uint64_t n) const {
-    auto pick = [&](uint64_t k) { return static_cast<int64_t>(rng() % k); };
-    memory::memory_item m;
-    char id[32];
-    std::snprintf(id, sizeof(id), "%016llx", static_cast<unsigned long long>(n * 0x9e3779b97f4a7c15ULL));
-    m.id = id;
-    auto task = static_cast<int>(pick(static_cast<uint64_t>(tasks)));
-    m.family = family_of(task);
-    m.source_tasks = {"task" + std::to_string(task)};
-    m.state = m.family + "|" + (pick(2) ? "memory" : "compute") + "|eff" + std::to_string(pick(4)) + "|knob";
-    auto kind = pick(100);
-    bool words = pick(10) < 3;
-    double effect = 0.6 + static_cast<double>(pick(40)) / 20.0;
-    if (kind < 20) {
-      m.kind = "seed";
-      m.payload =
-          words ? nlohmann::json{{"technique", pick(2) ? "simd_vectorization" : "loop_tiling"},
-                                 {"feasible", pick(4) != 0},
-                                 {"speedup_vs_ref", effect},
-                                 {"optimization", "vectorized the inner loop"}}
-                      .dump()
-                : nlohmann::json{{"knobs",
-                                  {{"VEC", 1 << pick(4)}, {"ACC", 1 + pick(4)}, {"TILE", 16 << pick(3)}}},
-                                 {"speedup", effect}}
-                      .dump();
-    } else if (kind < 60) {
-      m.kind = "trajectory";
-      m.payload = words ? nlohmann::json{{"technique", "multiple_accumulators"},
-                                         {"feasible", pick(4) != 0},
-                                         {"speedup_vs_parent", effect},
-                                         {"failed_gate", "correctness"},
-                                         {"optimization", "split the accumulator"}}
-                              .dump()
-                        : nlohmann::json{{"changes", {{{"knob", "VEC"}, {"value", 1 << pick(4)}}}},
-                                         {"speedup_vs_parent", effect}}
-                              .dump();
-    } else if (kind < 93) {
-      m.kind = "optimization";
-      m.payload = nlohmann::json{{"changes", {{{"knob", "ACC"}, {"value", 1 + pick(4)}}}}}.dump();
-      if (n % 500 == 0)  // technique entries: one per (family, state, technique), so few
-        m.tags.push_back("technique");
-      m.samples = pick(8);
-      m.mean_speedup = effect;
-    } else if (kind < 99 || n % 25000 != 0) {  // learned techniques: a catalogue's worth
-      m.kind = "insight";
-      m.tags = {pick(2) ? "draft" : "refine", "consolidated"};
-      if (pick(4) == 0)
-        m.family.clear();
-    } else {
-      m.kind = "technique";
-    }
-    if (words)
-      m.tags.push_back(memory::words_tag);
-    m.text = m.family + ": set VEC=" + std::to_string(1 << pick(4)) + " gave " + fixed(effect, 2) +
-             "x over the parent on " + m.source_tasks.front();
-    m.q1 = static_cast<double>(pick(21)) / 10.0 - 1.0;
-    m.q2 = static_cast<double>(pick(21)) / 10.0 - 1.0;
-    m.visits1 = pick(4);
-    m.visits2 = pick(6);
-    m.created_ms = m.updated_ms = static_cast<int64_t>(n);
-    return m;
-  }
-
-  actors::context_query query(std::mt19937_64& rng) const {
-    actors::context_query q;
-    auto task = static_cast<int>(rng() % static_cast<uint64_t>(tasks));
-    q.campaign = "bench";
-    q.task_id = "task" + std::to_string(task);
-    q.family = family_of(task);
-    bool refine = rng() % 4 != 0;
-    q.stage = refine ? "refine" : "draft";
-    if (refine)
-      q.state =
-          q.family + "|" + (rng() % 2 ? "memory" : "compute") + "|eff" + std::to_string(rng() % 4) + "|knob";
-    q.n = 6;
-    q.kb_n = refine ? 3 : 0;
-    q.seed = rng();
-    q.techniques = refine && rng() % 2 == 0;
-    return q;
-  }
-};
 
 // A commit's changed items: new ones and newer copies (new values) of stored ones.
 std::vector<memory::memory_item> commit_batch(const memory_shape& shape, std::mt19937_64& rng,
@@ -477,6 +381,20 @@ int main(int argc, char** argv) {
   bool before = true;
   std::string store_dir = "/tmp/kforge-bench-scale";
   uint64_t seed = 7;
+  std::string fill_dir;
+  size_t fill_items = 1000000;
+  app.add_option("--fill-store", fill_dir,
+                 "instead of measuring: add --fill-items generated memory items to this campaign's store");
+  app.add_option("--fill-items", fill_items, "items --fill-store adds");
+  std::string rate_dir;
+  size_t rate_bytes = 256;
+  int rate_group = 42;
+  double rate_seconds = 3;
+  app.add_option("--lmdb-rate", rate_dir,
+                 "instead of measuring memory: the durable LMDB group-commit rate in this scratch directory");
+  app.add_option("--record-bytes", rate_bytes, "--lmdb-rate: bytes a record");
+  app.add_option("--group", rate_group, "--lmdb-rate: records a transaction");
+  app.add_option("--seconds", rate_seconds, "--lmdb-rate: how long to write");
   app.add_option("--sizes", sizes_text, "memory sizes (items), comma-separated");
   app.add_option("--queries", queries, "commit+query samples per repeat (now)");
   app.add_option("--repeats", repeats, "repeats per size; figures are the median [min-max] of them");
@@ -494,6 +412,22 @@ int main(int argc, char** argv) {
   log::set_level(log::level::error);
   auto sizes = parse_sizes(sizes_text);
   memory_shape shape;
+  if (!rate_dir.empty()) {
+    try {
+      return bench::lmdb_rate(rate_dir, rate_bytes, std::max(1, rate_group), rate_seconds);
+    } catch (const std::exception& e) {
+      std::cerr << "lmdb rate failed: " << e.what() << '\n';
+      return 1;
+    }
+  }
+  if (!fill_dir.empty()) {
+    try {
+      return bench::fill_store(shape, fill_dir, fill_items, seed);
+    } catch (const std::exception& e) {
+      std::cerr << "fill failed: " << e.what() << '\n';
+      return 1;
+    }
+  }
 
   try {
     std::cout << "# Scale benchmark: memory\n\nMachine: " << machine() << ", "
