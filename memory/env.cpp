@@ -6,6 +6,7 @@
 #include "runtime/base/log.hpp"
 
 #include <lmdb.h>
+#include <sys/mman.h>
 
 #include <algorithm>
 #include <array>
@@ -154,10 +155,11 @@ caf::expected<MDB_txn*> begin_txn(detail::env_state& st, unsigned flags) {
 
 // ---- txn -------------------------------------------------------------------------------
 
-caf::error txn::copy_out(const void* data, std::size_t size, std::string& out, table t,
-                         std::string_view key) const {
+caf::error txn::copy_out(const void* data, std::size_t size, std::string& out, table t, std::string_view key,
+                         value_window window) const {
+  const std::size_t copied = std::min(size, window.bytes);
   if (!guarded_) {
-    out.assign(static_cast<const char*>(data), size);
+    out.assign(static_cast<const char*>(data), copied);
     return caf::none;
   }
   // A damaged node can claim any size: no value is larger than the map.
@@ -171,8 +173,13 @@ caf::error txn::copy_out(const void* data, std::size_t size, std::string& out, t
                                                (st.path / "data.mdb").string() + " (damaged page); " +
                                                recovery_hint(st.path));
   }
-  out.resize(size);
-  if (!detail::guarded_read([&] { std::memcpy(out.data(), data, size); }))
+  out.resize(copied);
+  const bool read = detail::guarded_read([&] {
+    std::memcpy(out.data(), data, copied);
+    if (window.touch_rest)
+      detail::touch_pages(static_cast<const char*>(data) + copied, size - copied);
+  });
+  if (!read)
     return fault_error(st, "read " + where(t, key));
   return caf::none;
 }
@@ -225,14 +232,19 @@ caf::expected<bool> txn::contains(table t, std::string_view key) const {
 }
 
 caf::error txn::for_each(table t, std::string_view prefix, const entry_visitor& visit) const {
-  return walk(t, prefix, false, visit);
+  return walk(t, prefix, false, {}, [&](auto key, auto value, std::size_t) { return visit(key, value); });
 }
 
 caf::error txn::for_each_from_end(table t, const entry_visitor& visit) const {
-  return walk(t, {}, true, visit);
+  return walk(t, {}, true, {}, [&](auto key, auto value, std::size_t) { return visit(key, value); });
 }
 
-caf::error txn::walk(table t, std::string_view prefix, bool backward, const entry_visitor& visit) const {
+caf::error txn::for_each_head(table t, value_window window, bool backward, const sized_visitor& visit) const {
+  return walk(t, {}, backward, window, visit);
+}
+
+caf::error txn::walk(table t, std::string_view prefix, bool backward, value_window window,
+                     const sized_visitor& visit) const {
   if (!handle_)
     return closed_error("for_each", t);
   if (!detail::has_table(*state(), t))
@@ -260,7 +272,7 @@ caf::error txn::walk(table t, std::string_view prefix, bool backward, const entr
     // On error the message names the key before the damaged one.
     if (auto err = copy_out(k.mv_data, k.mv_size, key_copy, t, key_copy))
       return err;
-    return copy_out(v.mv_data, v.mv_size, value_copy, t, key_copy);
+    return copy_out(v.mv_data, v.mv_size, value_copy, t, key_copy, window);
   };
   // An empty key is invalid for MDB_SET_RANGE, so a scan of everything starts at the first entry.
   const MDB_cursor_op first = backward ? MDB_LAST : prefix.empty() ? MDB_FIRST : MDB_SET_RANGE;
@@ -268,10 +280,11 @@ caf::error txn::walk(table t, std::string_view prefix, bool backward, const entr
     return err;
   while (rc == 0) {
     const std::string_view key = guarded_ ? std::string_view{key_copy} : to_view(k);
-    const std::string_view value = guarded_ ? std::string_view{value_copy} : to_view(v);
+    const std::string_view value =
+        guarded_ ? std::string_view{value_copy} : to_view(v).substr(0, std::min(v.mv_size, window.bytes));
     if (key.substr(0, prefix.size()) != prefix)
       return caf::none;
-    if (auto err = visit(key, value))
+    if (auto err = visit(key, value, v.mv_size))
       return err;
     if (auto err = next(backward ? MDB_PREV : MDB_NEXT))
       return err;
@@ -532,6 +545,17 @@ caf::error env::grow_map(double factor, std::chrono::milliseconds wait) {
   lock.unlock();
   st.changed.notify_all();
   return result;
+}
+
+std::size_t env::release_resident() noexcept {
+  if (!state_)
+    return 0;
+  std::unique_lock<std::mutex> lock{state_->mutex};  // no remap while held; a read-only shared map
+  state_->changed.wait(lock, [this] { return !state_->growing; });
+  MDB_envinfo info{};
+  const bool ok = mdb_env_info(state_->handle.get(), &info) == 0 && info.me_mapaddr != nullptr &&
+                  madvise(info.me_mapaddr, info.me_mapsize, MADV_DONTNEED) == 0;
+  return ok ? info.me_mapsize : 0;
 }
 
 std::size_t env::map_size() const noexcept {

@@ -62,6 +62,19 @@ struct env_options {
 /// A returned error stops the scan and is returned by it.
 using entry_visitor = std::function<caf::error(std::string_view key, std::string_view value)>;
 
+/// How much of each value a walk hands its visitor: all of it (the default), or only its first
+/// `bytes`; with `touch_rest`, a read transaction then reads one byte of every page of the rest
+/// under the map guard (so that a page the file lost faults there) without copying it.
+struct value_window {
+  std::size_t bytes = static_cast<std::size_t>(-1);
+  bool touch_rest = false;
+};
+
+/// Called for each entry of a windowed walk with the key, the window of its value, and the
+/// value's whole size. Views as for entry_visitor.
+using sized_visitor =
+    std::function<caf::error(std::string_view key, std::string_view head, std::size_t size)>;
+
 /// Read operations of an open transaction, shared by `read_txn` and `write_txn`.
 /// Owns the LMDB transaction and aborts it on destruction. Not thread-safe: one
 /// thread at a time uses a transaction (with MDB_NOTLS, a read transaction may
@@ -86,6 +99,12 @@ class txn {
   /// Visits every entry of `t` from the last key to the first (salvage reads past a damaged
   /// page from both ends). Errors as for_each.
   [[nodiscard]] caf::error for_each_from_end(table t, const entry_visitor& visit) const;
+
+  /// Visits every entry of `t`, forward or from the end, with the first `window.bytes` of its
+  /// value only: a check of records that are megabytes long (cached references) reads their
+  /// headers, not their contents. Errors as for_each.
+  [[nodiscard]] caf::error for_each_head(table t, value_window window, bool backward,
+                                         const sized_visitor& visit) const;
 
   /// The directory of the store this transaction reads; empty when closed.
   [[nodiscard]] std::filesystem::path store_path() const;
@@ -115,12 +134,13 @@ class txn {
 
  private:
   // A cursor walk of `t`: from `prefix` forward with MDB_NEXT, or from the end with MDB_PREV.
-  [[nodiscard]] caf::error walk(table t, std::string_view prefix, bool backward,
-                                const entry_visitor& visit) const;
+  [[nodiscard]] caf::error walk(table t, std::string_view prefix, bool backward, value_window window,
+                                const sized_visitor& visit) const;
 
-  // Copies the value of an LMDB read into `out`, checking it lies in the file when guarded.
+  // Copies the value of an LMDB read into `out` (its first `window.bytes`, touching the rest's
+  // pages if asked), checking it lies in the file when guarded.
   [[nodiscard]] caf::error copy_out(const void* data, std::size_t size, std::string& out, table t,
-                                    std::string_view key) const;
+                                    std::string_view key, value_window window = {}) const;
 };
 
 /// A read-only snapshot of the store. Keep it short: a long reader pins old pages and
@@ -218,6 +238,13 @@ class env {
 
   /// Current map size in bytes; 0 if closed.
   [[nodiscard]] std::size_t map_size() const noexcept;
+
+  /// Drops the map's pages from this process's resident set (madvise MADV_DONTNEED on the
+  /// read-only shared mapping): they stay in the kernel's page cache, and a later read faults
+  /// them back in from there. For after a pass over the whole store (a launch's check and
+  /// memory load), which would otherwise leave every page of data.mdb counted in the process's
+  /// RSS. Holds back remaps (grow_map) while it runs. Returns the bytes the map spans.
+  std::size_t release_resident() noexcept;
 
   /// Writes a compacted copy of the committed state to `dir`, which must be absent or
   /// empty (it is created). Consistent while writers are active: it copies one read

@@ -50,4 +50,15 @@ void install_map_guard() {
   });
 }
 
+void touch_pages(const void* data, std::size_t size) noexcept {
+  if (size == 0)
+    return;
+  const auto* bytes = static_cast<const volatile unsigned char*>(data);
+  unsigned char sink = 0;
+  for (std::size_t at = 0; at < size; at += 4096)
+    sink = static_cast<unsigned char>(sink ^ bytes[at]);
+  sink = static_cast<unsigned char>(sink ^ bytes[size - 1]);
+  (void)sink;
+}
+
 }  // namespace kforge::memory::detail

@@ -20,6 +20,7 @@
 //   writer (the curator) runs after the store passed its open checks, unguarded.
 
 #include <csetjmp>
+#include <cstddef>
 
 namespace kforge::memory::detail {
 
@@ -47,5 +48,9 @@ template <class Body>
   armed_map_guard = outer;
   return true;
 }
+
+/// Reads one byte of every page of `size` bytes at `data`, and the last one, without copying
+/// them: inside a guard, so that a page the file lost faults there. A C loop (guard rules).
+void touch_pages(const void* data, std::size_t size) noexcept;
 
 }  // namespace kforge::memory::detail

@@ -483,20 +483,31 @@ caf::expected<reference_record> get_reference(const txn& tx, std::string_view si
   return rec;
 }
 
-caf::expected<reference_record> decode_reference(std::string_view value, std::string_view key,
-                                                 bool with_data) {
-  if (value.size() < 9 || read_u64be(value.substr(1)) > value.size() - 9)
+caf::expected<reference_record> decode_reference_header(std::string_view head, std::size_t size,
+                                                        std::string_view key) {
+  if (size < 9 || head.size() < 9 || read_u64be(head.substr(1)) > size - 9)
     return make_error(errc::store_corrupt,
                       "decode table=references key=" + printable_key(key) + ": the value is cut short");
-  auto size = static_cast<std::size_t>(read_u64be(value.substr(1)));
+  auto header_size = static_cast<std::size_t>(read_u64be(head.substr(1)));
+  if (head.size() < 9 + header_size)
+    return make_error(errc::not_found, "the header of references key=" + printable_key(key) +
+                                           " is longer than the bytes read");
   std::string header;
-  header.push_back(value.front());
-  header.append(value.substr(9, size));
+  header.push_back(head.front());
+  header.append(head.substr(9, header_size));
   reference_record rec;
   if (auto err = decode(header, table::references, key, rec))
     return err;
+  return rec;
+}
+
+caf::expected<reference_record> decode_reference(std::string_view value, std::string_view key,
+                                                 bool with_data) {
+  auto rec = decode_reference_header(value, value.size(), key);
+  if (!rec)
+    return rec;
   if (with_data)
-    rec.data.assign(value.substr(9 + size));
+    rec->data.assign(value.substr(9 + static_cast<std::size_t>(read_u64be(value.substr(1)))));
   return rec;
 }
 

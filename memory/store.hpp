@@ -55,6 +55,9 @@ class store {
   /// Errors: errc::io_failed, errc::store_failed.
   [[nodiscard]] caf::error snapshot(const std::filesystem::path& dir) const { return env_.snapshot_to(dir); }
 
+  /// Drops the store's pages from the process's resident set (env::release_resident).
+  std::size_t release_resident() noexcept { return env_.release_resident(); }
+
   /// The underlying environment, for raw access (tests, tools).
   [[nodiscard]] memory::env& environment() noexcept { return env_; }
 
@@ -195,5 +198,11 @@ using memory_visitor = std::function<caf::error(memory_item&& item)>;
 /// record reads, without copying its megabytes).
 [[nodiscard]] caf::expected<reference_record> decode_reference(std::string_view value, std::string_view key,
                                                                bool with_data = true);
+
+/// Decodes the header of a `references` value from its first bytes `head` and the value's
+/// whole `size` (data stays empty). Errors: errc::store_corrupt (cut short, or a header that does
+/// not decode); errc::not_found when `head` is too short to hold the header (read more of it).
+[[nodiscard]] caf::expected<reference_record> decode_reference_header(std::string_view head, std::size_t size,
+                                                                      std::string_view key);
 
 }  // namespace kforge::memory

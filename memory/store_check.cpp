@@ -60,40 +60,90 @@ caf::error stop_walk() {
 
 // Visits every entry of `t` that LMDB can reach: forward from the first; if the walk breaks on
 // a damaged page, again from the last entry back to the last one read forward.
-void walk_table(const txn& tx, table t, const entry_visitor& on_entry, std::vector<record_failure>& failed) {
+// Each value is handed over whole, or only its first `window.bytes` (with its whole size).
+void walk_table(const txn& tx, table t, value_window window, const sized_visitor& on_entry,
+                std::vector<record_failure>& failed) {
   std::string last;
   bool any = false;
-  auto err = tx.for_each(t, {}, [&](std::string_view key, std::string_view value) -> caf::error {
-    last.assign(key);
-    any = true;
-    return on_entry(key, value);
-  });
+  auto err = tx.for_each_head(
+      t, window, false, [&](std::string_view key, std::string_view value, std::size_t size) -> caf::error {
+        last.assign(key);
+        any = true;
+        return on_entry(key, value, size);
+      });
   if (!err)
     return;
   failed.push_back({any ? "after " + printable_key(last) : "(from the first record)", reason_of(err)});
-  auto back = tx.for_each_from_end(t, [&](std::string_view key, std::string_view value) -> caf::error {
-    if (any && key <= std::string_view{last})
-      return stop_walk();
-    return on_entry(key, value);
-  });
+  auto back = tx.for_each_head(
+      t, window, true, [&](std::string_view key, std::string_view value, std::size_t size) -> caf::error {
+        if (any && key <= std::string_view{last})
+          return stop_walk();
+        return on_entry(key, value, size);
+      });
   if (back && code_of(back) != errc::cancelled)
     failed.push_back({"(reading from the last record back)", reason_of(back)});
+}
+
+// How much of a cached reference a check reads: its header is a few hundred bytes.
+constexpr std::size_t reference_head_bytes = 16 * 1024;
+
+// Checks a cached reference from the first bytes of its value and its whole size; a header
+// longer than those bytes is read whole.
+caf::error check_reference_head(const txn& tx, std::string_view key, std::string_view head,
+                                std::size_t size) {
+  auto rec = decode_reference_header(head, size, key);
+  if (!rec && code_of(rec.error()) == errc::not_found) {
+    auto whole = tx.get(table::references, key);
+    if (!whole)
+      return std::move(whole.error());
+    rec = decode_reference(*whole, key, false);
+  }
+  return rec ? caf::none : std::move(rec.error());
 }
 
 // Reads every table; calls `sink` (if set) with each good record. `dropped` gets index entries
 // that decode but point at a candidate that did not (salvage leaves them out).
 std::vector<table_check> walk_store(const txn& tx, const good_record& sink,
                                     std::vector<record_failure>* dropped, std::size_t& copied,
-                                    reference_pages pages = reference_pages::read) {
+                                    reference_pages pages = reference_pages::read,
+                                    const memory_visitor* on_memory = nullptr,
+                                    caf::error* visit_error = nullptr) {
   std::vector<table_check> tables;
   std::unordered_set<std::string> good_candidates;
   for (std::size_t i = 0; i < table_count; ++i) {
     table_check c;
     c.t = static_cast<table>(i);
+    // A check reads a cached reference's header, not its megabytes of outputs (their pages are
+    // touched under the guard, or skipped); a salvage copies them.
+    const bool heads = c.t == table::references && !sink;
+    value_window window;
+    if (heads) {
+      window.bytes = reference_head_bytes;
+      window.touch_rest = pages == reference_pages::read;
+    }
     walk_table(
-        tx, c.t,
-        [&](std::string_view key, std::string_view value) -> caf::error {
-          if (auto err = check_value(c.t, key, value, pages)) {
+        tx, c.t, window,
+        [&](std::string_view key, std::string_view value, std::size_t size) -> caf::error {
+          if (c.t == table::memory && on_memory != nullptr) {
+            if (*visit_error)  // stopped: the walk back from the end ends at once too
+              return make_error(errc::cancelled, "the memory visitor stopped the check");
+            auto item = decoded<memory_item>(c.t, key, value);
+            caf::error err = !item             ? std::move(item.error())
+                             : item->id != key ? key_mismatch(c.t, key, item->id)
+                                               : caf::error{};
+            if (err) {
+              c.failed.push_back({printable_key(key), reason_of(err)});
+              return caf::none;
+            }
+            if (auto stop = (*on_memory)(std::move(*item))) {
+              *visit_error = stop;
+              return make_error(errc::cancelled, "the memory visitor stopped the check");
+            }
+            ++c.read;
+            return caf::none;
+          }
+          if (auto err =
+                  heads ? check_reference_head(tx, key, value, size) : check_value(c.t, key, value, pages)) {
             c.failed.push_back({printable_key(key), reason_of(err)});
             return caf::none;
           }
@@ -148,6 +198,24 @@ caf::expected<std::optional<store>> open_for_reading(const std::filesystem::path
   }
   report.opened = true;
   return std::optional<store>{std::move(*opened)};
+}
+
+// check_tables as one error: none when every record read, else the count, the first, and the hint.
+caf::error report_damage(const txn& tx, const std::vector<table_check>& tables) {
+  std::size_t failed = 0;
+  std::string first;
+  for (const auto& t : tables) {
+    failed += t.failed.size();
+    if (first.empty() && !t.failed.empty())
+      first = std::string{table_name(t.t)} + " " + t.failed.front().key + ": " + t.failed.front().reason;
+  }
+  if (failed == 0)
+    return caf::none;
+  const auto dir = tx.store_path();
+  return make_error(errc::store_corrupt, "store " + (dir / "data.mdb").string() +
+                                             " is damaged: " + std::to_string(failed) +
+                                             (failed == 1 ? " record does" : " records do") +
+                                             " not read (first: " + first + "); " + recovery_hint(dir));
 }
 
 }  // namespace
@@ -230,21 +298,16 @@ std::vector<table_check> check_tables(const txn& tx, reference_pages pages) {
 }
 
 caf::error check_records(const txn& tx, reference_pages pages) {
-  const auto tables = check_tables(tx, pages);
-  std::size_t failed = 0;
-  std::string first;
-  for (const auto& t : tables) {
-    failed += t.failed.size();
-    if (first.empty() && !t.failed.empty())
-      first = std::string{table_name(t.t)} + " " + t.failed.front().key + ": " + t.failed.front().reason;
-  }
-  if (failed == 0)
-    return caf::none;
-  const auto dir = tx.store_path();
-  return make_error(errc::store_corrupt, "store " + (dir / "data.mdb").string() +
-                                             " is damaged: " + std::to_string(failed) +
-                                             (failed == 1 ? " record does" : " records do") +
-                                             " not read (first: " + first + "); " + recovery_hint(dir));
+  return report_damage(tx, check_tables(tx, pages));
+}
+
+caf::error check_records(const txn& tx, reference_pages pages, const memory_visitor& on_memory) {
+  std::size_t copied = 0;
+  caf::error visit_error;
+  const auto tables = walk_store(tx, nullptr, nullptr, copied, pages, &on_memory, &visit_error);
+  if (visit_error)
+    return visit_error;
+  return report_damage(tx, tables);
 }
 
 caf::expected<store_report> check_store(const std::filesystem::path& dir) {

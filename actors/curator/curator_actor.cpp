@@ -395,12 +395,17 @@ void load_insights(curator_state& st) {
 }
 
 curator_actor::behavior_type curator_behavior(curator_pointer self, memory::store* store,
-                                              retriever_actor retriever, curator_config cfg) {
+                                              retriever_actor retriever, curator_config cfg,
+                                              std::shared_ptr<insight_index> insights) {
   self->state.store = store;
   self->state.retriever = std::move(retriever);
   self->state.cfg = cfg;
-  if (cfg.consolidation.every > 0)
-    load_insights(self->state);
+  if (cfg.consolidation.every > 0) {
+    if (insights)
+      self->state.insights.emplace(std::move(*insights));
+    else
+      load_insights(self->state);
+  }
   return {
       [self](campaign_atom, memory::campaign_record& proposal)
           -> caf::result<memory::campaign_record, std::vector<memory::task_record>> {
@@ -529,9 +534,14 @@ curator_actor::behavior_type curator_behavior(curator_pointer self, memory::stor
 
 curator_actor spawn_curator(caf::actor_system& sys, memory::store& store, retriever_actor retriever,
                             curator_config cfg, bool detached) {
+  return spawn_curator(sys, store, std::move(retriever), cfg, detached, nullptr);
+}
+
+curator_actor spawn_curator(caf::actor_system& sys, memory::store& store, retriever_actor retriever,
+                            curator_config cfg, bool detached, std::shared_ptr<insight_index> insights) {
   if (detached)
-    return sys.spawn<caf::detached>(curator_behavior, &store, std::move(retriever), cfg);
-  return sys.spawn(curator_behavior, &store, std::move(retriever), cfg);
+    return sys.spawn<caf::detached>(curator_behavior, &store, std::move(retriever), cfg, std::move(insights));
+  return sys.spawn(curator_behavior, &store, std::move(retriever), cfg, std::move(insights));
 }
 
 }  // namespace kforge::actors

@@ -10,6 +10,7 @@
 #include <caf/typed_actor.hpp>
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -69,5 +70,13 @@ struct curator_config {
 /// its own thread (production: commits block on fsync); tests pass false.
 [[nodiscard]] curator_actor spawn_curator(caf::actor_system& sys, memory::store& store,
                                           retriever_actor retriever, curator_config cfg, bool detached);
+
+class insight_index;
+
+/// spawn_curator with its consolidation index built already from every stored item (a launch
+/// builds it in the store check's pass), instead of decoding the memory at start.
+[[nodiscard]] curator_actor spawn_curator(caf::actor_system& sys, memory::store& store,
+                                          retriever_actor retriever, curator_config cfg, bool detached,
+                                          std::shared_ptr<insight_index> insights);
 
 }  // namespace kforge::actors

@@ -41,6 +41,11 @@ retriever_actor spawn_retriever(caf::actor_system& sys, std::vector<memory::memo
   return sys.spawn(retriever_behavior, std::make_shared<memory_index>(std::move(items), cfg), cfg);
 }
 
+retriever_actor spawn_retriever(caf::actor_system& sys, std::shared_ptr<memory_index> index,
+                                ranking_config cfg) {
+  return sys.spawn(retriever_behavior, std::move(index), cfg);
+}
+
 retriever_actor spawn_retriever(caf::actor_system& sys, memory::store& store, ranking_config cfg) {
   // Streamed into the index: the decoded items are never all held at once.
   auto index = std::make_shared<memory_index>(cfg);

@@ -6,6 +6,7 @@
 
 #include <caf/typed_actor.hpp>
 
+#include <memory>
 #include <vector>
 
 namespace kforge::memory {
@@ -13,6 +14,8 @@ class store;
 }
 
 namespace kforge::actors {
+
+class memory_index;
 
 /// Keeps an in-memory index of the memory items and answers value-driven
 /// context queries. Loaded from the store at spawn; kept current by the curator.
@@ -26,6 +29,10 @@ using retriever_actor = caf::typed_actor<
 /// Spawns a retriever whose index starts with every item in `store` (one read
 /// transaction at spawn). `store` must outlive the call only.
 [[nodiscard]] retriever_actor spawn_retriever(caf::actor_system& sys, memory::store& store,
+                                              ranking_config cfg);
+
+/// Spawns a retriever over an index built already (a launch builds it in the store check's pass).
+[[nodiscard]] retriever_actor spawn_retriever(caf::actor_system& sys, std::shared_ptr<memory_index> index,
                                               ranking_config cfg);
 
 /// Spawns a retriever over `items` (tests, warm starts).

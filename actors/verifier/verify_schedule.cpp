@@ -1,6 +1,8 @@
 #include "actors/verifier/verify_schedule.hpp"
 
 #include <algorithm>
+#include <set>
+#include <string_view>
 
 namespace kforge::actors {
 
@@ -191,6 +193,22 @@ std::deque<verify_schedule::queued_job>::iterator verify_schedule::next_job() {
   return best;
 }
 
+// The reference to build next: the oldest one that a queued candidate or measurement waits
+// for, else the oldest. A resumed campaign asks for the references of all its tasks at once
+// (hundreds, each restored from the store in tens of ms); the ones its first candidates need
+// come first, so that they do not wait behind the rest.
+std::deque<std::string>::iterator verify_schedule::next_reference() {
+  std::set<std::string_view> wanted;
+  for (const auto& q : compile_queue_)
+    wanted.insert(q.task_id);
+  for (const auto& q : measure_queue_)
+    wanted.insert(q.task_id);
+  for (auto it = build_queue_.begin(); it != build_queue_.end(); ++it)
+    if (wanted.count(*it) > 0)
+      return it;
+  return build_queue_.begin();
+}
+
 std::vector<compile_pick> verify_schedule::pick_compiles() {
   std::vector<compile_pick> picks;
   if (quiet_runs_ && (run_busy_ || !run_queue_.empty() || !ref_run_queue_.empty() || !measure_queue_.empty()))
@@ -204,8 +222,9 @@ std::vector<compile_pick> verify_schedule::pick_compiles() {
     if (!have_candidate && !have_reference)
       break;
     if (have_reference && (!have_candidate || compile_turn_reference_)) {
-      compile_pick pick{slot, 0, compile_pick::kind::reference, build_queue_.front()};
-      build_queue_.pop_front();
+      auto ref = next_reference();
+      compile_pick pick{slot, 0, compile_pick::kind::reference, *ref};
+      build_queue_.erase(ref);
       prep_[pick.task_id] = stage::building;
       compile_turn_reference_ = false;
       // The slot is taken at once: the next free slot gets the next piece of work.

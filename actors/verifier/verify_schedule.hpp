@@ -224,6 +224,8 @@ class verify_schedule {
 
   /// The compile queue's next job by the rule of pick_compiles(); end() when none is ready.
   [[nodiscard]] std::deque<queued_job>::iterator next_job();
+  /// The build queue's next reference: the oldest one a queued job waits for, else the oldest.
+  [[nodiscard]] std::deque<std::string>::iterator next_reference();
 
   /// Removes `task_id`'s queued jobs and measurements; returns them, jobs first.
   [[nodiscard]] std::vector<job_id> cancel_queued(const std::string& task_id);

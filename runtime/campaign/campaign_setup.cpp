@@ -1,6 +1,9 @@
 #include "runtime/campaign/campaign_setup.hpp"
 
+#include "actors/curator/insight_index.hpp"
 #include "actors/llm_proxy/prompt_builder.hpp"
+#include "actors/retriever/memory_index.hpp"
+#include "memory/store_check.hpp"
 
 #include "runtime/base/error.hpp"
 
@@ -34,6 +37,36 @@ actors::curator_config curator_config_of(const campaign_config& cfg) {
   c.consolidation.retire_min_visits = cfg.memory.retire_min_visits;
   c.consolidation.retire_below = cfg.memory.retire_below;
   return c;
+}
+
+caf::expected<memory_actors> spawn_memory(caf::actor_system& sys, memory::store& store,
+                                          const campaign_config& cfg) {
+  const auto ranking = ranking_of(cfg);
+  const auto curation = curator_config_of(cfg);
+  auto index = std::make_shared<actors::memory_index>(ranking);
+  std::shared_ptr<actors::insight_index> insights;
+  if (curation.consolidation.every > 0)
+    insights = std::make_shared<actors::insight_index>(curation.consolidation);
+  {
+    auto tx = store.read();
+    if (!tx)
+      return std::move(tx.error());
+    // The writable open refused a short file, so the references' pages cannot fault (skip them).
+    auto err = memory::check_records(*tx, memory::reference_pages::skip,
+                                     [&](memory::memory_item&& item) -> caf::error {
+                                       if (insights)
+                                         insights->update(item);
+                                       index->put(item);
+                                       return {};
+                                     });
+    if (err)
+      return err;
+  }
+  store.release_resident();
+  memory_actors out;
+  out.retriever = actors::spawn_retriever(sys, std::move(index), ranking);
+  out.curator = actors::spawn_curator(sys, store, out.retriever, curation, true, std::move(insights));
+  return out;
 }
 
 actors::verifier_config verifier_config_of(const campaign_config& cfg) {

@@ -24,6 +24,21 @@ namespace kforge::runtime {
 /// The curator's value updates and consolidation ([memory]).
 [[nodiscard]] actors::curator_config curator_config_of(const campaign_config& cfg);
 
+/// The memory actors of a campaign over its store.
+struct memory_actors {
+  actors::retriever_actor retriever;
+  actors::curator_actor curator;
+};
+
+/// Reads every record of `store` (memory::check_records: a damaged store is refused before
+/// anything runs) and, in the same pass, builds the retriever's index and the curator's
+/// consolidation evidence from the decoded memory items, then spawns both (the curator
+/// detached) and drops the pages the pass read from the process's resident set. One decode of
+/// the memory instead of three. Errors: errc::store_corrupt (with the recovery hint),
+/// errc::store_failed.
+[[nodiscard]] caf::expected<memory_actors> spawn_memory(caf::actor_system& sys, memory::store& store,
+                                                        const campaign_config& cfg);
+
 /// A verifier pool's queue and cache settings ([verifier]).
 [[nodiscard]] actors::verifier_config verifier_config_of(const campaign_config& cfg);
 

@@ -127,12 +127,6 @@ int run_campaign(const campaign_config& cfg, const run_options& opts) {
               << '\n';
     return exit_store;
   }
-  // A campaign continued from a damaged store would skip what does not read: refuse it. The
-  // writable open refused a short file, so the references' pages cannot fault (skip them).
-  if (auto err = check_records(*store, memory::reference_pages::skip)) {
-    std::cerr << "kforge: " << describe(err) << '\n';
-    return exit_store;
-  }
   // One process runs a campaign at a time; the lock also tells `status` that this one is alive.
   auto owner = owner_lock::acquire(cfg.store_path, cfg.name);
   if (!owner) {
@@ -147,8 +141,15 @@ int run_campaign(const campaign_config& cfg, const run_options& opts) {
     if (cfg.workers.enabled())
       load_network(sys_cfg, cfg.workers.tls);
     caf::actor_system sys{sys_cfg};
-    auto retriever = actors::spawn_retriever(sys, *store, ranking_of(cfg));
-    auto curator = actors::spawn_curator(sys, *store, retriever, curator_config_of(cfg), true);
+    // A campaign continued from a damaged store would skip what does not read: every record is
+    // read first (the same pass builds the memory's indexes) and a damaged store is refused.
+    auto memory_actors = spawn_memory(sys, *store, cfg);
+    if (!memory_actors) {
+      std::cerr << "kforge: " << describe(memory_actors.error()) << '\n';
+      return exit_code_of_error(memory_actors.error()) == exit_store ? exit_store : exit_failure;
+    }
+    auto retriever = memory_actors->retriever;
+    auto curator = memory_actors->curator;
     caf::scoped_actor self{sys};
     // Handles kept past this scope would keep the actors alive past the actor system.
     auto stop_memory = [&] {

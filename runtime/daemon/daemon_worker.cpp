@@ -167,9 +167,11 @@ daemon_worker::behavior_type worker_behavior(worker_pointer self, daemon_config 
         auto& st = self->state;
         const auto& campaign = req->cfg;
         if (!st.curator) {
-          st.retriever = actors::spawn_retriever(self->system(), *st.store, ranking_of(campaign));
-          st.curator = actors::spawn_curator(self->system(), *st.store, *st.retriever,
-                                             curator_config_of(campaign), true);
+          auto memory_actors = spawn_memory(self->system(), *st.store, campaign);
+          if (!memory_actors)
+            return std::move(memory_actors.error());
+          st.retriever = memory_actors->retriever;
+          st.curator = memory_actors->curator;
           st.log.info("memory shared by all campaigns", {{"settings_from", campaign.name}});
         }
         auto tasks = load_campaign_tasks(campaign);

@@ -73,6 +73,37 @@ TEST_CASE("a reference restored from the cache is ready without the run stage", 
   CHECK(picks.front().job == 1);
 }
 
+TEST_CASE("the references queued candidates wait for are built before those only asked for", "[actors]") {
+  // A resumed campaign: every task asks for its reference at once, and candidates arrive for
+  // a few of them, the last ones asked.
+  verify_schedule s{1, 8};
+  for (int i = 0; i < 50; ++i)
+    s.ensure_prepared("asked" + std::to_string(i));
+  s.add(1, "t-late");
+  s.add(2, "t-later");
+  auto picks = s.pick_compiles();
+  REQUIRE(picks.size() == 1);
+  CHECK(picks.front().what == compile_pick::kind::reference);
+  CHECK(picks.front().task_id == "t-late");
+  s.compile_done(picks.front().slot);
+  s.reference_built("t-late", true);
+  picks = s.pick_compiles();  // job 1's turn: its reference is ready
+  REQUIRE(picks.size() == 1);
+  CHECK(picks.front().what == compile_pick::kind::candidate);
+  CHECK(picks.front().job == 1);  // (a candidate's slot is busy only once its compile starts)
+  picks = s.pick_compiles();      // the reference job 2 waits for, before the 50 only asked for
+  REQUIRE(picks.size() == 1);
+  CHECK(picks.front().task_id == "t-later");
+  s.compile_done(picks.front().slot);
+  s.reference_built("t-later", true);
+  picks = s.pick_compiles();
+  REQUIRE(picks.size() == 1);
+  CHECK(picks.front().job == 2);
+  picks = s.pick_compiles();  // nothing waits: the oldest asked for
+  REQUIRE(picks.size() == 1);
+  CHECK(picks.front().task_id == "asked0");
+}
+
 TEST_CASE("built references and compiled candidates take turns on the run stage", "[actors]") {
   verify_schedule s{1, 8};
   prepare(s, "t1");  // a build, then a reference run: the candidates' turn next on both stages

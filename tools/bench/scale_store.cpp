@@ -3,6 +3,7 @@
 #include "memory/store.hpp"
 #include "runtime/base/error.hpp"
 
+#include <algorithm>
 #include <cstring>
 #include <iostream>
 #include <optional>
@@ -14,7 +15,9 @@ namespace kforge::bench {
 // made: its tasks name the items' families and source tasks), durably, 10,000 a transaction:
 // the memory of a long campaign, for measuring a real campaign's start and resident size at it.
 int fill_store(memory_shape shape, const std::filesystem::path& dir, size_t count, uint64_t seed) {
-  auto opened = memory::store::open(dir, {});
+  memory::env_options opts;
+  opts.map_size_bytes = std::max<size_t>(size_t{1} << 30U, count * 4096);  // room for the items
+  auto opened = memory::store::open(dir, opts);
   if (!opened)
     throw std::runtime_error(describe(opened.error()));
   {
