@@ -7,15 +7,34 @@
 //   UNROLL  #pragma GCC unroll factor for the row loop (1, 2, 4).
 #include <cstring>
 
+// The machine's vector width, KF_LANES floats: 16 where the compiler targets AVX-512, 8 with AVX,
+// else 4. A VEC wider than that is VEC / KF_LANES vectors of the machine's width, each one more
+// accumulator (KF_A = ACC * VEC / KF_LANES of KF_V lanes): the same VEC * ACC columns per step
+// and the same remainders, without vectors the machine lacks (which GCC lowers badly).
+#if defined(__AVX512F__)
+#define KF_LANES 16
+#elif defined(__AVX__)
+#define KF_LANES 8
+#else
+#define KF_LANES 4
+#endif
+#if VEC > KF_LANES
+#define KF_V KF_LANES
+#define KF_A (ACC * (VEC / KF_LANES))
+#else
+#define KF_V VEC
+#define KF_A ACC
+#endif
+
 #define KF_STR(x) #x
 #define KF_UNROLL(n) _Pragma(KF_STR(GCC unroll n))
 
-// kf_vf: VEC float lanes (a plain float when VEC == 1).
-#if VEC == 1
+// kf_vf: KF_V float lanes (a plain float when KF_V == 1).
+#if KF_V == 1
 typedef float kf_vf;
 static inline float kf_lane(kf_vf v, int) { return v; }
 #else
-typedef float kf_vf __attribute__((vector_size(VEC * sizeof(float))));
+typedef float kf_vf __attribute__((vector_size(KF_V * sizeof(float))));
 static inline float kf_lane(kf_vf v, int i) { return v[i]; }
 #endif
 static inline kf_vf kf_load(const float* p) { kf_vf v; std::memcpy(&v, p, sizeof v); return v; }
@@ -23,17 +42,17 @@ static inline void kf_store(float* p, kf_vf v) { std::memcpy(p, &v, sizeof v); }
 static inline kf_vf kf_splat(float s) { kf_vf v = {}; return v + s; }
 
 void row_sum(const float* __restrict x, float* __restrict y, int rows, int cols) {
-  constexpr int W = VEC * ACC;
+  constexpr int W = KF_V * KF_A;
   for (int r = 0; r < rows; ++r) {
     const float* __restrict xr = x + (long)r * cols;
-    kf_vf acc[ACC];
-    for (int a = 0; a < ACC; ++a) acc[a] = kf_splat(0.0f);
+    kf_vf acc[KF_A];
+    for (int a = 0; a < KF_A; ++a) acc[a] = kf_splat(0.0f);
     KF_UNROLL(UNROLL)
     for (int j = 0; j + W <= cols; j += W)
-      for (int a = 0; a < ACC; ++a) acc[a] += kf_load(xr + j + a * VEC);
-    for (int a = 1; a < ACC; ++a) acc[0] += acc[a];
+      for (int a = 0; a < KF_A; ++a) acc[a] += kf_load(xr + j + a * KF_V);
+    for (int a = 1; a < KF_A; ++a) acc[0] += acc[a];
     float s = 0.0f;
-    for (int i = 0; i < VEC; ++i) s += kf_lane(acc[0], i);
+    for (int i = 0; i < KF_V; ++i) s += kf_lane(acc[0], i);
     y[r] = s;
   }
 }

@@ -14,12 +14,31 @@
 #include <cstdint>
 #include <cstring>
 
-// kf_vf: VEC float lanes (a plain float when VEC == 1).
-#if VEC == 1
+// The machine's vector width, KF_LANES floats: 16 where the compiler targets AVX-512, 8 with AVX,
+// else 4. A VEC wider than that is VEC / KF_LANES vectors of the machine's width, each one more
+// accumulator (KF_A = ACC * VEC / KF_LANES of KF_V lanes): the same VEC * ACC columns per step
+// and the same remainders, without vectors the machine lacks (which GCC lowers badly).
+#if defined(__AVX512F__)
+#define KF_LANES 16
+#elif defined(__AVX__)
+#define KF_LANES 8
+#else
+#define KF_LANES 4
+#endif
+#if VEC > KF_LANES
+#define KF_V KF_LANES
+#define KF_A (ACC * (VEC / KF_LANES))
+#else
+#define KF_V VEC
+#define KF_A ACC
+#endif
+
+// kf_vf: KF_V float lanes (a plain float when KF_V == 1).
+#if KF_V == 1
 typedef float kf_vf;
 static inline float kf_lane(kf_vf v, int) { return v; }
 #else
-typedef float kf_vf __attribute__((vector_size(VEC * sizeof(float))));
+typedef float kf_vf __attribute__((vector_size(KF_V * sizeof(float))));
 static inline float kf_lane(kf_vf v, int i) { return v[i]; }
 #endif
 static inline kf_vf kf_load(const float* p) { kf_vf v; std::memcpy(&v, p, sizeof v); return v; }
@@ -29,7 +48,7 @@ static inline kf_vf kf_splat(float s) { kf_vf v = {}; return v + s; }
 static inline kf_vf kf_exp(kf_vf x) {
 #if APPROX_EXP == 0
   float* l = reinterpret_cast<float*>(&x);
-  for (int i = 0; i < VEC; ++i) l[i] = std::exp(l[i]);
+  for (int i = 0; i < KF_V; ++i) l[i] = std::exp(l[i]);
   return x;
 #else
   const kf_vf lo = kf_splat(-87.0f);
@@ -48,13 +67,13 @@ static inline kf_vf kf_exp(kf_vf x) {
 #else
   kf_vf p = ((f * 0.16666667f + 0.5f) * f + 1.0f) * f + 1.0f;
 #endif
-#if VEC == 1
+#if KF_V == 1
   int32_t e = ((int32_t)n + 127) << 23;
   float sc;
   std::memcpy(&sc, &e, sizeof sc);
   return p * sc;
 #else
-  typedef int32_t kf_vi __attribute__((vector_size(VEC * sizeof(float))));
+  typedef int32_t kf_vi __attribute__((vector_size(KF_V * sizeof(float))));
   kf_vi e = (__builtin_convertvector(n, kf_vi) + 127) << 23;
   return p * (kf_vf)e;
 #endif
@@ -62,35 +81,35 @@ static inline kf_vf kf_exp(kf_vf x) {
 }
 
 void softmax_rows(const float* __restrict x, float* __restrict y, int rows, int cols) {
-  constexpr int W = VEC * ACC;
+  constexpr int W = KF_V * KF_A;
   const int tail = TAIL ? cols - cols % W : cols;  // first column of the scalar remainder
   for (int r = 0; r < rows; ++r) {
     const float* __restrict xr = x + (long)r * cols;
     float* __restrict yr = y + (long)r * cols;
 
-    kf_vf mv[ACC];
-    for (int a = 0; a < ACC; ++a) mv[a] = kf_splat(-INFINITY);
+    kf_vf mv[KF_A];
+    for (int a = 0; a < KF_A; ++a) mv[a] = kf_splat(-INFINITY);
     for (int j = 0; j + W <= cols; j += W)
-      for (int a = 0; a < ACC; ++a) {
-        kf_vf v = kf_load(xr + j + a * VEC);
+      for (int a = 0; a < KF_A; ++a) {
+        kf_vf v = kf_load(xr + j + a * KF_V);
         mv[a] = v > mv[a] ? v : mv[a];
       }
     float m = -INFINITY;
-    for (int a = 0; a < ACC; ++a)
-      for (int i = 0; i < VEC; ++i) m = kf_lane(mv[a], i) > m ? kf_lane(mv[a], i) : m;
+    for (int a = 0; a < KF_A; ++a)
+      for (int i = 0; i < KF_V; ++i) m = kf_lane(mv[a], i) > m ? kf_lane(mv[a], i) : m;
     for (int j = tail; j < cols; ++j) m = xr[j] > m ? xr[j] : m;
 
-    kf_vf sv[ACC];
-    for (int a = 0; a < ACC; ++a) sv[a] = kf_splat(0.0f);
+    kf_vf sv[KF_A];
+    for (int a = 0; a < KF_A; ++a) sv[a] = kf_splat(0.0f);
     for (int j = 0; j + W <= cols; j += W)
-      for (int a = 0; a < ACC; ++a) {
-        kf_vf e = kf_exp(kf_load(xr + j + a * VEC) - m);
-        kf_store(yr + j + a * VEC, e);
+      for (int a = 0; a < KF_A; ++a) {
+        kf_vf e = kf_exp(kf_load(xr + j + a * KF_V) - m);
+        kf_store(yr + j + a * KF_V, e);
         sv[a] += e;
       }
     float s = 0.0f;
-    for (int a = 0; a < ACC; ++a)
-      for (int i = 0; i < VEC; ++i) s += kf_lane(sv[a], i);
+    for (int a = 0; a < KF_A; ++a)
+      for (int i = 0; i < KF_V; ++i) s += kf_lane(sv[a], i);
     for (int j = tail; j < cols; ++j) {
       yr[j] = std::exp(xr[j] - m);
       s += yr[j];
@@ -99,11 +118,11 @@ void softmax_rows(const float* __restrict x, float* __restrict y, int rows, int 
 #if RECIP
     const float inv = 1.0f / s;
     for (int j = 0; j + W <= cols; j += W)
-      for (int a = 0; a < ACC; ++a) kf_store(yr + j + a * VEC, kf_load(yr + j + a * VEC) * inv);
+      for (int a = 0; a < KF_A; ++a) kf_store(yr + j + a * KF_V, kf_load(yr + j + a * KF_V) * inv);
     for (int j = tail; j < cols; ++j) yr[j] *= inv;
 #else
     for (int j = 0; j + W <= cols; j += W)
-      for (int a = 0; a < ACC; ++a) kf_store(yr + j + a * VEC, kf_load(yr + j + a * VEC) / s);
+      for (int a = 0; a < KF_A; ++a) kf_store(yr + j + a * KF_V, kf_load(yr + j + a * KF_V) / s);
     for (int j = tail; j < cols; ++j) yr[j] /= s;
 #endif
   }
