@@ -1,6 +1,7 @@
 #include "memory/store_check.hpp"
 
 #include "memory/codec.hpp"
+#include "memory/map_guard.hpp"
 #include "memory/store.hpp"
 #include "memory/store_file.hpp"
 #include "memory/text_codec.hpp"
@@ -29,6 +30,14 @@ caf::expected<Record> decoded(table t, std::string_view key, std::string_view va
   Record rec;
   if (auto err = decode(value, t, key, rec))
     return err;
+  return rec;
+}
+
+// A memory item decoded as check_value reads it: its codec, and its key is its id.
+caf::expected<memory_item> checked_memory_item(std::string_view key, std::string_view value) {
+  auto rec = decoded<memory_item>(table::memory, key, value);
+  if (rec && rec->id != key)
+    return key_mismatch(table::memory, key, rec->id);
   return rec;
 }
 
@@ -127,12 +136,9 @@ std::vector<table_check> walk_store(const txn& tx, const good_record& sink,
           if (c.t == table::memory && on_memory != nullptr) {
             if (*visit_error)  // stopped: the walk back from the end ends at once too
               return make_error(errc::cancelled, "the memory visitor stopped the check");
-            auto item = decoded<memory_item>(c.t, key, value);
-            caf::error err = !item             ? std::move(item.error())
-                             : item->id != key ? key_mismatch(c.t, key, item->id)
-                                               : caf::error{};
-            if (err) {
-              c.failed.push_back({printable_key(key), reason_of(err)});
+            auto item = checked_memory_item(key, value);
+            if (!item) {
+              c.failed.push_back({printable_key(key), reason_of(item.error())});
               return caf::none;
             }
             if (auto stop = (*on_memory)(std::move(*item))) {
@@ -142,8 +148,7 @@ std::vector<table_check> walk_store(const txn& tx, const good_record& sink,
             ++c.read;
             return caf::none;
           }
-          if (auto err =
-                  heads ? check_reference_head(tx, key, value, size) : check_value(c.t, key, value, pages)) {
+          if (auto err = heads ? check_reference_head(tx, key, value, size) : check_value(c.t, key, value)) {
             c.failed.push_back({printable_key(key), reason_of(err)});
             return caf::none;
           }
@@ -227,7 +232,7 @@ std::size_t store_report::failures() const noexcept {
   return n;
 }
 
-caf::error check_value(table t, std::string_view key, std::string_view value, reference_pages pages) {
+caf::error check_value(table t, std::string_view key, std::string_view value) {
   switch (t) {
     case table::campaigns: {
       auto rec = decoded<campaign_record>(t, key, value);
@@ -249,10 +254,8 @@ caf::error check_value(table t, std::string_view key, std::string_view value, re
       return rec->hash == key ? caf::none : key_mismatch(t, key, rec->hash);
     }
     case table::memory: {
-      auto rec = decoded<memory_item>(t, key, value);
-      if (!rec)
-        return std::move(rec.error());
-      return rec->id == key ? caf::none : key_mismatch(t, key, rec->id);
+      auto rec = checked_memory_item(key, value);
+      return rec ? caf::none : std::move(rec.error());
     }
     case table::llm_calls: {
       auto rec = decoded<llm_call_record>(t, key, value);
@@ -279,13 +282,7 @@ caf::error check_value(table t, std::string_view key, std::string_view value, re
       auto rec = decode_reference(value, key, false);
       if (!rec)
         return std::move(rec.error());
-      if (pages == reference_pages::skip)
-        return caf::none;
-      volatile unsigned char sink = 0;
-      for (std::size_t at = 0; at < value.size(); at += 4096)
-        sink = sink ^ static_cast<unsigned char>(value[at]);
-      if (!value.empty())
-        sink = sink ^ static_cast<unsigned char>(value.back());
+      detail::touch_pages(value.data(), value.size());
       return caf::none;
     }
   }

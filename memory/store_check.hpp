@@ -53,8 +53,7 @@ enum class reference_pages { read, skip };
 
 /// Decodes `value` of table `t` at `key` as the store's readers do (codecs, text and reference
 /// values) and checks that a record's key is its id. Errors: errc::store_corrupt.
-[[nodiscard]] caf::error check_value(table t, std::string_view key, std::string_view value,
-                                     reference_pages pages = reference_pages::read);
+[[nodiscard]] caf::error check_value(table t, std::string_view key, std::string_view value);
 
 /// Reads every table of `tx` in key order; a walk that LMDB cannot continue (a damaged page) is
 /// resumed from the table's end, so that only the records behind the damage are lost. An index
