@@ -181,7 +181,7 @@ json to_value(const llm_call_record& r) {
 
 json to_value(const reference_record& r) {  // the header: `data` is framed apart (reference_codec)
   return json{{"task_id", r.task_id},         {"device", r.device},
-              {"signature", r.signature},     {"definition_hash", r.definition_hash},
+              {"signature", r.signature},     {"reference_hash", r.reference_hash},
               {"timing", to_value(r.timing)}, {"created_ms", r.created_ms}};
 }
 
@@ -491,7 +491,7 @@ void convert(const json& j, const std::string& path, reference_record& r, std::s
       .required("task_id", r.task_id)
       .optional("device", r.device)
       .optional("signature", r.signature)
-      .optional("definition_hash", r.definition_hash)
+      .optional("reference_hash", r.reference_hash)
       .optional("timing", r.timing)
       .optional("created_ms", r.created_ms);
 }

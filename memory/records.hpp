@@ -154,8 +154,9 @@ struct llm_call_record {
 struct reference_record {
   std::string task_id;
   std::string device;
-  std::string signature;        ///< the backend's build signature it was prepared under
-  std::string definition_hash;  ///< of the task it was prepared for: another one makes it stale
+  std::string signature;  ///< the backend's build signature it was prepared under
+  std::string
+      reference_hash;  ///< task_def::reference_hash of the task it was prepared for: another makes it stale
   kforge::timing_stats timing;  ///< the reference's timing
   int64_t created_ms = 0;
   std::string data;  ///< the backend's reference data (its outputs), opaque bytes; not JSON
@@ -204,7 +205,7 @@ typename Inspector::result_type inspect(Inspector& f, llm_call_record& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, reference_record& x) {
-  return f(caf::meta::type_name("reference_record"), x.task_id, x.device, x.signature, x.definition_hash,
+  return f(caf::meta::type_name("reference_record"), x.task_id, x.device, x.signature, x.reference_hash,
            x.timing, x.created_ms, x.data);
 }
 

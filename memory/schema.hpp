@@ -76,7 +76,7 @@
 //                       system_text, user_text = texts keys of the prompt, written in the same
 //                       write transaction as the call; empty in stores older than the table)
 //   reference_value  = version u64be(size) reference_header data   ; size = bytes of the header
-//   reference_header = {"task_id": str!, "device": str, "signature": str, "definition_hash": str,
+//   reference_header = {"task_id": str!, "device": str, "signature": str, "reference_hash": str,
 //                       "timing": timing_stats, "created_ms": i64}   ; as JSON, without a version byte
 //                      (data = the backend's reference data, opaque bytes: the CPU backend's outputs
 //                       per seed, hardware/native/reference_cache.cpp)

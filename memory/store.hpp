@@ -186,8 +186,8 @@ using memory_visitor = std::function<caf::error(memory_item&& item)>;
 [[nodiscard]] caf::error put_reference(write_txn& tx, const reference_record& rec);
 
 /// The cached reference of `task_id` on `device` under `signature`, whatever definition it was
-/// made for (the caller compares definition_hash). Errors: errc::not_found, errc::store_corrupt
-/// (a value that is cut short or whose header does not decode).
+/// made for (the caller compares reference_hash with task_def::reference_hash). Errors: errc::not_found,
+/// errc::store_corrupt (a value that is cut short or whose header does not decode).
 [[nodiscard]] caf::expected<reference_record> get_reference(const txn& tx, std::string_view signature,
                                                             std::string_view device,
                                                             std::string_view task_id);

@@ -105,7 +105,7 @@ void cache_reference(verifier_pointer self, const std::string& task_id, hardware
   rec.task_id = task_id;
   rec.device = st.backend->device();
   rec.signature = st.reference_signature;
-  rec.definition_hash = st.tasks->at(task_id).definition_hash;
+  rec.reference_hash = st.tasks->at(task_id).reference_hash;
   rec.timing = ran.timing;
   rec.created_ms = wall_ms();
   rec.data = std::move(ran.cache);

@@ -57,7 +57,7 @@ std::string cached_reference(const memory::store& store, const std::string& sign
   auto rec = memory::get_reference(*tx, signature, backend.device(), task.id);
   if (!rec)
     return code_of(rec.error()) == errc::not_found ? "miss" : "unusable: " + describe(rec.error());
-  if (rec->definition_hash != task.definition_hash)
+  if (rec->reference_hash != task.reference_hash)
     return "stale";
   data = std::move(rec->data);
   return "hit";

@@ -151,7 +151,7 @@ std::filesystem::path cpu_backend::harness_object_path(const task_def& task) con
   // Keyed by the generated text and its flags too: a work directory kept across kforge versions must
   // never link a candidate with a harness that speaks an older result protocol.
   content_hasher h;
-  h.add(task.definition_hash).add(generated_harness(task)).add(config_.cxx).add(core_object_.string());
+  h.add(task.reference_hash).add(generated_harness(task)).add(config_.cxx).add(core_object_.string());
   for (const auto& flag : config_.harness_flags)
     h.add(flag);
   return config_.work_dir / "tasks" / task.id / ("harness-" + short_id(h.finish()) + ".o");

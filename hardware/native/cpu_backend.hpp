@@ -76,7 +76,7 @@ struct cpu_backend_config {
 /// verifier; read-only afterwards, so it may be shared between threads.
 struct reference_data {
   std::string task_id;                   ///< the task it was made for
-  std::string definition_hash;           ///< of the task it was made for
+  std::string reference_hash;            ///< task_def::reference_hash of the task it was made for
   std::vector<tensor_set> inputs;        ///< per seed (at least 2); [0] is seed 1
   std::vector<tensor_set> outputs;       ///< the reference's outputs per seed
   timing_stats timing;                   ///< the reference's latency under the same harness (re-measured once

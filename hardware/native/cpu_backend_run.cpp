@@ -162,7 +162,7 @@ caf::expected<verdict> cpu_backend::run(const task_def& task, const compile_resu
     v.compile_ms = compiled.wall_ms;
     return v;
   }
-  if (reference.definition_hash != task.definition_hash || reference.inputs.size() < 2 ||
+  if (reference.reference_hash != task.reference_hash || reference.inputs.size() < 2 ||
       reference.outputs.size() != reference.inputs.size()) {
     return make_error(errc::bad_request,
                       "task " + task.id + ": the reference data belongs to another definition");
@@ -273,7 +273,7 @@ caf::expected<reference_data> cpu_backend::run_reference(const task_def& task,
                                                          compile_result& program) const {
   reference_data ref;
   ref.task_id = task.id;
-  ref.definition_hash = task.definition_hash;
+  ref.reference_hash = task.reference_hash;
   ref.harness_object = harness_object_path(task);
   for (int seed = 1; seed <= config_.seeds; ++seed)
     ref.inputs.push_back(generate_inputs(task, seed));

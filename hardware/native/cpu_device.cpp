@@ -68,7 +68,7 @@ int64_t bytes_of(const reference_data& ref) {
 
 std::filesystem::path cpu_device::reference_file(const task_def& task) const {
   content_hasher h;
-  h.add(task.definition_hash).add(signature_);
+  h.add(task.reference_hash).add(signature_);
   return impl_.config().work_dir / "tasks" / task.id / ("reference-" + short_id(h.finish()) + ".bin");
 }
 
@@ -76,7 +76,7 @@ std::shared_ptr<const reference_data> cpu_device::reference_of(const task_def& t
   {
     std::lock_guard<std::mutex> lock{mutex_};
     auto it = in_memory_.find(task.id);
-    if (it != in_memory_.end() && it->second.ref->definition_hash == task.definition_hash) {
+    if (it != in_memory_.end() && it->second.ref->reference_hash == task.reference_hash) {
       uses_.splice(uses_.begin(), uses_, it->second.use);
       return it->second.ref;
     }
@@ -135,7 +135,7 @@ void cpu_device::keep(reference_data ref, const std::string& encoded) {
   const auto& task_id = shared->task_id;
   task_def key;
   key.id = task_id;
-  key.definition_hash = shared->definition_hash;
+  key.reference_hash = shared->reference_hash;
   auto file = reference_file(key);
   std::error_code ec;
   std::filesystem::create_directories(file.parent_path(), ec);

@@ -53,7 +53,7 @@ std::string inputs_hash(const std::vector<tensor_set>& inputs) {
 }  // namespace
 
 std::string cpu_backend::encode_reference(const reference_data& ref) const {
-  std::string header = ref.task_id + "\n" + ref.definition_hash + "\n" + inputs_hash(ref.inputs) + "\n" +
+  std::string header = ref.task_id + "\n" + ref.reference_hash + "\n" + inputs_hash(ref.inputs) + "\n" +
                        std::to_string(ref.outputs.size()) + " " +
                        std::to_string(ref.outputs.empty() ? 0 : ref.outputs.front().size()) + " " +
                        timing_text(ref.timing);
@@ -107,7 +107,7 @@ caf::expected<reference_data> cpu_backend::restore_reference(const task_def& tas
   t.noisy = noisy != 0;
   if (task_id != task.id)
     return bad("belongs to task " + task_id);
-  if (definition != task.definition_hash)
+  if (definition != task.reference_hash)
     return bad("was made for another definition of the task");
   if (seeds != static_cast<std::size_t>(config_.seeds) || outputs != task.outputs.size())
     return bad("holds " + std::to_string(seeds) + " seeds of " + std::to_string(outputs) + " outputs, not " +
@@ -116,7 +116,7 @@ caf::expected<reference_data> cpu_backend::restore_reference(const task_def& tas
     return bad("has no timing");
   reference_data ref;
   ref.task_id = task.id;
-  ref.definition_hash = task.definition_hash;
+  ref.reference_hash = task.reference_hash;
   ref.timing = t;
   for (std::size_t s = 0; s < seeds; ++s) {
     tensor_set set;

@@ -110,6 +110,7 @@ class task_reader {
         return err;
     }
     task.definition_hash = definition_hash(task);
+    task.reference_hash = reference_hash(task);
     return task;
   }
 
@@ -310,6 +311,18 @@ class task_reader {
     return {};
   }
 
+  static void add_tensors(content_hasher& h, const task_def& task) {
+    for (const auto* list : {&task.inputs, &task.outputs}) {
+      h.add(std::to_string(list->size()));
+      for (const auto& t : *list) {
+        h.add(t.name).add(t.init).add(format_number(t.lo)).add(format_number(t.hi));
+        h.add(std::to_string(t.shape.size()));
+        for (auto dim : t.shape)
+          h.add(std::to_string(dim));
+      }
+    }
+  }
+
   static std::string definition_hash(const task_def& task) {
     content_hasher h;
     h.add("kforge-task-v1")
@@ -322,15 +335,7 @@ class task_reader {
       h.add(format_number(x));
     if (task.max_rel_error != task_def{}.max_rel_error)  // the default keeps older definitions' hashes
       h.add("max_rel_error").add(format_number(task.max_rel_error));
-    for (const auto* list : {&task.inputs, &task.outputs}) {
-      h.add(std::to_string(list->size()));
-      for (const auto& t : *list) {
-        h.add(t.name).add(t.init).add(format_number(t.lo)).add(format_number(t.hi));
-        h.add(std::to_string(t.shape.size()));
-        for (auto dim : t.shape)
-          h.add(std::to_string(dim));
-      }
-    }
+    add_tensors(h, task);
     h.add(std::to_string(task.knobs.size()));
     for (const auto& k : task.knobs) {
       h.add(k.name).add(std::to_string(k.values.size()));
@@ -338,6 +343,14 @@ class task_reader {
         h.add(std::to_string(x));
     }
     h.add(task.reference_source).add(task.template_source);
+    return h.finish();
+  }
+
+  static std::string reference_hash(const task_def& task) {
+    content_hasher h;
+    h.add("kforge-reference-v1").add(task.id).add(task.backend).add(task.signature).add(task.call);
+    add_tensors(h, task);
+    h.add(task.reference_source);
     return h.finish();
   }
 

@@ -80,6 +80,10 @@ struct task_def {
   std::string template_source;
   std::filesystem::path file;   ///< the task file it came from
   std::string definition_hash;  ///< SHA-256 over everything that defines the task's semantics
+  /// SHA-256 over what the reference's outputs and timing depend on (id, backend, signature, call,
+  /// inputs, outputs, reference source): a cached reference outlives edits of the knobs, the
+  /// template, the tolerances and the floor figures, which change only definition_hash.
+  std::string reference_hash;
 };
 
 /// Serializes a whole task definition: a coordinator sends it to a remote verifier worker
@@ -93,7 +97,7 @@ typename Inspector::result_type inspect(Inspector& f, task_def& x) {
   });
   return f(caf::meta::type_name("task_def"), x.id, x.family, x.backend, x.description, x.signature, x.call,
            x.flops, x.bytes, x.atol, x.rtol, x.max_rel_error, x.inputs, x.outputs, x.knobs,
-           x.reference_source, x.template_source, file, x.definition_hash, restore);
+           x.reference_source, x.template_source, file, x.definition_hash, x.reference_hash, restore);
 }
 
 /// Tasks of a campaign by id; built once at start and shared read-only (std::shared_ptr<const task_map>).

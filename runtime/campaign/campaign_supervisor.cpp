@@ -284,15 +284,17 @@ void start_tasks(supervisor_pointer self, std::vector<memory::task_record> store
   tc.techniques = st.setup.techniques;
   tc.technique = technique_config_of(cfg);
   st.task_cfg = tc;
+  std::vector<std::string> changed;
   for (const auto& id : task_start_order(*st.setup.tasks, cfg.family_order)) {
     const auto& def = st.setup.tasks->at(id);
     memory::task_record rec;
     auto it = by_id.find(id);
     if (it != by_id.end()) {
       rec = it->second;
-      if (rec.definition_hash != def.definition_hash)
-        st.log.warning("task definition changed since the campaign began; continuing",
-                       {{"campaign", cfg.name}, {"task", id}});
+      if (rec.definition_hash != def.definition_hash) {
+        changed.push_back(id);
+        rec.definition_hash = def.definition_hash;  // the task's next commit records the edit
+      }
     } else {
       rec.campaign = cfg.name;
       rec.task_id = id;
@@ -308,6 +310,12 @@ void start_tasks(supervisor_pointer self, std::vector<memory::task_record> store
       continue;
     st.waiting.emplace_back(id, std::move(rec));
   }
+  if (!changed.empty())
+    st.log.warning("task definitions changed since the campaign began; continuing with the new ones",
+                   {{"campaign", cfg.name},
+                    {"tasks", changed.size()},
+                    {"first", changed.front()},
+                    {"last", changed.back()}});
   st.start_evaluations = committed(st);
   st.log.info("campaign running", {{"campaign", cfg.name},
                                    {"tasks", st.tasks.size()},

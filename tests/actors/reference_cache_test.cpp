@@ -125,7 +125,7 @@ TEST_CASE_METHOD(cache_fixture,
   drain(a);
   auto rec = stored("t1");
   REQUIRE(rec);  // written by the curator, on disk
-  CHECK(rec->definition_hash == tasks->at("t1").definition_hash);
+  CHECK(rec->reference_hash == tasks->at("t1").reference_hash);
   CHECK(rec->timing.median_ns == 1234);
 
   restart();
@@ -166,7 +166,7 @@ TEST_CASE_METHOD(cache_fixture, "a cached reference of another task definition i
   REQUIRE(stored("t1"));
 
   auto changed = std::make_shared<kforge::task_map>(*tasks);
-  changed->at("t1").definition_hash = "def-t1-v2";
+  changed->at("t1").reference_hash = "ref-t1-v2";
   auto second = std::make_shared<test::fake_backend>();
   auto b = pool(second, changed);
   REQUIRE(verify(b, "t1", "c2"));
@@ -179,7 +179,26 @@ TEST_CASE_METHOD(cache_fixture, "a cached reference of another task definition i
   drain(b);
   auto rec = stored("t1");
   REQUIRE(rec);
-  CHECK(rec->definition_hash == "def-t1-v2");
+  CHECK(rec->reference_hash == "ref-t1-v2");
+}
+
+TEST_CASE_METHOD(cache_fixture, "a cached reference outlives an edit of the task's knobs or template",
+                 "[actors]") {
+  auto first = std::make_shared<test::fake_backend>();
+  auto a = pool(first);
+  REQUIRE(verify(a, "t1", "c1"));
+  drain(a);
+  REQUIRE(stored("t1"));
+
+  auto edited = std::make_shared<kforge::task_map>(*tasks);
+  edited->at("t1").definition_hash = "def-t1-new-knobs";  // the reference hash stays
+  auto second = std::make_shared<test::fake_backend>();
+  auto b = pool(second, edited);
+  REQUIRE(verify(b, "t1", "c2"));
+  CHECK(second->count("prepare t1") == 0);
+  auto s = stats(b);
+  CHECK(s.reference_cache_hits == 1);
+  CHECK(s.reference_stale == 0);
 }
 
 TEST_CASE_METHOD(cache_fixture, "a reference that times out is retried after a backoff", "[actors]") {

@@ -22,7 +22,7 @@ reference_record sample_reference(const std::string& definition) {
   r.task_id = "softmax_256x1000";
   r.device = "cpu";
   r.signature = "sig-1";
-  r.definition_hash = definition;
+  r.reference_hash = definition;
   r.timing.median_ns = 1021.5;
   r.timing.count = 40;
   r.timing.converged = true;
@@ -52,7 +52,7 @@ TEST_CASE_METHOD(temp_store, "a reference round-trips with its raw data and surv
   CHECK(got->task_id == r.task_id);
   CHECK(got->device == "cpu");
   CHECK(got->signature == "sig-1");
-  CHECK(got->definition_hash == "def-1");
+  CHECK(got->reference_hash == "def-1");
   CHECK(got->timing.median_ns == 1021.5);
   CHECK(got->timing.count == 40);
   CHECK(got->timing.converged);
@@ -70,8 +70,8 @@ TEST_CASE_METHOD(temp_store,
   put(store(), sample_reference("def-2"));  // the task's definition changed
   auto tx = store().read();
   REQUIRE(tx);
-  CHECK(get_reference(*tx, "sig-1", "cpu", "softmax_256x1000")->definition_hash == "def-2");
-  CHECK(get_reference(*tx, "sig-1", "cuda:0", "softmax_256x1000")->definition_hash == "def-1");
+  CHECK(get_reference(*tx, "sig-1", "cpu", "softmax_256x1000")->reference_hash == "def-2");
+  CHECK(get_reference(*tx, "sig-1", "cuda:0", "softmax_256x1000")->reference_hash == "def-1");
   auto entries = tx->entries(table::references);
   REQUIRE(entries);
   CHECK(*entries == 2);

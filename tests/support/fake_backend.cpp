@@ -28,7 +28,7 @@ caf::expected<hardware::reference_build> fake_backend::build_reference(const kfo
   if (on_build)
     return on_build(task, cached);
   hardware::reference_build b;
-  // A cache entry of this fake: "fake-ref <task> <definition> <median_ns>".
+  // A cache entry of this fake: "fake-ref <task> <reference hash> <median_ns>".
   std::istringstream in{cached};
   std::string tag;
   std::string id;
@@ -36,7 +36,7 @@ caf::expected<hardware::reference_build> fake_backend::build_reference(const kfo
   double median = 0;
   if (!cached.empty()) {
     if (in >> tag >> id >> definition >> median && tag == "fake-ref" && id == task.id &&
-        definition == task.definition_hash) {
+        definition == task.reference_hash) {
       b.restored = true;
       b.timing.median_ns = median;
       b.timing.min_ns = median;
@@ -68,7 +68,7 @@ caf::expected<hardware::reference_run> fake_backend::run_reference(const kforge:
   }
   hardware::reference_run r;
   r.timing = t;
-  r.cache = "fake-ref " + task.id + " " + task.definition_hash + " " + std::to_string(t.median_ns);
+  r.cache = "fake-ref " + task.id + " " + task.reference_hash + " " + std::to_string(t.median_ns);
   return r;
 }
 

@@ -49,6 +49,7 @@ inline kforge::task_def knob_task(const std::string& id = "t1", const std::strin
   t.template_source =
       "void k(const float* x, float* y, int n) { for (int i = 0; i < n; ++i) y[i] = x[i]; }\n";
   t.definition_hash = "def-" + id;
+  t.reference_hash = "ref-" + id;
   return t;
 }
 

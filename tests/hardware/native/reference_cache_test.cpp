@@ -82,7 +82,7 @@ TEST_CASE("A reference restored from its cache bytes judges candidates like the 
 
   SECTION("bytes of another definition, cut short or of another seed count are not restored") {
     auto changed = task;
-    changed.definition_hash = "another";
+    changed.reference_hash = "another";
     cpu_device third{cache_config(second_work.path())};
     auto stale = third.build_reference(changed, ran->cache);
     REQUIRE(stale);

@@ -109,6 +109,36 @@ TEST_CASE("The definition hash changes with the semantics and the sources", "[ha
   CHECK(load_task(dir.path() / "a.toml")->definition_hash != a->definition_hash);
 }
 
+TEST_CASE("The reference hash outlives edits of the knobs, the template and the tolerances", "[hardware]") {
+  test::temp_dir dir{"task"};
+  write_file(dir.path() / "ref.cpp", "void f(const float* x, float* y) {}\n");
+  write_file(dir.path() / "tmpl.cpp", "void f(const float* x, float* y) { /* V */ }\n");
+  const auto task = replace_line(good_task, 7, "template = \"tmpl.cpp\"");
+  write_file(dir.path() / "a.toml", task + "[knobs]\nV = [1, 2]\n");
+  write_file(dir.path() / "knobs.toml", task + "[knobs]\nV = [1, 2, 4]\n");
+  write_file(dir.path() / "atol.toml", "atol = 0.5\nflops = 99\n" + task + "[knobs]\nV = [1, 2]\n");
+  write_file(dir.path() / "shape.toml", replace_line(task, 10, "shape = [9]") + "[knobs]\nV = [1, 2]\n");
+  auto a = load_task(dir.path() / "a.toml");
+  auto knobs = load_task(dir.path() / "knobs.toml");
+  auto atol = load_task(dir.path() / "atol.toml");
+  auto shape = load_task(dir.path() / "shape.toml");
+  REQUIRE((a && knobs && atol && shape));
+  CHECK(a->reference_hash.size() == 64);
+  CHECK(a->reference_hash != a->definition_hash);
+  for (const auto* edited : {&*knobs, &*atol}) {
+    CHECK(edited->definition_hash != a->definition_hash);
+    CHECK(edited->reference_hash == a->reference_hash);
+  }
+  CHECK(shape->reference_hash != a->reference_hash);
+  write_file(dir.path() / "tmpl.cpp", "void f(const float* x, float* y) { /* V, edited */ }\n");
+  auto templ = load_task(dir.path() / "a.toml");
+  REQUIRE(templ);
+  CHECK(templ->definition_hash != a->definition_hash);
+  CHECK(templ->reference_hash == a->reference_hash);
+  write_file(dir.path() / "ref.cpp", "void f(const float* x, float* y) { y[0] = x[0]; }\n");
+  CHECK(load_task(dir.path() / "a.toml")->reference_hash != a->reference_hash);
+}
+
 TEST_CASE("Task file errors name the file, the line and the problem", "[hardware]") {
   test::temp_dir dir{"task"};
   auto file = (dir.path() / "task.toml").string();
