@@ -198,6 +198,39 @@ bool words_insight(const std::string& stage, const std::string& key, const words
 
 insight_index::insight_index(consolidation_config cfg) : cfg_(cfg) {}
 
+uint32_t insight_index::task_list(const std::vector<std::string>& tasks) {
+  std::string packed;  // each name after its length, so that any name survives
+  for (const auto& t : tasks)
+    packed.append(std::to_string(t.size())).append(":").append(t);
+  return pool_->intern(packed);
+}
+
+void insight_index::add_tasks(uint32_t list, std::set<std::string>& to) const {
+  auto packed = pool_->view(list);
+  while (!packed.empty()) {
+    auto colon = packed.find(':');
+    size_t n = 0;
+    for (char c : packed.substr(0, colon))
+      n = n * 10 + static_cast<size_t>(c - '0');
+    to.emplace(packed.substr(colon + 1, n));
+    packed.remove_prefix(colon + 1 + n);
+  }
+}
+
+uint32_t insight_index::change_id(const change_key& k) {
+  auto [it, added] = change_ids_.try_emplace(k, static_cast<uint32_t>(change_keys_.size()));
+  if (added)
+    change_keys_.push_back(k);
+  return it->second;
+}
+
+uint32_t insight_index::value_id(const value_key& k) {
+  auto [it, added] = value_ids_.try_emplace(k, static_cast<uint32_t>(value_keys_.size()));
+  if (added)
+    value_keys_.push_back(k);
+  return it->second;
+}
+
 void insight_index::update(const memory::memory_item& item) {
   forget(item.id);
   if (should_retire(item, cfg_))
@@ -207,38 +240,53 @@ void insight_index::update(const memory::memory_item& item) {
   learn(item);
 }
 
+namespace {
+
+// Takes `id`'s share out of the bucket of `key` (dropping an emptied bucket).
+template <class Map, class Key>
+void take_back(Map& buckets, const Key& key, uint32_t id) {
+  auto bucket = buckets.find(key);
+  if (bucket != buckets.end() && bucket->second.erase(id) > 0 && bucket->second.empty())
+    buckets.erase(bucket);
+}
+
+constexpr uint32_t kind_shift = 30;
+constexpr uint32_t id_mask = (1U << kind_shift) - 1;
+
+}  // namespace
+
 void insight_index::forget(const std::string& id) {
-  auto it = shares_.find(id);
+  auto item = pool_->lookup(id);
+  auto it = item == string_pool::npos ? shares_.end() : shares_.find(item);
   if (it == shares_.end())
     return;
-  const auto& keys = it->second;
-  for (const auto& k : keys.changes) {
-    auto bucket = changes_.find(k);
-    if (bucket != changes_.end() && bucket->second.erase(id) > 0 && bucket->second.empty())
-      changes_.erase(bucket);
-    changed_changes_.insert(k);
-  }
-  if (keys.has_seed) {
-    auto family = seeds_.find(keys.seed_family);
-    if (family != seeds_.end() && family->second.erase(id) > 0 && family->second.empty())
-      seeds_.erase(family);
-    changed_seed_families_.insert(keys.seed_family);
-  }
-  for (const auto& k : keys.values) {
-    auto bucket = values_.find(k);
-    if (bucket != values_.end() && bucket->second.erase(id) > 0 && bucket->second.empty())
-      values_.erase(bucket);
-    changed_values_.insert(k);
-  }
-  for (const auto& [keys_of, by_key, changed] :
-       {std::tuple{&keys.words_refine, &words_refine_, &changed_words_refine_},
-        std::tuple{&keys.words_draft, &words_draft_, &changed_words_draft_}})
-    for (const auto& k : *keys_of) {
-      auto bucket = by_key->find(k);
-      if (bucket != by_key->end() && bucket->second.erase(id) > 0 && bucket->second.empty())
-        by_key->erase(bucket);
-      changed->insert(k);
+  for (auto tagged : it->second.keys) {
+    auto key = tagged & id_mask;
+    switch (tagged >> kind_shift) {
+      case change_kind:
+        take_back(changes_, change_keys_[key], item);
+        changed_changes_.insert(change_keys_[key]);
+        break;
+      case value_kind:
+        take_back(values_, value_keys_[key], item);
+        changed_values_.insert(value_keys_[key]);
+        break;
+      case refine_kind:
+        take_back(words_refine_, key, item);
+        changed_words_refine_.insert(key);
+        break;
+      default:
+        take_back(words_draft_, key, item);
+        changed_words_draft_.insert(key);
+        break;
     }
+  }
+  if (auto family = it->second.seed_family; family != string_pool::npos) {
+    auto seeds = seeds_.find(family);
+    if (seeds != seeds_.end() && --seeds->second == 0)
+      seeds_.erase(seeds);
+    changed_seed_families_.insert(family);
+  }
   shares_.erase(it);
 }
 
@@ -248,25 +296,34 @@ void insight_index::learn(const memory::memory_item& item) {
   auto payload = nlohmann::json::parse(item.payload, nullptr, false);
   if (payload.is_discarded() || !payload.is_object())
     return;
+  auto& pool = *pool_;
+  const by_pooled_string order{pool_.get()};
   item_keys keys;
+  uint32_t id = string_pool::npos;
+  auto id_of_item = [&] {
+    if (id == string_pool::npos)
+      id = pool.intern(item.id);
+    return id;
+  };
+  auto tag = [](key_kind kind, uint32_t key) { return (static_cast<uint32_t>(kind) << kind_shift) | key; };
   if (memory::is_in_words(item)) {
     // A model's kernels: evidence per technique, across tasks and families.
     bool refine = item.kind == "trajectory";
     const char* effect_key = refine ? "speedup_vs_parent" : "speedup_vs_ref";
     auto& by_key = refine ? words_refine_ : words_draft_;
     auto& changed = refine ? changed_words_refine_ : changed_words_draft_;
-    auto& mine = refine ? keys.words_refine : keys.words_draft;
-    for (const auto& key : technique_keys(payload)) {
-      auto& share = by_key[key][item.id];
+    for (const auto& name : technique_keys(payload)) {
+      auto key = pool.intern(name);
+      auto& share = by_key.try_emplace(key, order).first->second[id_of_item()];
       if (share.times == 0) {
         share.timed = flag_at(payload, "feasible") && number_at(payload, effect_key) > 0;
         share.effect = number_at(payload, effect_key);
-        share.gate = text_at(payload, "failed_gate");
-        share.family = item.family;
-        share.tasks = item.source_tasks;
+        share.gate = pool.intern(text_at(payload, "failed_gate"));
+        share.family = pool.intern(item.family);
+        share.tasks = task_list(item.source_tasks);
         share.updated_ms = item.updated_ms;
-        share.example = text_at(payload, "optimization");
-        mine.push_back(key);
+        share.example = pool.intern(text_at(payload, "optimization"));
+        keys.keys.push_back(tag(refine ? refine_kind : draft_kind, key));
       }
       share.times += 1;
       changed.insert(key);
@@ -276,30 +333,34 @@ void insight_index::learn(const memory::memory_item& item) {
     auto text = changes_text(payload["changes"]);
     if (text.empty())
       return;
-    change_key k{item.family, text};
-    changes_[k][item.id] = change_share{payload["changes"].dump(), payload["speedup_vs_parent"].get<double>(),
-                                        item.source_tasks};
-    keys.changes.push_back(k);
+    change_key k{pool.intern(item.family), pool.intern(text)};
+    changes_.try_emplace(k, order).first->second[id_of_item()] =
+        change_share{payload["speedup_vs_parent"].get<double>(), pool.intern(payload["changes"].dump()),
+                     task_list(item.source_tasks)};
+    keys.keys.push_back(tag(change_kind, change_id(k)));
     changed_changes_.insert(k);
   } else if (item.kind == "seed" && payload.contains("knobs") && payload["knobs"].is_object()) {
-    seeds_[item.family].insert(item.id);
-    keys.has_seed = true;
-    keys.seed_family = item.family;
-    changed_seed_families_.insert(item.family);
+    auto family = pool.intern(item.family);
+    seeds_[family] += 1;
+    keys.seed_family = family;
+    changed_seed_families_.insert(family);
     double speedup = payload.contains("speedup") && payload["speedup"].is_number()
                          ? payload["speedup"].get<double>()
                          : 0.0;
+    auto tasks = task_list(item.source_tasks);
     for (const auto& [knob, value] : payload["knobs"].items()) {
       if (!value.is_number_integer())
         continue;
-      value_key k{item.family, knob, value.get<int64_t>()};
-      values_[k][item.id] = value_share{speedup, item.source_tasks};
-      keys.values.push_back(k);
+      value_key k{family, pool.intern(knob), value.get<int64_t>()};
+      values_.try_emplace(k, order).first->second[id_of_item()] = value_share{speedup, tasks};
+      keys.keys.push_back(tag(value_kind, value_id(k)));
       changed_values_.insert(k);
     }
   }
-  if (!keys.changes.empty() || keys.has_seed || !keys.words_refine.empty() || !keys.words_draft.empty())
-    shares_.emplace(item.id, std::move(keys));
+  if (!keys.keys.empty() || keys.seed_family != string_pool::npos) {
+    keys.keys.shrink_to_fit();
+    shares_.emplace(id_of_item(), std::move(keys));
+  }
 }
 
 void insight_index::clear_changes() {
@@ -322,53 +383,55 @@ consolidation insight_index::everything(int64_t now_ms) const {
 
 consolidation insight_index::build(bool all, int64_t now_ms) const {
   const auto& cfg = cfg_;
+  const auto& pool = *pool_;
   consolidation out;
   out.retire.assign(retire_.begin(), retire_.end());
-  // The evidence of the chosen keys, gathered in item id order as a scan of the memory would.
-  std::map<change_key, change_evidence> changes;
+  // The evidence of the chosen keys, gathered in item id order as a scan of the memory would,
+  // keyed by the strings so that the insights come out in the order a scan gives them.
+  std::map<std::pair<std::string, std::string>, change_evidence> changes;
   auto add_change = [&](const change_key& k) {
     auto bucket = changes_.find(k);
     if (bucket == changes_.end())
       return;
-    auto& ev = changes[k];
+    auto& ev = changes[{pool.str(k.first), pool.str(k.second)}];
     for (const auto& [id, share] : bucket->second) {
-      ev.changes = nlohmann::json::parse(share.changes, nullptr, false);
       ev.effects.push_back(share.effect);
-      ev.tasks.insert(share.tasks.begin(), share.tasks.end());
+      add_tasks(share.tasks, ev.tasks);
     }
+    ev.changes = nlohmann::json::parse(pool.view(bucket->second.rbegin()->second.changes), nullptr, false);
   };
   std::map<std::string, int64_t> seeds_per_family;
-  for (const auto& [family, ids] : seeds_)
-    seeds_per_family[family] = static_cast<int64_t>(ids.size());
-  std::map<value_key, value_evidence> values;
-  auto add_value = [&](const value_key& k, const std::map<std::string, value_share>& bucket) {
-    auto& ev = values[k];
+  for (const auto& [family, count] : seeds_)
+    seeds_per_family[pool.str(family)] = count;
+  std::map<std::tuple<std::string, std::string, int64_t>, value_evidence> values;
+  auto add_value = [&](const value_key& k, const by_item<value_share>& bucket) {
+    auto& ev = values[{pool.str(std::get<0>(k)), pool.str(std::get<1>(k)), std::get<2>(k)}];
     for (const auto& [id, share] : bucket) {
       ev.count += 1;
       ev.best_speedup = std::max(ev.best_speedup, share.speedup);
-      ev.tasks.insert(share.tasks.begin(), share.tasks.end());
+      add_tasks(share.tasks, ev.tasks);
     }
   };
   std::map<std::string, words_evidence> words_refine;
   std::map<std::string, words_evidence> words_draft;
-  auto add_words = [](std::map<std::string, words_evidence>& to, const std::string& key,
-                      const std::map<std::string, std::map<std::string, words_share>>& from) {
+  auto add_words = [&](std::map<std::string, words_evidence>& to, uint32_t key,
+                       const std::map<uint32_t, by_item<words_share>>& from) {
     auto bucket = from.find(key);
     if (bucket == from.end())
       return;
-    auto& ev = to[key];
+    auto& ev = to[pool.str(key)];
     for (const auto& [id, share] : bucket->second)
       for (int64_t i = 0; i < share.times; ++i) {
         ev.steps += 1;
         if (share.timed)
           ev.effects.push_back(share.effect);
         else
-          ev.failed_gates[share.gate.empty() ? "unknown" : share.gate] += 1;
-        ev.tasks.insert(share.tasks.begin(), share.tasks.end());
-        ev.families.insert(share.family);
+          ev.failed_gates[pool.view(share.gate).empty() ? "unknown" : pool.str(share.gate)] += 1;
+        add_tasks(share.tasks, ev.tasks);
+        ev.families.insert(pool.str(share.family));
         if (share.updated_ms > ev.example_ms) {
           ev.example_ms = share.updated_ms;
-          ev.example = share.example;
+          ev.example = pool.str(share.example);
         }
       }
   };
@@ -390,14 +453,14 @@ consolidation insight_index::build(bool all, int64_t now_ms) const {
         add_value(k, bucket->second);
     }
     // A family's seed count takes part in each of its value rules.
-    for (const auto& family : changed_seed_families_)
-      for (auto it = values_.lower_bound(value_key{family, std::string{}, INT64_MIN});
+    for (auto family : changed_seed_families_)
+      for (auto it = values_.lower_bound(value_key{family, 0, INT64_MIN});
            it != values_.end() && std::get<0>(it->first) == family; ++it)
-        if (values.count(it->first) == 0)
+        if (changed_values_.count(it->first) == 0)  // not added above
           add_value(it->first, it->second);
-    for (const auto& k : changed_words_refine_)
+    for (auto k : changed_words_refine_)
       add_words(words_refine, k, words_refine_);
-    for (const auto& k : changed_words_draft_)
+    for (auto k : changed_words_draft_)
       add_words(words_draft, k, words_draft_);
   }
   for (const auto& [key, ev] : changes) {

@@ -285,6 +285,7 @@ struct consolidation_row {
   std::vector<double> before_ms, after_ms;
   double load_s = 0;  // building the insight index from the store, once per process
   size_t evidence_items = 0;
+  double index_mb = 0;  // RSS the insight index holds once loaded (the items decoded for it freed)
 };
 
 consolidation_row bench_consolidation(const memory_shape& shape, size_t size, int passes, int before_passes,
@@ -316,6 +317,7 @@ consolidation_row bench_consolidation(const memory_shape& shape, size_t size, in
       throw std::runtime_error(describe(err));
   }
   actors::consolidation_config cfg;
+  double rss0 = trimmed_rss_mb();
   auto t_load = clock_type::now();
   actors::insight_index index{cfg};
   {
@@ -327,6 +329,8 @@ consolidation_row bench_consolidation(const memory_shape& shape, size_t size, in
   (void)index.changes(0);
   index.clear_changes();
   row.load_s = ms_since(t_load) / 1000.0;
+  store->release_resident();  // the list's map pages: only the index's heap counts
+  row.index_mb = trimmed_rss_mb() - rss0;
   row.evidence_items = index.evidence_items();
   uint64_t next = size;
   std::mt19937_64 rng{seed + 7};
@@ -486,14 +490,15 @@ int main(int argc, char** argv) {
     if (consolidation) {
       std::cout << "\n## Consolidation pass every 40 experiences (ms)\n\n"
                 << "| items | before (decode + scan all) | now (learn the commit + rebuild what changed) | "
-                   "ratio | index load at start (s) | items with evidence |\n"
-                << "|---|---|---|---|---|---|\n";
+                   "ratio | index load at start (s) | items with evidence | index MB |\n"
+                << "|---|---|---|---|---|---|---|\n";
       for (auto size : sizes) {
         auto row =
             bench_consolidation(shape, size, passes, before_passes, repeats, commit_items, seed, store_dir);
         std::cout << "| " << size << " | " << spread(row.before_ms, 1) << " | " << spread(row.after_ms, 3)
                   << " | " << fixed(median(row.before_ms) / std::max(1e-9, median(row.after_ms)), 0) << "x | "
-                  << fixed(row.load_s, 2) << " | " << row.evidence_items << " |\n";
+                  << fixed(row.load_s, 2) << " | " << row.evidence_items << " | " << fixed(row.index_mb, 0)
+                  << " |\n";
         std::cerr << "consolidation " << size << " done\n";
       }
     }
