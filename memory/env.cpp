@@ -31,9 +31,8 @@ struct env_state {
   std::array<bool, table_count> present{};  // false: the table is absent (read-only opens only)
   std::filesystem::path path;
   log::logger log{"kforge.memory"};
-  // Guard open_txns and growing. LMDB may only remap while no transaction of this
-  // process is open: grow_map sets `growing`, which holds back new transactions,
-  // and waits for the open ones to end.
+  // Guard open_txns and growing. LMDB may only remap while no transaction of this process is
+  // open: grow_map sets `growing`, which holds back new transactions, and waits for the open ones.
   std::mutex mutex;
   std::condition_variable changed;
   std::size_t open_txns = 0;
@@ -91,8 +90,7 @@ struct cursor_closer {
   void operator()(MDB_cursor* cursor) const noexcept { mdb_cursor_close(cursor); }
 };
 
-MDB_val to_val(std::string_view bytes) noexcept {
-  // LMDB takes non-const pointers but only reads keys and values it is given.
+MDB_val to_val(std::string_view bytes) noexcept {  // LMDB takes non-const pointers, only reads them
   return MDB_val{bytes.size(), const_cast<char*>(bytes.data())};
 }
 
@@ -160,6 +158,7 @@ caf::error txn::copy_out(const void* data, std::size_t size, std::string& out, t
   const std::size_t copied = std::min(size, window.bytes);
   if (!guarded_) {
     out.assign(static_cast<const char*>(data), copied);
+    detail::release_pages(data, size);  // a big value is read once
     return caf::none;
   }
   // A damaged node can claim any size: no value is larger than the map.
@@ -181,6 +180,7 @@ caf::error txn::copy_out(const void* data, std::size_t size, std::string& out, t
   });
   if (!read)
     return fault_error(st, "read " + where(t, key));
+  detail::release_pages(data, size);
   return caf::none;
 }
 

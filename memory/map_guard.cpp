@@ -1,6 +1,10 @@
 #include "memory/map_guard.hpp"
 
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include <csignal>
+#include <cstdint>
 #include <mutex>
 
 namespace kforge::memory::detail {
@@ -59,6 +63,16 @@ void touch_pages(const void* data, std::size_t size) noexcept {
     sink = static_cast<unsigned char>(sink ^ bytes[at]);
   sink = static_cast<unsigned char>(sink ^ bytes[size - 1]);
   (void)sink;
+}
+
+void release_pages(const void* data, std::size_t size) noexcept {
+  if (size < release_after_copy)
+    return;
+  const auto page = static_cast<std::uintptr_t>(sysconf(_SC_PAGESIZE));
+  const auto begin = (reinterpret_cast<std::uintptr_t>(data) + page - 1) / page * page;
+  const auto end = (reinterpret_cast<std::uintptr_t>(data) + size) / page * page;
+  if (end > begin)
+    (void)madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);
 }
 
 }  // namespace kforge::memory::detail

@@ -53,4 +53,13 @@ template <class Body>
 /// them: inside a guard, so that a page the file lost faults there. A C loop (guard rules).
 void touch_pages(const void* data, std::size_t size) noexcept;
 
+/// Values of at least this size are read once (a task's cached reference, megabytes): their
+/// pages leave the process's resident set as soon as they are copied out.
+inline constexpr std::size_t release_after_copy = std::size_t{1} << 20U;
+
+/// Drops the whole pages inside [data, data + size) of the store's read-only shared map from the
+/// resident set (madvise MADV_DONTNEED: the file and the page cache keep them; the next read
+/// faults them back in). Only for `size` of at least release_after_copy; errors are ignored.
+void release_pages(const void* data, std::size_t size) noexcept;
+
 }  // namespace kforge::memory::detail

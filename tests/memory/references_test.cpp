@@ -9,6 +9,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <cctype>
+#include <fstream>
 #include <string>
 
 using namespace kforge;
@@ -103,4 +105,49 @@ TEST_CASE_METHOD(temp_store, "a reference without a task id or device is refused
   REQUIRE(tx);
   auto err = put_reference(*tx, r);
   CHECK(code_of(err) == errc::bad_request);
+}
+
+namespace {
+
+// Resident kB of the process's mappings of `file` (/proc/self/smaps), or -1 if none is mapped.
+long resident_kb_of(const std::string& file) {
+  std::ifstream in{"/proc/self/smaps"};
+  std::string line;
+  bool inside = false;
+  long kb = -1;
+  while (std::getline(in, line)) {
+    if (!line.empty() && std::isxdigit(static_cast<unsigned char>(line[0])) &&
+        line.find('-') != std::string::npos && line.find(' ') != std::string::npos) {
+      inside = line.size() >= file.size() && line.compare(line.size() - file.size(), file.size(), file) == 0;
+      if (inside && kb < 0)
+        kb = 0;
+    } else if (inside && line.rfind("Rss:", 0) == 0) {
+      kb += std::stol(line.substr(4));
+    }
+  }
+  return kb;
+}
+
+struct big_store : temp_store {
+  big_store() : temp_store(std::size_t{64} << 20U) {}
+};
+
+}  // namespace
+
+TEST_CASE_METHOD(big_store, "a reference's megabytes leave the resident set once read", "[memory]") {
+  auto r = sample_reference("def-1");
+  r.data = std::string(std::size_t{6} << 20U, '\x5a');  // 6 MiB of outputs
+  put(store(), r);
+  reopen();
+  store().release_resident();
+  const auto file = (store_path() / "data.mdb").string();
+  auto tx = store().read();
+  REQUIRE(tx);
+  auto got = get_reference(*tx, "sig-1", "cpu", "softmax_256x1000");
+  REQUIRE(got);
+  CHECK(got->data == r.data);
+  auto kb = resident_kb_of(file);
+  REQUIRE(kb >= 0);
+  INFO("resident kB of " << file << " after reading 6 MiB from it: " << kb);
+  CHECK(kb < 1024);  // the B-tree's few pages, not the value's 1,536 pages
 }
