@@ -17,7 +17,8 @@
 //   NV       vectors per tile row (1, 2, 3, 4), NV*KF_LANES columns; KERNELs 2
 //            and 3. MR*NV accumulators: AVX2 has 16 vector registers,
 //            AVX-512 32, so MR*NV above ~12 spills on AVX2.
-//   UNROLL_K #pragma GCC unroll factor of the k loop (1, 4).
+//   UNROLL_K #pragma GCC unroll factor of the k loop (1, 4; the task files list 4
+//            only: 1 was no faster at the best tiles and slower at most others).
 #include <cstring>
 
 #define KF_STR(x) #x
