@@ -221,12 +221,12 @@ std::vector<compile_pick> verify_schedule::pick_compiles() {
     const bool have_reference = !build_queue_.empty();
     if (!have_candidate && !have_reference)
       break;
-    if (have_reference && (!have_candidate || compile_turn_reference_)) {
+    if (have_reference && (!have_candidate || reference_streak_ < reference_turns_)) {
       auto ref = next_reference();
       compile_pick pick{slot, 0, compile_pick::kind::reference, *ref};
       build_queue_.erase(ref);
       prep_[pick.task_id] = stage::building;
-      compile_turn_reference_ = false;
+      reference_streak_ += 1;
       // The slot is taken at once: the next free slot gets the next piece of work.
       compile_busy_[slot] = true;
       compiling_ += 1;
@@ -236,7 +236,7 @@ std::vector<compile_pick> verify_schedule::pick_compiles() {
     picks.push_back({slot, it->job, compile_pick::kind::candidate, {}});
     compile_queue_.erase(it);
     job_picks_ += 1;
-    compile_turn_reference_ = true;
+    reference_streak_ = 0;
   }
   return picks;
 }

@@ -10,9 +10,10 @@
 //     build (a compile slot: harness and reference program, or restored from the cache: ready)
 //       -> its timed run (the run stage) -> ready | failed
 //   compile slots (N): reference builds and queued jobs whose task's reference is ready, taking
-//                      turns while both wait; among the jobs, the task of highest expected gain
-//                      (task_gains) first, except every fifo_every-th pick: the oldest (so no
-//                      task starves: a job waits at most about fifo_every x its place in line)
+//                      turns while both wait (reference_turns builds, default 3, per job); among the jobs,
+//                      the task of highest expected gain (task_gains) first, except every fifo_every-th pick:
+//                      the oldest (so no task starves: a job waits at most about fifo_every x its place in
+//                      line)
 //   run stage (one, holds the device): the oldest measurement of a prepared task (a task's final
 //                      A/B) first, then built references and compiled jobs taking turns
 //   reference failed -> the task's queued jobs are cancelled (no candidate can be judged)
@@ -21,6 +22,7 @@
 //   drain -> no new work (errc::cancelled); drained once every queue and stage is empty
 #include "actors/verifier/task_gains.hpp"
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -78,6 +80,12 @@ class verify_schedule {
   /// progress. For hosts where a compile beside a timed run distorts the timing (a CPU whose
   /// timed core shares a physical core, or its caches, with the compile workers).
   void set_quiet_runs(bool on) noexcept { quiet_runs_ = on; }
+
+  /// Compile turns a reference build takes for each candidate compile while both wait (at
+  /// least 1; default 3). A reference costs two compiles (harness, program) and every task
+  /// waits for its own: with hundreds of tasks the candidates of the first ones would hold
+  /// back the rest, and the first candidate still starts within one turn.
+  void set_reference_turns(int32_t n) noexcept { reference_turns_ = std::max(1, n); }
 
   /// True if a new job must be refused with errc::queue_full.
   [[nodiscard]] bool is_full() const noexcept;
@@ -234,7 +242,8 @@ class verify_schedule {
   std::deque<std::string> build_queue_;    // references to build, oldest first
   std::deque<std::string> ref_run_queue_;  // built references waiting for the run stage
   int32_t retrying_ = 0;                   // preparations waiting for retry_now()
-  bool compile_turn_reference_ = true;     // whose turn a compile slot is when both wait
+  int32_t reference_turns_ = 3;            // set_reference_turns
+  int32_t reference_streak_ = 0;           // reference builds picked since the last candidate compile
   bool run_turn_reference_ = true;         // whose turn the run stage is when both wait
   std::deque<queued_job> compile_queue_;
   std::deque<job_id> run_queue_;

@@ -75,8 +75,9 @@ TEST_CASE("a reference restored from the cache is ready without the run stage", 
 
 TEST_CASE("the references queued candidates wait for are built before those only asked for", "[actors]") {
   // A resumed campaign: every task asks for its reference at once, and candidates arrive for
-  // a few of them, the last ones asked.
+  // a few of them, the last ones asked. (One build per candidate compile, to see each pick.)
   verify_schedule s{1, 8};
+  s.set_reference_turns(1);
   for (int i = 0; i < 50; ++i)
     s.ensure_prepared("asked" + std::to_string(i));
   s.add(1, "t-late");
@@ -104,8 +105,38 @@ TEST_CASE("the references queued candidates wait for are built before those only
   CHECK(picks.front().task_id == "asked0");
 }
 
+TEST_CASE("reference builds take three compile turns for each candidate compile while both wait",
+          "[actors]") {
+  verify_schedule s{1, 64};
+  prepare(s, "t0");
+  for (job_id j = 1; j <= 3; ++j)
+    s.add(j, "t0");
+  for (int i = 1; i <= 8; ++i)
+    s.ensure_prepared("t" + std::to_string(i));
+  std::string order;
+  for (int k = 0; k < 11; ++k) {
+    auto picks = s.pick_compiles();
+    REQUIRE(picks.size() == 1);
+    const auto& p = picks.front();
+    if (p.what == compile_pick::kind::reference) {
+      order += 'r';
+      s.compile_done(p.slot);
+      s.reference_built(p.task_id, true);
+    } else {
+      order += 'c';
+      s.compile_started(p.slot);
+      s.compile_done(p.slot);
+      s.compiled(p.job);
+    }
+  }
+  // prepare() built t0 (one turn): two more builds, a candidate, three builds, ... until the
+  // candidates run out.
+  CHECK(order == "rrcrrrcrrrc");
+}
+
 TEST_CASE("built references and compiled candidates take turns on the run stage", "[actors]") {
   verify_schedule s{1, 8};
+  s.set_reference_turns(1);
   prepare(s, "t1");  // a build, then a reference run: the candidates' turn next on both stages
   s.add(1, "t1");
   s.add(2, "t1");
