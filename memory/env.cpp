@@ -6,7 +6,6 @@
 #include "runtime/base/log.hpp"
 
 #include <lmdb.h>
-#include <sys/mman.h>
 
 #include <algorithm>
 #include <array>
@@ -552,10 +551,8 @@ std::size_t env::release_resident() noexcept {
     return 0;
   std::unique_lock<std::mutex> lock{state_->mutex};  // no remap while held; a read-only shared map
   state_->changed.wait(lock, [this] { return !state_->growing; });
-  MDB_envinfo info{};
-  const bool ok = mdb_env_info(state_->handle.get(), &info) == 0 && info.me_mapaddr != nullptr &&
-                  madvise(info.me_mapaddr, info.me_mapsize, MADV_DONTNEED) == 0;
-  return ok ? info.me_mapsize : 0;
+  mdb_filehandle_t fd = -1;  // (MDB_envinfo's me_mapaddr is the address of a fixed map only)
+  return mdb_env_get_fd(state_->handle.get(), &fd) == 0 ? detail::release_file_maps(fd) : 0;
 }
 
 std::size_t env::map_size() const noexcept {

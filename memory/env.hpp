@@ -243,7 +243,8 @@ class env {
   /// read-only shared mapping): they stay in the kernel's page cache, and a later read faults
   /// them back in from there. For after a pass over the whole store (a launch's check and
   /// memory load), which would otherwise leave every page of data.mdb counted in the process's
-  /// RSS. Holds back remaps (grow_map) while it runs. Returns the bytes the map spans.
+  /// RSS. Holds back remaps (grow_map) while it runs. Returns the bytes of the mappings released
+  /// (0: none found).
   std::size_t release_resident() noexcept;
 
   /// Writes a compacted copy of the committed state to `dir`, which must be absent or

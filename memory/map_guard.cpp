@@ -1,10 +1,13 @@
 #include "memory/map_guard.hpp"
 
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <csignal>
 #include <cstdint>
+#include <cstdio>
 #include <mutex>
 
 namespace kforge::memory::detail {
@@ -73,6 +76,30 @@ void release_pages(const void* data, std::size_t size) noexcept {
   const auto end = (reinterpret_cast<std::uintptr_t>(data) + size) / page * page;
   if (end > begin)
     (void)madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);
+}
+
+std::size_t release_file_maps(int fd) noexcept {
+  struct stat file {};
+  if (fstat(fd, &file) != 0)
+    return 0;
+  std::FILE* maps = std::fopen("/proc/self/maps", "re");
+  if (maps == nullptr)
+    return 0;
+  std::size_t released = 0;
+  char line[4096];
+  while (std::fgets(line, sizeof(line), maps) != nullptr) {
+    unsigned long begin = 0;
+    unsigned long end = 0;
+    unsigned major_id = 0;
+    unsigned minor_id = 0;
+    unsigned long long inode = 0;
+    if (std::sscanf(line, "%lx-%lx %*s %*s %x:%x %llu", &begin, &end, &major_id, &minor_id, &inode) == 5 &&
+        inode == file.st_ino && major_id == major(file.st_dev) && minor_id == minor(file.st_dev) &&
+        madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED) == 0)
+      released += end - begin;
+  }
+  std::fclose(maps);
+  return released;
 }
 
 }  // namespace kforge::memory::detail

@@ -62,4 +62,10 @@ inline constexpr std::size_t release_after_copy = std::size_t{1} << 20U;
 /// faults them back in). Only for `size` of at least release_after_copy; errors are ignored.
 void release_pages(const void* data, std::size_t size) noexcept;
 
+/// Drops every page of the process's mappings of the file open as `fd` (found in
+/// /proc/self/maps by device and inode: LMDB does not say where it mapped a file unless the map
+/// is fixed) from the resident set; returns the bytes of those mappings (0 if none was found).
+/// The caller holds off remaps.
+std::size_t release_file_maps(int fd) noexcept;
+
 }  // namespace kforge::memory::detail

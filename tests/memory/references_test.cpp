@@ -151,3 +151,27 @@ TEST_CASE_METHOD(big_store, "a reference's megabytes leave the resident set once
   INFO("resident kB of " << file << " after reading 6 MiB from it: " << kb);
   CHECK(kb < 1024);  // the B-tree's few pages, not the value's 1,536 pages
 }
+
+TEST_CASE_METHOD(big_store, "release_resident drops the map's pages that reads brought in", "[memory]") {
+  for (int i = 0; i < 8; ++i) {  // 8 references of 512 KiB: below the size released as it is read
+    auto r = sample_reference("def-1");
+    r.task_id = "task" + std::to_string(i);
+    r.data = std::string(std::size_t{512} << 10U, static_cast<char>('a' + i));
+    put(store(), r);
+  }
+  reopen();
+  const auto file = (store_path() / "data.mdb").string();
+  {
+    auto tx = store().read();
+    REQUIRE(tx);
+    for (int i = 0; i < 8; ++i)
+      REQUIRE(get_reference(*tx, "sig-1", "cpu", "task" + std::to_string(i)));
+  }
+  auto before = resident_kb_of(file);
+  INFO("resident kB of the map after reading 4 MiB: " << before);
+  CHECK(before >= 4096);
+  CHECK(store().release_resident() > 0);
+  auto after = resident_kb_of(file);
+  INFO("after release_resident: " << after);
+  CHECK(after < 256);
+}
