@@ -157,48 +157,41 @@ TEST_CASE_METHOD(cache_fixture,
   }
 }
 
-TEST_CASE_METHOD(cache_fixture, "a cached reference of another task definition is not used and is replaced",
+TEST_CASE_METHOD(cache_fixture,
+                 "a cached reference of another reference hash is replaced; an edit of the knobs keeps it",
                  "[actors]") {
   auto first = std::make_shared<test::fake_backend>();
   auto a = pool(first);
   REQUIRE(verify(a, "t1", "c1"));
   drain(a);
   REQUIRE(stored("t1"));
-
   auto changed = std::make_shared<kforge::task_map>(*tasks);
-  changed->at("t1").reference_hash = "ref-t1-v2";
   auto second = std::make_shared<test::fake_backend>();
-  auto b = pool(second, changed);
-  REQUIRE(verify(b, "t1", "c2"));
-  CHECK(position(*second, "restore t1") == -1);
-  CHECK(second->count("build t1") == 1);
-  CHECK(second->count("prepare t1") == 1);
-  auto s = stats(b);
-  CHECK(s.reference_stale == 1);
-  CHECK(s.reference_cache_hits == 0);
-  drain(b);
-  auto rec = stored("t1");
-  REQUIRE(rec);
-  CHECK(rec->reference_hash == "ref-t1-v2");
-}
 
-TEST_CASE_METHOD(cache_fixture, "a cached reference outlives an edit of the task's knobs or template",
-                 "[actors]") {
-  auto first = std::make_shared<test::fake_backend>();
-  auto a = pool(first);
-  REQUIRE(verify(a, "t1", "c1"));
-  drain(a);
-  REQUIRE(stored("t1"));
-
-  auto edited = std::make_shared<kforge::task_map>(*tasks);
-  edited->at("t1").definition_hash = "def-t1-new-knobs";  // the reference hash stays
-  auto second = std::make_shared<test::fake_backend>();
-  auto b = pool(second, edited);
-  REQUIRE(verify(b, "t1", "c2"));
-  CHECK(second->count("prepare t1") == 0);
-  auto s = stats(b);
-  CHECK(s.reference_cache_hits == 1);
-  CHECK(s.reference_stale == 0);
+  SECTION("another reference hash: built, run and stored again") {
+    changed->at("t1").reference_hash = "ref-t1-v2";
+    auto b = pool(second, changed);
+    REQUIRE(verify(b, "t1", "c2"));
+    CHECK(position(*second, "restore t1") == -1);
+    CHECK(second->count("build t1") == 1);
+    CHECK(second->count("prepare t1") == 1);
+    auto s = stats(b);
+    CHECK(s.reference_stale == 1);
+    CHECK(s.reference_cache_hits == 0);
+    drain(b);
+    auto rec = stored("t1");
+    REQUIRE(rec);
+    CHECK(rec->reference_hash == "ref-t1-v2");
+  }
+  SECTION("another definition hash only (knobs, template): restored") {
+    changed->at("t1").definition_hash = "def-t1-new-knobs";
+    auto b = pool(second, changed);
+    REQUIRE(verify(b, "t1", "c2"));
+    CHECK(second->count("prepare t1") == 0);
+    auto s = stats(b);
+    CHECK(s.reference_cache_hits == 1);
+    CHECK(s.reference_stale == 0);
+  }
 }
 
 TEST_CASE_METHOD(cache_fixture, "a reference that times out is retried after a backoff", "[actors]") {
