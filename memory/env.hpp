@@ -106,6 +106,10 @@ class txn {
   [[nodiscard]] caf::error for_each_head(table t, value_window window, bool backward,
                                          const sized_visitor& visit) const;
 
+  /// Drops the store's pages from the process's resident set, like env::release_resident, without
+  /// its lock: the map cannot move while a transaction is open. A long walk calls it as it goes.
+  std::size_t release_resident() const noexcept;
+
   /// The directory of the store this transaction reads; empty when closed.
   [[nodiscard]] std::filesystem::path store_path() const;
 

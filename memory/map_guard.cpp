@@ -1,5 +1,9 @@
 #include "memory/map_guard.hpp"
 
+#include "memory/env.hpp"
+
+#include <lmdb.h>
+
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -103,3 +107,14 @@ std::size_t release_file_maps(int fd) noexcept {
 }
 
 }  // namespace kforge::memory::detail
+
+namespace kforge::memory {
+
+// Beside release_file_maps rather than in env.cpp: what it does is the map's, and no lock is needed,
+// because the environment cannot remap while any transaction of this process is open.
+std::size_t txn::release_resident() const noexcept {
+  mdb_filehandle_t fd = -1;
+  return handle_ && mdb_env_get_fd(mdb_txn_env(handle_.get()), &fd) == 0 ? detail::release_file_maps(fd) : 0;
+}
+
+}  // namespace kforge::memory

@@ -119,6 +119,10 @@ std::vector<table_check> walk_store(const txn& tx, const good_record& sink,
                                     caf::error* visit_error = nullptr) {
   std::vector<table_check> tables;
   std::unordered_set<std::string> good_candidates;
+  // The walk reads every page of the store once: they leave the resident set as it goes, so a
+  // store of gigabytes is checked in a bounded resident set (64 MiB of values at a time).
+  constexpr std::size_t release_every = std::size_t{64} << 20;
+  std::size_t read_bytes = 0;
   for (std::size_t i = 0; i < table_count; ++i) {
     table_check c;
     c.t = static_cast<table>(i);
@@ -133,6 +137,10 @@ std::vector<table_check> walk_store(const txn& tx, const good_record& sink,
     walk_table(
         tx, c.t, window,
         [&](std::string_view key, std::string_view value, std::size_t size) -> caf::error {
+          if ((read_bytes += size) >= release_every) {
+            read_bytes = 0;
+            (void)tx.release_resident();
+          }
           if (c.t == table::memory && on_memory != nullptr) {
             if (*visit_error)  // stopped: the walk back from the end ends at once too
               return make_error(errc::cancelled, "the memory visitor stopped the check");

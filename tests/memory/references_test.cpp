@@ -4,6 +4,7 @@
 #include "memory/store.hpp"
 
 #include "memory/schema.hpp"
+#include "memory/store_check.hpp"
 #include "runtime/base/error.hpp"
 #include "tests/support/temp_store.hpp"
 
@@ -132,6 +133,10 @@ struct big_store : temp_store {
   big_store() : temp_store(std::size_t{64} << 20U) {}
 };
 
+struct huge_store : temp_store {
+  huge_store() : temp_store(std::size_t{256} << 20U) {}
+};
+
 }  // namespace
 
 TEST_CASE_METHOD(big_store, "a reference's megabytes leave the resident set once read", "[memory]") {
@@ -174,4 +179,23 @@ TEST_CASE_METHOD(big_store, "release_resident drops the map's pages that reads b
   auto after = resident_kb_of(file);
   INFO("after release_resident: " << after);
   CHECK(after < 256);
+}
+
+TEST_CASE_METHOD(huge_store, "a check of the whole store keeps its resident set bounded as it reads",
+                 "[memory]") {
+  for (int i = 0; i < 160; ++i) {  // 80 MiB of values below the size released as each is read
+    auto r = sample_reference("def-1");
+    r.task_id = "task" + std::to_string(i);
+    r.data = std::string(std::size_t{512} << 10U, static_cast<char>('a' + i % 26));
+    put(store(), r);
+  }
+  reopen();
+  store().release_resident();
+  const auto file = (store_path() / "data.mdb").string();
+  auto tx = store().read();
+  REQUIRE(tx);
+  CHECK_FALSE(check_records(*tx, reference_pages::read));  // touches every page of every value
+  auto kb = resident_kb_of(file);
+  INFO("resident kB of the map after a check that read 80 MiB: " << kb);
+  CHECK(kb < 40 * 1024);  // at most the last 64 MiB window is left, here 16 MiB
 }
