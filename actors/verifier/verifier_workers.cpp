@@ -4,10 +4,12 @@
 #include "memory/store.hpp"
 #include "runtime/base/error.hpp"
 #include "runtime/base/hash.hpp"
+#include "runtime/base/log.hpp"
 
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
+#include <chrono>
 #include <fstream>
 
 namespace kforge::actors::detail {
@@ -20,6 +22,27 @@ const kforge::task_def* find_task(const worker_state& st, const std::string& tas
   auto it = st.tasks->find(task_id);
   return it == st.tasks->end() ? nullptr : &it->second;
 }
+
+// Logs at debug level how long one piece of a worker's work took, when it ends: the figures
+// behind "where does a verification's time go" (compile slots and run stage, per task).
+class stage_timer {
+ public:
+  stage_timer(const char* stage, const std::string& task_id) : stage_(stage), task_id_(task_id) {}
+  stage_timer(const stage_timer&) = delete;
+  stage_timer& operator=(const stage_timer&) = delete;
+  ~stage_timer() {
+    if (!log::logger::enabled(log::level::debug))
+      return;
+    std::chrono::duration<double, std::milli> ms = std::chrono::steady_clock::now() - start_;
+    log::logger{"kforge.verifier"}.debug("stage done",
+                                         {{"stage", stage_}, {"task", task_id_}, {"ms", ms.count()}});
+  }
+
+ private:
+  const char* stage_;
+  const std::string& task_id_;
+  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+};
 
 caf::error unknown_task(const std::string& task_id) {
   return make_error(errc::bad_request, "unknown task " + task_id);
@@ -81,6 +104,7 @@ compile_worker::behavior_type compile_worker_behavior(compile_worker::stateful_p
         const auto* task = find_task(st, task_id);
         if (task == nullptr)
           return unknown_task(task_id);
+        stage_timer timer{"reference build", task_id};
         std::string cached;
         std::string outcome = "off";
         if (use_cache && st.store != nullptr) {
@@ -100,6 +124,7 @@ compile_worker::behavior_type compile_worker_behavior(compile_worker::stateful_p
           return unknown_task(task_id);
         // Gate 1 here, not in the pool actor: with a preprocessor or a parser in a sandbox it takes
         // ~80 ms, which the actor that schedules every candidate must not spend.
+        stage_timer timer{"candidate compile", task_id};
         auto hack = self->state.backend->hack_check(*task, source);
         if (!hack.passed) {
           hardware::build_result refused;
@@ -131,6 +156,7 @@ run_worker::behavior_type run_worker_behavior(run_worker::stateful_pointer<worke
         const auto* task = find_task(self->state, task_id);
         if (task == nullptr)
           return unknown_task(task_id);
+        stage_timer timer{"reference run", task_id};
         auto ran = self->state.backend->run_reference(*task, built);
         if (!ran)
           return ran.error();
@@ -141,6 +167,7 @@ run_worker::behavior_type run_worker_behavior(run_worker::stateful_pointer<worke
         const auto* task = find_task(self->state, task_id);
         if (task == nullptr)
           return unknown_task(task_id);
+        stage_timer timer{"candidate run", task_id};
         auto v = self->state.backend->run(*task, built);
         if (!v)
           return v.error();

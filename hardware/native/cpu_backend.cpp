@@ -268,11 +268,11 @@ caf::expected<std::filesystem::path> cpu_backend::build_harness(const task_def& 
   return object;
 }
 
-std::vector<std::string> cpu_backend::compile_argv(const task_def& task, std::string_view source) const {
+std::vector<std::string> cpu_backend::compile_flags(std::string_view source) const {
   const bool cuda = config_.language == "cuda";
   std::vector<std::string> argv = {config_.cxx, "-std=c++17"};
   argv.insert(argv.end(), config_.cxx_flags.begin(), config_.cxx_flags.end());
-  // Precompiled headers and the linker choice are g++'s: nvcc gets neither.
+  // Precompiled headers are g++'s: nvcc gets none.
   int set = cuda ? -1 : pick_header_set(config_.header_sets, included_headers(source));
   if (set >= 0) {
     auto header = header_set_path(static_cast<std::size_t>(set));
@@ -282,18 +282,39 @@ std::vector<std::string> cpu_backend::compile_argv(const task_def& task, std::st
     if (std::filesystem::is_regular_file(gch, ec))
       argv.insert(argv.end(), {"-include", header.string()});
   }
-  if (!cuda) {
+  return argv;
+}
+
+std::vector<std::string> cpu_backend::link_argv(const task_def& task, const std::string& kernel) const {
+  std::vector<std::string> argv = {config_.cxx};
+  if (config_.language != "cuda") {
     argv.insert(argv.end(), config_.link_flags.begin(), config_.link_flags.end());
     // Full RELRO, always: every GOT slot is bound at load and read-only before the harness's
     // constructor runs, so a kernel cannot redirect the harness's calls (clock_gettime, write).
     argv.insert(argv.end(), {"-Wl,-z,relro", "-Wl,-z,now"});
   }
-  argv.insert(argv.end(),
-              {"-o", "kernel", cuda ? "kernel.cu" : "kernel.cpp", harness_object_path(task).string()});
+  argv.insert(argv.end(), {"-o", "kernel", kernel, harness_object_path(task).string()});
   if (!core_object_.empty())
     argv.push_back(core_object_.string());
   argv.push_back("-lm");
   return argv;
+}
+
+std::vector<std::string> cpu_backend::compile_argv(const task_def& task, std::string_view source) const {
+  auto argv = compile_flags(source);
+  auto link = link_argv(task, config_.language == "cuda" ? "kernel.cu" : "kernel.cpp");
+  argv.insert(argv.end(), link.begin() + 1, link.end());
+  return argv;
+}
+
+std::filesystem::path cpu_backend::shared_object_path(const std::vector<std::string>& flags,
+                                                      std::string_view source) const {
+  content_hasher h;
+  h.add("object-v1").add(source);
+  for (const auto& flag : flags)
+    h.add(flag);
+  auto key = h.finish();
+  return config_.work_dir / "objects" / key.substr(0, 2) / (key + ".o");
 }
 
 caf::expected<compile_result> cpu_backend::compile(const task_def& task, std::string_view source,
@@ -306,26 +327,60 @@ caf::expected<compile_result> cpu_backend::compile(const task_def& task, std::st
   auto dir = scratch_dir::create(config_.work_dir / "candidates", safe_name(cand_id) + "-");
   if (!dir)
     return std::move(dir.error());
-  const std::string kernel_name = config_.language == "cuda" ? "kernel.cu" : "kernel.cpp";
+  const bool cuda = config_.language == "cuda";
+  const std::string kernel_name = cuda ? "kernel.cu" : "kernel.cpp";
   if (auto err = write_text(dir->path() / kernel_name, source))
     return err;
-  sandbox_request req;
-  req.hidden_paths = config_.hidden_paths;
-  req.extra_env = config_.extra_env;
-  req.argv = compile_argv(task, source);
-  req.cwd = dir->path();
-  req.limits = config_.compile_limits;
-  auto report = run_sandboxed(req);
-  if (!report)
-    return std::move(report.error());
-  if (!report->started) {
-    return make_error(errc::sandbox_failed, "cannot run the compiler: " + report->output);
-  }
   compile_result result;
-  result.wall_ms = report->wall_ms;
-  result.timed_out = report->timed_out;
-  result.output = program_output(*report, req.limits, "compiler");
-  result.ok = report->is_success() && std::filesystem::is_regular_file(dir->path() / "kernel", ec);
+  auto sandboxed = [&](std::vector<std::string> argv) -> caf::expected<bool> {
+    sandbox_request req;
+    req.hidden_paths = config_.hidden_paths;
+    req.extra_env = config_.extra_env;
+    req.argv = std::move(argv);
+    req.cwd = dir->path();
+    req.limits = config_.compile_limits;
+    auto report = run_sandboxed(req);
+    if (!report)
+      return std::move(report.error());
+    if (!report->started)
+      return make_error(errc::sandbox_failed, "cannot run the compiler: " + report->output);
+    result.wall_ms += report->wall_ms;
+    result.timed_out = result.timed_out || report->timed_out;
+    result.output += program_output(*report, req.limits, "compiler");
+    return report->is_success();
+  };
+  // A source compiled before, by any task (a family's reference, a knob setting two tasks drew), is
+  // linked from its object: the object is kforge's copy of what the sandboxed compiler wrote,
+  // under a name that hashes the source and every flag, so only the link is the task's own.
+  caf::expected<bool> ok{false};
+  if (cuda || !config_.shared_objects) {
+    ok = sandboxed(compile_argv(task, source));
+  } else {
+    auto flags = compile_flags(source);
+    auto shared = shared_object_path(flags, source);
+    bool have = std::filesystem::is_regular_file(shared, ec);
+    bool compiled = true;
+    if (!have) {
+      flags.insert(flags.end(), {"-c", kernel_name, "-o", "kernel.o"});
+      auto c = sandboxed(std::move(flags));
+      if (!c)
+        return std::move(c.error());
+      compiled = *c;
+      if (compiled) {
+        auto bytes = read_text(dir->path() / "kernel.o");
+        std::filesystem::create_directories(shared.parent_path(), ec);
+        have = bytes && !place_text(shared, *bytes, 0644);
+        if (!have)  // not fatal: this candidate links its own object
+          log::logger{"kforge.verifier"}.warning("cannot keep a compiled object",
+                                                 {{"file", shared.string()}});
+      }
+    }
+    ok = compiled ? sandboxed(link_argv(task, have ? shared.string() : "kernel.o"))
+                  : caf::expected<bool>{false};
+  }
+  if (!ok)
+    return std::move(ok.error());
+  result.ok = *ok && std::filesystem::is_regular_file(dir->path() / "kernel", ec);
   if (result.ok) {
     result.dir = dir->release();
     result.binary = result.dir / "kernel";

@@ -29,6 +29,10 @@ struct cpu_backend_config {
   std::vector<std::string> cxx_flags = {"-O3", "-march=native"};  ///< for kernels and the reference
   std::vector<std::string> harness_flags = {"-O2"};               ///< for the trusted harness object
   std::vector<std::string> link_flags;  ///< when linking a kernel with the harness (e.g. -fuse-ld=gold)
+  /// A C++ source is compiled once to an object kept in work_dir/objects (named by the hash of the
+  /// source and the flags) and each task links it: a family's reference, or a knob setting that
+  /// several tasks draw, costs one compile. Off: every compile builds and links in one step.
+  bool shared_objects = true;
   /// Header sets precompiled once with cxx_flags; a source that includes any of their headers is
   /// compiled with the smallest set that covers them (precompiled_header.hpp). Empty = none.
   std::vector<std::vector<std::string>> header_sets;
@@ -159,8 +163,16 @@ class cpu_backend {
   [[nodiscard]] caf::expected<compile_result> compile(const task_def& task, std::string_view source,
                                                       const std::string& cand_id) const;
 
-  /// The compiler command line that compile() runs in the candidate's directory for `source`.
+  /// The compiler command line that compiles and links `source` in one step in the candidate's
+  /// directory (CUDA, or shared_objects off).
   [[nodiscard]] std::vector<std::string> compile_argv(const task_def& task, std::string_view source) const;
+  /// The compiler and its flags for `source` (with the `-include` of a precompiled header set).
+  [[nodiscard]] std::vector<std::string> compile_flags(std::string_view source) const;
+  /// The compiler linking `kernel` (a source or an object) with the task's harness and the core.
+  [[nodiscard]] std::vector<std::string> link_argv(const task_def& task, const std::string& kernel) const;
+  /// Where the object of `source` compiled with `flags` is kept for every task (shared_objects).
+  [[nodiscard]] std::filesystem::path shared_object_path(const std::vector<std::string>& flags,
+                                                         std::string_view source) const;
 
   /// Gates 3 and 4: runs a compiled candidate in a fresh sandboxed directory
   /// under the run limits and checks, in this process, what its harness

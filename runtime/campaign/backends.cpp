@@ -195,6 +195,7 @@ caf::expected<std::shared_ptr<hardware::backend>> make_backend(const campaign_co
   c.ci_width = v.ci_width;
   c.noise_threshold = v.noise_threshold;
   c.gate_preprocess = v.gate_preprocess;
+  c.shared_objects = v.shared_objects;
   c.reference_memory_bytes = v.reference_memory_mib << 20;
   c.timing_cpu = timing_core_for(v);
   c.device = v.device;

@@ -338,6 +338,7 @@ campaign_config parse(const reader& r, const toml_value& root, const std::filesy
           "timing_cores",
           "quiet_runs",
           "object_cache",
+          "shared_objects",
           "final_rounds",
           "cold_cache",
           "gate_preprocess",
@@ -433,6 +434,7 @@ campaign_config parse(const reader& r, const toml_value& root, const std::filesy
   vs.quiet_runs = vs.device == "cpu";
   r.get(ver, "quiet_runs", vs.quiet_runs);
   r.get(ver, "object_cache", vs.object_cache);
+  r.get(ver, "shared_objects", vs.shared_objects);
   r.positive(ver, "final_rounds", vs.final_rounds, true);
   r.get(ver, "reference_cache", vs.reference_cache);
   r.positive(ver, "reference_memory_mib", vs.reference_memory_mib);

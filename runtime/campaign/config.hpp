@@ -63,6 +63,9 @@ struct verifier_settings {
   std::string bypass = "reject";
   /// A candidate whose built machine code equals an earlier one's takes that verdict untimed.
   bool object_cache = true;
+  /// A C++ source is compiled once into an object kept in the work directory and every task links it
+  /// (a family's reference, a knob setting several tasks draw): one compile, then a link per task.
+  bool shared_objects = true;
   /// When a task ends, its best and its reference run alternately in fresh processes this many
   /// rounds and the figure is recorded beside the campaign's (0 = no final re-measurement).
   int32_t final_rounds = 3;

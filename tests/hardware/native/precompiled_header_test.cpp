@@ -99,3 +99,78 @@ TEST_CASE("A header set that cannot be precompiled is skipped, not fatal", "[har
                         }};
   CHECK_FALSE(has_include(f.backend.compile_argv(f.task, "#include <no_such_header_kforge_test>\n")));
 }
+
+namespace {
+
+// Objects kept for every task under `work`/objects.
+std::size_t shared_objects_in(const std::filesystem::path& work) {
+  std::size_t n = 0;
+  std::error_code ec;
+  if (!std::filesystem::exists(work / "objects", ec))
+    return 0;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(work / "objects"))
+    n += e.path().extension() == ".o" ? 1U : 0U;
+  return n;
+}
+
+cpu_backend_config quick_config(const std::filesystem::path& work, bool shared) {
+  cpu_backend_config c;
+  c.work_dir = work;
+  c.min_runs = 4;
+  c.max_runs = 10;
+  c.target_ms = 5;
+  c.flush_kib = 0;
+  c.shared_objects = shared;
+  return c;
+}
+
+}  // namespace
+
+TEST_CASE("A source is compiled once and every task that builds it links the same object", "[hardware]") {
+  test::prepared_task f{"objects",
+                        [](const std::filesystem::path& work) { return quick_config(work, true); }};
+  const auto work = f.work.path();
+  CHECK(shared_objects_in(work) == 1);  // the reference's
+  std::string plain =
+      "void add_rows(const float* a, const float* b, float* c, int rows, int cols) {\n"
+      "  for (int i = 0; i < rows * cols; ++i) c[i] = a[i] + b[i];\n}\n";
+  auto first = f.backend.evaluate(f.task, plain, "first", f.reference);
+  REQUIRE(first);
+  CHECK(first->feasible);
+  CHECK(shared_objects_in(work) == 2);
+  auto again = f.backend.evaluate(f.task, plain, "again", f.reference);
+  REQUIRE(again);
+  CHECK(again->feasible);
+  CHECK(shared_objects_in(work) == 2);  // linked from the object, not compiled again
+
+  // Another task with the same reference: its preparation links the reference's object.
+  auto other = f.task;
+  other.id = "add_other";
+  auto prepared = f.backend.prepare_task(other);
+  REQUIRE(prepared);
+  CHECK(shared_objects_in(work) == 2);
+
+  // A wrong kernel keeps its verdict when its object is shared; one that does not compile keeps none.
+  std::string wrong =
+      "void add_rows(const float* a, const float* b, float* c, int rows, int cols) {\n"
+      "  for (int i = 0; i < rows * cols; ++i) c[i] = a[i] - b[i];\n}\n";
+  for (const char* id : {"wrong-1", "wrong-2"}) {
+    auto v = f.backend.evaluate(f.task, wrong, id, f.reference);
+    REQUIRE(v);
+    CHECK(v->failed_gate == gate_correctness);
+  }
+  auto broken = f.backend.evaluate(f.task, "void add_rows( {", "broken", f.reference);
+  REQUIRE(broken);
+  CHECK(broken->failed_gate == gate_compile);
+  CHECK(shared_objects_in(work) == 3);
+}
+
+TEST_CASE("With shared_objects off every compile builds and links in one step and keeps no object",
+          "[hardware]") {
+  test::prepared_task f{"no-objects",
+                        [](const std::filesystem::path& work) { return quick_config(work, false); }};
+  auto v = f.backend.evaluate(f.task, f.task.reference_source, "ref-as-candidate", f.reference);
+  REQUIRE(v);
+  CHECK(v->feasible);
+  CHECK(shared_objects_in(f.work.path()) == 0);
+}
