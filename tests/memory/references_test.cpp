@@ -129,6 +129,16 @@ long resident_kb_of(const std::string& file) {
   return kb;
 }
 
+// `count` cached references of 512 KiB each, for tasks task0, task1, ...
+void put_half_mib_references(store& s, int count) {
+  for (int i = 0; i < count; ++i) {
+    auto r = sample_reference("def-1");
+    r.task_id = "task" + std::to_string(i);
+    r.data = std::string(std::size_t{512} << 10U, static_cast<char>('a' + i % 26));
+    put(s, r);
+  }
+}
+
 struct big_store : temp_store {
   big_store() : temp_store(std::size_t{64} << 20U) {}
 };
@@ -158,12 +168,7 @@ TEST_CASE_METHOD(big_store, "a reference's megabytes leave the resident set once
 }
 
 TEST_CASE_METHOD(big_store, "release_resident drops the map's pages that reads brought in", "[memory]") {
-  for (int i = 0; i < 8; ++i) {  // 8 references of 512 KiB: below the size released as it is read
-    auto r = sample_reference("def-1");
-    r.task_id = "task" + std::to_string(i);
-    r.data = std::string(std::size_t{512} << 10U, static_cast<char>('a' + i));
-    put(store(), r);
-  }
+  put_half_mib_references(store(), 8);  // 4 MiB, each below the size released as it is read
   reopen();
   const auto file = (store_path() / "data.mdb").string();
   {
@@ -183,12 +188,7 @@ TEST_CASE_METHOD(big_store, "release_resident drops the map's pages that reads b
 
 TEST_CASE_METHOD(huge_store, "a check of the whole store keeps its resident set bounded as it reads",
                  "[memory]") {
-  for (int i = 0; i < 160; ++i) {  // 80 MiB of values below the size released as each is read
-    auto r = sample_reference("def-1");
-    r.task_id = "task" + std::to_string(i);
-    r.data = std::string(std::size_t{512} << 10U, static_cast<char>('a' + i % 26));
-    put(store(), r);
-  }
+  put_half_mib_references(store(), 160);  // 80 MiB of values below the size released as each is read
   reopen();
   store().release_resident();
   const auto file = (store_path() / "data.mdb").string();

@@ -16,6 +16,18 @@ namespace {
 using sets = std::vector<std::vector<std::string>>;
 using names = std::vector<std::string>;
 
+// A backend that times little: these tests judge gates and builds, not speed.
+cpu_backend_config quick_config(const std::filesystem::path& work, bool shared = true) {
+  cpu_backend_config c;
+  c.work_dir = work;
+  c.min_runs = 4;
+  c.max_runs = 10;
+  c.target_ms = 5;
+  c.flush_kib = 0;
+  c.shared_objects = shared;
+  return c;
+}
+
 bool has_include(const std::vector<std::string>& argv) {
   return std::find(argv.begin(), argv.end(), "-include") != argv.end();
 }
@@ -50,12 +62,7 @@ TEST_CASE("The smallest header set that covers a source's heavy headers is picke
 
 TEST_CASE("Kernels that include a precompiled header compile with it and keep their verdicts", "[hardware]") {
   test::prepared_task f{"pch", [](const std::filesystem::path& work) {
-                          cpu_backend_config c;
-                          c.work_dir = work;
-                          c.min_runs = 4;
-                          c.max_runs = 10;
-                          c.target_ms = 5;
-                          c.flush_kib = 0;
+                          auto c = quick_config(work);
                           c.header_sets = {{"cmath", "algorithm"}};
                           if (std::filesystem::exists("/usr/bin/ld.gold"))
                             c.link_flags = {"-fuse-ld=gold"};
@@ -88,12 +95,7 @@ TEST_CASE("Kernels that include a precompiled header compile with it and keep th
 
 TEST_CASE("A header set that cannot be precompiled is skipped, not fatal", "[hardware]") {
   test::prepared_task f{"pch-bad", [](const std::filesystem::path& work) {
-                          cpu_backend_config c;
-                          c.work_dir = work;
-                          c.min_runs = 4;
-                          c.max_runs = 10;
-                          c.target_ms = 5;
-                          c.flush_kib = 0;
+                          auto c = quick_config(work);
                           c.header_sets = {{"no_such_header_kforge_test"}};
                           return c;
                         }};
@@ -111,17 +113,6 @@ std::size_t shared_objects_in(const std::filesystem::path& work) {
   for (const auto& e : std::filesystem::recursive_directory_iterator(work / "objects"))
     n += e.path().extension() == ".o" ? 1U : 0U;
   return n;
-}
-
-cpu_backend_config quick_config(const std::filesystem::path& work, bool shared) {
-  cpu_backend_config c;
-  c.work_dir = work;
-  c.min_runs = 4;
-  c.max_runs = 10;
-  c.target_ms = 5;
-  c.flush_kib = 0;
-  c.shared_objects = shared;
-  return c;
 }
 
 }  // namespace
