@@ -2,7 +2,7 @@
 
 // The memory a task's tensors take and what the machine has free, so that a task or a campaign
 // too large for this machine is refused when it is loaded instead of growing kforge until the
-// kernel kills it. Plain functions; available_memory_bytes reads /proc/meminfo.
+// kernel kills it. Plain functions; available_memory_bytes reads /proc/meminfo (at most every 100 ms).
 
 #include "runtime/base/error.hpp"
 #include "runtime/base/task.hpp"
@@ -26,8 +26,8 @@ namespace kforge::hardware {
 /// MemAvailable of a /proc/meminfo text in bytes; nullopt when it has none.
 [[nodiscard]] std::optional<uint64_t> parse_mem_available(const std::string& meminfo);
 
-/// MemAvailable of this machine in bytes (/proc/meminfo); nullopt when unknown (then nothing is
-/// refused for memory). Blocks briefly (reads a file).
+/// MemAvailable of this machine in bytes (/proc/meminfo, read again after 100 ms); nullopt when unknown (then
+/// nothing is refused for memory). Blocks briefly (reads a file).
 [[nodiscard]] std::optional<uint64_t> available_memory_bytes();
 
 /// What kforge's own process holds for the references of `tasks` with `seeds` input sets each:

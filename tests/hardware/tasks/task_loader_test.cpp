@@ -5,6 +5,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -209,4 +210,34 @@ TEST_CASE("A template renders with one define per knob setting", "[hardware]") {
   task_def task;
   task.template_source = "int x = A + B;\n";
   CHECK(render_template(task, {{"A", 4}, {"B", -1}}) == "#define A 4\n#define B -1\nint x = A + B;\n");
+}
+
+// 200 files are parsed on several threads: the tasks still come back by id, each its own, and of
+// two bad files the error names the first in the glob's (file name) order, on every load.
+TEST_CASE("A catalogue of hundreds of files loads in parallel and reports its first bad file",
+          "[hardware][tasks]") {
+  test::temp_dir dir;
+  write_file(dir.path() / "ref.cpp", "void f(const float* x, float* y) {}\n");
+  for (int i = 0; i < 200; ++i) {
+    char name[16];
+    std::snprintf(name, sizeof name, "t%03d", i);
+    write_file(dir.path() / (std::string{name} + ".toml"),
+               replace_line(good_task, 1, "id = \"" + std::string{name} + "\""));
+  }
+  auto tasks = load_tasks(dir.path(), {"*.toml"});
+  REQUIRE(tasks);
+  REQUIRE(tasks->size() == 200);
+  for (int i = 0; i < 200; ++i) {
+    char name[16];
+    std::snprintf(name, sizeof name, "t%03d", i);
+    CHECK((*tasks)[static_cast<std::size_t>(i)].id == name);
+  }
+  write_file(dir.path() / "t150.toml", replace_line(good_task, 2, "family = 7"));
+  write_file(dir.path() / "t040.toml", replace_line(good_task, 3, "backend = 7"));
+  for (int round = 0; round < 3; ++round) {
+    auto bad = load_tasks(dir.path(), {"*.toml"});
+    REQUIRE_FALSE(bad);
+    CHECK(code_of(bad.error()) == errc::bad_task);
+    CHECK_THAT(describe(bad.error()), Catch::Contains("t040.toml"));
+  }
 }
