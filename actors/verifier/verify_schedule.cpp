@@ -142,8 +142,7 @@ run_pick verify_schedule::start_run() {
   if (run_busy_ || (quiet_runs_ && compiling_ > 0))
     return pick;
   // A task's final measurement first (a task that ends waits on it), once its reference is ready.
-  auto m = std::find_if(measure_queue_.begin(), measure_queue_.end(),
-                        [&](const queued_job& q) { return status(q.task_id) == prep_status::ready; });
+  auto m = runnable_measure();
   if (m != measure_queue_.end()) {
     pick.what = run_pick::kind::measure;
     pick.task_id = m->task_id;
@@ -171,6 +170,11 @@ run_pick verify_schedule::start_run() {
   }
   run_busy_ = true;
   return pick;
+}
+
+std::deque<verify_schedule::queued_job>::const_iterator verify_schedule::runnable_measure() const {
+  return std::find_if(measure_queue_.begin(), measure_queue_.end(),
+                      [&](const queued_job& q) { return status(q.task_id) == prep_status::ready; });
 }
 
 std::deque<verify_schedule::queued_job>::iterator verify_schedule::next_job() {
@@ -211,7 +215,11 @@ std::deque<std::string>::iterator verify_schedule::next_reference() {
 
 std::vector<compile_pick> verify_schedule::pick_compiles() {
   std::vector<compile_pick> picks;
-  if (quiet_runs_ && (run_busy_ || !run_queue_.empty() || !ref_run_queue_.empty() || !measure_queue_.empty()))
+  // Quiet: no compile while the run stage has work it can start. A measurement whose reference
+  // is not ready cannot start, and its reference needs a compile slot: it holds nothing back
+  // (it did, and a pool whose resumed task asked for one before its reference stalled for good).
+  if (quiet_runs_ && (run_busy_ || !run_queue_.empty() || !ref_run_queue_.empty() ||
+                      runnable_measure() != measure_queue_.end()))
     return picks;
   for (size_t slot = 0; slot < compile_busy_.size(); ++slot) {
     if (compile_busy_[slot])

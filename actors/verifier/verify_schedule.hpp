@@ -76,9 +76,11 @@ class verify_schedule {
   verify_schedule(size_t compile_slots, int32_t max_queue);
 
   /// With `on`, compiles and runs never overlap: no compile starts while the run stage works or
-  /// a compiled job waits for it, and the run stage starts nothing while a compile is in
-  /// progress. For hosts where a compile beside a timed run distorts the timing (a CPU whose
-  /// timed core shares a physical core, or its caches, with the compile workers).
+  /// work it can start waits for it (a compiled job, a built reference, a measurement whose
+  /// reference is ready; one still waiting for its reference lets that reference build), and
+  /// the run stage starts nothing while a compile is in progress. For hosts where a compile beside a timed
+  /// run distorts the timing (a CPU whose timed core shares a physical core, or its caches, with the compile
+  /// workers).
   void set_quiet_runs(bool on) noexcept { quiet_runs_ = on; }
 
   /// Compile turns a reference build takes for each candidate compile while both wait (at
@@ -230,6 +232,8 @@ class verify_schedule {
   /// Where a preparation is, finer than prep_status.
   enum class stage { queued_build, building, queued_run, running, waiting_retry, ready, failed };
 
+  /// The oldest queued measurement whose task's reference is ready; end() when none is.
+  [[nodiscard]] std::deque<queued_job>::const_iterator runnable_measure() const;
   /// The compile queue's next job by the rule of pick_compiles(); end() when none is ready.
   [[nodiscard]] std::deque<queued_job>::iterator next_job();
   /// The build queue's next reference: the oldest one a queued job waits for, else the oldest.

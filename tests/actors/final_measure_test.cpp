@@ -49,6 +49,7 @@ struct measure_fixture : test::actor_fixture {
     auto h = self->request(verifier, caf::infinite, remeasure_atom_v, verify_request{task_id, "b1", "best"},
                            rounds);
     run();
+    REQUIRE_FALSE(self->mailbox().empty());  // answered: a lost reply fails here, it does not hang
     h.receive([&](interleaved_timing& t) { out = std::move(t); }, [&](caf::error& err) { out = err; });
     REQUIRE(out);
     return *out;
@@ -199,6 +200,40 @@ TEST_CASE("quiet runs start no compile while a measurement waits", "[actors]") {
   CHECK(s.pick_compiles().empty());  // the stage is busy with it
   s.run_done();
   CHECK(s.pick_compiles().size() == 1);
+}
+
+// The stall of a resumed 600-task CPU campaign: a task whose reference this process never
+// prepared (resumed with its reference timing, its last verdicts from the verdict cache or its
+// proposals all known, so no candidate job asked for it) ends and asks for its final measurement.
+// With quiet runs, a waiting measurement held back every compile, the build of that very
+// reference too: the pool stopped for good, and so did the stop of the campaign.
+TEST_CASE("quiet runs build the reference that a waiting measurement needs", "[actors]") {
+  verify_schedule s{1, 8};
+  s.set_quiet_runs(true);
+  s.add_measure(1, "a");  // a's reference never asked for: queued by the measurement
+  s.add(2, "b");          // another task's candidate
+  CHECK(s.start_run().what == run_pick::kind::idle);
+  test::build_reference(s, "a");  // the one the measurement waits for goes first
+  auto ref = s.start_run();
+  REQUIRE(ref.what == run_pick::kind::reference);
+  CHECK(ref.task_id == "a");
+  s.run_done();
+  CHECK(s.prepared("a", true).empty());
+  CHECK(s.pick_compiles().empty());  // now it can run: the quiet rule holds compiles back
+  auto m = s.start_run();
+  CHECK(m.what == run_pick::kind::measure);
+  CHECK(m.job == 1);
+}
+
+TEST_CASE_METHOD(measure_fixture, "a quiet pool answers the final measurement of a task it never prepared",
+                 "[actors]") {
+  vcfg.quiet_runs = true;
+  backend->on_run = by_binary({1000}, {100});
+  start();
+  auto t = remeasure("t1", 3);
+  REQUIRE(t);
+  CHECK(t->rounds == 3);
+  CHECK(backend->count("build t1") == 1);
 }
 
 TEST_CASE("a failed reference cancels the task's queued measurement", "[actors]") {
@@ -362,4 +397,32 @@ TEST_CASE_METHOD(ending_fixture, "with final_rounds 0 a task ends without a fina
   start(fresh());
   CHECK(vlog->remeasures.empty());
   CHECK(stored().final_hash.empty());
+}
+
+TEST_CASE_METHOD(ending_fixture,
+                 "a resumed task gets its final measurement from a quiet pool that never prepared it",
+                 "[actors]") {
+  cfg.final_rounds = 0;
+  start(fresh());
+  auto rec = stored();
+  REQUIRE(rec.phase == "done");
+  REQUIRE(rec.reference_latency_ns > 0);  // a resume asks the pool for no reference
+  REQUIRE(rec.final_hash.empty());
+  // The next run: a CPU pool (quiet runs) that has prepared nothing, and a task that ends at
+  // once and asks for its final measurement.
+  auto backend = std::make_shared<test::fake_backend>();
+  backend->on_run = by_binary({1000}, {250});
+  verifier_config vcfg;
+  vcfg.detached = false;
+  vcfg.quiet_runs = true;
+  self->send_exit(peers.verifier, caf::exit_reason::user_shutdown);
+  peers.verifier = spawn_verifier(sys, backend, tasks, vcfg);
+  cfg.final_rounds = 3;
+  start(rec);
+  auto after = stored();
+  CHECK(after.final_hash == after.best_hash);  // before the fix: still measuring, nothing recorded
+  CHECK(after.final_latency_ns == 250);
+  CHECK(backend->count("build t1") == 1);
+  self->send(peers.verifier, drain_atom_v);
+  run();
 }
