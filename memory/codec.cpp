@@ -1,9 +1,11 @@
 #include "memory/codec.hpp"
 
+#include "memory/compact_codec.hpp"
 #include "runtime/base/error.hpp"
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <exception>
@@ -190,7 +192,7 @@ json to_value(std::string_view text) {
 }
 
 template <class Record>
-caf::expected<std::string> encode_value(const Record& rec) {
+caf::expected<std::string> encode_json_value(const Record& rec) {
   std::string out;
   auto err = json_boundary(errc::internal, "encode", [&]() -> caf::error {
     const json value = to_value(rec);
@@ -201,6 +203,14 @@ caf::expected<std::string> encode_value(const Record& rec) {
   if (err)
     return err;
   return out;
+}
+
+template <class Record>
+caf::expected<std::string> encode_value(const Record& rec) {
+  if constexpr (has_compact_form<Record>)
+    return encode_compact(rec);
+  else
+    return encode_json_value(rec);
 }
 
 // ---- decoding --------------------------------------------------------------------------
@@ -504,11 +514,16 @@ caf::error decode_value(std::string_view value, table t, std::string_view key, R
   if (value.empty())
     return make_error(errc::store_corrupt, context + ": empty value");
   const auto version = static_cast<unsigned char>(value.front());
-  // Versions below schema_version would be migrated here; version 1 is the first.
+  // Version 1 values are JSON; version 2 adds the compact form above for the hot records.
   if (version == 0 || version > schema_version) {
     return make_error(errc::store_corrupt, context + ": unknown schema version " + std::to_string(version) +
                                                " (this build reads 1.." + std::to_string(schema_version) +
                                                ")");
+  }
+  if (is_compact(value)) {
+    if constexpr (has_compact_form<Record>)
+      return decode_compact(value, context, out);
+    return make_error(errc::store_corrupt, context + ": a compact value where this table holds JSON");
   }
   return json_boundary(errc::store_corrupt, context, [&]() -> caf::error {
     const std::string_view text = value.substr(1);
@@ -543,6 +558,15 @@ caf::expected<std::string> encode(const llm_call_record& rec) {
 caf::expected<std::string> encode(const reference_record& rec) {
   return encode_value(rec);
 }
+template <class Record>
+caf::expected<std::string> encode_json(const Record& rec) {
+  return encode_json_value(rec);
+}
+template caf::expected<std::string> encode_json(const campaign_record&);
+template caf::expected<std::string> encode_json(const task_record&);
+template caf::expected<std::string> encode_json(const candidate_record&);
+template caf::expected<std::string> encode_json(const memory_item&);
+template caf::expected<std::string> encode_json(const llm_call_record&);
 caf::expected<std::string> encode_string(std::string_view text) {
   return encode_value(text);
 }

@@ -11,10 +11,12 @@
 
 namespace kforge::memory {
 
-// Values are one schema-version byte followed by JSON text (grammar in schema.hpp).
-// Encoding replaces invalid UTF-8 in strings by U+FFFD. Decoding accepts the versions
-// this build knows (1 .. schema_version), fills absent optional fields with the
-// struct's defaults and ignores unknown fields. No function here throws.
+// Values are one schema-version byte followed by the record (grammar in schema.hpp): campaigns,
+// tasks, candidates and memory items, which a campaign writes on every evaluation, in the
+// compact form of binary_codec.hpp with a CRC-32; the rest as JSON text, where encoding
+// replaces invalid UTF-8 in strings by U+FFFD (the compact form keeps every byte). Decoding
+// accepts the versions this build knows (1 .. schema_version) and both forms; JSON fills absent
+// optional fields with the struct's defaults and ignores unknown fields. No function here throws.
 
 /// Encodes a campaign. Errors: errc::internal if JSON serialisation fails (out of memory).
 [[nodiscard]] caf::expected<std::string> encode(const campaign_record& rec);
@@ -35,6 +37,11 @@ namespace kforge::memory {
 /// beside it). Errors: errc::internal.
 [[nodiscard]] caf::expected<std::string> encode(const reference_record& rec);
 
+/// The JSON form of a campaign, task, candidate, memory item or LLM call, version byte first (what
+/// schema version 1 wrote for all of them, and what decode still reads): for tools and tests
+/// that want the fields by name. Errors: errc::internal.
+template <class Record>
+[[nodiscard]] caf::expected<std::string> encode_json(const Record& rec);
 /// Encodes a plain string value (meta values, task_candidates entries) as a JSON string.
 /// Errors: errc::internal.
 [[nodiscard]] caf::expected<std::string> encode_string(std::string_view text);

@@ -10,7 +10,7 @@
 namespace kforge::memory {
 
 /// Schema version written at the start of every value. Bump it with a migration.
-inline constexpr uint8_t schema_version = 1;
+inline constexpr uint8_t schema_version = 2;
 
 /// A campaign: its config and where it stands. Table `campaigns`, key = id.
 struct campaign_record {

@@ -8,6 +8,14 @@
 //
 //   value            = version json                ; version: 1 byte, memory::schema_version
 //                                                   ;   of the writer (records.hpp); json: UTF-8 text
+//                    | version tag compact crc     ; version >= 2: campaigns, tasks, candidates and
+//                                                   ;   memory items (compact_codec.hpp). tag: 1 byte,
+//                                                   ;   1 campaign 2 task 3 candidate 4 memory item;
+//                                                   ;   compact: the record's fields in the order of its
+//                                                   ;   inspect overload (binary_codec.hpp); crc: CRC-32
+//                                                   ;   of tag and compact, 4 bytes little-endian.
+//                                                   ;   The JSON rules below name the same fields; a
+//                                                   ;   version 1 store holds only JSON, and is read as it is
 //   table            key                                   value json
 //   campaigns        campaign-id                           campaign_record
 //   tasks            campaign-id "\0" task-id              task_record

@@ -98,7 +98,7 @@ caf::expected<store> store::open(const std::filesystem::path& dir, const env_opt
   if (!opened)
     return std::move(opened.error());
   store result{std::move(*opened)};
-  if (auto err = result.check_schema())
+  if (auto err = result.check_schema(!opts.read_only))
     return err;
   log::logger{"kforge.memory"}.info("store opened", {{"path", dir.string()},
                                                      {"schema_version", static_cast<int>(schema_version)},
@@ -106,7 +106,7 @@ caf::expected<store> store::open(const std::filesystem::path& dir, const env_opt
   return result;
 }
 
-caf::error store::check_schema() {
+caf::error store::check_schema(bool writable) {
   const std::string at = "meta schema_version path=" + env_.path().string();
   auto read_version = [&](const txn& tx) -> caf::expected<std::string> {
     return tx.get(table::meta, meta_schema_version);
@@ -139,7 +139,21 @@ caf::error store::check_schema() {
                                                ", newer than this build's " + std::to_string(schema_version) +
                                                "; refusing to open");
   }
-  // Older versions would be migrated here, in one write transaction; 1 is the first.
+  if (version == schema_version || !writable)
+    return caf::none;
+  // Version 1 values are all JSON; version 2 reads them as they are and writes the hot records
+  // compactly (binary_codec.hpp), so the upgrade only records the new version: a build that
+  // reads only version 1 then refuses the store at open instead of at its first new value.
+  auto tx = env_.begin_write();
+  if (!tx)
+    return std::move(tx.error());
+  if (auto err = put_meta(*tx, meta_schema_version, std::to_string(schema_version)))
+    return err;
+  if (auto err = tx->commit())
+    return err;
+  log::logger{"kforge.memory"}.info("store schema upgraded", {{"path", env_.path().string()},
+                                                              {"from", static_cast<int>(version)},
+                                                              {"to", static_cast<int>(schema_version)}});
   return caf::none;
 }
 

@@ -67,8 +67,9 @@ class store {
  private:
   explicit store(memory::env e) noexcept : env_(std::move(e)) {}
 
-  /// Writes meta "schema_version" into a new store, or checks that of an existing one.
-  [[nodiscard]] caf::error check_schema();
+  /// Checks meta "schema_version" of the store; a writable open of an older store records this
+  /// build's version (the older values stay as they are: this build reads them).
+  [[nodiscard]] caf::error check_schema(bool writable);
 
   memory::env env_;
 };

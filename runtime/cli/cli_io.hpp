@@ -67,10 +67,10 @@ int with_store_read(const std::filesystem::path& path, Body&& read) {
   return read(*tx);
 }
 
-/// The JSON text of an encoded record (its value after the schema-version byte).
+/// The JSON text of a record (its JSON form after the schema-version byte).
 template <class Record>
 [[nodiscard]] caf::expected<std::string> json_line(const Record& rec) {
-  auto bytes = memory::encode(rec);
+  auto bytes = memory::encode_json(rec);
   if (!bytes)
     return bytes.error();
   return bytes->substr(1);

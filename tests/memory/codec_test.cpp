@@ -65,11 +65,18 @@ TEST_CASE("every record type survives encoding and decoding unchanged", "[memory
   }
 }
 
-TEST_CASE("encoding replaces invalid UTF-8 instead of failing", "[memory]") {
+TEST_CASE("JSON encoding replaces invalid UTF-8 instead of failing; the compact form keeps it", "[memory]") {
+  auto call = test::sample_llm_call();
+  call.response = "truncated \xe2\x82";
+  CHECK(round_trip(call, table::llm_calls).response == "truncated \xef\xbf\xbd");
   auto rec = test::sample_candidate();
   rec.verdict.gates[1].detail = "truncated \xe2\x82";
-  const auto back = round_trip(rec, table::candidates);
-  CHECK(back.verdict.gates[1].detail == "truncated \xef\xbf\xbd");
+  CHECK(round_trip(rec, table::candidates).verdict.gates[1].detail == "truncated \xe2\x82");
+  auto json = encode_json(rec);
+  REQUIRE(json);
+  auto back = decode_as<candidate_record>(*json, table::candidates, "k");
+  REQUIRE(back);
+  CHECK(back->verdict.gates[1].detail == "truncated \xef\xbf\xbd");
 }
 
 TEST_CASE("absent optional fields take their defaults and unknown fields are ignored", "[memory]") {
@@ -117,7 +124,7 @@ TEST_CASE("a value that does not decode is store_corrupt naming the table, the k
   SECTION("version byte newer than this build") {
     expect_corrupt(
         std::string(1, static_cast<char>(schema_version + 1)) + R"({"campaign":"c","task_id":"t"})",
-        "unknown schema version 2");
+        "unknown schema version " + std::to_string(schema_version + 1));
   }
   SECTION("bad JSON") {
     expect_corrupt(versioned(R"({"campaign": "c", )"), "parse error");

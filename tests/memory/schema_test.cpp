@@ -128,24 +128,24 @@ TEST_CASE("The store grammar in schema.hpp names exactly the fields the codec wr
   auto call = test::sample_llm_call();
 
   SECTION("campaign_record") {
-    auto obj = body_of(encode(campaign));
+    auto obj = body_of(encode_json(campaign));
     check_object(g, "campaign_record", obj, "campaign");
     check_required<campaign_record>(g, "campaign_record", obj, table::campaigns);
   }
   SECTION("task_record") {
-    auto obj = body_of(encode(task));
+    auto obj = body_of(encode_json(task));
     check_object(g, "task_record", obj, "task");
     check_required<task_record>(g, "task_record", obj, table::tasks);
   }
   SECTION("candidate_record with its verdict, gates, timing and knobs") {
     REQUIRE_FALSE(candidate.verdict.gates.empty());
     REQUIRE_FALSE(candidate.knobs.empty());
-    auto obj = body_of(encode(candidate));
+    auto obj = body_of(encode_json(candidate));
     check_object(g, "candidate_record", obj, "candidate");
     check_required<candidate_record>(g, "candidate_record", obj, table::candidates);
   }
   SECTION("memory_item") {
-    auto obj = body_of(encode(item));
+    auto obj = body_of(encode_json(item));
     check_object(g, "memory_item", obj, "item");
     check_required<memory_item>(g, "memory_item", obj, table::memory);
   }
