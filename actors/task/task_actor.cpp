@@ -544,7 +544,8 @@ task_actor::behavior_type task_behavior(task_pointer self, std::shared_ptr<const
     }
   }
   st.arch = archive{st.cfg.archive};
-  st.backoff = queue_backoff{st.cfg.retry_backoff};
+  using std::chrono::milliseconds;  // capped at 1 s: a refusal is one message, a longer wait idles
+  st.backoff = queue_backoff{st.cfg.retry_backoff, std::max(st.cfg.retry_backoff, milliseconds{1000})};
   st.reask = reask_policy{st.cfg.policy_reasks, st.cfg.retry_backoff,
                           outage_config{st.cfg.outage_max_wait, st.cfg.outage_horizon}};
   st.peers = std::move(peers);

@@ -73,7 +73,7 @@ struct task_config {
   int32_t feedback_items = 3;
   int32_t max_duplicate_steps = 8;  ///< steps in a row that propose nothing new before "exhausted"
   std::chrono::milliseconds retry_backoff{
-      200};                  ///< first wait after errc::queue_full; doubles, capped at 5 s
+      200};                  ///< first wait after errc::queue_full; doubles, capped at 1 s
   roofline_config roofline;  ///< measured peaks for the performance state
   archive_config archive;    ///< the task's archive of parents
   int32_t kb_items = 0;      ///< knowledge-base optimizations asked for per refine step (0 = none)

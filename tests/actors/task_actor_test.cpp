@@ -180,6 +180,26 @@ TEST_CASE_METHOD(task_fixture, "a second refusal in a row waits twice as long", 
   CHECK(log->progress.back().evaluations == 2);
 }
 
+TEST_CASE_METHOD(task_fixture, "refusals in a row wait at most 1 s, so a drained queue is not left idle",
+                 "[actors]") {
+  // Before the cap (5 s), a task refused six times in a row slept 3.2 s, then 5 s: at the end of a
+  // 1,000-task null-device run the verifier sat idle 2.5 s while such tasks waited.
+  log->refusals_left = 12;  // six rounds of both candidates: waits 200, 400, 800, 1000, 1000, 1000
+  start("t1");
+  int expected = 2;
+  for (int wait : {200, 400, 800, 1000, 1000, 1000}) {
+    advance(milliseconds{wait - 1});
+    run();
+    CHECK(log->verifies == expected);
+    advance(milliseconds{1});
+    run();
+    expected += 2;
+    CHECK(log->verifies == expected);
+  }
+  REQUIRE_FALSE(log->progress.empty());
+  CHECK(log->progress.back().evaluations == 2);
+}
+
 TEST_CASE_METHOD(task_fixture, "a grant refused because the campaign stops leaves the task to a resume",
                  "[actors]") {
   // Before the fix, a refused grant ended the task for good ("stopped" or "campaign budget"), so a
