@@ -225,9 +225,15 @@ TEST_CASE("Random damage behind a valid checksum never reads past the value nor 
     std::string body = good.substr(0, good.size() - 4);
     const auto at = 2 + next() % (body.size() - 2);
     switch (next() % 3) {
-      case 0: body.resize(at); break;
-      case 1: body[at] = static_cast<char>(next()); break;
-      default: body.insert(at, 1 + next() % 9, static_cast<char>(next())); break;
+      case 0:
+        body.resize(at);
+        break;
+      case 1:
+        body[at] = static_cast<char>(next());
+        break;
+      default:
+        body.insert(at, 1 + next() % 9, static_cast<char>(next()));
+        break;
     }
     body.append(4, '\0');
     candidate_record out;
