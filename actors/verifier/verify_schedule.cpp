@@ -181,14 +181,14 @@ std::deque<verify_schedule::queued_job>::iterator verify_schedule::next_job() {
   const bool oldest = (job_picks_ + 1) % fifo_every_ == 0;
   auto best = compile_queue_.end();
   double best_priority = 0;
-  std::map<std::string, double> seen;  // priorities of this pick, one lookup per task
+  // Two hash lookups a queued job and no allocation: a memo of the priorities (a std::map) cost
+  // more than the lookups it saved, with the queue full of hundreds of tasks' jobs.
   for (auto it = compile_queue_.begin(); it != compile_queue_.end(); ++it) {
     if (status(it->task_id) != prep_status::ready)
       continue;
     if (oldest)
       return it;
-    auto known = seen.find(it->task_id);
-    double p = known != seen.end() ? known->second : seen[it->task_id] = gains_.priority(it->task_id);
+    const double p = gains_.priority(it->task_id);
     if (best == compile_queue_.end() || p > best_priority) {
       best = it;
       best_priority = p;

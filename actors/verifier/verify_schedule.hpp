@@ -28,6 +28,7 @@
 #include <deque>
 #include <map>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace kforge::actors {
@@ -242,13 +243,13 @@ class verify_schedule {
   /// Removes `task_id`'s queued jobs and measurements; returns them, jobs first.
   [[nodiscard]] std::vector<job_id> cancel_queued(const std::string& task_id);
 
-  std::map<std::string, stage> prep_;
-  std::deque<std::string> build_queue_;    // references to build, oldest first
-  std::deque<std::string> ref_run_queue_;  // built references waiting for the run stage
-  int32_t retrying_ = 0;                   // preparations waiting for retry_now()
-  int32_t reference_turns_ = 3;            // set_reference_turns
-  int32_t reference_streak_ = 0;           // reference builds picked since the last candidate compile
-  bool run_turn_reference_ = true;         // whose turn the run stage is when both wait
+  std::unordered_map<std::string, stage> prep_;  // looked up for every queued job of a pick
+  std::deque<std::string> build_queue_;          // references to build, oldest first
+  std::deque<std::string> ref_run_queue_;        // built references waiting for the run stage
+  int32_t retrying_ = 0;                         // preparations waiting for retry_now()
+  int32_t reference_turns_ = 3;                  // set_reference_turns
+  int32_t reference_streak_ = 0;                 // reference builds picked since the last candidate compile
+  bool run_turn_reference_ = true;               // whose turn the run stage is when both wait
   std::deque<queued_job> compile_queue_;
   std::deque<job_id> run_queue_;
   std::deque<queued_job> measure_queue_;
