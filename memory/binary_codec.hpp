@@ -32,6 +32,11 @@ namespace kforge::memory::detail {
 template <class T>
 inline constexpr bool is_annotation_v = std::is_base_of_v<caf::meta::annotation, std::decay_t<T>>;
 
+template <class T>
+struct is_vector : std::false_type {};
+template <class T, class A>
+struct is_vector<std::vector<T, A>> : std::true_type {};
+
 /// Counts the fields of an inspect call (annotations excluded).
 template <class... Ts>
 inline constexpr std::size_t field_count_v = (0 + ... + (is_annotation_v<Ts> ? 0 : 1));
@@ -88,11 +93,6 @@ class binary_writer {
       inspect(*this, const_cast<T&>(x));
     }
   }
-
-  template <class T>
-  struct is_vector : std::false_type {};
-  template <class T, class A>
-  struct is_vector<std::vector<T, A>> : std::true_type {};
 
   std::string& out_;
 };
@@ -220,11 +220,6 @@ class binary_reader {
       inspect(*this, x);
     }
   }
-
-  template <class T>
-  struct is_vector : std::false_type {};
-  template <class T, class A>
-  struct is_vector<std::vector<T, A>> : std::true_type {};
 
   std::string_view data_;
   std::size_t pos_ = 0;

@@ -13,7 +13,8 @@ namespace kforge::memory {
 
 namespace {
 
-// The byte after the version. A JSON value's second byte is its first character, '{' or '"'.
+// The byte after the version, 1 to 4 in this order (is_compact reads the range). A JSON value's
+// second byte is its first character, '{' or '"'.
 template <class Record>
 inline constexpr char tag_of = 0;
 template <>
@@ -83,7 +84,7 @@ caf::error decode_record(std::string_view value, const std::string& context, Rec
 }  // namespace
 
 bool is_compact(std::string_view value) noexcept {
-  return value.size() >= 2 && value[1] >= '\x01' && value[1] <= '\x04';
+  return value.size() >= 2 && value[1] >= tag_of<campaign_record> && value[1] <= tag_of<memory_item>;
 }
 
 std::string encode_compact(const campaign_record& rec) {

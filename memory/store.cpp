@@ -72,6 +72,12 @@ caf::expected<std::vector<Record>> list_records(const txn& tx, table t, std::str
   return out;
 }
 
+// Records this build's schema version: in a new store's first transaction, and when an older
+// store is opened for writing.
+caf::error put_schema_version(write_txn& tx) {
+  return put_meta(tx, meta_schema_version, std::to_string(schema_version));
+}
+
 }  // namespace
 
 // ---- store -----------------------------------------------------------------------------
@@ -81,9 +87,7 @@ caf::expected<store> store::open(const std::filesystem::path& dir, const env_opt
   // A new store gets its schema version in the transaction that makes its tables, so every
   // kforge store has one; an existing LMDB file without it is not a kforge store and is left as
   // it is (nothing is written to it).
-  opts.on_create = [](write_txn& tx) {
-    return put_meta(tx, meta_schema_version, std::to_string(schema_version));
-  };
+  opts.on_create = [](write_txn& tx) { return put_schema_version(tx); };
   opts.check_existing = [dir](const txn& tx) -> caf::error {
     auto found = tx.contains(table::meta, meta_schema_version);
     if (!found)
@@ -147,7 +151,7 @@ caf::error store::check_schema(bool writable) {
   auto tx = env_.begin_write();
   if (!tx)
     return std::move(tx.error());
-  if (auto err = put_meta(*tx, meta_schema_version, std::to_string(schema_version)))
+  if (auto err = put_schema_version(*tx))
     return err;
   if (auto err = tx->commit())
     return err;

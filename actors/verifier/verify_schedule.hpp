@@ -79,9 +79,9 @@ class verify_schedule {
   /// With `on`, compiles and runs never overlap: no compile starts while the run stage works or
   /// work it can start waits for it (a compiled job, a built reference, a measurement whose
   /// reference is ready; one still waiting for its reference lets that reference build), and
-  /// the run stage starts nothing while a compile is in progress. For hosts where a compile beside a timed
-  /// run distorts the timing (a CPU whose timed core shares a physical core, or its caches, with the compile
-  /// workers).
+  /// the run stage starts nothing while a compile is in progress. For hosts where a compile
+  /// beside a timed run distorts the timing (a CPU whose timed core shares a physical core, or
+  /// its caches, with the compile workers).
   void set_quiet_runs(bool on) noexcept { quiet_runs_ = on; }
 
   /// Compile turns a reference build takes for each candidate compile while both wait (at
