@@ -7,6 +7,9 @@
 
 #include <algorithm>
 #include <random>
+#include <string>
+#include <unordered_map>
+#include <utility>
 
 namespace kforge::actors {
 
@@ -77,38 +80,70 @@ bool contains(const std::vector<settings>& list, const settings& s) {
 
 }  // namespace
 
+namespace {
+
+// What a payload says about knobs, parsed once: a seed's "knobs" object (integer values) and an
+// optimization's "changes" list, in payload order. Memory items are drawn into many steps' context,
+// so each thread keeps its recent payloads' parses (a pure function of the text, so results never
+// depend on the cache); it is emptied when it reaches its bound.
+struct payload_knobs {
+  std::vector<std::pair<std::string, int64_t>> knobs;
+  std::vector<std::pair<std::string, int64_t>> changes;
+};
+
+payload_knobs parse_payload_knobs(const std::string& text) {
+  payload_knobs out;
+  auto payload = nlohmann::json::parse(text, nullptr, false);
+  if (payload.is_discarded() || !payload.is_object())
+    return out;
+  auto knobs = payload.find("knobs");
+  if (knobs != payload.end() && knobs->is_object())
+    for (auto it = knobs->begin(); it != knobs->end(); ++it)
+      if (it->is_number_integer())
+        out.knobs.emplace_back(it.key(), it->get<int64_t>());
+  auto changes = payload.find("changes");
+  if (changes != payload.end() && changes->is_array())
+    for (const auto& c : *changes) {
+      if (!c.is_object())
+        continue;
+      auto knob = c.find("knob");
+      auto value = c.find("value");
+      if (knob != c.end() && value != c.end() && knob->is_string() && value->is_number_integer())
+        out.changes.emplace_back(knob->get<std::string>(), value->get<int64_t>());
+    }
+  return out;
+}
+
+const payload_knobs& payload_knobs_of(const std::string& text) {
+  constexpr size_t bound = 4096;
+  thread_local std::unordered_map<std::string, payload_knobs> parsed;
+  auto it = parsed.find(text);
+  if (it != parsed.end())
+    return it->second;
+  if (parsed.size() >= bound)
+    parsed.clear();
+  return parsed.emplace(text, parse_payload_knobs(text)).first->second;
+}
+
+}  // namespace
+
 settings seed_settings(const memory::memory_item& item, const kforge::task_def& task) {
   settings out;
-  auto payload = nlohmann::json::parse(item.payload, nullptr, false);
-  if (payload.is_discarded() || !payload.is_object() || !payload.contains("knobs"))
-    return out;
-  const auto& knobs = payload["knobs"];
-  if (!knobs.is_object())
-    return out;
+  const auto& knobs = payload_knobs_of(item.payload).knobs;
   for (const auto& k : task.knobs) {
-    auto it = knobs.find(k.name);
-    if (it != knobs.end() && it->is_number_integer() && allows(k, it->get<int64_t>()))
-      out.push_back({k.name, it->get<int64_t>()});
+    auto it = std::find_if(knobs.begin(), knobs.end(), [&](const auto& x) { return x.first == k.name; });
+    if (it != knobs.end() && allows(k, it->second))
+      out.push_back({k.name, it->second});
   }
   return out;
 }
 
 settings optimization_changes(const memory::memory_item& item, const kforge::task_def& task) {
   settings out;
-  auto payload = nlohmann::json::parse(item.payload, nullptr, false);
-  if (payload.is_discarded() || !payload.is_object() || !payload.contains("changes"))
-    return out;
-  const auto& changes = payload["changes"];
-  if (!changes.is_array())
-    return out;
-  for (const auto& c : changes) {
-    if (!c.is_object() || !c.contains("knob") || !c.contains("value"))
-      continue;
-    if (!c["knob"].is_string() || !c["value"].is_number_integer())
-      continue;
-    const auto* k = find_knob(task, c["knob"].get<std::string>());
-    if (k != nullptr && allows(*k, c["value"].get<int64_t>()))
-      out.push_back({k->name, c["value"].get<int64_t>()});
+  for (const auto& [name, value] : payload_knobs_of(item.payload).changes) {
+    const auto* k = find_knob(task, name);
+    if (k != nullptr && allows(*k, value))
+      out.push_back({k->name, value});
   }
   return out;
 }
@@ -181,7 +216,6 @@ std::vector<proposal> offline_policy::propose(const kforge::task_def& task,
         p.optimization = name;
       }
       p.knobs = s;
-      p.source = hardware::render_template(task, s);
       if (attempt == 0)
         best_effort = p;
       if (!contains(seen, s)) {
@@ -189,6 +223,8 @@ std::vector<proposal> offline_policy::propose(const kforge::task_def& task,
         break;
       }
     }
+    // Rendered once, for the attempt kept: a rendering is the step's largest string.
+    best_effort.source = hardware::render_template(task, best_effort.knobs);
     seen.push_back(best_effort.knobs);
     out.push_back(std::move(best_effort));
   }
