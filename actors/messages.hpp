@@ -6,6 +6,7 @@
 
 #include <caf/actor.hpp>
 #include <caf/meta/type_name.hpp>
+#include <caf/optional.hpp>
 
 #include <cstdint>
 #include <map>
@@ -192,12 +193,16 @@ struct experience {
   double roofline_ns = 0;   ///< the task's roofline time (step_rules: roofline_of); 0 = unknown
   /// Techniques the candidate named that the catalogue lacks (kind technique): they join it.
   std::vector<memory::memory_item> new_techniques;
+  /// The committed parent as the task actor holds it, without its source (what the curator's
+  /// rules read of it); absent for a draft, or when the task actor lacks it (the curator then
+  /// reads the store).
+  caf::optional<memory::candidate_record> parent;  // (CAF 0.17 serialises caf::optional, not std::)
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, experience& x) {
   return f(caf::meta::type_name("experience"), x.candidate, x.task, x.verdict_key, x.roofline_ns,
-           x.new_techniques);
+           x.new_techniques, x.parent);
 }
 
 /// Verifier pool -> anyone: load and utilisation of one device's pool.

@@ -33,8 +33,9 @@ struct curator_state {
   curator_config cfg;
   std::vector<pending_event> pending;
   bool flush_scheduled = false;
-  int64_t since_consolidation = 0;        // experiences committed since the last consolidation
-  std::optional<insight_index> insights;  // consolidation's evidence, kept current per commit
+  int64_t since_consolidation = 0;                       // experiences committed since the last consolidation
+  std::optional<insight_index> insights;                 // consolidation's evidence, kept current per commit
+  std::chrono::steady_clock::time_point last_release{};  // the store map's last release_resident
   log::logger log{"kforge.curator"};
   static inline const char* name = "kforge.curator";
 };
@@ -58,8 +59,8 @@ caf::expected<memory::memory_item*> item_for_update(memory::write_txn& tx,
   return &pos->second;
 }
 
-// Writes one experience into `tx`: candidate, task record, campaign count, value
-// updates and derived items. Returns false if the candidate was already stored.
+// Writes one experience into `tx`: candidate, task record, value updates and derived items
+// (the campaign's count is the batch's, once). Returns false if the candidate was already stored.
 caf::expected<bool> write_experience(memory::write_txn& tx, const experience& e, const value_config& values,
                                      std::map<std::string, memory::memory_item>& touched) {
   const auto& cand = e.candidate;
@@ -75,13 +76,6 @@ caf::expected<bool> write_experience(memory::write_txn& tx, const experience& e,
   if (!e.verdict_key.empty())
     if (auto err = memory::put_verdict_ref(tx, e.verdict_key, cand.hash))
       return err;
-  auto campaign = memory::get_campaign(tx, cand.campaign);
-  if (!campaign)
-    return campaign.error();
-  campaign->evaluations += 1;
-  campaign->updated_ms = wall_ms();
-  if (auto err = memory::put_campaign(tx, *campaign))
-    return err;
 
   // A suspect figure (a speedup that did not hold) enters no value and no item.
   if (cand.verdict.is_suspect())
@@ -100,7 +94,9 @@ caf::expected<bool> write_experience(memory::write_txn& tx, const experience& e,
 
   // New evidence: seeds, optimizations, trajectory steps.
   std::optional<memory::candidate_record> parent;
-  if (!cand.parents.empty()) {
+  if (e.parent && !cand.parents.empty() && e.parent->hash == cand.parents.front()) {
+    parent = *e.parent;  // the task actor's copy: no read and decode of the stored record
+  } else if (!cand.parents.empty()) {
     auto p = memory::get_candidate(tx, cand.parents.front());
     if (p)
       parent = std::move(*p);
@@ -150,6 +146,7 @@ caf::error write_batch(memory::store& store, const std::vector<pending_event>& b
   if (!tx)
     return tx.error();
   std::map<std::string, memory::memory_item> touched;
+  std::map<std::string, int64_t> written;  // experiences stored per campaign
   std::string campaign_id;
   for (const auto& p : batch) {
     if (const auto* e = std::get_if<experience>(&p.event)) {
@@ -157,6 +154,7 @@ caf::error write_batch(memory::store& store, const std::vector<pending_event>& b
       if (!wrote)
         return wrote.error();
       campaign_id = e->candidate.campaign;
+      written[campaign_id] += *wrote ? 1 : 0;
     } else if (const auto* call = std::get_if<memory::llm_call_record>(&p.event)) {
       if (auto err = memory::put_llm_call(*tx, *call))
         return err;
@@ -170,6 +168,17 @@ caf::error write_batch(memory::store& store, const std::vector<pending_event>& b
   for (const auto& [id, item] : touched)
     if (auto err = memory::put_memory(*tx, item))
       return err;
+  for (const auto& [id, count] : written) {
+    if (count == 0)
+      continue;
+    auto campaign = memory::get_campaign(*tx, id);
+    if (!campaign)
+      return campaign.error();
+    campaign->evaluations += count;
+    campaign->updated_ms = wall_ms();
+    if (auto err = memory::put_campaign(*tx, *campaign))
+      return err;
+  }
   if (!campaign_id.empty()) {
     auto campaign = memory::get_campaign(*tx, campaign_id);
     if (campaign)
@@ -282,8 +291,13 @@ void run_consolidation(curator_pointer self) {
   st.log.info("memory consolidated",
               {{"insights", static_cast<int64_t>(changed.size()) - retired}, {"retired", retired}});
   // The store's pages read since the last pass (this one's items, the B-tree of every commit)
-  // stay in the page cache and leave the resident set: a long campaign's RSS stays flat.
-  st.store->release_resident();
+  // stay in the page cache and leave the resident set: a long campaign's RSS stays flat. At most
+  // once a second (it reads /proc/self/maps): a fast campaign consolidates many times a second.
+  auto now = std::chrono::steady_clock::now();
+  if (now - st.last_release >= std::chrono::seconds(1)) {
+    st.last_release = now;
+    st.store->release_resident();
+  }
   if (!changed.empty())
     self->send(st.retriever, items_atom_v, std::move(changed));
 }
@@ -353,7 +367,8 @@ void flush(curator_pointer self) {
         p.promise.deliver(err);
       continue;
     }
-    st.log.debug("committed", {{"events", batch.size()}, {"items", changed.size()}});
+    if (log::logger::enabled(log::level::debug))
+      st.log.debug("committed", {{"events", batch.size()}, {"items", changed.size()}});
     learn(st, changed);
     if (!changed.empty())
       self->send(st.retriever, items_atom_v, std::move(changed));

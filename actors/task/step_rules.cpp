@@ -196,6 +196,31 @@ void apply_final(memory::task_record& task, const std::string& hash, const inter
   task.updated_ms = now_ms;
 }
 
+void log_verified(const log::logger& log, const memory::candidate_record& c, bool cached) {
+  if (!log::logger::enabled(log::level::info))
+    return;
+  log.info("candidate verified", {{"campaign", c.campaign},
+                                  {"task", c.task_id},
+                                  {"cand", short_id(c.hash)},
+                                  {"stage", c.stage},
+                                  {"gate", c.verdict.failed_gate.empty() ? "all" : c.verdict.failed_gate},
+                                  {"speedup", c.speedup_vs_ref},
+                                  {"cached", cached}});
+}
+
+caf::optional<memory::candidate_record> committed_parent(const std::vector<memory::candidate_record>& history,
+                                                         const memory::candidate_record& cand) {
+  if (cand.parents.empty())
+    return caf::none;
+  auto it = std::find_if(history.rbegin(), history.rend(),
+                         [&](const auto& c) { return c.hash == cand.parents.front(); });
+  if (it == history.rend())
+    return caf::none;
+  memory::candidate_record parent = *it;
+  parent.source.clear();
+  return parent;
+}
+
 std::string candidate_hash(const std::string& campaign, const std::string& task_id,
                            const std::string& source) {
   content_hasher h;

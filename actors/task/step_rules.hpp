@@ -13,9 +13,11 @@
 #include "actors/messages.hpp"
 #include "hardware/host/machine_peaks.hpp"
 #include "memory/records.hpp"
+#include "runtime/base/log.hpp"
 #include "runtime/base/task.hpp"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -111,6 +113,14 @@ double apply_verdict(memory::task_record& task, memory::candidate_record& cand, 
 /// wall time `now_ms`.
 void apply_final(memory::task_record& task, const std::string& hash, const interleaved_timing& t,
                  int64_t now_ms);
+
+/// Logs one verified candidate at info level (its fields built only when that level is on).
+void log_verified(const log::logger& log, const memory::candidate_record& c, bool cached);
+
+/// `cand`'s first parent among a task's committed candidates (the newest match), its source
+/// left out; nothing for a draft or a parent the history lacks.
+[[nodiscard]] caf::optional<memory::candidate_record> committed_parent(
+    const std::vector<memory::candidate_record>& history, const memory::candidate_record& cand);
 
 /// Candidate id: SHA-256 over (campaign, task, source).
 [[nodiscard]] std::string candidate_hash(const std::string& campaign, const std::string& task_id,

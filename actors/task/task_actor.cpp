@@ -237,13 +237,7 @@ void on_verdict(task_pointer self, const proposal& p, const std::string& hash, c
   st.feedback.push_back(feedback_line(c, st.cfg.feedback_chars));
   while (st.feedback.size() > static_cast<size_t>(std::max(0, st.cfg.feedback_items)))
     st.feedback.pop_front();
-  st.log.info("candidate verified", {{"campaign", c.campaign},
-                                     {"task", c.task_id},
-                                     {"cand", short_id(c.hash)},
-                                     {"stage", c.stage},
-                                     {"gate", c.verdict.failed_gate.empty() ? "all" : c.verdict.failed_gate},
-                                     {"speedup", c.speedup_vs_ref},
-                                     {"cached", result.cached}});
+  log_verified(st.log, c, result.cached);
   // Tell an LLM policy how its kernel fared: its endpoint bandit learns from it.
   if (policy == "openai" && c.verdict.failed_gate != kforge::gate_parse)
     self->send(st.peers.llm, reward_atom_v, sha256_hex(c.source), c.verdict.feasible);
@@ -251,7 +245,13 @@ void on_verdict(task_pointer self, const proposal& p, const std::string& hash, c
   if (!c.parents.empty())
     st.arch.reward_parent(c.parents.front(), c.reward);
   st.history.push_back(c);
-  experience e{std::move(c), st.rec, result.cache_key, roofline_of(*st.task, st.cfg.roofline).floor_ns, {}};
+  auto parent_record = committed_parent(st.history, c);
+  experience e{std::move(c),
+               st.rec,
+               result.cache_key,
+               roofline_of(*st.task, st.cfg.roofline).floor_ns,
+               {},
+               std::move(parent_record)};
   for (auto& t : fresh_techniques) {
     e.new_techniques.push_back(learned_technique_item(t, st.catalogue.backend, st.task->family,
                                                       st.rec.task_id, e.candidate.created_ms));
