@@ -139,53 +139,49 @@ caf::expected<bool> write_experience(memory::write_txn& tx, const experience& e,
   return true;
 }
 
-caf::error write_batch(memory::store& store, const std::vector<pending_event>& batch,
+// Writes a batch of events into `tx`; fills `changed` with the memory items it changed.
+caf::error write_batch(memory::write_txn& tx, const std::vector<pending_event>& batch,
                        const value_config& values, std::vector<memory::memory_item>& changed,
                        int64_t& evaluations) {
-  auto tx = store.write();
-  if (!tx)
-    return tx.error();
   std::map<std::string, memory::memory_item> touched;
   std::map<std::string, int64_t> written;  // experiences stored per campaign
   std::string campaign_id;
   for (const auto& p : batch) {
     if (const auto* e = std::get_if<experience>(&p.event)) {
-      auto wrote = write_experience(*tx, *e, values, touched);
+      auto wrote = write_experience(tx, *e, values, touched);
       if (!wrote)
         return wrote.error();
       campaign_id = e->candidate.campaign;
       written[campaign_id] += *wrote ? 1 : 0;
     } else if (const auto* call = std::get_if<memory::llm_call_record>(&p.event)) {
-      if (auto err = memory::put_llm_call(*tx, *call))
+      if (auto err = memory::put_llm_call(tx, *call))
         return err;
     } else {
       const auto& rec = std::get<memory::task_record>(p.event);
-      if (auto err = memory::put_task(*tx, rec))
+      if (auto err = memory::put_task(tx, rec))
         return err;
       campaign_id = rec.campaign;
     }
   }
   for (const auto& [id, item] : touched)
-    if (auto err = memory::put_memory(*tx, item))
+    if (auto err = memory::put_memory(tx, item))
       return err;
   for (const auto& [id, count] : written) {
     if (count == 0)
       continue;
-    auto campaign = memory::get_campaign(*tx, id);
+    auto campaign = memory::get_campaign(tx, id);
     if (!campaign)
       return campaign.error();
     campaign->evaluations += count;
     campaign->updated_ms = wall_ms();
-    if (auto err = memory::put_campaign(*tx, *campaign))
+    if (auto err = memory::put_campaign(tx, *campaign))
       return err;
   }
   if (!campaign_id.empty()) {
-    auto campaign = memory::get_campaign(*tx, campaign_id);
+    auto campaign = memory::get_campaign(tx, campaign_id);
     if (campaign)
       evaluations = campaign->evaluations;
   }
-  if (auto err = tx->commit())
-    return err;
   for (auto& [id, item] : touched)
     changed.push_back(std::move(item));
   return caf::none;
@@ -198,16 +194,13 @@ void learn(curator_state& st, const std::vector<memory::memory_item>& changed) {
       st.insights->update(item);
 }
 
-// One consolidation pass in its own write transaction: the insights whose evidence changed
-// (learned values kept) and retirements. Reads only the items it changes. Fills `changed`
-// with what the retriever must learn.
-caf::error write_consolidation(memory::store& store, const consolidation& result,
+// One consolidation pass written into `tx`: the insights whose evidence changed (learned
+// values kept) and retirements. Reads only the items it changes. Fills `changed` with what the
+// retriever must learn.
+caf::error write_consolidation(memory::write_txn& tx, const consolidation& result,
                                std::vector<memory::memory_item>& changed, int64_t now) {
-  auto tx = store.write();
-  if (!tx)
-    return tx.error();
   for (const auto& fresh : result.insights) {
-    auto stored = memory::get_memory(*tx, fresh.id);
+    auto stored = memory::get_memory(tx, fresh.id);
     if (!stored) {
       if (code_of(stored.error()) != errc::not_found)
         return stored.error();
@@ -236,7 +229,7 @@ caf::error write_consolidation(memory::store& store, const consolidation& result
       changed[again->second].retired = true;
       continue;
     }
-    auto stored = memory::get_memory(*tx, id);
+    auto stored = memory::get_memory(tx, id);
     if (!stored) {
       if (code_of(stored.error()) != errc::not_found)
         return stored.error();
@@ -249,9 +242,9 @@ caf::error write_consolidation(memory::store& store, const consolidation& result
     changed.push_back(std::move(*stored));
   }
   for (const auto& item : changed)
-    if (auto err = memory::put_memory(*tx, item))
+    if (auto err = memory::put_memory(tx, item))
       return err;
-  return tx->commit();
+  return caf::none;
 }
 
 // Runs `write` (one write transaction), growing the map and running it again on MDB_MAP_FULL.
@@ -268,28 +261,17 @@ caf::error with_map_growth(curator_pointer self, Write write) {
   return err;
 }
 
-void run_consolidation(curator_pointer self) {
-  auto& st = self->state;
+// After a consolidation pass's commit: the index forgets the evidence it consumed and learns
+// the insights and retirements; the store's map pages may leave the resident set.
+void after_consolidation(curator_state& st, const std::vector<memory::memory_item>& consolidated) {
   st.since_consolidation = 0;
-  if (!st.insights)
-    return;
-  auto result = st.insights->changes(wall_ms());
-  std::vector<memory::memory_item> changed;
-  auto err = with_map_growth(self, [&] {
-    changed.clear();
-    return write_consolidation(*st.store, result, changed, wall_ms());
-  });
-  if (err) {
-    st.log.warning("consolidation failed; memory unchanged", {{"error", describe(err)}});
-    return;
-  }
   st.insights->clear_changes();
-  learn(st, changed);
+  learn(st, consolidated);
   int64_t retired = 0;
-  for (const auto& item : changed)
+  for (const auto& item : consolidated)
     retired += item.retired ? 1 : 0;
   st.log.info("memory consolidated",
-              {{"insights", static_cast<int64_t>(changed.size()) - retired}, {"retired", retired}});
+              {{"insights", static_cast<int64_t>(consolidated.size()) - retired}, {"retired", retired}});
   // The store's pages read since the last pass (this one's items, the B-tree of every commit)
   // stay in the page cache and leave the resident set: a long campaign's RSS stays flat. At most
   // once a second (it reads /proc/self/maps): a fast campaign consolidates many times a second.
@@ -298,8 +280,24 @@ void run_consolidation(curator_pointer self) {
     st.last_release = now;
     st.store->release_resident();
   }
-  if (!changed.empty())
-    self->send(st.retriever, items_atom_v, std::move(changed));
+}
+
+// One group commit: the batch's events and, when one is due, a consolidation pass over the
+// evidence so far (the batch's items learned first), in one write transaction and one fsync.
+caf::error write_flush(curator_state& st, const std::vector<pending_event>& batch, bool consolidate,
+                       std::vector<memory::memory_item>& changed,
+                       std::vector<memory::memory_item>& consolidated, int64_t& evaluations) {
+  auto tx = st.store->write();
+  if (!tx)
+    return tx.error();
+  if (auto err = write_batch(*tx, batch, st.cfg.values, changed, evaluations))
+    return err;
+  if (consolidate) {
+    learn(st, changed);  // idempotent (an item replaces its earlier evidence): a retry may learn again
+    if (auto err = write_consolidation(*tx, st.insights->changes(wall_ms()), consolidated, wall_ms()))
+      return err;
+  }
+  return tx->commit();
 }
 
 // Copies the items of `imp` that `store` lacks, and its marker, in one write transaction.
@@ -340,6 +338,8 @@ caf::error write_peaks(memory::store& store, const peaks_record& peaks) {
   return tx->commit();
 }
 
+void load_insights(curator_state& st);
+
 void flush(curator_pointer self) {
   auto& st = self->state;
   st.flush_scheduled = false;
@@ -349,17 +349,26 @@ void flush(curator_pointer self) {
         std::make_move_iterator(st.pending.begin()),
         std::make_move_iterator(st.pending.begin() + static_cast<std::ptrdiff_t>(take)));
     st.pending.erase(st.pending.begin(), st.pending.begin() + static_cast<std::ptrdiff_t>(take));
+    auto experiences = std::count_if(batch.begin(), batch.end(), [](const auto& p) {
+      return std::holds_alternative<experience>(p.event);
+    });
+    bool consolidate = st.insights && st.cfg.consolidation.every > 0 &&
+                       st.since_consolidation + experiences >= st.cfg.consolidation.every;
     std::vector<memory::memory_item> changed;
+    std::vector<memory::memory_item> consolidated;
     int64_t evaluations = 0;
-    caf::error err = write_batch(*st.store, batch, st.cfg.values, changed, evaluations);
-    for (int32_t i = 0; code_of(err) == errc::store_map_full && i < st.cfg.map_grow_tries; ++i) {
-      st.log.warning("store map full; growing it", {{"path", st.store->path().string()}});
-      if (auto grow = st.store->grow_map(2.0)) {
-        err = grow;
-        break;
-      }
+    auto write = [&] {
       changed.clear();
-      err = write_batch(*st.store, batch, st.cfg.values, changed, evaluations);
+      consolidated.clear();
+      return write_flush(st, batch, consolidate, changed, consolidated, evaluations);
+    };
+    auto err = with_map_growth(self, write);
+    if (err && consolidate) {  // (a damaged item, say): the events still go in, alone
+      st.log.warning("consolidation failed; memory unchanged", {{"error", describe(err)}});
+      consolidate = false;
+      err = with_map_growth(self, write);
+      if (err)
+        load_insights(st);  // it learned items the store lacks: start again from the store
     }
     if (err) {
       st.log.error("commit failed", {{"events", batch.size()}, {"error", describe(err)}});
@@ -369,17 +378,18 @@ void flush(curator_pointer self) {
     }
     if (log::logger::enabled(log::level::debug))
       st.log.debug("committed", {{"events", batch.size()}, {"items", changed.size()}});
-    learn(st, changed);
+    st.since_consolidation += experiences;
+    if (consolidate)
+      after_consolidation(st, consolidated);
+    else
+      learn(st, changed);
     if (!changed.empty())
       self->send(st.retriever, items_atom_v, std::move(changed));
-    for (auto& p : batch) {
-      if (std::holds_alternative<experience>(p.event))
-        st.since_consolidation += 1;
+    if (!consolidated.empty())  // after the batch's items: a retirement wins over the batch's copy
+      self->send(st.retriever, items_atom_v, std::move(consolidated));
+    for (auto& p : batch)
       p.promise.deliver(evaluations);
-    }
   }
-  if (st.cfg.consolidation.every > 0 && st.since_consolidation >= st.cfg.consolidation.every)
-    run_consolidation(self);
 }
 
 void enqueue(curator_pointer self, pending_event ev) {
