@@ -392,15 +392,14 @@ std::vector<memory::memory_item> memory_index::decode_all() const {
 context_reply memory_index::query(const context_query& query, const ranking_config& cfg) const {
   context_reply reply;
   if (query.stage == "draft" || query.stage == "refine") {
-    auto picks = over_fetch(query, cfg);
-    std::vector<memory::memory_item> fetched;
-    fetched.reserve(picks.size());  // no reallocation: the collector keeps pointers
+    // Ranked on the packed values; only the chosen items are decoded.
     rank_collector ranked{query, cfg};
-    for (const auto& p : picks) {
-      fetched.push_back(store_.decode(p.slot));
-      ranked.offer(fetched.back(), p.sim, p.key);
+    for (const auto& p : over_fetch(query, cfg)) {
+      const auto& packed = store_.at(p.slot);
+      ranked.offer_slot(p.slot, store_.id(p.slot), packed.q1, packed.q2, p.sim, p.key);
     }
-    reply.items = ranked.finish();
+    for (auto slot : ranked.finish_slots())
+      reply.items.push_back(store_.decode(slot));
   } else {  // a stage the buckets do not know: the plain ranking over every item
     reply.items = rank_items(decode_all(), query, cfg);
   }

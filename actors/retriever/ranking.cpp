@@ -167,7 +167,7 @@ rank_collector::rank_collector(const context_query& query, const ranking_config&
 bool rank_collector::more_similar(const scored& a, const scored& b) noexcept {
   if (a.sim != b.sim)
     return a.sim > b.sim;
-  return a.key != b.key ? a.key < b.key : a.item->id < b.item->id;
+  return a.key != b.key ? a.key < b.key : a.id < b.id;
 }
 
 uint64_t rank_collector::id_key(std::string_view id) noexcept {
@@ -194,7 +194,17 @@ void rank_collector::offer(const memory::memory_item& item, double sim) {
 void rank_collector::offer(const memory::memory_item& item, double sim, uint64_t key) {
   if (fetch_ == 0 || sim <= 0)
     return;
-  scored s{&item, sim, key};
+  keep({&item, 0, sim, key, item.q1, item.q2, item.id});
+}
+
+void rank_collector::offer_slot(uint32_t slot, std::string_view id, double q1, double q2, double sim,
+                                uint64_t key) {
+  if (fetch_ == 0 || sim <= 0)
+    return;
+  keep({nullptr, slot, sim, key, q1, q2, id});
+}
+
+void rank_collector::keep(const scored& s) {
   // more_similar as the heap's "less": the front is the least similar kept item.
   if (heap_.size() < fetch_) {
     heap_.push_back(s);
@@ -210,8 +220,8 @@ bool rank_collector::wants_above(double bound) const noexcept {
   return fetch_ > 0 && (heap_.size() < fetch_ || heap_.front().sim <= bound);
 }
 
-std::vector<memory::memory_item> rank_collector::finish() {
-  std::vector<memory::memory_item> out;
+std::vector<rank_collector::scored> rank_collector::choose() {
+  std::vector<scored> out;
   if (fetch_ == 0)
     return out;
   // Over-fetched lambda*N by similarity; ties broken by id so the order is stable.
@@ -221,18 +231,18 @@ std::vector<memory::memory_item> rank_collector::finish() {
   auto n = static_cast<size_t>(query_.n);
   if (!cfg_.use_values) {
     for (size_t i = 0; i < candidates.size() && out.size() < n; ++i)
-      out.push_back(*candidates[i].item);
+      out.push_back(candidates[i]);
     return out;
   }
   // Keep N by the stage's Q, epsilon-greedy: each slot is random with probability epsilon.
   bool draft = query_.stage == "draft";
-  auto value = [draft](const scored& s) { return draft ? s.item->q1 : s.item->q2; };
+  auto value = [draft](const scored& s) { return draft ? s.q1 : s.q2; };
   // Drafting ties (every feasible seed earns the same Q1) are broken by Q2, whose prior
   // for a seed says how fast its setting was.
   std::stable_sort(candidates.begin(), candidates.end(), [&](const scored& a, const scored& b) {
     if (value(a) != value(b))
       return value(a) > value(b);
-    return draft && a.item->q2 > b.item->q2;
+    return draft && a.q2 > b.q2;
   });
   std::mt19937_64 rng{query_.seed};
   std::uniform_real_distribution<double> coin{0.0, 1.0};
@@ -242,9 +252,23 @@ std::vector<memory::memory_item> rank_collector::finish() {
       std::uniform_int_distribution<size_t> any{0, candidates.size() - 1};
       pick = any(rng);
     }
-    out.push_back(*candidates[pick].item);
+    out.push_back(candidates[pick]);
     candidates.erase(candidates.begin() + static_cast<std::ptrdiff_t>(pick));
   }
+  return out;
+}
+
+std::vector<memory::memory_item> rank_collector::finish() {
+  std::vector<memory::memory_item> out;
+  for (const auto& s : choose())
+    out.push_back(*s.item);
+  return out;
+}
+
+std::vector<uint32_t> rank_collector::finish_slots() {
+  std::vector<uint32_t> out;
+  for (const auto& s : choose())
+    out.push_back(s.slot);
   return out;
 }
 

@@ -106,16 +106,29 @@ class rank_collector {
   /// least similar kept item scores above `bound` (an equal score may still win on its id).
   [[nodiscard]] bool wants_above(double bound) const noexcept;
 
+  /// As offer(item, sim, key) for an item the caller holds elsewhere (a retriever slot): its id
+  /// (which must outlive finish_slots()) and values. finish_slots() names the chosen ones.
+  void offer_slot(uint32_t slot, std::string_view id, double q1, double q2, double sim, uint64_t key);
+
   /// The chosen items, best first (rank_items' reply).
   [[nodiscard]] std::vector<memory::memory_item> finish();
 
+  /// The chosen slots of offer_slot, best first: only they need decoding.
+  [[nodiscard]] std::vector<uint32_t> finish_slots();
+
  private:
   struct scored {
-    const memory::memory_item* item;
+    const memory::memory_item* item;  // offer(); nullptr from offer_slot
+    uint32_t slot;                    // offer_slot()
     double sim;
-    uint64_t key;  // id_key(item->id)
+    uint64_t key;  // id_key(id)
+    double q1;
+    double q2;
+    std::string_view id;
   };
   static bool more_similar(const scored& a, const scored& b) noexcept;
+  void keep(const scored& s);
+  std::vector<scored> choose();  // finish's order, without copying any item
 
   const context_query& query_;
   const ranking_config& cfg_;
