@@ -6,6 +6,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <map>
+
 using namespace kforge;
 using namespace kforge::actors;
 
@@ -139,4 +141,86 @@ TEST_CASE_METHOD(curator_fixture, "the curator grows a full map and commits the 
   auto tx = db.store().read();
   REQUIRE(tx);
   CHECK(*memory::count_candidates(*tx, "c1") == 40);
+}
+
+TEST_CASE_METHOD(curator_fixture,
+                 "a refine's parent that comes with the experience is not read from the store", "[actors]") {
+  // The parent "p0" was never stored: only the copy the task actor sends can tell the curator
+  // what the refine changed.
+  auto with_parent = make("h1", "t1", "refine", 0.5);
+  with_parent.candidate.parents = {"p0"};
+  with_parent.candidate.speedup_vs_parent = 1.5;
+  memory::candidate_record parent;
+  parent.hash = "p0";
+  parent.task_id = "t1";
+  parent.knobs = {{"VEC", 2}};
+  parent.perf_state = "compute-bound";
+  parent.verdict = test::timed_verdict(150);
+  with_parent.parent = parent;
+  record(std::move(with_parent));
+  auto without = make("h2", "t2", "refine", 0.5);
+  without.candidate.parents = {"p1"};  // neither stored nor sent: nothing to learn from
+  record(std::move(without));
+  auto tx = db.store().read();
+  REQUIRE(tx);
+  auto items = memory::list_memory(*tx);
+  REQUIRE(items);
+  std::map<std::string, int> kinds;
+  for (const auto& item : *items) {
+    kinds[item.kind] += 1;
+    CHECK(item.source_tasks == std::vector<std::string>{"t1"});
+  }
+  CHECK(kinds["optimization"] == 1);
+  CHECK(kinds["trajectory"] == 1);
+}
+
+TEST_CASE("a consolidation pass that falls due writes its insights with the batch that made it due",
+          "[actors]") {
+  test::temp_store db;  // outlives the actor system
+  test::actor_fixture fx;
+  auto retriever = spawn_retriever(fx.sys, std::vector<memory::memory_item>{}, ranking_config{});
+  curator_config cfg;
+  cfg.consolidation.every = 3;
+  cfg.consolidation.min_evidence = 3;
+  auto curator = spawn_curator(fx.sys, db.store(), retriever, cfg, false);
+  memory::campaign_record rec;
+  rec.id = "c1";
+  auto created = fx.self->request(curator, caf::infinite, campaign_atom_v, rec);
+  fx.run();
+  created.receive([](memory::campaign_record&, std::vector<memory::task_record>&) {},
+                  [](caf::error& err) { FAIL(describe(err)); });
+  // Three tasks of one family drafted feasible settings that share VEC=4: evidence for one insight.
+  for (int i = 0; i < 3; ++i) {
+    experience e;
+    e.candidate.hash = "h" + std::to_string(i);
+    e.candidate.campaign = "c1";
+    e.candidate.task_id = "t" + std::to_string(i);
+    e.candidate.stage = "draft";
+    e.candidate.knobs = {{"VEC", 4}, {"ACC", i}};
+    e.candidate.verdict = test::timed_verdict(100);
+    e.candidate.speedup_vs_ref = 2.0;
+    e.candidate.reward = 1.0;
+    e.task.campaign = "c1";
+    e.task.task_id = e.candidate.task_id;
+    e.task.family = "fam";
+    fx.self->send(curator, record_atom_v, std::move(e));
+  }
+  fx.run();
+  auto tx = db.store().read();
+  REQUIRE(tx);
+  auto items = memory::list_memory(*tx);
+  REQUIRE(items);
+  int64_t seeds = 0;
+  std::vector<std::string> insights;
+  for (const auto& item : *items) {
+    seeds += item.kind == "seed" ? 1 : 0;
+    if (item.kind == "insight")
+      insights.push_back(item.text);
+  }
+  CHECK(seeds == 3);
+  REQUIRE(insights.size() == 1);
+  CHECK(insights[0].find("VEC=4 in 3 of 3 feasible drafts") != std::string::npos);
+  fx.self->send_exit(curator, caf::exit_reason::user_shutdown);
+  fx.self->send_exit(retriever, caf::exit_reason::user_shutdown);
+  fx.run();
 }

@@ -259,3 +259,26 @@ TEST_CASE("feedback lines carry the measured numbers and gate messages whole wit
           std::string{"Four AVX2 accumulators: failed the compile gate ("}.size() + message.size());
   }
 }
+
+TEST_CASE("a refine's committed parent is the newest history entry of its hash, without its source",
+          "[actors]") {
+  std::vector<memory::candidate_record> history(3);
+  for (size_t i = 0; i < history.size(); ++i) {
+    history[i].hash = i == 2 ? "p" : "x" + std::to_string(i);
+    history[i].source = "kernel " + std::to_string(i);
+    history[i].perf_state = "state " + std::to_string(i);
+  }
+  history.push_back(history[2]);
+  history.back().perf_state = "newest";
+  memory::candidate_record child;
+  child.parents = {"p"};
+  auto parent = committed_parent(history, child);
+  REQUIRE(parent);
+  CHECK(parent->hash == "p");
+  CHECK(parent->perf_state == "newest");
+  CHECK(parent->source.empty());
+  child.parents = {"unknown"};
+  CHECK_FALSE(committed_parent(history, child));
+  child.parents.clear();
+  CHECK_FALSE(committed_parent(history, child));
+}
