@@ -17,6 +17,9 @@ void archive::add(const memory::candidate_record& cand) {
   e.ci_half_ns = cand.verdict.timing.ci_half_ns;
   e.perf_state = cand.perf_state;
   index_.emplace(e.hash, all_.size());
+  auto at = std::upper_bound(by_latency_.begin(), by_latency_.end(), e.latency_ns,
+                             [this](double ns, size_t i) { return ns < all_[i].latency_ns; });
+  by_latency_.insert(at, all_.size());
   all_.push_back(std::move(e));
   if (best_ns_ <= 0 || cand.verdict.timing.median_ns < best_ns_)
     best_ns_ = cand.verdict.timing.median_ns;
@@ -51,50 +54,59 @@ int32_t archive::distance(const std::vector<kforge::knob_setting>& a,
   return d;
 }
 
-std::vector<archive_entry> archive::members() const {
-  std::vector<const archive_entry*> by_latency;
-  for (const auto& e : all_)
-    by_latency.push_back(&e);
-  std::stable_sort(by_latency.begin(), by_latency.end(),
-                   [](const auto* a, const auto* b) { return a->latency_ns < b->latency_ns; });
-  std::vector<archive_entry> out;
+std::vector<size_t> archive::member_positions() const {
+  std::vector<size_t> out;
   size_t best = static_cast<size_t>(std::max(0, cfg_.best));
   size_t diverse = 0;
-  for (const auto* e : by_latency) {
+  for (auto i : by_latency_) {
     if (out.size() < best) {
-      out.push_back(*e);
+      out.push_back(i);
       continue;
     }
     if (diverse >= static_cast<size_t>(std::max(0, cfg_.diverse)))
       break;
-    bool far = std::all_of(out.begin(), out.end(),
-                           [&](const auto& m) { return distance(m.knobs, e->knobs) >= cfg_.min_distance; });
+    bool far = std::all_of(out.begin(), out.end(), [&](size_t m) {
+      return distance(all_[m].knobs, all_[i].knobs) >= cfg_.min_distance;
+    });
     if (far) {
-      out.push_back(*e);
+      out.push_back(i);
       ++diverse;
     }
   }
-  for (auto& m : out)
-    if (m.visits == 0)
-      m.q2 = prior(m.latency_ns);
+  return out;
+}
+
+double archive::member_q2(size_t i) const noexcept {
+  return all_[i].visits == 0 ? prior(all_[i].latency_ns) : all_[i].q2;
+}
+
+std::vector<archive_entry> archive::members() const {
+  std::vector<archive_entry> out;
+  for (auto i : member_positions()) {
+    out.push_back(all_[i]);
+    out.back().q2 = member_q2(i);
+  }
   return out;
 }
 
 archive_entry archive::pick_parent(uint64_t seed) const {
-  auto m = members();
+  auto m = member_positions();
   if (m.empty())
     return {};
   std::mt19937_64 rng{seed};
   std::uniform_real_distribution<double> coin{0.0, 1.0};
+  size_t pick = 0;
   if (m.size() > 1 && coin(rng) < cfg_.epsilon) {
     std::uniform_int_distribution<size_t> any{0, m.size() - 1};
-    return m[any(rng)];
+    pick = any(rng);
+  } else {
+    for (size_t i = 1; i < m.size(); ++i)
+      if (member_q2(m[i]) > member_q2(m[pick]))
+        pick = i;
   }
-  size_t pick = 0;
-  for (size_t i = 1; i < m.size(); ++i)
-    if (m[i].q2 > m[pick].q2)
-      pick = i;
-  return m[pick];
+  auto chosen = all_[m[pick]];  // only the chosen member is copied (its source is the step's prompt)
+  chosen.q2 = member_q2(m[pick]);
+  return chosen;
 }
 
 }  // namespace kforge::actors

@@ -75,8 +75,15 @@ class archive {
   /// A member's Q2 before any child: tanh(prior_scale (log best - log latency)).
   [[nodiscard]] double prior(double latency_ns) const noexcept;
 
+  /// members() as positions in all_, nothing copied.
+  [[nodiscard]] std::vector<size_t> member_positions() const;
+
+  /// The Q2 of all_[i] as a member: its prior until it has a child.
+  [[nodiscard]] double member_q2(size_t i) const noexcept;
+
   archive_config cfg_;
   std::vector<archive_entry> all_;       ///< every timed candidate, in arrival order
+  std::vector<size_t> by_latency_;       ///< positions in all_, fastest first (arrival order on ties)
   std::map<std::string, size_t> index_;  ///< hash -> position in all_
   double best_ns_ = 0;
 };

@@ -196,6 +196,18 @@ void apply_final(memory::task_record& task, const std::string& hash, const inter
   task.updated_ms = now_ms;
 }
 
+void keep_untried(std::vector<proposal>& proposals, const std::set<std::string>& tried,
+                  const std::string& campaign, const std::string& task_id, std::vector<proposal>& fresh,
+                  std::vector<std::string>& hashes) {
+  for (auto& p : proposals) {
+    auto hash = candidate_hash(campaign, task_id, p.source);
+    if (tried.count(hash) > 0 || std::find(hashes.begin(), hashes.end(), hash) != hashes.end())
+      continue;
+    fresh.push_back(std::move(p));
+    hashes.push_back(std::move(hash));
+  }
+}
+
 void log_verified(const log::logger& log, const memory::candidate_record& c, bool cached) {
   if (!log::logger::enabled(log::level::info))
     return;

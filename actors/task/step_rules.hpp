@@ -18,6 +18,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -113,6 +114,22 @@ double apply_verdict(memory::task_record& task, memory::candidate_record& cand, 
 /// wall time `now_ms`.
 void apply_final(memory::task_record& task, const std::string& hash, const interleaved_timing& t,
                  int64_t now_ms);
+
+/// One proposal of a step on its way through the verifier, with what its verdict needs.
+struct candidate_job {
+  proposal p;
+  std::string hash;  ///< candidate_hash
+  std::string stage;
+  std::vector<parent_info> parent;
+  std::string policy;
+  std::string model;
+};
+
+/// Moves the proposals whose candidate_hash is neither in `tried` nor earlier in the reply into
+/// `fresh`, their hashes into `hashes` (in the same order).
+void keep_untried(std::vector<proposal>& proposals, const std::set<std::string>& tried,
+                  const std::string& campaign, const std::string& task_id, std::vector<proposal>& fresh,
+                  std::vector<std::string>& hashes);
 
 /// Logs one verified candidate at info level (its fields built only when that level is on).
 void log_verified(const log::logger& log, const memory::candidate_record& c, bool cached);

@@ -268,21 +268,22 @@ void on_verdict(task_pointer self, const proposal& p, const std::string& hash, c
             });
 }
 
-void verify_one(task_pointer self, proposal p, std::string hash, std::string stage,
-                std::vector<parent_info> parent, std::string policy, std::string model) {
+// One candidate on its way through the verifier; shared by the reply handlers (and a retry).
+void verify_one(task_pointer self, std::shared_ptr<const candidate_job> job) {
   auto& st = self->state;
-  st.verifying.insert(hash);
+  st.verifying.insert(job->hash);
   self->request(st.peers.verifier, caf::infinite, verify_atom_v,
-                verify_request{st.rec.task_id, hash, p.source})
+                verify_request{st.rec.task_id, job->hash, job->p.source})
       .then(
           [=](verification& v) {
-            self->state.verifying.erase(hash);
+            self->state.verifying.erase(job->hash);
             self->state.backoff.reset();
-            on_verdict(self, p, hash, stage, parent, policy, model, std::move(v));
+            on_verdict(self, job->p, job->hash, job->stage, job->parent, job->policy, job->model,
+                       std::move(v));
           },
           [=](caf::error& err) {
             auto& s = self->state;
-            s.verifying.erase(hash);
+            s.verifying.erase(job->hash);
             if (code_of(err) == errc::cancelled && is_stopping(s)) {
               // Withdrawn at the stop, never run: not an evaluation; a resume proposes again.
               on_committed(self);
@@ -291,13 +292,13 @@ void verify_one(task_pointer self, proposal p, std::string hash, std::string sta
             if (code_of(err) == errc::queue_full && !is_stopping(s)) {
               // Back-pressure: wait, then ask again; the evaluation stays in flight. One timer
               // (on the actor clock) serves every refusal that arrives before it fires.
-              s.refused.push_back([=] { verify_one(self, p, hash, stage, parent, policy, model); });
+              s.refused.push_back([=] { verify_one(self, job); });
               if (s.refused.size() == 1)
                 self->delayed_send(self, s.backoff.next(), retry_atom_v);
               return;
             }
             s.log.error("verification failed",
-                        {{"task", s.rec.task_id}, {"cand", short_id(hash)}, {"error", describe(err)}});
+                        {{"task", s.rec.task_id}, {"cand", short_id(job->hash)}, {"error", describe(err)}});
             if (leaves_task_resumable(code_of(err)))
               stop_searching(s, err);
             else if (stops_task(code_of(err))) {
@@ -308,13 +309,14 @@ void verify_one(task_pointer self, proposal p, std::string hash, std::string sta
           });
 }
 
-void verify_all(task_pointer self, std::vector<proposal> fresh, const std::string& stage,
-                const std::vector<parent_info>& parent, const std::string& policy, const std::string& model,
-                int32_t granted) {
+void verify_all(task_pointer self, std::vector<proposal> fresh, std::vector<std::string> hashes,
+                const std::string& stage, const std::vector<parent_info>& parent, const std::string& policy,
+                const std::string& model, int32_t granted) {
   auto& st = self->state;
   fresh.resize(std::min(fresh.size(), static_cast<size_t>(std::max(0, granted))));
-  for (auto& p : fresh) {
-    auto hash = candidate_hash(st.cfg.campaign, st.rec.task_id, p.source);
+  for (size_t i = 0; i < fresh.size(); ++i) {
+    auto& p = fresh[i];
+    const auto& hash = hashes[i];
     st.hashes.insert(hash);
     st.tried.push_back(p.knobs);
     ++st.in_flight;
@@ -324,20 +326,16 @@ void verify_all(task_pointer self, std::vector<proposal> fresh, const std::strin
       on_verdict(self, p, hash, stage, parent, policy, model, std::move(v));
       continue;
     }
-    verify_one(self, std::move(p), hash, stage, parent, policy, model);
+    verify_one(self, std::make_shared<const candidate_job>(
+                         candidate_job{std::move(p), hash, stage, parent, policy, model}));
   }
 }
 
 void on_proposals(task_pointer self, policy_reply reply, std::string stage, std::vector<parent_info> parent) {
   auto& st = self->state;
   std::vector<proposal> fresh;
-  std::set<std::string> batch;
-  for (auto& p : reply.proposals) {
-    auto hash = candidate_hash(st.cfg.campaign, st.rec.task_id, p.source);
-    if (st.hashes.count(hash) > 0 || !batch.insert(hash).second)
-      continue;
-    fresh.push_back(std::move(p));
-  }
+  std::vector<std::string> hashes;  // candidate_hash of each, computed once
+  keep_untried(reply.proposals, st.hashes, st.cfg.campaign, st.rec.task_id, fresh, hashes);
   st.rec.step += 1;
   if (fresh.empty()) {
     // Nothing new from this parent: lower its value so that another archive member is refined.
@@ -365,7 +363,8 @@ void on_proposals(task_pointer self, policy_reply reply, std::string stage, std:
               finish(self);
               return;
             }
-            verify_all(self, std::move(fresh), stage, parent, reply.policy, reply.model, granted);
+            verify_all(self, std::move(fresh), std::move(hashes), stage, parent, reply.policy, reply.model,
+                       granted);
           },
           [self](caf::error&) { finish(self); });
 }
