@@ -162,3 +162,42 @@ TEST_CASE("a model's kernels derive seeds and trajectory steps in words with wha
     CHECK(own[0].text.find("roofline") == std::string::npos);  // no roofline time known
   }
 }
+
+TEST_CASE("the payloads of knob candidates are the JSON nlohmann would write for them", "[actors]") {
+  // They are written as text, not through a JSON tree: the same bytes, keys in sorted order,
+  // a repeated knob's last value, escapes and numbers as nlohmann dumps them.
+  memory::task_record task;
+  task.task_id = "soft\"max \\ a";
+  task.family = "softmax";
+  memory::candidate_record draft;
+  draft.hash = "p\"1";
+  draft.stage = "draft";
+  draft.knobs = {{"VEC", 4}, {"UNROLL", -1}, {"ACC", 2}, {"VEC", 16}};
+  draft.verdict = test::timed_verdict(200);
+  draft.speedup_vs_ref = 1.0 / 3.0;
+  auto seeds = derive_items(draft, task, std::nullopt, 5);
+  REQUIRE(seeds.size() == 1);
+  nlohmann::json knobs = nlohmann::json::object();
+  for (const auto& k : draft.knobs)
+    knobs[k.name] = k.value;
+  CHECK(seeds[0].payload ==
+        nlohmann::json{{"knobs", knobs}, {"task", task.task_id}, {"speedup", draft.speedup_vs_ref}}.dump());
+
+  memory::candidate_record child = draft;
+  child.hash = "c\n2";
+  child.stage = "refine";
+  child.knobs = {{"VEC", 8}, {"UNROLL", -1}, {"ACC", 3}, {"Z\u00e9", 1}};
+  child.verdict = test::timed_verdict(100);
+  child.speedup_vs_parent = 2.5;
+  auto items = derive_items(child, task, draft, 7);
+  REQUIRE(items.size() == 2);
+  auto changes = nlohmann::json::array();
+  for (const auto& c : knob_changes(draft.knobs, child.knobs))
+    changes.push_back({{"knob", c.name}, {"value", c.value}});
+  CHECK(changes.size() == 3);
+  CHECK(items[0].payload == nlohmann::json{{"changes", changes}}.dump());
+  CHECK(items[1].payload ==
+        nlohmann::json{
+            {"parent", draft.hash}, {"child", child.hash}, {"changes", changes}, {"speedup_vs_parent", 2.5}}
+            .dump());
+}
