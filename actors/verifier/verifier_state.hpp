@@ -87,8 +87,6 @@ struct verifier_state {
   static inline const char* name = "kforge.verifier";
 };
 
-using verifier_pointer = verifier_actor::stateful_pointer<verifier_state>;
-
 /// The pool actor's handle to itself.
 using verifier_pointer = verifier_actor::stateful_pointer<verifier_state>;
 
