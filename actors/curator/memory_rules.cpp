@@ -9,45 +9,16 @@
 #include <cctype>
 #include <cmath>
 #include <cstdio>
-#include <string_view>
 
 namespace kforge::actors {
 
 namespace {
 
-// The payloads of knob candidates (one or more items every evaluation) are written as text
-// directly: the bytes nlohmann::json's dump() gives for them (object keys in its sorted order,
-// the last of a repeated knob kept, as operator[] does), without building a tree of nodes.
-std::string json_text(std::string_view s) {
-  return nlohmann::json(s).dump();
-}
-
-std::string json_number(double x) {
-  return nlohmann::json(x).dump();
-}
-
-std::string settings_json(const std::vector<kforge::knob_setting>& settings) {
-  std::vector<const kforge::knob_setting*> sorted;
-  for (const auto& s : settings) {
-    auto same = std::find_if(sorted.begin(), sorted.end(), [&](const auto* x) { return x->name == s.name; });
-    if (same != sorted.end())
-      *same = &s;
-    else
-      sorted.push_back(&s);
-  }
-  std::sort(sorted.begin(), sorted.end(), [](const auto* a, const auto* b) { return a->name < b->name; });
-  std::string out = "{";
-  for (const auto* s : sorted)
-    out += (out.size() > 1 ? "," : "") + json_text(s->name) + ":" + std::to_string(s->value);
-  return out + "}";
-}
-
-std::string changes_json(const std::vector<kforge::knob_setting>& changes) {
-  std::string out = "[";
-  for (const auto& c : changes)
-    out += (out.size() > 1 ? "," : "") + std::string{"{\"knob\":"} + json_text(c.name) +
-           ",\"value\":" + std::to_string(c.value) + "}";
-  return out + "]";
+nlohmann::json settings_json(const std::vector<kforge::knob_setting>& settings) {
+  auto out = nlohmann::json::object();
+  for (const auto& s : settings)
+    out[s.name] = s.value;
+  return out;
 }
 
 std::string format_ms(double ns) {
@@ -240,9 +211,10 @@ std::vector<memory::memory_item> derive_items(const memory::candidate_record& ca
     item.text = task.family + ": feasible setting " + format_settings(cand.knobs) + " (task " + task.task_id +
                 (cand.speedup_vs_ref > 0 ? ", " + format_ratio(cand.speedup_vs_ref) + " vs reference" : "") +
                 ")";
-    item.payload = "{\"knobs\":" + settings_json(cand.knobs) +
-                   ",\"speedup\":" + json_number(cand.speedup_vs_ref) +
-                   ",\"task\":" + json_text(task.task_id) + "}";
+    item.payload =
+        nlohmann::json{
+            {"knobs", settings_json(cand.knobs)}, {"task", task.task_id}, {"speedup", cand.speedup_vs_ref}}
+            .dump();
     item.tags = {"draft", task.task_id};
     item.q1 = cand.reward;
     item.visits1 = 1;
@@ -267,8 +239,10 @@ std::vector<memory::memory_item> derive_items(const memory::candidate_record& ca
   opt.samples = 1;
   opt.mean_speedup = effect;  // 0 when the child failed: an unsafe change scores low
   opt.feasible_samples = v.feasible ? 1 : 0;
-  auto changes_text = changes_json(changes);
-  opt.payload = "{\"changes\":" + changes_text + "}";
+  auto changes_json = nlohmann::json::array();
+  for (const auto& c : changes)
+    changes_json.push_back({{"knob", c.name}, {"value", c.value}});
+  opt.payload = nlohmann::json{{"changes", changes_json}}.dump();
   opt.tags = {"refine", task.task_id};
   opt.q2 = cand.reward;
   opt.visits2 = 1;
@@ -280,9 +254,12 @@ std::vector<memory::memory_item> derive_items(const memory::candidate_record& ca
     traj.text = task.task_id + ": " + cand.optimization + " gave " + format_ratio(effect) +
                 " over the parent (" + format_ms(parent->verdict.timing.median_ns) + " -> " +
                 format_ms(v.timing.median_ns) + ")";
-    traj.payload = "{\"changes\":" + changes_text + ",\"child\":" + json_text(cand.hash) +
-                   ",\"parent\":" + json_text(parent->hash) +
-                   ",\"speedup_vs_parent\":" + json_number(effect) + "}";
+    traj.payload = nlohmann::json{
+        {"parent", parent->hash},
+        {"child", cand.hash},
+        {"changes", changes_json},
+        {"speedup_vs_parent",
+         effect}}.dump();
     traj.tags = {"refine", task.task_id};
     traj.q2 = cand.reward;
     traj.visits2 = 1;

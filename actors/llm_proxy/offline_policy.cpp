@@ -78,10 +78,6 @@ bool contains(const std::vector<settings>& list, const settings& s) {
   return std::find(list.begin(), list.end(), s) != list.end();
 }
 
-}  // namespace
-
-namespace {
-
 // What a payload says about knobs, parsed once: a seed's "knobs" object (integer values) and an
 // optimization's "changes" list, in payload order. Memory items are drawn into many steps' context,
 // so each thread keeps its recent payloads' parses (a pure function of the text, so results never

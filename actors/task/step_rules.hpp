@@ -17,7 +17,6 @@
 #include "runtime/base/task.hpp"
 
 #include <cstdint>
-#include <optional>
 #include <set>
 #include <string>
 #include <vector>
