@@ -36,6 +36,7 @@ struct curator_state {
   int64_t since_consolidation = 0;                       // experiences committed since the last consolidation
   std::optional<insight_index> insights;                 // consolidation's evidence, kept current per commit
   std::chrono::steady_clock::time_point last_release{};  // the store map's last release_resident
+  std::optional<caf::actor_clock::time_point> last_consolidation;  // the actor clock at the last pass
   log::logger log{"kforge.curator"};
   static inline const char* name = "kforge.curator";
 };
@@ -340,6 +341,15 @@ caf::error write_peaks(memory::store& store, const peaks_record& peaks) {
 
 void load_insights(curator_state& st);
 
+// Whether consolidation.min_interval_ms has passed since the last pass (the actor clock: a test
+// coordinator's clock in tests).
+bool consolidation_due(curator_pointer self) {
+  auto& st = self->state;
+  auto bound = std::chrono::milliseconds{st.cfg.consolidation.min_interval_ms};
+  return bound.count() <= 0 || !st.last_consolidation ||
+         self->clock().now() - *st.last_consolidation >= bound;
+}
+
 void flush(curator_pointer self) {
   auto& st = self->state;
   st.flush_scheduled = false;
@@ -353,7 +363,8 @@ void flush(curator_pointer self) {
       return std::holds_alternative<experience>(p.event);
     });
     bool consolidate = st.insights && st.cfg.consolidation.every > 0 &&
-                       st.since_consolidation + experiences >= st.cfg.consolidation.every;
+                       st.since_consolidation + experiences >= st.cfg.consolidation.every &&
+                       consolidation_due(self);
     std::vector<memory::memory_item> changed;
     std::vector<memory::memory_item> consolidated;
     int64_t evaluations = 0;
@@ -379,9 +390,10 @@ void flush(curator_pointer self) {
     if (log::logger::enabled(log::level::debug))
       st.log.debug("committed", {{"events", batch.size()}, {"items", changed.size()}});
     st.since_consolidation += experiences;
-    if (consolidate)
+    if (consolidate) {
+      st.last_consolidation = self->clock().now();
       after_consolidation(st, consolidated);
-    else
+    } else
       learn(st, changed);
     if (!changed.empty())
       self->send(st.retriever, items_atom_v, std::move(changed));

@@ -34,7 +34,11 @@ namespace kforge::actors {
 
 /// Consolidation constants; from the campaign config ([memory]).
 struct consolidation_config {
-  int32_t every = 40;             ///< run after this many committed experiences (0 = never)
+  int32_t every = 40;  ///< run after this many committed experiences (0 = never)
+  /// ...and at least this long after the previous pass, on the curator's actor clock (0 = no
+  /// bound): a fast campaign (the null device commits thousands a second) then passes a few
+  /// times a second instead of hundreds, a model's campaign is never held back by it.
+  int32_t min_interval_ms = 0;
   int32_t min_evidence = 3;       ///< observations before a rule becomes an insight
   int32_t retire_min_visits = 8;  ///< value updates before an item may be retired
   double retire_below = -0.5;     ///< retire when every visited stage value is below this

@@ -33,6 +33,7 @@ actors::curator_config curator_config_of(const campaign_config& cfg) {
   actors::curator_config c;
   c.values.alpha = cfg.alpha;
   c.consolidation.every = cfg.memory_enabled ? cfg.memory.consolidate_every : 0;
+  c.consolidation.min_interval_ms = cfg.memory.consolidate_min_ms;
   c.consolidation.min_evidence = cfg.memory.insight_min_evidence;
   c.consolidation.retire_min_visits = cfg.memory.retire_min_visits;
   c.consolidation.retire_below = cfg.memory.retire_below;

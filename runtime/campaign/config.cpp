@@ -258,9 +258,25 @@ campaign_config parse(const reader& r, const toml_value& root, const std::filesy
 
   const auto& mem = reader::table_or_empty(root, "memory");
   r.only(mem, "memory",
-         {"enabled", "context_items", "lambda", "epsilon", "alpha", "cross_task", "use_values", "kb_items",
-          "kb_temperature", "kb_use_penalty", "kb_confidence_samples", "kb_bound_match", "kb_family_match",
-          "cross_family", "consolidate_every", "insight_min_evidence", "retire_min_visits", "retire_below",
+         {"enabled",
+          "context_items",
+          "lambda",
+          "epsilon",
+          "alpha",
+          "cross_task",
+          "use_values",
+          "kb_items",
+          "kb_temperature",
+          "kb_use_penalty",
+          "kb_confidence_samples",
+          "kb_bound_match",
+          "kb_family_match",
+          "cross_family",
+          "consolidate_every",
+          "consolidate_min_ms",
+          "insight_min_evidence",
+          "retire_min_visits",
+          "retire_below",
           "from"});
   r.get(mem, "enabled", c.memory_enabled);
   r.positive(mem, "context_items", c.context_items, true);
@@ -288,6 +304,7 @@ campaign_config parse(const reader& r, const toml_value& root, const std::filesy
   r.fraction(mem, "kb_family_match", ms.kb_family_match);
   r.get(mem, "cross_family", ms.cross_family);
   r.positive(mem, "consolidate_every", ms.consolidate_every, true);
+  r.positive(mem, "consolidate_min_ms", ms.consolidate_min_ms, true);
   r.positive(mem, "insight_min_evidence", ms.insight_min_evidence);
   r.positive(mem, "retire_min_visits", ms.retire_min_visits);
   r.number(mem, "retire_below", ms.retire_below);

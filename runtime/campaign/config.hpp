@@ -108,18 +108,19 @@ struct kernelbench_settings {
 
 /// The memory's knowledge base, consolidation and cross-campaign import ([memory]).
 struct memory_settings {
-  int32_t kb_items = 1;              ///< knowledge-base optimizations drawn per refine step
-  double kb_temperature = 0.5;       ///< softmax temperature over predicted speedup x confidence
-  double kb_use_penalty = 0.1;       ///< penalty per log(1 + uses)
-  double kb_confidence_samples = 5;  ///< samples for full confidence
-  double kb_bound_match = 0.6;       ///< weight of an entry from another efficiency bucket, same bound
-  double kb_family_match = 0.3;      ///< weight of an entry from another bound of the family
-  bool cross_family = true;          ///< seeds and changes of other families may be retrieved
-  int32_t consolidate_every = 40;    ///< experiences between consolidation passes; 0 = never
-  int32_t insight_min_evidence = 3;  ///< observations before a rule becomes an insight
-  int32_t retire_min_visits = 8;     ///< value updates before an item may be retired
-  double retire_below = -0.5;        ///< retire when every visited stage value stays below this
-  std::filesystem::path from;        ///< a store or snapshot whose memory items seed this one; empty = none
+  int32_t kb_items = 1;               ///< knowledge-base optimizations drawn per refine step
+  double kb_temperature = 0.5;        ///< softmax temperature over predicted speedup x confidence
+  double kb_use_penalty = 0.1;        ///< penalty per log(1 + uses)
+  double kb_confidence_samples = 5;   ///< samples for full confidence
+  double kb_bound_match = 0.6;        ///< weight of an entry from another efficiency bucket, same bound
+  double kb_family_match = 0.3;       ///< weight of an entry from another bound of the family
+  bool cross_family = true;           ///< seeds and changes of other families may be retrieved
+  int32_t consolidate_every = 40;     ///< experiences between consolidation passes; 0 = never
+  int32_t consolidate_min_ms = 1000;  ///< ...and at least this long between them; 0 = no bound
+  int32_t insight_min_evidence = 3;   ///< observations before a rule becomes an insight
+  int32_t retire_min_visits = 8;      ///< value updates before an item may be retired
+  double retire_below = -0.5;         ///< retire when every visited stage value stays below this
+  std::filesystem::path from;         ///< a store or snapshot whose memory items seed this one; empty = none
 };
 
 /// The per-task archive of parents ([archive]).

@@ -75,6 +75,36 @@ struct curator_fixture : test::actor_fixture {
   }
 };
 
+// A draft of task `task` with the settings VEC=4, ACC=i: three of them are evidence for one insight.
+experience vec4_draft(int i) {
+  experience e;
+  e.candidate.hash = "h" + std::to_string(i);
+  e.candidate.campaign = "c1";
+  e.candidate.task_id = "t" + std::to_string(i);
+  e.candidate.stage = "draft";
+  e.candidate.knobs = {{"VEC", 4}, {"ACC", i}};
+  e.candidate.verdict = test::timed_verdict(100);
+  e.candidate.speedup_vs_ref = 2.0;
+  e.candidate.reward = 1.0;
+  e.task.campaign = "c1";
+  e.task.task_id = e.candidate.task_id;
+  e.task.family = "fam";
+  return e;
+}
+
+// The texts of the stored insights.
+std::vector<std::string> stored_insights(test::temp_store& db) {
+  std::vector<std::string> out;
+  auto tx = db.store().read();
+  REQUIRE(tx);
+  auto items = memory::list_memory(*tx);
+  REQUIRE(items);
+  for (const auto& item : *items)
+    if (item.kind == "insight")
+      out.push_back(item.text);
+  return out;
+}
+
 }  // namespace
 
 TEST_CASE_METHOD(curator_fixture, "the curator commits an experience and derives a seed item", "[actors]") {
@@ -190,36 +220,61 @@ TEST_CASE("a consolidation pass that falls due writes its insights with the batc
   created.receive([](memory::campaign_record&, std::vector<memory::task_record>&) {},
                   [](caf::error& err) { FAIL(describe(err)); });
   // Three tasks of one family drafted feasible settings that share VEC=4: evidence for one insight.
-  for (int i = 0; i < 3; ++i) {
-    experience e;
-    e.candidate.hash = "h" + std::to_string(i);
-    e.candidate.campaign = "c1";
-    e.candidate.task_id = "t" + std::to_string(i);
-    e.candidate.stage = "draft";
-    e.candidate.knobs = {{"VEC", 4}, {"ACC", i}};
-    e.candidate.verdict = test::timed_verdict(100);
-    e.candidate.speedup_vs_ref = 2.0;
-    e.candidate.reward = 1.0;
-    e.task.campaign = "c1";
-    e.task.task_id = e.candidate.task_id;
-    e.task.family = "fam";
-    fx.self->send(curator, record_atom_v, std::move(e));
-  }
+  for (int i = 0; i < 3; ++i)
+    fx.self->send(curator, record_atom_v, vec4_draft(i));
   fx.run();
   auto tx = db.store().read();
   REQUIRE(tx);
   auto items = memory::list_memory(*tx);
   REQUIRE(items);
   int64_t seeds = 0;
-  std::vector<std::string> insights;
-  for (const auto& item : *items) {
+  for (const auto& item : *items)
     seeds += item.kind == "seed" ? 1 : 0;
-    if (item.kind == "insight")
-      insights.push_back(item.text);
-  }
   CHECK(seeds == 3);
+  auto insights = stored_insights(db);
   REQUIRE(insights.size() == 1);
   CHECK(insights[0].find("VEC=4 in 3 of 3 feasible drafts") != std::string::npos);
+  fx.self->send_exit(curator, caf::exit_reason::user_shutdown);
+  fx.self->send_exit(retriever, caf::exit_reason::user_shutdown);
+  fx.run();
+}
+
+TEST_CASE("consolidation passes keep their minimum interval on the actor clock", "[actors]") {
+  test::temp_store db;  // outlives the actor system
+  test::actor_fixture fx;
+  auto retriever = spawn_retriever(fx.sys, std::vector<memory::memory_item>{}, ranking_config{});
+  curator_config cfg;
+  cfg.consolidation.every = 3;
+  cfg.consolidation.min_evidence = 3;
+  cfg.consolidation.min_interval_ms = 1000;
+  auto curator = spawn_curator(fx.sys, db.store(), retriever, cfg, false);
+  memory::campaign_record rec;
+  rec.id = "c1";
+  auto created = fx.self->request(curator, caf::infinite, campaign_atom_v, rec);
+  fx.run();
+  created.receive([](memory::campaign_record&, std::vector<memory::task_record>&) {},
+                  [](caf::error& err) { FAIL(describe(err)); });
+  auto commit = [&](int from, int to) {
+    for (int i = from; i < to; ++i)
+      fx.self->send(curator, record_atom_v, vec4_draft(i));
+    fx.run();
+  };
+  commit(0, 3);  // the first pass is never held back
+  auto first = stored_insights(db);
+  REQUIRE(first.size() == 1);
+  CHECK(first[0].find("VEC=4 in 3 of 3 feasible drafts") != std::string::npos);
+  commit(3, 6);  // due by count, but not a second later: no pass
+  auto held = stored_insights(db);
+  REQUIRE(held.size() == 1);
+  CHECK(held[0] == first[0]);
+  fx.advance(std::chrono::milliseconds(999));
+  commit(6, 7);
+  CHECK(stored_insights(db) == first);
+  fx.advance(std::chrono::milliseconds(1));
+  commit(7, 8);  // a second after the first pass: every draft so far counts
+  auto later = stored_insights(db);
+  REQUIRE(later.size() == 1);
+  CHECK(later[0].find("VEC=4 in 8 of 8 feasible drafts") != std::string::npos);
   fx.self->send_exit(curator, caf::exit_reason::user_shutdown);
   fx.self->send_exit(retriever, caf::exit_reason::user_shutdown);
   fx.run();

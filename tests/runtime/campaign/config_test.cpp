@@ -206,6 +206,7 @@ TEST_CASE("the memory, archive and machine keys load and are checked", "[runtime
 kb_items = 3
 kb_temperature = 0.25
 consolidate_every = 10
+consolidate_min_ms = 250
 retire_below = -0.8
 from = "../warm"
 
@@ -224,6 +225,7 @@ efficiency_buckets = [0.1, 0.5]
   CHECK(cfg->memory.kb_items == 3);
   CHECK(cfg->memory.kb_temperature == 0.25);
   CHECK(cfg->memory.consolidate_every == 10);
+  CHECK(cfg->memory.consolidate_min_ms == 250);
   CHECK(cfg->memory.retire_below == -0.8);
   CHECK(cfg->memory.from == "/warm");
   CHECK(cfg->archive.best == 3);
