@@ -220,17 +220,28 @@ void log_verified(const log::logger& log, const memory::candidate_record& c, boo
                                   {"cached", cached}});
 }
 
-caf::optional<memory::candidate_record> committed_parent(const std::vector<memory::candidate_record>& history,
-                                                         const memory::candidate_record& cand) {
+void committed_history::add(memory::candidate_record& c, const std::string& best_hash) {
+  if (c.hash == best_hash)
+    best_ = c;
+  auto source = std::move(c.source);
+  c.source.clear();
+  items_.push_back(c);
+  c.source = std::move(source);
+}
+
+const memory::candidate_record* committed_history::best(const std::string& best_hash) const {
+  return !best_hash.empty() && best_.hash == best_hash ? &best_ : nullptr;
+}
+
+caf::optional<memory::candidate_record> committed_history::parent_of(
+    const memory::candidate_record& cand) const {
   if (cand.parents.empty())
     return caf::none;
-  auto it = std::find_if(history.rbegin(), history.rend(),
+  auto it = std::find_if(items_.rbegin(), items_.rend(),
                          [&](const auto& c) { return c.hash == cand.parents.front(); });
-  if (it == history.rend())
+  if (it == items_.rend())
     return caf::none;
-  memory::candidate_record parent = *it;
-  parent.source.clear();
-  return parent;
+  return *it;
 }
 
 std::string candidate_hash(const std::string& campaign, const std::string& task_id,

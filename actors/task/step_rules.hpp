@@ -133,10 +133,25 @@ void keep_untried(std::vector<proposal>& proposals, const std::set<std::string>&
 /// Logs one verified candidate at info level (its fields built only when that level is on).
 void log_verified(const log::logger& log, const memory::candidate_record& c, bool cached);
 
-/// `cand`'s first parent among a task's committed candidates (the newest match), its source
-/// left out; nothing for a draft or a parent the history lacks.
-[[nodiscard]] caf::optional<memory::candidate_record> committed_parent(
-    const std::vector<memory::candidate_record>& history, const memory::candidate_record& cand);
+/// A task's committed candidates in order, their sources left out (the store and the archive
+/// keep those: a long campaign's tasks do not hold every kernel they tried), and its best with
+/// its source.
+class committed_history {
+ public:
+  /// Appends `c` (its source moved out and back: nothing is copied); `best_hash` is the task's
+  /// best after it.
+  void add(memory::candidate_record& c, const std::string& best_hash);
+  /// The candidate `best_hash` with its source; nullptr if none added was the best.
+  [[nodiscard]] const memory::candidate_record* best(const std::string& best_hash) const;
+  /// `cand`'s first parent (the newest match), without its source; nothing for a draft or a
+  /// parent the history lacks.
+  [[nodiscard]] caf::optional<memory::candidate_record> parent_of(const memory::candidate_record& cand) const;
+  [[nodiscard]] size_t size() const noexcept { return items_.size(); }
+
+ private:
+  std::vector<memory::candidate_record> items_;
+  memory::candidate_record best_;
+};
 
 /// Candidate id: SHA-256 over (campaign, task, source).
 [[nodiscard]] std::string candidate_hash(const std::string& campaign, const std::string& task_id,

@@ -36,7 +36,7 @@ struct task_state {
   task_config cfg;
   task_peers peers;
   memory::task_record rec;
-  std::vector<memory::candidate_record> history;  // committed candidates of this task, in order
+  committed_history history;  // committed candidates, sources left out but the best's
   std::set<std::string> hashes;
   std::set<std::string> verifying;  // candidates sent to the verifier and not answered yet
   std::vector<settings> tried;
@@ -76,13 +76,6 @@ task_progress current_progress(const task_state& st) {
 // The actor clock in ms: what the outage horizon is measured on (the fixture clock in tests).
 std::chrono::milliseconds clock_now(task_pointer self) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(self->clock().now().time_since_epoch());
-}
-
-const memory::candidate_record* find_candidate(const task_state& st, const std::string& hash) {
-  for (const auto& c : st.history)
-    if (c.hash == hash)
-      return &c;
-  return nullptr;
 }
 
 bool is_stopping(const task_state& st) {
@@ -148,7 +141,7 @@ void finish(task_pointer self) {
     return;
   // Re-measured when the task ends, or when the campaign ends with it; an interrupted task is not.
   bool ends = is_done(st.rec) || st.final_at_stop;
-  const auto* best = ends && needs_final(st) ? find_candidate(st, st.rec.best_hash) : nullptr;
+  const auto* best = ends && needs_final(st) ? st.history.best(st.rec.best_hash) : nullptr;
   best != nullptr ? measure_final(self, *best) : quit_task(self);
 }
 
@@ -244,8 +237,8 @@ void on_verdict(task_pointer self, const proposal& p, const std::string& hash, c
   st.arch.add(c);
   if (!c.parents.empty())
     st.arch.reward_parent(c.parents.front(), c.reward);
-  st.history.push_back(c);
-  auto parent_record = committed_parent(st.history, c);
+  st.history.add(c, st.rec.best_hash);
+  auto parent_record = st.history.parent_of(c);
   experience e{std::move(c),
                st.rec,
                result.cache_key,
@@ -385,7 +378,7 @@ void step(task_pointer self) {
     return;
   }
   auto seed = step_seed(st);
-  auto plan = plan_step(phase_of(st.rec), st.arch, find_candidate(st, st.rec.best_hash), seed);
+  auto plan = plan_step(phase_of(st.rec), st.arch, st.history.best(st.rec.best_hash), seed);
   auto stage = std::move(plan.stage);
   auto parent = std::move(plan.parent);
   context_query q{st.cfg.campaign,
@@ -496,10 +489,10 @@ void begin(task_pointer self) {
               s.hashes.insert(c.hash);
               s.tried.push_back(c.knobs);
               s.feedback.push_back(feedback_line(c, s.cfg.feedback_chars));
+              s.history.add(c, s.rec.best_hash);
             }
             while (s.feedback.size() > static_cast<size_t>(std::max(0, s.cfg.feedback_items)))
               s.feedback.pop_front();
-            s.history = std::move(committed);
             if (s.rec.reference_latency_ns > 0) {
               step(self);
               return;

@@ -260,25 +260,40 @@ TEST_CASE("feedback lines carry the measured numbers and gate messages whole wit
   }
 }
 
-TEST_CASE("a refine's committed parent is the newest history entry of its hash, without its source",
-          "[actors]") {
-  std::vector<memory::candidate_record> history(3);
-  for (size_t i = 0; i < history.size(); ++i) {
-    history[i].hash = i == 2 ? "p" : "x" + std::to_string(i);
-    history[i].source = "kernel " + std::to_string(i);
-    history[i].perf_state = "state " + std::to_string(i);
+TEST_CASE("a task's history keeps no source but its best's, and finds a refine's parent", "[actors]") {
+  committed_history history;
+  std::vector<memory::candidate_record> committed(4);
+  for (size_t i = 0; i < committed.size(); ++i) {
+    committed[i].hash = i == 2 || i == 3 ? "p" : "x" + std::to_string(i);
+    committed[i].source = "kernel " + std::to_string(i);
+    committed[i].perf_state = i == 3 ? "newest" : "state " + std::to_string(i);
   }
-  history.push_back(history[2]);
-  history.back().perf_state = "newest";
+  for (auto& c : committed) {
+    history.add(c, "x1");
+    CHECK(c.source.find("kernel ") == 0);  // the caller's record keeps its source
+  }
+  CHECK(history.size() == 4);
+  REQUIRE(history.best("x1") != nullptr);
+  CHECK(history.best("x1")->source == "kernel 1");
+  CHECK(history.best("x0") == nullptr);
+  CHECK(history.best("") == nullptr);
   memory::candidate_record child;
   child.parents = {"p"};
-  auto parent = committed_parent(history, child);
+  auto parent = history.parent_of(child);
   REQUIRE(parent);
   CHECK(parent->hash == "p");
   CHECK(parent->perf_state == "newest");
   CHECK(parent->source.empty());
   child.parents = {"unknown"};
-  CHECK_FALSE(committed_parent(history, child));
+  CHECK_FALSE(history.parent_of(child));
   child.parents.clear();
-  CHECK_FALSE(committed_parent(history, child));
+  CHECK_FALSE(history.parent_of(child));
+  // A later best replaces the earlier one.
+  memory::candidate_record faster;
+  faster.hash = "f";
+  faster.source = "faster kernel";
+  history.add(faster, "f");
+  REQUIRE(history.best("f") != nullptr);
+  CHECK(history.best("f")->source == "faster kernel");
+  CHECK(history.best("x1") == nullptr);
 }
