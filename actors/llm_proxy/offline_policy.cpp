@@ -149,7 +149,7 @@ std::vector<proposal> offline_policy::propose(const kforge::task_def& task,
   std::vector<proposal> out;
   std::mt19937_64 rng{request.seed};
   std::uniform_real_distribution<double> coin{0.0, 1.0};
-  std::vector<settings> seen = request.tried;
+  std::vector<settings> chosen;  // this step's; request.tried (every earlier setting) is not copied
   bool refine = request.stage == "refine" && !request.parent.empty();
   // Memory to draw on, in order: in refine the knowledge-base picks for the parent's
   // state first, then the value-ranked context (best first); each item once.
@@ -214,14 +214,14 @@ std::vector<proposal> offline_policy::propose(const kforge::task_def& task,
       p.knobs = s;
       if (attempt == 0)
         best_effort = p;
-      if (!contains(seen, s)) {
+      if (!contains(request.tried, s) && !contains(chosen, s)) {
         best_effort = std::move(p);
         break;
       }
     }
     // Rendered once, for the attempt kept: a rendering is the step's largest string.
     best_effort.source = hardware::render_template(task, best_effort.knobs);
-    seen.push_back(best_effort.knobs);
+    chosen.push_back(best_effort.knobs);
     out.push_back(std::move(best_effort));
   }
   return out;
