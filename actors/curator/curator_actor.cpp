@@ -393,8 +393,9 @@ void flush(curator_pointer self) {
     if (consolidate) {
       st.last_consolidation = self->clock().now();
       after_consolidation(st, consolidated);
-    } else
+    } else {
       learn(st, changed);
+    }
     if (!changed.empty())
       self->send(st.retriever, items_atom_v, std::move(changed));
     if (!consolidated.empty())  // after the batch's items: a retirement wins over the batch's copy

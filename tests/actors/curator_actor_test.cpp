@@ -16,9 +16,10 @@ namespace {
 struct curator_fixture : test::actor_fixture {
   test::temp_store db;
   retriever_actor retriever = spawn_retriever(sys, std::vector<memory::memory_item>{}, ranking_config{});
-  curator_actor curator = spawn_curator(sys, db.store(), retriever, curator_config{}, false);
+  curator_actor curator;
 
-  curator_fixture() {
+  explicit curator_fixture(curator_config config = {})
+      : curator(spawn_curator(sys, db.store(), retriever, config, false)) {
     memory::campaign_record rec;
     rec.id = "c1";
     rec.config_text = "x";
@@ -105,34 +106,15 @@ std::vector<std::string> stored_insights(test::temp_store& db) {
   return out;
 }
 
-// A curator that consolidates every 3 experiences (3 observations make an insight), at least
-// `min_interval_ms` apart, with campaign c1 open.
-struct consolidating_curator {
-  test::temp_store db;  // outlives the actor system
-  test::actor_fixture fx;
-  retriever_actor retriever = spawn_retriever(fx.sys, std::vector<memory::memory_item>{}, ranking_config{});
-  curator_actor curator;
-
-  explicit consolidating_curator(int32_t min_interval_ms) {
-    curator_config cfg;
-    cfg.consolidation.every = 3;
-    cfg.consolidation.min_evidence = 3;
-    cfg.consolidation.min_interval_ms = min_interval_ms;
-    curator = spawn_curator(fx.sys, db.store(), retriever, cfg, false);
-    memory::campaign_record rec;
-    rec.id = "c1";
-    auto created = fx.self->request(curator, caf::infinite, campaign_atom_v, rec);
-    fx.run();
-    created.receive([](memory::campaign_record&, std::vector<memory::task_record>&) {},
-                    [](caf::error& err) { FAIL(describe(err)); });
-  }
-
-  ~consolidating_curator() {
-    fx.self->send_exit(curator, caf::exit_reason::user_shutdown);
-    fx.self->send_exit(retriever, caf::exit_reason::user_shutdown);
-    fx.run();
-  }
-};
+// A curator config that consolidates every 3 experiences (3 observations make an insight), at
+// least `min_interval_ms` apart.
+curator_config consolidating(int32_t min_interval_ms) {
+  curator_config cfg;
+  cfg.consolidation.every = 3;
+  cfg.consolidation.min_evidence = 3;
+  cfg.consolidation.min_interval_ms = min_interval_ms;
+  return cfg;
+}
 
 }  // namespace
 
@@ -235,10 +217,9 @@ TEST_CASE_METHOD(curator_fixture,
 
 TEST_CASE("a consolidation pass that falls due writes its insights with the batch that made it due",
           "[actors]") {
-  consolidating_curator cc{0};
-  auto& db = cc.db;
-  auto& fx = cc.fx;
-  auto& curator = cc.curator;
+  curator_fixture fx{consolidating(0)};
+  auto& db = fx.db;
+  auto& curator = fx.curator;
   // Three tasks of one family drafted feasible settings that share VEC=4: evidence for one insight.
   for (int i = 0; i < 3; ++i)
     fx.self->send(curator, record_atom_v, vec4_draft(i));
@@ -257,10 +238,9 @@ TEST_CASE("a consolidation pass that falls due writes its insights with the batc
 }
 
 TEST_CASE("consolidation passes keep their minimum interval on the actor clock", "[actors]") {
-  consolidating_curator cc{1000};
-  auto& db = cc.db;
-  auto& fx = cc.fx;
-  auto& curator = cc.curator;
+  curator_fixture fx{consolidating(1000)};
+  auto& db = fx.db;
+  auto& curator = fx.curator;
   auto commit = [&](int from, int to) {
     for (int i = from; i < to; ++i)
       fx.self->send(curator, record_atom_v, vec4_draft(i));
