@@ -115,6 +115,11 @@ class backend {
 
   /// Removes a candidate's build products.
   virtual void discard(const build_result& compiled) const = 0;
+
+  /// Whether compile, run and reference preparation may block their thread (a subprocess, a
+  /// device, a sleep). The pool gives the workers of a backend that never blocks no threads of
+  /// their own: they run on the scheduler's, which saves a thread wake-up a stage.
+  [[nodiscard]] virtual bool blocks() const { return true; }
 };
 
 inline caf::expected<timing_stats> backend::prepare(const task_def& task) {

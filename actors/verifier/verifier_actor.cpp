@@ -366,15 +366,16 @@ verifier_actor::behavior_type verifier_behavior(verifier_pointer self,
   st.schedule = verify_schedule{jobs, cfg.max_queue};
   st.schedule.set_quiet_runs(cfg.quiet_runs);
   account(st);
+  auto own_threads = cfg.detached && st.backend->blocks();
   for (size_t i = 0; i < jobs; ++i)
     st.compilers.push_back(
-        cfg.detached ? self->spawn<caf::detached + caf::linked>(detail::compile_worker_behavior, st.backend,
-                                                                st.tasks, store, st.reference_signature)
-                     : self->spawn<caf::linked>(detail::compile_worker_behavior, st.backend, st.tasks, store,
-                                                st.reference_signature));
-  st.runner = cfg.detached ? self->spawn<caf::detached + caf::linked>(detail::run_worker_behavior, st.backend,
-                                                                      st.tasks)
-                           : self->spawn<caf::linked>(detail::run_worker_behavior, st.backend, st.tasks);
+        own_threads ? self->spawn<caf::detached + caf::linked>(detail::compile_worker_behavior, st.backend,
+                                                               st.tasks, store, st.reference_signature)
+                    : self->spawn<caf::linked>(detail::compile_worker_behavior, st.backend, st.tasks, store,
+                                               st.reference_signature));
+  st.runner = own_threads ? self->spawn<caf::detached + caf::linked>(detail::run_worker_behavior, st.backend,
+                                                                     st.tasks)
+                          : self->spawn<caf::linked>(detail::run_worker_behavior, st.backend, st.tasks);
   return {
       [self](verify_atom, verify_request& req) -> caf::result<verification> { return on_verify(self, req); },
       [self](reference_atom, const std::string& task_id) -> caf::result<kforge::timing_stats> {

@@ -66,7 +66,7 @@ struct verifier_config {
   bool coalesce = true;                  ///< identical requests in flight share one evaluation
   int32_t verdict_cache_entries = 4096;  ///< in-memory verdicts kept (the store keeps all)
   int32_t compile_cache_entries = 16;    ///< built binaries kept for re-runs (0 = off)
-  bool detached = true;                  ///< workers on their own threads (tests: false)
+  bool detached = true;  ///< workers on their own threads where the backend blocks (tests: false)
   /// A candidate whose built machine code (build_result::object_hash) equals an earlier one's
   /// gets that verdict without running: a no-op source change cannot be timed into progress.
   bool object_cache = true;

@@ -38,6 +38,8 @@ class null_device final : public backend {
                                                     const std::string& cand_id) const override;
   [[nodiscard]] caf::expected<verdict> run(const task_def& task, const build_result& compiled) override;
   void discard(const build_result& compiled) const override;
+  /// Only a device that sleeps blocks: "null" answers on the caller's thread.
+  [[nodiscard]] bool blocks() const override { return sleep_.count() > 0; }
 
   /// The reference timing the device reports for `task`.
   [[nodiscard]] static timing_stats reference_timing(const task_def& task);

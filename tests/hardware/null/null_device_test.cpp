@@ -45,3 +45,10 @@ TEST_CASE("the null device answers at once with verdicts derived from the source
   CHECK(failed > 50);
   CHECK(failed < 150);
 }
+
+TEST_CASE("only a null device that sleeps blocks its thread", "[hardware][null]") {
+  // The verifier gives the workers of a backend that never blocks no threads of their own; a
+  // sleeping device on a scheduler thread would stall the campaign's other actors.
+  CHECK_FALSE(kforge::hardware::null_device{}.blocks());
+  CHECK(kforge::hardware::null_device{std::chrono::milliseconds{5}}.blocks());
+}
