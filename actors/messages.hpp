@@ -96,9 +96,9 @@ struct policy_request {
   int32_t k = 1;
   uint64_t seed = 0;
   std::vector<memory::memory_item> context;
-  std::vector<parent_info> parent;                       ///< exactly one in refine, none in draft
-  std::vector<std::string> feedback;                     ///< recent verifier feedback, newest last
-  std::vector<std::vector<kforge::knob_setting>> tried;  ///< settings this task already evaluated
+  std::vector<parent_info> parent;    ///< exactly one in refine, none in draft
+  std::vector<std::string> feedback;  ///< recent verifier feedback, newest last
+  std::vector<uint64_t> tried;  ///< settings this task already evaluated: settings_fingerprint()s, sorted
   std::vector<memory::memory_item> kb;  ///< knowledge-base optimizations known to help the parent's state
   // What kforge measured of the task, for the prompt (0 = not measured).
   double reference_ns = 0;   ///< median latency of the reference implementation

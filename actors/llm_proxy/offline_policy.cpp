@@ -1,5 +1,6 @@
 #include "actors/llm_proxy/offline_policy.hpp"
 #include "hardware/tasks/task_loader.hpp"
+#include "runtime/base/rng.hpp"
 
 #include "actors/curator/memory_rules.hpp"
 
@@ -28,12 +29,12 @@ bool allows(const kforge::knob& k, int64_t value) {
   return std::find(k.values.begin(), k.values.end(), value) != k.values.end();
 }
 
-int64_t random_value(const kforge::knob& k, std::mt19937_64& rng) {
+int64_t random_value(const kforge::knob& k, kforge::splitmix64& rng) {
   std::uniform_int_distribution<size_t> pick{0, k.values.size() - 1};
   return k.values[pick(rng)];
 }
 
-settings random_settings(const kforge::task_def& task, std::mt19937_64& rng) {
+settings random_settings(const kforge::task_def& task, kforge::splitmix64& rng) {
   settings out;
   for (const auto& k : task.knobs)
     out.push_back({k.name, random_value(k, rng)});
@@ -54,7 +55,7 @@ int64_t set_knob(settings& s, const std::string& name, int64_t value) {
 }
 
 // Changes one random knob that has an alternative to a different value; returns its description.
-std::string random_change(const kforge::task_def& task, settings& s, std::mt19937_64& rng) {
+std::string random_change(const kforge::task_def& task, settings& s, kforge::splitmix64& rng) {
   std::vector<const kforge::knob*> movable;
   for (const auto& k : task.knobs)
     if (k.values.size() > 1)
@@ -147,7 +148,7 @@ settings optimization_changes(const memory::memory_item& item, const kforge::tas
 std::vector<proposal> offline_policy::propose(const kforge::task_def& task,
                                               const policy_request& request) const {
   std::vector<proposal> out;
-  std::mt19937_64 rng{request.seed};
+  kforge::splitmix64 rng{request.seed};
   std::uniform_real_distribution<double> coin{0.0, 1.0};
   std::vector<settings> chosen;  // this step's; request.tried (every earlier setting) is not copied
   bool refine = request.stage == "refine" && !request.parent.empty();
@@ -214,7 +215,7 @@ std::vector<proposal> offline_policy::propose(const kforge::task_def& task,
       p.knobs = s;
       if (attempt == 0)
         best_effort = p;
-      if (!contains(request.tried, s) && !contains(chosen, s)) {
+      if (!was_tried(request.tried, settings_fingerprint(s)) && !contains(chosen, s)) {
         best_effort = std::move(p);
         break;
       }

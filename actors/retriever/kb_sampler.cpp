@@ -1,4 +1,5 @@
 #include "actors/retriever/kb_sampler.hpp"
+#include "runtime/base/rng.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -135,7 +136,7 @@ std::vector<uint32_t> draw_kb(const std::vector<kb_source>& groups, int n, uint6
   size_t entries = 0;
   for (const auto& g : groups)
     entries += g.tree->size();
-  std::mt19937_64 rng{seed ^ 0x6b62ULL};
+  kforge::splitmix64 rng{seed ^ 0x6b62ULL};
   std::uniform_real_distribution<double> unit{0.0, 1.0};
   std::vector<std::vector<taken>> gone(groups.size());
   std::vector<double> left(groups.size());

@@ -1,4 +1,5 @@
 #include "actors/retriever/ranking.hpp"
+#include "runtime/base/rng.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -98,7 +99,7 @@ std::vector<memory::memory_item> choose_kb_among(const std::vector<const memory:
     match.push_back(e->state == query.state              ? 1.0
                     : family_bound_of(e->state) == bound ? cfg.kb_bound_match
                                                          : cfg.kb_family_match);
-  std::mt19937_64 rng{query.seed ^ 0x6b62ULL};
+  kforge::splitmix64 rng{query.seed ^ 0x6b62ULL};
   std::uniform_real_distribution<double> unit{0.0, 1.0};
   double temperature = std::max(1e-6, cfg.kb_temperature);
   while (!entries.empty() && out.size() < static_cast<size_t>(query.kb_n)) {
@@ -244,7 +245,7 @@ std::vector<rank_collector::scored> rank_collector::choose() {
       return value(a) > value(b);
     return draft && a.q2 > b.q2;
   });
-  std::mt19937_64 rng{query_.seed};
+  kforge::splitmix64 rng{query_.seed};
   std::uniform_real_distribution<double> coin{0.0, 1.0};
   while (!candidates.empty() && out.size() < n) {
     size_t pick = 0;

@@ -1,4 +1,5 @@
 #include "actors/task/archive.hpp"
+#include "runtime/base/rng.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -93,7 +94,7 @@ archive_entry archive::pick_parent(uint64_t seed) const {
   auto m = member_positions();
   if (m.empty())
     return {};
-  std::mt19937_64 rng{seed};
+  kforge::splitmix64 rng{seed};
   std::uniform_real_distribution<double> coin{0.0, 1.0};
   size_t pick = 0;
   if (m.size() > 1 && coin(rng) < cfg_.epsilon) {

@@ -39,7 +39,7 @@ struct task_state {
   committed_history history;  // committed candidates, sources left out but the best's
   std::set<std::string> hashes;
   std::set<std::string> verifying;  // candidates sent to the verifier and not answered yet
-  std::vector<settings> tried;
+  std::vector<uint64_t> tried;      // settings_fingerprint() of every evaluated setting, sorted
   std::deque<std::string> feedback;
   bool final_at_stop = false;  // the stop ends the campaign: the best is re-measured (stop_atom)
   int32_t in_flight = 0;       // verifications and commits of the current step
@@ -311,7 +311,7 @@ void verify_all(task_pointer self, std::vector<proposal> fresh, std::vector<std:
     auto& p = fresh[i];
     const auto& hash = hashes[i];
     st.hashes.insert(hash);
-    st.tried.push_back(p.knobs);
+    add_tried(st.tried, settings_fingerprint(p.knobs));
     ++st.in_flight;
     if (!p.parse_error.empty()) {
       // No usable kernel in the reply: a verdict at the parse gate, nothing to verify.
@@ -487,7 +487,7 @@ void begin(task_pointer self) {
               if (!c.parents.empty())
                 s.arch.reward_parent(c.parents.front(), c.reward);
               s.hashes.insert(c.hash);
-              s.tried.push_back(c.knobs);
+              add_tried(s.tried, settings_fingerprint(c.knobs));
               s.feedback.push_back(feedback_line(c, s.cfg.feedback_chars));
               s.history.add(c, s.rec.best_hash);
             }

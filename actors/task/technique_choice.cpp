@@ -1,4 +1,5 @@
 #include "actors/task/technique_choice.hpp"
+#include "runtime/base/rng.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -90,7 +91,7 @@ technique_pick draw_technique(const technique_catalogue& catalogue,
   std::vector<double> weights;
   for (const auto& s : pool)
     weights.push_back(std::exp((s.score - pool.front().score) / temperature));
-  std::mt19937_64 rng{seed ^ 0x74656368ULL};
+  kforge::splitmix64 rng{seed ^ 0x74656368ULL};
   std::discrete_distribution<std::size_t> draw{weights.begin(), weights.end()};
   auto& chosen = pool[draw(rng)];
   auto pick = std::move(chosen.pick);

@@ -25,10 +25,18 @@ namespace kforge {
   return seed;
 }
 
-/// splitmix64: small, fast and fully specified. Value type; not thread-safe.
+/// splitmix64: small, fast and fully specified. Value type; not thread-safe. Also a uniform
+/// random bit generator for std:: distributions: seeding it costs nothing, where seeding a
+/// std::mt19937_64 fills 312 words, which showed in the profile of every step.
 class splitmix64 {
  public:
+  using result_type = uint64_t;
+
   explicit constexpr splitmix64(uint64_t seed) noexcept : state_(seed) {}
+
+  static constexpr result_type min() noexcept { return 0; }
+  static constexpr result_type max() noexcept { return ~uint64_t{0}; }
+  constexpr result_type operator()() noexcept { return next(); }
 
   /// The next 64 random bits.
   constexpr uint64_t next() noexcept {

@@ -57,6 +57,18 @@ typename Inspector::result_type inspect(Inspector& f, knob_setting& x) {
   return f(caf::meta::type_name("knob_setting"), x.name, x.value);
 }
 
+/// A 64-bit fingerprint of a list of settings, in order: what a task keeps of the settings it
+/// evaluated, so that a policy's "tried already?" is a binary search over a sorted vector of
+/// integers instead of a scan comparing every earlier list name by name. Two different lists
+/// share one with probability 2^-64; the worst that does is one proposal skipped as tried.
+[[nodiscard]] uint64_t settings_fingerprint(const std::vector<knob_setting>& settings) noexcept;
+
+/// Inserts `fingerprint` into the sorted `tried`, once.
+void add_tried(std::vector<uint64_t>& tried, uint64_t fingerprint);
+
+/// True if the sorted `tried` holds `fingerprint`.
+[[nodiscard]] bool was_tried(const std::vector<uint64_t>& tried, uint64_t fingerprint) noexcept;
+
 /// An operator to evolve kernels for, loaded from a task file (docs/task-format.md).
 /// Immutable after loading; shared read-only between actors.
 struct task_def {

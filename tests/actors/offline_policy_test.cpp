@@ -6,6 +6,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+
 using namespace kforge;
 using namespace kforge::actors;
 
@@ -49,6 +51,24 @@ TEST_CASE("offline drafts render the template with one define per knob", "[actor
       distinct.insert(p.source);
     CHECK(distinct.size() == 6);
   }
+  SECTION("the task's tried fingerprints steer the draft to the one setting left") {
+    req.k = 6;
+    auto all = policy.propose(task, req);
+    REQUIRE(all.size() == 6);
+    for (size_t i = 0; i + 1 < all.size(); ++i)
+      add_tried(req.tried, settings_fingerprint(all[i].knobs));
+    REQUIRE(req.tried.size() == 5);
+    CHECK(std::is_sorted(req.tried.begin(), req.tried.end()));
+    add_tried(req.tried, settings_fingerprint(all[0].knobs));  // once
+    CHECK(req.tried.size() == 5);
+    req.k = 1;
+    req.seed = 99;
+    auto left = policy.propose(task, req);
+    REQUIRE(left.size() == 1);
+    CHECK(left[0].knobs == all.back().knobs);
+    CHECK(was_tried(req.tried, settings_fingerprint(all[0].knobs)));
+    CHECK_FALSE(was_tried(req.tried, settings_fingerprint(all.back().knobs)));
+  }
 }
 
 TEST_CASE("offline drafts follow seed items from the context", "[actors]") {
@@ -90,7 +110,7 @@ TEST_CASE("offline refines change one or two knobs of the parent and name the ch
   parent.hash = "p";
   parent.knobs = {{"VEC", 1}, {"UNROLL", 1}};
   req.parent = {parent};
-  req.tried = {parent.knobs};
+  req.tried = {settings_fingerprint(parent.knobs)};
   for (const auto& p : policy.propose(task, req)) {
     int changed = (knob_value(p, "VEC") != 1) + (knob_value(p, "UNROLL") != 1);
     CHECK(changed == 1);
