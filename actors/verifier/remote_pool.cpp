@@ -7,6 +7,7 @@
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
+#include <chrono>
 #include <set>
 #include <utility>
 
@@ -17,6 +18,7 @@ namespace {
 struct front_state {
   verifier_actor pool;
   std::shared_ptr<const kforge::task_map> catalog;
+  std::shared_ptr<last_call_clock> last_call;
   log::logger log{"kforge.worker"};
   static inline const char* name = "kforge.remote_pool";
 };
@@ -50,12 +52,21 @@ caf::error unknown_task(const std::string& task_id) {
   return make_error(errc::bad_request, "remote pool: task " + task_id + " was never sent to this worker");
 }
 
+// The coordinator called: stamps the worker's clock.
+void called(front_pointer self) {
+  if (self->state.last_call)
+    self->state.last_call->store(steady_ms(), std::memory_order_relaxed);
+}
+
 remote_pool_actor::behavior_type front_behavior(front_pointer self, verifier_actor pool,
-                                                std::shared_ptr<const kforge::task_map> known) {
+                                                std::shared_ptr<const kforge::task_map> known,
+                                                std::shared_ptr<last_call_clock> last_call) {
   self->state.pool = std::move(pool);
   self->state.catalog = std::move(known);
+  self->state.last_call = std::move(last_call);
   return {
       [self](verify_atom, remote_job& job) -> caf::result<verification> {
+        called(self);
         if (!learn(self, job.tasks, job.request.task_id))
           return unknown_task(job.request.task_id);
         self->state.log.info("verify job",
@@ -63,19 +74,23 @@ remote_pool_actor::behavior_type front_behavior(front_pointer self, verifier_act
         return self->delegate(self->state.pool, verify_atom_v, std::move(job.request));
       },
       [self](reference_atom, remote_job& job) -> caf::result<kforge::timing_stats> {
+        called(self);
         if (!learn(self, job.tasks, job.request.task_id))
           return unknown_task(job.request.task_id);
         return self->delegate(self->state.pool, reference_atom_v, job.request.task_id);
       },
       [self](remeasure_atom, remote_job& job, int32_t rounds) -> caf::result<interleaved_timing> {
+        called(self);
         if (!learn(self, job.tasks, job.request.task_id))
           return unknown_task(job.request.task_id);
         return self->delegate(self->state.pool, remeasure_atom_v, std::move(job.request), rounds);
       },
       [self](stats_atom) -> caf::result<verifier_stats> {
+        called(self);
         return self->delegate(self->state.pool, stats_atom_v);
       },
       [self](stop_atom, const std::string& task_id, const std::string& hash) {
+        called(self);
         self->send(self->state.pool, stop_atom_v, task_id, std::set<std::string>{hash});
       },
   };
@@ -83,9 +98,15 @@ remote_pool_actor::behavior_type front_behavior(front_pointer self, verifier_act
 
 }  // namespace
 
+int64_t steady_ms() noexcept {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
+}
+
 remote_pool_actor spawn_remote_pool(caf::actor_system& sys, verifier_actor pool,
-                                    std::shared_ptr<const kforge::task_map> known) {
-  return sys.spawn(front_behavior, std::move(pool), std::move(known));
+                                    std::shared_ptr<const kforge::task_map> known,
+                                    std::shared_ptr<last_call_clock> last_call) {
+  return sys.spawn(front_behavior, std::move(pool), std::move(known), std::move(last_call));
 }
 
 }  // namespace kforge::actors

@@ -12,6 +12,8 @@
 
 #include <caf/typed_actor.hpp>
 
+#include <atomic>
+#include <cstdint>
 #include <memory>
 
 namespace kforge::actors {
@@ -32,9 +34,18 @@ using remote_pool_actor = caf::typed_actor<
     // errc::cancelled if it has not started (verifier_actor's stop_atom, one hash a message).
     caf::reacts_to<stop_atom, std::string, std::string>>;
 
+/// When the coordinator last called on a front: steady-clock milliseconds, set by the front on
+/// every message (the coordinator's heartbeat included) and read by the worker's own thread.
+using last_call_clock = std::atomic<int64_t>;
+
+/// Milliseconds of the steady clock, as last_call_clock holds them.
+[[nodiscard]] int64_t steady_ms() noexcept;
+
 /// Spawns the front over `pool`, whose catalog starts as `known` (may be empty, never null).
-/// The front never drains `pool`: its owner does.
+/// The front never drains `pool`: its owner does. `last_call` (may be null) is stamped on every
+/// message from the coordinator: a worker whose coordinator stopped calling joins again.
 [[nodiscard]] remote_pool_actor spawn_remote_pool(caf::actor_system& sys, verifier_actor pool,
-                                                  std::shared_ptr<const kforge::task_map> known);
+                                                  std::shared_ptr<const kforge::task_map> known,
+                                                  std::shared_ptr<last_call_clock> last_call = nullptr);
 
 }  // namespace kforge::actors

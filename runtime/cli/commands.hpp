@@ -190,12 +190,16 @@ struct worker_options {
   std::string name;                ///< shown in the coordinator's log; empty = host:pid
   bool plaintext = false;          ///< connect without TLS (a coordinator with [workers] tls = false)
   size_t threads = 0;              ///< scheduler threads (0 = cores, at least 2)
+  int64_t silence_ms = 30000;      ///< start afresh after the coordinator has not called this long
+  std::vector<std::string> argv;   ///< the command line, to start afresh with; empty = exit instead
 };
 
 /// `kforge worker --connect HOST:PORT --device D --secret-file F`: offers this host's verifier
 /// pools to a coordinator and verifies what it is sent until SIGTERM / SIGINT; reconnects
-/// (with backoff) when the coordinator goes away. Exit codes: 0 stopped, 2 bad input or the join
-/// refused (wrong secret, on either side), 1 another failure.
+/// (with backoff) when the coordinator goes away: the process starts afresh (execs its own
+/// command line), also when a connect and join takes longer than silence_ms or the coordinator
+/// has not called on its pools (heartbeat or job) for that long. Exit codes: 0 stopped, 2 bad input or the
+/// join refused (wrong secret, on either side), 1 another failure.
 [[nodiscard]] int worker_command(const worker_options& opts);
 
 }  // namespace kforge::runtime

@@ -225,6 +225,13 @@ int main(int argc, char** argv) {
   worker->add_flag("--plaintext", worker_opts.plaintext,
                    "connect without TLS (to a coordinator with [workers] tls = false)");
   worker->add_option("--threads", worker_opts.threads, "scheduler threads (default: cores, at least 2)");
+  worker
+      ->add_option(
+          "--silence-ms", worker_opts.silence_ms,
+          "start afresh when a connect and join takes this long or the coordinator has not called on "
+          "this worker for this long (default 30000; keep it above the coordinator's [workers] "
+          "deadline_ms)")
+      ->check(CLI::Range(int64_t{100}, int64_t{86400000}));
   runtime::tasks_check_options check_opts;
   auto* tasks = app.add_subcommand("tasks", "task files");
   tasks->require_subcommand(1);
@@ -301,8 +308,10 @@ int main(int argc, char** argv) {
   }
   if (verify->parsed())
     return runtime::verify_command(verify_opts);
-  if (worker->parsed())
+  if (worker->parsed()) {
+    worker_opts.argv.assign(argv, argv + argc);  // to start afresh with (worker_command)
     return runtime::worker_command(worker_opts);
+  }
   if (tasks_check->parsed())
     return runtime::tasks_check_command(check_opts);
   if (snapshot->parsed())

@@ -19,11 +19,19 @@
 #include <caf/openssl/remote_actor.hpp>
 #include <caf/scoped_actor.hpp>
 
+#include <linux/close_range.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <condition_variable>
 #include <csignal>
+#include <cstdlib>
+#include <cstring>
+#include <functional>
 #include <iostream>
+#include <mutex>
 #include <thread>
 
 namespace kforge::runtime {
@@ -35,6 +43,59 @@ volatile std::sig_atomic_t stop_requested = 0;
 void on_stop(int) {
   stop_requested = 1;
 }
+
+// Replaces this process with a fresh run of the same command line: a new actor system, new
+// connections. CAF 0.17's TLS transport can leave a worker where no reconnect in the same
+// process gets through: when another worker's TLS link to the coordinator drops, the
+// coordinator may drop this worker's too, and afterwards the middleman keeps answering with
+// the lost coordinator's registry, or a new connect never returns (remote_actor waits
+// without a timeout). Descriptors are closed on exec; a work directory of our own is removed
+// first, as the exit would (the new image makes it again).
+[[noreturn]] void start_afresh(const worker_options& opts, const std::filesystem::path& work_dir,
+                               const log::logger& log, const std::string& why) {
+  log.warning("starting afresh", {{"why", why}, {"coordinator", opts.connect}});
+  if (opts.work_dir.empty()) {
+    std::error_code ec;
+    std::filesystem::remove_all(work_dir, ec);
+  }
+  std::vector<char*> argv;
+  for (const auto& a : opts.argv)
+    argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  ::close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
+  if (!opts.argv.empty())
+    ::execv("/proc/self/exe", argv.data());
+  log.error("cannot start afresh; exiting", {{"error", std::strerror(errno)}});
+  std::_Exit(exit_failure);
+}
+
+// Starts the worker afresh unless disarmed within `limit`: the guard around a connect and
+// join, which CAF may never answer.
+class connect_watchdog {
+ public:
+  connect_watchdog(std::chrono::milliseconds limit, std::function<void()> on_stall)
+      : thread_([this, limit, stall = std::move(on_stall)] {
+          std::unique_lock<std::mutex> lock{mutex_};
+          if (!done_cv_.wait_for(lock, limit, [this] { return done_; }))
+            stall();
+        }) {}
+  connect_watchdog(const connect_watchdog&) = delete;
+  connect_watchdog& operator=(const connect_watchdog&) = delete;
+  ~connect_watchdog() {
+    {
+      std::lock_guard<std::mutex> lock{mutex_};
+      done_ = true;
+    }
+    done_cv_.notify_one();
+    thread_.join();
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable done_cv_;
+  bool done_ = false;
+  std::thread thread_;  // last: it starts once the members it reads exist
+};
 
 // The settings of the worker's pools: `config`'s [verifier], [cuda] and [kernelbench] when
 // named, else the defaults; the device from the command line.
@@ -154,9 +215,10 @@ int worker_command(const worker_options& opts) {
     auto empty = std::make_shared<const kforge::task_map>();
     auto vcfg = verifier_config_of(*cfg);
     std::vector<offered_pool> pools;
+    auto last_call = std::make_shared<actors::last_call_clock>(actors::steady_ms());
     for (const auto& b : *backends) {
       auto pool = actors::spawn_verifier(sys, b, empty, vcfg);
-      pools.push_back({pool, actors::spawn_remote_pool(sys, pool, empty), b->device()});
+      pools.push_back({pool, actors::spawn_remote_pool(sys, pool, empty, last_call), b->device()});
     }
     caf::scoped_actor self{sys};
     auto backoff = std::chrono::milliseconds{100};
@@ -165,48 +227,54 @@ int worker_command(const worker_options& opts) {
       backoff = std::min(backoff * 2, std::chrono::milliseconds{5000});
     };
     bool announced = false;
-    caf::actor_addr lost_registry;
+    const std::chrono::milliseconds silence{opts.silence_ms};
+    auto stalled = [&] { start_afresh(opts, work_dir, log, "no answer to the connect and join"); };
     while (stop_requested == 0) {
-      auto registry = opts.plaintext ? sys.middleman().remote_actor<actors::worker_registry_actor>(
-                                           endpoint->first, endpoint->second)
-                                     : caf::openssl::remote_actor<actors::worker_registry_actor>(
-                                           sys, endpoint->first, endpoint->second);
-      if (!registry) {
-        if (!announced)
+      join_result joined = join_result::unreachable;
+      caf::optional<actors::worker_registry_actor> registry;
+      {
+        connect_watchdog guard{silence, stalled};
+        auto found = opts.plaintext ? sys.middleman().remote_actor<actors::worker_registry_actor>(
+                                          endpoint->first, endpoint->second)
+                                    : caf::openssl::remote_actor<actors::worker_registry_actor>(
+                                          sys, endpoint->first, endpoint->second);
+        if (found) {
+          registry = *found;
+          joined = join_all(self, *registry, *secret, pools, slots, name, log);
+        } else if (!announced) {
           log.warning("coordinator unreachable; retrying",
-                      {{"coordinator", opts.connect}, {"error", sys.render(registry.error())}});
-        announced = true;
-        wait_backoff();
-        continue;
+                      {{"coordinator", opts.connect}, {"error", sys.render(found.error())}});
+        }
       }
-      // The middleman forgets a lost node a moment after we see it go: until then it answers with
-      // the dead coordinator's registry, which would swallow the join.
-      if (registry->address() == lost_registry) {
-        wait_backoff();
-        continue;
-      }
-      auto joined = join_all(self, *registry, *secret, pools, slots, name, log);
       if (joined == join_result::refused) {
         code = exit_usage;
         break;
       }
       if (joined == join_result::unreachable) {
+        announced = true;
         wait_backoff();
         continue;
       }
-      announced = false;
-      backoff = std::chrono::milliseconds{100};
       log.info("serving", {{"coordinator", opts.connect}, {"pools", std::to_string(pools.size())}});
       self->monitor(*registry);
+      last_call->store(actors::steady_ms());
       bool lost = false;
-      while (!lost && stop_requested == 0) {
+      bool silent = false;
+      while (!lost && !silent && stop_requested == 0) {
         self->receive([&](const caf::down_msg&) { lost = true; },
-                      caf::after(std::chrono::milliseconds{200}) >> [] {});
+                      caf::after(std::chrono::milliseconds{200}) >>
+                          [&] { silent = actors::steady_ms() - last_call->load() > opts.silence_ms; });
       }
+      // A new connection in this process may never get through (start_afresh says why): the
+      // worker starts afresh and joins like a new one.
       if (lost) {
         log.warning("coordinator lost; reconnecting", {{"coordinator", opts.connect}});
-        lost_registry = registry->address();
+        start_afresh(opts, work_dir, log, "coordinator lost");
       }
+      if (silent)
+        start_afresh(opts, work_dir, log,
+                     "the coordinator has not called on this worker for " + std::to_string(opts.silence_ms) +
+                         " ms (it dropped the worker without telling it)");
     }
     for (const auto& p : pools) {
       self->send_exit(p.front, caf::exit_reason::user_shutdown);
