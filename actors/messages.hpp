@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -197,6 +198,9 @@ struct experience {
   /// rules read of it); absent for a draft, or when the task actor lacks it (the curator then
   /// reads the store).
   caf::optional<memory::candidate_record> parent;  // (CAF 0.17 serialises caf::optional, not std::)
+  /// The task's template as the store keeps it once (memory::put_candidate), for a source that
+  /// ends with it; null for none. Not serialised: an experience never leaves its process.
+  std::shared_ptr<const memory::shared_tail> source_tail;
 };
 
 template <class Inspector>

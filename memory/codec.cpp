@@ -133,7 +133,8 @@ json to_value(const candidate_record& r) {
               {"device", r.device},
               {"created_ms", r.created_ms},
               {"technique", r.technique},
-              {"call_id", r.call_id}};
+              {"call_id", r.call_id},
+              {"source_tail", r.source_tail}};
 }
 
 json to_value(const memory_item& r) {
@@ -446,7 +447,8 @@ void convert(const json& j, const std::string& path, candidate_record& r, std::s
       .optional("device", r.device)
       .optional("created_ms", r.created_ms)
       .optional("technique", r.technique)
-      .optional("call_id", r.call_id);
+      .optional("call_id", r.call_id)
+      .optional("source_tail", r.source_tail);
 }
 
 void convert(const json& j, const std::string& path, memory_item& r, std::string& problem) {

@@ -3,6 +3,7 @@
 #include "runtime/base/task.hpp"
 #include "runtime/base/verdict.hpp"
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -81,7 +82,23 @@ struct candidate_record {
   int64_t created_ms = 0;
   std::string technique;  ///< catalogue id (or the model's name) of the technique applied; empty if none
   std::string call_id;    ///< key of the llm_calls record whose completion this is; empty for offline
+  /// Storage only: the `texts` key of the source's tail that the store keeps once for many
+  /// candidates (the template a rendering ends with), `source` then holding what precedes it.
+  /// Always empty in a record read through the store API (get_candidate and list_candidates
+  /// append the text) and in one to write (put_candidate decides).
+  std::string source_tail;
 };
+
+/// A text that many candidates' sources end with (a task's template), with its `texts` key
+/// (sha256_hex of the text), computed once by whoever holds it: memory::put_candidate keeps
+/// such a tail once in `texts` instead of in every candidate.
+struct shared_tail {
+  std::string key;
+  std::string text;
+};
+
+/// Tails shorter than this are not worth a `texts` entry: such a source is stored whole.
+inline constexpr std::size_t shared_tail_min = 1024;
 
 /// A memory item shared across tasks. Table `memory`, key = id.
 struct memory_item {
@@ -185,7 +202,7 @@ typename Inspector::result_type inspect(Inspector& f, candidate_record& x) {
   return f(caf::meta::type_name("candidate_record"), x.hash, x.campaign, x.task_id, x.seq, x.source,
            x.parents, x.stage, x.policy, x.model, x.context_ids, x.knobs, x.optimization, x.verdict,
            x.speedup_vs_ref, x.speedup_vs_parent, x.reward, x.perf_state, x.device, x.created_ms, x.technique,
-           x.call_id);
+           x.call_id, x.source_tail);
 }
 
 template <class Inspector>

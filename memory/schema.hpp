@@ -60,8 +60,10 @@
 //                       "context_ids": [str], "knobs": [knob_setting], "optimization": str,
 //                       "verdict": verdict, "speedup_vs_ref": f64, "speedup_vs_parent": f64,
 //                       "reward": f64, "perf_state": str, "device": str, "created_ms": i64,
-//                       "technique": str, "call_id": str}
-//                      (call_id = the llm_calls key of the completion it came from)
+//                       "technique": str, "call_id": str, "source_tail": str}
+//                      (call_id = the llm_calls key of the completion it came from;
+//                       source_tail = a texts key, or empty: the source is `source` followed by
+//                       that text, which many candidates share (their template))
 //   knob_setting     = {"name": str, "value": i64}
 //   verdict          = {"feasible": bool, "failed_gate": str, "gates": [gate_result],
 //                       "timing": timing_stats, "max_abs_error": f64, "compile_ms": f64,

@@ -205,7 +205,57 @@ caf::expected<std::vector<task_record>> list_tasks(const txn& tx, std::string_vi
 
 // ---- candidates ------------------------------------------------------------------------
 
-caf::error put_candidate(write_txn& tx, const candidate_record& rec) {
+namespace {
+
+// Stores `tail` in `texts` unless it is there.
+caf::error put_tail_text(write_txn& tx, const shared_tail& tail) {
+  auto present = tx.contains(table::texts, tail.key);
+  if (!present)
+    return std::move(present.error());
+  if (*present)
+    return caf::none;
+  auto bytes = encode_text(tail.text);
+  if (!bytes)
+    return std::move(bytes.error());
+  return tx.put(table::texts, tail.key, *bytes);
+}
+
+// Appends the text of `rec.source_tail` to its source. `cache` keeps the last text read, as a
+// task's candidates share one.
+caf::error join_tail(const txn& tx, candidate_record& rec, shared_tail* cache = nullptr) {
+  if (rec.source_tail.empty())
+    return caf::none;
+  if (cache != nullptr && cache->key == rec.source_tail) {
+    rec.source += cache->text;
+    rec.source_tail.clear();
+    return caf::none;
+  }
+  auto text = get_text(tx, rec.source_tail);
+  if (!text) {
+    if (code_of(text.error()) != errc::not_found)
+      return std::move(text.error());
+    return damaged(tx, make_error(errc::store_corrupt,
+                                  "table=candidates key=" + printable_key(rec.hash) + ": its source's tail " +
+                                      printable_key(rec.source_tail) + " is not in table texts"));
+  }
+  rec.source += *text;
+  if (cache != nullptr) {
+    cache->key = std::move(rec.source_tail);
+    cache->text = std::move(*text);
+  }
+  rec.source_tail.clear();
+  return caf::none;
+}
+
+bool ends_with(std::string_view text, std::string_view tail) {
+  return text.size() >= tail.size() && text.compare(text.size() - tail.size(), tail.size(), tail) == 0;
+}
+
+}  // namespace
+
+caf::error put_candidate(write_txn& tx, const candidate_record& rec, const shared_tail* tail) {
+  if (!rec.source_tail.empty())
+    return make_error(errc::bad_request, "candidate " + rec.hash + ": source_tail is set by the store");
   if (auto err = check_id("candidate hash", rec.hash))
     return err;
   if (auto err = check_id("campaign id", rec.campaign))
@@ -244,15 +294,28 @@ caf::error put_candidate(write_txn& tx, const candidate_record& rec) {
   auto hash_value = encode_string(rec.hash);
   if (!hash_value)
     return std::move(hash_value.error());
-  if (auto err = put_record(tx, table::candidates, rec.hash, rec))
+  if (tail != nullptr && tail->text.size() >= shared_tail_min && ends_with(rec.source, tail->text)) {
+    if (auto err = put_tail_text(tx, *tail))
+      return err;
+    candidate_record head = rec;
+    head.source.resize(rec.source.size() - tail->text.size());
+    head.source_tail = tail->key;
+    if (auto err = put_record(tx, table::candidates, rec.hash, head))
+      return err;
+  } else if (auto err = put_record(tx, table::candidates, rec.hash, rec)) {
     return err;
+  }
   return tx.put(table::task_candidates, index_key, *hash_value);
 }
 
 caf::expected<candidate_record> get_candidate(const txn& tx, std::string_view hash) {
   if (auto err = check_id("candidate hash", hash))
     return err;
-  return get_record<candidate_record>(tx, table::candidates, hash);
+  auto rec = get_record<candidate_record>(tx, table::candidates, hash);
+  if (rec)
+    if (auto err = join_tail(tx, *rec))
+      return err;
+  return rec;
 }
 
 caf::expected<bool> has_candidate(const txn& tx, std::string_view hash) {
@@ -268,6 +331,7 @@ caf::expected<std::vector<candidate_record>> list_candidates(const txn& tx, std:
   if (auto err = check_id("task id", task_id))
     return err;
   std::vector<candidate_record> out;
+  shared_tail last_tail;
   const std::string prefix = task_candidates_prefix(campaign, task_id);
   auto err = tx.for_each(
       table::task_candidates, prefix, [&](std::string_view key, std::string_view value) -> caf::error {
@@ -282,6 +346,8 @@ caf::expected<std::vector<candidate_record>> list_candidates(const txn& tx, std:
                          make_error(errc::store_corrupt, "table=task_candidates key=" + printable_key(key) +
                                                              ": points at absent candidate " + hash));
         }
+        if (auto tail_err = join_tail(tx, *rec, &last_tail))
+          return tail_err;
         out.push_back(std::move(*rec));
         return caf::none;
       });

@@ -103,11 +103,17 @@ using memory_visitor = std::function<caf::error(memory_item&& item)>;
 [[nodiscard]] caf::expected<std::vector<task_record>> list_tasks(const txn& tx, std::string_view campaign);
 
 /// Stores a candidate under its hash and the index entry (campaign, task_id, seq) -> hash.
-/// Rewriting a candidate with a new seq moves its index entry. Errors: errc::bad_request
-/// when seq < 0 or seq is already taken by another candidate of the task (nothing is written).
-[[nodiscard]] caf::error put_candidate(write_txn& tx, const candidate_record& rec);
+/// Rewriting a candidate with a new seq moves its index entry. When `tail` is given, has
+/// shared_tail_min bytes or more and ends the source, the text goes into `texts` once and the
+/// record keeps only what precedes it (a rendered candidate's value then fits in an LMDB leaf,
+/// where a whole source took two overflow pages). Errors: errc::bad_request when seq < 0 or
+/// seq is already taken by another candidate of the task (nothing is written), or when
+/// `rec.source_tail` is set (that field is the store's).
+[[nodiscard]] caf::error put_candidate(write_txn& tx, const candidate_record& rec,
+                                       const shared_tail* tail = nullptr);
 
-/// Reads a candidate by hash. Errors: errc::not_found.
+/// Reads a candidate by hash, its source whole. Errors: errc::not_found; errc::store_corrupt
+/// also when the source's tail text is absent from `texts`.
 [[nodiscard]] caf::expected<candidate_record> get_candidate(const txn& tx, std::string_view hash);
 
 /// True if a candidate with `hash` is stored (the duplicate check before verifying).

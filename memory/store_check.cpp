@@ -111,6 +111,28 @@ caf::error check_reference_head(const txn& tx, std::string_view key, std::string
   return rec ? caf::none : std::move(rec.error());
 }
 
+// A candidate stored without its source's tail needs that text: present in `texts` and readable.
+// `good` remembers the tails that were, as a task's candidates share one.
+caf::error check_source_tail(const txn& tx, std::string_view key, std::string_view value,
+                             std::unordered_set<std::string>& good) {
+  auto rec = decoded<candidate_record>(table::candidates, key, value);
+  if (!rec)
+    return std::move(rec.error());
+  if (rec->source_tail.empty() || good.count(rec->source_tail) > 0)
+    return caf::none;
+  auto text = tx.get(table::texts, rec->source_tail);
+  if (!text) {
+    if (code_of(text.error()) != errc::not_found)
+      return std::move(text.error());
+    return make_error(errc::store_corrupt,
+                      "its source's tail " + printable_key(rec->source_tail) + " is not in table texts");
+  }
+  if (auto decoded_text = decode_text(*text, rec->source_tail); !decoded_text)
+    return std::move(decoded_text.error());
+  good.insert(rec->source_tail);
+  return caf::none;
+}
+
 // Reads every table; calls `sink` (if set) with each good record. `dropped` gets index entries
 // that decode but point at a candidate that did not (salvage leaves them out).
 std::vector<table_check> walk_store(const txn& tx, const good_record& sink,
@@ -120,6 +142,7 @@ std::vector<table_check> walk_store(const txn& tx, const good_record& sink,
                                     caf::error* visit_error = nullptr) {
   std::vector<table_check> tables;
   std::unordered_set<std::string> good_candidates;
+  std::unordered_set<std::string> good_tails;  // texts keys of source tails that read
   // The walk reads every page of the store once: they leave the resident set as it goes, so a
   // store of gigabytes is checked in a bounded resident set. A page fault maps the 64 KiB around
   // the page it needs (the kernel's fault-around), and a table's pages lie scattered over the
@@ -166,8 +189,13 @@ std::vector<table_check> walk_store(const txn& tx, const good_record& sink,
             c.failed.push_back({printable_key(key), reason_of(err)});
             return caf::none;
           }
-          if (c.t == table::candidates)
+          if (c.t == table::candidates) {
+            if (auto err = check_source_tail(tx, key, value, good_tails)) {
+              c.failed.push_back({printable_key(key), reason_of(err)});
+              return caf::none;
+            }
             good_candidates.emplace(key);
+          }
           if (c.t == table::task_candidates) {
             std::string hash;
             (void)decode(value, c.t, key, hash);  // checked by check_value

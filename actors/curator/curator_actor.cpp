@@ -70,7 +70,7 @@ caf::expected<bool> write_experience(memory::write_txn& tx, const experience& e,
     return exists.error();
   if (*exists)
     return false;
-  if (auto err = memory::put_candidate(tx, cand))
+  if (auto err = memory::put_candidate(tx, cand, e.source_tail.get()))
     return err;
   if (auto err = memory::put_task(tx, e.task))
     return err;

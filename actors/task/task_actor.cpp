@@ -33,6 +33,7 @@ enum class activity { searching, stopping, measuring, finished };
 struct task_state {
   std::shared_ptr<const kforge::task_map> tasks;
   const kforge::task_def* task = nullptr;  // null if the catalog lacks the task: it ends at start
+  std::shared_ptr<const memory::shared_tail> template_tail;  // stored once for every rendering
   task_config cfg;
   task_peers peers;
   memory::task_record rec;
@@ -244,7 +245,8 @@ void on_verdict(task_pointer self, const proposal& p, const std::string& hash, c
                result.cache_key,
                roofline_of(*st.task, st.cfg.roofline).floor_ns,
                {},
-               std::move(parent_record)};
+               std::move(parent_record),
+               st.template_tail};
   for (auto& t : fresh_techniques) {
     e.new_techniques.push_back(learned_technique_item(t, st.catalogue.backend, st.task->family,
                                                       st.rec.task_id, e.candidate.created_ms));
@@ -525,8 +527,12 @@ task_actor::behavior_type task_behavior(task_pointer self, std::shared_ptr<const
   auto& st = self->state;
   st.tasks = std::move(tasks);
   // No throw from a missing task: the start handler ends the task instead.
-  if (auto it = st.tasks->find(task_id); it != st.tasks->end())
+  if (auto it = st.tasks->find(task_id); it != st.tasks->end()) {
     st.task = &it->second;
+    if (st.task->template_source.size() >= memory::shared_tail_min)
+      st.template_tail = std::make_shared<const memory::shared_tail>(
+          memory::shared_tail{sha256_hex(st.task->template_source), st.task->template_source});
+  }
   st.rec = std::move(record);
   st.cfg = std::move(cfg);
   if (st.task != nullptr && st.cfg.techniques != nullptr) {

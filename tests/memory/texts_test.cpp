@@ -2,6 +2,7 @@
 // llm_calls fields that point into it.
 #include "memory/codec.hpp"
 #include "memory/store.hpp"
+#include "memory/store_check.hpp"
 #include "memory/text_codec.hpp"
 #include "runtime/base/error.hpp"
 #include "runtime/base/hash.hpp"
@@ -27,6 +28,13 @@ std::string long_prompt(std::size_t bytes) {
   for (int i = 0; out.size() < bytes; ++i)
     out += "Technique " + std::to_string(i % 17) + ": unroll the inner loop and keep the row in registers.\n";
   return out;
+}
+
+/// A candidate of task "t" whose source is `head` followed by `tail`.
+candidate_record rendered(char id, int64_t seq, const std::string& head, const std::string& tail) {
+  auto rec = test::sample_candidate(std::string(64, id), "camp-1", "t", seq);
+  rec.source = head + tail;
+  return rec;
 }
 
 llm_call_record call_with_prompt(const std::string& hash, const std::string& system,
@@ -184,4 +192,87 @@ TEST_CASE("a store written before table texts existed opens and reads its calls 
   REQUIRE_FALSE(load_prompt(*tx, rec));
   CHECK(rec.system_prompt.empty());
   CHECK(rec.user_prompt.empty());
+}
+
+TEST_CASE_METHOD(temp_store,
+                 "sources that end with their task's template keep it once in texts and read whole",
+                 "[memory]") {
+  const std::string templ = long_prompt(3000);
+  const shared_tail tail{sha256_hex(templ), templ};
+  const auto a = rendered('a', 0, "#define VEC 4\n", templ);
+  const auto b = rendered('b', 1, "#define VEC 8\n", templ);
+  const auto model = rendered('c', 2, "// a model's kernel, not the template\n", long_prompt(2500) + "}\n");
+  const std::string short_templ = "void k() {}\n";
+  const shared_tail short_tail{sha256_hex(short_templ), short_templ};
+  const auto small = rendered('d', 3, "#define VEC 1\n", short_templ);
+  {
+    auto tx = store().write();
+    REQUIRE(tx);
+    REQUIRE_FALSE(put_candidate(*tx, a, &tail));
+    REQUIRE_FALSE(put_candidate(*tx, b, &tail));
+    REQUIRE_FALSE(put_candidate(*tx, model, &tail));        // does not end with it: stored whole
+    REQUIRE_FALSE(put_candidate(*tx, small, &short_tail));  // below shared_tail_min: stored whole
+    auto claimed = rendered('e', 4, "x", templ);
+    claimed.source_tail = tail.key;  // the store's field, not the caller's
+    auto refused = put_candidate(*tx, claimed, &tail);
+    REQUIRE(refused);
+    CHECK(code_of(refused) == errc::bad_request);
+    REQUIRE_FALSE(tx->commit());
+  }
+  auto tx = store().read();
+  REQUIRE(tx);
+  CHECK(tx->entries(table::texts).value() == 1);  // the template, once
+  CHECK(tx->contains(table::texts, tail.key).value());
+  // The rendered candidates' values hold their defines and fields, not the template.
+  for (const auto& rec : {a, b})
+    CHECK(tx->get(table::candidates, rec.hash).value().size() < 1024);
+  CHECK(tx->get(table::candidates, model.hash).value().size() > 2500);
+  for (const auto& want : {a, b, model, small}) {
+    auto got = get_candidate(*tx, want.hash).value();
+    CHECK(got.source == want.source);
+    CHECK(got.source_tail.empty());
+  }
+  auto listed = list_candidates(*tx, "camp-1", "t").value();
+  REQUIRE(listed.size() == 4);
+  CHECK(listed[0].source == a.source);
+  CHECK(listed[1].source == b.source);
+  CHECK(listed[2].source == model.source);
+  for (const auto& t : check_tables(*tx))
+    CHECK(t.failed.empty());
+}
+
+TEST_CASE_METHOD(temp_store,
+                 "a candidate whose template text is gone is store_corrupt, and store check names it",
+                 "[memory]") {
+  const std::string templ = long_prompt(2000);
+  const shared_tail tail{sha256_hex(templ), templ};
+  {
+    auto tx = store().write();
+    REQUIRE(tx);
+    REQUIRE_FALSE(put_candidate(*tx, rendered('a', 0, "#define VEC 4\n", templ), &tail));
+    REQUIRE_FALSE(tx->erase(table::texts, tail.key));
+    REQUIRE_FALSE(tx->commit());
+  }
+  auto tx = store().read();
+  REQUIRE(tx);
+  auto got = get_candidate(*tx, std::string(64, 'a'));
+  REQUIRE_FALSE(got);
+  CHECK(code_of(got.error()) == errc::store_corrupt);
+  CHECK(describe(got.error()).find("is not in table texts") != std::string::npos);
+  auto listed = list_candidates(*tx, "camp-1", "t");
+  REQUIRE_FALSE(listed);
+  CHECK(code_of(listed.error()) == errc::store_corrupt);
+  std::size_t candidate_failures = 0;
+  std::size_t index_failures = 0;
+  for (const auto& t : check_tables(*tx)) {
+    if (t.t == table::candidates) {
+      candidate_failures = t.failed.size();
+      REQUIRE(t.failed.size() == 1);
+      CHECK(t.failed[0].reason.find(tail.key) != std::string::npos);
+    }
+    if (t.t == table::task_candidates)
+      index_failures = t.failed.size();  // its index entry points at a candidate that does not read
+  }
+  CHECK(candidate_failures == 1);
+  CHECK(index_failures == 1);
 }
