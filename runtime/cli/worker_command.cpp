@@ -53,11 +53,13 @@ void on_stop(int) {
 // first, as the exit would (the new image makes it again).
 [[noreturn]] void start_afresh(const worker_options& opts, const std::filesystem::path& work_dir,
                                const log::logger& log, const std::string& why) {
-  log.warning("starting afresh", {{"why", why}, {"coordinator", opts.connect}});
   if (opts.work_dir.empty()) {
     std::error_code ec;
     std::filesystem::remove_all(work_dir, ec);
   }
+  if (stop_requested != 0)  // SIGTERM or SIGINT came while the connect hung: stop, as asked
+    std::_Exit(exit_ok);
+  log.warning("starting afresh", {{"why", why}, {"coordinator", opts.connect}});
   std::vector<char*> argv;
   for (const auto& a : opts.argv)
     argv.push_back(const_cast<char*>(a.c_str()));
