@@ -207,17 +207,17 @@ caf::expected<std::vector<task_record>> list_tasks(const txn& tx, std::string_vi
 
 namespace {
 
-// Stores `tail` in `texts` unless it is there.
-caf::error put_tail_text(write_txn& tx, const shared_tail& tail) {
-  auto present = tx.contains(table::texts, tail.key);
+// Stores `text` in `texts` under `key` (its sha256_hex) unless it is there.
+caf::error put_text_as(write_txn& tx, std::string_view key, std::string_view text) {
+  auto present = tx.contains(table::texts, key);
   if (!present)
     return std::move(present.error());
   if (*present)
     return caf::none;
-  auto bytes = encode_text(tail.text);
+  auto bytes = encode_text(text);
   if (!bytes)
     return std::move(bytes.error());
-  return tx.put(table::texts, tail.key, *bytes);
+  return tx.put(table::texts, key, *bytes);
 }
 
 // Appends the text of `rec.source_tail` to its source. `cache` keeps the last text read, as a
@@ -225,24 +225,22 @@ caf::error put_tail_text(write_txn& tx, const shared_tail& tail) {
 caf::error join_tail(const txn& tx, candidate_record& rec, shared_tail* cache = nullptr) {
   if (rec.source_tail.empty())
     return caf::none;
-  if (cache != nullptr && cache->key == rec.source_tail) {
-    rec.source += cache->text;
-    rec.source_tail.clear();
-    return caf::none;
+  shared_tail own;
+  auto& held = cache != nullptr ? *cache : own;
+  if (held.key != rec.source_tail) {
+    auto text = get_text(tx, rec.source_tail);
+    if (!text) {
+      if (code_of(text.error()) != errc::not_found)
+        return std::move(text.error());
+      return damaged(
+          tx, make_error(errc::store_corrupt, "table=candidates key=" + printable_key(rec.hash) +
+                                                  ": its source's tail " + printable_key(rec.source_tail) +
+                                                  " is not in table texts"));
+    }
+    held.key = rec.source_tail;
+    held.text = std::move(*text);
   }
-  auto text = get_text(tx, rec.source_tail);
-  if (!text) {
-    if (code_of(text.error()) != errc::not_found)
-      return std::move(text.error());
-    return damaged(tx, make_error(errc::store_corrupt,
-                                  "table=candidates key=" + printable_key(rec.hash) + ": its source's tail " +
-                                      printable_key(rec.source_tail) + " is not in table texts"));
-  }
-  rec.source += *text;
-  if (cache != nullptr) {
-    cache->key = std::move(rec.source_tail);
-    cache->text = std::move(*text);
-  }
+  rec.source += held.text;
   rec.source_tail.clear();
   return caf::none;
 }
@@ -295,7 +293,7 @@ caf::error put_candidate(write_txn& tx, const candidate_record& rec, const share
   if (!hash_value)
     return std::move(hash_value.error());
   if (tail != nullptr && tail->text.size() >= shared_tail_min && ends_with(rec.source, tail->text)) {
-    if (auto err = put_tail_text(tx, *tail))
+    if (auto err = put_text_as(tx, tail->key, tail->text))
       return err;
     candidate_record head = rec;
     head.source.resize(rec.source.size() - tail->text.size());
@@ -438,15 +436,7 @@ caf::error load_prompt(const txn& tx, llm_call_record& rec) {
 
 caf::expected<std::string> put_text(write_txn& tx, std::string_view text) {
   std::string key = sha256_hex(text);
-  auto present = tx.contains(table::texts, key);
-  if (!present)
-    return std::move(present.error());
-  if (*present)
-    return key;
-  auto bytes = encode_text(text);
-  if (!bytes)
-    return std::move(bytes.error());
-  if (auto err = tx.put(table::texts, key, *bytes))
+  if (auto err = put_text_as(tx, key, text))
     return err;
   return key;
 }

@@ -111,16 +111,19 @@ caf::error check_reference_head(const txn& tx, std::string_view key, std::string
   return rec ? caf::none : std::move(rec.error());
 }
 
-// A candidate stored without its source's tail needs that text: present in `texts` and readable.
-// `good` remembers the tails that were, as a task's candidates share one.
-caf::error check_source_tail(const txn& tx, std::string_view key, std::string_view value,
-                             std::unordered_set<std::string>& good) {
+// A candidate as check_value reads it (its codec, and its key is its hash), and, given `tx`, the
+// text its source's tail names: present in `texts` and readable. `good_tails` remembers the
+// tails that were, as a task's candidates share one.
+caf::error check_candidate(std::string_view key, std::string_view value, const txn* tx,
+                           std::unordered_set<std::string>* good_tails) {
   auto rec = decoded<candidate_record>(table::candidates, key, value);
   if (!rec)
     return std::move(rec.error());
-  if (rec->source_tail.empty() || good.count(rec->source_tail) > 0)
+  if (rec->hash != key)
+    return key_mismatch(table::candidates, key, rec->hash);
+  if (tx == nullptr || rec->source_tail.empty() || good_tails->count(rec->source_tail) > 0)
     return caf::none;
-  auto text = tx.get(table::texts, rec->source_tail);
+  auto text = tx->get(table::texts, rec->source_tail);
   if (!text) {
     if (code_of(text.error()) != errc::not_found)
       return std::move(text.error());
@@ -129,7 +132,7 @@ caf::error check_source_tail(const txn& tx, std::string_view key, std::string_vi
   }
   if (auto decoded_text = decode_text(*text, rec->source_tail); !decoded_text)
     return std::move(decoded_text.error());
-  good.insert(rec->source_tail);
+  good_tails->insert(rec->source_tail);
   return caf::none;
 }
 
@@ -185,17 +188,16 @@ std::vector<table_check> walk_store(const txn& tx, const good_record& sink,
             ++c.read;
             return caf::none;
           }
-          if (auto err = heads ? check_reference_head(tx, key, value, size) : check_value(c.t, key, value)) {
-            c.failed.push_back({printable_key(key), reason_of(err)});
+          // A candidate is read once, its source's tail text included.
+          auto bad = heads                      ? check_reference_head(tx, key, value, size)
+                     : c.t == table::candidates ? check_candidate(key, value, &tx, &good_tails)
+                                                : check_value(c.t, key, value);
+          if (bad) {
+            c.failed.push_back({printable_key(key), reason_of(bad)});
             return caf::none;
           }
-          if (c.t == table::candidates) {
-            if (auto err = check_source_tail(tx, key, value, good_tails)) {
-              c.failed.push_back({printable_key(key), reason_of(err)});
-              return caf::none;
-            }
+          if (c.t == table::candidates)
             good_candidates.emplace(key);
-          }
           if (c.t == table::task_candidates) {
             std::string hash;
             (void)decode(value, c.t, key, hash);  // checked by check_value
@@ -289,12 +291,8 @@ caf::error check_value(table t, std::string_view key, std::string_view value) {
       const auto own = task_key(rec->campaign, rec->task_id);
       return own == key ? caf::none : key_mismatch(t, key, own);
     }
-    case table::candidates: {
-      auto rec = decoded<candidate_record>(t, key, value);
-      if (!rec)
-        return std::move(rec.error());
-      return rec->hash == key ? caf::none : key_mismatch(t, key, rec->hash);
-    }
+    case table::candidates:
+      return check_candidate(key, value, nullptr, nullptr);
     case table::memory: {
       auto rec = checked_memory_item(key, value);
       return rec ? caf::none : std::move(rec.error());
