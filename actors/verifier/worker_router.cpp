@@ -171,13 +171,6 @@ void enqueue(worker_router_pointer self, job_kind kind, verify_request req, int3
 int64_t join(worker_router_pointer self, remote_pool_actor pool, const std::string& worker,
              const std::string& device, int32_t slots, bool local) {
   auto& s = self->state;
-  // A worker joins again when it stops hearing from us; if it is still a member, nothing changes.
-  for (const auto& [known, p] : s.pools)
-    if (p.handle.address() == pool.address()) {
-      s.log.info("worker joined again; still a member",
-                 {{"worker", worker}, {"pool", std::to_string(known)}});
-      return known;
-    }
   auto id = s.dealer.add_pool(device, slots);
   if (local)
     s.local_ids.insert(id);
