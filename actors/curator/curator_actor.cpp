@@ -60,8 +60,8 @@ caf::expected<memory::memory_item*> item_for_update(memory::write_txn& tx,
   return &pos->second;
 }
 
-// Writes one experience into `tx`: candidate, task record, value updates and derived items
-// (the campaign's count is the batch's, once). Returns false if the candidate was already stored.
+// Writes one experience into `tx`: candidate, value updates and derived items (the task record
+// and the campaign's count are the batch's, once). Returns false if the candidate was already stored.
 caf::expected<bool> write_experience(memory::write_txn& tx, const experience& e, const value_config& values,
                                      std::map<std::string, memory::memory_item>& touched) {
   const auto& cand = e.candidate;
@@ -71,8 +71,6 @@ caf::expected<bool> write_experience(memory::write_txn& tx, const experience& e,
   if (*exists)
     return false;
   if (auto err = memory::put_candidate(tx, cand, e.source_tail.get()))
-    return err;
-  if (auto err = memory::put_task(tx, e.task))
     return err;
   if (!e.verdict_key.empty())
     if (auto err = memory::put_verdict_ref(tx, e.verdict_key, cand.hash))
@@ -146,6 +144,12 @@ caf::error write_batch(memory::write_txn& tx, const std::vector<pending_event>& 
                        int64_t& evaluations) {
   std::map<std::string, memory::memory_item> touched;
   std::map<std::string, int64_t> written;  // experiences stored per campaign
+  // The latest record of each task in the batch: a task's steps commit two or more experiences
+  // together, each carrying the record as it stood then; the last one is the record.
+  std::map<std::pair<std::string_view, std::string_view>, const memory::task_record*> task_records;
+  auto keep_task = [&task_records](const memory::task_record& rec) {
+    task_records[{rec.campaign, rec.task_id}] = &rec;
+  };
   std::string campaign_id;
   for (const auto& p : batch) {
     if (const auto* e = std::get_if<experience>(&p.event)) {
@@ -154,16 +158,20 @@ caf::error write_batch(memory::write_txn& tx, const std::vector<pending_event>& 
         return wrote.error();
       campaign_id = e->candidate.campaign;
       written[campaign_id] += *wrote ? 1 : 0;
+      if (*wrote)
+        keep_task(e->task);
     } else if (const auto* call = std::get_if<memory::llm_call_record>(&p.event)) {
       if (auto err = memory::put_llm_call(tx, *call))
         return err;
     } else {
       const auto& rec = std::get<memory::task_record>(p.event);
-      if (auto err = memory::put_task(tx, rec))
-        return err;
+      keep_task(rec);
       campaign_id = rec.campaign;
     }
   }
+  for (const auto& [key, rec] : task_records)
+    if (auto err = memory::put_task(tx, *rec))
+      return err;
   for (const auto& [id, item] : touched)
     if (auto err = memory::put_memory(tx, item))
       return err;

@@ -25,6 +25,30 @@ namespace kforge {
   return seed;
 }
 
+/// Folds `text` into `seed` 32 bytes at a time over four independent lanes (a multiply and a
+/// rotation each), then mixes them: for long texts, where mix64(seed, text) spends a full mix on
+/// every byte (a 4 KB kernel source: about 0.5 µs here against 8). Fully specified, like mix64;
+/// not a cryptographic hash: for synthetic figures, never for identity.
+[[nodiscard]] inline uint64_t fold64(uint64_t seed, std::string_view text) noexcept {
+  constexpr uint64_t k = 0x9fb21c651e98df25ULL;
+  auto rotl = [](uint64_t x, int r) { return (x << r) | (x >> (64 - r)); };
+  auto word = [&text](size_t at) {
+    uint64_t w = 0;
+    for (size_t b = 0; b < 8; ++b)  // little-endian on every host; compiles to one load on x86
+      w |= static_cast<uint64_t>(static_cast<unsigned char>(text[at + b])) << (8 * b);
+    return w;
+  };
+  uint64_t lane[4] = {mix64(seed), mix64(seed + 1), mix64(seed + 2), mix64(seed + 3)};
+  size_t i = 0;
+  for (; i + 32 <= text.size(); i += 32)
+    for (size_t j = 0; j < 4; ++j)
+      lane[j] = rotl((lane[j] ^ word(i + 8 * j)) * k, 29);
+  uint64_t h = mix64(text.size());
+  for (uint64_t x : lane)
+    h = mix64(h ^ x);
+  return mix64(h, text.substr(i));
+}
+
 /// splitmix64: small, fast and fully specified. Value type; not thread-safe. Also a uniform
 /// random bit generator for std:: distributions: seeding it costs nothing, where seeding a
 /// std::mt19937_64 fills 312 words, which showed in the profile of every step.
