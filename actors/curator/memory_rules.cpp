@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 
@@ -14,11 +15,95 @@ namespace kforge::actors {
 
 namespace {
 
-nlohmann::json settings_json(const std::vector<kforge::knob_setting>& settings) {
-  auto out = nlohmann::json::object();
+// The knob path's payloads, written directly: they are built for every evaluation, and through
+// nlohmann::json (a std::map per object, then dump) they were a sixth of the curator's time on the
+// null device (an earlier attempt, d267a02, still dumped every string and number through
+// nlohmann and measured no gain). Keys in nlohmann's order (sorted), its escapes, and doubles in
+// the shortest form that reads back (std::to_chars, as its dtoa) with a fraction or an exponent:
+// the bytes dump() gave (a test compares them), except where the two pick another notation for
+// the same number (above 1e15, below 1e-4).
+void json_string(std::string& out, std::string_view text) {
+  out += '"';
+  for (char c : text) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(c));
+          out += buf;
+        } else {
+          out += c;  // UTF-8 passes through, as dump() passes it
+        }
+    }
+  }
+  out += '"';
+}
+
+void json_number(std::string& out, double x) {
+  if (!std::isfinite(x)) {
+    out += "null";  // as dump()
+    return;
+  }
+  char buf[32];
+  auto end = std::to_chars(buf, buf + sizeof buf, x).ptr;
+  std::string_view text{buf, static_cast<size_t>(end - buf)};
+  out += text;
+  if (text.find_first_of(".e") == std::string_view::npos)
+    out += ".0";
+}
+
+// {"a":1,"b":2}, keys sorted, as nlohmann::json of the settings dumps.
+std::string settings_json(const std::vector<kforge::knob_setting>& settings) {
+  std::vector<const kforge::knob_setting*> sorted;
   for (const auto& s : settings)
-    out[s.name] = s.value;
-  return out;
+    sorted.push_back(&s);
+  std::stable_sort(sorted.begin(), sorted.end(),
+                   [](const auto* a, const auto* b) { return a->name < b->name; });
+  std::string out = "{";
+  for (size_t i = 0; i < sorted.size(); ++i) {
+    if (i + 1 < sorted.size() && sorted[i + 1]->name == sorted[i]->name)
+      continue;  // a repeated key: the last assignment's value, as out[name] = value gave
+    if (out.size() > 1)
+      out += ',';
+    json_string(out, sorted[i]->name);
+    out += ':';
+    out += std::to_string(sorted[i]->value);
+  }
+  return out + "}";
+}
+
+// [{"knob":"a","value":1},...] in the changes' order.
+std::string changes_json(const std::vector<kforge::knob_setting>& changes) {
+  std::string out = "[";
+  for (const auto& c : changes) {
+    if (out.size() > 1)
+      out += ',';
+    out += "{\"knob\":";
+    json_string(out, c.name);
+    out += ",\"value\":" + std::to_string(c.value) + "}";
+  }
+  return out + "]";
 }
 
 std::string format_ms(double ns) {
@@ -211,10 +296,11 @@ std::vector<memory::memory_item> derive_items(const memory::candidate_record& ca
     item.text = task.family + ": feasible setting " + format_settings(cand.knobs) + " (task " + task.task_id +
                 (cand.speedup_vs_ref > 0 ? ", " + format_ratio(cand.speedup_vs_ref) + " vs reference" : "") +
                 ")";
-    item.payload =
-        nlohmann::json{
-            {"knobs", settings_json(cand.knobs)}, {"task", task.task_id}, {"speedup", cand.speedup_vs_ref}}
-            .dump();
+    item.payload = "{\"knobs\":" + settings_json(cand.knobs) + ",\"speedup\":";
+    json_number(item.payload, cand.speedup_vs_ref);
+    item.payload += ",\"task\":";
+    json_string(item.payload, task.task_id);
+    item.payload += '}';
     item.tags = {"draft", task.task_id};
     item.q1 = cand.reward;
     item.visits1 = 1;
@@ -239,10 +325,8 @@ std::vector<memory::memory_item> derive_items(const memory::candidate_record& ca
   opt.samples = 1;
   opt.mean_speedup = effect;  // 0 when the child failed: an unsafe change scores low
   opt.feasible_samples = v.feasible ? 1 : 0;
-  auto changes_json = nlohmann::json::array();
-  for (const auto& c : changes)
-    changes_json.push_back({{"knob", c.name}, {"value", c.value}});
-  opt.payload = nlohmann::json{{"changes", changes_json}}.dump();
+  auto changes_text = changes_json(changes);
+  opt.payload = "{\"changes\":" + changes_text + "}";
   opt.tags = {"refine", task.task_id};
   opt.q2 = cand.reward;
   opt.visits2 = 1;
@@ -254,12 +338,13 @@ std::vector<memory::memory_item> derive_items(const memory::candidate_record& ca
     traj.text = task.task_id + ": " + cand.optimization + " gave " + format_ratio(effect) +
                 " over the parent (" + format_ms(parent->verdict.timing.median_ns) + " -> " +
                 format_ms(v.timing.median_ns) + ")";
-    traj.payload = nlohmann::json{
-        {"parent", parent->hash},
-        {"child", cand.hash},
-        {"changes", changes_json},
-        {"speedup_vs_parent",
-         effect}}.dump();
+    traj.payload = "{\"changes\":" + changes_text + ",\"child\":";
+    json_string(traj.payload, cand.hash);
+    traj.payload += ",\"parent\":";
+    json_string(traj.payload, parent->hash);
+    traj.payload += ",\"speedup_vs_parent\":";
+    json_number(traj.payload, effect);
+    traj.payload += '}';
     traj.tags = {"refine", task.task_id};
     traj.q2 = cand.reward;
     traj.visits2 = 1;

@@ -6,6 +6,7 @@
 // by the same binary.
 
 #include <cstdint>
+#include <cstring>
 #include <string_view>
 
 namespace kforge {
@@ -34,8 +35,7 @@ namespace kforge {
   auto rotl = [](uint64_t x, int r) { return (x << r) | (x >> (64 - r)); };
   auto word = [&text](size_t at) {
     uint64_t w = 0;
-    for (size_t b = 0; b < 8; ++b)  // little-endian on every host; compiles to one load on x86
-      w |= static_cast<uint64_t>(static_cast<unsigned char>(text[at + b])) << (8 * b);
+    std::memcpy(&w, text.data() + at, sizeof w);  // one load; the host's byte order (x86: little)
     return w;
   };
   uint64_t lane[4] = {mix64(seed), mix64(seed + 1), mix64(seed + 2), mix64(seed + 3)};
