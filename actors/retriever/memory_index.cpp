@@ -120,6 +120,7 @@ void memory_index::index_in(uint32_t slot) {
           fam.buckets.push_back(bucket{s.state, task, {}});
           fam.by_class[cls].push_back(it->second);
           fam.by_task[cls][task].push_back(it->second);
+          fam.by_state[cls][s.state].push_back(it->second);
         }
         fam.buckets[it->second].slots.insert(e, less);
       }
@@ -310,6 +311,25 @@ std::vector<memory_index::pick> memory_index::over_fetch(const context_query& qu
     if (held >= fetch) {
       merge(0, sources.size(), level);
       return out;
+    }
+    // Else the next level, with a state: the family's other tasks at the same state (no other
+    // source scores as much: the no-family insights reach 1.35 at most). If the two fill the
+    // over-fetch, the buckets of other states and families, at 1000 tasks most of them, are
+    // never looked at; if not, the full walk below starts again from nothing.
+    if (cfg.cross_task && !query.state.empty()) {
+      merge(0, sources.size(), level);
+      auto next = sources.size();
+      for (bool insight : {false, true}) {
+        auto cls = static_cast<size_t>(class_of(draft, words, insight));
+        if (auto it = fam.by_state[cls].find(q_state); it != fam.by_state[cls].end())
+          for (auto b : it->second)
+            if (fam.buckets[b].task != q_task && !fam.buckets[b].slots.empty())
+              sources.push_back({1.0 + 0.5, &fam.buckets[b].slots, false});
+      }
+      merge(next, sources.size(), 1.0 + 0.5);
+      if (out.size() >= fetch)
+        return out;
+      out.clear();
     }
     sources.clear();
   }

@@ -67,9 +67,10 @@ class memory_index {
     std::vector<bucket> buckets;
     std::array<std::unordered_map<uint64_t, uint32_t>, classes> bucket_at;  // (state, task) -> bucket
     std::array<std::vector<uint32_t>, classes> by_class;                    // buckets of a class
-    std::array<std::unordered_map<uint32_t, std::vector<uint32_t>>, classes> by_task;  // task -> buckets
-    std::array<std::vector<kb_group>, 2> kb;                                           // by words or not
-    std::array<std::unordered_map<uint32_t, uint32_t>, 2> kb_at;                       // state -> kb group
+    std::array<std::unordered_map<uint32_t, std::vector<uint32_t>>, classes> by_task;   // task -> buckets
+    std::array<std::unordered_map<uint32_t, std::vector<uint32_t>>, classes> by_state;  // state -> buckets
+    std::array<std::vector<kb_group>, 2> kb;                                            // by words or not
+    std::array<std::unordered_map<uint32_t, uint32_t>, 2> kb_at;                        // state -> kb group
     std::vector<uint32_t> evidence;  // technique entries (optimization, tag "technique")
   };
   struct pick {
