@@ -1,6 +1,5 @@
 #include "runtime/campaign/campaign_supervisor.hpp"
 
-#include "runtime/base/allocator.hpp"
 #include "runtime/base/error.hpp"
 #include "runtime/base/hash.hpp"
 #include "runtime/base/log.hpp"
@@ -327,7 +326,6 @@ void start_tasks(supervisor_pointer self, std::vector<memory::task_record> store
     close_campaign(self);
     return;
   }
-  allocator_campaign_running();
   start_waiting(self);
   // A stop that came while the campaign opened starts no task, so no task's end will close it.
   if (st.live.empty())

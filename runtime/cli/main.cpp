@@ -50,8 +50,7 @@ int main(int argc, char** argv) {
   // freed spans for reuse and hands them back to the system slowly, and a launch at a million memory
   // items frees hundreds of MB of the check walk's and the index builds' transients. Decommitted at
   // once, the launch's resident peak is 890 MB instead of 1,059 (glibc's: 924), at no throughput cost
-  // (docs/bench-scale.md section 9). A campaign that runs turns it off again
-  // (allocator_campaign_running). TCMALLOC_AGGRESSIVE_DECOMMIT in the environment still decides.
+  // (docs/bench-scale.md section 9). TCMALLOC_AGGRESSIVE_DECOMMIT in the environment still decides.
   if (std::getenv("TCMALLOC_AGGRESSIVE_DECOMMIT") == nullptr)
     MallocExtension_SetNumericProperty("tcmalloc.aggressive_memory_decommit", 1);
 #endif
