@@ -202,4 +202,10 @@ struct worker_options {
 /// join refused (wrong secret, on either side), 1 another failure.
 [[nodiscard]] int worker_command(const worker_options& opts);
 
+/// Removes the default work directories (`kforge-worker-PID`) under `parent` that belong to this
+/// user and to no living process: a worker that was SIGKILLed or ran out of memory cannot remove
+/// its own (tens of MB: precompiled headers, binaries). A directory whose process id is alive,
+/// whoever now holds that id, stays. Returns how many it removed. Each worker runs it as it starts.
+size_t remove_dead_worker_dirs(const std::filesystem::path& parent);
+
 }  // namespace kforge::runtime

@@ -20,6 +20,7 @@
 #include <caf/scoped_actor.hpp>
 
 #include <linux/close_range.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -176,6 +177,30 @@ join_result join_all(caf::scoped_actor& self, const actors::worker_registry_acto
 
 }  // namespace
 
+size_t remove_dead_worker_dirs(const std::filesystem::path& parent) {
+  const std::string prefix = "kforge-worker-";
+  size_t removed = 0;
+  std::error_code ec;
+  for (std::filesystem::directory_iterator it{parent, ec}, end; !ec && it != end; it.increment(ec)) {
+    auto name = it->path().filename().string();
+    if (name.rfind(prefix, 0) != 0 || name.size() == prefix.size() || name.size() > prefix.size() + 10 ||
+        name.find_first_not_of("0123456789", prefix.size()) != std::string::npos)
+      continue;
+    auto pid = std::strtol(name.c_str() + prefix.size(), nullptr, 10);
+    struct stat st {};
+    if (pid <= 0 || pid == ::getpid() || ::lstat(it->path().c_str(), &st) != 0 || !S_ISDIR(st.st_mode) ||
+        st.st_uid != ::geteuid())
+      continue;
+    if (::kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH)
+      continue;  // alive (or not ours to ask about): it may be that worker's
+    std::error_code rm;
+    std::filesystem::remove_all(it->path(), rm);
+    if (!rm)
+      ++removed;
+  }
+  return removed;
+}
+
 int worker_command(const worker_options& opts) {
   log::logger log{"kforge.worker"};
   auto endpoint = parse_endpoint(opts.connect);
@@ -191,6 +216,9 @@ int worker_command(const worker_options& opts) {
   auto work_dir = opts.work_dir.empty() ? std::filesystem::temp_directory_path() /
                                               ("kforge-worker-" + std::to_string(::getpid()))
                                         : opts.work_dir;
+  if (opts.work_dir.empty())
+    if (auto n = remove_dead_worker_dirs(work_dir.parent_path()); n > 0)
+      log.info("removed work directories of workers that are gone", {{"count", static_cast<int64_t>(n)}});
   auto cfg = worker_settings(opts, work_dir);
   if (!cfg) {
     std::cerr << "kforge: " << describe(cfg.error()) << '\n';
