@@ -140,11 +140,15 @@ struct policy_reply {
   std::vector<proposal> proposals;
   std::string policy;  ///< backend name: offline | openai
   std::string model;
+  /// The policy knows that nothing it can propose is untried (the offline policy, every setting
+  /// of a small knob space in request.tried): the task ends "exhausted" now, not after
+  /// max_duplicate_steps more steps of proposals it would drop.
+  bool exhausted = false;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, policy_reply& x) {
-  return f(caf::meta::type_name("policy_reply"), x.proposals, x.policy, x.model);
+  return f(caf::meta::type_name("policy_reply"), x.proposals, x.policy, x.model, x.exhausted);
 }
 
 /// Task actor -> verifier pool: run the gates on one candidate.

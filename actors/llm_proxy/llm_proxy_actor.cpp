@@ -510,7 +510,14 @@ llm_proxy_actor::behavior_type llm_proxy_behavior(proxy_pointer self,
           return make_error(errc::bad_request, "unknown task " + request.task_id);
         if (s.cfg.policy == "offline") {
           offline_policy policy{s.cfg.offline};
-          return policy_reply{policy.propose(it->second, request), "offline", "knob-search"};
+          policy_reply reply{policy.propose(it->second, request), "offline", "knob-search"};
+          // Nothing new drawn: say so when the whole space is tried (not when draws were unlucky).
+          reply.exhausted = std::all_of(reply.proposals.begin(), reply.proposals.end(),
+                                        [&](const proposal& p) {
+                                          return was_tried(request.tried, settings_fingerprint(p.knobs));
+                                        }) &&
+                            offline_policy::exhausted(it->second, request.tried);
+          return reply;
         }
         if (s.cfg.policy != "openai")
           return make_error(errc::bad_request, "unknown policy " + s.cfg.policy);

@@ -145,6 +145,37 @@ settings optimization_changes(const memory::memory_item& item, const kforge::tas
   return out;
 }
 
+bool offline_policy::exhausted(const kforge::task_def& task, const std::vector<uint64_t>& tried) {
+  uint64_t size = 1;
+  for (const auto& k : task.knobs) {
+    if (k.values.empty())
+      return false;
+    size *= k.values.size();
+    if (size > space_bound)
+      return false;
+  }
+  if (tried.size() < size)
+    return false;  // fewer settings tried than the space holds
+  // Every setting, in the task's knob order, as an odometer over the knobs' values.
+  settings s;
+  for (const auto& k : task.knobs)
+    s.push_back({k.name, k.values.front()});
+  std::vector<size_t> at(task.knobs.size(), 0);
+  for (uint64_t n = 0; n < size; ++n) {
+    if (!was_tried(tried, settings_fingerprint(s)))
+      return false;
+    for (size_t i = 0; i < at.size(); ++i) {
+      if (++at[i] < task.knobs[i].values.size()) {
+        s[i].value = task.knobs[i].values[at[i]];
+        break;
+      }
+      at[i] = 0;
+      s[i].value = task.knobs[i].values.front();
+    }
+  }
+  return true;
+}
+
 std::vector<proposal> offline_policy::propose(const kforge::task_def& task,
                                               const policy_request& request) const {
   std::vector<proposal> out;

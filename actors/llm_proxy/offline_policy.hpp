@@ -32,6 +32,13 @@ class offline_policy {
   [[nodiscard]] std::vector<proposal> propose(const kforge::task_def& task,
                                               const policy_request& request) const;
 
+  /// True if every setting of `task`'s knob space is in `tried` (fingerprints of settings in the
+  /// task's knob order, as proposals list them). Spaces of more than `space_bound` settings are
+  /// not enumerated: false.
+  [[nodiscard]] static bool exhausted(const kforge::task_def& task, const std::vector<uint64_t>& tried);
+
+  static constexpr uint64_t space_bound = 4096;
+
  private:
   offline_policy_config cfg_;
 };

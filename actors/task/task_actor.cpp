@@ -336,7 +336,7 @@ void on_proposals(task_pointer self, policy_reply reply, std::string stage, std:
     // Nothing new from this parent: lower its value so that another archive member is refined.
     if (!parent.empty())
       st.arch.reward_parent(parent.front().hash, -1.0);
-    if (++st.duplicate_steps >= st.cfg.max_duplicate_steps) {
+    if (reply.exhausted || ++st.duplicate_steps >= st.cfg.max_duplicate_steps) {
       end_task(self, "exhausted");
       return;
     }

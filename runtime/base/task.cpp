@@ -17,9 +17,15 @@ int64_t tensor_spec::elements() const noexcept {
 }
 
 uint64_t settings_fingerprint(const std::vector<knob_setting>& settings) noexcept {
+  // FNV-1a over each name's bytes (a multiply a byte), one full mix a setting: a policy's draw
+  // takes a fingerprint per attempt, and a full mix a byte of the names was a seventh of the
+  // offline policy's time. The name's length goes in too, so that names do not run together.
   uint64_t h = mix64(settings.size());
   for (const auto& s : settings) {
-    h = mix64(h, s.name);
+    uint64_t n = 0xcbf29ce484222325ULL ^ s.name.size();
+    for (char c : s.name)
+      n = (n ^ static_cast<unsigned char>(c)) * 0x100000001b3ULL;
+    h = mix64(h ^ n);
     h = mix64(h ^ static_cast<uint64_t>(s.value));
   }
   return h;

@@ -68,6 +68,12 @@ TEST_CASE("offline drafts render the template with one define per knob", "[actor
     CHECK(left[0].knobs == all.back().knobs);
     CHECK(was_tried(req.tried, settings_fingerprint(all[0].knobs)));
     CHECK_FALSE(was_tried(req.tried, settings_fingerprint(all.back().knobs)));
+    CHECK_FALSE(offline_policy::exhausted(task, req.tried));  // one of six left
+    auto unrelated = req.tried;  // six fingerprints, one of them of no setting of the space
+    add_tried(unrelated, 12345);
+    CHECK_FALSE(offline_policy::exhausted(task, unrelated));
+    add_tried(req.tried, settings_fingerprint(all.back().knobs));
+    CHECK(offline_policy::exhausted(task, req.tried));  // all six
   }
 }
 

@@ -265,3 +265,16 @@ TEST_CASE_METHOD(task_fixture, "a stopping task takes back its queued candidates
   CHECK(log->progress.back().evaluations == 0);
   CHECK(stored("t1").evaluations == 0);
 }
+
+TEST_CASE_METHOD(task_fixture, "a task whose whole knob space is tried ends exhausted at once", "[actors]") {
+  // knob_task has six settings; with a budget of 20 the offline policy runs out after six
+  // evaluations and says so: no max_duplicate_steps steps of proposals the task would drop.
+  cfg.steps.evaluations = 20;
+  REQUIRE(cfg.max_duplicate_steps == 8);
+  start("t1");
+  auto rec = stored("t1");
+  CHECK(rec.stop_reason == "exhausted");
+  CHECK(rec.evaluations == 6);
+  CHECK(log->verifies == 6);
+  CHECK(rec.step < 3 + cfg.max_duplicate_steps);  // three steps of two, and few more
+}
