@@ -236,14 +236,18 @@ TEST_CASE("a campaign killed mid-step replays its recorded LLM answer instead of
   auto srv = mock::server::start(suite_tasks(), {});
   REQUIRE(srv);
   test::temp_dir dir{"llm-resume"};
-  // Three candidates per call, compiled one at a time: when the first is verified, the call is on
-  // record (replies follow the record) and two candidates of the step are still in flight.
+  // Three candidates per call, compiled one at a time: when the first has compiled, the call is on
+  // record (replies follow the record) and no candidate of the step is committed yet (its timed
+  // runs come first). Killed at its verdict instead, the first candidate's commit could land
+  // first (the curator commits within a millisecond), its task record a step further on, and
+  // the resumed task then asked the model for the next step.
   auto config = write_config(dir, (*srv)->port(), 200000, 8, 3);
   {
-    test::child_process child{{KFORGE_BINARY, "--log-level", "info", "run", config, "--no-progress"}};
+    test::child_process child{{KFORGE_BINARY, "--log-level", "debug", "run", config, "--no-progress"}};
     bool seen = false;
     while (auto line = child.read_line())
-      if (line->find("candidate verified") != std::string::npos) {
+      if (line->find("stage done") != std::string::npos &&
+          line->find("candidate compile") != std::string::npos) {
         seen = true;
         break;
       }
