@@ -71,8 +71,9 @@ caf::expected<memory_actors> spawn_memory(caf::actor_system& sys, memory::store&
   // The curator runs on the scheduler, not on a thread of its own, where the scheduler has two
   // threads or more: its fsync then holds one of them for a millisecond a commit, but a third busy
   // thread on a 2-core machine cost more (the null device's 100-task campaign: 13,400 -> 15,500
-  // eval/s, docs/bench-scale.md section 13). A one-thread scheduler must never block.
-  bool detached = sys.scheduler().num_workers() < 2;
+  // eval/s, docs/bench-scale.md section 13). A one-thread scheduler must never block, and a disk
+  // whose fsync is slow ([store] own_thread = true) would hold a scheduler thread most of the time.
+  bool detached = cfg.store_own_thread || sys.scheduler().num_workers() < 2;
   out.curator = actors::spawn_curator(sys, store, out.retriever, curation, detached, std::move(insights));
   return out;
 }

@@ -469,11 +469,12 @@ campaign_config parse(const reader& r, const toml_value& root, const std::filesy
   parse_gpu_tables(r, root, c);
 
   const auto& store = reader::table_or_empty(root, "store");
-  r.only(store, "store", {"path", "map_mib"});
+  r.only(store, "store", {"path", "map_mib", "own_thread"});
   std::string path = ".kforge/" + c.name;
   r.get(store, "path", path);
   c.store_path = path;
   r.positive(store, "map_mib", c.store_map_mib);
+  r.get(store, "own_thread", c.store_own_thread);
 
   const auto& machine = reader::table_or_empty(root, "machine");
   auto& mc = c.machine;

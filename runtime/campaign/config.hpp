@@ -195,6 +195,7 @@ struct campaign_config {
   // [store]
   std::filesystem::path store_path;
   int64_t store_map_mib = 1024;
+  bool store_own_thread = false;  ///< [store] own_thread: the curator on a thread of its own
   // [llm]: the openai policy's endpoints, retries and budgets
   actors::llm_settings llm;
   // [memory] knowledge base and consolidation, [archive], [machine] roofline peaks

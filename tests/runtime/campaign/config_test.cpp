@@ -47,6 +47,16 @@ TEST_CASE("a campaign config loads with defaults and paths relative to its file"
   CHECK(cfg->store_path == "/store");
   CHECK(cfg->policy == "offline");
   CHECK(cfg->evaluation_budget(4) == 48);
+  CHECK_FALSE(cfg->store_own_thread);
+}
+
+TEST_CASE("the store's own_thread key puts the curator on a thread of its own, and must be a boolean",
+          "[runtime]") {
+  auto own = parse_campaign_config(std::string{good} + "own_thread = true\n", "/cfg/camp.toml");
+  REQUIRE(own);
+  CHECK(own->store_own_thread);
+  auto err = error_of_text(std::string{good} + "own_thread = \"yes\"\n");
+  CHECK(err.find("own_thread") != std::string::npos);
 }
 
 TEST_CASE("config errors name the file, the line and what is wrong", "[runtime]") {
