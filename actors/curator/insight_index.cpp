@@ -2,6 +2,7 @@
 
 #include "runtime/base/hash.hpp"
 #include "runtime/base/text.hpp"
+#include "runtime/base/text_memo.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -9,7 +10,6 @@
 #include <cctype>
 #include <cmath>
 #include <cstdio>
-#include <unordered_map>
 
 namespace kforge::actors {
 
@@ -291,28 +291,13 @@ void insight_index::forget(const std::string& id) {
   shares_.erase(it);
 }
 
-namespace {
-
-// An item's payload parsed, from a bounded cache keyed by its text: an item is learned again at
-// every change of its values (each use in a step's context), and its payload stays the same;
-// parsing it every time was a tenth of the curator's work on the null device.
-const nlohmann::json& parsed_payload(const std::string& text) {
-  constexpr size_t bound = 4096;
-  thread_local std::unordered_map<std::string, nlohmann::json> parsed;
-  auto it = parsed.find(text);
-  if (it != parsed.end())
-    return it->second;
-  if (parsed.size() >= bound)
-    parsed.clear();
-  return parsed.emplace(text, nlohmann::json::parse(text, nullptr, false)).first->second;
-}
-
-}  // namespace
-
 void insight_index::learn(const memory::memory_item& item) {
   if (item.retired || (item.kind != "trajectory" && item.kind != "seed"))
     return;
-  const auto& payload = parsed_payload(item.payload);
+  // An item is learned again at every change of its values (each use in a step's context), its
+  // payload the same: parsing it every time was a tenth of the curator's work on the null device.
+  const auto& payload = memo_by_text(
+      item.payload, [](const std::string& text) { return nlohmann::json::parse(text, nullptr, false); });
   if (payload.is_discarded() || !payload.is_object())
     return;
   auto& pool = *pool_;

@@ -1,6 +1,7 @@
 #include "actors/llm_proxy/offline_policy.hpp"
 #include "hardware/tasks/task_loader.hpp"
 #include "runtime/base/rng.hpp"
+#include "runtime/base/text_memo.hpp"
 
 #include "actors/curator/memory_rules.hpp"
 
@@ -9,7 +10,6 @@
 #include <algorithm>
 #include <random>
 #include <string>
-#include <unordered_map>
 #include <utility>
 
 namespace kforge::actors {
@@ -112,14 +112,7 @@ payload_knobs parse_payload_knobs(const std::string& text) {
 }
 
 const payload_knobs& payload_knobs_of(const std::string& text) {
-  constexpr size_t bound = 4096;
-  thread_local std::unordered_map<std::string, payload_knobs> parsed;
-  auto it = parsed.find(text);
-  if (it != parsed.end())
-    return it->second;
-  if (parsed.size() >= bound)
-    parsed.clear();
-  return parsed.emplace(text, parse_payload_knobs(text)).first->second;
+  return memo_by_text(text, [](const std::string& t) { return parse_payload_knobs(t); });
 }
 
 }  // namespace
