@@ -61,13 +61,16 @@ void on_stop(int) {
   if (stop_requested != 0)  // SIGTERM or SIGINT came while the connect hung: stop, as asked
     std::_Exit(exit_ok);
   log.warning("starting afresh", {{"why", why}, {"coordinator", opts.connect}});
+  if (opts.argv.empty()) {  // errno would name some earlier failure, not this one
+    log.error("no command line to start afresh with; exiting");
+    std::_Exit(exit_failure);
+  }
   std::vector<char*> argv;
   for (const auto& a : opts.argv)
     argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
   ::close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
-  if (!opts.argv.empty())
-    ::execv("/proc/self/exe", argv.data());
+  ::execv("/proc/self/exe", argv.data());
   log.error("cannot start afresh; exiting", {{"error", std::strerror(errno)}});
   std::_Exit(exit_failure);
 }
